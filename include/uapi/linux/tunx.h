@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tunx: TUN-like L3 network devices whose packet queues are shared-memory
+ * rings mapped into the process.  This header is the whole ABI: a program
+ * needs nothing else to drive /dev/net/tunx.
+ *
+ * Model
+ * -----
+ * Every open file of /dev/net/tunx can attach to one queue of one device
+ * (TUNX_IOC_ATTACH, which creates the device when needed).  The queue then
+ * gets its rings (TUNX_IOC_SETUP_RINGS) and the process maps them with one
+ * mmap(MAP_SHARED) of offset 0 and length tunx_ring_setup.mmap_size.
+ *
+ * Each queue has two single-producer single-consumer rings, one per
+ * direction, and one frame area per direction:
+ *
+ *   rx ring  kernel -> user  the device's transmit path (packets the stack
+ *                            routes to the device) produces, the process
+ *                            consumes.  Descriptor i always points at rx
+ *                            frame (i & mask); the kernel fills addr.
+ *   tx ring  user -> kernel  the process writes a packet into any tx frame,
+ *                            fills a descriptor with its addr and len and
+ *                            produces; the kernel consumes, copies the packet
+ *                            out and hands it to the stack.  A tx frame is
+ *                            free for reuse once the consumer index has
+ *                            passed its descriptor.
+ *
+ * Indices are free-running __u32 counters; the slot is (index & (entries-1)).
+ * Every offset of every ring part is published in struct tunx_ring_setup,
+ * never implied by a struct layout, so the layout can change without an ABI
+ * break.  The kernel keeps its own copy of sizes and masks and never reads
+ * them back from the shared area.
+ *
+ * Memory ordering (the same pairing as AF_XDP's rings):
+ *   producer: write descriptors and frames, then store-release producer.
+ *   consumer: load-acquire producer, read descriptors and frames, then
+ *             store-release consumer.
+ *
+ * Wakeups
+ * -------
+ * tx: while the kernel is consuming the tx ring it clears
+ *     TUNX_RING_NEED_WAKEUP in the tx ring's flags word; a busy writer then
+ *     makes no syscall.  When the flag is set the process must kick after
+ *     producing: ioctl(TUNX_IOC_KICK) or poll().  Check the flag after a full
+ *     memory barrier that follows the producer store.
+ * rx: poll()/epoll (level-triggered) report EPOLLIN while the rx ring holds
+ *     packets; the kernel only pays for a wakeup when a poller found the ring
+ *     empty.  A busy reader that never polls makes no syscall.
+ *     In the default backpressure mode a full rx ring stops the device's
+ *     transmit queue (the qdisc holds packets, nothing is dropped) and sets
+ *     TUNX_RING_NEED_WAKEUP in the rx ring's flags word: after consuming,
+ *     the process must kick so the kernel restarts the queue.  With
+ *     TUNX_ATTACH_TAIL_DROP a full ring drops the packet instead; both are
+ *     counted.
+ *
+ * Errors
+ * ------
+ * Structs start with a size word: the caller's sizeof.  Sizes smaller than
+ * the first published version give -EINVAL; larger sizes are accepted when
+ * the bytes the kernel does not know are zero (else -E2BIG).  Unknown flag
+ * bits and non-zero reserved fields give -EINVAL.  Ioctls that need a queue
+ * return -EBADFD on a file that is not attached, and -ENODEV when the device
+ * the file was attached to has been deleted.
+ */
+#ifndef _UAPI_LINUX_TUNX_H
+#define _UAPI_LINUX_TUNX_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define TUNX_ABI_VERSION	1
+#define TUNX_DEVICE_PATH	"/dev/net/tunx"
+#define TUNX_NAME_SIZE		16	/* IFNAMSIZ */
+#define TUNX_DEFAULT_PATTERN	"tunx%d"
+
+/* Ring and frame geometry bounds; requests are rounded up, then checked. */
+#define TUNX_RING_MIN_ENTRIES	8
+#define TUNX_RING_MAX_ENTRIES	32768
+#define TUNX_RING_DEF_ENTRIES	256
+#define TUNX_FRAME_MIN_SIZE	2048	/* also the default */
+#define TUNX_FRAME_MAX_SIZE	65536
+#define TUNX_MAX_QUEUES		64
+#define TUNX_MAX_MMAP_SIZE	(256U << 20)	/* per queue, rings and frames */
+
+/*
+ * TUNX_IOC_ATTACH flags.  PERSIST, MULTI_QUEUE, OFFLOAD and TAIL_DROP are
+ * properties of the device chosen when it is created; attaching to an
+ * existing device with a different MULTI_QUEUE, OFFLOAD or TAIL_DROP gives
+ * -EINVAL.  PERSIST on attach to an existing device makes it persistent.
+ */
+#define TUNX_ATTACH_PERSIST	(1U << 0)  /* survives the close of its last queue */
+#define TUNX_ATTACH_MULTI_QUEUE	(1U << 1)  /* up to TUNX_MAX_QUEUES files attach */
+#define TUNX_ATTACH_OFFLOAD	(1U << 2)  /* descriptors carry offload metadata */
+#define TUNX_ATTACH_TAIL_DROP	(1U << 3)  /* full rx ring drops, not backpressure */
+#define TUNX_ATTACH_NO_CREATE	(1U << 4)  /* attach only: -ENODEV if absent */
+#define TUNX_ATTACH_EXCL	(1U << 5)  /* create only: -EBUSY if present */
+#define TUNX_ATTACH_ALL		0x3fU
+
+/*
+ * struct tunx_attach - argument of TUNX_IOC_ATTACH (read-write).
+ * @size:	sizeof(struct tunx_attach)
+ * @flags:	TUNX_ATTACH_*
+ * @name:	in: device name, a pattern with one "%d", or "" for
+ *		TUNX_DEFAULT_PATTERN; out: the name of the device attached to
+ * @ifindex:	out: interface index
+ * @queue_index: out: index of the queue this file now owns
+ * @reserved:	must be zero
+ *
+ * Creating a device needs CAP_NET_ADMIN in the user namespace owning the
+ * caller's network namespace.  Attaching to an existing device is allowed to
+ * its owner, to members of its group, or with CAP_NET_ADMIN (-EPERM else).
+ * An existing device of another kind gives -EINVAL; a file already attached
+ * gives -EBUSY; a full device gives -EBUSY.
+ */
+struct tunx_attach {
+	__u32 size;
+	__u32 flags;
+	char name[TUNX_NAME_SIZE];
+	__u32 ifindex;
+	__u32 queue_index;
+	__u32 reserved[6];
+};
+
+/* Features this module implements, reported in tunx_info.features. */
+#define TUNX_FEAT_MULTI_QUEUE	(1ULL << 0)
+#define TUNX_FEAT_OFFLOAD	(1ULL << 1)
+#define TUNX_FEAT_TAIL_DROP	(1ULL << 2)
+#define TUNX_FEAT_NEED_WAKEUP	(1ULL << 3)
+
+#define TUNX_NO_OWNER		0xffffffffU	/* owner or group unset */
+
+/*
+ * struct tunx_info - argument of TUNX_IOC_GET_INFO (read-write: set size).
+ * On a file that is not attached only @abi_version, @features and
+ * @max_queues are filled; the rest is zero.  The ring fields are zero until
+ * the rings are set up.
+ */
+struct tunx_info {
+	__u32 size;
+	__u32 flags;		/* TUNX_ATTACH_* properties of the device */
+	char name[TUNX_NAME_SIZE];
+	__u32 ifindex;
+	__u32 abi_version;	/* TUNX_ABI_VERSION of the module */
+	__u64 features;		/* TUNX_FEAT_* */
+	__u32 owner;		/* uid or TUNX_NO_OWNER */
+	__u32 group;		/* gid or TUNX_NO_OWNER */
+	__u32 queue_index;
+	__u32 num_queues;	/* queues currently attached */
+	__u32 max_queues;
+	__u32 mtu;
+	__u32 rx_entries;
+	__u32 tx_entries;
+	__u32 frame_size;
+	__u32 reserved0;
+	__u64 mmap_size;
+	__u32 reserved[8];
+};
+
+/* Offsets of one ring's parts from the start of the mapping. */
+struct tunx_ring_offsets {
+	__u64 producer;		/* __u32, own cache line */
+	__u64 consumer;		/* __u32, own cache line */
+	__u64 flags;		/* __u32 TUNX_RING_*, written by the kernel */
+	__u64 descs;		/* struct tunx_desc[entries] */
+};
+
+/* Ring flags word bits, written by the kernel only. */
+#define TUNX_RING_NEED_WAKEUP	(1U << 0)
+
+/*
+ * struct tunx_ring_setup - argument of TUNX_IOC_SETUP_RINGS (read-write).
+ * @rx_entries, @tx_entries: in: requested, 0 for TUNX_RING_DEF_ENTRIES;
+ *	rounded up to a power of two; outside [TUNX_RING_MIN_ENTRIES,
+ *	TUNX_RING_MAX_ENTRIES] after rounding gives -EINVAL.  out: actual.
+ * @frame_size: in: bytes per frame, 0 for TUNX_FRAME_MIN_SIZE; rounded up to
+ *	a power of two; above TUNX_FRAME_MAX_SIZE gives -EINVAL, and so does a
+ *	frame smaller than the device MTU.  out: actual.
+ *	A queue whose rings and frames would exceed TUNX_MAX_MMAP_SIZE gives
+ *	-EINVAL.
+ * @mmap_size: out: length to pass to mmap (offset 0).
+ * @rx, @tx: out: offsets of each ring's parts.
+ * @rx_frames, @tx_frames: out: offsets of the frame areas; each holds
+ *	entries * frame_size bytes.  Descriptor addr fields are relative to
+ *	their direction's frame area.
+ *
+ * Rings are set up once per attach: a second call gives -EBUSY.  Memory
+ * stays valid while mapped, even after detach, close or device deletion.
+ */
+struct tunx_ring_setup {
+	__u32 size;
+	__u32 flags;		/* must be zero */
+	__u32 rx_entries;
+	__u32 tx_entries;
+	__u32 frame_size;
+	__u32 reserved0;
+	__u64 mmap_size;
+	struct tunx_ring_offsets rx;
+	struct tunx_ring_offsets tx;
+	__u64 rx_frames;
+	__u64 tx_frames;
+	__u32 reserved[8];
+};
+
+/*
+ * Per-packet offload metadata, meaningful on devices created with
+ * TUNX_ATTACH_OFFLOAD (zero otherwise).  Same meaning as struct
+ * virtio_net_hdr: csum_flags takes TUNX_CSUM_*, gso_type TUNX_GSO_*.
+ */
+#define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
+#define TUNX_CSUM_DATA_VALID	(1U << 1)	/* checksum already verified */
+
+#define TUNX_GSO_NONE		0
+#define TUNX_GSO_TCPV4		1
+#define TUNX_GSO_TCPV6		4
+#define TUNX_GSO_UDP_L4		5
+#define TUNX_GSO_ECN		0x80
+
+/* Descriptor flags. */
+#define TUNX_DESC_F_OFFLOAD	(1U << 0)	/* the offload fields are set */
+
+/*
+ * struct tunx_desc - one packet.  The kernel copies a tx descriptor once,
+ * then validates the copy: addr + len must lie inside the tx frame area and
+ * inside one frame, len must be at least a minimal IP header and at most the
+ * MTU (or a super-packet limit with offload), unknown flags and reserved
+ * fields must be zero.  A descriptor that fails is skipped and counted in
+ * invalid_descs; a packet that is not IPv4/IPv6 is dropped and counted.
+ */
+struct tunx_desc {
+	__u64 addr;		/* byte offset in this direction's frame area */
+	__u32 len;		/* packet length at addr */
+	__u16 flags;		/* TUNX_DESC_F_* */
+	__u16 reserved0;
+	__u8  csum_flags;	/* offload: TUNX_CSUM_* */
+	__u8  gso_type;		/* offload: TUNX_GSO_* */
+	__u16 hdr_len;		/* offload: length of headers to replicate */
+	__u16 gso_size;		/* offload: payload bytes per segment */
+	__u16 csum_start;	/* offload: checksum starts here */
+	__u16 csum_offset;	/* offload: checksum stored at start + offset */
+	__u16 reserved1;
+	__u32 reserved2;
+};
+
+/*
+ * struct tunx_stats - argument of TUNX_IOC_GET_STATS: the counters of the
+ * device (all queues added up).  Also shown by `ethtool -S`.
+ */
+struct tunx_stats {
+	__u32 size;
+	__u32 reserved0;
+	__u64 rx_packets;	/* kernel -> user, placed in rx rings */
+	__u64 rx_bytes;
+	__u64 tx_packets;	/* user -> kernel, handed to the stack */
+	__u64 tx_bytes;
+	__u64 invalid_descs;	/* tx descriptors that failed validation */
+	__u64 tx_bad_packets;	/* valid descriptor, packet not IPv4/IPv6 */
+	__u64 rx_ring_full;	/* times a full rx ring stopped or dropped */
+	__u64 rx_dropped;	/* packets dropped on the rx side */
+	__u64 queue_stops;	/* times backpressure stopped a queue */
+	__u64 wakeups;		/* poll waiters woken */
+	__u64 kicks;		/* TUNX_IOC_KICK calls and poll kicks */
+	__u64 ring_errors;	/* impossible indices seen in shared memory */
+	__u64 reserved[8];
+};
+
+#define TUNX_IOC_MAGIC		0xE6
+
+#define TUNX_IOC_ATTACH		_IOWR(TUNX_IOC_MAGIC, 1, struct tunx_attach)
+#define TUNX_IOC_DETACH		_IO(TUNX_IOC_MAGIC, 2)
+#define TUNX_IOC_GET_INFO	_IOWR(TUNX_IOC_MAGIC, 3, struct tunx_info)
+#define TUNX_IOC_SETUP_RINGS	_IOWR(TUNX_IOC_MAGIC, 4, struct tunx_ring_setup)
+#define TUNX_IOC_KICK		_IO(TUNX_IOC_MAGIC, 5)
+#define TUNX_IOC_GET_STATS	_IOWR(TUNX_IOC_MAGIC, 6, struct tunx_stats)
+/* Ownership, as TUNSETOWNER/TUNSETGROUP/TUNSETPERSIST: argument by value. */
+#define TUNX_IOC_SET_OWNER	_IOW(TUNX_IOC_MAGIC, 7, __u32)
+#define TUNX_IOC_SET_GROUP	_IOW(TUNX_IOC_MAGIC, 8, __u32)
+#define TUNX_IOC_SET_PERSIST	_IOW(TUNX_IOC_MAGIC, 9, __u32)
+
+#endif /* _UAPI_LINUX_TUNX_H */

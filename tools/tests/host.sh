@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host tests of the project's tools and kernel build hygiene (TAP): the
+# kernel-report detector, the result counter, warning-free W=1 module builds
+# for every supported kernel, and checkpatch --strict on the kernel sources.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+n=0 failed=0
+result() {
+	local name=$1; shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "TAP version 13"
+
+# The report detector: each kind of report must trip it.
+for report in \
+	'WARNING: CPU: 1 PID: 42 at kernel/foo.c:12 bar+0x1/0x2' \
+	'BUG: KASAN: slab-use-after-free in tunx_rx+0x10/0x20' \
+	'BUG: kernel NULL pointer dereference, address: 0000000000000008' \
+	'kernel BUG at drivers/net/tunx/ring.c:99!' \
+	'Oops: 0000 [#1] PREEMPT SMP KASAN' \
+	'WARNING: possible circular locking dependency detected' \
+	'unreferenced object 0xffff888003a1c000 (size 64):' \
+	'INFO: task tunx_test:77 blocked for more than 60 seconds.' \
+	'general protection fault, probably for non-canonical address'; do
+	printf '[    1.0] ok line\n[    2.0] %s\n' "$report" >"$tmp/log"
+	result "splat detects: ${report:0:40}" bash -c "! tools/vm/splat '$tmp/log' >/dev/null"
+done
+printf '%s\n' '[ 1.0] tunx: loading out-of-tree module taints kernel.' \
+	'[ 1.1] tunx: module verification failed: signature and/or required key missing - tainting kernel' \
+	'[ 1.2] tunx: ABI 1 ready' >"$tmp/clean"
+result "splat ignores the out-of-tree module taint" tools/vm/splat "$tmp/clean"
+
+# The counter the whole "N passed, N failed" verdict rests on.
+printf '%s\n' 'ok 1 a' '# ok 1 x' '# not ok 2 y' 'not ok 2 b' 'ok 3 c # SKIP no tool' \
+	'  tests     10     10      9      1        0' >"$tmp/tap"
+result "tap-count counts nested cases, skips and CUnit rows" \
+	[ "$(tools/tap-count "$tmp/tap")" = "11 2 1" ]
+
+# Every supported kernel builds the module with W=1 and no warning.
+. tools/vm/kernels.sh
+for k in 6.1 6.12; do
+	if ! vm_resolve_kernel "$k" 2>"$tmp/err"; then
+		result "W=1 build for $k (no kernel: $(cat "$tmp/err"))" false
+		continue
+	fi
+	tools/build-module "$vm_kdir" "$top/build/module/$vm_kver" W=1 \
+		>/dev/null 2>"$tmp/build"
+	rc=$?
+	result "W=1 build for $vm_kver succeeds" [ "$rc" = 0 ]
+	result "W=1 build for $vm_kver prints no warning" \
+		bash -c "! grep -E 'warning:|error:' '$tmp/build'"
+	grep -E 'warning:|error:' "$tmp/build" | head -20 | sed 's/^/# /'
+done
+
+# checkpatch --strict, as a netdev maintainer would run it on a submission.
+ksrc=$(tools/ksrc)
+perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f kernel/*.c kernel/*.h \
+	include/uapi/linux/tunx.h >"$tmp/cp" 2>&1
+result "checkpatch --strict: no errors or warnings in kernel/ and the uapi header" \
+	bash -c "! grep -qE ': (ERROR|WARNING):' '$tmp/cp'"
+grep -E ': (ERROR|WARNING|CHECK):' "$tmp/cp" | head -30 | sed 's/^/# /'
+
+echo "1..$n"
+echo "# host tools: $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vm-runner.sh KERNEL: TAP tests of tools/vm/run itself on one kernel.  The
+# runner is what every kernel verdict rests on, so check that it boots the
+# right kernel, shows the checkout, loads the module, passes the exit status
+# through, and fails a run whose command passed while the kernel warned.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kernel=${1:?usage: vm-runner.sh 6.1|6.12|debug}
+vmrun() { (cd "$top" && "$top/tools/vm/run" --kernel "$kernel" "$@"); }
+n=0 failed=0
+result() {
+	local name=$1; shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
+}
+line() { echo "$out" | sed -n "$1p"; }
+
+echo "TAP version 13"
+
+# One boot answers several questions: what ran, where, with what loaded.
+out=$(vmrun -- sh -c 'uname -r; pwd; grep -c "^tunx " /proc/modules;
+	test -c /dev/net/tunx && echo node || echo no-node;
+	touch /tmp/w && echo tmp-rw; touch ./.vm-probe 2>/dev/null || echo checkout-ro;
+	dmesg | grep -c "KernelAddressSanitizer initialized";
+	test -e /sys/kernel/debug/kmemleak && echo kmemleak || echo no-kmemleak;
+	exit 3' 2>/dev/null)
+rc=$?
+series=$kernel
+[ "$kernel" = debug ] && series=6.1
+rel=$(line 1)
+result "boots a $series kernel (uname -r: ${rel:-nothing})" \
+	eval '[[ "$rel" == "$series".* || "$rel" == "$series"-* ]]'
+result "the checkout is at its own path" [ "$(line 2)" = "$top" ]
+result "tunx.ko is loaded and /dev/net/tunx exists" \
+	[ "$(line 3)/$(line 4)" = 1/node ]
+result "/tmp is writable, the checkout is read-only" \
+	[ "$(line 5)/$(line 6)" = tmp-rw/checkout-ro ]
+result "the command's exit status (3) is the runner's ($rc)" [ "$rc" = 3 ]
+if [ "$kernel" = debug ]; then
+	result "the debug kernel runs KASAN and kmemleak" \
+		eval '[ "$(line 7)" -ge 1 ] 2>/dev/null && [ "$(line 8)" = kmemleak ]'
+fi
+
+# A command that succeeds while the kernel logs a WARNING must fail the run.
+out=$(vmrun --no-load -- sh -c 'grep -c "^tunx " /proc/modules;
+	echo "WARNING: tunx vm-runner self-test" >/dev/kmsg; exit 0' 2>/dev/null)
+rc=$?
+result "--no-load leaves tunx.ko out" [ "$(line 1)" = 0 ]
+result "a WARNING in the kernel log fails a passing command (status $rc)" [ "$rc" != 0 ]
+
+echo "1..$n"
+echo "# vm runner on $kernel: $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
