@@ -41,6 +41,18 @@ printf '%s\n' 'ok 1 a' '# ok 1 x' '# not ok 2 y' 'not ok 2 b' 'ok 3 c # SKIP no 
 result "tap-count counts nested cases, skips and CUnit rows" \
 	[ "$(tools/tap-count "$tmp/tap")" = "11 2 1" ]
 
+# KUnit's KTAP, as 6.1 prints it, flattened; a failed case must fail.
+printf '%s\n' 'KTAP version 1' '1..1' '    KTAP version 1' '    # Subtest: tunx_x' \
+	'    1..2' '    ok 1 case_a' '    # case_b: EXPECTATION FAILED at kernel/kunit.c:9' \
+	'    not ok 2 case_b' 'not ok 1 tunx_x' >"$tmp/ktap"
+tools/tests/kunit.sh --parse "$tmp/ktap" >"$tmp/kout"
+rc=$?
+result "kunit.sh fails on a failed KUnit case" [ "$rc" != 0 ]
+result "kunit.sh names each case suite.case" \
+	eval 'grep -qx "ok 1 tunx_x.case_a" "$tmp/kout" && grep -qx "not ok 2 tunx_x.case_b" "$tmp/kout"'
+sed -i '/not ok/d; s/EXPECTATION FAILED.*/ok/' "$tmp/ktap"
+result "kunit.sh passes when every case passed" eval 'tools/tests/kunit.sh --parse "$tmp/ktap" >/dev/null'
+
 # Every supported kernel builds the module with W=1 and no warning.
 . tools/vm/kernels.sh
 for k in 6.1 6.12; do
