@@ -12,8 +12,13 @@ override KDIR := $(patsubst %/Makefile,%,$(KDIR))
 
 MAKEFLAGS += --no-print-directory
 
+# The version lives in dkms.conf only; everything else reads it from there.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/tunx-$(VERSION)
+
 .PHONY: all deps module lib tools selftests check check-host check-quick \
-	check-vm-6.1 check-vm-6.12 check-vm-debug vm-shell clean help
+	check-vm-6.1 check-vm-6.12 check-vm-debug vm-shell clean help \
+	dkms-install dkms-uninstall
 
 all: module lib tools selftests
 
@@ -65,6 +70,21 @@ check-vm-6.1 check-vm-6.12 check-vm-debug: deps all lib-tests
 ## vm-shell      a root shell in the 6.1 VM with tunx.ko loaded (KERNEL=6.12|debug)
 vm-shell: deps module
 	@tools/vm/run --kernel $(or $(KERNEL),6.1)
+
+## dkms-install  register the module with DKMS and build it for every installed kernel
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	tools/dkms-source $(DKMS_SRC)
+	dkms add -m tunx -v $(VERSION)
+	for k in $$(ls /lib/modules); do \
+		[ -e /lib/modules/$$k/build/Makefile ] || continue; \
+		dkms install -m tunx -v $(VERSION) -k $$k || exit 1; \
+	done
+
+## dkms-uninstall remove the module from DKMS and from every kernel
+dkms-uninstall:
+	-dkms remove -m tunx -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 ## clean         remove build/ (the debug kernel cache stays in /var/cache/tunx)
 clean:

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# DKMS builds tunx.ko for every installed kernel that has headers, the way a
+# host's package manager would after a kernel upgrade, in a throw-away DKMS
+# tree so the host's own DKMS state is untouched.  TAP.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+result() {
+	local name=$1; shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
+}
+echo "TAP version 13"
+command -v dkms >/dev/null || { echo "1..0 # SKIP dkms not installed"; exit 0; }
+
+src=$tmp/src/tunx-$version
+mkdir -p "$src" "$tmp/tree"
+"$top/tools/dkms-source" "$src"
+result "dkms.conf names version $version" [ -n "$version" ]
+
+for build in /lib/modules/*/build; do
+	[ -e "$build/Makefile" ] || continue
+	kver=$(basename "$(dirname "$build")")
+	log=$tmp/$kver.log
+	dkms build -m tunx -v "$version" -k "$kver" --dkmstree "$tmp/tree" \
+		--sourcetree "$tmp/src" >"$log" 2>&1
+	rc=$?
+	ko=$(find "$tmp/tree/tunx/$version/$kver" -name 'tunx.ko*' 2>/dev/null | head -1)
+	result "dkms build for $kver produces tunx.ko" [ "$rc" = 0 -a -n "$ko" ]
+	[ "$rc" = 0 ] || tail -20 "$log" | sed 's/^/# /'
+	[ -n "$ko" ] && result "the $kver module's vermagic is $kver" \
+		eval 'modinfo -F vermagic "$ko" | grep -q "^$kver "'
+done
+echo "1..$n"
+echo "# dkms: $((n - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
