@@ -16,7 +16,7 @@ MAKEFLAGS += --no-print-directory
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/tunx-$(VERSION)
 
-.PHONY: all deps module lib tools selftests check check-host check-quick \
+.PHONY: all demo deps module lib tools selftests check check-host check-quick \
 	check-vm-6.1 check-vm-6.12 check-vm-debug vm-shell clean help \
 	dkms-install dkms-uninstall
 
@@ -50,6 +50,10 @@ selftests:
 # checkout read-only.
 lib-tests:
 	@if [ -e lib/Makefile ] && grep -q '^tests:' lib/Makefile; then $(MAKE) -C lib tests; fi
+
+## demo          ping through tunx and through tun side by side (in the VM here)
+demo: deps all
+	@tools/demo
 
 ## check         every suite; last line "N passed, N failed"
 check: deps all lib-tests
