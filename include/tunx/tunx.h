@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libtunx: one batched TUN API over tunx rings, /dev/net/tun and memory.
+ *
+ * The shape is wireguard-go's tun.Device: a read fills up to n caller
+ * buffers, each packet placed at a caller-chosen offset (headroom for the
+ * caller's own headers); a write takes n packets that start at that offset
+ * and reports how many were taken.  The batch size is fixed for the life of
+ * a device.
+ *
+ * Conventions
+ *  - Every function that can fail returns a negative errno.  A device that
+ *    was shut down or closed answers -ESHUTDOWN ("device closed").
+ *  - tunx_errmsg() copies a human explanation of the last failure on a
+ *    device; tunx_strerror() describes an error code.  There is no global
+ *    state: no errno side channel, no static buffers, no global registries.
+ *  - Thread-safety is stated on every function as
+ *      [any]     safe from any thread, concurrently with everything;
+ *      [reader]  one thread at a time per device for the reading side
+ *                (read, peek, release), concurrently with the writing side;
+ *      [writer]  one thread at a time per device for the writing side
+ *                (write, reserve, submit), concurrently with the reading side;
+ *      [owner]   no other call on the object may run or start (setup and
+ *                teardown).
+ *  - Packets are raw IPv4/IPv6 datagrams, no extra header.
+ */
+#ifndef TUNX_TUNX_H
+#define TUNX_TUNX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything declared here is the exported API (the library builds with
+ * -fvisibility=hidden). */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(default)
+#endif
+
+struct tunx_device;
+
+enum tunx_backend {
+	TUNX_BACKEND_AUTO = 0,	/* tunx when /dev/net/tunx opens, else tun */
+	TUNX_BACKEND_TUNX,	/* shared-memory rings of the tunx module */
+	TUNX_BACKEND_TUN,	/* stock /dev/net/tun */
+	TUNX_BACKEND_PIPE,	/* in-memory: one end of a connected pair */
+	TUNX_BACKEND_CHANNEL,	/* in-memory loopback: writes come back on read */
+	TUNX_BACKEND_FAKE,	/* reads block until closed, writes vanish */
+	TUNX_BACKEND_WRAPPER,	/* a filter or callback wrapper of a device */
+};
+
+/* Device events, as wireguard-go's tun.Event (a bit mask). */
+#define TUNX_EVENT_UP		(1U << 0)
+#define TUNX_EVENT_DOWN		(1U << 1)
+#define TUNX_EVENT_MTU_UPDATE	(1U << 2)
+
+typedef void (*tunx_event_fn)(struct tunx_device *dev, unsigned int event,
+			      void *arg);
+
+/*
+ * struct tunx_config - what to open.  Fill with tunx_config_init(), then
+ * change fields; zero means "default" for every numeric field.
+ */
+struct tunx_config {
+	uint32_t size;		/* sizeof(struct tunx_config), set by init */
+	enum tunx_backend backend;
+	const char *name;	/* "tun0", a pattern "vpn%d", or NULL */
+	unsigned int mtu;	/* 0: leave the device's MTU (1500 when new);
+				 * tunx sizes its frames from it, so a later
+				 * MTU above the frame size is refused */
+	unsigned int queues;	/* >1 makes a multi-queue device */
+	unsigned int ring_entries; /* tunx rings / memory queue depth (256) */
+	unsigned int batch;	/* max packets per call; 0: backend default */
+	bool offload;		/* tun: IFF_VNET_HDR + TSO/USO (default on;
+				 * off for fragile kernels).  tunx: unused */
+	bool nonblock;		/* read/write give -EAGAIN instead of waiting */
+	bool persist;		/* device survives close */
+	long owner, group;	/* uid/gid allowed to attach without
+				 * CAP_NET_ADMIN; -1 (default): unset */
+	/* Event callback; when set a small thread delivers the events. */
+	tunx_event_fn event_cb;
+	void *event_arg;
+	const char *tun_path;	/* override "/dev/net/tun" (containers) */
+	const char *tunx_path;	/* override "/dev/net/tunx" */
+};
+
+/*
+ * struct tunx_diag - why a backend was or was not chosen.  Filled by
+ * tunx_open() on success and on failure.
+ */
+struct tunx_diag {
+	enum tunx_backend backend;	/* chosen (or last tried) backend */
+	int tunx_err;		/* why tunx was not used (0 if it was) */
+	int tun_err;		/* why tun failed (0 if not tried or fine) */
+	char message[256];	/* a sentence for humans */
+};
+
+/* [any] Defaults: AUTO, offload on, blocking, no owner or group. */
+void tunx_config_init(struct tunx_config *cfg);
+
+/*
+ * [any] Open a device.  *devp is set on success.  @diag may be NULL.
+ * Errors: -ENOENT (no device node), -EPERM (needs CAP_NET_ADMIN or to own
+ * the persistent device), -EINVAL (bad config), -EBUSY, -ENOMEM.
+ */
+int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
+	      struct tunx_diag *diag);
+
+/*
+ * [any] In-memory pair (gonnect Pipe): what a writes, b reads, and back.
+ * cfg may be NULL; it gives the name prefix, queue depth (ring_entries),
+ * batch and nonblock.  Closing one end closes the pair: the other reads
+ * what is queued, then -ESHUTDOWN; its writes get -EPIPE.
+ */
+int tunx_pipe_open(struct tunx_device **a, struct tunx_device **b,
+		   const struct tunx_config *cfg);
+
+/*
+ * [any] Another queue of a device opened with queues > 1 (tun and tunx
+ * backends; -EOPNOTSUPP elsewhere, -EINVAL on a single-queue device).  The
+ * queue is a device of its own: read/write it from its own threads, close
+ * it with tunx_close().
+ */
+int tunx_attach_queue(struct tunx_device *dev, struct tunx_device **qp);
+
+/*
+ * [reader] Read up to @n packets.  Packet i is written at bufs[i] + offset
+ * and its length stored in sizes[i]; every buffer holds @buf_size bytes.
+ * Returns the count (>= 1), or -EAGAIN (non-blocking and nothing to read),
+ * -ESHUTDOWN (closed), -EINVAL (offset < tunx_min_read_offset() or no room).
+ * Pass tunx_batch_size() buffers: with offload one kernel read may yield
+ * many packets (the rest is kept for the next call, never dropped).
+ */
+int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
+	      size_t *sizes, unsigned int n, size_t offset);
+
+/*
+ * [writer] Write @n packets; packet i is sizes[i] bytes at bufs[i] + offset,
+ * and the @offset bytes before it may be overwritten (headroom, at least
+ * tunx_min_write_offset()).  Returns how many were taken (0 < r <= n; the
+ * rest was not sent: retry it), or -errno when none was taken.  Packets
+ * the kernel rejects as malformed are counted as taken and dropped, like
+ * a network would.
+ */
+int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
+	       const size_t *sizes, unsigned int n, size_t offset);
+
+/*
+ * [any] Fixed for the device's life: cfg->batch if set, else 128 on tun
+ * with offload (one read may split into that many) and 64 elsewhere; at
+ * most min(64, ring size) on tunx.  Size reads from the source device's batch and chunk
+ * writes to the destination's.
+ */
+unsigned int tunx_batch_size(const struct tunx_device *dev);
+/* [any] Headroom the backend needs before each packet: tun with offload
+ * writes its 10-byte virtio header in front of the packet (MWO 10). */
+size_t tunx_min_read_offset(const struct tunx_device *dev);
+size_t tunx_min_write_offset(const struct tunx_device *dev);
+/* [any] Current MTU, or -errno. */
+int tunx_mtu(struct tunx_device *dev);
+/* [any] Interface name into @buf (IFNAMSIZ is enough); -errno. */
+int tunx_name(struct tunx_device *dev, char *buf, size_t len);
+/* [any] Interface index, 0 for memory devices. */
+int tunx_ifindex(const struct tunx_device *dev);
+/* [any] The backend in use (TUNX_BACKEND_WRAPPER for wrappers). */
+enum tunx_backend tunx_backend(const struct tunx_device *dev);
+/* [any] Static name of a backend ("tunx", "tun", ...). */
+const char *tunx_backend_name(enum tunx_backend b);
+/*
+ * [any] A descriptor that polls readable when tunx_read() would not wait,
+ * or -EOPNOTSUPP.  Do not read from it or close it.
+ */
+int tunx_fd(struct tunx_device *dev);
+
+/*
+ * Events.  tunx_events_fd() polls readable while events are pending;
+ * tunx_event_next() returns 1 and stores one TUNX_EVENT_* bit, 0 when none
+ * is pending, -errno.  Up is reported once at open when the link is up.
+ * Real links (tun, tunx) get them from rtnetlink, whoever made the change;
+ * memory devices from tunx_link_set_up()/set_mtu().  Wrappers report their
+ * inner device's events.  With cfg->event_cb set, a library thread drains
+ * the events into the callback instead (do not close the device from it).
+ * [any] for tunx_events_fd(); tunx_event_next() is [any] but events are
+ * consumed: one consumer thread makes sense.
+ */
+int tunx_events_fd(struct tunx_device *dev);
+int tunx_event_next(struct tunx_device *dev, unsigned int *event);
+
+/*
+ * [any] Wake every blocked call; from now on every call but close answers
+ * -ESHUTDOWN.  Idempotent.  Use it to stop reader threads before close.
+ */
+void tunx_shutdown(struct tunx_device *dev);
+/*
+ * [owner, but may overlap calls already blocked in other threads] Shut
+ * down, wait until calls in progress return, free.  Calls that start after
+ * close began are a use after free: stop such threads with
+ * tunx_shutdown() and join them first.
+ */
+void tunx_close(struct tunx_device *dev);
+
+/* [any] Copy the last failure's explanation; returns its length. */
+size_t tunx_errmsg(struct tunx_device *dev, char *buf, size_t len);
+/* [any] Static description of -errno or errno; "device closed" for ESHUTDOWN. */
+const char *tunx_strerror(int err);
+/* [any] Why this backend was chosen (the diag message at open). */
+const char *tunx_backend_reason(const struct tunx_device *dev);
+
+/*
+ * Zero copy, tunx backend only (-EOPNOTSUPP elsewhere).
+ * peek: up to n received packets in place (-EAGAIN when none), valid until
+ *	release; do not mix with tunx_read() on the same device.
+ * release: give back the first n peeked packets (kicks the kernel if it
+ *	stopped the queue on a full ring).
+ * reserve: up to n free transmit frames (cap = bytes available), in order.
+ * submit: send the first n reserved frames, in the order reserve gave
+ *	them, with len set (1..cap); frames reserved but not submitted
+ *	return to the ring.  Kicks only when the kernel asked for it.
+ */
+struct tunx_pkt {
+	uint8_t *data;
+	uint32_t len;
+	uint32_t cap;
+};
+int tunx_peek(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n);	/* [reader] */
+int tunx_release(struct tunx_device *dev, unsigned int n);			/* [reader] */
+int tunx_reserve(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n);	/* [writer] */
+int tunx_submit(struct tunx_device *dev, const struct tunx_pkt *pkts, unsigned int n); /* [writer] */
+
+/*
+ * Link configuration through rtnetlink (libnl-3 route), in the calling
+ * thread's network namespace.  [any]  Memory devices accept set_up and
+ * set_mtu (and report the events) and answer -EOPNOTSUPP to the rest.
+ * Errors are -errno (-EPERM, -EEXIST, -ENODEV, -EINVAL...) with the libnl
+ * message in tunx_errmsg().
+ */
+int tunx_link_set_up(struct tunx_device *dev, bool up);
+int tunx_link_set_mtu(struct tunx_device *dev, unsigned int mtu);
+/* @addr: struct in_addr or in6_addr per @family (AF_INET, AF_INET6). */
+int tunx_link_add_addr(struct tunx_device *dev, int family, const void *addr,
+		       unsigned int prefixlen);
+int tunx_link_del_addr(struct tunx_device *dev, int family, const void *addr,
+		       unsigned int prefixlen);
+/* Route @dst/@prefixlen through the device (gateway NULL: on-link). */
+int tunx_link_add_route(struct tunx_device *dev, int family, const void *dst,
+			unsigned int prefixlen, const void *gateway);
+int tunx_link_del_route(struct tunx_device *dev, int family, const void *dst,
+			unsigned int prefixlen);
+
+/*
+ * IO adapter: one packet at a time over a batched device (gonnect IO).
+ * Returns the packet length / bytes taken, or -errno.  The adapter keeps
+ * the rest of a batch for the next call.  [reader]/[writer] as the device.
+ */
+struct tunx_io;
+int tunx_io_new(struct tunx_io **iop, struct tunx_device *dev);	/* [owner] */
+ssize_t tunx_io_read(struct tunx_io *io, void *buf, size_t len);
+ssize_t tunx_io_write(struct tunx_io *io, const void *buf, size_t len);
+void tunx_io_free(struct tunx_io *io);	/* [owner] does not close the device */
+
+/*
+ * Callback wrapper (gonnect CallbackTUN): calls @on_read for every packet
+ * read and @on_write for every packet written, to observe traffic without
+ * changing it.  The wrapper owns @inner from now on and closes it on close
+ * (on failure the caller keeps it).
+ */
+typedef void (*tunx_pkt_fn)(void *arg, const uint8_t *pkt, size_t len);
+/* [any] Callbacks run on the reading/writing thread; once per packet
+ * taken (a retried packet is reported once). */
+int tunx_callback_wrap(struct tunx_device **wp, struct tunx_device *inner,
+		       tunx_pkt_fn on_read, tunx_pkt_fn on_write, void *arg);
+
+/*
+ * Filter wrapper (tstun.Wrapper).  Directions follow tstun: "out" is what
+ * tunx_read() returns (from the host, to the network), "in" is what
+ * tunx_write() takes (from the network, to the host).  Filters run pre
+ * then post; a filter returns TUNX_ACCEPT or TUNX_DROP and may change
+ * bytes, not the length.  Dropped packets vanish from the batch (a write
+ * still counts them as taken).  The wrapper owns @inner.
+ */
+enum tunx_verdict { TUNX_ACCEPT = 0, TUNX_DROP = 1 };
+typedef enum tunx_verdict (*tunx_filter_fn)(void *arg, uint8_t *pkt,
+					    size_t len);
+enum tunx_filter_slot {
+	TUNX_FILTER_PRE_IN, TUNX_FILTER_POST_IN,
+	TUNX_FILTER_PRE_OUT, TUNX_FILTER_POST_OUT,
+};
+/* [any] On failure the caller keeps @inner.  The wrapper's read and write
+ * are [reader]/[writer] as on any device; all calls below are [any] and
+ * answer -EINVAL on a device that is not a filter wrapper. */
+int tunx_filter_wrap(struct tunx_device **wp, struct tunx_device *inner);
+/* [any] Set or clear (fn NULL) a filter; filters run on the calling
+ * thread of read/write and must not call back into this device. */
+int tunx_filter_set(struct tunx_device *w, enum tunx_filter_slot slot,
+		    tunx_filter_fn fn, void *arg);
+/* [any] Write to the inner device, skipping the inbound filters (tstun
+ * InjectInboundCopy: the packet is copied, the call may block). */
+int tunx_inject_inbound(struct tunx_device *w, const uint8_t *pkt, size_t len);
+/* [any] Queue a copy for tunx_read(), skipping the outbound filters; it
+ * wakes a blocked reader.  -EAGAIN when 256 injected packets wait. */
+int tunx_inject_outbound(struct tunx_device *w, const uint8_t *pkt, size_t len);
+/* [any] Nanoseconds since the last read or write (or since creation),
+ * including injected packets. */
+int64_t tunx_idle_ns(struct tunx_device *w);
+/* [any] Per-connection counters on/off (off keeps the counters). */
+int tunx_stats_enable(struct tunx_device *w, bool on);
+
+/* One connection's counters (5-tuple, addresses in network order). */
+struct tunx_conn {
+	uint8_t proto;		/* IPPROTO_*, 0 for unparsable packets */
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint16_t src_port, dst_port;	/* host order; 0 without ports */
+	uint8_t src[16], dst[16];	/* IPv4 in the first 4 bytes */
+	uint64_t tx_packets, tx_bytes;	/* out: read from the device */
+	uint64_t rx_packets, rx_bytes;	/* in: written to the device */
+};
+typedef void (*tunx_conn_fn)(void *arg, const struct tunx_conn *c);
+/* [any] Report every connection's counters and reset them all; returns
+ * how many.  Call it periodically: that is what bounds the memory. */
+int tunx_stats_extract(struct tunx_device *w, tunx_conn_fn fn, void *arg);
+
+/* Stand-alone per-connection statistics (what the wrapper uses). */
+struct tunx_connstats;
+int tunx_connstats_new(struct tunx_connstats **csp);		/* [owner] */
+void tunx_connstats_free(struct tunx_connstats *cs);		/* [owner] */
+/* [any] Count one packet; @tx true for outbound. */
+void tunx_connstats_count(struct tunx_connstats *cs, const uint8_t *pkt,
+			  size_t len, bool tx);
+int tunx_connstats_extract(struct tunx_connstats *cs, tunx_conn_fn fn,
+			   void *arg);				/* [any] */
+
+/*
+ * Buffer pool: fixed-size buffers allocated on demand and reused.  get
+ * returns NULL when @max buffers are out (max 0: unbounded).  A forwarder
+ * draws its buffers from a pool whose buffers hold 64 + 65535 bytes.
+ */
+struct tunx_pool;
+int tunx_pool_new(struct tunx_pool **pp, size_t buf_size, unsigned int max); /* [any] */
+uint8_t *tunx_pool_get(struct tunx_pool *p);			/* [any] */
+void tunx_pool_put(struct tunx_pool *p, uint8_t *buf);		/* [any] */
+size_t tunx_pool_buf_size(const struct tunx_pool *p);		/* [any] */
+void tunx_pool_free(struct tunx_pool *p);	/* [owner] all buffers back */
+
+/*
+ * Forwarder: one thread reads batches from the read device and writes them
+ * to the write device.  Either can be swapped while it runs: the old
+ * device is shut down (blocked calls wake), no longer used by the
+ * forwarder when the call returns, and handed back through @old (NULL to
+ * close it).  Start with no devices.  @pool may be NULL.
+ */
+struct tunx_forwarder;
+/* [any] Until both devices are set nothing is read (no drops). */
+int tunx_forwarder_new(struct tunx_forwarder **fp, struct tunx_pool *pool);
+int tunx_forwarder_set_read(struct tunx_forwarder *f, struct tunx_device *dev,
+			    struct tunx_device **old);		/* [any] */
+int tunx_forwarder_set_write(struct tunx_forwarder *f, struct tunx_device *dev,
+			     struct tunx_device **old);		/* [any] */
+/* [any] Packets moved, and packets lost when the write device refused. */
+void tunx_forwarder_counts(struct tunx_forwarder *f, uint64_t *moved,
+			   uint64_t *dropped);
+/* [owner] Stop the thread, shut down and close the devices it holds. */
+void tunx_forwarder_free(struct tunx_forwarder *f);
+
+/*
+ * Point-to-point: two forwarders, A -> B and B -> A.  Devices set here are
+ * owned by the p2p: a swap closes the old one, free closes both.
+ */
+struct tunx_p2p;
+int tunx_p2p_new(struct tunx_p2p **pp, struct tunx_pool *pool);	/* [any] */
+int tunx_p2p_set_a(struct tunx_p2p *p, struct tunx_device *a);	/* [any] */
+int tunx_p2p_set_b(struct tunx_p2p *p, struct tunx_device *b);	/* [any] */
+void tunx_p2p_counts(struct tunx_p2p *p, uint64_t *a_to_b,
+		     uint64_t *b_to_a);				/* [any] */
+void tunx_p2p_free(struct tunx_p2p *p);				/* [owner] */
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TUNX_TUNX_H */

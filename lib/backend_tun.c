@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Stock /dev/net/tun backend: IFF_TUN | IFF_NO_PI, plus IFF_VNET_HDR with
+ * TSO/USO when the kernel takes it, so one syscall moves a whole 64 KB
+ * super-packet (split on read, coalesced on write, see gso.c).  Without
+ * offload a batch is still gathered with non-blocking reads until EAGAIN.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/if_tun.h>
+#include "gso.h"
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+#define TUN_BUF (TUNX_VNET_HDR_LEN + TUNX_MAX_PACKET)
+
+struct tun_dev {
+	struct tunx_device dev;
+	int fd;
+	short tun_flags;
+	bool vnet, uso;
+	/* The packet read last; rseg < rsegs while some of it is left.
+	 * plain: no GSO, hand it out as is. */
+	bool plain;
+	uint8_t *rbuf;
+	size_t rlen;
+	unsigned int rseg, rsegs;
+	uint8_t *wbuf;
+};
+
+static struct tun_dev *to_tun(struct tunx_device *dev)
+{
+	return (struct tun_dev *)dev;
+}
+
+/* Hands out the next piece of the pending super-packet. */
+static int pending_next(struct tun_dev *t, uint8_t *out, size_t cap)
+{
+	struct virtio_net_hdr *h = (struct virtio_net_hdr *)t->rbuf;
+	int r = tunx__gso_segment(t->rbuf + TUNX_VNET_HDR_LEN, t->rlen, h,
+				  t->rseg, out, cap);
+
+	if (r == -EMSGSIZE)
+		return r;	/* keep it: the caller's buffer is too small */
+	t->rseg++;
+	if (r < 0)
+		t->rsegs = 0;	/* malformed: drop the rest */
+	return r;
+}
+
+/* Completes a NEEDS_CSUM checksum the kernel left to us. */
+static int csum_complete(uint8_t *pkt, size_t len,
+			 const struct virtio_net_hdr *h)
+{
+	size_t start = h->csum_start, field = start + h->csum_offset;
+	uint16_t c;
+
+	if (field + 2 > len)
+		return -EINVAL;
+	c = (uint16_t)~tunx__csum_fold(tunx__csum_add(pkt + start, len - start, 0));
+	pkt[field] = (uint8_t)(c >> 8);
+	pkt[field + 1] = (uint8_t)c;
+	return 0;
+}
+
+/* One kernel read with a virtio header: a packet in rbuf, maybe pending. */
+static int read_vnet(struct tun_dev *t)
+{
+	struct virtio_net_hdr *h = (struct virtio_net_hdr *)t->rbuf;
+	ssize_t r = read(t->fd, t->rbuf, TUN_BUF);
+	int cnt;
+
+	if (r < 0)
+		return -errno;
+	if ((size_t)r <= TUNX_VNET_HDR_LEN)
+		return 0;
+	t->rlen = (size_t)r - TUNX_VNET_HDR_LEN;
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    csum_complete(t->rbuf + TUNX_VNET_HDR_LEN, t->rlen, h))
+			return 0;
+		t->plain = true;
+		t->rseg = 0;
+		t->rsegs = 1;
+		return 0;
+	}
+	t->plain = false;
+	cnt = tunx__gso_count(t->rbuf + TUNX_VNET_HDR_LEN, t->rlen, h);
+	t->rseg = 0;
+	t->rsegs = cnt > 0 ? (unsigned int)cnt : 0;
+	return 0;
+}
+
+static int take_one(struct tun_dev *t, uint8_t *out, size_t cap)
+{
+	if (!t->plain)
+		return pending_next(t, out, cap);
+	if (t->rlen > cap)
+		return -EMSGSIZE;
+	memcpy(out, t->rbuf + TUNX_VNET_HDR_LEN, t->rlen);
+	t->rseg++;
+	return (int)t->rlen;
+}
+
+static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
+		    size_t buf_size, size_t *sizes, unsigned int n,
+		    size_t offset)
+{
+	struct tun_dev *t = to_tun(dev);
+	size_t cap = buf_size - offset;
+	unsigned int k = 0;
+	int r = 0;
+
+	while (k < n) {
+		if (t->rseg < t->rsegs) {
+			r = take_one(t, bufs[k] + offset, cap);
+			if (r == -EMSGSIZE)
+				break;
+			if (r > 0)
+				sizes[k++] = (size_t)r;
+			continue;
+		}
+		if (t->vnet) {
+			r = read_vnet(t);
+			if (r)
+				break;
+			continue;
+		}
+		r = (int)read(t->fd, bufs[k] + offset, cap);
+		if (r < 0) {
+			r = -errno;
+			break;
+		}
+		sizes[k++] = (size_t)r;
+	}
+	if (k)
+		return (int)k;
+	if (r == -EMSGSIZE)
+		return tunx__seterr(dev, r, "read buffers of %zu bytes are too small",
+				    cap);
+	return r ? r : -EAGAIN;
+}
+
+/* Errors after which the packet is gone but the device is fine. */
+static bool packet_error(int err)
+{
+	return err == EINVAL || err == EMSGSIZE || err == EFAULT ||
+	       err == EPROTO;
+}
+
+static int write_one(struct tun_dev *t, const uint8_t *p, size_t len)
+{
+	ssize_t r = write(t->fd, p, len);
+
+	if (r >= 0)
+		return 0;
+	if (packet_error(errno)) {
+		tunx__seterr(&t->dev, -errno, "kernel dropped a packet: %s",
+			     tunx_strerror(errno));
+		return 0;
+	}
+	return -errno;
+}
+
+static int tun_write(struct tunx_device *dev, uint8_t *const *bufs,
+		     const size_t *sizes, unsigned int n, size_t offset)
+{
+	struct tun_dev *t = to_tun(dev);
+	unsigned int i = 0, cnt;
+	size_t len;
+	int r = 0;
+
+	while (i < n) {
+		cnt = 1;
+		if (!t->vnet) {
+			r = write_one(t, bufs[i] + offset, sizes[i]);
+		} else {
+			cnt = tunx__gso_coalesce(bufs, sizes, n, offset, i,
+						 t->uso, t->wbuf, TUN_BUF, &len);
+			if (cnt > 1) {
+				r = write_one(t, t->wbuf, len);
+			} else {
+				/* headroom >= mwo: the header goes in front */
+				uint8_t *p = bufs[i] + offset - TUNX_VNET_HDR_LEN;
+
+				memset(p, 0, TUNX_VNET_HDR_LEN);
+				r = write_one(t, p, sizes[i] + TUNX_VNET_HDR_LEN);
+			}
+		}
+		if (r)
+			break;
+		i += cnt;
+	}
+	return i ? (int)i : r;
+}
+
+static int tun_poll_fd(struct tunx_device *dev, short events)
+{
+	(void)events;
+	return to_tun(dev)->fd;
+}
+
+static void tun_destroy(struct tunx_device *dev)
+{
+	struct tun_dev *t = to_tun(dev);
+
+	tunx__dev_free(dev);
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->rbuf);
+	free(t->wbuf);
+	free(t);
+}
+
+static int tun_attach_queue(struct tunx_device *dev, struct tunx_device **qp);
+
+static const struct tunx_device_ops tun_ops = {
+	.read = tun_read,
+	.write = tun_write,
+	.poll_fd = tun_poll_fd,
+	.attach_queue = tun_attach_queue,
+	.destroy = tun_destroy,
+};
+
+static void explain_open(struct tunx_diag *d, const char *path, int err)
+{
+	if (err == ENOENT)
+		snprintf(d->message, sizeof(d->message),
+			 "no %s: the tun module is missing, or this is a container "
+			 "without the device node (pass --device /dev/net/tun, or "
+			 "mknod %s c 10 200)", path, path);
+	else if (err == EACCES || err == EPERM)
+		snprintf(d->message, sizeof(d->message),
+			 "cannot open %s: %s (the node should be mode 0666; "
+			 "a container may deny it in its device cgroup)", path,
+			 tunx_strerror(err));
+	else
+		snprintf(d->message, sizeof(d->message), "opening %s: %s", path,
+			 tunx_strerror(err));
+}
+
+static void explain_setiff(struct tunx_diag *d, const char *name, int err)
+{
+	if (err == EPERM)
+		snprintf(d->message, sizeof(d->message),
+			 "TUNSETIFF %s: EPERM: needs CAP_NET_ADMIN, or to be the "
+			 "owner or group of the persistent device", name);
+	else if (err == EBUSY)
+		snprintf(d->message, sizeof(d->message),
+			 "TUNSETIFF %s: EBUSY: another process holds the device "
+			 "(or it exists with other flags)", name);
+	else if (err == EINVAL)
+		snprintf(d->message, sizeof(d->message),
+			 "TUNSETIFF %s: EINVAL: bad name, or the device exists as "
+			 "a TAP or with different multi-queue/vnet flags", name);
+	else
+		snprintf(d->message, sizeof(d->message), "TUNSETIFF %s: %s", name,
+			 tunx_strerror(err));
+}
+
+static int tun_fd_open(const struct tunx_config *cfg, bool vnet,
+		       struct ifreq *ifr, struct tunx_diag *d)
+{
+	const char *path = cfg->tun_path ? cfg->tun_path : "/dev/net/tun";
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK), err;
+
+	if (fd < 0) {
+		err = errno;
+		explain_open(d, path, err);
+		return -err;
+	}
+	memset(ifr, 0, sizeof(*ifr));
+	ifr->ifr_flags = IFF_TUN | IFF_NO_PI;
+	if (vnet)
+		ifr->ifr_flags |= IFF_VNET_HDR;
+	if (cfg->queues > 1)
+		ifr->ifr_flags |= IFF_MULTI_QUEUE;
+	snprintf(ifr->ifr_name, IFNAMSIZ, "%s",
+		 cfg->name && cfg->name[0] ? cfg->name : "tun%d");
+	if (ioctl(fd, TUNSETIFF, ifr) < 0) {
+		err = errno;
+		explain_setiff(d, ifr->ifr_name, err);
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* TSO with USO when the kernel knows it (6.2+), TSO alone else. */
+static int offload_probe(int fd, bool *uso)
+{
+	unsigned int base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+
+	*uso = !ioctl(fd, TUNSETOFFLOAD, base | TUN_F_USO4 | TUN_F_USO6);
+	if (*uso)
+		return 0;
+	return ioctl(fd, TUNSETOFFLOAD, base) ? -errno : 0;
+}
+
+/* Owner and group first: persistence must not outlive a failed setup. */
+static int tun_ownership(int fd, const struct tunx_config *cfg,
+			 struct tunx_diag *d)
+{
+	if (cfg->owner >= 0 && ioctl(fd, TUNSETOWNER, (unsigned long)cfg->owner) < 0)
+		goto err;
+	if (cfg->group >= 0 && ioctl(fd, TUNSETGROUP, (unsigned long)cfg->group) < 0)
+		goto err;
+	if (cfg->persist && ioctl(fd, TUNSETPERSIST, 1UL) < 0)
+		goto err;
+	return 0;
+err:
+	snprintf(d->message, sizeof(d->message),
+		 "setting owner/group/persist: %s", tunx_strerror(errno));
+	return -errno;
+}
+
+static int tun_setup(struct tun_dev *t, const struct tunx_config *cfg,
+		     struct tunx_diag *d)
+{
+	struct ifreq ifr;
+	const char *off = "off (disabled in config)";
+	int r;
+
+	t->fd = tun_fd_open(cfg, cfg->offload, &ifr, d);
+	t->vnet = cfg->offload;
+	if (t->fd >= 0 && t->vnet && offload_probe(t->fd, &t->uso)) {
+		/* IFF_VNET_HDR cannot be cleared: start again without it. */
+		close(t->fd);
+		t->vnet = false;
+		off = "off (TUNSETOFFLOAD refused by this kernel)";
+		t->fd = tun_fd_open(cfg, false, &ifr, d);
+	}
+	if (t->fd < 0)
+		return t->fd;
+	r = tun_ownership(t->fd, cfg, d);
+	if (r)
+		return r;
+	t->tun_flags = ifr.ifr_flags;
+	snprintf(t->dev.name, sizeof(t->dev.name), "%s", ifr.ifr_name);
+	t->dev.ifindex = (int)if_nametoindex(ifr.ifr_name);
+	if (!t->dev.ifindex)
+		return -errno;
+	r = tunx__nl_link_state(t->dev.ifindex, &t->dev.mtu, NULL, NULL);
+	if (t->vnet)
+		off = t->uso ? "TSO+USO" : "TSO";
+	snprintf(d->message, sizeof(d->message), "tun: %s, offload %s",
+		 t->dev.name, off);
+	return r;
+}
+
+int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
+		   struct tunx_diag *d)
+{
+	struct tun_dev *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	r = tunx__dev_init(&t->dev, &tun_ops, TUNX_BACKEND_TUN, cfg);
+	t->fd = -1;
+	t->rbuf = malloc(TUN_BUF);
+	t->wbuf = malloc(TUN_BUF);
+	if (!r && (!t->rbuf || !t->wbuf))
+		r = -ENOMEM;
+	if (!r)
+		r = tun_setup(t, cfg, d);
+	if (r) {
+		tun_destroy(&t->dev);
+		return r;
+	}
+	if (t->vnet) {
+		/* One read may yield 44+ packets: default to a big batch (the
+		 * rest of a super-packet waits for the next call anyway). */
+		if (!cfg->batch)
+			t->dev.batch = TUNX_OFFLOAD_BATCH;
+		t->dev.mwo = TUNX_VNET_HDR_LEN;
+	}
+	*devp = &t->dev;
+	return 0;
+}
+
+static int tun_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
+{
+	struct tun_dev *t = to_tun(dev);
+	struct tunx_config cfg;
+	struct tunx_diag d;
+	int r;
+
+	if (!(t->tun_flags & IFF_MULTI_QUEUE))
+		return tunx__seterr(dev, -EINVAL,
+				    "%s was not opened with queues > 1", dev->name);
+	tunx_config_init(&cfg);
+	cfg.name = dev->name;
+	cfg.queues = 2;
+	cfg.offload = t->vnet;
+	cfg.nonblock = dev->nonblock;
+	r = tunx__tun_open(qp, &cfg, &d);
+	if (r)
+		return tunx__seterr(dev, r, "%s", d.message);
+	return 0;
+}

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The generic device: dispatch to the backend vtable, blocking on top of
+ * non-blocking backends, shutdown/close, and per-device error messages.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+#include "internal.h"
+
+void tunx_config_init(struct tunx_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->size = sizeof(*cfg);
+	cfg->backend = TUNX_BACKEND_AUTO;
+	cfg->offload = true;
+	cfg->owner = cfg->group = -1;
+}
+
+int tunx__dev_init(struct tunx_device *dev, const struct tunx_device_ops *ops,
+		   enum tunx_backend backend, const struct tunx_config *cfg)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->ops = ops;
+	dev->backend = backend;
+	dev->nonblock = cfg ? cfg->nonblock : false;
+	dev->batch = cfg && cfg->batch ? cfg->batch : TUNX_DEFAULT_BATCH;
+	dev->mtu = cfg && cfg->mtu ? cfg->mtu : TUNX_MEM_MTU;
+	atomic_init(&dev->closed, false);
+	atomic_init(&dev->users, 0);
+	pthread_mutex_init(&dev->err_lock, NULL);
+	dev->wake_fd = tunx__efd_new();
+	return dev->wake_fd < 0 ? dev->wake_fd : 0;
+}
+
+/* Frees what tunx__dev_init made; the backend frees the struct itself. */
+void tunx__dev_free(struct tunx_device *dev)
+{
+	tunx__events_free(dev);
+	if (dev->wake_fd >= 0)
+		close(dev->wake_fd);
+	pthread_mutex_destroy(&dev->err_lock);
+}
+
+int tunx__seterr(struct tunx_device *dev, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!dev)
+		return err;
+	atomic_fetch_add_explicit(&dev->err_seq, 1, memory_order_relaxed);
+	pthread_mutex_lock(&dev->err_lock);
+	va_start(ap, fmt);
+	vsnprintf(dev->errmsg, sizeof(dev->errmsg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&dev->err_lock);
+	return err;
+}
+
+size_t tunx_errmsg(struct tunx_device *dev, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!len)
+		return 0;
+	pthread_mutex_lock(&dev->err_lock);
+	n = strlen(dev->errmsg);
+	snprintf(buf, len, "%s", dev->errmsg);
+	pthread_mutex_unlock(&dev->err_lock);
+	return n;
+}
+
+const char *tunx_strerror(int err)
+{
+	const char *s;
+
+	if (err < 0)
+		err = -err;
+	if (err == ESHUTDOWN)
+		return "device closed";
+	s = strerrordesc_np(err);
+	return s ? s : "unknown error";
+}
+
+const char *tunx_backend_name(enum tunx_backend b)
+{
+	static const char *const names[] = {
+		[TUNX_BACKEND_AUTO] = "auto", [TUNX_BACKEND_TUNX] = "tunx",
+		[TUNX_BACKEND_TUN] = "tun", [TUNX_BACKEND_PIPE] = "pipe",
+		[TUNX_BACKEND_CHANNEL] = "channel", [TUNX_BACKEND_FAKE] = "fake",
+		[TUNX_BACKEND_WRAPPER] = "wrapper",
+	};
+
+	if ((unsigned int)b >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[b];
+}
+
+/*
+ * Calls in progress are counted so close can wait for them; a shut down
+ * device refuses new work with -ESHUTDOWN.
+ */
+int tunx__enter(struct tunx_device *dev)
+{
+	/* seq_cst pairs with close: either it sees us, or we see "closed". */
+	atomic_fetch_add(&dev->users, 1);
+	if (atomic_load(&dev->closed)) {
+		tunx__leave(dev);
+		return -ESHUTDOWN;
+	}
+	return 0;
+}
+
+void tunx__leave(struct tunx_device *dev)
+{
+	atomic_fetch_sub_explicit(&dev->users, 1, memory_order_release);
+}
+
+/* The backend fd reports an error: most often the link was deleted. */
+static int fd_error(struct tunx_device *dev)
+{
+	struct tunx_device *base = tunx__base(dev);
+	char name[IF_NAMESIZE];
+	int i;
+
+	/* A deleting kernel may wake us before the name is gone: 100 ms. */
+	for (i = 0; base->ifindex && i < 10; i++) {
+		if (!if_indextoname((unsigned int)base->ifindex, name))
+			return tunx__seterr(dev, -ENODEV,
+					    "link %s (ifindex %d) was deleted",
+					    base->name, base->ifindex);
+		usleep(10000);
+	}
+	return tunx__seterr(dev, -EIO, "%s: the device reported an error",
+			    base->name);
+}
+
+/* Wait for the backend fd or for shutdown.  0: try again. */
+int tunx__wait(struct tunx_device *dev, short events, int timeout_ms)
+{
+	struct pollfd p[2] = {
+		{ .fd = dev->ops->poll_fd(dev, events), .events = events },
+		{ .fd = dev->wake_fd, .events = POLLIN },
+	};
+	int r;
+
+	if (p[0].fd < 0)
+		return p[0].fd;
+	r = poll(p, 2, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	if (atomic_load(&dev->closed))
+		return -ESHUTDOWN;
+	if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+		return fd_error(dev);
+	return 0;
+}
+
+/* Every failure leaves a message: the backend's if it wrote one, else this. */
+static int explain(struct tunx_device *dev, int r, unsigned int seq,
+		   const char *what)
+{
+	if (r >= 0 || r == -EAGAIN || r == -ESHUTDOWN ||
+	    atomic_load_explicit(&dev->err_seq, memory_order_relaxed) != seq)
+		return r;
+	return tunx__seterr(dev, r, "%s on %s (%s): %s", what, dev->name,
+			    tunx_backend_name(dev->backend), tunx_strerror(r));
+}
+
+int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
+	      size_t *sizes, unsigned int n, size_t offset)
+{
+	unsigned int seq = atomic_load_explicit(&dev->err_seq, memory_order_relaxed);
+	int r;
+
+	if (!n)
+		return 0;
+	if (offset < dev->mro || offset >= buf_size)
+		return tunx__seterr(dev, -EINVAL, "read offset %zu outside [%zu, %zu)",
+				    offset, dev->mro, buf_size);
+	r = tunx__enter(dev);
+	if (r)
+		return r;
+	for (;;) {
+		r = dev->ops->read(dev, bufs, buf_size, sizes, n, offset);
+		if (r != -EAGAIN || dev->nonblock)
+			break;
+		r = tunx__wait(dev, POLLIN, -1);
+		if (r)
+			break;
+	}
+	tunx__leave(dev);
+	return explain(dev, r, seq, "read");
+}
+
+int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
+	       const size_t *sizes, unsigned int n, size_t offset)
+{
+	unsigned int seq = atomic_load_explicit(&dev->err_seq, memory_order_relaxed);
+	int r;
+
+	if (!n)
+		return 0;
+	if (offset < dev->mwo)
+		return tunx__seterr(dev, -EINVAL, "write offset %zu below minimum %zu",
+				    offset, dev->mwo);
+	r = tunx__enter(dev);
+	if (r)
+		return r;
+	for (;;) {
+		r = dev->ops->write(dev, bufs, sizes, n, offset);
+		if (r != -EAGAIN || dev->nonblock)
+			break;
+		/* Not every backend signals POLLOUT: re-check now and then. */
+		r = tunx__wait(dev, POLLOUT, 10);
+		if (r)
+			break;
+	}
+	tunx__leave(dev);
+	return explain(dev, r, seq, "write");
+}
+
+unsigned int tunx_batch_size(const struct tunx_device *dev)
+{
+	return dev->batch;
+}
+
+size_t tunx_min_read_offset(const struct tunx_device *dev)
+{
+	return dev->mro;
+}
+
+size_t tunx_min_write_offset(const struct tunx_device *dev)
+{
+	return dev->mwo;
+}
+
+int tunx_ifindex(const struct tunx_device *dev)
+{
+	return dev->ifindex;
+}
+
+enum tunx_backend tunx_backend(const struct tunx_device *dev)
+{
+	return dev->backend;
+}
+
+const char *tunx_backend_reason(const struct tunx_device *dev)
+{
+	return dev->reason;
+}
+
+int tunx_mtu(struct tunx_device *dev)
+{
+	unsigned int mtu;
+	int r;
+
+	dev = tunx__base(dev);
+	if (!dev->ifindex)
+		return (int)dev->mtu;
+	r = tunx__nl_link_state(dev->ifindex, &mtu, NULL, NULL);
+	if (r)
+		return tunx__seterr(dev, r, "reading the MTU of ifindex %d: %s",
+				    dev->ifindex, tunx_strerror(r));
+	return (int)mtu;
+}
+
+int tunx_name(struct tunx_device *dev, char *buf, size_t len)
+{
+	char name[IFNAMSIZ] = "";
+	int r = 0;
+
+	dev = tunx__base(dev);
+	if (dev->ifindex)
+		r = tunx__nl_link_state(dev->ifindex, NULL, NULL, name);
+	if (r)
+		return tunx__seterr(dev, r, "reading the name of ifindex %d: %s",
+				    dev->ifindex, tunx_strerror(r));
+	if (!dev->ifindex)
+		snprintf(name, sizeof(name), "%s", dev->name);
+	if (strlen(name) >= len)
+		return -ENOSPC;
+	memcpy(buf, name, strlen(name) + 1);
+	return 0;
+}
+
+int tunx_fd(struct tunx_device *dev)
+{
+	return dev->ops->poll_fd(dev, POLLIN);
+}
+
+static int zc_call(struct tunx_device *dev, bool present)
+{
+	if (!present)
+		return tunx__seterr(dev, -EOPNOTSUPP,
+				    "zero copy needs the tunx backend, this is %s",
+				    tunx_backend_name(dev->backend));
+	return tunx__enter(dev);
+}
+
+int tunx_peek(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n)
+{
+	int r = zc_call(dev, dev->ops->peek);
+
+	if (r)
+		return r;
+	r = dev->ops->peek(dev, pkts, n);
+	tunx__leave(dev);
+	return r;
+}
+
+int tunx_release(struct tunx_device *dev, unsigned int n)
+{
+	int r = zc_call(dev, dev->ops->release);
+
+	if (r)
+		return r;
+	r = dev->ops->release(dev, n);
+	tunx__leave(dev);
+	return r;
+}
+
+int tunx_reserve(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n)
+{
+	int r = zc_call(dev, dev->ops->reserve);
+
+	if (r)
+		return r;
+	r = dev->ops->reserve(dev, pkts, n);
+	tunx__leave(dev);
+	return r;
+}
+
+int tunx_submit(struct tunx_device *dev, const struct tunx_pkt *pkts,
+		unsigned int n)
+{
+	int r = zc_call(dev, dev->ops->submit);
+
+	if (r)
+		return r;
+	r = dev->ops->submit(dev, pkts, n);
+	tunx__leave(dev);
+	return r;
+}
+
+int tunx_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
+{
+	if (!dev->ops->attach_queue)
+		return tunx__seterr(dev, -EOPNOTSUPP, "%s devices have one queue",
+				    tunx_backend_name(dev->backend));
+	int r = dev->ops->attach_queue(dev, qp);
+
+	if (r)
+		return r;
+	r = tunx__events_new(*qp, NULL);
+	if (r) {
+		tunx_close(*qp);
+		*qp = NULL;
+	}
+	return r;
+}
+
+void tunx_shutdown(struct tunx_device *dev)
+{
+	if (atomic_exchange(&dev->closed, true))
+		return;
+	tunx__efd_set(dev->wake_fd);
+	if (dev->ops->shutdown)
+		dev->ops->shutdown(dev);
+}
+
+void tunx_close(struct tunx_device *dev)
+{
+	if (!dev)
+		return;
+	tunx_shutdown(dev);
+	/* Blocked callers saw the wake fd; let them leave before freeing. */
+	while (atomic_load(&dev->users))
+		sched_yield();
+	dev->ops->destroy(dev);
+}

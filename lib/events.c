@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Device events (Up, Down, MTUUpdate).  A small queue behind an eventfd,
+ * fed by the library (memory devices, the initial Up) and by an rtnetlink
+ * socket watching the device's link.  One epoll fd joins both so the caller
+ * polls a single descriptor.  With a callback configured, a thread drains
+ * the queue into it instead.
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include "internal.h"
+
+#define EV_RING 32
+
+struct tunx_events {
+	pthread_mutex_t lock;
+	unsigned int ring[EV_RING];
+	unsigned int head, count;
+	int efd;		/* readable while ring is non-empty */
+	int nl_fd;		/* rtnetlink link group, -1 for memory devices */
+	int ep_fd;
+	bool up;
+	unsigned int mtu;
+	tunx_event_fn cb;
+	void *cb_arg;
+	pthread_t thread;
+	bool has_thread;
+};
+
+/* Lock held.  A full ring drops the oldest: the newest state matters. */
+static void ring_push(struct tunx_events *e, unsigned int ev)
+{
+	if (e->count == EV_RING) {
+		e->head = (e->head + 1) % EV_RING;
+		e->count--;
+	}
+	e->ring[(e->head + e->count++) % EV_RING] = ev;
+	tunx__efd_set(e->efd);
+}
+
+void tunx__events_post(struct tunx_device *dev, unsigned int ev)
+{
+	struct tunx_events *e = dev->events;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	if (ev & TUNX_EVENT_UP)
+		e->up = true;
+	if (ev & TUNX_EVENT_DOWN)
+		e->up = false;
+	ring_push(e, ev);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Lock held.  Turns one RTM_NEWLINK/DELLINK into state-change events. */
+static void link_msg(struct tunx_device *dev, struct tunx_events *e,
+		     struct nlmsghdr *nh)
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	int len = (int)nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	struct rtattr *rta;
+	bool up;
+
+	if (len < 0 || ifi->ifi_index != dev->ifindex)
+		return;
+	up = nh->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP);
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		unsigned int mtu;
+
+		if (rta->rta_type != IFLA_MTU || RTA_PAYLOAD(rta) < 4)
+			continue;
+		memcpy(&mtu, RTA_DATA(rta), sizeof(mtu));
+		if (mtu != e->mtu) {
+			e->mtu = mtu;
+			ring_push(e, TUNX_EVENT_MTU_UPDATE);
+		}
+	}
+	if (up != e->up) {
+		e->up = up;
+		ring_push(e, up ? TUNX_EVENT_UP : TUNX_EVENT_DOWN);
+	}
+}
+
+/* Lock held.  After a socket overrun, ask the kernel for the state. */
+static void resync(struct tunx_device *dev, struct tunx_events *e)
+{
+	unsigned int mtu;
+	bool up;
+
+	if (tunx__nl_link_state(dev->ifindex, &mtu, &up, NULL))
+		up = false;	/* gone */
+	else if (mtu != e->mtu) {
+		e->mtu = mtu;
+		ring_push(e, TUNX_EVENT_MTU_UPDATE);
+	}
+	if (up != e->up) {
+		e->up = up;
+		ring_push(e, up ? TUNX_EVENT_UP : TUNX_EVENT_DOWN);
+	}
+}
+
+static void drain_netlink(struct tunx_device *dev, struct tunx_events *e)
+{
+	char buf[32768] __attribute__((aligned(4)));
+	ssize_t n;
+
+	while ((n = recv(e->nl_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		for (; NLMSG_OK(nh, len); nh = NLMSG_NEXT(nh, len))
+			if (nh->nlmsg_type == RTM_NEWLINK ||
+			    nh->nlmsg_type == RTM_DELLINK)
+				link_msg(dev, e, nh);
+	}
+	if (n < 0 && errno == ENOBUFS)
+		resync(dev, e);
+}
+
+int tunx_event_next(struct tunx_device *dev, unsigned int *event)
+{
+	struct tunx_events *e;
+	int r = 0;
+
+	dev = tunx__base(dev);
+	e = dev->events;
+	if (!e)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&e->lock);
+	if (e->nl_fd >= 0)
+		drain_netlink(dev, e);
+	if (e->count) {
+		*event = e->ring[e->head];
+		e->head = (e->head + 1) % EV_RING;
+		e->count--;
+		r = 1;
+	}
+	if (!e->count)
+		tunx__efd_clear(e->efd);
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+int tunx_events_fd(struct tunx_device *dev)
+{
+	dev = tunx__base(dev);
+	return dev->events ? dev->events->ep_fd : -EOPNOTSUPP;
+}
+
+static void *event_thread(void *arg)
+{
+	struct tunx_device *dev = arg;
+	struct pollfd p[2] = {
+		{ .fd = dev->events->ep_fd, .events = POLLIN },
+		{ .fd = dev->wake_fd, .events = POLLIN },
+	};
+	unsigned int ev;
+
+	while (!atomic_load(&dev->closed)) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		while (!atomic_load(&dev->closed) && tunx_event_next(dev, &ev) == 1)
+			dev->events->cb(dev, ev, dev->events->cb_arg);
+	}
+	return NULL;
+}
+
+static int ep_add(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int events_fds(struct tunx_device *dev, struct tunx_events *e)
+{
+	int r;
+
+	e->efd = tunx__efd_new();
+	if (e->efd < 0)
+		return e->efd;
+	e->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->ep_fd < 0)
+		return -errno;
+	r = ep_add(e->ep_fd, e->efd);
+	if (r || !dev->ifindex)
+		return r;
+	e->nl_fd = tunx__nl_monitor_open();
+	if (e->nl_fd < 0)
+		return e->nl_fd;
+	return ep_add(e->ep_fd, e->nl_fd);
+}
+
+int tunx__events_new(struct tunx_device *dev, const struct tunx_config *cfg)
+{
+	struct tunx_events *e = calloc(1, sizeof(*e));
+	bool up = true;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->efd = e->nl_fd = e->ep_fd = -1;
+	pthread_mutex_init(&e->lock, NULL);
+	dev->events = e;
+	r = events_fds(dev, e);
+	if (r)
+		goto err;
+	e->mtu = dev->mtu;
+	/* Subscribe first, then read the state: no change can slip between. */
+	if (dev->ifindex)
+		r = tunx__nl_link_state(dev->ifindex, &e->mtu, &up, NULL);
+	if (r)
+		goto err;
+	if (up)
+		tunx__events_post(dev, TUNX_EVENT_UP);
+	if (cfg && cfg->event_cb) {
+		e->cb = cfg->event_cb;
+		e->cb_arg = cfg->event_arg;
+		r = -pthread_create(&e->thread, NULL, event_thread, dev);
+		e->has_thread = !r;
+	}
+	if (!r)
+		return 0;
+err:
+	tunx__events_free(dev);
+	return r;
+}
+
+/* Runs after shutdown: the wake fd already stopped the thread's poll. */
+void tunx__events_free(struct tunx_device *dev)
+{
+	struct tunx_events *e = dev->events;
+
+	if (!e)
+		return;
+	if (e->has_thread)
+		pthread_join(e->thread, NULL);
+	if (e->ep_fd >= 0)
+		close(e->ep_fd);
+	if (e->nl_fd >= 0)
+		close(e->nl_fd);
+	if (e->efd >= 0)
+		close(e->efd);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+	dev->events = NULL;
+}

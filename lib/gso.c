@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Offload helpers for the tun backend.  With IFF_VNET_HDR and TSO/USO the
+ * kernel hands us up to 64 KB "super-packets" and accepts them back; we
+ * split on read and coalesce on write, so the caller only ever sees plain
+ * MTU-sized IP packets while the kernel does one syscall per 44 of them.
+ * Every length comes from a packet, so every one is checked before use.
+ */
+#include <string.h>
+#include <netinet/in.h>
+#include "gso.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_CWR 0x80
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+uint64_t tunx__csum_add(const uint8_t *p, size_t len, uint64_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	if (len & 1)
+		sum += (uint64_t)p[len - 1] << 8;
+	return sum;
+}
+
+uint16_t tunx__csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint64_t tunx__pseudo_sum(const uint8_t *ip, uint8_t proto, uint32_t l4len)
+{
+	uint64_t sum = (uint64_t)proto + l4len;
+
+	if (ip[0] >> 4 == 4)
+		return tunx__csum_add(ip + 12, 8, sum);
+	return tunx__csum_add(ip + 8, 32, sum);
+}
+
+/* Where L4 starts and how long the headers are, checked against @len. */
+struct l4info {
+	size_t l4off, hdr_len;
+	uint8_t proto;
+};
+
+static int l4_parse(const uint8_t *pkt, size_t len, size_t l4off, uint8_t proto,
+		    struct l4info *li)
+{
+	size_t thlen = 8;
+
+	if (proto == IPPROTO_TCP) {
+		if (l4off + 20 > len)
+			return -EINVAL;
+		thlen = (size_t)(pkt[l4off + 12] >> 4) * 4;
+		if (thlen < 20)
+			return -EINVAL;
+	}
+	if (l4off + thlen > len)
+		return -EINVAL;
+	li->l4off = l4off;
+	li->hdr_len = l4off + thlen;
+	li->proto = proto;
+	return 0;
+}
+
+static int gso_parse(const uint8_t *pkt, size_t len,
+		     const struct virtio_net_hdr *h, struct l4info *li)
+{
+	uint8_t type = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	uint8_t proto = type == VIRTIO_NET_HDR_GSO_UDP_L4 ? IPPROTO_UDP
+							   : IPPROTO_TCP;
+	size_t iphlen;
+
+	if (len < 20)
+		return -EINVAL;
+	if (pkt[0] >> 4 == 4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
+		iphlen = (size_t)(pkt[0] & 0xf) * 4;
+	else if (pkt[0] >> 4 == 6 && type != VIRTIO_NET_HDR_GSO_TCPV4 &&
+		 len >= 40)
+		iphlen = 40;
+	else
+		return -EINVAL;
+	/* csum_start is where the kernel says L4 is (IPv6 ext headers). */
+	if (h->csum_start < iphlen || !h->gso_size)
+		return -EINVAL;
+	return l4_parse(pkt, len, h->csum_start, proto, li);
+}
+
+int tunx__gso_count(const uint8_t *pkt, size_t len,
+		    const struct virtio_net_hdr *h)
+{
+	struct l4info li;
+	size_t payload;
+
+	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return 1;
+	if (gso_parse(pkt, len, h, &li))
+		return -EINVAL;
+	payload = len - li.hdr_len;
+	if (!payload)
+		return 1;
+	return (int)((payload + h->gso_size - 1) / h->gso_size);
+}
+
+/* Full L4 checksum of a finished packet whose checksum field is zero. */
+static void l4_checksum(uint8_t *pkt, size_t len, const struct l4info *li)
+{
+	size_t field = li->l4off + (li->proto == IPPROTO_TCP ? 16 : 6);
+	uint32_t l4len = (uint32_t)(len - li->l4off);
+	uint64_t sum = tunx__pseudo_sum(pkt, li->proto, l4len);
+	uint16_t c;
+
+	put16(pkt + field, 0);
+	c = (uint16_t)~tunx__csum_fold(tunx__csum_add(pkt + li->l4off, l4len, sum));
+	if (li->proto == IPPROTO_UDP && !c)
+		c = 0xffff;
+	put16(pkt + field, c);
+}
+
+/* Lengths, id and header checksum of a rebuilt IP packet. */
+static void ip_fix(uint8_t *pkt, size_t len, unsigned int seg)
+{
+	size_t ihl = (size_t)(pkt[0] & 0xf) * 4;
+
+	if (pkt[0] >> 4 == 6) {
+		put16(pkt + 4, (uint16_t)(len - 40));
+		return;
+	}
+	put16(pkt + 2, (uint16_t)len);
+	put16(pkt + 4, (uint16_t)(get16(pkt + 4) + seg));
+	put16(pkt + 10, 0);
+	put16(pkt + 10, (uint16_t)~tunx__csum_fold(tunx__csum_add(pkt, ihl, 0)));
+}
+
+int tunx__gso_segment(const uint8_t *pkt, size_t len,
+		      const struct virtio_net_hdr *h, unsigned int seg,
+		      uint8_t *out, size_t cap)
+{
+	struct l4info li;
+	size_t payload, start, seglen, total;
+	unsigned int last;
+
+	if (gso_parse(pkt, len, h, &li))
+		return -EINVAL;
+	payload = len - li.hdr_len;
+	last = payload ? (unsigned int)((payload - 1) / h->gso_size) : 0;
+	if (seg > last)
+		return -ENOENT;
+	start = (size_t)seg * h->gso_size;
+	seglen = payload - start < h->gso_size ? payload - start : h->gso_size;
+	total = li.hdr_len + seglen;
+	if (total > cap)
+		return -EMSGSIZE;
+	memcpy(out, pkt, li.hdr_len);
+	memcpy(out + li.hdr_len, pkt + li.hdr_len + start, seglen);
+	ip_fix(out, total, seg);
+	if (li.proto == IPPROTO_TCP) {
+		uint8_t *th = out + li.l4off;
+
+		put32(th + 4, get32(th + 4) + (uint32_t)start);
+		if (seg != last)
+			th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		if (seg)
+			th[13] &= (uint8_t)~TCP_CWR;
+	} else {
+		put16(out + li.l4off + 4, (uint16_t)(total - li.l4off));
+	}
+	l4_checksum(out, total, &li);
+	return (int)total;
+}
+
+/* ---- coalescing ---------------------------------------------------- */
+
+/* A plain packet we know how to merge: no IP options or fragments. */
+static bool mergeable(const uint8_t *p, size_t len, bool udp,
+		      struct l4info *li)
+{
+	uint8_t proto;
+
+	if (len < 20)
+		return false;
+	if (p[0] == 0x45) {
+		if (len != get16(p + 2) || (get16(p + 6) & 0x3fff))
+			return false;
+		proto = p[9];
+		if (l4_parse(p, len, 20, proto, li))
+			return false;
+	} else if (p[0] >> 4 == 6 && len >= 40) {
+		if (len != 40u + get16(p + 4))
+			return false;
+		proto = p[6];
+		if (l4_parse(p, len, 40, proto, li))
+			return false;
+	} else {
+		return false;
+	}
+	if (proto == IPPROTO_UDP)
+		return udp && get16(p + li->l4off + 4) == len - li->l4off;
+	/* Plain ACK (PSH allowed): no SYN/FIN/RST/URG/ECE/CWR to preserve. */
+	return proto == IPPROTO_TCP &&
+	       (p[li->l4off + 13] & ~TCP_PSH) == TCP_ACK;
+}
+
+/* Same flow and same invariant header bytes as the first packet? */
+static bool same_flow(const uint8_t *a, const uint8_t *b,
+		      const struct l4info *la, const struct l4info *lb)
+{
+	if (la->proto != lb->proto || la->hdr_len != lb->hdr_len)
+		return false;
+	if (a[0] == 0x45) {
+		/* tos, DF, ttl, proto, addresses */
+		if (a[1] != b[1] || a[6] != b[6] || a[8] != b[8] ||
+		    memcmp(a + 9, b + 9, 1) || memcmp(a + 12, b + 12, 8))
+			return false;
+	} else if (memcmp(a, b, 4) || memcmp(a + 6, b + 6, 34)) {
+		return false;	/* version/class/flow, next hdr, hops, addrs */
+	}
+	if (la->proto == IPPROTO_UDP)
+		return !memcmp(a + la->l4off, b + lb->l4off, 4);
+	/* ports; ack and window; options (offset 20..) must match */
+	return !memcmp(a + la->l4off, b + lb->l4off, 4) &&
+	       !memcmp(a + la->l4off + 8, b + lb->l4off + 8, 4) &&
+	       a[la->l4off + 12] == b[lb->l4off + 12] &&
+	       !memcmp(a + la->l4off + 14, b + lb->l4off + 14, 2) &&
+	       !memcmp(a + la->l4off + 20, b + lb->l4off + 20,
+		       la->hdr_len - la->l4off - 20);
+}
+
+/* Counts how many packets from i can join packet i. */
+static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
+			      unsigned int n, size_t off, unsigned int i,
+			      bool udp, size_t cap, const struct l4info *li0)
+{
+	const uint8_t *p0 = bufs[i] + off;
+	size_t gso = sizes[i] - li0->hdr_len, total = sizes[i];
+	uint32_t next_seq;
+	unsigned int k;
+
+	if (!gso || (li0->proto == IPPROTO_TCP && (p0[li0->l4off + 13] & TCP_PSH)))
+		return 1;
+	next_seq = get32(p0 + li0->l4off + 4) + (uint32_t)gso;
+	for (k = i + 1; k < n; k++) {
+		const uint8_t *p = bufs[k] + off;
+		struct l4info li;
+		size_t plen;
+
+		if (!mergeable(p, sizes[k], udp, &li) || !same_flow(p0, p, li0, &li))
+			break;
+		plen = sizes[k] - li.hdr_len;
+		if (!plen || plen > gso || total + plen > TUNX_MAX_PACKET ||
+		    TUNX_VNET_HDR_LEN + total + plen > cap)
+			break;
+		if (li.proto == IPPROTO_TCP) {
+			if (get32(p + li.l4off + 4) != next_seq)
+				break;
+			next_seq += (uint32_t)plen;
+		}
+		total += plen;
+		/* A short or PSH segment ends the run: it must be last. */
+		if (plen < gso || (li.proto == IPPROTO_TCP &&
+				   (p[li.l4off + 13] & TCP_PSH))) {
+			k++;
+			break;
+		}
+	}
+	return k - i;
+}
+
+static void merge_build(uint8_t *const *bufs, const size_t *sizes,
+			unsigned int i, unsigned int cnt, size_t off,
+			const struct l4info *li, uint8_t *out, size_t *out_len)
+{
+	struct virtio_net_hdr *h = (struct virtio_net_hdr *)out;
+	uint8_t *pkt = out + TUNX_VNET_HDR_LEN;
+	size_t len = sizes[i], gso = sizes[i] - li->hdr_len;
+	unsigned int k;
+	bool v4;
+
+	memcpy(pkt, bufs[i] + off, sizes[i]);
+	for (k = i + 1; k < i + cnt; k++) {
+		memcpy(pkt + len, bufs[k] + off + li->hdr_len,
+		       sizes[k] - li->hdr_len);
+		len += sizes[k] - li->hdr_len;
+	}
+	v4 = pkt[0] >> 4 == 4;
+	if (li->proto == IPPROTO_TCP)	/* the last segment's PSH survives */
+		pkt[li->l4off + 13] |= bufs[i + cnt - 1][off + li->l4off + 13] & TCP_PSH;
+	else
+		put16(pkt + li->l4off + 4, (uint16_t)(len - li->l4off));
+	ip_fix(pkt, len, 0);
+	/* NEEDS_CSUM: the field holds the folded pseudo-header sum only. */
+	put16(pkt + li->l4off + (li->proto == IPPROTO_TCP ? 16 : 6),
+	      tunx__csum_fold(tunx__pseudo_sum(pkt, li->proto,
+					       (uint32_t)(len - li->l4off))));
+	memset(h, 0, sizeof(*h));
+	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->gso_type = li->proto == IPPROTO_UDP ? VIRTIO_NET_HDR_GSO_UDP_L4
+		      : v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+	h->gso_size = (uint16_t)gso;
+	h->hdr_len = (uint16_t)li->hdr_len;
+	h->csum_start = (uint16_t)li->l4off;
+	h->csum_offset = li->proto == IPPROTO_TCP ? 16 : 6;
+	*out_len = TUNX_VNET_HDR_LEN + len;
+}
+
+unsigned int tunx__gso_coalesce(uint8_t *const *bufs, const size_t *sizes,
+				unsigned int n, size_t offset, unsigned int i,
+				bool udp, uint8_t *out, size_t cap,
+				size_t *out_len)
+{
+	struct l4info li;
+	unsigned int cnt;
+
+	if (i + 1 >= n || !mergeable(bufs[i] + offset, sizes[i], udp, &li))
+		return 1;
+	cnt = merge_run(bufs, sizes, n, offset, i, udp, cap, &li);
+	if (cnt > 1)
+		merge_build(bufs, sizes, i, cnt, offset, &li, out, out_len);
+	return cnt;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Split TSO/USO super-packets read from tun, coalesce TCP/UDP packets
+ * written to it (wireguard-go's offload scheme), and checksums. */
+#ifndef TUNX_GSO_H
+#define TUNX_GSO_H
+
+#include <linux/virtio_net.h>
+#include "internal.h"
+
+#define TUNX_VNET_HDR_LEN	sizeof(struct virtio_net_hdr)
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
+TUNX_HIDDEN uint64_t tunx__csum_add(const uint8_t *p, size_t len,
+				    uint64_t sum);
+TUNX_HIDDEN uint16_t tunx__csum_fold(uint64_t sum);
+TUNX_HIDDEN uint64_t tunx__pseudo_sum(const uint8_t *ip, uint8_t proto,
+				      uint32_t l4len);
+
+/* Number of packets @h describes (1 without GSO), or -EINVAL. */
+TUNX_HIDDEN int tunx__gso_count(const uint8_t *pkt, size_t len,
+				const struct virtio_net_hdr *h);
+/* Writes packet @seg of the super-packet to @out; returns its length. */
+TUNX_HIDDEN int tunx__gso_segment(const uint8_t *pkt, size_t len,
+				  const struct virtio_net_hdr *h,
+				  unsigned int seg, uint8_t *out, size_t cap);
+/*
+ * Merges packets i.. of a batch into @out (a virtio header, then the
+ * super-packet); returns how many were merged (>= 2), or 1 when packet i
+ * goes alone (@out untouched).  @udp allows UDP (USO) merging.
+ */
+TUNX_HIDDEN unsigned int tunx__gso_coalesce(uint8_t *const *bufs,
+					    const size_t *sizes,
+					    unsigned int n, size_t offset,
+					    unsigned int i, bool udp,
+					    uint8_t *out, size_t cap,
+					    size_t *out_len);
+
+#endif

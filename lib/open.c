@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tunx_open(): pick a backend, fall back from tunx to tun, and say why.
+ * The explanations matter more than the code: "EPERM" alone is the top
+ * complaint about TUN devices.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "internal.h"
+
+static bool cfg_valid(const struct tunx_config *cfg, struct tunx_diag *d)
+{
+	if (!cfg || cfg->size < sizeof(*cfg)) {
+		snprintf(d->message, sizeof(d->message),
+			 "config not initialised with tunx_config_init()");
+		return false;
+	}
+	if (cfg->name && strlen(cfg->name) >= IFNAMSIZ) {
+		snprintf(d->message, sizeof(d->message),
+			 "name \"%s\" longer than %d bytes", cfg->name,
+			 IFNAMSIZ - 1);
+		return false;
+	}
+	if (cfg->mtu && (cfg->mtu < 68 || cfg->mtu > TUNX_MAX_PACKET)) {
+		snprintf(d->message, sizeof(d->message),
+			 "MTU %u outside [68, 65535]", cfg->mtu);
+		return false;
+	}
+	return true;
+}
+
+/* Applies what every real link needs after the backend made it. */
+static int link_finish(struct tunx_device *dev, const struct tunx_config *cfg,
+		       struct tunx_diag *d)
+{
+	int r = 0;
+
+	if (cfg->mtu)
+		r = tunx_link_set_mtu(dev, cfg->mtu);
+	if (!r)
+		r = tunx__events_new(dev, cfg);
+	if (r) {
+		snprintf(d->message, sizeof(d->message),
+			 "%s device %s made, but setting it up failed: %s",
+			 tunx_backend_name(dev->backend), dev->name,
+			 tunx_strerror(r));
+		tunx_close(dev);
+	}
+	return r;
+}
+
+static int open_auto(struct tunx_device **devp, const struct tunx_config *cfg,
+		     struct tunx_diag *d)
+{
+	char why[sizeof(d->message)];
+	int r;
+
+	r = tunx__tunx_open(devp, cfg, d);
+	if (!r) {
+		snprintf(why, sizeof(why), "%s", d->message);
+		snprintf(d->message, sizeof(d->message),
+			 "auto: tunx chosen (%.200s)", why);
+		return 0;
+	}
+	d->tunx_err = r;
+	snprintf(why, sizeof(why), "%s", d->message);
+	r = tunx__tun_open(devp, cfg, d);
+	if (r) {
+		char tunwhy[sizeof(d->message)];
+
+		d->tun_err = r;
+		snprintf(tunwhy, sizeof(tunwhy), "%s", d->message);
+		snprintf(d->message, sizeof(d->message),
+			 "auto: no backend: tunx: %.100s; tun: %.100s", why,
+			 tunwhy);
+		return r;
+	}
+	snprintf(d->message, sizeof(d->message),
+		 "auto: fell back to /dev/net/tun because %.200s", why);
+	return 0;
+}
+
+static int open_backend(struct tunx_device **devp,
+			const struct tunx_config *cfg, struct tunx_diag *d)
+{
+	int r;
+
+	switch (cfg->backend) {
+	case TUNX_BACKEND_AUTO:
+		return open_auto(devp, cfg, d);
+	case TUNX_BACKEND_TUNX:
+		r = tunx__tunx_open(devp, cfg, d);
+		d->tunx_err = r;
+		return r;
+	case TUNX_BACKEND_TUN:
+		r = tunx__tun_open(devp, cfg, d);
+		d->tun_err = r;
+		return r;
+	case TUNX_BACKEND_CHANNEL:
+		return tunx__channel_open(devp, cfg);
+	case TUNX_BACKEND_FAKE:
+		return tunx__fake_open(devp, cfg);
+	case TUNX_BACKEND_PIPE:
+		snprintf(d->message, sizeof(d->message),
+			 "pipes come in pairs: use tunx_pipe_open()");
+		return -EINVAL;
+	default:
+		snprintf(d->message, sizeof(d->message), "unknown backend %d",
+			 (int)cfg->backend);
+		return -EINVAL;
+	}
+}
+
+int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
+	      struct tunx_diag *diag)
+{
+	struct tunx_diag local;
+	struct tunx_diag *d = diag ? diag : &local;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	*devp = NULL;
+	if (!cfg_valid(cfg, d))
+		return -EINVAL;
+	d->backend = cfg->backend;
+	r = open_backend(devp, cfg, d);
+	if (r)
+		return r;
+	d->backend = (*devp)->backend;
+	if (!d->message[0])
+		snprintf(d->message, sizeof(d->message), "%s as asked",
+			 tunx_backend_name(d->backend));
+	snprintf((*devp)->reason, sizeof((*devp)->reason), "%s", d->message);
+	r = (*devp)->ifindex ? link_finish(*devp, cfg, d)
+			     : tunx__events_new(*devp, cfg);
+	if (r) {
+		if (!(*devp)->ifindex)
+			tunx_close(*devp);
+		*devp = NULL;
+	}
+	return r;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One tunx ring seen from user space: rx is consumed (peek/release), tx is
+ * produced (reserve/submit).  Pointers come from the published offsets;
+ * sizes and masks are private copies, never re-read from shared memory.
+ */
+#ifndef TUNX_RING_H
+#define TUNX_RING_H
+
+#include <linux/tunx.h>
+#include "internal.h"
+
+struct tunx_ring {
+	uint32_t *producer, *consumer, *flags;
+	struct tunx_desc *descs;
+	uint8_t *frames;
+	uint32_t entries, mask, frame_size;
+	uint64_t area;		/* entries * frame_size */
+	uint32_t cached;	/* our own index: consumer (rx) or producer (tx) */
+	uint32_t pending;	/* peeked (rx) or reserved (tx), not yet done */
+	uint64_t invalid;	/* descriptors we refused */
+	uint64_t corrupt;	/* impossible indices seen */
+	void (*kick)(void *arg);
+	void *kick_arg;
+};
+
+TUNX_HIDDEN int tunx__ring_init(struct tunx_ring *r, uint8_t *map,
+				uint64_t map_size,
+				const struct tunx_ring_offsets *off,
+				uint64_t frames_off, uint32_t entries,
+				uint32_t frame_size);
+TUNX_HIDDEN int tunx__ring_peek(struct tunx_ring *r, struct tunx_pkt *pkts,
+				unsigned int n);
+TUNX_HIDDEN int tunx__ring_release(struct tunx_ring *r, unsigned int n);
+TUNX_HIDDEN int tunx__ring_reserve(struct tunx_ring *r, struct tunx_pkt *pkts,
+				   unsigned int n);
+TUNX_HIDDEN int tunx__ring_submit(struct tunx_ring *r,
+				  const struct tunx_pkt *pkts, unsigned int n);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared helpers of the libtunx CUnit tests: one binary per feature. */
+#ifndef TUNX_TEST_HARNESS_H
+#define TUNX_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <CUnit/CUnit.h>
+#include <tunx/tunx.h>
+
+#define TX_NETNS 1	/* run the whole binary in a private network namespace */
+
+/* Registers @tests as one suite, runs it verbosely, 0 if all passed. */
+int tx_run(const char *suite, CU_TestInfo *tests, int flags);
+
+/* "tun" or "tunx": the backend device tests use (TUNX_TEST_BACKEND). */
+enum tunx_backend tx_backend(void);
+
+/* A batch of buffers for read/write. */
+struct tx_batch {
+	unsigned int n;
+	size_t buf_size;
+	uint8_t **bufs;
+	size_t *sizes;
+};
+void tx_batch_init(struct tx_batch *b, unsigned int n, size_t buf_size);
+void tx_batch_free(struct tx_batch *b);
+
+/* Builds an IPv4 UDP packet at @p; returns its length. */
+size_t tx_udp4(uint8_t *p, const char *src, const char *dst, uint16_t sport,
+	       uint16_t dport, const void *payload, size_t len);
+/* Same for IPv6. */
+size_t tx_udp6(uint8_t *p, const char *src, const char *dst, uint16_t sport,
+	       uint16_t dport, const void *payload, size_t len);
+uint16_t tx_csum(const void *p, size_t len, uint32_t sum);
+/* True if the IPv4 header checksum and UDP/TCP checksum verify. */
+bool tx_l4_ok(const uint8_t *p, size_t len);
+
+/*
+ * Waits until another thread is inside a call on @dev, so a test can close
+ * the device under it without racing the call's start (which the API
+ * forbids).
+ */
+void tx_wait_entered(struct tunx_device *dev);
+
+/* Bring an interface up, lo included. */
+int tx_ifup(const char *name);
+/* Milliseconds of monotonic time. */
+int64_t tx_ms(void);
+/* Runs a shell command, returns its exit status. */
+int tx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

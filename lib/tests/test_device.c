@@ -1,0 +1,824 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Device tests with real kernel traffic, run on the backend named by
+ * TUNX_TEST_BACKEND (tun on the host, tunx in the VM), inside a private
+ * network namespace so nothing leaves the test.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "harness.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+static unsigned int want_batch;	/* 0: the backend's default */
+
+static struct tunx_device *open_dev(const char *name, bool nonblock,
+				    unsigned int mtu)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	struct tunx_diag d;
+	int r;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = name;
+	cfg.nonblock = nonblock;
+	cfg.mtu = mtu;
+	cfg.batch = want_batch;
+	r = tunx_open(&dev, &cfg, &d);
+	if (r)
+		fprintf(stderr, "open %s: %s (%s)\n", name, tunx_strerror(r),
+			d.message);
+	return dev;
+}
+
+/* Opens, addresses and brings up a device on 10.N.0.1/24. */
+static struct tunx_device *open_up(const char *name, int net, bool nonblock)
+{
+	struct tunx_device *dev = open_dev(name, nonblock, 0);
+	uint8_t addr[4] = { 10, (uint8_t)net, 0, 1 };
+
+	if (!dev)
+		return NULL;
+	if (tunx_link_add_addr(dev, AF_INET, addr, 24) ||
+	    tunx_link_set_up(dev, true)) {
+		tunx_close(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+static void open_reports_backend_and_name(void)
+{
+	struct tunx_device *dev = open_dev("txdev%d", false, 0);
+	char name[16];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_EQUAL(tunx_backend(dev), tx_backend());
+	CU_ASSERT_EQUAL(tunx_name(dev, name, sizeof(name)), 0);
+	CU_ASSERT_EQUAL(strncmp(name, "txdev", 5), 0);
+	CU_ASSERT(tunx_ifindex(dev) > 0);
+	CU_ASSERT(strlen(tunx_backend_reason(dev)) > 0);
+	CU_ASSERT(tunx_batch_size(dev) >= 1);
+	CU_ASSERT(tunx_fd(dev) >= 0);
+	tunx_close(dev);
+}
+
+static void open_with_mtu_sets_link(void)
+{
+	struct tunx_device *dev = open_dev("txmtu", false, 1400);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_EQUAL(tunx_mtu(dev), 1400);
+	tunx_close(dev);
+}
+
+/* Waits up to 2 s for @want on the events fd. */
+static bool wait_event(struct tunx_device *dev, unsigned int want)
+{
+	struct pollfd p = { .fd = tunx_events_fd(dev), .events = POLLIN };
+	int64_t end = tx_ms() + 2000;
+	unsigned int ev;
+
+	while (tx_ms() < end) {
+		while (tunx_event_next(dev, &ev) == 1)
+			if (ev == want)
+				return true;
+		poll(&p, 1, 100);
+	}
+	return false;
+}
+
+static void events_up_mtu_down_from_rtnetlink(void)
+{
+	struct tunx_device *dev = open_dev("txev", false, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT(tunx_events_fd(dev) >= 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_UP));
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 1300), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_MTU_UPDATE));
+	CU_ASSERT_EQUAL(tunx_mtu(dev), 1300);
+	/* an outside change is seen too */
+	CU_ASSERT_EQUAL(tx_sh("ip link set txev mtu 1280"), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_MTU_UPDATE));
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, false), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_DOWN));
+	tunx_close(dev);
+}
+
+static void event_callback_thread_delivers(void);
+
+/* ---- echo: read a batch, swap addresses, write it back ---------------- */
+
+static void swap_icmp_echo(uint8_t *p, size_t len)
+{
+	uint8_t tmp[4];
+	size_t ihl = (size_t)(p[0] & 0xf) * 4;
+	uint16_t c;
+
+	if (len < ihl + 8 || p[0] >> 4 != 4 || p[9] != 1 || p[ihl] != 8)
+		return;
+	memcpy(tmp, p + 12, 4);
+	memcpy(p + 12, p + 16, 4);
+	memcpy(p + 16, tmp, 4);
+	p[ihl] = 0;	/* echo reply */
+	p[ihl + 2] = p[ihl + 3] = 0;
+	c = tx_csum(p + ihl, len - ihl, 0);
+	p[ihl + 2] = (uint8_t)(c >> 8);
+	p[ihl + 3] = (uint8_t)c;
+}
+
+static void *echo_thread(void *arg)
+{
+	struct tunx_device *dev = arg;
+	size_t off = tunx_min_write_offset(dev) + 16;
+	struct tx_batch b;
+	int n, i;
+
+	tx_batch_init(&b, tunx_batch_size(dev), off + 65536);
+	while ((n = tunx_read(dev, b.bufs, b.buf_size, b.sizes, b.n, off)) > 0) {
+		for (i = 0; i < n; i++)
+			swap_icmp_echo(b.bufs[i] + off, b.sizes[i]);
+		if (tunx_write(dev, b.bufs, b.sizes, (unsigned int)n, off) < 0)
+			break;
+	}
+	tx_batch_free(&b);
+	return NULL;
+}
+
+static void ping_answered_by_echo(void)
+{
+	struct tunx_device *dev = open_up("txecho", 9, false);
+	pthread_t t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pthread_create(&t, NULL, echo_thread, dev);
+	CU_ASSERT_EQUAL(tx_sh("ping -q -c 5 -i 0.2 -W 2 10.9.0.2 >/dev/null"), 0);
+	/* a flood of 200 checks batching under load */
+	CU_ASSERT_EQUAL(tx_sh("ping -q -f -c 200 -W 2 10.9.0.3 >/dev/null"), 0);
+	tunx_shutdown(dev);
+	pthread_join(t, NULL);
+	tunx_close(dev);
+}
+
+/* ---- UDP both ways ---------------------------------------------------- */
+
+static int udp_sock(const char *ip, uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void send_udp(int fd, const char *ip, uint16_t port, const void *p,
+		     size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	sendto(fd, p, len, 0, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* Reads until @want packets arrived or 2 s passed. */
+static unsigned int read_n(struct tunx_device *dev, struct tx_batch *b,
+			   unsigned int want, size_t off, uint8_t **out,
+			   size_t *out_len)
+{
+	struct pollfd p = { .fd = tunx_fd(dev), .events = POLLIN };
+	int64_t end = tx_ms() + 2000;
+	unsigned int got = 0;
+	int n, i;
+
+	while (got < want && tx_ms() < end) {
+		n = tunx_read(dev, b->bufs, b->buf_size, b->sizes, b->n, off);
+		if (n == -EAGAIN) {
+			poll(&p, 1, 50);
+			continue;
+		}
+		if (n < 0)
+			break;
+		for (i = 0; i < n && got < want; i++) {
+			const uint8_t *q = b->bufs[i] + off;
+
+			/* IPv6 router solicitations and MLD come too: skip */
+			if (b->sizes[i] < 28 || q[0] != 0x45 || q[9] != 17)
+				continue;
+			memcpy(out[got], q, b->sizes[i]);
+			out_len[got++] = b->sizes[i];
+		}
+	}
+	return got;
+}
+
+static void socket_to_device_udp_batch(void)
+{
+	struct tunx_device *dev = open_up("txudp", 8, true);
+	uint8_t *pk[32];
+	size_t len[32];
+	struct tx_batch b;
+	unsigned int i, got, ok = 0;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	fd = udp_sock("10.8.0.1", 4000);
+	tx_batch_init(&b, tunx_batch_size(dev), 2048 + 64);
+	for (i = 0; i < 32; i++)
+		pk[i] = malloc(2048);
+	for (i = 0; i < 32; i++) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "datagram %02u", i);
+		send_udp(fd, "10.8.0.2", 9999, msg, strlen(msg));
+	}
+	got = read_n(dev, &b, 32, 64, pk, len);
+	CU_ASSERT_EQUAL(got, 32);
+	for (i = 0; i < got; i++) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "datagram %02u", i);
+		ok += len[i] == 28 + strlen(msg) && pk[i][0] == 0x45 &&
+		      !memcmp(pk[i] + 28, msg, strlen(msg)) &&
+		      tx_l4_ok(pk[i], len[i]);
+	}
+	CU_ASSERT_EQUAL(ok, 32);
+	for (i = 0; i < 32; i++)
+		free(pk[i]);
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
+static void device_write_batch_reaches_socket(void)
+{
+	struct tunx_device *dev = open_up("txin", 7, true);
+	size_t off = 0;
+	struct tx_batch b;
+	unsigned int i, got = 0;
+	char buf[128];
+	int fd, r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	off = tunx_min_write_offset(dev) + 8;
+	fd = udp_sock("10.7.0.1", 7777);
+	CU_ASSERT_FATAL(fd >= 0);
+	tx_batch_init(&b, 16, 256);
+	for (i = 0; i < 16; i++) {
+		snprintf(buf, sizeof(buf), "to socket %u", i);
+		b.sizes[i] = tx_udp4(b.bufs[i] + off, "10.7.0.2", "10.7.0.1",
+				     5555, 7777, buf, strlen(buf));
+	}
+	r = tunx_write(dev, b.bufs, b.sizes, 16, off);
+	CU_ASSERT_EQUAL(r, 16);
+	for (i = 0; i < 16; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		r = (int)recv(fd, buf, sizeof(buf) - 1, 0);
+		buf[r > 0 ? r : 0] = 0;
+		got += !strncmp(buf, "to socket", 9);
+	}
+	CU_ASSERT_EQUAL(got, 16);
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
+static void ipv6_device_to_socket(void)
+{
+	struct tunx_device *dev = open_up("txv6", 6, true);
+	uint8_t a6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 6, [15] = 1 };
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(6666) };
+	size_t off;
+	struct tx_batch b;
+	struct pollfd p;
+	char buf[64];
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	off = tunx_min_write_offset(dev);
+	tx_sh("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.txv6.accept_dad=0");
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET6, a6, 64), 0);
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memcpy(&sa.sin6_addr, a6, 16);
+	/* the address may be tentative for a moment */
+	for (int i = 0; i < 50 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)); i++)
+		usleep(20000);
+	tx_batch_init(&b, 1, 256);
+	b.sizes[0] = tx_udp6(b.bufs[0] + off, "fd00:0:0:6::2", "fd00:0:0:6::1",
+			     1234, 6666, "six", 3);
+	CU_ASSERT_EQUAL(tunx_write(dev, b.bufs, b.sizes, 1, off), 1);
+	p.fd = fd;
+	p.events = POLLIN;
+	CU_ASSERT_EQUAL_FATAL(poll(&p, 1, 2000), 1);
+	CU_ASSERT_EQUAL(recv(fd, buf, sizeof(buf), 0), 3);
+	CU_ASSERT_EQUAL(memcmp(buf, "six", 3), 0);
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
+/* A UDP_SEGMENT send: with USO the kernel hands over one super-packet. */
+static void udp_gso_send_arrives_as_segments(void)
+{
+	struct tunx_device *dev = open_up(want_batch ? "txgsob" : "txgso", 5, true);
+	char payload[10 * 1000], cbuf[CMSG_SPACE(sizeof(uint16_t))];
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct iovec iov = { payload, sizeof(payload) };
+	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa),
+			     .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	uint16_t seg = 1000;
+	uint8_t *pk[10];
+	size_t len[10];
+	struct tx_batch b;
+	unsigned int i, ok = 0;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (char)(i / 1000 + 'a');
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	inet_pton(AF_INET, "10.5.0.2", &sa.sin_addr);
+	fd = udp_sock("10.5.0.1", 4001);
+	if (sendmsg(fd, &mh, 0) < 0) {
+		/*
+		 * The stack refuses UDP_SEGMENT with EIO on a device without
+		 * checksum offload: tunx devices opened without
+		 * TUNX_ATTACH_OFFLOAD.  The tun backend must take the GSO path.
+		 */
+		CU_ASSERT_EQUAL_FATAL(errno, EIO);
+		CU_ASSERT_NOT_EQUAL_FATAL(tx_backend(), TUNX_BACKEND_TUN);
+		for (i = 0; i < 10; i++)
+			send_udp(fd, "10.5.0.2", 9, payload + i * 1000, 1000);
+	}
+	tx_batch_init(&b, tunx_batch_size(dev), 2048);
+	for (i = 0; i < 10; i++)
+		pk[i] = malloc(2048);
+	CU_ASSERT_EQUAL(read_n(dev, &b, 10, 0, pk, len), 10);
+	for (i = 0; i < 10; i++) {
+		ok += len[i] == 1028 && pk[i][28] == (char)('a' + i) &&
+		      tx_l4_ok(pk[i], len[i]);
+		if (getenv("TX_DEBUG"))
+			fprintf(stderr, "seg %u len %zu first %c csum %d\n", i,
+				len[i], pk[i][28], tx_l4_ok(pk[i], len[i]));
+	}
+	CU_ASSERT_EQUAL(ok, 10);
+	for (i = 0; i < 10; i++)
+		free(pk[i]);
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
+/* Batch 3: a 10-segment super-packet comes out over 4 reads, none lost. */
+static void gso_rest_kept_for_next_read(void)
+{
+	want_batch = 3;
+	udp_gso_send_arrives_as_segments();
+	want_batch = 0;
+}
+
+static void *blocked_read(void *arg)
+{
+	struct tunx_device *dev = arg;
+	struct tx_batch b;
+	intptr_t r;
+
+	tx_batch_init(&b, tunx_batch_size(dev), 2048);
+	r = tunx_read(dev, b.bufs, b.buf_size, b.sizes, b.n, 0);
+	tx_batch_free(&b);
+	return (void *)r;
+}
+
+static void close_wakes_blocked_reader(void)
+{
+	struct tunx_device *dev = open_dev("txclose", false, 0);
+	pthread_t t;
+	void *ret;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pthread_create(&t, NULL, blocked_read, dev);
+	tx_wait_entered(dev);
+	tunx_close(dev);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, -ESHUTDOWN);
+}
+
+static void link_delete_wakes_reader(void)
+{
+	struct tunx_device *dev = open_dev("txdel", false, 0);
+	pthread_t t;
+	void *ret;
+	int64_t t0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pthread_create(&t, NULL, blocked_read, dev);
+	tx_wait_entered(dev);
+	usleep(20000);
+	t0 = tx_ms();
+	CU_ASSERT_EQUAL(tx_sh("ip link del txdel"), 0);
+	pthread_join(t, &ret);
+	if (getenv("TX_DEBUG"))
+		fprintf(stderr, "read after delete: %s\n", tunx_strerror((int)(intptr_t)ret));
+	CU_ASSERT_EQUAL((intptr_t)ret, -ENODEV);
+	CU_ASSERT(tx_ms() - t0 < 10000);	/* unregistering is slow under TCG */
+	tunx_close(dev);
+}
+
+static void nonblock_read_eagain(void)
+{
+	struct tunx_device *dev = open_dev("txnb", true, 0);
+	struct tx_batch b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	tx_batch_init(&b, 1, 2048);
+	CU_ASSERT_EQUAL(tunx_read(dev, b.bufs, 2048, b.sizes, 1, 0), -EAGAIN);
+	tx_batch_free(&b);
+	tunx_close(dev);
+}
+
+static void non_ip_write_taken_and_dropped(void)
+{
+	struct tunx_device *dev = open_up("txbad", 4, true);
+	size_t off;
+	struct tx_batch b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	off = tunx_min_write_offset(dev);
+	tx_batch_init(&b, 2, 256);
+	memset(b.bufs[0] + off, 0x11, 40);	/* version nibble 1 */
+	b.sizes[0] = 40;
+	b.sizes[1] = tx_udp4(b.bufs[1] + off, "10.4.0.2", "10.4.0.1", 1, 2, "x", 1);
+	CU_ASSERT_EQUAL(tunx_write(dev, b.bufs, b.sizes, 2, off), 2);
+	tx_batch_free(&b);
+	tunx_close(dev);
+}
+
+static void multi_queue_attach(void)
+{
+	struct tunx_device *dev = NULL, *q = NULL;
+	struct tunx_config cfg;
+	char n1[16], n2[16];
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txmq";
+	cfg.queues = 2;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_attach_queue(dev, &q), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	tunx_name(dev, n1, sizeof(n1));
+	tunx_name(q, n2, sizeof(n2));
+	CU_ASSERT_STRING_EQUAL(n1, n2);
+	CU_ASSERT_EQUAL(tunx_ifindex(dev), tunx_ifindex(q));
+	tunx_close(q);
+	tunx_close(dev);
+}
+
+static void single_queue_attach_refused(void)
+{
+	struct tunx_device *dev = open_dev("txsq", false, 0), *q = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_EQUAL(tunx_attach_queue(dev, &q), -EINVAL);
+	tunx_close(dev);
+}
+
+static void link_name_in_use_busy(void)
+{
+	struct tunx_device *a = open_dev("txdup", false, 0);
+	struct tunx_device *b = NULL;
+	struct tunx_config cfg;
+	struct tunx_diag d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txdup";
+	CU_ASSERT(tunx_open(&b, &cfg, &d) < 0);
+	CU_ASSERT(strlen(d.message) > 0);
+	tunx_close(a);
+}
+
+/* ---- TCP between two namespaces through two devices and a p2p -------- */
+
+struct tcp_srv {
+	int ns_fd;
+	size_t got;
+	unsigned int bad;
+	long rx_packets;
+};
+
+/* Packets the kernel received on @dev, from this thread's namespace. */
+static long rx_packets(const char *dev)
+{
+	char cmd[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -s link show %s | awk 'NR==4{print $2}'",
+		 dev);
+	f = popen(cmd, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		pclose(f);
+	}
+	return v;
+}
+
+static void *tcp_server(void *arg)
+{
+	struct tcp_srv *s = arg;
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5001) };
+	static char buf[65536];
+	int one = 1, l, c;
+	ssize_t n;
+
+	setns(s->ns_fd, CLONE_NEWNET);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	inet_pton(AF_INET, "10.3.0.2", &sa.sin_addr);
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 1)) {
+		close(l);
+		return NULL;
+	}
+	c = accept(l, NULL, NULL);
+	while (c >= 0 && (n = recv(c, buf, sizeof(buf), 0)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			s->bad += (uint8_t)buf[i] != (uint8_t)((s->got + i) * 7);
+		s->got += (size_t)n;
+	}
+	s->rx_packets = rx_packets("txp2pb");	/* in ns2, this thread's */
+	close(c);
+	close(l);
+	return NULL;
+}
+
+static void tcp_bulk_between_namespaces_via_p2p(void)
+{
+	int ns1 = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns2;
+	struct tunx_device *a, *b;
+	struct tcp_srv srv = { 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5001) };
+	static uint8_t data[1 << 20];
+	struct tunx_p2p *p2p;
+	pthread_t t;
+	size_t sent = 0, total = 16u << 20;
+	int fd, i;
+
+	CU_ASSERT_FATAL(unshare(CLONE_NEWNET) == 0);
+	ns2 = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	tx_ifup("lo");
+	b = open_dev("txp2pb", false, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	tunx_link_add_addr(b, AF_INET, "\x0a\x03\x00\x02", 24);
+	tunx_link_set_up(b, true);
+	setns(ns1, CLONE_NEWNET);
+	a = open_dev("txp2pa", false, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	tunx_link_add_addr(a, AF_INET, "\x0a\x03\x00\x01", 24);
+	tunx_link_set_up(a, true);
+	CU_ASSERT_FATAL(tunx_p2p_new(&p2p, NULL) == 0);
+	tunx_p2p_set_a(p2p, a);
+	tunx_p2p_set_b(p2p, b);
+	srv.ns_fd = ns2;
+	pthread_create(&t, NULL, tcp_server, &srv);
+	usleep(200000);
+	for (i = 0; i < (int)sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	inet_pton(AF_INET, "10.3.0.2", &sa.sin_addr);
+	CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	while (sent < total) {
+		ssize_t n = send(fd, data + sent % sizeof(data),
+				 sizeof(data) - sent % sizeof(data), 0);
+
+		if (n <= 0)
+			break;
+		sent += (size_t)n;
+	}
+	close(fd);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(sent, total);
+	CU_ASSERT_EQUAL(srv.got, total);
+	CU_ASSERT_EQUAL(srv.bad, 0);
+	/* With TSO, writes coalesce: far fewer packets than 1448-byte segments */
+	if (strstr(tunx_backend_reason(b), "TSO"))
+		CU_ASSERT(srv.rx_packets > 0 && srv.rx_packets < (long)(total / 1448 / 4));
+	tunx_p2p_free(p2p);
+	close(ns2);
+	close(ns1);
+}
+
+static void offload_shape(void)
+{
+	struct tunx_device *dev;
+	struct tunx_config cfg;
+
+	if (tx_backend() != TUNX_BACKEND_TUN) {
+		dev = open_dev("txshape", false, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+		CU_ASSERT(tunx_batch_size(dev) >= 1);
+		tunx_close(dev);
+		return;
+	}
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUN;
+	cfg.name = "txoff";
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_batch_size(dev), 128);
+	CU_ASSERT_EQUAL(tunx_min_write_offset(dev), 10);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "TSO"));
+	tunx_close(dev);
+	cfg.offload = false;
+	cfg.batch = 16;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_batch_size(dev), 16);
+	CU_ASSERT_EQUAL(tunx_min_write_offset(dev), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "offload off"));
+	tunx_close(dev);
+}
+
+/* Zero copy: tunx builds packets in tx frames and reads rx frames in place. */
+static void zero_copy_in_place(void)
+{
+	struct tunx_device *dev = open_up("txzc", 2, true);
+	struct tunx_pkt p[4];
+	struct pollfd pf;
+	char buf[64];
+	int fd, n, i, got = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	if (tx_backend() != TUNX_BACKEND_TUNX) {
+		CU_ASSERT_EQUAL(tunx_peek(dev, p, 4), -EOPNOTSUPP);
+		CU_ASSERT_EQUAL(tunx_reserve(dev, p, 4), -EOPNOTSUPP);
+		tunx_close(dev);
+		return;
+	}
+	fd = udp_sock("10.2.0.1", 2222);
+	CU_ASSERT_FATAL(fd >= 0);
+	/* write side: reserve, build in the frame, submit */
+	CU_ASSERT_EQUAL_FATAL(tunx_reserve(dev, p, 2), 2);
+	CU_ASSERT(p[0].cap >= 1500);
+	for (i = 0; i < 2; i++)
+		p[i].len = (uint32_t)tx_udp4(p[i].data, "10.2.0.2", "10.2.0.1",
+					     3333, 2222, "zc", 2);
+	CU_ASSERT_EQUAL(tunx_submit(dev, p, 2), 2);
+	pf.fd = fd;
+	pf.events = POLLIN;
+	for (i = 0; i < 2 && poll(&pf, 1, 2000) == 1; i++)
+		got += recv(fd, buf, sizeof(buf), 0) == 2;
+	CU_ASSERT_EQUAL(got, 2);
+	/* read side: peek in place, release */
+	send_udp(fd, "10.2.0.2", 4444, "peekaboo", 8);
+	got = 0;
+	for (i = 0; i < 40 && !got; i++) {
+		n = tunx_peek(dev, p, 4);
+		if (n == -EAGAIN) {
+			pf.fd = tunx_fd(dev);
+			poll(&pf, 1, 50);
+			continue;
+		}
+		CU_ASSERT_FATAL(n > 0);
+		for (int k = 0; k < n; k++)
+			got += p[k].len == 36 && p[k].data[9] == 17 &&
+			       !memcmp(p[k].data + 28, "peekaboo", 8);
+		CU_ASSERT_EQUAL(tunx_release(dev, (unsigned int)n), 0);
+	}
+	CU_ASSERT_EQUAL(got, 1);
+	close(fd);
+	tunx_close(dev);
+}
+
+/* The owner of a persistent device attaches without CAP_NET_ADMIN. */
+static int child_attach_as_owner(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	struct tunx_diag d;
+	int r;
+
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txown";
+	r = tunx_open(&dev, &cfg, &d);
+	if (r) {
+		fprintf(stderr, "owner attach: %s: %s\n", tunx_strerror(r), d.message);
+		return 3;
+	}
+	tunx_close(dev);
+	cfg.name = "txnotmine";	/* creating still needs the capability */
+	r = tunx_open(&dev, &cfg, &d);
+	return r == -EPERM && strstr(d.message, "CAP_NET_ADMIN") ? 0 : 4;
+}
+
+static void owner_attaches_without_cap_net_admin(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	pid_t pid;
+	int st = -1;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txown";
+	cfg.persist = true;
+	cfg.owner = 65534;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	tunx_close(dev);
+	pid = fork();
+	if (pid == 0)
+		_exit(child_attach_as_owner());
+	waitpid(pid, &st, 0);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	tx_sh("ip link del txown 2>/dev/null");
+}
+
+static void cb_count(struct tunx_device *dev, unsigned int ev, void *arg)
+{
+	(void)dev;
+	if (ev == TUNX_EVENT_MTU_UPDATE)
+		__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+static void event_callback_thread_delivers(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	int hits = 0;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txcb";
+	cfg.event_cb = cb_count;
+	cfg.event_arg = &hits;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 1350), 0);
+	for (int i = 0; i < 100 && !__atomic_load_n(&hits, __ATOMIC_SEQ_CST); i++)
+		usleep(20000);
+	CU_ASSERT(__atomic_load_n(&hits, __ATOMIC_SEQ_CST) >= 1);
+	tunx_close(dev);
+}
+
+static CU_TestInfo tests[] = {
+	{ "open_reports_backend_and_name", open_reports_backend_and_name },
+	{ "open_with_mtu_sets_link", open_with_mtu_sets_link },
+	{ "events_up_mtu_down_from_rtnetlink", events_up_mtu_down_from_rtnetlink },
+	{ "event_callback_thread_delivers", event_callback_thread_delivers },
+	{ "ping_answered_by_echo", ping_answered_by_echo },
+	{ "socket_to_device_udp_batch", socket_to_device_udp_batch },
+	{ "device_write_batch_reaches_socket", device_write_batch_reaches_socket },
+	{ "ipv6_device_to_socket", ipv6_device_to_socket },
+	{ "udp_gso_send_arrives_as_segments", udp_gso_send_arrives_as_segments },
+	{ "gso_rest_kept_for_next_read", gso_rest_kept_for_next_read },
+	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
+	{ "link_delete_wakes_reader", link_delete_wakes_reader },
+	{ "nonblock_read_eagain", nonblock_read_eagain },
+	{ "non_ip_write_taken_and_dropped", non_ip_write_taken_and_dropped },
+	{ "multi_queue_attach", multi_queue_attach },
+	{ "single_queue_attach_refused", single_queue_attach_refused },
+	{ "link_name_in_use_busy", link_name_in_use_busy },
+	{ "offload_shape", offload_shape },
+	{ "zero_copy_in_place", zero_copy_in_place },
+	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
+	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	return tx_run(tx_backend() == TUNX_BACKEND_TUNX ? "device-tunx"
+							 : "device-tun",
+		      tests, TX_NETNS);
+}

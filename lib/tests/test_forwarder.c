@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Forwarder: moves batches between devices, with live swaps. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+
+static void pipe_pair(struct tunx_device **x, struct tunx_device **y,
+		      unsigned int batch)
+{
+	struct tunx_config cfg;
+
+	tunx_config_init(&cfg);
+	cfg.batch = batch;
+	CU_ASSERT_FATAL(tunx_pipe_open(x, y, &cfg) == 0);
+}
+
+static void send_n(struct tunx_device *dev, unsigned int n, uint8_t tag)
+{
+	struct tx_batch b;
+	unsigned int sent = 0;
+	int r;
+
+	tx_batch_init(&b, n, 64);
+	for (unsigned int i = 0; i < n; i++) {
+		b.bufs[i][0] = tag;
+		b.bufs[i][1] = (uint8_t)i;
+		b.sizes[i] = 30;
+	}
+	while (sent < n && (r = tunx_write(dev, b.bufs + sent, b.sizes + sent,
+					   n - sent, 0)) > 0)
+		sent += (unsigned int)r;
+	tx_batch_free(&b);
+}
+
+/* Reads until n packets with @tag arrived (blocking device), in order. */
+static unsigned int recv_n(struct tunx_device *dev, unsigned int n, uint8_t tag)
+{
+	struct tx_batch b;
+	unsigned int got = 0;
+	int r;
+
+	tx_batch_init(&b, 16, 64);
+	while (got < n) {
+		r = tunx_read(dev, b.bufs, 64, b.sizes, 16, 0);
+		if (r <= 0)
+			break;
+		for (int i = 0; i < r; i++)
+			if (b.bufs[i][0] == tag && b.bufs[i][1] == (uint8_t)got)
+				got++;
+	}
+	tx_batch_free(&b);
+	return got;
+}
+
+static void moves_packets_in_order(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2;
+	struct tunx_forwarder *f;
+	uint64_t moved, dropped;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	send_n(a1, 100, 1);
+	CU_ASSERT_EQUAL(recv_n(b2, 100, 1), 100);
+	/* the thread counts after its write returns: give it a moment */
+	for (int i = 0; i < 100; i++) {
+		tunx_forwarder_counts(f, &moved, &dropped);
+		if (moved == 100)
+			break;
+		usleep(10000);
+	}
+	CU_ASSERT_EQUAL(moved, 100);
+	CU_ASSERT_EQUAL(dropped, 0);
+	tunx_forwarder_free(f);	/* closes b1 and a2 */
+	tunx_close(a1);
+	tunx_close(b2);
+}
+
+static void chunks_to_destination_batch(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2;
+	struct tunx_forwarder *f;
+
+	pipe_pair(&a1, &b1, 32);
+	pipe_pair(&a2, &b2, 2);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	send_n(a1, 64, 2);
+	CU_ASSERT_EQUAL(recv_n(b2, 64, 2), 64);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+	tunx_close(b2);
+}
+
+static void live_swap_read_device(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2, *a3, *b3, *old = NULL;
+	struct tunx_forwarder *f;
+	struct tx_batch x;
+	int64_t t0;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	pipe_pair(&a3, &b3, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	send_n(a1, 10, 3);
+	CU_ASSERT_EQUAL(recv_n(b2, 10, 3), 10);
+	usleep(20000);	/* the thread is now blocked reading b1 */
+	t0 = tx_ms();
+	tunx_forwarder_set_read(f, b3, &old);
+	CU_ASSERT(tx_ms() - t0 < 1000);
+	CU_ASSERT_PTR_EQUAL(old, b1);
+	tx_batch_init(&x, 1, 64);
+	CU_ASSERT_EQUAL(tunx_read(old, x.bufs, 64, x.sizes, 1, 0), -ESHUTDOWN);
+	tx_batch_free(&x);
+	tunx_close(old);
+	send_n(a3, 10, 4);
+	CU_ASSERT_EQUAL(recv_n(b2, 10, 4), 10);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+	tunx_close(b2);
+	tunx_close(a3);
+}
+
+static void live_swap_write_device(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2, *a3, *b3;
+	struct tunx_forwarder *f;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	pipe_pair(&a3, &b3, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	send_n(a1, 5, 5);
+	CU_ASSERT_EQUAL(recv_n(b2, 5, 5), 5);
+	tunx_forwarder_set_write(f, a3, NULL);	/* a2 closed by the swap */
+	send_n(a1, 5, 6);
+	CU_ASSERT_EQUAL(recv_n(b3, 5, 6), 5);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+	tunx_close(b2);
+	tunx_close(b3);
+}
+
+static void no_write_device_holds_packets(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2;
+	struct tunx_forwarder *f;
+	uint64_t moved = 1, dropped = 1;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	/* no write device: nothing is read (or lost) until one is set */
+	send_n(a1, 3, 7);
+	usleep(50000);
+	tunx_forwarder_counts(f, &moved, &dropped);
+	CU_ASSERT_EQUAL(moved, 0);
+	CU_ASSERT_EQUAL(dropped, 0);
+	tunx_forwarder_set_write(f, a2, NULL);
+	CU_ASSERT_EQUAL(recv_n(b2, 3, 7), 3);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+	tunx_close(b2);
+}
+
+static void dead_write_device_counts_drops(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2;
+	struct tunx_forwarder *f;
+	uint64_t moved = 1, dropped = 0;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	tunx_close(b2);		/* the far end goes away: writes get EPIPE */
+	send_n(a1, 4, 9);
+	for (int i = 0; i < 100 && dropped < 4; i++) {
+		usleep(10000);
+		tunx_forwarder_counts(f, &moved, &dropped);
+	}
+	CU_ASSERT_EQUAL(moved, 0);
+	CU_ASSERT_EQUAL(dropped, 4);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+}
+
+static void free_closes_its_devices(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2;
+	struct tunx_forwarder *f;
+	struct tunx_pool *pool;
+	struct tx_batch x;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	CU_ASSERT_FATAL(tunx_pool_new(&pool, 70000, 0) == 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, pool) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	send_n(a1, 3, 8);
+	CU_ASSERT_EQUAL(recv_n(b2, 3, 8), 3);
+	tunx_forwarder_free(f);
+	tx_batch_init(&x, 1, 64);
+	CU_ASSERT_EQUAL(tunx_read(b2, x.bufs, 64, x.sizes, 1, 0), -ESHUTDOWN);
+	tx_batch_free(&x);
+	tunx_pool_free(pool);
+	tunx_close(a1);
+	tunx_close(b2);
+}
+
+static CU_TestInfo tests[] = {
+	{ "moves_packets_in_order", moves_packets_in_order },
+	{ "chunks_to_destination_batch", chunks_to_destination_batch },
+	{ "live_swap_read_device", live_swap_read_device },
+	{ "live_swap_write_device", live_swap_write_device },
+	{ "no_write_device_holds_packets", no_write_device_holds_packets },
+	{ "dead_write_device_counts_drops", dead_write_device_counts_drops },
+	{ "free_closes_its_devices", free_closes_its_devices },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	return tx_run("forwarder", tests, 0);
+}

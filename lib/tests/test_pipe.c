@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Pipe: two connected memory devices. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+static struct tunx_device *a, *b;
+
+static void open_pair(unsigned int depth, bool nonblock)
+{
+	struct tunx_config cfg;
+
+	tunx_config_init(&cfg);
+	cfg.ring_entries = depth;
+	cfg.nonblock = nonblock;
+	CU_ASSERT_FATAL(tunx_pipe_open(&a, &b, &cfg) == 0);
+}
+
+static void close_pair(void)
+{
+	tunx_close(a);
+	tunx_close(b);
+}
+
+static void write_a_read_b_batch(void)
+{
+	struct tx_batch w, r;
+	unsigned int i;
+
+	open_pair(0, true);
+	tx_batch_init(&w, 8, 128);
+	tx_batch_init(&r, 8, 128);
+	for (i = 0; i < 8; i++) {
+		memset(w.bufs[i] + 16, (int)i, 40 + i);
+		w.sizes[i] = 40 + i;
+	}
+	CU_ASSERT_EQUAL(tunx_write(a, w.bufs, w.sizes, 8, 16), 8);
+	CU_ASSERT_EQUAL(tunx_read(b, r.bufs, 128, r.sizes, 8, 32), 8);
+	for (i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL(r.sizes[i], 40 + i);
+		CU_ASSERT_EQUAL(r.bufs[i][32], i);
+		CU_ASSERT_EQUAL(r.bufs[i][32 + 39 + i], i);
+	}
+	tx_batch_free(&w);
+	tx_batch_free(&r);
+	close_pair();
+}
+
+static void both_directions_independent(void)
+{
+	struct tx_batch x;
+
+	open_pair(0, true);
+	tx_batch_init(&x, 2, 64);
+	x.sizes[0] = 10;
+	x.bufs[0][0] = 'a';
+	x.sizes[1] = 11;
+	x.bufs[1][0] = 'b';
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 1, 0), 1);
+	CU_ASSERT_EQUAL(tunx_write(b, x.bufs + 1, x.sizes + 1, 1, 0), 1);
+	CU_ASSERT_EQUAL(tunx_read(a, x.bufs, 64, x.sizes, 2, 0), 1);
+	CU_ASSERT_EQUAL(x.bufs[0][0], 'b');
+	CU_ASSERT_EQUAL(x.sizes[0], 11);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 2, 0), 1);
+	CU_ASSERT_EQUAL(x.bufs[0][0], 'a');
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void read_empty_nonblock_eagain(void)
+{
+	struct tx_batch x;
+
+	open_pair(0, true);
+	tx_batch_init(&x, 1, 64);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 1, 0), -EAGAIN);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void full_queue_partial_write(void)
+{
+	struct tx_batch x;
+
+	open_pair(4, true);
+	tx_batch_init(&x, 6, 64);
+	for (unsigned int i = 0; i < 6; i++)
+		x.sizes[i] = 20;
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 6, 0), 4);
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 2, 0), -EAGAIN);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 6, 0), 4);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void *reader(void *arg)
+{
+	struct tx_batch x;
+	intptr_t r;
+
+	(void)arg;
+	tx_batch_init(&x, 1, 64);
+	r = tunx_read(b, x.bufs, 64, x.sizes, 1, 0);
+	tx_batch_free(&x);
+	return (void *)r;
+}
+
+static void shutdown_wakes_blocked_reader(void)
+{
+	pthread_t t;
+	void *ret;
+
+	open_pair(0, false);
+	pthread_create(&t, NULL, reader, NULL);
+	usleep(50000);
+	tunx_shutdown(b);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, -ESHUTDOWN);
+	CU_ASSERT_STRING_EQUAL(tunx_strerror(-ESHUTDOWN), "device closed");
+	close_pair();
+}
+
+static void close_wakes_blocked_reader(void)
+{
+	pthread_t t;
+	void *ret;
+
+	open_pair(0, false);
+	pthread_create(&t, NULL, reader, NULL);
+	tx_wait_entered(b);
+	tunx_close(b);	/* waits for the reader to leave, then frees */
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, -ESHUTDOWN);
+	tunx_close(a);
+}
+
+static void peer_close_drains_then_closed(void)
+{
+	struct tx_batch x;
+
+	open_pair(0, true);
+	tx_batch_init(&x, 2, 64);
+	x.sizes[0] = 20;
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 1, 0), 1);
+	tunx_close(a);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 2, 0), 1);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 2, 0), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_write(b, x.bufs, x.sizes, 1, 0), -EPIPE);
+	tx_batch_free(&x);
+	tunx_close(b);
+}
+
+static void *writer(void *arg)
+{
+	struct tx_batch x;
+	unsigned int i;
+
+	(void)arg;
+	tx_batch_init(&x, 1, 64);
+	x.sizes[0] = 30;
+	for (i = 0; i < 1000; i++) {
+		x.bufs[0][0] = (uint8_t)i;
+		if (tunx_write(a, x.bufs, x.sizes, 1, 0) != 1)
+			break;
+	}
+	tx_batch_free(&x);
+	return (void *)(intptr_t)i;
+}
+
+static void blocking_flow_keeps_order(void)
+{
+	struct tx_batch x;
+	unsigned int got = 0, bad = 0;
+	pthread_t t;
+	void *ret;
+	int i, r;
+
+	open_pair(8, false);
+	tx_batch_init(&x, 16, 64);
+	pthread_create(&t, NULL, writer, NULL);
+	while (got < 1000) {
+		r = tunx_read(b, x.bufs, 64, x.sizes, 16, 0);
+		if (r <= 0)
+			break;
+		for (i = 0; i < r; i++, got++)
+			bad += x.bufs[i][0] != (uint8_t)got;
+	}
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, 1000);
+	CU_ASSERT_EQUAL(got, 1000);
+	CU_ASSERT_EQUAL(bad, 0);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void fd_polls_readable_when_queued(void)
+{
+	struct tx_batch x;
+	struct pollfd p;
+
+	open_pair(0, true);
+	tx_batch_init(&x, 1, 64);
+	p.fd = tunx_fd(b);
+	p.events = POLLIN;
+	CU_ASSERT(p.fd >= 0);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	x.sizes[0] = 20;
+	tunx_write(a, x.bufs, x.sizes, 1, 0);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 1);
+	tunx_read(b, x.bufs, 64, x.sizes, 1, 0);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void small_read_buffer_emsgsize_keeps_packet(void)
+{
+	struct tx_batch x;
+
+	open_pair(0, true);
+	tx_batch_init(&x, 1, 200);
+	x.sizes[0] = 100;
+	tunx_write(a, x.bufs, x.sizes, 1, 0);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 90, x.sizes, 1, 0), -EMSGSIZE);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 200, x.sizes, 1, 0), 1);
+	CU_ASSERT_EQUAL(x.sizes[0], 100);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void offset_beyond_buffer_einval(void)
+{
+	struct tx_batch x;
+	char msg[128];
+
+	open_pair(0, true);
+	tx_batch_init(&x, 1, 64);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 1, 64), -EINVAL);
+	CU_ASSERT(tunx_errmsg(b, msg, sizeof(msg)) > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "offset"));
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static void events_up_at_open_and_mtu_update(void)
+{
+	unsigned int ev = 0;
+	struct pollfd p;
+
+	open_pair(0, true);
+	p.fd = tunx_events_fd(a);
+	p.events = POLLIN;
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 1);
+	CU_ASSERT_EQUAL(tunx_event_next(a, &ev), 1);
+	CU_ASSERT_EQUAL(ev, TUNX_EVENT_UP);
+	CU_ASSERT_EQUAL(tunx_event_next(a, &ev), 0);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(a, 1280), 0);
+	CU_ASSERT_EQUAL(tunx_mtu(a), 1280);
+	CU_ASSERT_EQUAL(tunx_event_next(a, &ev), 1);
+	CU_ASSERT_EQUAL(ev, TUNX_EVENT_MTU_UPDATE);
+	CU_ASSERT_EQUAL(tunx_link_set_up(a, false), 0);
+	CU_ASSERT_EQUAL(tunx_event_next(a, &ev), 1);
+	CU_ASSERT_EQUAL(ev, TUNX_EVENT_DOWN);
+	close_pair();
+}
+
+static void shape_batch_name_backend(void)
+{
+	struct tunx_config cfg;
+	char name[16];
+
+	tunx_config_init(&cfg);
+	cfg.batch = 7;
+	cfg.name = "x";
+	CU_ASSERT_FATAL(tunx_pipe_open(&a, &b, &cfg) == 0);
+	CU_ASSERT_EQUAL(tunx_batch_size(a), 7);
+	CU_ASSERT_EQUAL(tunx_backend(a), TUNX_BACKEND_PIPE);
+	CU_ASSERT_STRING_EQUAL(tunx_backend_name(tunx_backend(b)), "pipe");
+	CU_ASSERT_EQUAL(tunx_name(a, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "xa");
+	CU_ASSERT_EQUAL(tunx_ifindex(a), 0);
+	CU_ASSERT_EQUAL(tunx_min_read_offset(a), 0);
+	CU_ASSERT_EQUAL(tunx_min_write_offset(a), 0);
+	CU_ASSERT_EQUAL(tunx_link_add_addr(a, 2, "\x0a\0\0\1", 24), -EOPNOTSUPP);
+	close_pair();
+}
+
+static void zero_copy_needs_tunx(void)
+{
+	struct tunx_pkt p;
+	char msg[128];
+
+	open_pair(0, true);
+	CU_ASSERT_EQUAL(tunx_peek(a, &p, 1), -EOPNOTSUPP);
+	CU_ASSERT_EQUAL(tunx_reserve(a, &p, 1), -EOPNOTSUPP);
+	tunx_errmsg(a, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "tunx backend"));
+	close_pair();
+}
+
+static void calls_after_shutdown_closed(void)
+{
+	struct tx_batch x;
+
+	open_pair(0, true);
+	tx_batch_init(&x, 1, 64);
+	tunx_shutdown(a);
+	tunx_shutdown(a);	/* idempotent */
+	x.sizes[0] = 20;
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 1, 0), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_read(a, x.bufs, 64, x.sizes, 1, 0), -ESHUTDOWN);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+static CU_TestInfo tests[] = {
+	{ "write_a_read_b_batch", write_a_read_b_batch },
+	{ "both_directions_independent", both_directions_independent },
+	{ "read_empty_nonblock_eagain", read_empty_nonblock_eagain },
+	{ "full_queue_partial_write", full_queue_partial_write },
+	{ "shutdown_wakes_blocked_reader", shutdown_wakes_blocked_reader },
+	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
+	{ "peer_close_drains_then_closed", peer_close_drains_then_closed },
+	{ "blocking_flow_keeps_order", blocking_flow_keeps_order },
+	{ "fd_polls_readable_when_queued", fd_polls_readable_when_queued },
+	{ "small_read_buffer_emsgsize_keeps_packet", small_read_buffer_emsgsize_keeps_packet },
+	{ "offset_beyond_buffer_einval", offset_beyond_buffer_einval },
+	{ "events_up_at_open_and_mtu_update", events_up_at_open_and_mtu_update },
+	{ "shape_batch_name_backend", shape_batch_name_backend },
+	{ "zero_copy_needs_tunx", zero_copy_needs_tunx },
+	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	return tx_run("pipe", tests, 0);
+}

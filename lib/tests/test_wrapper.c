@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Filter wrapper: filters, injection, statistics, idle time. */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+static struct tunx_device *w, *peer;
+static char order[16];
+static int order_n;
+
+static void setup(bool nonblock)
+{
+	struct tunx_device *a;
+	struct tunx_config cfg;
+
+	tunx_config_init(&cfg);
+	cfg.nonblock = nonblock;
+	CU_ASSERT_FATAL(tunx_pipe_open(&a, &peer, &cfg) == 0);
+	CU_ASSERT_FATAL(tunx_filter_wrap(&w, a) == 0);
+	order_n = 0;
+}
+
+static void teardown(void)
+{
+	tunx_close(w);	/* closes the inner end too */
+	tunx_close(peer);
+}
+
+static enum tunx_verdict drop_ee(void *arg, uint8_t *p, size_t len)
+{
+	(void)len;
+	if (order_n < 15)
+		order[order_n++] = *(char *)arg;
+	return p[0] == 0xee ? TUNX_DROP : TUNX_ACCEPT;
+}
+
+static enum tunx_verdict drop_all(void *arg, uint8_t *p, size_t len)
+{
+	(void)arg, (void)p, (void)len;
+	return TUNX_DROP;
+}
+
+static void send3(struct tunx_device *dev, uint8_t mid)
+{
+	struct tx_batch b;
+
+	tx_batch_init(&b, 3, 64);
+	for (int i = 0; i < 3; i++) {
+		b.bufs[i][0] = (uint8_t)(i == 1 ? mid : i);
+		b.sizes[i] = 20;
+	}
+	CU_ASSERT_EQUAL(tunx_write(dev, b.bufs, b.sizes, 3, 0), 3);
+	tx_batch_free(&b);
+}
+
+static int recv_all(struct tunx_device *dev, uint8_t *first)
+{
+	struct tx_batch b;
+	int n;
+
+	tx_batch_init(&b, 8, 64);
+	n = tunx_read(dev, b.bufs, 64, b.sizes, 8, 0);
+	for (int i = 0; first && i < n; i++)
+		first[i] = b.bufs[i][0];
+	tx_batch_free(&b);
+	return n;
+}
+
+static void pre_out_filter_drops_on_read(void)
+{
+	uint8_t got[8];
+
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_PRE_OUT, drop_ee, "p");
+	send3(peer, 0xee);
+	CU_ASSERT_EQUAL(recv_all(w, got), 2);
+	CU_ASSERT_EQUAL(got[0], 0);
+	CU_ASSERT_EQUAL(got[1], 2);
+	teardown();
+}
+
+static void pre_runs_before_post(void)
+{
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_PRE_OUT, drop_ee, "a");
+	tunx_filter_set(w, TUNX_FILTER_POST_OUT, drop_ee, "b");
+	send3(peer, 1);
+	CU_ASSERT_EQUAL(recv_all(w, NULL), 3);
+	CU_ASSERT_EQUAL(order_n, 6);
+	CU_ASSERT_EQUAL(memcmp(order, "ababab", 6), 0);
+	teardown();
+}
+
+static void in_filter_drop_still_taken(void)
+{
+	uint8_t got[8];
+
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_POST_IN, drop_ee, "i");
+	send3(w, 0xee);
+	CU_ASSERT_EQUAL(recv_all(peer, got), 2);
+	CU_ASSERT_EQUAL(got[1], 2);
+	teardown();
+}
+
+static void filter_cleared_with_null(void)
+{
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, drop_all, NULL);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, NULL, NULL);
+	send3(w, 0xee);
+	CU_ASSERT_EQUAL(recv_all(peer, NULL), 3);
+	CU_ASSERT_EQUAL(tunx_filter_set(w, (enum tunx_filter_slot)9, NULL, NULL),
+			-EINVAL);
+	teardown();
+}
+
+static void inject_outbound_skips_filters(void)
+{
+	uint8_t pkt[20] = { 0x77 }, got[8];
+
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_PRE_OUT, drop_all, NULL);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, sizeof(pkt)), 0);
+	CU_ASSERT_EQUAL(recv_all(w, got), 1);
+	CU_ASSERT_EQUAL(got[0], 0x77);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, 0), 0);	/* no-op */
+	CU_ASSERT_EQUAL(recv_all(w, NULL), -EAGAIN);
+	teardown();
+}
+
+static void inject_inbound_skips_filters(void)
+{
+	uint8_t pkt[20] = { 0x66 }, got[8];
+
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, drop_all, NULL);
+	CU_ASSERT_EQUAL(tunx_inject_inbound(w, pkt, sizeof(pkt)), 0);
+	CU_ASSERT_EQUAL(recv_all(peer, got), 1);
+	CU_ASSERT_EQUAL(got[0], 0x66);
+	teardown();
+}
+
+static void *blocked_read(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)recv_all(w, NULL);
+}
+
+static void inject_outbound_wakes_blocked_reader(void)
+{
+	uint8_t pkt[20] = { 1 };
+	pthread_t t;
+	void *ret;
+
+	setup(false);
+	pthread_create(&t, NULL, blocked_read, NULL);
+	usleep(30000);
+	tunx_inject_outbound(w, pkt, sizeof(pkt));
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, 1);
+	teardown();
+}
+
+static void close_wakes_blocked_reader(void)
+{
+	pthread_t t;
+	void *ret;
+
+	setup(false);
+	pthread_create(&t, NULL, blocked_read, NULL);
+	usleep(30000);
+	tunx_shutdown(w);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, -ESHUTDOWN);
+	/* the inner device went down with it: the peer sees it closed */
+	CU_ASSERT_EQUAL(recv_all(peer, NULL), -ESHUTDOWN);
+	teardown();
+}
+
+static int conns;
+static uint64_t txp, rxp;
+
+static void sum(void *arg, const struct tunx_conn *c)
+{
+	(void)arg;
+	conns++;
+	txp += c->tx_packets;
+	rxp += c->rx_packets;
+}
+
+static void stats_only_when_enabled(void)
+{
+	struct tx_batch b;
+
+	setup(true);
+	tx_batch_init(&b, 2, 128);
+	b.sizes[0] = tx_udp4(b.bufs[0], "10.0.0.1", "10.0.0.2", 1, 2, "a", 1);
+	b.sizes[1] = tx_udp4(b.bufs[1], "10.0.0.1", "10.0.0.2", 1, 2, "b", 1);
+	tunx_write(w, b.bufs, b.sizes, 2, 0);
+	conns = 0;
+	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_stats_enable(w, true), 0);
+	tunx_write(w, b.bufs, b.sizes, 2, 0);	/* inbound */
+	tunx_write(peer, b.bufs, b.sizes, 1, 0);
+	recv_all(w, NULL);			/* outbound */
+	txp = rxp = 0;
+	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), 1);
+	CU_ASSERT_EQUAL(rxp, 2);
+	CU_ASSERT_EQUAL(txp, 1);
+	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), 0);
+	tx_batch_free(&b);
+	teardown();
+}
+
+static void idle_duration_resets_on_traffic(void)
+{
+	setup(true);
+	usleep(60000);
+	CU_ASSERT(tunx_idle_ns(w) >= 50000000);
+	send3(w, 0);
+	CU_ASSERT(tunx_idle_ns(w) < 40000000);
+	CU_ASSERT_EQUAL(tunx_idle_ns(peer), -EINVAL);
+	teardown();
+}
+
+static void non_wrapper_rejected(void)
+{
+	uint8_t pkt[20] = { 0 };
+
+	setup(true);
+	CU_ASSERT_EQUAL(tunx_filter_set(peer, TUNX_FILTER_PRE_IN, drop_all, NULL),
+			-EINVAL);
+	CU_ASSERT_EQUAL(tunx_inject_inbound(peer, pkt, 20), -EINVAL);
+	CU_ASSERT_EQUAL(tunx_stats_enable(peer, true), -EINVAL);
+	teardown();
+}
+
+static void wrapper_shows_inner_shape(void)
+{
+	unsigned int ev;
+	char name[16];
+
+	setup(true);
+	CU_ASSERT_EQUAL(tunx_backend(w), TUNX_BACKEND_WRAPPER);
+	CU_ASSERT_EQUAL(tunx_name(w, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "pipea");
+	CU_ASSERT_EQUAL(tunx_event_next(w, &ev), 1);	/* the inner's Up */
+	CU_ASSERT_EQUAL(ev, TUNX_EVENT_UP);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(w, 1400), 0);
+	CU_ASSERT_EQUAL(tunx_mtu(w), 1400);
+	teardown();
+}
+
+static CU_TestInfo tests[] = {
+	{ "pre_out_filter_drops_on_read", pre_out_filter_drops_on_read },
+	{ "pre_runs_before_post", pre_runs_before_post },
+	{ "in_filter_drop_still_taken", in_filter_drop_still_taken },
+	{ "filter_cleared_with_null", filter_cleared_with_null },
+	{ "inject_outbound_skips_filters", inject_outbound_skips_filters },
+	{ "inject_inbound_skips_filters", inject_inbound_skips_filters },
+	{ "inject_outbound_wakes_blocked_reader", inject_outbound_wakes_blocked_reader },
+	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
+	{ "stats_only_when_enabled", stats_only_when_enabled },
+	{ "idle_duration_resets_on_traffic", idle_duration_resets_on_traffic },
+	{ "non_wrapper_rejected", non_wrapper_rejected },
+	{ "wrapper_shows_inner_shape", wrapper_shows_inner_shape },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	return tx_run("wrapper", tests, 0);
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Filter wrapper (tstun.Wrapper): pre/post filters on both directions,
+ * inject inbound (to the host) and outbound (to the reader), per-connection
+ * counters and idle time.  Injected outbound packets wait in a queue whose
+ * eventfd joins the inner device's fd in one epoll set, so a blocked
+ * reader wakes for either.
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include "queue.h"
+#include "wrap.h"
+
+#define CHUNK 128
+
+struct filter {
+	tunx_filter_fn fn;
+	void *arg;
+};
+
+struct filt_dev {
+	struct tunx_device dev;
+	pthread_mutex_t flock;		/* filters */
+	struct filter f[4];
+	pthread_mutex_t wlock;		/* writes to inner: write + inject */
+	struct tunx_queue outq;
+	int ep_fd;
+	_Atomic int64_t last_ns;
+	atomic_bool stats_on;
+	struct tunx_connstats *cs;
+};
+
+static const struct tunx_device_ops filt_ops;
+
+static struct filt_dev *to_filt(struct tunx_device *dev)
+{
+	return dev && dev->ops == &filt_ops ? (struct filt_dev *)dev : NULL;
+}
+
+static void touch(struct filt_dev *w)
+{
+	atomic_store_explicit(&w->last_ns, tunx__now_ns(), memory_order_relaxed);
+}
+
+/* Runs the pre then post filter of one direction on one packet. */
+static bool filt_accept(struct filt_dev *w, enum tunx_filter_slot pre,
+		   uint8_t *p, size_t len)
+{
+	struct filter f[2];
+
+	pthread_mutex_lock(&w->flock);
+	f[0] = w->f[pre];
+	f[1] = w->f[pre + 1];
+	pthread_mutex_unlock(&w->flock);
+	return !(f[0].fn && f[0].fn(f[0].arg, p, len) == TUNX_DROP) &&
+	       !(f[1].fn && f[1].fn(f[1].arg, p, len) == TUNX_DROP);
+}
+
+static void count(struct filt_dev *w, const uint8_t *p, size_t len, bool tx)
+{
+	if (atomic_load_explicit(&w->stats_on, memory_order_relaxed))
+		tunx_connstats_count(w->cs, p, len, tx);
+}
+
+/* Filters packets [from, r) in place, compacting survivors. */
+static int filter_out(struct filt_dev *w, uint8_t *const *bufs, size_t *sizes,
+		      unsigned int from, unsigned int r, size_t off)
+{
+	unsigned int i, k = from;
+
+	for (i = from; i < r; i++) {
+		if (!filt_accept(w, TUNX_FILTER_PRE_OUT, bufs[i] + off, sizes[i]))
+			continue;
+		if (k != i) {
+			memcpy(bufs[k] + off, bufs[i] + off, sizes[i]);
+			sizes[k] = sizes[i];
+		}
+		k++;
+	}
+	return (int)k;
+}
+
+static int filt_read(struct tunx_device *dev, uint8_t *const *bufs,
+		     size_t buf_size, size_t *sizes, unsigned int n,
+		     size_t offset)
+{
+	struct filt_dev *w = to_filt(dev);
+	struct tunx_device *in = dev->inner;
+	int k = tunx__queue_pop(&w->outq, bufs, buf_size, sizes, n, offset);
+	int r, i;
+
+	if (k < 0)
+		k = 0;
+	if ((unsigned int)k < n) {
+		r = in->ops->read(in, bufs + k, buf_size, sizes + k, n - k, offset);
+		if (r < 0 && !k)
+			return r;
+		if (r > 0)
+			k = filter_out(w, bufs, sizes, k, k + r, offset);
+	}
+	for (i = 0; i < k; i++)
+		count(w, bufs[i] + offset, sizes[i], true);
+	if (k)
+		touch(w);
+	/* Everything read was filtered away: nothing to hand back yet. */
+	return k ? k : -EAGAIN;
+}
+
+/* Maps "m accepted packets taken" back to an index in the caller's batch. */
+static unsigned int taken_upto(const unsigned int *orig, unsigned int m,
+			       unsigned int n_in)
+{
+	return m ? orig[m - 1] + 1 : n_in;
+}
+
+static int filt_write_chunk(struct filt_dev *w, uint8_t *const *bufs,
+			    const size_t *sizes, unsigned int n, size_t off)
+{
+	uint8_t *pb[CHUNK];
+	size_t ps[CHUNK];
+	unsigned int orig[CHUNK], i, m = 0, first = n;
+	struct tunx_device *in = w->dev.inner;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (!filt_accept(w, TUNX_FILTER_PRE_IN, bufs[i] + off, sizes[i]))
+			continue;
+		if (first == n)
+			first = i;
+		pb[m] = bufs[i];
+		ps[m] = sizes[i];
+		orig[m++] = i;
+	}
+	if (!m)
+		return (int)n;	/* all dropped: taken */
+	pthread_mutex_lock(&w->wlock);
+	r = in->ops->write(in, pb, ps, m, off);
+	pthread_mutex_unlock(&w->wlock);
+	if (r <= 0)	/* leading drops were still taken */
+		return first ? (int)first : r;
+	for (i = 0; i < (unsigned int)r; i++)
+		count(w, pb[i] + off, ps[i], false);
+	/* Drops after the last accepted packet count only if all went. */
+	return (int)((unsigned int)r == m ? n : taken_upto(orig, (unsigned int)r, n));
+}
+
+static int filt_write(struct tunx_device *dev, uint8_t *const *bufs,
+		      const size_t *sizes, unsigned int n, size_t offset)
+{
+	struct filt_dev *w = to_filt(dev);
+	int r;
+
+	if (n > CHUNK)
+		n = CHUNK;	/* a partial write: the caller sends the rest */
+	r = filt_write_chunk(w, bufs, sizes, n, offset);
+	if (r > 0)
+		touch(w);
+	return r;
+}
+
+static int filt_poll_fd(struct tunx_device *dev, short events)
+{
+	struct filt_dev *w = to_filt(dev);
+
+	if (events & POLLIN)
+		return w->ep_fd;
+	return dev->inner->ops->poll_fd(dev->inner, events);
+}
+
+static void filt_shutdown(struct tunx_device *dev)
+{
+	tunx__queue_close(&to_filt(dev)->outq);
+	tunx__wrap_shutdown(dev);
+}
+
+static void filt_destroy(struct tunx_device *dev)
+{
+	struct filt_dev *w = to_filt(dev);
+
+	tunx__wrap_fini(dev);
+	tunx__queue_fini(&w->outq);
+	if (w->ep_fd >= 0)
+		close(w->ep_fd);
+	tunx_connstats_free(w->cs);
+	pthread_mutex_destroy(&w->flock);
+	pthread_mutex_destroy(&w->wlock);
+	free(w);
+}
+
+static const struct tunx_device_ops filt_ops = {
+	.read = filt_read,
+	.write = filt_write,
+	.poll_fd = filt_poll_fd,
+	.shutdown = filt_shutdown,
+	.destroy = filt_destroy,
+};
+
+static int ep_join(struct filt_dev *w)
+{
+	struct tunx_device *in = w->dev.inner;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fds[2] = { w->outq.rd_efd, in->ops->poll_fd(in, POLLIN) };
+	int i;
+
+	w->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->ep_fd < 0)
+		return -errno;
+	for (i = 0; i < 2; i++) {
+		ev.data.fd = fds[i];
+		if (fds[i] < 0 || epoll_ctl(w->ep_fd, EPOLL_CTL_ADD, fds[i], &ev))
+			return fds[i] < 0 ? fds[i] : -errno;
+	}
+	return 0;
+}
+
+int tunx_filter_wrap(struct tunx_device **wp, struct tunx_device *inner)
+{
+	struct filt_dev *w;
+	int r;
+
+	if (!inner)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->ep_fd = -1;
+	pthread_mutex_init(&w->flock, NULL);
+	pthread_mutex_init(&w->wlock, NULL);
+	r = tunx_connstats_new(&w->cs);
+	if (!r)
+		r = tunx__queue_init(&w->outq, TUNX_DEFAULT_DEPTH, TUNX_MAX_PACKET);
+	if (!r)
+		r = tunx__wrap_init(&w->dev, &filt_ops, inner);
+	if (!r)
+		r = ep_join(w);
+	if (r) {
+		/* the caller keeps @inner on failure */
+		w->dev.inner = NULL;
+		tunx__queue_fini(&w->outq);
+		if (w->ep_fd >= 0)
+			close(w->ep_fd);
+		tunx_connstats_free(w->cs);
+		free(w);
+		return r;
+	}
+	touch(w);
+	*wp = &w->dev;
+	return 0;
+}
+
+int tunx_filter_set(struct tunx_device *dev, enum tunx_filter_slot slot,
+		    tunx_filter_fn fn, void *arg)
+{
+	struct filt_dev *w = to_filt(dev);
+
+	if (!w || (unsigned int)slot > TUNX_FILTER_POST_OUT)
+		return -EINVAL;
+	pthread_mutex_lock(&w->flock);
+	w->f[slot].fn = fn;
+	w->f[slot].arg = arg;
+	pthread_mutex_unlock(&w->flock);
+	return 0;
+}
+
+int tunx_inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
+{
+	struct filt_dev *w = to_filt(dev);
+	uint8_t *buf;
+	int r;
+
+	if (!w)
+		return -EINVAL;
+	if (!len)
+		return 0;	/* as tstun: an empty packet is a no-op */
+	buf = malloc(dev->mwo + len);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf + dev->mwo, pkt, len);
+	pthread_mutex_lock(&w->wlock);
+	r = tunx_write(dev->inner, &buf, &len, 1, dev->mwo);
+	pthread_mutex_unlock(&w->wlock);
+	free(buf);
+	if (r == 1)
+		touch(w);
+	return r == 1 ? 0 : r;
+}
+
+int tunx_inject_outbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
+{
+	struct filt_dev *w = to_filt(dev);
+	uint8_t *p = (uint8_t *)pkt;
+	int r;
+
+	if (!w)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	r = tunx__queue_push(&w->outq, &p, &len, 1, 0);
+	return r == 1 ? 0 : r;
+}
+
+int64_t tunx_idle_ns(struct tunx_device *dev)
+{
+	struct filt_dev *w = to_filt(dev);
+
+	if (!w)
+		return -EINVAL;
+	return tunx__now_ns() - atomic_load(&w->last_ns);
+}
+
+int tunx_stats_enable(struct tunx_device *dev, bool on)
+{
+	struct filt_dev *w = to_filt(dev);
+
+	if (!w)
+		return -EINVAL;
+	atomic_store(&w->stats_on, on);
+	return 0;
+}
+
+int tunx_stats_extract(struct tunx_device *dev, tunx_conn_fn fn, void *arg)
+{
+	struct filt_dev *w = to_filt(dev);
+
+	if (!w)
+		return -EINVAL;
+	return tunx_connstats_extract(w->cs, fn, arg);
+}
