@@ -17,8 +17,11 @@ static int tunx_round_entries(u32 requested, u32 *entries)
 		requested = TUNX_RING_DEF_ENTRIES;
 	if (requested > TUNX_RING_MAX_ENTRIES)
 		return -EINVAL;
-	*entries = max_t(u32, roundup_pow_of_two(requested),
-			 TUNX_RING_MIN_ENTRIES);
+	/* The uapi contract: below the minimum after rounding is an error. */
+	requested = roundup_pow_of_two(requested);
+	if (requested < TUNX_RING_MIN_ENTRIES)
+		return -EINVAL;
+	*entries = requested;
 	return 0;
 }
 

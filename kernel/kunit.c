@@ -6,6 +6,7 @@
 #include <kunit/test.h>
 
 #include "geometry.c"
+#include "validate.c"
 
 static void geometry_defaults(struct kunit *test)
 {
@@ -21,7 +22,7 @@ static void geometry_rounds_up_to_power_of_two(struct kunit *test)
 {
 	struct tunx_geometry geo;
 
-	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 100, 3, 3000, 1500), 0);
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 100, 5, 3000, 1500), 0);
 	KUNIT_EXPECT_EQ(test, geo.rx_entries, 128U);
 	KUNIT_EXPECT_EQ(test, geo.tx_entries, (u32)TUNX_RING_MIN_ENTRIES);
 	KUNIT_EXPECT_EQ(test, geo.frame_size, 4096U);
@@ -29,16 +30,31 @@ static void geometry_rounds_up_to_power_of_two(struct kunit *test)
 
 static void geometry_rejects_out_of_bounds(struct kunit *test)
 {
+	u32 big = TUNX_RING_MAX_ENTRIES + 1;
 	struct tunx_geometry geo;
 
-	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo,
-			TUNX_RING_MAX_ENTRIES + 1, 0, 0, 1500), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, big, 0, 0, 1500),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, U32_MAX, 0, 1500),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0,
-			TUNX_FRAME_MAX_SIZE + 1, 1500), -EINVAL);
+	big = TUNX_FRAME_MAX_SIZE + 1;
+	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0, big, 1500),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0, U32_MAX, 1500),
 			-EINVAL);
+}
+
+static void geometry_rejects_below_min_after_rounding(struct kunit *test)
+{
+	struct tunx_geometry geo;
+
+	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 3, 0, 0, 1500),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 1, 0, 1500),
+			-EINVAL);
+	/* Small frames are rounded up to the minimum, not refused. */
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 8, 8, 100, 68), 0);
+	KUNIT_EXPECT_EQ(test, geo.frame_size, (u32)TUNX_FRAME_MIN_SIZE);
 }
 
 static void geometry_frame_must_hold_mtu(struct kunit *test)
@@ -53,11 +69,12 @@ static void geometry_frame_must_hold_mtu(struct kunit *test)
 
 static void geometry_caps_total_size(struct kunit *test)
 {
+	/* 32768 frames of 64 KiB each way is 4 GiB: over the cap. */
+	u32 n = TUNX_RING_MAX_ENTRIES;
 	struct tunx_geometry geo;
 
-	/* 32768 frames of 64 KiB each way is 4 GiB: over the cap. */
-	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, TUNX_RING_MAX_ENTRIES,
-			TUNX_RING_MAX_ENTRIES, TUNX_FRAME_MAX_SIZE, 1500),
+	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, n, n,
+						    TUNX_FRAME_MAX_SIZE, 1500),
 			-EINVAL);
 }
 
@@ -82,6 +99,7 @@ static struct kunit_case tunx_geometry_cases[] = {
 	KUNIT_CASE(geometry_defaults),
 	KUNIT_CASE(geometry_rounds_up_to_power_of_two),
 	KUNIT_CASE(geometry_rejects_out_of_bounds),
+	KUNIT_CASE(geometry_rejects_below_min_after_rounding),
 	KUNIT_CASE(geometry_frame_must_hold_mtu),
 	KUNIT_CASE(geometry_caps_total_size),
 	KUNIT_CASE(geometry_parts_do_not_overlap),
@@ -93,6 +111,204 @@ static struct kunit_suite tunx_geometry_suite = {
 	.test_cases = tunx_geometry_cases,
 };
 
-kunit_test_suites(&tunx_geometry_suite);
+/* A 4-frame area of 2 KiB frames, MTU 1500, no offload. */
+static const struct tunx_desc_limits desc_lim = {
+	.area_bytes = 4 * 2048,
+	.frame_size = 2048,
+	.max_len = 1500,
+};
+
+static struct tunx_desc desc_make(u64 addr, u32 len)
+{
+	struct tunx_desc d = { .addr = addr, .len = len };
+
+	return d;
+}
+
+static void desc_accepts_plain_packet(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(2048, 100);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+}
+
+static void desc_accepts_packet_ending_at_area_end(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(4 * 2048 - 1000, 1000);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+}
+
+static void desc_rejects_straddling_area_end(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(4 * 2048 - 100, 200);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(4 * 2048, 100);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
+static void desc_rejects_overflowing_addr(struct kunit *test)
+{
+	/* addr + len wraps to a small number: must not look in bounds. */
+	struct tunx_desc d = desc_make(U64_MAX - 50, 100);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make((u64)-2048, 100);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
+static void desc_rejects_crossing_frame_boundary(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(2048 - 10, 100);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(2048 - 100, 100);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+}
+
+static void desc_rejects_bad_lengths(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(0, 0);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, TUNX_MIN_PACKET - 1);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, 1501);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, 4096);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
+static void desc_rejects_reserved_bits(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(0, 100);
+
+	d.flags = 0x8000;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, 100);
+	d.reserved0 = 1;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, 100);
+	d.reserved1 = 1;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, 100);
+	d.reserved2 = 1;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
+static void desc_rejects_offload_without_offload_device(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(0, 100);
+
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+	d = desc_make(0, 100);
+	d.gso_size = 1400;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
+static const u8 pkt_v4[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1 };
+static const u8 pkt_v6[40] = { 0x60 };
+
+static void ip_accepts_v4_and_v6(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v4, 20, 1500), htons(ETH_P_IP));
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v6, 40, 1500),
+			htons(ETH_P_IPV6));
+}
+
+static void ip_rejects_too_short(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v4, 19, 1500), 0);
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v6, 39, 1500), 0);
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v4, 0, 1500), 0);
+}
+
+static void ip_rejects_bad_ihl(struct kunit *test)
+{
+	u8 hdr[24] = { 0x44 };
+
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500), 0);
+	hdr[0] = 0x47;	/* 28-byte header in a 24-byte packet */
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500), 0);
+	hdr[0] = 0x46;
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500),
+			htons(ETH_P_IP));
+}
+
+static void ip_rejects_wrong_version(struct kunit *test)
+{
+	u8 hdr[40] = { 0x55 };
+
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500), 0);
+	hdr[0] = 0x00;
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500), 0);
+	hdr[0] = 0xf5;
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500), 0);
+}
+
+static void ip_rejects_above_mtu(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v4, 20, 19), 0);
+	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v6, 40, 39), 0);
+}
+
+static void ring_used_counts_across_wrap(struct kunit *test)
+{
+	u32 used = 99;
+
+	KUNIT_EXPECT_TRUE(test, tunx_ring_used(5, 5, 8, &used));
+	KUNIT_EXPECT_EQ(test, used, 0U);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_used(3, U32_MAX - 2, 8, &used));
+	KUNIT_EXPECT_EQ(test, used, 6U);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_used(8, 0, 8, &used));
+	KUNIT_EXPECT_EQ(test, used, 8U);
+}
+
+static void ring_used_rejects_producer_jump(struct kunit *test)
+{
+	u32 used = 99;
+
+	KUNIT_EXPECT_FALSE(test, tunx_ring_used(9, 0, 8, &used));
+	KUNIT_EXPECT_FALSE(test, tunx_ring_used(U32_MAX / 2, 0, 8, &used));
+	KUNIT_EXPECT_EQ(test, used, 99U);
+}
+
+static void ring_used_rejects_producer_going_back(struct kunit *test)
+{
+	u32 used = 99;
+
+	KUNIT_EXPECT_FALSE(test, tunx_ring_used(10, 11, 8, &used));
+	KUNIT_EXPECT_FALSE(test, tunx_ring_used(0, 1, 32768, &used));
+	KUNIT_EXPECT_EQ(test, used, 99U);
+}
+
+static struct kunit_case tunx_validate_cases[] = {
+	KUNIT_CASE(desc_accepts_plain_packet),
+	KUNIT_CASE(desc_accepts_packet_ending_at_area_end),
+	KUNIT_CASE(desc_rejects_straddling_area_end),
+	KUNIT_CASE(desc_rejects_overflowing_addr),
+	KUNIT_CASE(desc_rejects_crossing_frame_boundary),
+	KUNIT_CASE(desc_rejects_bad_lengths),
+	KUNIT_CASE(desc_rejects_reserved_bits),
+	KUNIT_CASE(desc_rejects_offload_without_offload_device),
+	KUNIT_CASE(ip_accepts_v4_and_v6),
+	KUNIT_CASE(ip_rejects_too_short),
+	KUNIT_CASE(ip_rejects_bad_ihl),
+	KUNIT_CASE(ip_rejects_wrong_version),
+	KUNIT_CASE(ip_rejects_above_mtu),
+	KUNIT_CASE(ring_used_counts_across_wrap),
+	KUNIT_CASE(ring_used_rejects_producer_jump),
+	KUNIT_CASE(ring_used_rejects_producer_going_back),
+	{}
+};
+
+static struct kunit_suite tunx_validate_suite = {
+	.name = "tunx_validate",
+	.test_cases = tunx_validate_cases,
+};
+
+kunit_test_suites(&tunx_geometry_suite, &tunx_validate_suite);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for tunx");

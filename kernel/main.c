@@ -1,48 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tunx module entry: registers /dev/net/tunx.  Only init and exit live here.
+ * tunx module entry: the rtnl_link kind and /dev/net/tunx.  Only init and
+ * exit live here.
  */
-#include <linux/fs.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <net/rtnetlink.h>
 
 #include <linux/tunx.h>
 
-static int tunx_open(struct inode *inode, struct file *file)
-{
-	return 0;
-}
-
-static const struct file_operations tunx_fops = {
-	.owner = THIS_MODULE,
-	.open = tunx_open,
-	.llseek = noop_llseek,
-};
-
-static struct miscdevice tunx_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "tunx",
-	.nodename = "net/tunx",
-	.mode = 0666,
-	.fops = &tunx_fops,
-};
+#include "device.h"
+#include "chardev.h"
 
 static int __init tunx_init(void)
 {
 	int err;
 
-	err = misc_register(&tunx_miscdev);
-	if (err) {
-		pr_err("tunx: cannot register /dev/net/tunx: %d\n", err);
+	err = tunx_device_init();
+	if (err)
 		return err;
-	}
+	err = tunx_chardev_init();
+	if (err)
+		goto uninit_device;
 	pr_info("tunx: ABI %d ready\n", TUNX_ABI_VERSION);
 	return 0;
+
+uninit_device:
+	tunx_device_uninit();
+	pr_err("tunx: cannot register /dev/net/tunx: %d\n", err);
+	return err;
 }
 
+/* No file is open (each pins the module); persistent devices remain. */
 static void __exit tunx_exit(void)
 {
-	misc_deregister(&tunx_miscdev);
+	tunx_chardev_uninit();
+	tunx_device_uninit();
 }
 
 module_init(tunx_init);
@@ -50,3 +42,4 @@ module_exit(tunx_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("TUN-like L3 devices with mmap'd packet rings");
 MODULE_ALIAS("devname:net/tunx");
+MODULE_ALIAS_RTNL_LINK("tunx");

@@ -10,6 +10,15 @@
  * (TUNX_IOC_ATTACH, which creates the device when needed).  The queue then
  * gets its rings (TUNX_IOC_SETUP_RINGS) and the process maps them with one
  * mmap(MAP_SHARED) of offset 0 and length tunx_ring_setup.mmap_size.
+ * mmap gives -ENXIO on a file without rings (before setup, after detach),
+ * and -EINVAL without MAP_SHARED, with a non-zero offset or with a length
+ * above mmap_size; a mapping cannot grow (mremap).
+ *
+ * A mapping holds a reference to its file, as for any mmap'd file: the
+ * queue stays attached until the file is closed AND every mapping of it is
+ * unmapped (or the device is deleted, or TUNX_IOC_DETACH).  Queue indices
+ * are dense: when a queue detaches, the last queue takes its index.
+ * A device that is not persistent is deleted when its last queue detaches.
  *
  * Each queue has two single-producer single-consumer rings, one per
  * direction, and one frame area per direction:
@@ -26,6 +35,10 @@
  *                            passed its descriptor.
  *
  * Indices are free-running __u32 counters; the slot is (index & (entries-1)).
+ * A producer more than entries ahead of the consumer, or behind it, is
+ * impossible: the kernel counts it in ring_errors and treats the tx ring as
+ * empty (the rx ring as unusable: packets are dropped) until the indices
+ * make sense again.  It never reads or writes outside the ring.
  * Every offset of every ring part is published in struct tunx_ring_setup,
  * never implied by a struct layout, so the layout can change without an ABI
  * break.  The kernel keeps its own copy of sizes and masks and never reads
@@ -51,16 +64,31 @@
  *     TUNX_RING_NEED_WAKEUP in the rx ring's flags word: after consuming,
  *     the process must kick so the kernel restarts the queue.  With
  *     TUNX_ATTACH_TAIL_DROP a full ring drops the packet instead; both are
- *     counted.
+ *     counted.  A queue left stopped for 2 s is considered stalled: the
+ *     kernel restarts it and drops (rx_dropped) while the ring stays full,
+ *     so queued packets never pin their sockets and namespaces forever;
+ *     backpressure resumes once the process consumes.
+ * poll: EPOLLIN as above; EPOLLOUT while the tx ring has a free slot.  A
+ *     file that is not attached reports EPOLLERR; one whose device was
+ *     deleted reports EPOLLERR | EPOLLHUP; an attached file without rings
+ *     reports nothing.  Every poll() also acts as a kick.
+ * TUNX_IOC_KICK on a queue without rings gives -ENXIO.
  *
  * Errors
  * ------
  * Structs start with a size word: the caller's sizeof.  Sizes smaller than
- * the first published version give -EINVAL; larger sizes are accepted when
- * the bytes the kernel does not know are zero (else -E2BIG).  Unknown flag
- * bits and non-zero reserved fields give -EINVAL.  Ioctls that need a queue
- * return -EBADFD on a file that is not attached, and -ENODEV when the device
- * the file was attached to has been deleted.
+ * the first published version give -EINVAL; larger sizes (up to the page
+ * size, else -E2BIG) are accepted when the bytes the kernel does not know
+ * are zero (else -E2BIG), for out-only structs (tunx_info, tunx_stats) too,
+ * whose other fields are ignored on input.  The kernel never writes the
+ * size word, nor past its own sizeof.  Unknown flag bits and
+ * non-zero reserved fields give -EINVAL.  Ioctls that need a queue return
+ * -EBADFD on a file that is not attached, and -ENODEV when the device the
+ * file was attached to has been deleted (until the file attaches again).
+ *
+ * Statistics: `ip -s link` shows the netdev's view, where RX is user ->
+ * kernel (tunx tx) and TX is kernel -> user (tunx rx); `ethtool -S` shows
+ * struct tunx_stats by field name.
  */
 #ifndef _UAPI_LINUX_TUNX_H
 #define _UAPI_LINUX_TUNX_H
@@ -87,6 +115,8 @@
  * properties of the device chosen when it is created; attaching to an
  * existing device with a different MULTI_QUEUE, OFFLOAD or TAIL_DROP gives
  * -EINVAL.  PERSIST on attach to an existing device makes it persistent.
+ * OFFLOAD is only accepted when tunx_info.features has TUNX_FEAT_OFFLOAD
+ * (this version does not: creating with it gives -EOPNOTSUPP).
  */
 #define TUNX_ATTACH_PERSIST	(1U << 0)  /* survives the close of its last queue */
 #define TUNX_ATTACH_MULTI_QUEUE	(1U << 1)  /* up to TUNX_MAX_QUEUES files attach */
@@ -107,10 +137,14 @@
  * @reserved:	must be zero
  *
  * Creating a device needs CAP_NET_ADMIN in the user namespace owning the
- * caller's network namespace.  Attaching to an existing device is allowed to
- * its owner, to members of its group, or with CAP_NET_ADMIN (-EPERM else).
+ * caller's network namespace (the one the file was opened in).  Attaching
+ * to an existing device is allowed to its owner, to members of its group,
+ * or with CAP_NET_ADMIN (-EPERM else; unlike tun, a device with neither
+ * owner nor group is not open to everyone).
  * An existing device of another kind gives -EINVAL; a file already attached
- * gives -EBUSY; a full device gives -EBUSY.
+ * gives -EBUSY; a full device gives -EBUSY.  A name that is not
+ * NUL-terminated within TUNX_NAME_SIZE or not a valid interface name gives
+ * -EINVAL.  A pattern always creates a device (with NO_CREATE: -ENODEV).
  */
 struct tunx_attach {
 	__u32 size;
@@ -132,8 +166,9 @@ struct tunx_attach {
 /*
  * struct tunx_info - argument of TUNX_IOC_GET_INFO (read-write: set size).
  * On a file that is not attached only @abi_version, @features and
- * @max_queues are filled; the rest is zero.  The ring fields are zero until
- * the rings are set up.
+ * @max_queues (TUNX_MAX_QUEUES) are filled; the rest is zero.  On an
+ * attached file @max_queues is the device's limit (1 without MULTI_QUEUE).
+ * The ring fields are zero until the rings are set up.
  */
 struct tunx_info {
 	__u32 size;
@@ -173,8 +208,10 @@ struct tunx_ring_offsets {
  *	rounded up to a power of two; outside [TUNX_RING_MIN_ENTRIES,
  *	TUNX_RING_MAX_ENTRIES] after rounding gives -EINVAL.  out: actual.
  * @frame_size: in: bytes per frame, 0 for TUNX_FRAME_MIN_SIZE; rounded up to
- *	a power of two; above TUNX_FRAME_MAX_SIZE gives -EINVAL, and so does a
- *	frame smaller than the device MTU.  out: actual.
+ *	a power of two and to at least TUNX_FRAME_MIN_SIZE; above
+ *	TUNX_FRAME_MAX_SIZE gives -EINVAL, and so does a frame smaller than the
+ *	device MTU.  out: actual.  While a queue has rings, the device MTU
+ *	cannot be raised above its frame size (-EINVAL).
  *	A queue whose rings and frames would exceed TUNX_MAX_MMAP_SIZE gives
  *	-EINVAL.
  * @mmap_size: out: length to pass to mmap (offset 0).
@@ -203,7 +240,8 @@ struct tunx_ring_setup {
 
 /*
  * Per-packet offload metadata, meaningful on devices created with
- * TUNX_ATTACH_OFFLOAD (zero otherwise).  Same meaning as struct
+ * TUNX_ATTACH_OFFLOAD (zero otherwise, with TUNX_DESC_F_OFFLOAD clear; a
+ * descriptor that sets them anyway is invalid).  Same meaning as struct
  * virtio_net_hdr: csum_flags takes TUNX_CSUM_*, gso_type TUNX_GSO_*.
  */
 #define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
@@ -224,7 +262,11 @@ struct tunx_ring_setup {
  * inside one frame, len must be at least a minimal IP header and at most the
  * MTU (or a super-packet limit with offload), unknown flags and reserved
  * fields must be zero.  A descriptor that fails is skipped and counted in
- * invalid_descs; a packet that is not IPv4/IPv6 is dropped and counted.
+ * invalid_descs; a packet that is not IPv4/IPv6 (version nibble, a whole
+ * header, IPv4 IHL >= 5 and inside the packet) is dropped and counted in
+ * tx_bad_packets.  Either way the consumer index moves past it.  The
+ * minimal length is 20 bytes.  rx descriptors the kernel writes have
+ * addr = slot * frame_size and all other fields but len zero.
  */
 struct tunx_desc {
 	__u64 addr;		/* byte offset in this direction's frame area */
@@ -271,7 +313,13 @@ struct tunx_stats {
 #define TUNX_IOC_SETUP_RINGS	_IOWR(TUNX_IOC_MAGIC, 4, struct tunx_ring_setup)
 #define TUNX_IOC_KICK		_IO(TUNX_IOC_MAGIC, 5)
 #define TUNX_IOC_GET_STATS	_IOWR(TUNX_IOC_MAGIC, 6, struct tunx_stats)
-/* Ownership, as TUNSETOWNER/TUNSETGROUP/TUNSETPERSIST: argument by value. */
+/*
+ * Ownership, as TUNSETOWNER/TUNSETGROUP/TUNSETPERSIST: argument by value.
+ * OWNER/GROUP take an id in the caller's user namespace, TUNX_NO_OWNER to
+ * unset (an unmappable id gives -EINVAL); PERSIST takes 0 or 1 (else
+ * -EINVAL).  Clearing PERSIST does not delete a device until its last
+ * queue detaches.
+ */
 #define TUNX_IOC_SET_OWNER	_IOW(TUNX_IOC_MAGIC, 7, __u32)
 #define TUNX_IOC_SET_GROUP	_IOW(TUNX_IOC_MAGIC, 8, __u32)
 #define TUNX_IOC_SET_PERSIST	_IOW(TUNX_IOC_MAGIC, 9, __u32)

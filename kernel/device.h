@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TUNX_DEVICE_H
+#define _TUNX_DEVICE_H
+
+#include <linux/atomic.h>
+#include <linux/netdevice.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/uidgid.h>
+#include <linux/tunx.h>
+
+struct tunx_queue;
+
+/* Packet counters, bumped in BH context only (xmit and NAPI). */
+struct tunx_pcpu_stats {
+	u64_stats_t rx_packets;		/* kernel -> user */
+	u64_stats_t rx_bytes;
+	u64_stats_t tx_packets;		/* user -> kernel */
+	u64_stats_t tx_bytes;
+	struct u64_stats_sync syncp;
+};
+
+/* Rare events, bumped from any context. */
+struct tunx_counters {
+	atomic64_t invalid_descs;
+	atomic64_t tx_bad_packets;
+	atomic64_t tx_dropped;		/* allocation failure, device down */
+	atomic64_t rx_ring_full;
+	atomic64_t rx_dropped;
+	atomic64_t queue_stops;
+	atomic64_t wakeups;
+	atomic64_t kicks;
+	atomic64_t ring_errors;
+};
+
+/*
+ * netdev_priv() of a tunx device.  @queues and @num_queues change under RTNL
+ * only; the data path reads @queues under RCU.
+ */
+struct tunx_device {
+	struct net_device *dev;
+	struct tunx_queue __rcu *queues[TUNX_MAX_QUEUES];
+	u32 num_queues;
+	u32 flags;			/* TUNX_ATTACH_* properties */
+	kuid_t owner;
+	kgid_t group;
+	struct tunx_pcpu_stats __percpu *pcpu;
+	struct tunx_counters c;
+};
+
+#define tunx_count(td, name) atomic64_inc(&(td)->c.name)
+
+extern struct rtnl_link_ops tunx_link_ops;
+
+int tunx_device_init(void);
+void tunx_device_uninit(void);
+struct tunx_device *tunx_device_create(struct net *net, const char *name,
+				       u32 flags);
+struct tunx_device *tunx_device_find(struct net *net, const char *name);
+void tunx_device_update_carrier(struct tunx_device *td);
+void tunx_stats_fold(struct tunx_device *td, struct tunx_stats *st);
+
+#endif /* _TUNX_DEVICE_H */

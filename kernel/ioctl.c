@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctls of /dev/net/tunx.  User structs are copied in before any lock
+ * is taken and copied out after all are dropped, so no page fault ever
+ * happens under RTNL or a queue lock.
+ *
+ * Lock order: RTNL, then tunx_queue.lock; mmap takes the queue lock under
+ * mmap_lock, and nothing here takes RTNL or mmap_lock under the queue lock.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/uaccess.h>
+
+#include "geometry.h"
+#include "ioctl.h"
+#include "queue.h"
+#include "rx.h"
+#include "tx.h"
+
+#define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
+			   TUNX_ATTACH_TAIL_DROP)
+#define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_TAIL_DROP | \
+		       TUNX_FEAT_NEED_WAKEUP)
+
+static bool tunx_all_zero(const u32 *words, size_t n)
+{
+	return !memchr_inv(words, 0, n * sizeof(*words));
+}
+
+/* Size-prefixed struct in: -EINVAL if older than ours, -E2BIG if newer. */
+static int tunx_copy_in(void *dst, size_t ksize, const void __user *argp)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)argp))
+		return -EFAULT;
+	if (usize < ksize)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(dst, ksize, argp, usize);
+}
+
+/* Out-only struct: only the size matters, but a newer tail must be zero. */
+static int tunx_out_size(void __user *argp, void *dst, size_t ksize)
+{
+	return tunx_copy_in(dst, ksize, argp);
+}
+
+/* Everything but the leading size word, which stays the caller's. */
+static int tunx_copy_out(void __user *argp, const void *src, size_t ksize)
+{
+	size_t skip = sizeof(u32);
+
+	return copy_to_user(argp + skip, src + skip, ksize - skip) ? -EFAULT : 0;
+}
+
+/*
+ * Owner, group member, or CAP_NET_ADMIN.  Unlike tun_not_capable(), a device
+ * with neither owner nor group is not open to everyone.
+ */
+static bool tunx_not_capable(struct tunx_device *td)
+{
+	const struct cred *cred = current_cred();
+	struct net *net = dev_net(td->dev);
+
+	if (uid_valid(td->owner) && uid_eq(cred->euid, td->owner))
+		return false;
+	if (gid_valid(td->group) && in_egroup_p(td->group))
+		return false;
+	return !ns_capable(net->user_ns, CAP_NET_ADMIN);
+}
+
+/* Deletes a device that is neither persistent nor in use any more. */
+void tunx_file_detach(struct tunx_queue *q)
+{
+	struct tunx_device *td = rtnl_dereference(q->td);
+
+	tunx_queue_detach(q, false);
+	if (!td->num_queues && !(td->flags & TUNX_ATTACH_PERSIST))
+		unregister_netdevice(td->dev);
+}
+
+static void tunx_attach_result(struct tunx_queue *q, struct tunx_device *td,
+			       struct tunx_attach *a)
+{
+	strscpy(a->name, td->dev->name, sizeof(a->name));
+	a->ifindex = td->dev->ifindex;
+	a->queue_index = q->index;
+}
+
+static int tunx_attach_existing(struct tunx_queue *q, struct tunx_device *td,
+				struct tunx_attach *a)
+{
+	int err;
+
+	if (a->flags & TUNX_ATTACH_EXCL)
+		return -EBUSY;
+	if ((a->flags ^ td->flags) & TUNX_DEVICE_FLAGS)
+		return -EINVAL;
+	if (tunx_not_capable(td))
+		return -EPERM;
+	err = tunx_queue_attach(q, td);
+	if (err)
+		return err;
+	td->flags |= a->flags & TUNX_ATTACH_PERSIST;
+	return 0;
+}
+
+static int tunx_attach_new(struct tunx_queue *q, const char *name,
+			   struct tunx_attach *a)
+{
+	struct tunx_device *td;
+	int err;
+
+	if (a->flags & TUNX_ATTACH_NO_CREATE)
+		return -ENODEV;
+	if (!ns_capable(q->net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (a->flags & TUNX_ATTACH_OFFLOAD)
+		return -EOPNOTSUPP;
+	td = tunx_device_create(q->net, name, a->flags);
+	if (IS_ERR(td))
+		return PTR_ERR(td);
+	err = tunx_queue_attach(q, td);
+	if (err)
+		goto unregister;
+	tunx_attach_result(q, td, a);
+	return 0;
+
+unregister:
+	unregister_netdevice(td->dev);
+	return err;
+}
+
+static int tunx_attach_locked(struct tunx_queue *q, struct tunx_attach *a)
+{
+	const char *name = a->name[0] ? a->name : TUNX_DEFAULT_PATTERN;
+	struct tunx_device *td;
+	int err;
+
+	if (rtnl_dereference(q->td))
+		return -EBUSY;
+	/* A pattern always makes a new device. */
+	if (strchr(name, '%'))
+		return tunx_attach_new(q, name, a);
+	td = tunx_device_find(q->net, name);
+	if (PTR_ERR(td) == -ENODEV)
+		return tunx_attach_new(q, name, a);
+	if (IS_ERR(td))
+		return PTR_ERR(td);
+	err = tunx_attach_existing(q, td, a);
+	if (!err)
+		tunx_attach_result(q, td, a);
+	return err;
+}
+
+static int tunx_attach_check(struct tunx_attach *a)
+{
+	if (a->flags & ~TUNX_ATTACH_ALL ||
+	    !tunx_all_zero(a->reserved, ARRAY_SIZE(a->reserved)))
+		return -EINVAL;
+	if (strnlen(a->name, sizeof(a->name)) == sizeof(a->name))
+		return -EINVAL;
+	if (a->name[0] && !dev_valid_name(a->name))
+		return -EINVAL;
+	return 0;
+}
+
+static long tunx_ioctl_attach(struct tunx_queue *q, void __user *argp)
+{
+	struct tunx_attach a;
+	int err;
+
+	err = tunx_copy_in(&a, sizeof(a), argp);
+	if (!err)
+		err = tunx_attach_check(&a);
+	if (err)
+		return err;
+	rtnl_lock();
+	err = tunx_attach_locked(q, &a);
+	rtnl_unlock();
+	return err ? err : tunx_copy_out(argp, &a, sizeof(a));
+}
+
+static long tunx_ioctl_detach(struct tunx_queue *q)
+{
+	int err;
+
+	rtnl_lock();
+	err = tunx_queue_status(q);
+	if (!err)
+		tunx_file_detach(q);
+	rtnl_unlock();
+	return err;
+}
+
+static u32 tunx_id_out(struct user_namespace *ns, kuid_t uid)
+{
+	return uid_valid(uid) ? from_kuid_munged(ns, uid) : TUNX_NO_OWNER;
+}
+
+static u32 tunx_gid_out(struct user_namespace *ns, kgid_t gid)
+{
+	return gid_valid(gid) ? from_kgid_munged(ns, gid) : TUNX_NO_OWNER;
+}
+
+static void tunx_info_rings(struct tunx_info *info, struct tunx_area *area)
+{
+	info->rx_entries = area->geo.rx_entries;
+	info->tx_entries = area->geo.tx_entries;
+	info->frame_size = area->geo.frame_size;
+	info->mmap_size = area->geo.mmap_size;
+}
+
+static void tunx_info_fill(struct tunx_queue *q, struct tunx_info *info)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct tunx_device *td = rtnl_dereference(q->td);
+	struct tunx_area *area;
+
+	info->abi_version = TUNX_ABI_VERSION;
+	info->features = TUNX_FEATURES;
+	info->max_queues = TUNX_MAX_QUEUES;
+	if (!td)
+		return;
+	info->flags = td->flags;
+	strscpy(info->name, td->dev->name, sizeof(info->name));
+	info->ifindex = td->dev->ifindex;
+	info->owner = tunx_id_out(ns, td->owner);
+	info->group = tunx_gid_out(ns, td->group);
+	info->queue_index = q->index;
+	info->num_queues = td->num_queues;
+	info->max_queues = td->dev->num_tx_queues;
+	info->mtu = td->dev->mtu;
+	area = rtnl_dereference(q->area);
+	if (area)
+		tunx_info_rings(info, area);
+}
+
+static long tunx_ioctl_get_info(struct tunx_queue *q, void __user *argp)
+{
+	struct tunx_info info = {};
+	int err;
+
+	err = tunx_out_size(argp, &info, sizeof(info));
+	if (err)
+		return err;
+	memset(&info, 0, sizeof(info));
+	rtnl_lock();
+	tunx_info_fill(q, &info);
+	rtnl_unlock();
+	return tunx_copy_out(argp, &info, sizeof(info));
+}
+
+static void tunx_setup_result(struct tunx_ring_setup *rs,
+			      const struct tunx_geometry *geo)
+{
+	rs->rx_entries = geo->rx_entries;
+	rs->tx_entries = geo->tx_entries;
+	rs->frame_size = geo->frame_size;
+	rs->mmap_size = geo->mmap_size;
+	rs->rx = geo->rx;
+	rs->tx = geo->tx;
+	rs->rx_frames = geo->rx_frames;
+	rs->tx_frames = geo->tx_frames;
+}
+
+static int tunx_setup_locked(struct tunx_queue *q, struct tunx_ring_setup *rs)
+{
+	struct tunx_device *td = rtnl_dereference(q->td);
+	struct tunx_geometry geo;
+	struct tunx_area *area;
+	int err;
+
+	err = tunx_geometry_compute(&geo, rs->rx_entries, rs->tx_entries,
+				    rs->frame_size, td->dev->mtu);
+	if (err)
+		return err;
+	area = tunx_area_create(&geo);
+	if (!area)
+		return -ENOMEM;
+	mutex_lock(&q->lock);
+	rcu_assign_pointer(q->area, area);
+	mutex_unlock(&q->lock);
+	tunx_device_update_carrier(td);
+	tunx_setup_result(rs, &geo);
+	return 0;
+}
+
+static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
+{
+	struct tunx_ring_setup rs;
+	int err;
+
+	err = tunx_copy_in(&rs, sizeof(rs), argp);
+	if (err)
+		return err;
+	if (rs.flags || rs.reserved0 ||
+	    !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
+		return -EINVAL;
+	rtnl_lock();
+	err = tunx_queue_status(q);
+	if (!err && rtnl_dereference(q->area))
+		err = -EBUSY;
+	if (!err)
+		err = tunx_setup_locked(q, &rs);
+	rtnl_unlock();
+	return err ? err : tunx_copy_out(argp, &rs, sizeof(rs));
+}
+
+/**
+ * tunx_kick - run NAPI for a dirty tx ring, restart a stopped rx queue
+ * @q: attached queue
+ * @td: its device
+ * @area: its area
+ *
+ * Context: RCU read lock held.
+ * Return: true when there was something to do.
+ */
+bool tunx_kick(struct tunx_queue *q, struct tunx_device *td,
+	       struct tunx_area *area)
+{
+	bool kicked = false;
+
+	/* BH off so the NAPI softirq runs when we turn it back on. */
+	local_bh_disable();
+	if (tunx_tx_dirty(area)) {
+		napi_schedule(&q->napi);
+		kicked = true;
+	}
+	if (tunx_rx_restart(q, td->dev, area))
+		kicked = true;
+	local_bh_enable();
+	return kicked;
+}
+
+static long tunx_ioctl_kick(struct tunx_queue *q)
+{
+	struct tunx_device *td;
+	struct tunx_area *area;
+	int err;
+
+	rcu_read_lock();
+	err = tunx_queue_status(q);
+	td = rcu_dereference(q->td);
+	area = rcu_dereference(q->area);
+	if (!err && !area)
+		err = -ENXIO;
+	if (!err) {
+		tunx_count(td, kicks);
+		tunx_kick(q, td, area);
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+static long tunx_ioctl_get_stats(struct tunx_queue *q, void __user *argp)
+{
+	struct tunx_stats st = {};
+	int err;
+
+	err = tunx_out_size(argp, &st, sizeof(st));
+	if (err)
+		return err;
+	memset(&st, 0, sizeof(st));
+	rcu_read_lock();
+	err = tunx_queue_status(q);
+	if (!err)
+		tunx_stats_fold(rcu_dereference(q->td), &st);
+	rcu_read_unlock();
+	return err ? err : tunx_copy_out(argp, &st, sizeof(st));
+}
+
+static int tunx_set_owner(struct tunx_device *td, u32 id)
+{
+	kuid_t uid = make_kuid(current_user_ns(), id);
+
+	if (id != TUNX_NO_OWNER && !uid_valid(uid))
+		return -EINVAL;
+	td->owner = uid;
+	return 0;
+}
+
+static int tunx_set_group(struct tunx_device *td, u32 id)
+{
+	kgid_t gid = make_kgid(current_user_ns(), id);
+
+	if (id != TUNX_NO_OWNER && !gid_valid(gid))
+		return -EINVAL;
+	td->group = gid;
+	return 0;
+}
+
+static int tunx_set_persist(struct tunx_device *td, u32 on)
+{
+	if (on > 1)
+		return -EINVAL;
+	if (on)
+		td->flags |= TUNX_ATTACH_PERSIST;
+	else
+		td->flags &= ~TUNX_ATTACH_PERSIST;
+	return 0;
+}
+
+/* TUNX_IOC_SET_{OWNER,GROUP,PERSIST}: the argument is the value. */
+static long tunx_ioctl_set(struct tunx_queue *q, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct tunx_device *td;
+	int err;
+
+	if (arg > U32_MAX)
+		return -EINVAL;
+	rtnl_lock();
+	err = tunx_queue_status(q);
+	td = rtnl_dereference(q->td);
+	if (!err && cmd == TUNX_IOC_SET_OWNER)
+		err = tunx_set_owner(td, arg);
+	else if (!err && cmd == TUNX_IOC_SET_GROUP)
+		err = tunx_set_group(td, arg);
+	else if (!err)
+		err = tunx_set_persist(td, arg);
+	rtnl_unlock();
+	return err;
+}
+
+long tunx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct tunx_queue *q = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case TUNX_IOC_ATTACH:
+		return tunx_ioctl_attach(q, argp);
+	case TUNX_IOC_DETACH:
+		return tunx_ioctl_detach(q);
+	case TUNX_IOC_GET_INFO:
+		return tunx_ioctl_get_info(q, argp);
+	case TUNX_IOC_SETUP_RINGS:
+		return tunx_ioctl_setup_rings(q, argp);
+	case TUNX_IOC_KICK:
+		return tunx_ioctl_kick(q);
+	case TUNX_IOC_GET_STATS:
+		return tunx_ioctl_get_stats(q, argp);
+	case TUNX_IOC_SET_OWNER:
+	case TUNX_IOC_SET_GROUP:
+	case TUNX_IOC_SET_PERSIST:
+		return tunx_ioctl_set(q, cmd, arg);
+	default:
+		return -ENOTTY;
+	}
+}

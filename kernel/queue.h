@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TUNX_QUEUE_H
+#define _TUNX_QUEUE_H
+
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/timer.h>
+#include <linux/wait.h>
+
+#include "device.h"
+#include "rings.h"
+
+/* Bits of tunx_queue.state. */
+enum {
+	TUNX_Q_RX_ARMED,	/* a poller found the rx ring empty */
+	TUNX_Q_TX_ARMED,	/* a poller found the tx ring full */
+	TUNX_Q_RX_STALLED,	/* rx ring full too long: drop, do not stop */
+};
+
+/*
+ * Per-file state; it is also the queue once attached.  It lives as long as
+ * the file, so the device only ever holds pointers to live queues.
+ *
+ * @td and @area are written under RTNL (and @lock for @area) and read by
+ * the data path under RCU; detach clears them and waits for readers.
+ */
+struct tunx_queue {
+	struct net *net;		/* namespace the file was opened in */
+	struct tunx_device __rcu *td;
+	struct tunx_area __rcu *area;
+	struct mutex lock;		/* @area against mmap */
+	struct napi_struct napi;
+	struct timer_list stall;	/* see tunx_rx_stall() */
+	wait_queue_head_t wq;
+	unsigned long state;
+	u32 index;			/* changes when another queue detaches */
+	bool dead;			/* the device was deleted under us */
+};
+
+int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td);
+void tunx_queue_detach(struct tunx_queue *q, bool dead);
+void tunx_queue_detach_all(struct tunx_device *td);
+int tunx_queue_status(struct tunx_queue *q);
+
+#endif /* _TUNX_QUEUE_H */

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rx ring (kernel -> user): the device's transmit path produces into it.
+ * One producer per ring because each queue owns one txq and the core holds
+ * that txq's lock around ndo_start_xmit.
+ *
+ * Barriers, paired with userspace (see the uapi header):
+ *   A: load-acquire of the consumer before reusing a slot it released.
+ *   B: store-release of the producer after the frame and descriptor.
+ *   C: full barrier between NEED_WAKEUP/stop and re-reading the consumer;
+ *      pairs with the reader's barrier between its consumer store and
+ *      reading the flag.
+ *   D: full barrier between the producer store and testing the armed bit;
+ *      pairs with poll's barrier between arming and re-reading the producer.
+ */
+#include <linux/netdevice.h>
+#include <linux/poll.h>
+#include <linux/skbuff.h>
+
+#include "queue.h"
+#include "rx.h"
+#include "validate.h"
+
+/*
+ * How long backpressure may hold packets in the qdisc.  Queued skbs pin
+ * their sockets and so their namespaces; a reader that stops reading must
+ * not keep them forever, so after this the queue drops until it reads.
+ */
+#define TUNX_STALL_TIMEOUT	(2 * HZ)
+
+/* Free slots, or -1 when the consumer index is impossible. */
+static int tunx_rx_space(struct tunx_ring *ring)
+{
+	u32 cons = smp_load_acquire(ring->consumer);	/* A */
+	u32 used;
+
+	if (!tunx_ring_used(ring->head, cons, ring->entries, &used))
+		return -1;
+	return ring->entries - used;
+}
+
+/*
+ * Backpressure: stop the txq and ask for a kick.  Returns true when the
+ * reader freed a slot meanwhile and the queue runs again.
+ */
+static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
+			 struct tunx_ring *ring, struct netdev_queue *txq)
+{
+	tunx_count(td, rx_ring_full);
+	tunx_count(td, queue_stops);
+	netif_tx_stop_queue(txq);
+	/* Measured from the latest stop: a reader that keeps up never stalls. */
+	mod_timer(&q->stall, jiffies + TUNX_STALL_TIMEOUT);
+	tunx_ring_set_flags(ring, TUNX_RING_NEED_WAKEUP);
+	smp_mb();	/* C */
+	if (tunx_rx_space(ring) <= 0)
+		return false;
+	tunx_ring_set_flags(ring, 0);
+	netif_tx_start_queue(txq);
+	return true;
+}
+
+static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q)
+{
+	smp_mb();	/* D */
+	if (test_bit(TUNX_Q_RX_ARMED, &q->state) &&
+	    test_and_clear_bit(TUNX_Q_RX_ARMED, &q->state)) {
+		tunx_count(td, wakeups);
+		wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLRDNORM);
+	}
+}
+
+/* One copy of the packet into the frame of slot (head & mask). */
+static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
+			    struct sk_buff *skb)
+{
+	u32 slot = ring->head & ring->mask;
+	struct tunx_desc desc = {
+		.addr = (u64)slot * ring->frame_size,
+		.len = skb->len,
+	};
+	struct tunx_pcpu_stats *st = this_cpu_ptr(td->pcpu);
+
+	/* Cannot fail: len was checked against the frame size. */
+	skb_copy_bits(skb, 0, ring->frames + desc.addr, desc.len);
+	memcpy(&ring->descs[slot], &desc, sizeof(desc));
+	WRITE_ONCE(ring->head, ring->head + 1);
+	smp_store_release(ring->producer, ring->head);	/* B */
+
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_inc(&st->rx_packets);
+	u64_stats_add(&st->rx_bytes, desc.len);
+	u64_stats_update_end(&st->syncp);
+}
+
+/* Make @skb fit for the ring: linear checksum, at most one frame. */
+static int tunx_rx_prepare(struct sk_buff *skb, struct tunx_ring *ring)
+{
+	if (skb->len > ring->frame_size)
+		return -EMSGSIZE;
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		return skb_checksum_help(skb);
+	return 0;
+}
+
+static netdev_tx_t tunx_rx_drop(struct tunx_device *td, struct sk_buff *skb)
+{
+	tunx_count(td, rx_dropped);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
+				 struct tunx_ring *ring, struct sk_buff *skb,
+				 struct netdev_queue *txq)
+{
+	int space = tunx_rx_space(ring);
+
+	if (space < 0) {
+		tunx_count(td, ring_errors);
+		return tunx_rx_drop(td, skb);
+	}
+	if (space && test_bit(TUNX_Q_RX_STALLED, &q->state))
+		clear_bit(TUNX_Q_RX_STALLED, &q->state);
+	if (!space) {
+		if (td->flags & TUNX_ATTACH_TAIL_DROP ||
+		    test_bit(TUNX_Q_RX_STALLED, &q->state)) {
+			tunx_count(td, rx_ring_full);
+			return tunx_rx_drop(td, skb);
+		}
+		if (!tunx_rx_stop(td, q, ring, txq)) {
+			tunx_rx_notify(td, q);
+			return NETDEV_TX_BUSY;
+		}
+	}
+	tunx_rx_produce(td, ring, skb);
+	skb_tx_timestamp(skb);
+	consume_skb(skb);
+	/* Stop as soon as the ring fills, so xmit rarely sees it full. */
+	if (space == 1 && !(td->flags & TUNX_ATTACH_TAIL_DROP) &&
+	    !test_bit(TUNX_Q_RX_STALLED, &q->state))
+		tunx_rx_stop(td, q, ring, txq);
+	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
+		tunx_rx_notify(td, q);
+	return NETDEV_TX_OK;
+}
+
+/**
+ * tunx_xmit - ndo_start_xmit: place a packet in its queue's rx ring
+ * @skb: packet
+ * @dev: tunx device
+ *
+ * Context: BH disabled, the txq lock of skb's queue held.
+ * Return: NETDEV_TX_OK, or NETDEV_TX_BUSY with the txq stopped.
+ */
+netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct tunx_device *td = netdev_priv(dev);
+	u16 index = skb_get_queue_mapping(skb);
+	struct tunx_queue *q = NULL;
+	struct tunx_area *area = NULL;
+	netdev_tx_t ret;
+
+	rcu_read_lock();
+	if (index < TUNX_MAX_QUEUES)
+		q = rcu_dereference(td->queues[index]);
+	if (q)
+		area = rcu_dereference(q->area);
+	if (!area || tunx_rx_prepare(skb, &area->rx))
+		ret = tunx_rx_drop(td, skb);
+	else
+		ret = tunx_rx_queue(td, q, &area->rx, skb,
+				    netdev_get_tx_queue(dev, index));
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * tunx_rx_restart - restart a txq that backpressure stopped
+ * @q: queue
+ * @dev: its device
+ * @area: its area
+ *
+ * Called from kicks; the reader has consumed, so there may be room again.
+ * Return: true when the queue was restarted.
+ */
+bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
+		     struct tunx_area *area)
+{
+	struct netdev_queue *txq;
+	u32 cons, used;
+
+	txq = netdev_get_tx_queue(dev, READ_ONCE(q->index));
+	if (!netif_tx_queue_stopped(txq) || !netif_running(dev))
+		return false;
+	/* A: slots the reader released are free. */
+	cons = smp_load_acquire(area->rx.consumer);
+	if (!tunx_ring_used(READ_ONCE(area->rx.head), cons, area->rx.entries,
+			    &used) ||
+	    used == area->rx.entries)
+		return false;
+	tunx_ring_set_flags(&area->rx, 0);
+	netif_tx_wake_queue(txq);
+	return true;
+}
+
+/**
+ * tunx_rx_ready - does the rx ring hold packets for the reader?
+ * @area: queue's area
+ */
+bool tunx_rx_ready(struct tunx_area *area)
+{
+	/* A: order against the reader's consumer store. */
+	return smp_load_acquire(area->rx.consumer) != READ_ONCE(area->rx.head);
+}
+
+/*
+ * The queue has been stopped for TUNX_STALL_TIMEOUT: restart it in drop
+ * mode so the qdisc drains.  Detach deletes the timer after the queue left
+ * the device, so @q->td is either the device or NULL here.
+ */
+static void tunx_rx_stall(struct timer_list *timer)
+{
+	struct tunx_queue *q = from_timer(q, timer, stall);
+	struct netdev_queue *txq;
+	struct tunx_device *td;
+
+	rcu_read_lock();
+	td = rcu_dereference(q->td);
+	if (td && netif_running(td->dev)) {
+		txq = netdev_get_tx_queue(td->dev, READ_ONCE(q->index));
+		if (netif_tx_queue_stopped(txq)) {
+			set_bit(TUNX_Q_RX_STALLED, &q->state);
+			netif_tx_wake_queue(txq);
+		}
+	}
+	rcu_read_unlock();
+}
+
+void tunx_rx_stall_init(struct tunx_queue *q)
+{
+	timer_setup(&q->stall, tunx_rx_stall, 0);
+}

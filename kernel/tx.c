@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tx ring (user -> kernel): NAPI consumes it, at most budget descriptors
+ * per poll.  Kicks only schedule NAPI, so two processes kicking one queue
+ * never consume concurrently.
+ *
+ * Barriers, paired with userspace (see the uapi header):
+ *   A: load-acquire of the producer before reading descriptors and frames.
+ *   B: store-release of the consumer after the last copy out of a frame.
+ *   C: full barrier between setting NEED_WAKEUP and re-reading the producer;
+ *      pairs with the writer's barrier between its producer store and
+ *      reading the flag.
+ */
+#include <linux/netdevice.h>
+#include <linux/poll.h>
+#include <linux/skbuff.h>
+
+#include "queue.h"
+#include "tx.h"
+#include "validate.h"
+
+/* The one read of a descriptor: word by word, so the compiler cannot refetch. */
+static void tunx_desc_fetch(struct tunx_desc *dst, const struct tunx_desc *src)
+{
+	const u64 *from = (const u64 *)src;
+	u64 *to = (u64 *)dst;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(*src) % sizeof(u64));
+	for (i = 0; i < sizeof(*src) / sizeof(u64); i++)
+		to[i] = READ_ONCE(from[i]);
+}
+
+static void tunx_tx_limits(struct tunx_desc_limits *lim, struct tunx_ring *ring,
+			   struct net_device *dev)
+{
+	lim->area_bytes = (u64)ring->entries * ring->frame_size;
+	lim->frame_size = ring->frame_size;
+	lim->max_len = READ_ONCE(dev->mtu);
+	lim->offload = false;
+}
+
+static void tunx_tx_count(struct tunx_device *td, unsigned int len)
+{
+	struct tunx_pcpu_stats *st = this_cpu_ptr(td->pcpu);
+
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_inc(&st->tx_packets);
+	u64_stats_add(&st->tx_bytes, len);
+	u64_stats_update_end(&st->syncp);
+}
+
+/* Copy the packet out of shared memory, then check the copy only. */
+static void tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
+			struct tunx_ring *ring,
+			const struct tunx_desc_limits *lim)
+{
+	struct tunx_desc desc;
+	struct sk_buff *skb;
+	__be16 proto;
+
+	tunx_desc_fetch(&desc, &ring->descs[ring->head & ring->mask]);
+	if (tunx_desc_check(&desc, lim)) {
+		tunx_count(td, invalid_descs);
+		return;
+	}
+	skb = napi_alloc_skb(&q->napi, desc.len);
+	if (!skb) {
+		tunx_count(td, tx_dropped);
+		return;
+	}
+	skb_put_data(skb, ring->frames + desc.addr, desc.len);
+	proto = tunx_ip_check(skb->data, skb->len, lim->max_len);
+	if (!proto) {
+		tunx_count(td, tx_bad_packets);
+		kfree_skb(skb);
+		return;
+	}
+	skb->protocol = proto;
+	skb->dev = td->dev;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	tunx_tx_count(td, desc.len);
+	napi_gro_receive(&q->napi, skb);
+}
+
+/* Descriptors ready, or 0 when the producer index is impossible. */
+static u32 tunx_tx_avail(struct tunx_device *td, struct tunx_ring *ring)
+{
+	u32 prod = smp_load_acquire(ring->producer);	/* A */
+	u32 avail;
+
+	if (!tunx_ring_used(prod, ring->head, ring->entries, &avail)) {
+		tunx_count(td, ring_errors);
+		return 0;
+	}
+	return avail;
+}
+
+static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
+			   struct tunx_ring *ring, int budget)
+{
+	struct tunx_desc_limits lim;
+	u32 avail = tunx_tx_avail(td, ring);
+	int done;
+
+	if (!netif_running(td->dev)) {
+		atomic64_add(avail, &td->c.tx_dropped);
+		WRITE_ONCE(ring->head, ring->head + avail);
+		smp_store_release(ring->consumer, ring->head);	/* B */
+		return 0;
+	}
+	tunx_tx_limits(&lim, ring, td->dev);
+	for (done = 0; done < budget && done < avail; done++) {
+		tunx_tx_one(q, td, ring, &lim);
+		WRITE_ONCE(ring->head, ring->head + 1);
+	}
+	if (done)
+		smp_store_release(ring->consumer, ring->head);	/* B */
+	return done;
+}
+
+/* Someone polled for room in a full tx ring: there is room now. */
+static void tunx_tx_notify(struct tunx_device *td, struct tunx_queue *q)
+{
+	smp_mb();	/* pairs with tunx_poll() arming, then re-reading */
+	if (test_bit(TUNX_Q_TX_ARMED, &q->state) &&
+	    test_and_clear_bit(TUNX_Q_TX_ARMED, &q->state)) {
+		tunx_count(td, wakeups);
+		wake_up_interruptible_poll(&q->wq, EPOLLOUT | EPOLLWRNORM);
+	}
+}
+
+/**
+ * tunx_tx_poll - NAPI poll: hand tx ring packets to the stack
+ * @napi: the queue's NAPI context
+ * @budget: most descriptors to consume
+ *
+ * NEED_WAKEUP is clear while this runs and set once NAPI goes idle, so a
+ * busy writer makes no syscall.
+ *
+ * Return: descriptors consumed.
+ */
+int tunx_tx_poll(struct napi_struct *napi, int budget)
+{
+	struct tunx_queue *q = container_of(napi, struct tunx_queue, napi);
+	struct tunx_device *td = netdev_priv(napi->dev);
+	struct tunx_area *area;
+	int done = 0;
+
+	rcu_read_lock();
+	/* Stable while NAPI is enabled: detach disables NAPI first. */
+	area = rcu_dereference(q->area);
+	if (area) {
+		tunx_ring_set_flags(&area->tx, 0);
+		done = tunx_tx_consume(q, td, &area->tx, budget);
+		tunx_tx_notify(td, q);
+	}
+	if (done < budget && napi_complete_done(napi, done) && area) {
+		tunx_ring_set_flags(&area->tx, TUNX_RING_NEED_WAKEUP);
+		smp_mb();	/* C */
+		if (tunx_tx_pending(area))
+			napi_schedule(napi);
+	}
+	rcu_read_unlock();
+	return done;
+}
+
+/**
+ * tunx_tx_pending - has the writer produced descriptors NAPI has not seen?
+ * @area: queue's area
+ *
+ * Impossible producer indices count as nothing pending, so a hostile
+ * producer cannot keep NAPI rescheduling itself.
+ */
+bool tunx_tx_pending(struct tunx_area *area)
+{
+	u32 used;
+
+	/* A: as in tunx_tx_avail(). */
+	return tunx_ring_used(smp_load_acquire(area->tx.producer),
+			      READ_ONCE(area->tx.head), area->tx.entries,
+			      &used) && used;
+}
+
+/**
+ * tunx_tx_dirty - has the writer moved the producer at all?
+ * @area: queue's area
+ *
+ * Unlike tunx_tx_pending() this includes impossible indices, so a kick lets
+ * NAPI see them and count a ring error.
+ */
+bool tunx_tx_dirty(struct tunx_area *area)
+{
+	return READ_ONCE(*area->tx.producer) != READ_ONCE(area->tx.head);
+}
+
+/**
+ * tunx_tx_full - is the tx ring full from the kernel's point of view?
+ * @area: queue's area
+ */
+bool tunx_tx_full(struct tunx_area *area)
+{
+	u32 used;
+
+	/* A: as in tunx_tx_avail(). */
+	return tunx_ring_used(smp_load_acquire(area->tx.producer),
+			      READ_ONCE(area->tx.head), area->tx.entries,
+			      &used) && used == area->tx.entries;
+}

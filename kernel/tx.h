@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TUNX_TX_H
+#define _TUNX_TX_H
+
+#include <linux/netdevice.h>
+
+struct tunx_queue;
+struct tunx_area;
+
+int tunx_tx_poll(struct napi_struct *napi, int budget);
+bool tunx_tx_pending(struct tunx_area *area);
+bool tunx_tx_dirty(struct tunx_area *area);
+bool tunx_tx_full(struct tunx_area *area);
+
+#endif /* _TUNX_TX_H */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TUNX_VALIDATE_H
+#define _TUNX_VALIDATE_H
+
+#include <linux/types.h>
+#include <linux/tunx.h>
+
+/* Smallest packet a tx descriptor may carry: a bare IPv4 header. */
+#define TUNX_MIN_PACKET	20
+
+/* What a tx descriptor is checked against; kernel-private copies only. */
+struct tunx_desc_limits {
+	u64 area_bytes;		/* entries * frame_size of the frame area */
+	u32 frame_size;		/* power of two */
+	u32 max_len;		/* MTU, or a super-packet bound with offload */
+	bool offload;		/* the device carries offload metadata */
+};
+
+int tunx_desc_check(const struct tunx_desc *desc,
+		    const struct tunx_desc_limits *lim);
+__be16 tunx_ip_check(const u8 *data, u32 len, u32 max_len);
+bool tunx_ring_used(u32 producer, u32 consumer, u32 entries, u32 *used);
+
+#endif /* _TUNX_VALIDATE_H */
