@@ -13,6 +13,7 @@
 #include "ethtool.h"
 #include "queue.h"
 #include "rx.h"
+#include "sysfs.h"
 
 #define TUNX_TX_QUEUE_LEN	500	/* as tun: the qdisc absorbs bursts */
 
@@ -238,6 +239,7 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 			     TUNX_ATTACH_OFFLOAD | TUNX_ATTACH_TAIL_DROP);
 	dev_net_set(dev, net);
 	dev->rtnl_link_ops = &tunx_link_ops;
+	dev->sysfs_groups[0] = &tunx_attr_group;
 	netif_carrier_off(dev);
 	err = register_netdevice(dev);
 	if (err) {
