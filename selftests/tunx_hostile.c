@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx under a hostile process: every byte of shared memory, every ioctl
+ * argument and every mmap request is attacker-controlled.  Each bad input
+ * must give the exact -errno or move the exact counter of TUNX_IOC_GET_STATS,
+ * and a valid packet sent afterwards must still arrive.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tunx_util.h"
+
+#define ENTRIES	16
+#define FRAME	2048
+
+FIXTURE(hostile) {
+	struct tunx_queue q;
+	int sock;
+};
+
+FIXTURE_SETUP(hostile)
+{
+	self->q.fd = -1;
+	self->sock = -1;
+	if (!tunx_present())
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, ENTRIES, ENTRIES,
+				     FRAME));
+	ASSERT_EQ(0, tunx_net_up("tx0"));
+	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_LE(0, self->sock);
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	if (self->sock >= 0)
+		close(self->sock);
+	tunx_queue_close(&self->q);
+}
+
+/*
+ * Publish one descriptor as given (the frame of its slot holds a valid test
+ * packet unless the test wrote something else), then kick.
+ */
+static int publish(struct tunx_queue *q, const struct tunx_desc *bad)
+{
+	struct tunx_desc *d = tunx_tx_reserve(q, NULL);
+
+	if (!d)
+		return -ENOSPC;
+	*d = *bad;
+	tunx_tx_submit(q);
+	return tunx_kick(q->fd);
+}
+
+/* A valid descriptor for the next slot's frame, packet written there. */
+static struct tunx_desc next_good(struct tunx_queue *q, const char *tag)
+{
+	__u32 slot = q->tx.local & q->tx.mask;
+	__u8 *frame = q->tx.frames + (__u64)slot * q->frame_size;
+	struct tunx_desc d = {};
+
+	d.addr = frame - q->tx.frames;
+	d.len = tunx_test_packet(frame, tag);
+	return d;
+}
+
+/*
+ * The common ending: the bad descriptors were consumed and counted exactly
+ * so, nothing reached the stack, and a valid packet still arrives.
+ */
+static void expect_counted_then_valid(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(hostile) *self,
+				      __u64 invalid, __u64 bad)
+{
+	struct tunx_desc d;
+	struct tunx_stats st;
+	char buf[64];
+
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	TUNX_STAT(self->q.fd, invalid_descs, invalid, 500);
+	TUNX_STAT(self->q.fd, tx_bad_packets, bad, 500);
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(invalid, st.invalid_descs);
+	EXPECT_EQ(bad, st.tx_bad_packets);
+	EXPECT_EQ(0, st.tx_packets);
+	d = next_good(&self->q, "good");
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, memcmp(buf, "good", 4));
+	ASSERT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(invalid, st.invalid_descs);
+	EXPECT_EQ(bad, st.tx_bad_packets);
+}
+
+#define BAD_DESC_TEST(test, field_expr, invalid, bad)			\
+	TEST_F(hostile, test)						\
+	{								\
+		struct tunx_desc d = next_good(&self->q, "bad");	\
+									\
+		field_expr;						\
+		ASSERT_EQ(0, publish(&self->q, &d));			\
+		expect_counted_then_valid(_metadata, self, invalid, bad); \
+	}
+
+/* ---- descriptor fields ---- */
+
+BAD_DESC_TEST(tx_descriptor_len_zero_counted, d.len = 0, 1, 0)
+BAD_DESC_TEST(tx_descriptor_len_over_frame_counted, d.len = FRAME + 1, 1, 0)
+BAD_DESC_TEST(tx_descriptor_len_u32_max_counted, d.len = 0xffffffff, 1, 0)
+BAD_DESC_TEST(tx_descriptor_addr_past_area_counted,
+	      d.addr = (__u64)ENTRIES * FRAME, 1, 0)
+BAD_DESC_TEST(tx_descriptor_addr_len_overflow_u64_counted,
+	      d.addr = ~0ULL - 15, 1, 0)
+BAD_DESC_TEST(tx_descriptor_addr_top_bit_counted, d.addr |= 1ULL << 63, 1, 0)
+BAD_DESC_TEST(tx_descriptor_addr_past_end_by_one_counted,
+	      d.addr = (__u64)ENTRIES * FRAME - d.len + 1, 1, 0)
+BAD_DESC_TEST(tx_descriptor_unknown_flag_counted, d.flags = 0x8000, 1, 0)
+BAD_DESC_TEST(tx_descriptor_offload_flag_plain_device_counted,
+	      d.flags = TUNX_DESC_F_OFFLOAD, 1, 0)
+BAD_DESC_TEST(tx_descriptor_reserved0_counted, d.reserved0 = 1, 1, 0)
+BAD_DESC_TEST(tx_descriptor_reserved1_counted, d.reserved1 = 0x8000, 1, 0)
+BAD_DESC_TEST(tx_descriptor_reserved2_counted, d.reserved2 = 0x80000000, 1, 0)
+BAD_DESC_TEST(tx_descriptor_offload_fields_without_flag_counted,
+	      (d.csum_flags = TUNX_CSUM_NEEDS_CSUM, d.gso_size = 1400), 1, 0)
+BAD_DESC_TEST(tx_packet_one_byte_counted, d.len = 1, 1, 0)
+BAD_DESC_TEST(tx_packet_shorter_than_ipv4_header_counted, d.len = 19, 1, 0)
+
+TEST_F(hostile, tx_descriptor_crosses_frame_boundary_counted)
+{
+	char pkt[256];
+	struct tunx_desc d = {};
+	size_t len = tunx_test_packet(pkt, "cross");
+
+	/* A real packet, straddling frames 0 and 1. */
+	d.addr = FRAME - 16;
+	d.len = len;
+	memcpy(self->q.tx.frames + d.addr, pkt, len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	expect_counted_then_valid(_metadata, self, 1, 0);
+}
+
+TEST_F(hostile, tx_descriptor_ends_exactly_at_area_end_valid)
+{
+	struct tunx_desc d = {};
+	char pkt[256], buf[64];
+	size_t len = tunx_test_packet(pkt, "end");
+
+	d.addr = (__u64)ENTRIES * FRAME - len;
+	d.len = len;
+	memcpy(self->q.tx.frames + d.addr, pkt, len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(3, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+}
+
+TEST_F(hostile, tx_descriptor_unaligned_inside_frame_valid)
+{
+	struct tunx_desc d = {};
+	char pkt[256], buf[64];
+	size_t len = tunx_test_packet(pkt, "odd");
+
+	d.addr = 3 * FRAME + 3;
+	d.len = len;
+	memcpy(self->q.tx.frames + d.addr, pkt, len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(3, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+}
+
+/* ---- packet contents ---- */
+
+TEST_F(hostile, tx_packet_version_nibble_5_counted)
+{
+	struct tunx_desc d = next_good(&self->q, "v5");
+	__u8 *p = self->q.tx.frames + d.addr;
+
+	p[0] = 0x55;
+	ASSERT_EQ(0, publish(&self->q, &d));
+	expect_counted_then_valid(_metadata, self, 0, 1);
+}
+
+TEST_F(hostile, tx_packet_version_nibble_0_counted)
+{
+	struct tunx_desc d = next_good(&self->q, "v0");
+	__u8 *p = self->q.tx.frames + d.addr;
+
+	p[0] = 0x05;
+	ASSERT_EQ(0, publish(&self->q, &d));
+	expect_counted_then_valid(_metadata, self, 0, 1);
+}
+
+TEST_F(hostile, tx_packet_ipv4_ihl_below_5_counted)
+{
+	struct tunx_desc d = next_good(&self->q, "ihl");
+	__u8 *p = self->q.tx.frames + d.addr;
+
+	p[0] = 0x44;
+	ASSERT_EQ(0, publish(&self->q, &d));
+	expect_counted_then_valid(_metadata, self, 0, 1);
+}
+
+TEST_F(hostile, tx_packet_ipv4_ihl_past_len_counted)
+{
+	struct tunx_desc d = next_good(&self->q, "ihl");
+	__u8 *p = self->q.tx.frames + d.addr;
+
+	/* 60-byte header claimed, 31-byte packet. */
+	p[0] = 0x4f;
+	ASSERT_EQ(0, publish(&self->q, &d));
+	expect_counted_then_valid(_metadata, self, 0, 1);
+}
+
+TEST_F(hostile, tx_packet_ipv6_shorter_than_header_counted)
+{
+	struct tunx_desc d = next_good(&self->q, "v6");
+	__u8 *p = self->q.tx.frames + d.addr;
+	struct tunx_stats st;
+
+	/* Long enough for IPv4's 20 bytes, too short for IPv6's 40. */
+	p[0] = 0x60;
+	d.len = 24;
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	/* Either check may catch it, but exactly one of them, once. */
+	EXPECT_EQ(1, st.invalid_descs + st.tx_bad_packets);
+	EXPECT_EQ(0, st.tx_packets);
+	expect_counted_then_valid(_metadata, self, st.invalid_descs,
+				  st.tx_bad_packets);
+}
+
+TEST_F(hostile, tx_packet_longer_than_mtu_counted)
+{
+	static char payload[1172];
+	struct tunx_desc d = {};
+	__u8 *frame = self->q.tx.frames;
+
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1000));
+	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+				payload, sizeof(payload));
+	ASSERT_EQ(1200, d.len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	expect_counted_then_valid(_metadata, self, 1, 0);
+}
+
+TEST_F(hostile, tx_packet_exactly_mtu_valid)
+{
+	static char payload[972];
+	struct tunx_desc d = {};
+	__u8 *frame = self->q.tx.frames;
+	char buf[2048];
+
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1000));
+	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+				payload, sizeof(payload));
+	ASSERT_EQ(1000, d.len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(972, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+}
+
+TEST_F(hostile, tx_mixed_bad_batch_then_valid_all_accounted)
+{
+	struct tunx_desc d, *slot;
+	char buf[64];
+	int i;
+
+	/* Ten bad descriptors and one good one, published together. */
+	for (i = 0; i < 10; i++) {
+		d = next_good(&self->q, "bad");
+		switch (i % 5) {
+		case 0: d.len = 0; break;
+		case 1: d.addr = ~0ULL; break;
+		case 2: d.flags = 0x4000; break;
+		case 3: d.reserved2 = 7; break;
+		case 4: d.addr = FRAME * 2 - 1; break;
+		}
+		slot = tunx_tx_reserve(&self->q, NULL);
+		ASSERT_NE(NULL, slot);
+		*slot = d;
+	}
+	d = next_good(&self->q, "last");
+	slot = tunx_tx_reserve(&self->q, NULL);
+	*slot = d;
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "last", 4));
+	EXPECT_EQ(10, TUNX_STAT(self->q.fd, invalid_descs, 10, 1000));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
+}
+
+TEST_F(hostile, tx_ring_of_garbage_all_counted)
+{
+	__u32 i;
+
+	/* Every slot: random bytes as a descriptor. */
+	srand(42);
+	for (i = 0; i < ENTRIES; i++) {
+		struct tunx_desc *d = tunx_tx_reserve(&self->q, NULL);
+		__u8 *b = (__u8 *)d;
+		size_t j;
+
+		for (j = 0; j < sizeof(*d); j++)
+			b[j] = rand();
+		d->reserved2 |= 1;	/* never valid by chance */
+	}
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	expect_counted_then_valid(_metadata, self, ENTRIES, 0);
+}
+
+TEST_F_TIMEOUT(hostile, tx_big_ring_of_garbage_one_kick_all_counted, 120)
+{
+	const __u32 entries = 4096;
+	struct tunx_queue q;
+	struct tunx_stats st;
+	__u32 i;
+
+	/* One kick, 4096 bad descriptors: done in budgeted steps, all counted. */
+	ASSERT_EQ(0, tunx_queue_open(&q, "tx1", 0, 8, entries, 0));
+	ASSERT_EQ(0, tunx_if_flags("tx1", true));
+	for (i = 0; i < entries; i++) {
+		struct tunx_desc *d = tunx_tx_reserve(&q, NULL);
+
+		ASSERT_NE(NULL, d);
+		memset(d, 0, sizeof(*d));	/* len 0 */
+	}
+	tunx_tx_submit(&q);
+	ASSERT_EQ(0, tunx_kick(q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&q, 30000));
+	EXPECT_EQ(entries, TUNX_STAT(q.fd, invalid_descs, entries, 2000));
+	ASSERT_EQ(0, tunx_get_stats(q.fd, &st));
+	EXPECT_EQ(0, st.tx_packets);
+	EXPECT_EQ(0, st.ring_errors);
+	tunx_queue_close(&q);
+}
+
+/* ---- indices in shared memory ---- */
+
+TEST_F(hostile, tx_producer_jumps_past_ring_counted)
+{
+	struct tunx_desc d;
+	char buf[64];
+
+	tunx_store_release(self->q.tx.producer, ENTRIES * 3 + 5);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	EXPECT_LE(1, TUNX_STAT(self->q.fd, ring_errors, 1, 1000));
+	/* Start again from wherever the kernel says it is. */
+	self->q.tx.local = tunx_load_acquire(self->q.tx.consumer);
+	d = next_good(&self->q, "after");
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(5, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+}
+
+TEST_F(hostile, tx_producer_goes_backwards_counted)
+{
+	struct tunx_desc d;
+	char buf[64];
+
+	d = next_good(&self->q, "one");
+	ASSERT_EQ(0, publish(&self->q, &d));
+	d = next_good(&self->q, "two");
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(2, TUNX_STAT(self->q.fd, tx_packets, 2, 1000));
+	tunx_store_release(self->q.tx.producer, 1);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	EXPECT_LE(1, TUNX_STAT(self->q.fd, ring_errors, 1, 1000));
+	EXPECT_EQ(2, TUNX_STAT(self->q.fd, tx_packets, 2, 0));
+	tunx_store_release(self->q.tx.producer, self->q.tx.local);
+	d = next_good(&self->q, "three");
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(3, tunx_udp_drain(self->sock));
+	EXPECT_EQ(3, TUNX_STAT(self->q.fd, tx_packets, 3, 1000));
+	(void)buf;
+}
+
+TEST_F(hostile, tx_consumer_overwritten_kernel_keeps_own)
+{
+	struct tunx_desc d;
+	char buf[64];
+
+	struct tunx_desc *slot;
+
+	d = next_good(&self->q, "mine");
+	slot = tunx_tx_reserve(&self->q, NULL);
+	ASSERT_NE(NULL, slot);
+	*slot = d;
+	tunx_store_release(self->q.tx.consumer, 0xdead0000);
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	/* The kernel wrote back its own index. */
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
+}
+
+TEST_F(hostile, ring_flags_words_overwritten_still_work)
+{
+	struct tunx_desc d;
+	__u8 buf[2048];
+
+	tunx_store_release(self->q.tx.flags, ~0U);
+	tunx_store_release(self->q.rx.flags, ~0U);
+	d = next_good(&self->q, "flag");
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "r", 1));
+	ASSERT_EQ(29, tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT,
+				       2000));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, ring_errors, 0, 0));
+}
+
+TEST_F(hostile, rx_producer_overwritten_kernel_keeps_own)
+{
+	__u8 buf[2048];
+
+	tunx_store_release(self->q.rx.producer, 999);
+	self->q.rx.local = 0;
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "p", 1));
+	ASSERT_EQ(1, TUNX_STAT(self->q.fd, rx_packets, 1, 2000));
+	/* The kernel's producer, not ours, is what is in the ring now. */
+	ASSERT_EQ(1, tunx_load_acquire(self->q.rx.producer));
+	ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), NULL));
+	EXPECT_EQ(0, memcmp(buf + 28, "p", 1));
+}
+
+TEST_F(hostile, rx_descriptors_overwritten_kernel_rewrites)
+{
+	struct tunx_desc d;
+	__u8 buf[2048];
+
+	/* The kernel writes rx descriptors; whatever we put there is noise. */
+	memset(self->q.rx.descs, 0xff, ENTRIES * sizeof(struct tunx_desc));
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "w", 1));
+	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 1, 2000));
+	ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), &d));
+	EXPECT_EQ(0, d.addr);
+	EXPECT_EQ(0, d.flags);
+	EXPECT_EQ(0, d.reserved2);
+	EXPECT_EQ(0, memcmp(buf + 28, "w", 1));
+}
+
+TEST_F(hostile, rx_consumer_jumps_ahead_counted)
+{
+	__u8 buf[2048];
+
+	tunx_store_release(self->q.rx.consumer, 1000);
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "j", 1));
+	EXPECT_LE(1, TUNX_STAT(self->q.fd, ring_errors, 1, 2000));
+	/* Back to sane indices, then traffic flows again. */
+	self->q.rx.local = tunx_load_acquire(self->q.rx.producer);
+	tunx_store_release(self->q.rx.consumer, self->q.rx.local);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "k", 1));
+	ASSERT_EQ(29, tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT,
+				       3000));
+}
+
+/* ---- racing the kernel: double fetch ---- */
+
+struct hammer {
+	struct tunx_queue *q;
+	volatile int stop;
+	bool frames;
+};
+
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+	unsigned int seed = 1;
+	static const __u32 lens[] = { 0, 31, 60000, 7, 2049 };
+
+	while (!h->stop) {
+		__u32 i = rand_r(&seed) & h->q->tx.mask;
+		volatile __u8 *frame = h->q->tx.frames +
+				       (__u64)i * h->q->frame_size;
+
+		if (h->frames)
+			frame[0] = (rand_r(&seed) & 1) ? 0x45 : 0xf5;
+		else
+			((volatile struct tunx_desc *)h->q->tx.descs)[i].len =
+				lens[rand_r(&seed) % 5];
+	}
+	return NULL;
+}
+
+static void race_publish(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(hostile) *self, bool frames)
+{
+	struct hammer h = { .q = &self->q, .frames = frames };
+	const __u32 total = 400;
+	struct tunx_stats st;
+	pthread_t th;
+	__u32 sent = 0;
+	__u8 *frame;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, hammer_fn, &h));
+	while (sent < total) {
+		struct tunx_desc *d = tunx_tx_reserve(&self->q, &frame);
+
+		if (!d) {
+			tunx_tx_submit(&self->q);
+			tunx_kick(self->q.fd);
+			tunx_msleep(1);
+			continue;
+		}
+		d->addr = frame - self->q.tx.frames;
+		d->len = tunx_test_packet(frame, "race");
+		d->flags = 0;
+		sent++;
+		if (!(sent % 4)) {
+			tunx_tx_submit(&self->q);
+			tunx_kick(self->q.fd);
+		}
+	}
+	tunx_tx_submit(&self->q);
+	tunx_kick(self->q.fd);
+	h.stop = 1;
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	tunx_msleep(100);
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	/* Each descriptor was judged once, on one copy. */
+	EXPECT_EQ(total, st.tx_packets + st.invalid_descs + st.tx_bad_packets);
+	EXPECT_EQ(0, st.ring_errors);
+	TH_LOG("delivered %llu invalid %llu bad %llu",
+	       (unsigned long long)st.tx_packets,
+	       (unsigned long long)st.invalid_descs,
+	       (unsigned long long)st.tx_bad_packets);
+}
+
+TEST_F_TIMEOUT(hostile, tx_descriptor_changed_after_publish_judged_once, 120)
+{
+	race_publish(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(hostile, tx_frame_changed_after_publish_judged_once, 120)
+{
+	race_publish(_metadata, self, true);
+}
+
+/* ---- mmap ---- */
+
+static void *map_at(int fd, size_t len, int flags, off_t off)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, off);
+}
+
+TEST_F(hostile, mmap_nonzero_offset_einval)
+{
+	void *p = map_at(self->q.fd, self->q.map_len - getpagesize(),
+			 MAP_SHARED, getpagesize());
+
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(hostile, mmap_past_rings_size_einval)
+{
+	void *p = map_at(self->q.fd, self->q.map_len + getpagesize(),
+			 MAP_SHARED, 0);
+
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(hostile, mmap_private_einval)
+{
+	void *p = map_at(self->q.fd, self->q.map_len, MAP_PRIVATE, 0);
+
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(hostile, mmap_before_setup_fails)
+{
+	int fd = tunx_open();
+	void *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tunx_attach(fd, "tx1", 0, NULL));
+	p = map_at(fd, 1 << 20, MAP_SHARED, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	TH_LOG("mmap before setup: errno %d", errno);
+	close(fd);
+}
+
+TEST_F(hostile, mmap_unattached_fails)
+{
+	int fd = tunx_open();
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = map_at(fd, getpagesize(), MAP_SHARED, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	TH_LOG("mmap unattached: errno %d", errno);
+	close(fd);
+}
+
+TEST_F(hostile, mmap_second_mapping_shares_memory)
+{
+	__u8 *p = map_at(self->q.fd, self->q.map_len, MAP_SHARED, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	p[self->q.setup.tx_frames] = 0x77;
+	EXPECT_EQ(0x77, self->q.tx.frames[0]);
+	munmap(p, self->q.map_len);
+}
+
+/* ---- ioctl arguments ---- */
+
+TEST_F(hostile, setup_u32_max_values_einval)
+{
+	int fd = tunx_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tunx_attach(fd, "tx1", 0, NULL));
+	/* Rounding these up to a power of two overflows a u32. */
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 0xffffffff, 8, 0, NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 8, 0x80000001, 0, NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 8, 8, 0xffffffff, NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 8, 8, 0x80000001, NULL));
+	EXPECT_EQ(0, tunx_setup_rings(fd, 8, 8, 0, NULL));
+	close(fd);
+}
+
+TEST_F(hostile, ioctl_size_word_huge_fails_cleanly)
+{
+	long pg = getpagesize();
+	__u8 *area = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct tunx_info *info;
+
+	ASSERT_NE(MAP_FAILED, area);
+	ASSERT_EQ(0, mprotect(area + pg, pg, PROT_NONE));
+	/* The struct ends the readable page; the tail claims 4 GiB. */
+	info = (struct tunx_info *)(area + pg - sizeof(*info));
+	memset(info, 0, sizeof(*info));
+	info->size = 0xffffffff;
+	ASSERT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_GET_INFO, info));
+	EXPECT_TRUE(errno == E2BIG || errno == EFAULT);
+	info->size = sizeof(*info) + 8;	/* tail lies in the PROT_NONE page */
+	ASSERT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_GET_INFO, info));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(area, 2 * pg);
+}
+
+TEST_F(hostile, ioctl_bad_pointer_efault)
+{
+	ASSERT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_GET_STATS, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_ATTACH, (void *)16));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(hostile, attach_name_too_long_einval)
+{
+	struct tunx_attach a = { .size = sizeof(a) };
+	int fd = tunx_open();
+
+	ASSERT_LE(0, fd);
+	memset(a.name, 'x', sizeof(a.name));
+	ASSERT_EQ(-1, ioctl(fd, TUNX_IOC_ATTACH, &a));
+	ASSERT_EQ(EINVAL, errno);
+	strcpy(a.name, "../../etc");
+	ASSERT_EQ(-1, ioctl(fd, TUNX_IOC_ATTACH, &a));
+	ASSERT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TUNX_HARNESS_MAIN

@@ -1,0 +1,734 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx ioctls: every command, its size word, flags, reserved fields, names,
+ * and who may create or attach (non-root, dropped CAP_NET_ADMIN, user
+ * namespaces).  Every test runs in a network namespace of its own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tunx_util.h"
+
+#define NOBODY		65534
+#define OTHER_UID	65533
+#define OTHER_GID	65533
+#define CHILD_SKIP	200
+
+FIXTURE(ioctl) {
+	int fd;
+};
+
+FIXTURE_SETUP(ioctl)
+{
+	ASSERT_EQ(0, tunx_netns_enter());
+	self->fd = tunx_open();
+	if (self->fd == -ENOENT)
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(ioctl)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int attach_raw(int fd, struct tunx_attach *a)
+{
+	return ioctl(fd, TUNX_IOC_ATTACH, a) ? -errno : 0;
+}
+
+static int attach_name(int fd, const char *name)
+{
+	struct tunx_attach a = { .size = sizeof(a) };
+
+	memcpy(a.name, name, strnlen(name, sizeof(a.name)));
+	return attach_raw(fd, &a);
+}
+
+/* Create a persistent device and close its file: nobody is attached. */
+static int make_persistent(const char *name)
+{
+	int fd = tunx_open();
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = tunx_attach(fd, name, TUNX_ATTACH_PERSIST, NULL);
+	close(fd);
+	return ret;
+}
+
+static int set_on_device(const char *name, unsigned long req, __u32 val)
+{
+	int fd = tunx_open();
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = tunx_attach(fd, name, TUNX_ATTACH_NO_CREATE, NULL);
+	if (!ret)
+		ret = tunx_ioctl_u32(fd, req, val);
+	close(fd);
+	return ret;
+}
+
+/* Run fn in a child with the given ids; returns fn's exit code. */
+static int run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
+			_exit(255);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Child body: errno of attaching to (or creating) arg, 0 on success. */
+static int child_attach(void *arg)
+{
+	int fd = tunx_open();
+
+	if (fd < 0)
+		return -fd;
+	return -tunx_attach(fd, arg, 0, NULL);
+}
+
+static int child_attach_existing(void *arg)
+{
+	int fd = tunx_open();
+
+	if (fd < 0)
+		return -fd;
+	return -tunx_attach(fd, arg, TUNX_ATTACH_NO_CREATE, NULL);
+}
+
+/* ---- the unattached file ---- */
+
+TEST_F(ioctl, info_unattached_reports_abi_only)
+{
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(TUNX_MAX_QUEUES, info.max_queues);
+	EXPECT_TRUE(info.features & TUNX_FEAT_NEED_WAKEUP);
+	EXPECT_EQ(0, info.features & ~(TUNX_FEAT_MULTI_QUEUE |
+				       TUNX_FEAT_OFFLOAD |
+				       TUNX_FEAT_TAIL_DROP |
+				       TUNX_FEAT_NEED_WAKEUP));
+	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(0, info.name[0]);
+	EXPECT_EQ(0, info.ifindex);
+	EXPECT_EQ(0, info.num_queues);
+	EXPECT_EQ(0, info.mtu);
+	EXPECT_EQ(0, info.rx_entries);
+	EXPECT_EQ(0, info.mmap_size);
+}
+
+TEST_F(ioctl, info_size_zero_einval)
+{
+	struct tunx_info info = { .size = 0 };
+
+	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_GET_INFO, &info));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(ioctl, info_size_short_einval)
+{
+	struct tunx_info info = { .size = offsetof(struct tunx_info, features) };
+
+	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_GET_INFO, &info));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(ioctl, info_size_larger_zero_tail_ok)
+{
+	struct { struct tunx_info info; __u8 tail[64]; } big = {};
+
+	big.info.size = sizeof(big);
+	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_GET_INFO, &big));
+	EXPECT_EQ(TUNX_ABI_VERSION, big.info.abi_version);
+}
+
+TEST_F(ioctl, info_size_larger_nonzero_tail_e2big)
+{
+	struct { struct tunx_info info; __u8 tail[64]; } big = {};
+
+	big.info.size = sizeof(big);
+	big.tail[63] = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_GET_INFO, &big));
+	ASSERT_EQ(E2BIG, errno);
+}
+
+TEST_F(ioctl, stats_unattached_ebadfd)
+{
+	struct tunx_stats st;
+
+	ASSERT_EQ(-EBADFD, tunx_get_stats(self->fd, &st));
+}
+
+TEST_F(ioctl, kick_unattached_ebadfd)
+{
+	ASSERT_EQ(-EBADFD, tunx_kick(self->fd));
+}
+
+TEST_F(ioctl, setup_rings_unattached_ebadfd)
+{
+	ASSERT_EQ(-EBADFD, tunx_setup_rings(self->fd, 0, 0, 0, NULL));
+}
+
+TEST_F(ioctl, detach_unattached_ebadfd)
+{
+	ASSERT_EQ(-EBADFD, tunx_detach(self->fd));
+}
+
+TEST_F(ioctl, owner_group_persist_unattached_ebadfd)
+{
+	EXPECT_EQ(-EBADFD, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, 0));
+	EXPECT_EQ(-EBADFD, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, 0));
+	EXPECT_EQ(-EBADFD, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 1));
+}
+
+TEST_F(ioctl, unknown_ioctl_enotty)
+{
+	ASSERT_EQ(-1, ioctl(self->fd, _IO(TUNX_IOC_MAGIC, 0x7f)));
+	ASSERT_EQ(ENOTTY, errno);
+}
+
+/* ---- attach: names ---- */
+
+TEST_F(ioctl, attach_empty_name_uses_default_pattern)
+{
+	struct tunx_attach a;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "", 0, &a));
+	ASSERT_EQ(0, strncmp(a.name, "tunx", 4));
+	ASSERT_TRUE(a.name[4] >= '0' && a.name[4] <= '9');
+	ASSERT_NE(0, a.ifindex);
+	ASSERT_EQ(if_nametoindex(a.name), a.ifindex);
+	ASSERT_EQ(0, a.queue_index);
+}
+
+TEST_F(ioctl, attach_pattern_two_files_get_next_numbers)
+{
+	struct tunx_attach a, b;
+	int fd2 = tunx_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, tunx_attach(self->fd, "tt%d", 0, &a));
+	ASSERT_EQ(0, tunx_attach(fd2, "tt%d", 0, &b));
+	EXPECT_STREQ("tt0", a.name);
+	EXPECT_STREQ("tt1", b.name);
+	EXPECT_NE(a.ifindex, b.ifindex);
+	close(fd2);
+}
+
+TEST_F(ioctl, attach_explicit_name_creates_link)
+{
+	struct tunx_attach a;
+
+	ASSERT_EQ(0, if_nametoindex("tx-named"));
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx-named", 0, &a));
+	ASSERT_STREQ("tx-named", a.name);
+	ASSERT_EQ(if_nametoindex("tx-named"), a.ifindex);
+}
+
+TEST_F(ioctl, attach_name_unterminated_einval)
+{
+	struct tunx_attach a = { .size = sizeof(a) };
+
+	memset(a.name, 'a', sizeof(a.name));
+	ASSERT_EQ(-EINVAL, attach_raw(self->fd, &a));
+}
+
+TEST_F(ioctl, attach_name_with_slash_einval)
+{
+	ASSERT_EQ(-EINVAL, attach_name(self->fd, "a/b"));
+}
+
+TEST_F(ioctl, attach_name_with_colon_or_space_einval)
+{
+	EXPECT_EQ(-EINVAL, attach_name(self->fd, "a:b"));
+	EXPECT_EQ(-EINVAL, attach_name(self->fd, "a b"));
+}
+
+TEST_F(ioctl, attach_name_dot_dotdot_einval)
+{
+	EXPECT_EQ(-EINVAL, attach_name(self->fd, "."));
+	EXPECT_EQ(-EINVAL, attach_name(self->fd, ".."));
+}
+
+TEST_F(ioctl, attach_bad_patterns_einval)
+{
+	EXPECT_EQ(-EINVAL, attach_name(self->fd, "a%d%d"));
+	EXPECT_EQ(-EINVAL, attach_name(self->fd, "a%s"));
+}
+
+TEST_F(ioctl, attach_other_kind_lo_einval)
+{
+	ASSERT_EQ(-EINVAL, attach_name(self->fd, "lo"));
+}
+
+/* ---- attach: size, flags, reserved ---- */
+
+TEST_F(ioctl, attach_size_short_einval)
+{
+	struct tunx_attach a = { .size = offsetof(struct tunx_attach, name) };
+
+	ASSERT_EQ(-EINVAL, attach_raw(self->fd, &a));
+	a.size = 0;
+	ASSERT_EQ(-EINVAL, attach_raw(self->fd, &a));
+}
+
+TEST_F(ioctl, attach_size_larger_zero_tail_ok)
+{
+	struct { struct tunx_attach a; __u8 tail[32]; } big = {};
+
+	big.a.size = sizeof(big);
+	strcpy(big.a.name, "tx-big");
+	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_ATTACH, &big));
+	ASSERT_EQ(if_nametoindex("tx-big"), big.a.ifindex);
+}
+
+TEST_F(ioctl, attach_size_larger_nonzero_tail_e2big)
+{
+	struct { struct tunx_attach a; __u8 tail[32]; } big = {};
+
+	big.a.size = sizeof(big);
+	big.tail[0] = 0xff;
+	strcpy(big.a.name, "tx-big");
+	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_ATTACH, &big));
+	ASSERT_EQ(E2BIG, errno);
+	ASSERT_EQ(0, if_nametoindex("tx-big"));
+}
+
+TEST_F(ioctl, attach_unknown_flags_einval)
+{
+	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", 1U << 6, NULL));
+	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", 1U << 31, NULL));
+	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", ~TUNX_ATTACH_ALL, NULL));
+	EXPECT_EQ(0, if_nametoindex("tx0"));
+}
+
+TEST_F(ioctl, attach_reserved_nonzero_einval)
+{
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		struct tunx_attach a = { .size = sizeof(a) };
+
+		strcpy(a.name, "tx0");
+		a.reserved[i] = 1;
+		EXPECT_EQ(-EINVAL, attach_raw(self->fd, &a));
+	}
+	EXPECT_EQ(0, if_nametoindex("tx0"));
+}
+
+/* ---- attach: existing devices ---- */
+
+TEST_F(ioctl, attach_twice_ebusy)
+{
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(-EBUSY, tunx_attach(self->fd, "tx1", 0, NULL));
+	ASSERT_EQ(0, if_nametoindex("tx1"));
+}
+
+TEST_F(ioctl, attach_single_queue_second_file_ebusy)
+{
+	int fd2 = tunx_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(-EBUSY, tunx_attach(fd2, "tx0", 0, NULL));
+	close(fd2);
+}
+
+TEST_F(ioctl, attach_no_create_absent_enodev)
+{
+	ASSERT_EQ(-ENODEV, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE,
+				       NULL));
+	ASSERT_EQ(0, if_nametoindex("tx0"));
+}
+
+TEST_F(ioctl, attach_no_create_persistent_ok)
+{
+	struct tunx_attach a;
+
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, &a));
+	ASSERT_EQ(if_nametoindex("tx0"), a.ifindex);
+	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
+}
+
+TEST_F(ioctl, attach_excl_present_ebusy)
+{
+	int fd2 = tunx_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
+				 NULL));
+	ASSERT_EQ(-EBUSY, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+				      TUNX_ATTACH_EXCL, NULL));
+	ASSERT_EQ(0, tunx_attach(fd2, "tx1", TUNX_ATTACH_EXCL, NULL));
+	close(fd2);
+}
+
+TEST_F(ioctl, attach_multi_queue_two_files_get_queue_indices)
+{
+	struct tunx_attach a, b;
+	struct tunx_info info;
+	int fd2 = tunx_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, &a));
+	ASSERT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, &b));
+	EXPECT_EQ(a.ifindex, b.ifindex);
+	EXPECT_NE(a.queue_index, b.queue_index);
+	EXPECT_GT(TUNX_MAX_QUEUES, a.queue_index);
+	EXPECT_GT(TUNX_MAX_QUEUES, b.queue_index);
+	ASSERT_EQ(0, tunx_get_info(fd2, &info));
+	EXPECT_EQ(2, info.num_queues);
+	EXPECT_EQ(b.queue_index, info.queue_index);
+	close(fd2);
+}
+
+TEST_F(ioctl, attach_multi_queue_full_ebusy)
+{
+	int fds[TUNX_MAX_QUEUES];
+	int i, extra;
+
+	for (i = 0; i < TUNX_MAX_QUEUES; i++) {
+		fds[i] = tunx_open();
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, tunx_attach(fds[i], "tx0",
+					 TUNX_ATTACH_MULTI_QUEUE, NULL));
+	}
+	ASSERT_EQ(-EBUSY, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
+				      NULL));
+	/* A freed slot can be taken again. */
+	close(fds[5]);
+	extra = tunx_open();
+	ASSERT_LE(0, extra);
+	ASSERT_EQ(0, tunx_attach(extra, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	close(extra);
+	for (i = 0; i < TUNX_MAX_QUEUES; i++)
+		if (i != 5)
+			close(fds[i]);
+}
+
+TEST_F(ioctl, attach_property_mismatch_einval)
+{
+	struct tunx_info info;
+	int fd2 = tunx_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	EXPECT_EQ(-EINVAL, tunx_attach(fd2, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+				       TUNX_ATTACH_TAIL_DROP, NULL));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	if (info.features & TUNX_FEAT_OFFLOAD)
+		EXPECT_EQ(-EINVAL, tunx_attach(fd2, "tx0",
+					       TUNX_ATTACH_MULTI_QUEUE |
+					       TUNX_ATTACH_OFFLOAD, NULL));
+	EXPECT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	close(fd2);
+}
+
+TEST_F(ioctl, attach_offload_only_when_feature_reported)
+{
+	struct tunx_info info;
+	int ret;
+
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ret = tunx_attach(self->fd, "tx0", TUNX_ATTACH_OFFLOAD, NULL);
+	if (!(info.features & TUNX_FEAT_OFFLOAD)) {
+		TH_LOG("no TUNX_FEAT_OFFLOAD; attach gave %d", ret);
+		ASSERT_GT(0, ret);
+		ASSERT_EQ(0, if_nametoindex("tx0"));
+		return;
+	}
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_TRUE(info.flags & TUNX_ATTACH_OFFLOAD);
+}
+
+TEST_F(ioctl, attach_persist_to_existing_makes_persistent)
+{
+	struct tunx_info info;
+	int fd2 = tunx_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+				 TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_TRUE(info.flags & TUNX_ATTACH_PERSIST);
+	close(fd2);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_NE(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+}
+
+/* ---- info and stats on an attached file ---- */
+
+TEST_F(ioctl, info_attached_reports_device)
+{
+	struct tunx_attach a;
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, &a));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_STREQ("tx0", info.name);
+	EXPECT_EQ(a.ifindex, info.ifindex);
+	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(1, info.num_queues);
+	EXPECT_EQ(0, info.queue_index);
+	EXPECT_EQ(TUNX_NO_OWNER, info.owner);
+	EXPECT_EQ(TUNX_NO_OWNER, info.group);
+	EXPECT_EQ((__u32)tunx_if_get_mtu("tx0"), info.mtu);
+	EXPECT_EQ(0, info.rx_entries);
+	EXPECT_EQ(0, info.tx_entries);
+	EXPECT_EQ(0, info.frame_size);
+	EXPECT_EQ(0, info.mmap_size);
+}
+
+TEST_F(ioctl, info_flags_report_device_properties)
+{
+	const __u32 props = TUNX_ATTACH_PERSIST | TUNX_ATTACH_MULTI_QUEUE |
+			    TUNX_ATTACH_TAIL_DROP;
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", props | TUNX_ATTACH_EXCL,
+				 NULL));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_EQ(props, info.flags & ~(TUNX_ATTACH_NO_CREATE |
+					TUNX_ATTACH_EXCL));
+	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_FALSE(info.flags & TUNX_ATTACH_PERSIST);
+}
+
+TEST_F(ioctl, info_mtu_follows_link_mtu)
+{
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1280));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_EQ(1280, info.mtu);
+}
+
+TEST_F(ioctl, stats_fresh_device_zero)
+{
+	struct tunx_stats st;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_get_stats(self->fd, &st));
+	EXPECT_EQ(0, st.tx_packets);
+	EXPECT_EQ(0, st.tx_bytes);
+	EXPECT_EQ(0, st.invalid_descs);
+	EXPECT_EQ(0, st.tx_bad_packets);
+	EXPECT_EQ(0, st.ring_errors);
+	EXPECT_EQ(0, st.rx_dropped);
+}
+
+TEST_F(ioctl, stats_size_short_einval_larger_e2big)
+{
+	struct { struct tunx_stats st; __u64 tail[2]; } big = {};
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	big.st.size = offsetof(struct tunx_stats, tx_packets);
+	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_GET_STATS, &big));
+	EXPECT_EQ(EINVAL, errno);
+	big.st.size = sizeof(big);
+	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_GET_STATS, &big));
+	big.tail[1] = 1;
+	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_GET_STATS, &big));
+	EXPECT_EQ(E2BIG, errno);
+}
+
+/* ---- detach and persistence ---- */
+
+TEST_F(ioctl, detach_deletes_nonpersistent_link)
+{
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_detach(self->fd));
+	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(-EBADFD, tunx_kick(self->fd));
+}
+
+TEST_F(ioctl, detach_attach_again_ok)
+{
+	struct tunx_attach a;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_detach(self->fd));
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx1", 0, &a));
+	ASSERT_EQ(if_nametoindex("tx1"), a.ifindex);
+}
+
+TEST_F(ioctl, persist_close_keeps_link_unpersist_close_deletes)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ASSERT_NE(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, NULL));
+	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
+	ASSERT_NE(0, if_nametoindex("tx0"));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, if_nametoindex("tx0"));
+}
+
+TEST_F(ioctl, set_owner_group_reported_in_info)
+{
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, NOBODY));
+	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, OTHER_GID));
+	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	EXPECT_EQ(NOBODY, info.owner);
+	EXPECT_EQ(OTHER_GID, info.group);
+}
+
+/* ---- permissions ---- */
+
+TEST_F(ioctl, nonroot_create_eperm)
+{
+	ASSERT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach, "tx0"));
+	ASSERT_EQ(0, if_nametoindex("tx0"));
+}
+
+TEST_F(ioctl, nonroot_attach_owned_device_ok)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_OWNER, NOBODY));
+	EXPECT_EQ(0, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
+	EXPECT_EQ(EPERM, run_as(OTHER_UID, OTHER_GID, child_attach_existing,
+				"tx0"));
+	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+}
+
+TEST_F(ioctl, nonroot_attach_group_member_ok)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_GROUP, OTHER_GID));
+	EXPECT_EQ(0, run_as(OTHER_UID, OTHER_GID, child_attach_existing,
+			    "tx0"));
+	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
+	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+}
+
+TEST_F(ioctl, nonroot_attach_unowned_device_eperm)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
+	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+}
+
+static int child_drop_net_admin_attach(void *arg)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 254;
+	data[0].effective &= ~(1U << CAP_NET_ADMIN);
+	data[0].permitted &= ~(1U << CAP_NET_ADMIN);
+	data[0].inheritable &= ~(1U << CAP_NET_ADMIN);
+	if (syscall(SYS_capset, &hdr, data))
+		return 254;
+	return child_attach(arg);
+}
+
+/* uid 0 is not what counts: a non-root uid holding CAP_NET_ADMIN creates. */
+static int child_nobody_with_net_admin(void *arg)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) ||
+	    setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return 254;
+	data[0].permitted = 1U << CAP_NET_ADMIN;
+	data[0].effective = 1U << CAP_NET_ADMIN;
+	if (syscall(SYS_capset, &hdr, data))
+		return 253;
+	return child_attach(arg);
+}
+
+TEST_F(ioctl, nonroot_with_cap_net_admin_create_ok)
+{
+	ASSERT_EQ(0, run_as(0, 0, child_nobody_with_net_admin, "tx0"));
+}
+
+TEST_F(ioctl, root_without_cap_net_admin_create_eperm)
+{
+	ASSERT_EQ(EPERM, run_as(0, 0, child_drop_net_admin_attach, "tx0"));
+	ASSERT_EQ(0, if_nametoindex("tx0"));
+}
+
+static int child_userns(void *arg)
+{
+	int fd, ret;
+
+	/* EPERM inside a chroot (the VM runner's) or when disabled. */
+	if (unshare(CLONE_NEWUSER))
+		return CHILD_SKIP;
+	/* Full caps in the new user namespace, none over this netns. */
+	ret = child_attach(arg);
+	if (ret != EPERM)
+		return ret ? ret : 1;
+	if (unshare(CLONE_NEWNET))
+		return CHILD_SKIP;
+	/* This netns is ours: creating is allowed. */
+	fd = tunx_open();
+	if (fd < 0)
+		return -fd;
+	return -tunx_attach(fd, arg, 0, NULL);
+}
+
+TEST_F(ioctl, userns_host_netns_eperm_own_netns_ok)
+{
+	int ret = run_as(0, 0, child_userns, "tx0");
+
+	if (ret == CHILD_SKIP)
+		SKIP(return, "cannot unshare(CLONE_NEWUSER): chroot or disabled");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, if_nametoindex("tx0"));
+}
+
+TUNX_HARNESS_MAIN

@@ -1,0 +1,793 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx rings: setup geometry, the mapping, both directions, backpressure and
+ * tail drop, poll/epoll and need-wakeup.  Every test runs in a network
+ * namespace of its own where the device is 10.11.0.1/24.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tunx_util.h"
+
+FIXTURE(rings) {
+	struct tunx_queue q;
+	int sock;
+};
+
+FIXTURE_SETUP(rings)
+{
+	self->q.fd = -1;
+	self->sock = -1;
+	if (!tunx_present())
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, tunx_netns_enter());
+}
+
+FIXTURE_TEARDOWN(rings)
+{
+	if (self->sock >= 0)
+		close(self->sock);
+	tunx_queue_close(&self->q);
+}
+
+/* Open tx0 with the given geometry, bring it up, listen on LOCAL4:PORT. */
+static int open_up(FIXTURE_DATA(rings) *self, __u32 flags, __u32 rx, __u32 tx,
+		   __u32 frame)
+{
+	int ret = tunx_queue_open(&self->q, "tx0", flags, rx, tx, frame);
+
+	if (ret)
+		return ret;
+	ret = tunx_net_up("tx0");
+	if (ret)
+		return ret;
+	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	return self->sock < 0 ? self->sock : 0;
+}
+
+/*
+ * Link counters from /proc/net/dev, which shows the reader's netns (sysfs
+ * shows the netns it was mounted in).  which: 0 rx_packets, 1 tx_packets.
+ */
+static __u64 link_packets(const char *dev, int which)
+{
+	unsigned long long v[16] = {};
+	char line[512], *p;
+	size_t n = strlen(dev);
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		for (p = line; *p == ' '; p++)
+			;
+		if (strncmp(p, dev, n) || p[n] != ':')
+			continue;
+		sscanf(p + n + 1, "%llu %llu %llu %llu %llu %llu %llu %llu "
+		       "%llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		       &v[6], &v[7], &v[8], &v[9]);
+		break;
+	}
+	fclose(f);
+	return which ? v[9] : v[1];
+}
+
+static bool inside(__u64 off, __u64 len, __u64 total)
+{
+	return off <= total && len <= total - off;
+}
+
+/* Send *arg UDP datagrams into the rx ring, retrying while buffers are full. */
+static void *send_many(void *arg)
+{
+	int n = *(int *)arg, i;
+
+	for (i = 0; i < n; i++)
+		while (tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "m", 1) != 1)
+			tunx_msleep(1);
+	return NULL;
+}
+
+/* ---- setup ---- */
+
+TEST_F(rings, setup_defaults_reported)
+{
+	struct tunx_ring_setup s;
+	const __u64 ring = 3 * 64;
+
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 0, 0, 0, &s));
+	EXPECT_EQ(TUNX_RING_DEF_ENTRIES, s.rx_entries);
+	EXPECT_EQ(TUNX_RING_DEF_ENTRIES, s.tx_entries);
+	EXPECT_EQ(TUNX_FRAME_MIN_SIZE, s.frame_size);
+	EXPECT_EQ(0, s.mmap_size % getpagesize());
+	EXPECT_TRUE(inside(s.rx.descs, s.rx_entries * sizeof(struct tunx_desc),
+			   s.mmap_size));
+	EXPECT_TRUE(inside(s.tx.descs, s.tx_entries * sizeof(struct tunx_desc),
+			   s.mmap_size));
+	EXPECT_TRUE(inside(s.rx_frames, (__u64)s.rx_entries * s.frame_size,
+			   s.mmap_size));
+	EXPECT_TRUE(inside(s.tx_frames, (__u64)s.tx_entries * s.frame_size,
+			   s.mmap_size));
+	/* Producer and consumer never share a cache line. */
+	EXPECT_LE(64, s.rx.consumer > s.rx.producer ?
+		  s.rx.consumer - s.rx.producer : s.rx.producer - s.rx.consumer);
+	EXPECT_LE(64, s.tx.consumer > s.tx.producer ?
+		  s.tx.consumer - s.tx.producer : s.tx.producer - s.tx.consumer);
+	/* The two frame areas do not overlap each other or the rings. */
+	EXPECT_TRUE(s.rx_frames + (__u64)s.rx_entries * s.frame_size <=
+		    s.tx_frames ||
+		    s.tx_frames + (__u64)s.tx_entries * s.frame_size <=
+		    s.rx_frames);
+	EXPECT_LE(ring, s.rx_frames < s.tx_frames ? s.rx_frames : s.tx_frames);
+	EXPECT_TRUE(s.rx.descs + s.rx_entries * sizeof(struct tunx_desc) <=
+		    s.rx_frames || s.rx.descs >= s.rx_frames +
+		    (__u64)s.rx_entries * s.frame_size);
+	EXPECT_GE(TUNX_MAX_MMAP_SIZE, s.mmap_size);
+}
+
+TEST_F(rings, setup_rounds_up_to_power_of_two)
+{
+	struct tunx_ring_setup s;
+
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 100, 9, 3000, &s));
+	EXPECT_EQ(128, s.rx_entries);
+	EXPECT_EQ(16, s.tx_entries);
+	EXPECT_EQ(4096, s.frame_size);
+}
+
+/* A fresh attached file for each request, so one answer cannot hide another. */
+static int setup_fresh(const char *name, __u32 rx, __u32 tx, __u32 frame)
+{
+	int fd = tunx_open(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = tunx_attach(fd, name, 0, NULL);
+	if (!ret)
+		ret = tunx_setup_rings(fd, rx, tx, frame, NULL);
+	close(fd);
+	return ret;
+}
+
+TEST_F(rings, setup_entries_below_min_einval)
+{
+	/* 4 and 1 are powers of two already: below the minimum, not raised. */
+	EXPECT_EQ(-EINVAL, setup_fresh("tx0", 4, 0, 0));
+	EXPECT_EQ(-EINVAL, setup_fresh("tx1", 0, 1, 0));
+	/* 5 rounds up to 8: in range. */
+	EXPECT_EQ(0, setup_fresh("tx2", 5, 0, 0));
+	EXPECT_EQ(0, setup_fresh("tx3", TUNX_RING_MIN_ENTRIES,
+				 TUNX_RING_MIN_ENTRIES, 0));
+}
+
+TEST_F(rings, setup_entries_above_max_einval)
+{
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd,
+					    TUNX_RING_MAX_ENTRIES + 1, 0, 0,
+					    NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 0,
+					    TUNX_RING_MAX_ENTRIES + 1, 0,
+					    NULL));
+}
+
+TEST_F(rings, setup_frame_above_max_einval)
+{
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 8, 8,
+					    TUNX_FRAME_MAX_SIZE + 1, NULL));
+}
+
+TEST_F(rings, setup_frame_below_mtu_einval)
+{
+	struct tunx_ring_setup s;
+
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 3000));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 8, 8, 2048, NULL));
+	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0 + 4096, &s));
+	EXPECT_EQ(4096, s.frame_size);
+}
+
+TEST_F(rings, setup_over_mmap_limit_einval)
+{
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, TUNX_RING_MAX_ENTRIES,
+					    TUNX_RING_MAX_ENTRIES,
+					    TUNX_FRAME_MAX_SIZE, NULL));
+	/* 4096 * 65536 * 2 = 512 MiB: over the limit too. */
+	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 4096, 4096,
+					    TUNX_FRAME_MAX_SIZE, NULL));
+}
+
+TEST_F(rings, setup_twice_ebusy)
+{
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
+	ASSERT_EQ(-EBUSY, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
+}
+
+TEST_F(rings, setup_flags_or_reserved_nonzero_einval)
+{
+	struct tunx_ring_setup s;
+	int i;
+
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.reserved0 = 1;
+	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	EXPECT_EQ(EINVAL, errno);
+	for (i = 0; i < 8; i++) {
+		memset(&s, 0, sizeof(s));
+		s.size = sizeof(s);
+		s.reserved[i] = 0x80000000;
+		EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	/* None of the failures consumed the one setup per attach. */
+	EXPECT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
+}
+
+TEST_F(rings, setup_size_short_einval)
+{
+	struct tunx_ring_setup s = { .size = offsetof(struct tunx_ring_setup,
+						      mmap_size) };
+
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST_F(rings, info_after_setup_matches_setup)
+{
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 16, 32, 4096));
+	ASSERT_EQ(0, tunx_get_info(self->q.fd, &info));
+	EXPECT_EQ(self->q.setup.rx_entries, info.rx_entries);
+	EXPECT_EQ(self->q.setup.tx_entries, info.tx_entries);
+	EXPECT_EQ(self->q.setup.frame_size, info.frame_size);
+	EXPECT_EQ(self->q.setup.mmap_size, info.mmap_size);
+	EXPECT_EQ(16, info.rx_entries);
+	EXPECT_EQ(32, info.tx_entries);
+}
+
+TEST_F(rings, mmap_indices_start_at_zero)
+{
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	EXPECT_EQ(0, *self->q.rx.producer);
+	EXPECT_EQ(0, *self->q.rx.consumer);
+	EXPECT_EQ(0, *self->q.tx.producer);
+	EXPECT_EQ(0, *self->q.tx.consumer);
+	/* An idle tx ring asks to be kicked. */
+	EXPECT_TRUE(*self->q.tx.flags & TUNX_RING_NEED_WAKEUP);
+	/* Every page of the mapping is readable; frame areas are writable. */
+	{
+		volatile __u8 *p = self->q.map;
+		size_t off;
+		__u8 sum = 0;
+
+		for (off = 0; off < self->q.map_len; off += getpagesize())
+			sum += p[off];
+		sum += p[self->q.map_len - 1];
+		(void)sum;
+	}
+	memset(self->q.tx.frames, 0x5a, self->q.tx.area);
+	memset(self->q.rx.frames, 0xa5, self->q.rx.area);
+	EXPECT_EQ(0x5a, self->q.tx.frames[self->q.tx.area - 1]);
+	EXPECT_EQ(0xa5, self->q.rx.frames[self->q.rx.area - 1]);
+}
+
+/* ---- tx: user -> kernel ---- */
+
+TEST_F(rings, tx_one_udp_reaches_socket)
+{
+	struct tunx_stats st;
+	char pkt[256], buf[256];
+	size_t len;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	len = tunx_test_packet(pkt, "hello-tx");
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(8, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, memcmp(buf, "hello-tx", 8));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_packets);
+	EXPECT_EQ(len, st.tx_bytes);
+	EXPECT_EQ(0, st.invalid_descs);
+	EXPECT_EQ(0, st.tx_bad_packets);
+}
+
+TEST_F(rings, tx_full_ring_one_kick_all_delivered)
+{
+	char pkt[256], tag[16];
+	struct tunx_desc *d;
+	__u8 *frame;
+	__u32 i;
+
+	ASSERT_EQ(0, open_up(self, 0, 64, 64, 0));
+	for (i = 0; i < 64; i++) {
+		d = tunx_tx_reserve(&self->q, &frame);
+		ASSERT_NE(NULL, d);
+		snprintf(tag, sizeof(tag), "p%u", i);
+		memset(d, 0, sizeof(*d));
+		d->len = tunx_test_packet(frame, tag);
+		d->addr = frame - self->q.tx.frames;
+	}
+	/* The ring is full now. */
+	ASSERT_EQ(NULL, tunx_tx_reserve(&self->q, NULL));
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	EXPECT_EQ(64, TUNX_STAT(self->q.fd, tx_packets, 64, 2000));
+	EXPECT_EQ(64, tunx_udp_drain(self->sock));
+	(void)pkt;
+}
+
+TEST_F(rings, tx_frames_reused_after_consumer_passes)
+{
+	char pkt[256], tag[16];
+	int i;
+
+	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	for (i = 0; i < 40; i++) {
+		snprintf(tag, sizeof(tag), "r%d", i);
+		ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
+					  tunx_test_packet(pkt, tag)));
+		ASSERT_EQ(0, tunx_kick(self->q.fd));
+		ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	}
+	EXPECT_EQ(40, TUNX_STAT(self->q.fd, tx_packets, 40, 2000));
+	EXPECT_EQ(40, tunx_udp_drain(self->sock));
+}
+
+TEST_F(rings, tx_poll_kicks_when_need_wakeup)
+{
+	struct pollfd pfd;
+	struct tunx_desc *d;
+	char buf[64];
+	__u8 *frame;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	d = tunx_tx_reserve(&self->q, &frame);
+	ASSERT_NE(NULL, d);
+	memset(d, 0, sizeof(*d));
+	d->len = tunx_test_packet(frame, "polled");
+	d->addr = frame - self->q.tx.frames;
+	tunx_tx_submit(&self->q);
+	pfd.fd = self->q.fd;
+	pfd.events = POLLOUT;
+	ASSERT_LE(0, poll(&pfd, 1, 1000));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(6, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+}
+
+TEST_F(rings, tx_need_wakeup_set_again_when_idle)
+{
+	char pkt[256];
+	long long end;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "a")));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	end = tunx_now_ms() + 2000;
+	while (!(tunx_load_acquire(self->q.tx.flags) & TUNX_RING_NEED_WAKEUP) &&
+	       tunx_now_ms() < end)
+		tunx_msleep(5);
+	ASSERT_TRUE(tunx_load_acquire(self->q.tx.flags) &
+		    TUNX_RING_NEED_WAKEUP);
+}
+
+TEST_F_TIMEOUT(rings, tx_need_wakeup_protocol_loses_no_packet, 120)
+{
+	const __u64 total = 2000;
+	char pkt[256];
+	size_t len;
+	__u64 i;
+	int ret;
+
+	/* Kick only when the kernel asks: a lost wakeup strands packets. */
+	ASSERT_EQ(0, open_up(self, 0, 16, 16, 0));
+	len = tunx_test_packet(pkt, "nw");
+	for (i = 0; i < total; i++) {
+		while ((ret = tunx_tx_send(&self->q, pkt, len)) == -ENOSPC) {
+			ASSERT_EQ(0, tunx_tx_kick_if_needed(&self->q));
+			sched_yield();
+		}
+		ASSERT_EQ(0, ret);
+		if (!(i % 64))
+			tunx_udp_drain_nowait(self->sock);
+	}
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	EXPECT_EQ(total, TUNX_STAT(self->q.fd, tx_packets, total, 2000));
+}
+
+TEST_F_TIMEOUT(rings, rx_need_wakeup_protocol_loses_no_packet, 120)
+{
+	int n = 300;
+	__u8 buf[2048];
+	pthread_t th;
+	int got = 0, len;
+
+	/* Backpressure on an 8-slot ring; the reader polls only when empty. */
+	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_many, &n));
+	while (got < n) {
+		len = tunx_rx_recv(&self->q, buf, sizeof(buf), 3000);
+		if (len < 0)
+			break;
+		got++;
+	}
+	pthread_join(th, NULL);
+	EXPECT_EQ(n, got);
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, rx_dropped, 0, 0));
+}
+
+TEST_F(rings, tx_kicks_counted)
+{
+	struct tunx_stats st;
+
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_LE(3, st.kicks);
+	EXPECT_EQ(0, st.tx_packets);
+	EXPECT_EQ(0, st.ring_errors);
+}
+
+TEST_F(rings, tx_ipv6_udp_reaches_socket)
+{
+	char pkt[256], buf[64];
+	int s;
+
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	s = tunx_udp_listen6(TUNX_LOCAL6, TUNX_PORT, 2000);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
+				  tunx_build_udp6(pkt, TUNX_PEER6, TUNX_LOCAL6,
+						  9, TUNX_PORT, "six", 3)));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(3, tunx_udp_recv(s, buf, sizeof(buf)));
+	close(s);
+}
+
+TEST_F(rings, tx_counts_in_link_rx_statistics)
+{
+	char pkt[256];
+	__u64 before;
+	int i;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	before = link_packets("tx0", 0);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
+					  tunx_test_packet(pkt, "s")));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(5, tunx_udp_drain(self->sock));
+	EXPECT_EQ(before + 5, link_packets("tx0", 0));
+}
+
+/* ---- rx: kernel -> user ---- */
+
+TEST_F(rings, rx_udp_lands_in_ring)
+{
+	struct tunx_stats st;
+	__u8 buf[2048];
+	struct iphdr *ip = (struct iphdr *)buf;
+	int len;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(5, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "hello", 5));
+	len = tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT, 2000);
+	ASSERT_EQ(20 + 8 + 5, len);
+	EXPECT_EQ(4, buf[0] >> 4);
+	EXPECT_EQ(htonl(0x0a0b0001), ip->saddr);
+	EXPECT_EQ(htonl(0x0a0b0002), ip->daddr);
+	EXPECT_EQ(0, memcmp(buf + 28, "hello", 5));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_LE(1, st.rx_packets);
+	EXPECT_LE((__u64)len, st.rx_bytes);
+}
+
+TEST_F(rings, rx_desc_addr_is_its_slot_frame)
+{
+	struct tunx_desc d;
+	__u8 buf[2048];
+	__u32 i;
+
+	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	for (i = 0; i < 12; i++) {
+		__u32 slot = self->q.rx.local & self->q.rx.mask;
+
+		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "x", 1));
+		ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 1, 2000));
+		ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), &d));
+		EXPECT_EQ((__u64)slot * self->q.frame_size, d.addr);
+		EXPECT_EQ(0, d.flags);
+		EXPECT_EQ(0, d.reserved0);
+		EXPECT_EQ(0, d.reserved1);
+		EXPECT_EQ(0, d.reserved2);
+	}
+}
+
+TEST_F(rings, rx_mtu_sized_packet_whole)
+{
+	static char payload[1472];
+	__u8 buf[4096];
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	memset(payload, 0xab, sizeof(payload));
+	ASSERT_EQ(1472, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, payload, 1472));
+	ASSERT_EQ(1500, tunx_rx_recv_udp(&self->q, buf, sizeof(buf),
+					 TUNX_PORT, 2000));
+	EXPECT_EQ(0, memcmp(buf + 28, payload, 1472));
+}
+
+TEST_F(rings, jumbo_mtu_big_frames_both_directions)
+{
+	static char payload[3900], pkt[4096];
+	__u8 buf[8192];
+	struct tunx_desc d;
+	size_t len;
+
+	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 4000));
+	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 4000, &self->q.setup));
+	ASSERT_EQ(4096, self->q.setup.frame_size);
+	ASSERT_EQ(0, tunx_queue_map(&self->q));
+	ASSERT_EQ(0, tunx_net_up("tx0"));
+	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_LE(0, self->sock);
+	memset(payload, 0x3c, sizeof(payload));
+	/* kernel -> user: one 3928-byte packet in a 4096-byte frame */
+	ASSERT_EQ(3900, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, payload, 3900));
+	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 1, 2000));
+	ASSERT_EQ(3928, tunx_rx_take(&self->q, buf, sizeof(buf), &d));
+	EXPECT_EQ(0, d.addr);
+	EXPECT_EQ(0, memcmp(buf + 28, payload, 3900));
+	/* user -> kernel: the same size back, in the second tx frame */
+	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+			      payload, sizeof(payload));
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(3900, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(3900, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+}
+
+TEST_F(rings, rx_ipv6_udp_lands_in_ring)
+{
+	__u8 buf[2048];
+
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	ASSERT_EQ(3, tunx_udp_send6(TUNX_PEER6, TUNX_PORT, "six", 3));
+	ASSERT_EQ(40 + 8 + 3, tunx_rx_recv_udp(&self->q, buf, sizeof(buf),
+					       TUNX_PORT, 2000));
+	EXPECT_EQ(6, buf[0] >> 4);
+}
+
+TEST_F(rings, rx_counts_in_link_tx_statistics)
+{
+	__u64 before;
+	int i;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	before = link_packets("tx0", 1);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "y", 1));
+	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 5, 2000));
+	EXPECT_LE(before + 5, link_packets("tx0", 1));
+	EXPECT_LE(5, TUNX_STAT(self->q.fd, rx_packets, 5, 1000));
+}
+
+TEST_F(rings, rx_poll_empty_times_out)
+{
+	struct pollfd pfd;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	pfd.fd = self->q.fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	ASSERT_EQ(0, poll(&pfd, 1, 200));
+	ASSERT_EQ(0, tunx_rx_ready(&self->q));
+}
+
+TEST_F(rings, rx_poll_level_triggered_until_consumed)
+{
+	struct pollfd pfd;
+	__u8 buf[2048];
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "z", 1));
+	pfd.fd = self->q.fd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 2000));
+	ASSERT_TRUE(pfd.revents & POLLIN);
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_TRUE(pfd.revents & POLLIN);
+	while (tunx_rx_take(&self->q, buf, sizeof(buf), NULL) >= 0)
+		;
+	ASSERT_EQ(0, poll(&pfd, 1, 100));
+}
+
+TEST_F(rings, rx_epoll_level_triggered)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->q.fd, &ev));
+	ASSERT_EQ(0, epoll_wait(ep, &out, 1, 100));
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "e", 1));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 2000));
+	ASSERT_TRUE(out.events & EPOLLIN);
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 0));
+	close(ep);
+}
+
+static void *send_later(void *arg)
+{
+	(void)arg;
+	tunx_msleep(300);
+	tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "late", 4);
+	return NULL;
+}
+
+TEST_F(rings, rx_blocking_poll_woken_by_packet)
+{
+	struct pollfd pfd;
+	struct tunx_stats st;
+	pthread_t th;
+	int ret;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	pfd.fd = self->q.fd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_later, NULL));
+	ret = poll(&pfd, 1, 5000);
+	pthread_join(th, NULL);
+	ASSERT_EQ(1, ret);
+	ASSERT_TRUE(pfd.revents & POLLIN);
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_LE(1, st.wakeups);
+}
+
+TEST_F(rings, rx_busy_reader_without_poll_costs_no_wakeup)
+{
+	struct tunx_stats st;
+	__u8 buf[2048];
+	int i, got = 0;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "w", 1));
+	/* Spin on the ring, never poll(): the kernel must not wake anyone. */
+	for (i = 0; i < 2000 && got < 5; i++) {
+		if (tunx_rx_take(&self->q, buf, sizeof(buf), NULL) > 0)
+			got++;
+		else
+			tunx_msleep(1);
+	}
+	ASSERT_EQ(5, got);
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.wakeups);
+	EXPECT_EQ(5, st.rx_packets);
+}
+
+TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 90)
+{
+	struct tunx_stats st;
+	__u8 buf[2048];
+	int i, got = 0;
+
+	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "b", 1));
+	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
+	tunx_msleep(200);
+	EXPECT_EQ(8, tunx_rx_ready(&self->q));
+	EXPECT_TRUE(tunx_load_acquire(self->q.rx.flags) &
+		    TUNX_RING_NEED_WAKEUP);
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_LE(1, st.queue_stops);
+	EXPECT_LE(1, st.rx_ring_full);
+	EXPECT_EQ(0, st.rx_dropped);
+	/* Consuming and kicking drains what the qdisc held: nothing lost. */
+	while (got < 20) {
+		int len = tunx_rx_recv(&self->q, buf, sizeof(buf), 2000);
+
+		ASSERT_LT(0, len);
+		got++;
+	}
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.rx_dropped);
+	EXPECT_EQ(20, st.rx_packets);
+}
+
+TEST_F(rings, rx_tail_drop_full_ring_counts_drops)
+{
+	struct tunx_stats st;
+	__u8 buf[2048];
+	int i;
+
+	ASSERT_EQ(0, open_up(self, TUNX_ATTACH_TAIL_DROP, 8, 8, 0));
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "d", 1));
+	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
+	EXPECT_EQ(12, TUNX_STAT(self->q.fd, rx_dropped, 12, 2000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(8, st.rx_packets);
+	EXPECT_EQ(12, st.rx_ring_full);
+	EXPECT_EQ(0, st.queue_stops);
+	EXPECT_EQ(8, tunx_rx_ready(&self->q));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), NULL));
+	/* Room again: the next packet is placed. */
+	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "n", 1));
+	ASSERT_EQ(29, tunx_rx_recv(&self->q, buf, sizeof(buf), 2000));
+}
+
+TEST_F(rings, mq_each_queue_has_own_rings)
+{
+	struct tunx_queue q2;
+	char pkt[256];
+
+	ASSERT_EQ(0, open_up(self, TUNX_ATTACH_MULTI_QUEUE, 8, 8, 0));
+	ASSERT_EQ(0, tunx_queue_open(&q2, "tx0", TUNX_ATTACH_MULTI_QUEUE, 8, 8,
+				     0));
+	EXPECT_NE(self->q.queue_index, q2.queue_index);
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "q0")));
+	ASSERT_EQ(0, tunx_tx_send(&q2, pkt, tunx_test_packet(pkt, "q1")));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_kick(q2.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&q2, 2000));
+	EXPECT_EQ(2, tunx_udp_drain(self->sock));
+	/* Device counters add up all queues, whichever file asks. */
+	EXPECT_EQ(2, TUNX_STAT(q2.fd, tx_packets, 2, 1000));
+	tunx_queue_close(&q2);
+}
+
+TUNX_HARNESS_MAIN

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the tunx kselftests; see tunx_util.h.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tunx_util.h"
+
+static int neg_errno(int ret)
+{
+	return ret < 0 ? -errno : ret;
+}
+
+bool tunx_present(void)
+{
+	return access(TUNX_DEVICE_PATH, F_OK) == 0;
+}
+
+int tunx_open(void)
+{
+	return neg_errno(open(TUNX_DEVICE_PATH, O_RDWR | O_CLOEXEC));
+}
+
+int tunx_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out)
+{
+	struct tunx_attach a = { .size = sizeof(a), .flags = flags };
+	int ret;
+
+	if (name)
+		strncpy(a.name, name, sizeof(a.name) - 1);
+	ret = neg_errno(ioctl(fd, TUNX_IOC_ATTACH, &a));
+	if (!ret && out)
+		*out = a;
+	return ret;
+}
+
+int tunx_detach(int fd)
+{
+	return neg_errno(ioctl(fd, TUNX_IOC_DETACH));
+}
+
+int tunx_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
+		     struct tunx_ring_setup *out)
+{
+	struct tunx_ring_setup s = {
+		.size = sizeof(s), .rx_entries = rx, .tx_entries = tx,
+		.frame_size = frame,
+	};
+	int ret;
+
+	ret = neg_errno(ioctl(fd, TUNX_IOC_SETUP_RINGS, &s));
+	if (!ret && out)
+		*out = s;
+	return ret;
+}
+
+int tunx_get_info(int fd, struct tunx_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return neg_errno(ioctl(fd, TUNX_IOC_GET_INFO, info));
+}
+
+int tunx_get_stats(int fd, struct tunx_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return neg_errno(ioctl(fd, TUNX_IOC_GET_STATS, st));
+}
+
+int tunx_kick(int fd)
+{
+	return neg_errno(ioctl(fd, TUNX_IOC_KICK));
+}
+
+int tunx_ioctl_u32(int fd, unsigned long req, __u32 val)
+{
+	return neg_errno(ioctl(fd, req, val));
+}
+
+static void tunx_ring_init(struct tunx_ring *r, __u8 *base,
+			   const struct tunx_ring_offsets *off, __u64 frames,
+			   __u32 entries, __u32 frame_size)
+{
+	r->producer = (__u32 *)(base + off->producer);
+	r->consumer = (__u32 *)(base + off->consumer);
+	r->flags = (__u32 *)(base + off->flags);
+	r->descs = (struct tunx_desc *)(base + off->descs);
+	r->frames = base + frames;
+	r->entries = entries;
+	r->mask = entries - 1;
+	r->area = (__u64)entries * frame_size;
+	r->local = 0;
+}
+
+int tunx_queue_map(struct tunx_queue *q)
+{
+	const struct tunx_ring_setup *s = &q->setup;
+	void *map;
+
+	map = mmap(NULL, s->mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   q->fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	q->map = map;
+	q->map_len = s->mmap_size;
+	q->frame_size = s->frame_size;
+	tunx_ring_init(&q->rx, map, &s->rx, s->rx_frames, s->rx_entries,
+		       s->frame_size);
+	tunx_ring_init(&q->tx, map, &s->tx, s->tx_frames, s->tx_entries,
+		       s->frame_size);
+	/* Start from wherever the kernel is, normally 0. */
+	q->rx.local = tunx_load_acquire(q->rx.consumer);
+	q->tx.local = tunx_load_acquire(q->tx.producer);
+	return 0;
+}
+
+int tunx_queue_open(struct tunx_queue *q, const char *name, __u32 flags,
+		    __u32 rx, __u32 tx, __u32 frame)
+{
+	struct tunx_attach a;
+	int ret;
+
+	memset(q, 0, sizeof(*q));
+	q->fd = tunx_open();
+	if (q->fd < 0)
+		return q->fd;
+	ret = tunx_attach(q->fd, name, flags, &a);
+	if (ret)
+		goto err_close;
+	memcpy(q->name, a.name, sizeof(q->name));
+	q->name[sizeof(q->name) - 1] = '\0';
+	q->ifindex = a.ifindex;
+	q->queue_index = a.queue_index;
+	ret = tunx_setup_rings(q->fd, rx, tx, frame, &q->setup);
+	if (ret)
+		goto err_close;
+	ret = tunx_queue_map(q);
+	if (ret)
+		goto err_close;
+	return 0;
+
+err_close:
+	close(q->fd);
+	q->fd = -1;
+	return ret;
+}
+
+void tunx_queue_unmap(struct tunx_queue *q)
+{
+	if (q->map)
+		munmap(q->map, q->map_len);
+	q->map = NULL;
+}
+
+void tunx_queue_close(struct tunx_queue *q)
+{
+	tunx_queue_unmap(q);
+	if (q->fd >= 0)
+		close(q->fd);
+	q->fd = -1;
+}
+
+struct tunx_desc *tunx_tx_reserve(struct tunx_queue *q, __u8 **frame)
+{
+	struct tunx_ring *r = &q->tx;
+	__u32 slot;
+
+	/* A: pairs with the kernel's store-release of the consumer. */
+	if (r->local - tunx_load_acquire(r->consumer) >= r->entries)
+		return NULL;
+	slot = r->local & r->mask;
+	if (frame)
+		*frame = r->frames + (__u64)slot * q->frame_size;
+	r->local++;
+	return &r->descs[slot];
+}
+
+void tunx_tx_submit(struct tunx_queue *q)
+{
+	/* B: descriptors and frames are visible before the producer. */
+	tunx_store_release(q->tx.producer, q->tx.local);
+}
+
+int tunx_tx_kick_if_needed(struct tunx_queue *q)
+{
+	/* C: the flag is read after the producer store is globally visible. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (tunx_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP)
+		return tunx_kick(q->fd);
+	return 0;
+}
+
+int tunx_tx_send(struct tunx_queue *q, const void *pkt, __u32 len)
+{
+	struct tunx_desc *d;
+	__u8 *frame;
+
+	d = tunx_tx_reserve(q, &frame);
+	if (!d)
+		return -ENOSPC;
+	memcpy(frame, pkt, len);
+	memset(d, 0, sizeof(*d));
+	d->addr = frame - q->tx.frames;
+	d->len = len;
+	tunx_tx_submit(q);
+	return tunx_tx_kick_if_needed(q);
+}
+
+int tunx_tx_wait_consumed(struct tunx_queue *q, int timeout_ms)
+{
+	long long end = tunx_now_ms() + timeout_ms;
+
+	while (tunx_load_acquire(q->tx.consumer) != q->tx.local) {
+		if (tunx_now_ms() > end)
+			return -ETIMEDOUT;
+		tunx_msleep(1);
+	}
+	return 0;
+}
+
+__u32 tunx_rx_ready(struct tunx_queue *q)
+{
+	/* A: pairs with the kernel's store-release of the producer. */
+	return tunx_load_acquire(q->rx.producer) - q->rx.local;
+}
+
+int tunx_rx_take(struct tunx_queue *q, void *buf, size_t cap,
+		 struct tunx_desc *desc)
+{
+	struct tunx_ring *r = &q->rx;
+	struct tunx_desc d;
+	__u32 len;
+
+	if (!tunx_rx_ready(q))
+		return -EAGAIN;
+	d = r->descs[r->local & r->mask];
+	if (desc)
+		*desc = d;
+	/* Trust nothing, not even the kernel: stay inside our mapping. */
+	if (d.addr > r->area || d.len > r->area - d.addr)
+		return -EFAULT;
+	len = d.len < cap ? d.len : cap;
+	memcpy(buf, r->frames + d.addr, len);
+	/* D: reads of the slot are done before the slot is handed back. */
+	tunx_store_release(r->consumer, ++r->local);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (tunx_load_relaxed(r->flags) & TUNX_RING_NEED_WAKEUP)
+		tunx_kick(q->fd);
+	return d.len;
+}
+
+int tunx_rx_recv(struct tunx_queue *q, void *buf, size_t cap, int timeout_ms)
+{
+	long long end = tunx_now_ms() + timeout_ms;
+	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+	int ret;
+
+	for (;;) {
+		ret = tunx_rx_take(q, buf, cap, NULL);
+		if (ret != -EAGAIN)
+			return ret;
+		int left = (int)(end - tunx_now_ms());
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, left) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int tunx_rx_recv_udp(struct tunx_queue *q, void *buf, size_t cap,
+		     __u16 dport, int timeout_ms)
+{
+	long long end = tunx_now_ms() + timeout_ms;
+	const __u8 *p = buf;
+	int len;
+
+	for (;;) {
+		int left = (int)(end - tunx_now_ms());
+		size_t l4;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		len = tunx_rx_recv(q, buf, cap, left);
+		if (len < 0)
+			return len;
+		if (len >= 28 && (p[0] >> 4) == 4 && p[9] == IPPROTO_UDP) {
+			l4 = (p[0] & 15) * 4;
+			if ((size_t)len >= l4 + 8 &&
+			    ntohs(*(__u16 *)(p + l4 + 2)) == dport)
+				return len;
+		}
+		if (len >= 48 && (p[0] >> 4) == 6 && p[6] == IPPROTO_UDP &&
+		    ntohs(*(__u16 *)(p + 42)) == dport)
+			return len;
+	}
+}
+
+int tunx_rx_wait_ready(struct tunx_queue *q, __u32 n, int timeout_ms)
+{
+	long long end = tunx_now_ms() + timeout_ms;
+
+	while (tunx_rx_ready(q) < n) {
+		if (tunx_now_ms() > end)
+			return -ETIMEDOUT;
+		tunx_msleep(2);
+	}
+	return 0;
+}
+
+__u64 tunx_stat_wait(int fd, size_t field_off, __u64 want, int timeout_ms)
+{
+	long long end = tunx_now_ms() + timeout_ms;
+	struct tunx_stats st;
+	__u64 v = 0;
+
+	for (;;) {
+		if (tunx_get_stats(fd, &st))
+			return v;
+		memcpy(&v, (char *)&st + field_off, sizeof(v));
+		if (v >= want || tunx_now_ms() > end)
+			return v;
+		tunx_msleep(2);
+	}
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int tunx_netns_enter(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -errno;
+	/* No IPv6 autoconf chatter in the rx rings unless a test asks. */
+	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	return tunx_if_flags("lo", true);
+}
+
+static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	if (s < 0)
+		return -errno;
+	ret = neg_errno(ioctl(s, req, ifr));
+	close(s);
+	return ret;
+}
+
+int tunx_if_flags(const char *name, bool up)
+{
+	struct ifreq ifr = {};
+	int ret;
+
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ret = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
+	if (ret)
+		return ret;
+	if (up)
+		ifr.ifr_flags |= IFF_UP;
+	else
+		ifr.ifr_flags &= ~IFF_UP;
+	return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+}
+
+int tunx_if_addr4(const char *name, const char *addr, int prefix)
+{
+	struct ifreq ifr = {};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int ret;
+
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	sin->sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sin->sin_addr);
+	ret = ifreq_ioctl(SIOCSIFADDR, &ifr);
+	if (ret)
+		return ret;
+	sin->sin_addr.s_addr = htonl(prefix ? ~0U << (32 - prefix) : 0);
+	return ifreq_ioctl(SIOCSIFNETMASK, &ifr);
+}
+
+int tunx_if_set_mtu(const char *name, int mtu)
+{
+	struct ifreq ifr = {};
+
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_mtu = mtu;
+	return ifreq_ioctl(SIOCSIFMTU, &ifr);
+}
+
+int tunx_if_get_mtu(const char *name)
+{
+	struct ifreq ifr = {};
+	int ret;
+
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ret = ifreq_ioctl(SIOCGIFMTU, &ifr);
+	return ret ? ret : ifr.ifr_mtu;
+}
+
+int tunx_if_rename(const char *name, const char *newname)
+{
+	struct ifreq ifr = {};
+
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	strncpy(ifr.ifr_newname, newname, IFNAMSIZ - 1);
+	return ifreq_ioctl(SIOCSIFNAME, &ifr);
+}
+
+int tunx_net_up(const char *name)
+{
+	int ret = tunx_if_addr4(name, TUNX_LOCAL4, 24);
+
+	return ret ? ret : tunx_if_flags(name, true);
+}
+
+int tunx_net_up6(const char *name)
+{
+	char path[128];
+	int ret;
+
+	/* No link-local address, no router solicitations: no noise. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode",
+		 name);
+	write_file(path, "1");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 name);
+	write_file(path, "0");
+	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0");
+	ret = tunx_if_flags(name, true);
+	if (ret)
+		return ret;
+	return tunx_sh("ip -6 addr add %s/64 dev %s nodad", TUNX_LOCAL6, name)
+		? -EIO : 0;
+}
+
+int tunx_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fflush(stderr);
+	ret = system(cmd);
+	if (ret == -1)
+		return -errno;
+	return WIFEXITED(ret) ? WEXITSTATUS(ret) : 128;
+}
+
+void tunx_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+long long tunx_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+__u16 tunx_csum(const void *data, size_t len, __u32 sum)
+{
+	const __u8 *p = data;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((__u16)~sum);
+}
+
+size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
+		       __u16 sport, __u16 dport, const void *payload,
+		       size_t plen)
+{
+	struct iphdr *ip = buf;
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	size_t len = sizeof(*ip) + sizeof(*udp) + plen;
+
+	memset(ip, 0, sizeof(*ip) + sizeof(*udp));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(len);
+	ip->id = htons(1);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	inet_pton(AF_INET, src, &ip->saddr);
+	inet_pton(AF_INET, dst, &ip->daddr);
+	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	udp->source = htons(sport);
+	udp->dest = htons(dport);
+	udp->len = htons(sizeof(*udp) + plen);
+	udp->check = 0;		/* optional for IPv4 */
+	memcpy(udp + 1, payload, plen);
+	return len;
+}
+
+size_t tunx_build_udp6(void *buf, const char *src, const char *dst,
+		       __u16 sport, __u16 dport, const void *payload,
+		       size_t plen)
+{
+	struct ip6_hdr *ip6 = buf;
+	struct udphdr *udp = (struct udphdr *)(ip6 + 1);
+	size_t ulen = sizeof(*udp) + plen;
+	__u32 sum = 0;
+	const __u16 *w;
+	int i;
+
+	memset(ip6, 0, sizeof(*ip6) + sizeof(*udp));
+	ip6->ip6_flow = htonl(6U << 28);
+	ip6->ip6_plen = htons(ulen);
+	ip6->ip6_nxt = IPPROTO_UDP;
+	ip6->ip6_hlim = 64;
+	inet_pton(AF_INET6, src, &ip6->ip6_src);
+	inet_pton(AF_INET6, dst, &ip6->ip6_dst);
+	udp->source = htons(sport);
+	udp->dest = htons(dport);
+	udp->len = htons(ulen);
+	memcpy(udp + 1, payload, plen);
+	/* Pseudo-header: addresses, length, next header. */
+	w = (const __u16 *)&ip6->ip6_src;
+	for (i = 0; i < 16; i++)
+		sum += ntohs(w[i]);
+	sum += ulen + IPPROTO_UDP;
+	udp->check = tunx_csum(udp, ulen, sum);
+	if (!udp->check)
+		udp->check = 0xffff;
+	return sizeof(*ip6) + ulen;
+}
+
+size_t tunx_test_packet(void *buf, const char *tag)
+{
+	return tunx_build_udp4(buf, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+			       tag, strlen(tag));
+}
+
+static int udp_socket(int family, const void *sa, socklen_t salen,
+		      int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	int one = 1, rcvbuf = 4 << 20;
+	int s;
+
+	s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sa && bind(s, sa, salen)) {
+		int err = -errno;
+
+		close(s);
+		return err;
+	}
+	return s;
+}
+
+int tunx_udp_listen4(const char *addr, __u16 port, int timeout_ms)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	return udp_socket(AF_INET, &sin, sizeof(sin), timeout_ms);
+}
+
+int tunx_udp_listen6(const char *addr, __u16 port, int timeout_ms)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(port) };
+
+	inet_pton(AF_INET6, addr, &sin6.sin6_addr);
+	return udp_socket(AF_INET6, &sin6, sizeof(sin6), timeout_ms);
+}
+
+int tunx_udp_send4(const char *dst, __u16 port, const void *data, size_t len)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+	int s = udp_socket(AF_INET, NULL, 0, 0);
+	int ret;
+
+	if (s < 0)
+		return s;
+	inet_pton(AF_INET, dst, &sin.sin_addr);
+	ret = neg_errno(sendto(s, data, len, 0, (void *)&sin, sizeof(sin)));
+	close(s);
+	return ret;
+}
+
+int tunx_udp_send6(const char *dst, __u16 port, const void *data, size_t len)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(port) };
+	int s = udp_socket(AF_INET6, NULL, 0, 0);
+	int ret;
+
+	if (s < 0)
+		return s;
+	inet_pton(AF_INET6, dst, &sin6.sin6_addr);
+	ret = neg_errno(sendto(s, data, len, 0, (void *)&sin6, sizeof(sin6)));
+	close(s);
+	return ret;
+}
+
+int tunx_udp_recv(int sock, void *buf, size_t cap)
+{
+	int ret = recv(sock, buf, cap, 0);
+
+	if (ret < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return ret;
+}
+
+int tunx_udp_drain(int sock)
+{
+	char buf[2048];
+	int n = 0;
+
+	while (tunx_udp_recv(sock, buf, sizeof(buf)) >= 0)
+		n++;
+	return n;
+}
+
+int tunx_udp_drain_nowait(int sock)
+{
+	char buf[2048];
+	int n = 0;
+
+	while (recv(sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		n++;
+	return n;
+}
