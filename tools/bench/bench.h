@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tunx-bench: the device path measured the same way on every backend.
+ * Each packet-mode run gets a fresh network namespace of its own; the tcp
+ * mode builds two namespaces joined by a veth "underlay".
+ */
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/tunx.h>
+#include <tunx/tunx.h>
+
+enum bench_mode { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP, MODE_COUNT };
+enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_COUNT };
+
+struct bench_run {
+	enum bench_mode mode;
+	enum bench_backend backend;
+	unsigned int size;	/* IP packet bytes (packet modes) */
+	unsigned int batch;	/* packets per library call (0: default) */
+	unsigned int queues;
+	double duration;	/* seconds */
+};
+
+struct bench_result {
+	struct bench_run run;
+	double seconds;
+	uint64_t packets, bytes;
+	double pps, bits_per_sec;
+	double rtt_p50_us, rtt_p99_us;	/* echo only */
+	unsigned int batch_used;	/* the device's real batch size */
+	unsigned int repeats;		/* runs this median comes from */
+	double fig_min, fig_max;	/* spread of the figure over them */
+	char error[200];		/* set: the run did not happen */
+};
+
+/* main.c */
+extern const char *const bench_mode_names[MODE_COUNT];
+extern const char *const bench_backend_names[BK_COUNT];
+
+/* env.c: namespaces and the device under test */
+int bench_env_init(void);
+int bench_env_fresh_netns(char *err, size_t len);
+int bench_env_home_netns(void);
+int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
+		   char *err, size_t len);
+int bench_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+double bench_now(void);
+
+/* packet.c */
+#define BENCH_DEV_ADDR	"10.201.1.1"	/* the device's address */
+#define BENCH_PEER_ADDR	"10.201.1.2"	/* "the other side" of the device */
+#define BENCH_SINK_ADDR	"10.202.0.1"	/* blackholed: tx packets end there */
+void bench_udp_packet(uint8_t *p, unsigned int size, const char *src,
+		      const char *dst, uint16_t sport, uint16_t dport);
+void bench_reflect(uint8_t *p, size_t len);
+
+/* devpath.c: tx, rx and echo on one device */
+void bench_run_device(const struct bench_run *r, struct bench_result *res);
+
+/* tcp.c: iperf3 through tunx-tunnel, or straight over the veth */
+void bench_run_tcp(const struct bench_run *r, struct bench_result *res);
+
+/* report.c */
+double bench_figure(const struct bench_result *r);
+void bench_print_table(const struct bench_result *res, unsigned int n);
+void bench_print_compare(const struct bench_result *res, unsigned int n);
+void bench_print_json(const struct bench_result *res, unsigned int n);
+
+#endif /* BENCH_BENCH_H */

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The packet modes, one worker thread per queue:
+ *   tx    user -> kernel: write batches of UDP packets that the stack routes
+ *         into a blackhole; counts what the device took.
+ *   rx    kernel -> user: a UDP socket floods the device's subnet; counts
+ *         what the workers read.
+ *   echo  a socket sends one datagram at a time through the device and a
+ *         worker reflects it back: round trips per second and latency.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+struct worker {
+	struct tunx_device *dev;
+	const struct bench_run *r;
+	atomic_bool *stop;
+	unsigned int queue;
+	uint64_t packets, bytes;
+	pthread_t th;
+};
+
+struct bufs {
+	uint8_t **b;
+	size_t *sizes, off, cap;
+	unsigned int n;
+};
+
+static int bufs_alloc(struct bufs *b, struct tunx_device *dev)
+{
+	size_t rd = tunx_min_read_offset(dev), wr = tunx_min_write_offset(dev);
+	unsigned int i;
+
+	b->n = tunx_batch_size(dev);
+	b->off = rd > wr ? rd : wr;
+	b->cap = b->off + 65536;
+	b->b = calloc(b->n, sizeof(*b->b));
+	b->sizes = calloc(b->n, sizeof(*b->sizes));
+	if (!b->b || !b->sizes)
+		return -ENOMEM;
+	for (i = 0; i < b->n; i++)
+		if (!(b->b[i] = malloc(b->cap)))
+			return -ENOMEM;
+	return 0;
+}
+
+static void bufs_free(struct bufs *b)
+{
+	unsigned int i;
+
+	for (i = 0; b->b && i < b->n; i++)
+		free(b->b[i]);
+	free(b->b);
+	free(b->sizes);
+}
+
+/*
+ * Every packet of a batch is its own flow (source port): with tun-vnet the
+ * library would otherwise coalesce a batch of one flow into a single
+ * super-packet that the blackhole drops whole, which measures nothing.
+ * Bulk TCP, where coalescing is real, is the tcp mode's job.
+ */
+static void *tx_worker(void *arg)
+{
+	struct worker *w = arg;
+	unsigned int i, size = w->r->size;
+	uint8_t (*hdr)[28] = NULL;
+	struct bufs b;
+	int n;
+
+	if (bufs_alloc(&b, w->dev) || !(hdr = calloc(b.n, sizeof(*hdr))))
+		goto out;
+	for (i = 0; i < b.n; i++) {
+		bench_udp_packet(b.b[i] + b.off, size, BENCH_PEER_ADDR,
+				 BENCH_SINK_ADDR,
+				 (uint16_t)(1024 + w->queue * 4096 + i), 9);
+		b.sizes[i] = size;
+		memcpy(hdr[i], b.b[i] + b.off, sizeof(hdr[i]));
+	}
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		/* A backend may rewrite headers in place: restore them. */
+		for (i = 0; i < b.n; i++)
+			memcpy(b.b[i] + b.off, hdr[i], sizeof(hdr[i]));
+		n = tunx_write(w->dev, b.b, b.sizes, b.n, b.off);
+		if (n == -EINTR || n == -EAGAIN)
+			continue;
+		if (n < 0)
+			break;
+		w->packets += (uint64_t)n;
+		w->bytes += (uint64_t)n * size;
+	}
+out:
+	free(hdr);
+	bufs_free(&b);
+	return NULL;
+}
+
+static void *rx_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct bufs b;
+	int i, n;
+
+	if (bufs_alloc(&b, w->dev))
+		goto out;
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		n = tunx_read(w->dev, b.b, b.cap, b.sizes, b.n, b.off);
+		if (n == -EINTR || n == -EAGAIN)
+			continue;
+		if (n < 0)
+			break;
+		w->packets += (uint64_t)n;
+		for (i = 0; i < n; i++)
+			w->bytes += b.sizes[i];
+	}
+out:
+	bufs_free(&b);
+	return NULL;
+}
+
+static void *echo_worker(void *arg)
+{
+	struct worker *w = arg;
+	unsigned int done;
+	struct bufs b;
+	int i, n, k;
+
+	if (bufs_alloc(&b, w->dev))
+		goto out;
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		n = tunx_read(w->dev, b.b, b.cap, b.sizes, b.n, b.off);
+		if (n == -EINTR || n == -EAGAIN)
+			continue;
+		if (n < 0)
+			break;
+		for (i = 0; i < n; i++)
+			bench_reflect(b.b[i] + b.off, b.sizes[i]);
+		for (done = 0; done < (unsigned int)n; done += (unsigned int)k) {
+			k = tunx_write(w->dev, b.b + done, b.sizes + done,
+				       (unsigned int)n - done, b.off);
+			if (k <= 0)
+				break;
+		}
+		w->packets += (uint64_t)n;
+	}
+out:
+	bufs_free(&b);
+	return NULL;
+}
+
+/* UDP socket in the bench namespace aimed at the far side of the device. */
+static int udp_socket(uint16_t port, struct sockaddr_in *to)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_port = htons(port);
+	inet_pton(AF_INET, BENCH_PEER_ADDR, &to->sin_addr);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+struct flood {
+	const struct bench_run *r;
+	atomic_bool *stop;
+	pthread_t th;
+};
+
+/* rx load: 64 datagrams per sendmmsg over 16 flows, so multi-queue
+ * devices see traffic on every queue. */
+static void *flood_thread(void *arg)
+{
+	struct flood *f = arg;
+	static uint8_t payload[65536];
+	struct sockaddr_in to[16];
+	struct mmsghdr m[64];
+	struct iovec iov;
+	int i, fd = udp_socket(9000, &to[0]);
+
+	if (fd < 0)
+		return NULL;
+	for (i = 0; i < 16; i++) {
+		to[i] = to[0];
+		to[i].sin_port = htons((uint16_t)(9000 + i));
+	}
+	iov.iov_base = payload;
+	iov.iov_len = f->r->size - 28;
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 64; i++) {
+		m[i].msg_hdr.msg_name = &to[i % 16];
+		m[i].msg_hdr.msg_namelen = sizeof(to[0]);
+		m[i].msg_hdr.msg_iov = &iov;
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (!atomic_load_explicit(f->stop, memory_order_relaxed))
+		sendmmsg(fd, m, 64, 0);
+	close(fd);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* echo load: ping-pong, one datagram in flight; returns round trips. */
+static uint64_t ping_pong(const struct bench_run *r, struct bench_result *res)
+{
+	static uint8_t buf[65536];
+	size_t cap = 1 << 20, n = 0;
+	double *rtt = malloc(cap * sizeof(*rtt)), end, t0;
+	struct sockaddr_in to;
+	int fd = udp_socket(7, &to);
+
+	if (fd < 0 || !rtt || connect(fd, (struct sockaddr *)&to, sizeof(to)))
+		goto out;
+	end = bench_now() + r->duration;
+	while ((t0 = bench_now()) < end && n < cap) {
+		if (send(fd, buf, r->size - 28, 0) < 0 ||
+		    recv(fd, buf, sizeof(buf), 0) < 0)
+			continue;	/* lost or timed out: not a sample */
+		rtt[n++] = (bench_now() - t0) * 1e6;
+	}
+	if (n) {
+		qsort(rtt, n, sizeof(*rtt), cmp_double);
+		res->rtt_p50_us = rtt[n / 2];
+		res->rtt_p99_us = rtt[n * 99 / 100];
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(rtt);
+	return n;
+}
+
+static void *(*const worker_fn[])(void *) = {
+	[MODE_TX] = tx_worker, [MODE_RX] = rx_worker, [MODE_ECHO] = echo_worker,
+};
+
+static int open_queues(struct worker *w, const struct bench_run *r,
+		       struct bench_result *res)
+{
+	unsigned int q;
+	int e;
+
+	if (bench_env_fresh_netns(res->error, sizeof(res->error)))
+		return -1;
+	if (bench_env_open(&w[0].dev, r, res->error, sizeof(res->error)))
+		return -1;
+	for (q = 1; q < r->queues; q++) {
+		e = tunx_attach_queue(w[0].dev, &w[q].dev);
+		if (e) {
+			snprintf(res->error, sizeof(res->error),
+				 "attaching queue %u: %s", q, tunx_strerror(e));
+			return -1;
+		}
+	}
+	res->batch_used = tunx_batch_size(w[0].dev);
+	return 0;
+}
+
+static void measure(struct worker *w, unsigned int nq, struct bench_result *res)
+{
+	const struct bench_run *r = w[0].r;
+	struct flood f = { .r = r, .stop = w[0].stop };
+	double t0 = bench_now();
+	unsigned int q;
+
+	for (q = 0; q < nq; q++)
+		pthread_create(&w[q].th, NULL, worker_fn[r->mode], &w[q]);
+	if (r->mode == MODE_RX)
+		pthread_create(&f.th, NULL, flood_thread, &f);
+	if (r->mode == MODE_ECHO)
+		res->packets = ping_pong(r, res);
+	else
+		usleep((useconds_t)(r->duration * 1e6));
+	atomic_store(w[0].stop, true);
+	res->seconds = bench_now() - t0;
+	for (q = 0; q < nq; q++)
+		tunx_shutdown(w[q].dev);
+	if (r->mode == MODE_RX)
+		pthread_join(f.th, NULL);
+	for (q = 0; q < nq; q++)
+		pthread_join(w[q].th, NULL);
+}
+
+void bench_run_device(const struct bench_run *r, struct bench_result *res)
+{
+	struct worker w[TUNX_MAX_QUEUES] = { 0 };
+	atomic_bool stop = false;
+	unsigned int q, nq = r->mode == MODE_ECHO ? 1 : r->queues;
+
+	for (q = 0; q < TUNX_MAX_QUEUES; q++)
+		w[q] = (struct worker){ .r = r, .stop = &stop, .queue = q };
+	if (!open_queues(w, r, res)) {
+		measure(w, nq, res);
+		for (q = 0; r->mode != MODE_ECHO && q < nq; q++) {
+			res->packets += w[q].packets;
+			res->bytes += w[q].bytes;
+		}
+		if (r->mode == MODE_ECHO)
+			res->bytes = res->packets * 2 * r->size;
+	}
+	for (q = r->queues; q-- > 0;)
+		if (w[q].dev)
+			tunx_close(w[q].dev);
+	bench_env_home_netns();
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx-bench: options, the run matrix, and dispatch.  Figures are
+ * measured and printed, never judged here: deciding what is fast enough is
+ * the reader's job, with the caveat printed next to them.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+const char *const bench_mode_names[MODE_COUNT] = { "tx", "rx", "echo", "tcp" };
+const char *const bench_backend_names[BK_COUNT] = {
+	"tunx", "tun", "tun-vnet", "veth" };
+
+static const char usage_text[] =
+"usage: tunx-bench [options]\n"
+"\n"
+"Measure the TUN device path on tunx and on stock tun, the same way.\n"
+"Packet modes run in a private network namespace; tcp builds two.\n"
+"Needs root (namespaces, devices); every figure is printed, not judged.\n"
+"\n"
+"  -m, --mode LIST      tx    user -> kernel: write batches, count taken\n"
+"                       rx    kernel -> user: a UDP flood, count read\n"
+"                       echo  one datagram at a time through the device\n"
+"                             and back: round trips/s, latency\n"
+"                       tcp   iperf3 through tunx-tunnel between two\n"
+"                             namespaces (default: tx)\n"
+"  -b, --backend LIST   tunx, tun (IFF_NO_PI), tun-vnet (IFF_VNET_HDR with\n"
+"                       TSO/USO), veth (tcp only: the namespaces joined\n"
+"                       without a userspace hop, the limit)\n"
+"                       (default: tunx,tun)\n"
+"  -s, --size LIST      IP packet sizes in bytes, 28..65535 (default 1400)\n"
+"  -B, --batch LIST     packets per library call, 0 = the backend's\n"
+"                       default (default 0)\n"
+"  -q, --queues LIST    queues (tx, rx), one thread each (default 1)\n"
+"  -d, --duration SEC   seconds per run (default 3; tcp at least 3)\n"
+"  -r, --repeat N       run the whole list N times, interleaved, and report\n"
+"                       each run's median with its min and max (default 1)\n"
+"  -c, --compare        the standard matrix side by side: tx, rx, echo at\n"
+"                       64 and 1400 bytes on tunx, tun, tun-vnet; tcp on\n"
+"                       all four backends\n"
+"      --full           the full matrix (`make bench` runs it with\n"
+"                       --repeat 3 --duration 1)\n"
+"  -j, --json           JSON on stdout (progress goes to stderr)\n"
+"  -h, --help           this text\n"
+"\n"
+"LIST is comma-separated; every combination runs.  Under TCG (qemu\n"
+"without KVM) only ratios between backends mean anything.\n";
+
+#define MAX_VALUES 8
+#define MAX_RUNS 256
+#define MAX_REPEAT 9
+
+struct opts {
+	unsigned int modes[MAX_VALUES], n_modes;
+	unsigned int backends[MAX_VALUES], n_backends;
+	unsigned int sizes[MAX_VALUES], n_sizes;
+	unsigned int batches[MAX_VALUES], n_batches;
+	unsigned int queues[MAX_VALUES], n_queues;
+	double duration;
+	unsigned int repeat;
+	bool json, compare, full;
+};
+
+static int lookup(const char *s, const char *const *names, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* "a,b,c" into values; names NULL means numbers in [lo, hi]. */
+static int parse_list(char *s, unsigned int *v, unsigned int *n,
+		      const char *const *names, unsigned int count,
+		      unsigned long lo, unsigned long hi)
+{
+	char *tok, *save = NULL, *end;
+	unsigned long x;
+	int k;
+
+	for (*n = 0, tok = strtok_r(s, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*n == MAX_VALUES)
+			return -1;
+		if (names) {
+			k = lookup(tok, names, count);
+			if (k < 0)
+				return -1;
+			v[(*n)++] = (unsigned int)k;
+			continue;
+		}
+		x = strtoul(tok, &end, 10);
+		if (*tok == '-' || *end || end == tok || x < lo || x > hi)
+			return -1;
+		v[(*n)++] = (unsigned int)x;
+	}
+	return *n ? 0 : -1;
+}
+
+static void set_list(unsigned int *v, unsigned int *n, const unsigned int *src,
+		     unsigned int count)
+{
+	memcpy(v, src, count * sizeof(*v));
+	*n = count;
+}
+
+static int parse_one(struct opts *o, int c, char *arg)
+{
+	switch (c) {
+	case 'm': return parse_list(arg, o->modes, &o->n_modes,
+				    bench_mode_names, MODE_COUNT, 0, 0);
+	case 'b': return parse_list(arg, o->backends, &o->n_backends,
+				    bench_backend_names, BK_COUNT, 0, 0);
+	case 's': return parse_list(arg, o->sizes, &o->n_sizes, NULL, 0, 28, 65535);
+	case 'B': return parse_list(arg, o->batches, &o->n_batches, NULL, 0, 0, 4096);
+	case 'q': return parse_list(arg, o->queues, &o->n_queues, NULL, 0, 1,
+				    TUNX_MAX_QUEUES);
+	case 'd': o->duration = strtod(arg, NULL);
+		return o->duration > 0 && o->duration <= 600 ? 0 : -1;
+	case 'r': o->repeat = (unsigned int)strtoul(arg, NULL, 10);
+		return o->repeat >= 1 && o->repeat <= MAX_REPEAT ? 0 : -1;
+	case 'j': o->json = true; return 0;
+	case 'c': o->compare = true; return 0;
+	case 'F': o->full = true; return 0;
+	default: return -1;
+	}
+}
+
+/* Returns 0, 2 (usage error) or -1 (--help). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "mode", 1, NULL, 'm' }, { "backend", 1, NULL, 'b' },
+		{ "size", 1, NULL, 's' }, { "batch", 1, NULL, 'B' },
+		{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
+		{ "repeat", 1, NULL, 'r' },
+		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
+		{ "full", 0, NULL, 'F' }, { "help", 0, NULL, 'h' }, { 0 },
+	};
+	static const unsigned int dmode[] = { MODE_TX }, dbk[] = { BK_TUNX, BK_TUN };
+	static const unsigned int dsize[] = { 1400 }, dzero[] = { 0 }, done[] = { 1 };
+	int c;
+
+	set_list(o->modes, &o->n_modes, dmode, 1);
+	set_list(o->backends, &o->n_backends, dbk, 2);
+	set_list(o->sizes, &o->n_sizes, dsize, 1);
+	set_list(o->batches, &o->n_batches, dzero, 1);
+	set_list(o->queues, &o->n_queues, done, 1);
+	o->duration = 3;
+	o->repeat = 1;
+	while ((c = getopt_long(argc, argv, "m:b:s:B:q:d:r:jch", longs, NULL)) != -1) {
+		if (c == 'h')
+			return -1;
+		if (parse_one(o, c, optarg)) {
+			if (optarg)
+				fprintf(stderr, "tunx-bench: bad value: %s\n", optarg);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tunx-bench: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static bool same(const struct bench_run *a, const struct bench_run *b)
+{
+	return a->mode == b->mode && a->backend == b->backend &&
+	       a->size == b->size && a->batch == b->batch &&
+	       a->queues == b->queues;
+}
+
+/* Add one run unless it makes no sense or is already there: veth has no
+ * device to drive (tcp only); tcp has no packet size, batch or queues. */
+static unsigned int add_run(struct bench_run *runs, unsigned int n,
+			    unsigned int mode, unsigned int bk, unsigned int size,
+			    unsigned int batch, unsigned int queues, double dur)
+{
+	struct bench_run r;
+	unsigned int i;
+
+	if ((bk == BK_VETH && mode != MODE_TCP) || n == MAX_RUNS)
+		return n;
+	/* Echo keeps one datagram in flight: a batch size changes nothing. */
+	if (mode == MODE_TCP || mode == MODE_ECHO)
+		batch = 0;
+	if (mode == MODE_TCP)
+		size = 0;
+	if (mode == MODE_TCP || mode == MODE_ECHO)
+		queues = 1;
+	r = (struct bench_run){ (enum bench_mode)mode, (enum bench_backend)bk,
+				size, batch, queues, dur };
+	for (i = 0; i < n; i++)
+		if (same(&runs[i], &r))
+			return n;
+	runs[n] = r;
+	return n + 1;
+}
+
+static unsigned int product(const struct opts *o, struct bench_run *runs,
+			    unsigned int n)
+{
+	unsigned int m, b, s, t, q;
+
+	for (m = 0; m < o->n_modes; m++)
+		for (s = 0; s < o->n_sizes; s++)
+			for (t = 0; t < o->n_batches; t++)
+				for (q = 0; q < o->n_queues; q++)
+					for (b = 0; b < o->n_backends; b++)
+						n = add_run(runs, n, o->modes[m],
+							    o->backends[b], o->sizes[s],
+							    o->batches[t], o->queues[q],
+							    o->duration);
+	return n;
+}
+
+/* The standard matrix: every mode, every backend, small and large packets. */
+static unsigned int matrix(struct opts *o, struct bench_run *runs)
+{
+	static const unsigned int all_modes[] = { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP };
+	static const unsigned int all_bk[] = { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH };
+	static const unsigned int sizes[] = { 64, 1400 }, full_sizes[] = { 64, 512, 1400 };
+	static const unsigned int batches[] = { 1, 0 }, two[] = { 2 }, one[] = { 1 };
+	static const unsigned int txrx[] = { MODE_TX, MODE_RX }, zero[] = { 0 };
+	unsigned int n;
+
+	set_list(o->modes, &o->n_modes, all_modes, 4);
+	set_list(o->backends, &o->n_backends, all_bk, 4);
+	set_list(o->queues, &o->n_queues, one, 1);
+	if (!o->full) {
+		set_list(o->sizes, &o->n_sizes, sizes, 2);
+		return product(o, runs, 0);
+	}
+	set_list(o->sizes, &o->n_sizes, full_sizes, 3);
+	set_list(o->batches, &o->n_batches, batches, 2);
+	n = product(o, runs, 0);
+	/* Two queues, large packets, default batch: does it scale? */
+	set_list(o->modes, &o->n_modes, txrx, 2);
+	set_list(o->sizes, &o->n_sizes, sizes + 1, 1);
+	set_list(o->batches, &o->n_batches, zero, 1);
+	set_list(o->queues, &o->n_queues, two, 1);
+	return product(o, runs, n);
+}
+
+static void run_one(const struct bench_run *run, struct bench_result *res,
+		    unsigned int i, unsigned int n, unsigned int k)
+{
+	memset(res, 0, sizeof(*res));
+	res->run = *run;
+	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u\n",
+		i + 1, n, k ? " repeat " : "", k + (k ? 1 : 0),
+		bench_mode_names[run->mode], bench_backend_names[run->backend],
+		run->size, run->batch, run->queues);
+	if (run->mode == MODE_TCP)
+		bench_run_tcp(run, res);
+	else
+		bench_run_device(run, res);
+	if (res->seconds > 0)
+		res->pps = (double)res->packets / res->seconds;
+	if (run->mode != MODE_TCP && res->seconds > 0)
+		res->bits_per_sec = (double)res->bytes * 8 / res->seconds;
+}
+
+static const struct bench_result *sort_base;
+
+static int by_figure(const void *a, const void *b)
+{
+	double x = bench_figure(&sort_base[*(const unsigned int *)a * MAX_RUNS]);
+	double y = bench_figure(&sort_base[*(const unsigned int *)b * MAX_RUNS]);
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median try of run i, with the spread of all tries. */
+static void median(struct bench_result *tries, unsigned int i,
+		   unsigned int repeat, struct bench_result *out)
+{
+	unsigned int idx[MAX_REPEAT], k;
+
+	for (k = 0; k < repeat; k++)
+		idx[k] = k;
+	sort_base = tries + i;
+	qsort(idx, repeat, sizeof(idx[0]), by_figure);
+	*out = tries[idx[repeat / 2] * MAX_RUNS + i];
+	out->repeats = repeat;
+	out->fig_min = bench_figure(&tries[idx[0] * MAX_RUNS + i]);
+	out->fig_max = bench_figure(&tries[idx[repeat - 1] * MAX_RUNS + i]);
+}
+
+/* Repeats go round the whole list rather than back to back, so a burst of
+ * load from elsewhere on the machine hits every backend alike. */
+static void run_all(struct bench_run *runs, struct bench_result *res,
+		    unsigned int n, unsigned int repeat)
+{
+	static struct bench_result tries[MAX_REPEAT * MAX_RUNS];
+	unsigned int i, k;
+
+	for (k = 0; k < repeat; k++)
+		for (i = 0; i < n; i++)
+			run_one(&runs[i], &tries[k * MAX_RUNS + i], i, n, k);
+	for (i = 0; i < n; i++)
+		median(tries, i, repeat, &res[i]);
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench_run runs[MAX_RUNS];
+	static struct bench_result res[MAX_RUNS];
+	struct opts o = { 0 };
+	unsigned int n;
+	int r = parse_args(argc, argv, &o);
+
+	if (r)
+		return r < 0 ? (fputs(usage_text, stdout), 0) :
+		       (fputs("try 'tunx-bench --help'\n", stderr), 2);
+	if (o.compare || o.full) {
+		if (o.duration == 3)
+			o.duration = 2;
+		n = matrix(&o, runs);
+	} else {
+		n = product(&o, runs, 0);
+	}
+	if (!n) {
+		fprintf(stderr, "tunx-bench: nothing to run (veth is for --mode tcp)\n");
+		return 2;
+	}
+	if (bench_env_init()) {
+		perror("tunx-bench: /proc/self/ns/net");
+		return 1;
+	}
+	run_all(runs, res, n, o.repeat);
+	if (o.json)
+		bench_print_json(res, n);
+	else if (o.compare || o.full)
+		bench_print_compare(res, n);
+	else
+		bench_print_table(res, n);
+	return 0;
+}

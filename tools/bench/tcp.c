@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tcp mode: two namespaces joined by a veth "underlay", tunx-tunnel in
+ * each on the backend under test, iperf3 through the tunnel.  The veth
+ * backend runs iperf3 straight over the underlay: no userspace hop, the
+ * ceiling the tunnels are measured against.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+struct tcp_env {
+	char ns[2][32], log[64], tunnel[PATH_MAX];
+	pid_t pid[2];
+};
+
+/* tunx-tunnel lives next to tunx-bench. */
+static void tunnel_path(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = 0;
+	snprintf(buf, len, "%s/tunx-tunnel", dirname(self));
+}
+
+static int underlay(struct tcp_env *e)
+{
+	int p = (int)getpid();
+
+	snprintf(e->ns[0], sizeof(e->ns[0]), "tunxbench%d-a", p);
+	snprintf(e->ns[1], sizeof(e->ns[1]), "tunxbench%d-b", p);
+	/* The VM has no kmod helper: "ip link add type veth" cannot load it. */
+	bench_sh("modprobe -q veth 2>/dev/null");
+	return bench_sh("ip netns add %s && ip netns add %s && "
+		"ip link add tbv%d netns %s type veth peer name tbv%d netns %s && "
+		"ip -n %s addr add 192.168.203.1/24 dev tbv%d && "
+		"ip -n %s addr add 192.168.203.2/24 dev tbv%d && "
+		"ip -n %s link set tbv%d up && ip -n %s link set tbv%d up && "
+		"ip -n %s link set lo up && ip -n %s link set lo up",
+		e->ns[0], e->ns[1], p, e->ns[0], p, e->ns[1], e->ns[0], p,
+		e->ns[1], p, e->ns[0], p, e->ns[1], p, e->ns[0], e->ns[1]);
+}
+
+static pid_t start_tunnel(struct tcp_env *e, int side, enum bench_backend b)
+{
+	char local[32], peer[32], addr[32];
+	pid_t pid;
+
+	snprintf(local, sizeof(local), "192.168.203.%d:7000", side + 1);
+	snprintf(peer, sizeof(peer), "192.168.203.%d:7000", 2 - side);
+	snprintf(addr, sizeof(addr), "10.203.0.%d/24", side + 1);
+	pid = fork();
+	if (pid)
+		return pid;
+	if (!freopen(e->log, "a", stdout) || dup2(1, 2) < 0)
+		_exit(127);
+	execlp("ip", "ip", "netns", "exec", e->ns[side], e->tunnel, "-q",
+	       "-b", b == BK_TUNX ? "tunx" : "tun", "-n", "tbt0",
+	       "-l", local, "-p", peer, "-a", addr,
+	       b == BK_TUN ? "--no-offload" : "-q", (char *)NULL);
+	_exit(127);
+}
+
+/* The tunnel is ready once its device is up in both namespaces. */
+static int wait_tunnels(struct tcp_env *e)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (!bench_sh("ip -n %s link show tbt0 2>/dev/null | grep -q ',UP' && "
+			      "ip -n %s link show tbt0 2>/dev/null | grep -q ',UP'",
+			      e->ns[0], e->ns[1]))
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+static double parse_iperf(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	char *p;
+
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	p = strstr(buf, "\"sum_received\"");
+	p = p ? strstr(p, "\"bits_per_second\"") : NULL;
+	return p ? strtod(p + strlen("\"bits_per_second\":"), NULL) : -1;
+}
+
+static void iperf(struct tcp_env *e, const struct bench_run *r,
+		  struct bench_result *res)
+{
+	const char *srv = r->backend == BK_VETH ? "192.168.203.2" : "10.203.0.2";
+	char out[64];
+	double t0 = bench_now();
+
+	snprintf(out, sizeof(out), "/tmp/tunx-bench-%d.json", (int)getpid());
+	if (bench_sh("ip netns exec %s iperf3 -s -1 -D -B %s >/dev/null 2>&1",
+		     e->ns[1], srv)) {
+		snprintf(res->error, sizeof(res->error), "iperf3 -s failed");
+		return;
+	}
+	usleep(300000);
+	bench_sh("ip netns exec %s iperf3 -c %s -t %.0f -J >%s 2>&1", e->ns[0],
+		 srv, r->duration < 3 ? 3 : r->duration, out);
+	res->seconds = bench_now() - t0;
+	res->bits_per_sec = parse_iperf(out);
+	if (res->bits_per_sec < 0)
+		snprintf(res->error, sizeof(res->error), "iperf3 gave no result "
+			 "(see %s)", out);
+	else
+		unlink(out);
+}
+
+static void stop_tunnels(struct tcp_env *e)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (e->pid[i] <= 0)
+			continue;
+		kill(e->pid[i], SIGTERM);
+		waitpid(e->pid[i], NULL, 0);
+	}
+}
+
+void bench_run_tcp(const struct bench_run *r, struct bench_result *res)
+{
+	struct tcp_env e = { 0 };
+
+	bench_env_home_netns();
+	tunnel_path(e.tunnel, sizeof(e.tunnel));
+	snprintf(e.log, sizeof(e.log), "/tmp/tunx-bench-%d-tunnel.log", (int)getpid());
+	if (underlay(&e)) {
+		snprintf(res->error, sizeof(res->error), "cannot build the "
+			 "namespaces (needs root, iproute2 and veth)");
+		goto out;
+	}
+	if (r->backend != BK_VETH) {
+		e.pid[0] = start_tunnel(&e, 0, r->backend);
+		e.pid[1] = start_tunnel(&e, 1, r->backend);
+		if (wait_tunnels(&e)) {
+			snprintf(res->error, sizeof(res->error), "tunx-tunnel did "
+				 "not come up (see %s)", e.log);
+			goto out;
+		}
+	}
+	iperf(&e, r, res);
+out:
+	stop_tunnels(&e);
+	bench_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+		 e.ns[0], e.ns[1]);
+	if (!res->error[0])
+		unlink(e.log);
+}

@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# VM tests of the tools on real tunx devices (TAP): tunxctl add, show
+# (text and JSON), set, del; a program holding a queue; tunx-tunnel on
+# tunx between two namespaces made here.  Run inside tools/vm/run, which
+# loads tunx.ko; build on the host first.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$top/build/tools
+ctl=$bin/tunxctl
+n=0 failed=0
+result() {
+	local name=$1; shift
+	n=$((n + 1))
+	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
+}
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+tmp=$(mktemp -d)
+nsa=tunx-tv-a nsb=tunx-tv-b
+cleanup() {
+	ip netns del "$nsa" 2>/dev/null
+	ip netns del "$nsb" 2>/dev/null
+	for d in tvx0 tvq0 hold0; do ip link del "$d" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+echo "TAP version 13"
+modprobe -q veth 2>/dev/null	# no kmod helper in the VM
+has() { [ -e "/sys/class/net/$1/$2" ]; }
+mtu() { cat "/sys/class/net/$1/mtu" 2>/dev/null; }
+
+result "/dev/net/tunx exists (tunx.ko loaded)" test -c /dev/net/tunx
+result "tunxctl add NAME creates a persistent tunx device" \
+	eval "[ \"\$('$ctl' add tvx%d)\" = tvx0 ] && ethtool -i tvx0 | grep -q 'driver: tunx'"
+result "tunxctl add --owner --group --mtu --queues" \
+	eval "[ \"\$('$ctl' add tvq%d --owner 1234 --group 4321 --mtu 1400 --queues 2)\" = tvq0 ] &&
+	      [ \"\$(mtu tvq0)\" = 1400 ]"
+result "tunxctl add of an existing device of the same kind succeeds (as ip tuntap)" \
+	eval "'$ctl' add tvx0 >/dev/null"
+"$ctl" show >"$tmp/show"
+sed 's/^/# /' "$tmp/show"
+result "tunxctl show lists both devices" \
+	eval "grep -q '^tvx0: tunx' '$tmp/show' && grep -q '^tvq0: tunx' '$tmp/show'"
+result "tunxctl show NAME gives MTU and counters" \
+	eval "'$ctl' show tvq0 | grep -q 'mtu 1400' && '$ctl' show tvq0 | grep -q 'rx_packets 0'"
+if has tvq0 owner && has tvq0 tunx_flags; then
+	result "tunxctl show reports owner, group and flags from sysfs" \
+		eval "'$ctl' show tvq0 | grep -q 'flags persist,multi_queue owner 1234 group 4321'"
+else
+	skip "tunxctl show reports owner, group and flags from sysfs" "module has no such sysfs attributes yet"
+fi
+result "tunxctl show --json parses" eval "'$ctl' show --json | python3 -m json.tool >/dev/null"
+result "tunxctl show --json has the fields" eval "'$ctl' show tvq0 --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert len(d) == 1 and d[0][\"name\"] == \"tvq0\" and d[0][\"mtu\"] == 1400, d
+assert \"rx_packets\" in d[0][\"stats\"] and \"queues\" in d[0] and \"rings\" in d[0], d'"
+result "tunxctl show of a missing device fails and says so" \
+	eval "! '$ctl' show nosuch0 2>'$tmp/err' && grep -q 'no such tunx device' '$tmp/err'"
+result "tunxctl set --mtu" eval "'$ctl' set tvq0 --mtu 1300 && [ \"\$(mtu tvq0)\" = 1300 ]"
+result "tunxctl set --owner and --group (names, numbers, none)" \
+	eval "'$ctl' set tvq0 --owner root --group none"
+if has tvq0 owner; then
+	result "tunxctl set changed the owner" eval "[ \"\$(cat /sys/class/net/tvq0/owner)\" = 0 ] &&
+		[ \"\$(cat /sys/class/net/tvq0/group)\" = -1 ]"
+else
+	skip "tunxctl set changed the owner" "module has no owner sysfs attribute yet"
+fi
+result "tunxctl set --persist off removes an unused device (as tun)" \
+	eval "'$ctl' set tvq0 --persist off && ! ip link show tvq0 2>/dev/null"
+result "tunxctl del removes a device" eval "'$ctl' del tvx0 && ! ip link show tvx0 2>/dev/null"
+result "tunxctl del of a missing device fails" eval "! '$ctl' del tvx0 2>/dev/null"
+
+# A program holds the only queue of a persistent single-queue device.
+"$ctl" add hold0 >/dev/null
+"$bin/tunx-tunnel" -q -b tunx -n hold0 -l 127.0.0.1:7001 -p 127.0.0.1:7002 >"$tmp/hold.log" 2>&1 &
+hp=$!
+for _ in $(seq 50); do ip link show hold0 | grep -q ',UP' && break; sleep 0.1; done
+result "tunxctl set --owner on a busy device explains EBUSY" \
+	eval "! '$ctl' set hold0 --owner 1 2>'$tmp/err' && grep -q 'queue attached' '$tmp/err'"
+result "tunxctl set --mtu works while a program holds the queue" \
+	eval "'$ctl' set hold0 --mtu 1400 && [ \"\$(mtu hold0)\" = 1400 ]"
+result "tunxctl del works while a program holds the queue" \
+	eval "'$ctl' del hold0 && ! ip link show hold0 2>/dev/null"
+kill -TERM "$hp"
+wait "$hp"
+result "the tunnel whose device was deleted still stops cleanly" [ $? = 0 ]
+
+# tunx-tunnel on tunx between two namespaces.
+ip netns add "$nsa" && ip netns add "$nsb" &&
+ip link add tv-u0 netns "$nsa" type veth peer name tv-u1 netns "$nsb" &&
+ip -n "$nsa" addr add 192.168.78.1/24 dev tv-u0 &&
+ip -n "$nsa" addr add 192.168.78.3/24 dev tv-u0 &&
+ip -n "$nsb" addr add 192.168.78.2/24 dev tv-u1 &&
+ip -n "$nsa" link set tv-u0 up && ip -n "$nsb" link set tv-u1 up
+result "two namespaces joined by a veth" [ $? = 0 ]
+# start_ends EXTRA...: a tunnel end in each namespace, pids in p1 and p2.
+start_ends() {
+	local me ns
+	for me in 1 2; do
+		ns=$([ $me = 1 ] && echo "$nsa" || echo "$nsb")
+		ip netns exec "$ns" "$bin/tunx-tunnel" -b tunx -n tv0 -l "192.168.78.$me:5555" \
+			-p "192.168.78.$((3 - me)):5555" -a "10.78.0.$me/24" "$@" \
+			>"$tmp/$ns.log" 2>&1 &
+		eval "p$me=\$!"
+	done
+	for _ in $(seq 100); do
+		ip -n "$nsb" link show tv0 2>/dev/null | grep -q ',UP' &&
+			ip -n "$nsa" link show tv0 2>/dev/null | grep -q ',UP' && break
+		sleep 0.1
+	done
+}
+stop_ends() {
+	kill -TERM "$p1" "$p2"
+	wait "$p1"; r1=$?
+	wait "$p2"; r2=$?
+}
+start_ends --copy
+result "ping through the tunnel on tunx with --copy" \
+	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
+stop_ends
+result "--copy: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
+start_ends
+result "tunx-tunnel -b tunx uses the tunx backend, zero copy by default" \
+	grep -q 'backend tunx (zero copy)' "$tmp/$nsa.log"
+result "ping through the tunnel on tunx" \
+	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
+ip netns exec "$nsa" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.168.78.3", 6000))
+for _ in range(4):
+    s.sendto(bytes([0x45]) + bytes(39), ("192.168.78.2", 5555))
+'
+ip netns exec "$nsa" "$ctl" show tv0 >"$tmp/tv0" 2>&1
+sed 's/^/# /' "$tmp/tv0"
+result "tunxctl show counts the tunnel's packets (ethtool -S)" \
+	grep -Eq 'rx_packets [1-9]' "$tmp/tv0"
+result "iperf3 through the zero-copy tunnel" \
+	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3;
+	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 >/dev/null 2>&1"
+stop_ends
+sed 's/^/# /' "$tmp/$nsb.log"
+result "SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
+result "datagrams not from the peer are dropped and counted (4)" \
+	grep -q 'dropped: *4 not from peer' "$tmp/$nsb.log"
+
+echo "1..$n"
+[ "$failed" = 0 ]

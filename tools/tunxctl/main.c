@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunxctl: the `ip tuntap` of tunx.  Commands parse their own options and
+ * share one change description, so `add` and `set` accept the same words.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tunxctl.h"
+
+static const char usage_text[] =
+"usage: tunxctl add [NAME] [--owner U] [--group G] [--mtu N] [--queues N]\n"
+"       tunxctl del NAME\n"
+"       tunxctl show [NAME] [--json]\n"
+"       tunxctl set NAME [--owner U] [--group G] [--persist on|off] [--mtu N]\n"
+"\n"
+"Manage persistent tunx devices (the module's /dev/net/tunx), as\n"
+"`ip tuntap` does for tun.\n"
+"\n"
+"  add     create a persistent device; NAME may hold one %d (default\n"
+"          tunx%d); prints the name.  --queues N > 1 makes it multi-queue\n"
+"          (programs then attach up to 64 queues).  Like `ip tuntap add`,\n"
+"          adding an existing device of the same kind makes it persistent.\n"
+"  del     delete a device (RTM_DELLINK, as `ip link del`); programs still\n"
+"          attached get ENODEV\n"
+"  show    flags, owner, group, MTU, state, attached queues, ring geometry\n"
+"          and counters (ethtool -S) of every tunx device, or of NAME;\n"
+"          \"-\" marks what this module does not report\n"
+"  set     change owner, group (a name, a number, or none), persistence\n"
+"          (off: the device goes away once no program holds it) or MTU\n"
+"\n"
+"  -j, --json   machine-readable output for show\n"
+"  -h, --help   this text\n";
+
+struct args {
+	const char *cmd, *name;
+	bool json;
+	struct ctl_change c;
+};
+
+static int bad(const char *opt, const char *val)
+{
+	fprintf(stderr, "tunxctl: bad value for %s: %s\n", opt, val);
+	return 2;
+}
+
+static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
+		      unsigned int *v)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (*s == '-' || *end || end == s || errno || x < lo || x > hi)
+		return -1;
+	*v = (unsigned int)x;
+	return 0;
+}
+
+static int parse_option(struct args *a, int c, const char *v)
+{
+	struct ctl_change *ch = &a->c;
+
+	switch (c) {
+	case 'j': a->json = true; return 0;
+	case 'o': ch->has_owner = true;
+		return ctl_parse_user(v, &ch->owner) ? bad("--owner", v) : 0;
+	case 'g': ch->has_group = true;
+		return ctl_parse_group(v, &ch->group) ? bad("--group", v) : 0;
+	case 'm': ch->has_mtu = true;
+		return parse_uint(v, 68, 65535, &ch->mtu) ? bad("--mtu", v) : 0;
+	case 'q':
+		return parse_uint(v, 1, TUNX_MAX_QUEUES, &ch->queues) ?
+			bad("--queues", v) : 0;
+	case 'p': ch->has_persist = true;
+		ch->persist = !strcmp(v, "on");
+		return strcmp(v, "on") && strcmp(v, "off") ? bad("--persist", v) : 0;
+	default: return 2;
+	}
+}
+
+/* Returns 0, 2 (usage error) or -1 (--help). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longs[] = {
+		{ "json", 0, NULL, 'j' }, { "owner", 1, NULL, 'o' },
+		{ "user", 1, NULL, 'o' }, { "group", 1, NULL, 'g' },
+		{ "mtu", 1, NULL, 'm' }, { "queues", 1, NULL, 'q' },
+		{ "persist", 1, NULL, 'p' }, { "help", 0, NULL, 'h' }, { 0 },
+	};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+jh", longs, NULL)) != -1 ||
+	       optind < argc) {
+		if (c == -1) {	/* a word: command, then name */
+			if (!a->cmd)
+				a->cmd = argv[optind];
+			else if (!a->name)
+				a->name = argv[optind];
+			else
+				return fprintf(stderr, "tunxctl: unexpected %s\n",
+					       argv[optind]), 2;
+			optind++;
+			continue;
+		}
+		if (c == 'h')
+			return -1;
+		r = parse_option(a, c, optarg);
+		if (r)
+			return r;
+	}
+	if (!a->cmd)
+		return fprintf(stderr, "tunxctl: missing command\n"), 2;
+	return 0;
+}
+
+static int cmd_add(struct args *a)
+{
+	uint32_t flags = TUNX_ATTACH_PERSIST;
+	char name[TUNX_NAME_SIZE];
+	int fd, r;
+
+	if (a->c.has_persist)
+		return fprintf(stderr, "tunxctl: add makes persistent devices; "
+			       "--persist is for set\n"), 2;
+	if (a->c.queues > 1)
+		flags |= TUNX_ATTACH_MULTI_QUEUE;
+	fd = ctl_open_node();
+	if (fd < 0)
+		return ctl_explain("open " TUNX_DEVICE_PATH, NULL, fd), 1;
+	r = ctl_attach(fd, a->name ? a->name : TUNX_DEFAULT_PATTERN, flags, name);
+	if (r) {
+		close(fd);
+		return ctl_explain("create", a->name, r), 1;
+	}
+	r = ctl_apply(fd, &a->c);
+	if (!r && a->c.has_mtu)
+		r = ctl_link_set_mtu(name, a->c.mtu);
+	close(fd);
+	if (r)
+		return ctl_explain("configure", name, r), 1;
+	printf("%s\n", name);
+	return 0;
+}
+
+static int cmd_del(struct args *a)
+{
+	int r;
+
+	if (!a->name)
+		return fprintf(stderr, "tunxctl: del needs a NAME\n"), 2;
+	if (!ctl_is_tunx(a->name))
+		return ctl_explain("del", a->name, -ENODEV), 1;
+	r = ctl_link_delete(a->name);
+	if (r)
+		return ctl_explain("del", a->name, r), 1;
+	return 0;
+}
+
+static int cmd_set(struct args *a)
+{
+	struct ctl_dev d = { 0 };
+	struct ctl_change *c = &a->c;
+	int fd, r = 0;
+
+	if (!a->name)
+		return fprintf(stderr, "tunxctl: set needs a NAME\n"), 2;
+	if (!c->has_owner && !c->has_group && !c->has_persist && !c->has_mtu)
+		return fprintf(stderr, "tunxctl: set: nothing to change\n"), 2;
+	if (!ctl_is_tunx(a->name))
+		return ctl_explain("set", a->name, -ENODEV), 1;
+	/* MTU needs no queue: a busy single-queue device can still change it. */
+	if (c->has_mtu)
+		r = ctl_link_set_mtu(a->name, c->mtu);
+	if (!r && (c->has_owner || c->has_group || c->has_persist)) {
+		snprintf(d.name, sizeof(d.name), "%s", a->name);
+		ctl_read_sysfs(&d);
+		fd = ctl_attach_existing(a->name, d.flags);
+		if (fd < 0)
+			return ctl_explain("attach to", a->name, fd), 1;
+		r = ctl_apply(fd, c);
+		close(fd);
+	}
+	if (r)
+		return ctl_explain("set", a->name, r), 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	int r = parse_args(argc, argv, &a);
+
+	if (r < 0 || (!r && !strcmp(a.cmd, "help")))
+		return fputs(usage_text, stdout), 0;
+	if (r)
+		return fputs("try 'tunxctl --help'\n", stderr), 2;
+	if (!strcmp(a.cmd, "add"))
+		return cmd_add(&a);
+	if (!strcmp(a.cmd, "del") || !strcmp(a.cmd, "delete"))
+		return cmd_del(&a);
+	if (!strcmp(a.cmd, "set"))
+		return cmd_set(&a);
+	if (!strcmp(a.cmd, "show") || !strcmp(a.cmd, "list")) {
+		r = ctl_show(a.name, a.json);
+		if (r)
+			ctl_explain("show", a.name, r);
+		return r ? 1 : 0;
+	}
+	fprintf(stderr, "tunxctl: unknown command %s; try 'tunxctl --help'\n",
+		a.cmd);
+	return 2;
+}
