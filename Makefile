@@ -90,8 +90,84 @@ dkms-uninstall:
 	-dkms remove -m tunx -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
+# Install layout.  udev rules and modules-load.d belong to the system
+# whatever PREFIX is (override UDEVRULESDIR/MODULESLOADDIR if need be);
+# every path is under DESTDIR.  The tools go to BINDIR together (as wg(8)
+# does): tunx-bench finds tunx-tunnel next to itself.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
+INSTALL_TOOLS := tunxctl tunx-tunnel tunx-bench
+INSTALL_MAN := man1/tunx-bench.1 man4/tunx.4 man8/tunxctl.8 man8/tunx-tunnel.8
+INSTALL_SYS := $(UDEVRULESDIR)/60-tunx.rules $(MODULESLOADDIR)/tunx.conf
+has_target = $(shell grep -qs '^$(2):' $(1)/Makefile && echo yes)
+
+.PHONY: install uninstall modules_install
+
+## install       library, headers, libtunx.pc, tools, udev rule, modules-load.d, man pages (PREFIX, DESTDIR)
+install: lib tools
+	$(MAKE) -C lib install PREFIX=$(PREFIX) MANDIR=$(MANDIR)
+ifeq ($(call has_target,tools,install),yes)
+	$(MAKE) -C tools install PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+else
+	install -d $(DESTDIR)$(BINDIR)
+	for t in $(INSTALL_TOOLS); do \
+		if [ -x build/tools/$$t ]; then install -m 0755 build/tools/$$t $(DESTDIR)$(BINDIR)/ || exit 1; fi; \
+	done
+endif
+	for m in $(INSTALL_MAN); do \
+		install -D -m 0644 tools/man/$${m#*/} $(DESTDIR)$(MANDIR)/$$m || exit 1; \
+	done
+	install -D -m 0644 tools/packaging/60-tunx.rules $(DESTDIR)$(UDEVRULESDIR)/60-tunx.rules
+	install -D -m 0644 tools/packaging/tunx.conf $(DESTDIR)$(MODULESLOADDIR)/tunx.conf
+	@if [ -z "$(DESTDIR)" ]; then ldconfig; udevadm control --reload 2>/dev/null || true; fi
+
+## uninstall     remove what install put there (same PREFIX, DESTDIR)
+uninstall:
+	$(MAKE) -C lib uninstall PREFIX=$(PREFIX) MANDIR=$(MANDIR)
+ifeq ($(call has_target,tools,uninstall),yes)
+	$(MAKE) -C tools uninstall PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
+endif
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(INSTALL_MAN))
+	rm -f $(addprefix $(DESTDIR),$(INSTALL_SYS))
+	@if [ -z "$(DESTDIR)" ]; then ldconfig; udevadm control --reload 2>/dev/null || true; fi
+
+# Kbuild signs with the kernel's own key when it has one (distribution
+# headers do not: then signing is skipped instead of failing noisily).
+# SIGN_KEY/SIGN_CERT sign with another key, e.g. a MOK enrolled with
+# mokutil: the module is then installed uncompressed and signed in place.
+INSTALL_MOD_PATH ?= $(DESTDIR)
+SIGN_KEY ?=
+SIGN_CERT ?=
+MODINST_FLAGS := INSTALL_MOD_DIR=updates INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+	$(if $(SIGN_KEY)$(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=) \
+	$(if $(SIGN_KEY),CONFIG_MODULE_SIG_ALL= CONFIG_MODULE_COMPRESS_ALL= \
+		CONFIG_MODULE_COMPRESS_GZIP= CONFIG_MODULE_COMPRESS_XZ= \
+		CONFIG_MODULE_COMPRESS_ZSTD=)
+
+## modules_install  tunx.ko for KDIR into /lib/modules/<release>/updates/ (INSTALL_MOD_PATH, SIGN_KEY, SIGN_CERT)
+modules_install:
+	@test -n "$(KDIR)" || { echo "no kernel headers; run 'make deps'" >&2; exit 1; }
+	@test -z "$(SIGN_KEY)" -o -n "$(SIGN_CERT)" || { echo "SIGN_KEY needs SIGN_CERT" >&2; exit 1; }
+	+dir=$$(tools/build-module $(KDIR)) && \
+	kver=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h) && \
+	$(MAKE) -C $(KDIR) M=$$dir $(MODINST_FLAGS) modules_install && \
+	if [ -n "$(SIGN_KEY)" ]; then \
+		$(KDIR)/scripts/sign-file sha256 $(SIGN_KEY) $(SIGN_CERT) \
+			$(INSTALL_MOD_PATH)/lib/modules/$$kver/updates/tunx.ko || exit 1; \
+	fi && \
+	if [ -z "$(INSTALL_MOD_PATH)" ]; then depmod -a $$kver; fi
+
 ## clean         remove build/ (the debug kernel cache stays in /var/cache/tunx)
 clean:
 	rm -rf build
 	@if [ -e lib/Makefile ]; then $(MAKE) -C lib clean; fi
 	@if [ -e selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
+
+## bench         tunx-bench's full matrix (in the VM here); results in build/bench/
+.PHONY: bench
+bench: deps all
+	@tools/bench/run
