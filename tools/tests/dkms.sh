@@ -8,12 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-result() {
-	local name=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
-}
+. "$top/tools/tests/tap.sh"
 echo "TAP version 13"
 command -v dkms >/dev/null || { echo "1..0 # SKIP dkms not installed"; exit 0; }
 

@@ -7,12 +7,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 echo_bin=$top/build/lib/examples/tunx-echo
-n=0 failed=0
-result() {
-	local name=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
-}
+. "$top/tools/tests/tap.sh"
 echo "TAP version 13"
 [ -x "$echo_bin" ] || { echo "not ok 1 $echo_bin is built"; echo "1..1"; exit 1; }
 

@@ -6,12 +6,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
-n=0 failed=0
-result() {
-	local name=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
-}
+. "$top/tools/tests/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "TAP version 13"
@@ -74,8 +69,8 @@ ksrc=$(tools/ksrc)
 perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f kernel/*.c kernel/*.h \
 	include/uapi/linux/tunx.h >"$tmp/cp" 2>&1
-result "checkpatch --strict: no errors or warnings in kernel/ and the uapi header" \
-	bash -c "! grep -qE ': (ERROR|WARNING):' '$tmp/cp'"
+result "checkpatch --strict: no error, warning or check in kernel/ and the uapi header" \
+	bash -c "! grep -qE ': (ERROR|WARNING|CHECK):' '$tmp/cp'"
 grep -E ': (ERROR|WARNING|CHECK):' "$tmp/cp" | head -30 | sed 's/^/# /'
 
 echo "1..$n"

@@ -15,12 +15,7 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/dest
-n=0 failed=0
-result() {
-	local name=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
-}
+. "$top/tools/tests/tap.sh"
 # Shows the tail of a log as TAP comments after a failed step.
 show() { tail -n "${2:-15}" "$1" | sed 's/^/# /'; }
 echo "TAP version 13"

@@ -8,13 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$top/build/tools
 ctl=$bin/tunxctl
-n=0 failed=0
-result() {
-	local name=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
-}
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+. "$top/tools/tests/tap.sh"
 tmp=$(mktemp -d)
 nsa=tunx-tv-a nsb=tunx-tv-b
 cleanup() {

@@ -8,12 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=${1:?usage: vm-runner.sh 6.1|6.12|debug}
 vmrun() { (cd "$top" && "$top/tools/vm/run" --kernel "$kernel" "$@"); }
-n=0 failed=0
-result() {
-	local name=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $name"; else echo "not ok $n $name"; failed=$((failed + 1)); fi
-}
+. "$top/tools/tests/tap.sh"
 line() { echo "$out" | sed -n "$1p"; }
 
 echo "TAP version 13"
