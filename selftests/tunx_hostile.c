@@ -140,6 +140,37 @@ BAD_DESC_TEST(tx_descriptor_offload_fields_without_flag_counted,
 BAD_DESC_TEST(tx_packet_one_byte_counted, d.len = 1, 1, 0)
 BAD_DESC_TEST(tx_packet_shorter_than_ipv4_header_counted, d.len = 19, 1, 0)
 
+/* AF_XDP's invalid-descriptor vectors, by name. */
+BAD_DESC_TEST(tx_descriptor_straddles_area_start_counted,
+	      d.addr = ~0ULL - 7, 1, 0)
+BAD_DESC_TEST(tx_descriptor_straddles_area_end_counted,
+	      d.addr = (__u64)ENTRIES * FRAME - 16, 1, 0)
+
+/* All the AF_XDP vectors in one batch, one kick; a valid packet follows. */
+TEST_F(hostile, tx_af_xdp_vectors_one_batch_then_valid_arrives)
+{
+	struct tunx_desc v[6];
+	int n = 0;
+
+	for (int i = 0; i < 6; i++)
+		v[i] = next_good(&self->q, "bad");
+	v[n++].addr = ~0ULL - 7;			/* straddles start */
+	v[n++].addr = (__u64)ENTRIES * FRAME - 16;	/* straddles end */
+	v[n++].addr = FRAME - 16;			/* crosses a frame */
+	v[n++].len = 0;
+	v[n++].len = FRAME + 1;
+	v[n++].reserved2 = 1;				/* reserved bits */
+	for (int i = 0; i < n; i++) {
+		struct tunx_desc *d = tunx_tx_reserve(&self->q, NULL);
+
+		ASSERT_NE(NULL, d);
+		*d = v[i];
+	}
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	expect_counted_then_valid(_metadata, self, n, 0);
+}
+
 TEST_F(hostile, tx_descriptor_crosses_frame_boundary_counted)
 {
 	char pkt[256];

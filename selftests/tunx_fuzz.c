@@ -1,0 +1,865 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx_fuzz: a seeded randomised fuzzer of the shared rings.  While UDP
+ * traffic flows through a multi-queue device in both directions, it writes
+ * random and adversarial indices, descriptors, flags words and frame bytes
+ * into the shared rings, and mixes in random ioctls (with random size words
+ * and arguments), mmaps, munmaps, forks (children that scribble on the
+ * inherited mapping), closes, reopens, detaches, link deletes, link up/down
+ * and MTU changes.  Every syscall must return success or one of the errnos
+ * the ABI documents for it; at the end every queue is closed and the device
+ * must be gone, and a fresh queue must still move a packet both ways.
+ * The VM runner fails the run on any kernel report (KASAN, lockdep, WARN,
+ * kmemleak), so a clean exit on the debug kernel means the kernel survived.
+ *
+ * Environment:
+ *   TUNX_FUZZ_SEED  seed (default 1234: make check is deterministic)
+ *   TUNX_FUZZ_OPS   operations (default by TUNX_VM_KERNEL: debug 1000,
+ *                   else 2000: about 30 operations/s under TCG); a long
+ *                   run: TUNX_FUZZ_OPS=1000000
+ *   TUNX_FUZZ_PROFILE  print operations and time spent per kind
+ * A failure prints the seed and the operation number to reproduce it.
+ * Prints "# fuzz: seed S, N operations (breakdown)".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tunx_util.h"
+
+#define DEV		"fz0"
+#define NQ		4
+#define MAX_MAPS	3
+
+enum op {
+	OP_SEND, OP_TX_VALID, OP_INDEX, OP_DESC, OP_FRAME, OP_RX_CONSUME,
+	OP_IOCTL, OP_MMAP, OP_MUNMAP, OP_FORK, OP_CLOSE, OP_OPEN, OP_DETACH,
+	OP_LINK_DEL, OP_MTU, OP_UPDOWN, OP_POLL, OP_COUNT
+};
+
+static const char *const op_names[OP_COUNT] = {
+	"send", "tx_valid", "index", "desc", "frame", "rx_consume", "ioctl",
+	"mmap", "munmap", "fork", "close", "open", "detach", "link_del", "mtu",
+	"updown", "poll",
+};
+
+/* Relative weights: mostly shared-memory abuse and traffic. */
+static const unsigned int op_weight[OP_COUNT] = {
+	12, 12, 14, 14, 5, 10, 12, 3, 2, 1, 2, 4, 1, 1, 3, 1, 3,
+};
+
+struct fq {
+	int fd;			/* -1: free slot */
+	bool rings;		/* setup done on fd */
+	struct tunx_ring_setup setup;
+	void *map[MAX_MAPS];	/* full mappings of this queue's rings */
+	size_t map_len;
+};
+
+static struct fq qs[NQ];
+static volatile enum op cur_op;
+static pid_t main_tid;
+static unsigned long long counts[OP_COUNT], op_us[OP_COUNT];
+static unsigned long long seed, op_no, total_ops;
+static unsigned long long rng_state;
+static int sock_rx = -1;	/* listens on LOCAL4:PORT: tx ring traffic */
+static int sock_tx = -1;	/* sends to PEER4: rx ring traffic */
+
+static unsigned long long rnd(void)
+{
+	/* xorshift64*: small, fast, reproducible. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static unsigned int rn(unsigned int n)
+{
+	return n ? (unsigned int)(rnd() % n) : 0;
+}
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# fuzz: FAILED at operation %llu of %llu, seed %llu: ",
+	       op_no, total_ops, seed);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n# reproduce: TUNX_FUZZ_SEED=%llu TUNX_FUZZ_OPS=%llu "
+	       "./tunx_fuzz\nnot ok 1 fuzz\n", seed, total_ops);
+	exit(1);
+}
+
+/* ret is 0 or -errno; anything outside allowed (a 0-terminated list) fails. */
+static void check(const char *what, int ret, ...)
+{
+	va_list ap;
+	int e;
+
+	if (ret >= 0)
+		return;
+	va_start(ap, ret);
+	while ((e = va_arg(ap, int)) != 0) {
+		if (-ret == e) {
+			va_end(ap);
+			return;
+		}
+	}
+	va_end(ap);
+	fail("%s returned %d (%s)", what, ret, strerror(-ret));
+}
+
+/* An adversarial u32: edges, near-edges, the live value moved a little. */
+static __u32 evil_u32(__u32 cur, __u32 entries)
+{
+	switch (rn(10)) {
+	case 0: return 0;
+	case 1: return 0xffffffffu;
+	case 2: return 0x80000000u;
+	case 3: return cur + entries;
+	case 4: return cur + entries + 1;
+	case 5: return cur - 1;
+	case 6: return cur + 1 + rn(entries);
+	case 7: return cur - rn(entries * 2);
+	case 8: return cur;
+	default: return (__u32)rnd();
+	}
+}
+
+static __u64 evil_u64(__u64 area, __u32 frame)
+{
+	switch (rn(10)) {
+	case 0: return 0;
+	case 1: return area;
+	case 2: return area - 1 - rn(64);
+	case 3: return ~0ULL - rn(64);
+	case 4: return (__u64)rn(area / frame) * frame + frame - rn(32);
+	case 5: return 1ULL << 63;
+	case 6: return (__u64)rn(area / frame) * frame;
+	case 7: return area + rn(frame);
+	default: return rnd();
+	}
+}
+
+static struct fq *pick_queue(void)
+{
+	return &qs[rn(NQ)];
+}
+
+/* The first live mapping of a queue, else NULL. */
+static __u8 *qmap(struct fq *q)
+{
+	for (int i = 0; i < MAX_MAPS; i++)
+		if (q->map[i])
+			return q->map[i];
+	return NULL;
+}
+
+static void unmap_all(struct fq *q)
+{
+	for (int i = 0; i < MAX_MAPS; i++) {
+		if (q->map[i])
+			munmap(q->map[i], q->map_len);
+		q->map[i] = NULL;
+	}
+}
+
+static void q_close(struct fq *q)
+{
+	unmap_all(q);
+	if (q->fd >= 0)
+		close(q->fd);
+	q->fd = -1;
+	q->rings = false;
+}
+
+static int q_map(struct fq *q)
+{
+	void *m;
+
+	for (int i = 0; i < MAX_MAPS; i++) {
+		if (q->map[i])
+			continue;
+		m = mmap(NULL, q->setup.mmap_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, q->fd, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		q->map[i] = m;
+		q->map_len = q->setup.mmap_size;
+		return 0;
+	}
+	return 0;
+}
+
+static void net_up(void)
+{
+	/* The device may be a fresh one: address it again (errors ignored). */
+	tunx_net_up(DEV);
+}
+
+static void op_open(struct fq *q)
+{
+	int ret;
+	__u32 e = 8u << rn(4);
+
+	q_close(q);	/* also the mappings a close left behind */
+	q->fd = tunx_open();
+	if (q->fd < 0)
+		fail("open: %d", q->fd);
+	ret = tunx_attach(q->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, NULL);
+	check("attach", ret, EBUSY, EINVAL, 0);
+	if (ret)
+		return;
+	ret = tunx_setup_rings(q->fd, e, 8u << rn(4), 0, &q->setup);
+	check("setup_rings", ret, EINVAL, ENODEV, 0);
+	if (ret)
+		return;
+	q->rings = true;
+	check("mmap", q_map(q), ENXIO, 0);
+	net_up();
+}
+
+/* ---- shared-memory operations on a mapped queue ---- */
+
+struct view {
+	__u8 *base;
+	__u32 *prod, *cons, *flags;
+	struct tunx_desc *descs;
+	__u8 *frames;
+	__u32 entries;
+	__u64 area;
+};
+
+static void view_of(__u8 *b, const struct tunx_ring_setup *s, bool tx,
+		    struct view *v)
+{
+	const struct tunx_ring_offsets *o = tx ? &s->tx : &s->rx;
+
+	v->base = b;
+	v->prod = (__u32 *)(b + o->producer);
+	v->cons = (__u32 *)(b + o->consumer);
+	v->flags = (__u32 *)(b + o->flags);
+	v->descs = (struct tunx_desc *)(b + o->descs);
+	v->frames = b + (tx ? s->tx_frames : s->rx_frames);
+	v->entries = tx ? s->tx_entries : s->rx_entries;
+	v->area = (__u64)v->entries * s->frame_size;
+}
+
+static void do_index(__u8 *b, const struct tunx_ring_setup *s)
+{
+	struct view v;
+	__u32 *p;
+
+	view_of(b, s, rn(2), &v);
+	switch (rn(4)) {
+	case 0: p = v.prod; break;
+	case 1: p = v.cons; break;
+	case 2: p = v.flags; break;
+	default: p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4)); break;
+	}
+	tunx_store_release(p, evil_u32(tunx_load_relaxed(p), v.entries));
+}
+
+static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
+{
+	struct view v;
+	__u32 prod, n = 1 + rn(8);
+
+	view_of(b, s, true, &v);
+	prod = tunx_load_relaxed(v.prod);
+	for (__u32 i = 0; i < n; i++) {
+		struct tunx_desc *d = &v.descs[(prod + i) & (v.entries - 1)];
+		__u64 slot = (__u64)((prod + i) & (v.entries - 1));
+
+		memset(d, 0, sizeof(*d));
+		d->addr = rn(3) ? slot * s->frame_size :
+			  evil_u64(v.area, s->frame_size);
+		if (rn(3) == 0) {
+			d->len = evil_u32(20, s->frame_size);
+		} else {
+			__u8 *f = v.frames + slot * s->frame_size;
+
+			d->len = tunx_test_packet(f, "fz");
+		}
+		if (rn(6) == 0)
+			d->flags = rnd();
+		if (rn(8) == 0)
+			d->reserved0 = rnd();
+		if (rn(8) == 0)
+			d->reserved1 = rnd();
+		if (rn(8) == 0)
+			d->reserved2 = rnd();
+		if (rn(8) == 0) {
+			d->csum_flags = rnd();
+			d->gso_type = rnd();
+			d->gso_size = rnd();
+			d->hdr_len = rnd();
+		}
+	}
+	tunx_store_release(v.prod, rn(8) ? prod + n : evil_u32(prod, v.entries));
+}
+
+static void do_frame(__u8 *b, const struct tunx_ring_setup *s)
+{
+	struct view v;
+	__u64 off;
+	__u32 n = 1 + rn(64);
+
+	view_of(b, s, rn(2), &v);
+	off = rnd() % v.area;
+	if (off + n > v.area)
+		n = v.area - off;
+	for (__u32 i = 0; i < n; i++)
+		v.frames[off + i] = rnd();
+	/* Sometimes a plausible IPv4 header with a bad IHL or version. */
+	if (rn(4) == 0 && off + 20 <= v.area)
+		v.frames[off] = (rn(16) << 4) | rn(16);
+}
+
+/* Honest producer: valid packets to LOCAL4:PORT, within the free space. */
+static void do_tx_valid(struct fq *q, __u8 *b)
+{
+	const struct tunx_ring_setup *s = &q->setup;
+	struct view v;
+	__u32 prod, cons, n = 1 + rn(16);
+
+	view_of(b, s, true, &v);
+	prod = tunx_load_relaxed(v.prod);
+	cons = tunx_load_acquire(v.cons);
+	if (prod - cons > v.entries)	/* we scribbled: start over from cons */
+		prod = cons;
+	for (__u32 i = 0; i < n && prod - cons < v.entries; i++, prod++) {
+		__u32 slot = prod & (v.entries - 1);
+		struct tunx_desc *d = &v.descs[slot];
+
+		memset(d, 0, sizeof(*d));
+		d->addr = (__u64)slot * s->frame_size;
+		d->len = tunx_test_packet(v.frames + d->addr, "fz");
+	}
+	tunx_store_release(v.prod, prod);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (tunx_load_relaxed(v.flags) & TUNX_RING_NEED_WAKEUP || rn(2))
+		check("kick", tunx_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
+}
+
+/* Honest consumer: release what the kernel says is there, then kick. */
+static void do_rx_consume(struct fq *q, __u8 *b)
+{
+	struct view v;
+	__u32 prod, cons;
+
+	view_of(b, &q->setup, false, &v);
+	prod = tunx_load_acquire(v.prod);
+	cons = tunx_load_relaxed(v.cons);
+	if (prod - cons > v.entries)
+		cons = prod;	/* we scribbled: resynchronise */
+	else if (rn(2))
+		cons += rn(prod - cons + 1);
+	else
+		cons = prod;
+	tunx_store_release(v.cons, cons);
+	check("kick", tunx_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
+}
+
+static void do_send(void)
+{
+	char payload[64];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(TUNX_PORT) };
+	unsigned int n = 1 + rn(16);
+
+	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	memset(payload, 'x', sizeof(payload));
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = sendto(sock_tx, payload, 1 + rn(sizeof(payload)),
+				 MSG_DONTWAIT, (void *)&sin, sizeof(sin));
+
+		/* No route while the link is down or deleted: fine. */
+		check("sendto", ret < 0 ? -errno : 0, EAGAIN, ENETUNREACH,
+		      ENOBUFS, ENETDOWN, EHOSTUNREACH, EINVAL, EMSGSIZE,
+		      ENXIO, ENODEV, EPERM, 0);
+	}
+	tunx_udp_drain_nowait(sock_rx);
+}
+
+static void do_ioctl(struct fq *q)
+{
+	union {
+		struct tunx_attach a;
+		struct tunx_info i;
+		struct tunx_ring_setup s;
+		struct tunx_stats st;
+		__u8 raw[8192];
+	} u;
+	int fd = q->fd >= 0 ? q->fd : qs[0].fd;
+	unsigned long req;
+	int ret;
+	__u32 sz;
+
+	if (fd < 0)
+		return;
+	memset(&u, 0, sizeof(u));
+	switch (rn(4)) {
+	case 0: sz = 0; break;
+	case 1: sz = rnd(); break;
+	case 2: sz = 4096 + rn(16); break;
+	default: sz = 0xffff; break;
+	}
+	switch (rn(10)) {
+	case 0:
+		u.s.size = rn(2) ? sizeof(u.s) : sz;
+		u.s.rx_entries = evil_u32(256, 256);
+		u.s.tx_entries = rn(2) ? 16 : (__u32)rnd();
+		u.s.frame_size = rn(2) ? 2048 : (__u32)rnd();
+		if (rn(4) == 0)
+			u.s.flags = rnd();
+		ret = ioctl(fd, TUNX_IOC_SETUP_RINGS, &u);
+		check("SETUP_RINGS", ret ? -errno : 0, EINVAL, EBUSY, EBADFD,
+		      ENODEV, E2BIG, ENOMEM, 0);
+		if (ret == 0 && fd == q->fd && !q->rings) {
+			q->setup = u.s;
+			q->rings = true;
+		}
+		return;
+	case 1:
+		u.i.size = rn(3) ? sizeof(u.i) : sz;
+		req = TUNX_IOC_GET_INFO;
+		break;
+	case 2:
+		u.st.size = rn(3) ? sizeof(u.st) : sz;
+		req = TUNX_IOC_GET_STATS;
+		break;
+	case 3:
+		req = TUNX_IOC_KICK;
+		break;
+	case 4:
+		req = TUNX_IOC_SET_PERSIST;
+		ret = ioctl(fd, req, (unsigned long)rn(3));
+		check("SET_PERSIST", ret ? -errno : 0, EINVAL, EBADFD, ENODEV,
+		      0);
+		return;
+	case 5:
+		req = rn(2) ? TUNX_IOC_SET_OWNER : TUNX_IOC_SET_GROUP;
+		ret = ioctl(fd, req, rn(2) ? 0 : TUNX_NO_OWNER);
+		check("SET_OWNER", ret ? -errno : 0, EINVAL, EBADFD, ENODEV,
+		      0);
+		return;
+	case 6:
+		u.a.size = rn(3) ? sizeof(u.a) : sz;
+		u.a.flags = rn(2) ? TUNX_ATTACH_MULTI_QUEUE : (__u32)rnd();
+		strcpy(u.a.name, rn(2) ? DEV : "fz%d");
+		if (rn(4) == 0)
+			memset(u.a.name, 'A' + rn(26), sizeof(u.a.name));
+		ret = ioctl(fd, TUNX_IOC_ATTACH, &u);
+		check("ATTACH", ret ? -errno : 0, EINVAL, EBUSY, E2BIG,
+		      EOPNOTSUPP, ENODEV, EEXIST, ENFILE, 0);
+		if (ret == 0) {
+			/* Attached to something (maybe a new fzN): drop it. */
+			q_close(q);
+		}
+		return;
+	case 7:
+		/* An unknown command of our magic, and of another. */
+		req = rn(2) ? _IO(TUNX_IOC_MAGIC, 10 + rn(200)) :
+			      _IOWR('T', rn(256), int);
+		ret = ioctl(fd, req, &u);
+		check("unknown ioctl", ret ? -errno : 0, ENOTTY, EINVAL, 0);
+		return;
+	default:
+		req = TUNX_IOC_KICK;
+		break;
+	}
+	ret = ioctl(fd, req, &u);
+	check("ioctl", ret ? -errno : 0, EINVAL, E2BIG, EBADFD, ENODEV, ENXIO,
+	      0);
+}
+
+static void do_mmap(struct fq *q)
+{
+	const size_t pg = 4096;
+	size_t len;
+	off_t off = 0;
+	int flags = MAP_SHARED;
+	void *m;
+
+	if (q->fd < 0)
+		return;
+	if (rn(2) && q->rings) {
+		check("mmap", q_map(q), ENXIO, ENODEV, 0);
+		return;
+	}
+	len = q->rings ? q->setup.mmap_size : pg;
+	switch (rn(5)) {
+	case 0: off = pg * (1 + rn(4)); break;
+	case 1: len += pg * (1 + rn(4)); break;
+	case 2: flags = MAP_PRIVATE; break;
+	case 3: len = pg * (1 + rn(4)); break;	/* shorter: allowed */
+	default: len = (size_t)rnd() & ~(pg - 1); break;
+	}
+	if (!len)
+		len = pg;
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, q->fd, off);
+	if (m == MAP_FAILED) {
+		check("mmap(bad)", -errno, EINVAL, ENXIO, ENOMEM, ENODEV,
+		      EOVERFLOW, 0);
+		return;
+	}
+	/* Touch what we were given, then unmap (mremap must not grow it). */
+	*(volatile __u8 *)m = 1;
+	if (mremap(m, len, len * 2, 0) != MAP_FAILED)
+		fail("mremap grew a tunx mapping");
+	munmap(m, len);
+}
+
+static void do_munmap(struct fq *q)
+{
+	int i = rn(MAX_MAPS);
+
+	if (q->map[i]) {
+		munmap(q->map[i], q->map_len);
+		q->map[i] = NULL;
+	}
+}
+
+/* A child inherits the mappings and fds, scribbles, exits mid-traffic. */
+static void do_fork(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		for (int i = 0; i < 32; i++) {
+			struct fq *q = pick_queue();
+			__u8 *b = qmap(q);
+
+			if (!b)
+				continue;
+			if (rn(2))
+				do_index(b, &q->setup);
+			else
+				do_desc(b, &q->setup);
+			tunx_kick(q->fd);
+		}
+		if (rn(2) && qs[0].fd >= 0)
+			close(qs[0].fd);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		fail("fork child status %#x", st);
+}
+
+/* RTM_DELLINK by name, as `ip link del`. */
+static int link_del(const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attr[64];
+	} req = {};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char pad[256];
+	} ans;
+	struct rtattr *rta;
+	int s, ret;
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	req.nh.nlmsg_type = RTM_DELLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.ifi.ifi_family = AF_UNSPEC;
+	rta = (struct rtattr *)req.attr;
+	rta->rta_type = IFLA_IFNAME;
+	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
+	strcpy(RTA_DATA(rta), name);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
+			   RTA_ALIGN(rta->rta_len);
+	ret = send(s, &req, req.nh.nlmsg_len, 0);
+	if (ret >= 0)
+		ret = recv(s, &ans, sizeof(ans), 0);
+	if (ret < 0)
+		ret = -errno;
+	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
+		ret = ans.err.error;
+	else
+		ret = -EPROTO;
+	close(s);
+	return ret;
+}
+
+static void do_poll(struct fq *q)
+{
+	struct pollfd p = { .fd = q->fd, .events = POLLIN | POLLOUT };
+
+	if (q->fd >= 0 && poll(&p, 1, 0) < 0)
+		fail("poll: %s", strerror(errno));
+}
+
+static void one_op(enum op op)
+{
+	struct fq *q = pick_queue();
+	__u8 *b = qmap(q);
+	int ret;
+
+	counts[op]++;
+	cur_op = op;
+	switch (op) {
+	case OP_SEND:
+		do_send();
+		break;
+	case OP_TX_VALID:
+		if (b)
+			do_tx_valid(q, b);
+		break;
+	case OP_INDEX:
+		if (b)
+			do_index(b, &q->setup);
+		if (b && rn(2))
+			tunx_kick(q->fd);
+		break;
+	case OP_DESC:
+		if (b) {
+			do_desc(b, &q->setup);
+			if (rn(2))
+				check("kick", tunx_kick(q->fd), ENODEV, EBADFD,
+				      ENXIO, EBADF, 0);
+		}
+		break;
+	case OP_FRAME:
+		if (b)
+			do_frame(b, &q->setup);
+		break;
+	case OP_RX_CONSUME:
+		if (b)
+			do_rx_consume(q, b);
+		break;
+	case OP_IOCTL:
+		do_ioctl(q);
+		break;
+	case OP_MMAP:
+		do_mmap(q);
+		break;
+	case OP_MUNMAP:
+		do_munmap(q);
+		break;
+	case OP_FORK:
+		do_fork();
+		break;
+	case OP_CLOSE:
+		/* Close the fd but sometimes keep the mapping (it pins it). */
+		if (q->fd >= 0) {
+			if (rn(2))
+				unmap_all(q);
+			close(q->fd);
+			q->fd = -1;
+			q->rings = false;
+		}
+		break;
+	case OP_OPEN:
+		op_open(q);
+		break;
+	case OP_DETACH:
+		if (q->fd >= 0) {
+			check("DETACH", tunx_detach(q->fd), EBADFD, ENODEV, 0);
+			q->rings = false;
+			if (rn(2)) {
+				/* The memory stays valid: scribble on it. */
+				if (b)
+					do_index(b, &q->setup);
+				unmap_all(q);
+			}
+		}
+		break;
+	case OP_LINK_DEL:
+		ret = link_del(DEV);
+		check("link del", ret, ENODEV, 0);
+		break;
+	case OP_MTU:
+		ret = tunx_if_set_mtu(DEV, rn(3) ? 576 + (int)rn(1500) :
+				      (int)evil_u32(1500, 65536));
+		check("mtu", ret, EINVAL, ENODEV, EBUSY, 0);
+		break;
+	case OP_UPDOWN:
+		/* Down waits for RCU grace periods: slow, so rarer. */
+		if (rn(8))
+			net_up();
+		else
+			tunx_if_flags(DEV, false);
+		break;
+	case OP_POLL:
+		do_poll(q);
+		break;
+	default:
+		break;
+	}
+}
+
+static enum op pick_op(void)
+{
+	unsigned int sum = 0, r;
+
+	for (int i = 0; i < OP_COUNT; i++)
+		sum += op_weight[i];
+	r = rn(sum);
+	for (int i = 0; i < OP_COUNT; i++) {
+		if (r < op_weight[i])
+			return i;
+		r -= op_weight[i];
+	}
+	return OP_SEND;
+}
+
+/* After the storm: a fresh queue moves a packet both ways. */
+static void final_check(void)
+{
+	struct tunx_queue q;
+	char buf[2048];
+	int s, ret;
+
+	for (int i = 0; i < NQ; i++)
+		q_close(&qs[i]);
+	/* Our kernel did not leak the device: the last close deleted it. */
+	for (int i = 0; i < 200 && if_nametoindex(DEV); i++)
+		tunx_msleep(10);
+	if (if_nametoindex(DEV))
+		fail("device %s survived its last close", DEV);
+	ret = tunx_queue_open(&q, DEV, 0, 16, 16, 2048);
+	if (ret)
+		fail("final open: %d", ret);
+	tunx_net_up(DEV);
+	s = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT + 1, 2000);
+	if (s < 0)
+		fail("listen: %d", s);
+	ret = tunx_build_udp4(buf, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT + 1,
+			      "final", 5);
+	if (tunx_tx_send(&q, buf, ret) || tunx_tx_wait_consumed(&q, 2000))
+		fail("final tx");
+	if (tunx_udp_recv(s, buf, sizeof(buf)) != 5 || memcmp(buf, "final", 5))
+		fail("final tx packet did not arrive");
+	if (tunx_udp_send4(TUNX_PEER4, TUNX_PORT + 2, "back", 4) != 4)
+		fail("final send");
+	if (tunx_rx_recv_udp(&q, buf, sizeof(buf), TUNX_PORT + 2, 3000) <= 0)
+		fail("final rx packet did not arrive");
+	close(s);
+	tunx_queue_close(&q);
+}
+
+
+/* A stuck operation: say which, show the kernel stack, fail. */
+static void *watchdog(void *arg)
+{
+	unsigned long long last = ~0ULL;
+	char path[64], buf[4096];
+	int stalled = 0, fd, n;
+
+	(void)arg;
+	for (;;) {
+		sleep(5);
+		if (op_no != last) {
+			last = op_no;
+			stalled = 0;
+			continue;
+		}
+		if (++stalled < 12)
+			continue;
+		printf("# fuzz: operation %llu (%s) stuck for 60 s; kernel stack:\n",
+		       op_no, op_names[cur_op]);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack",
+			 main_tid);
+		fd = open(path, O_RDONLY);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+		buf[n > 0 ? n : 0] = '\0';
+		printf("%s", buf);
+		fail("stuck");
+	}
+	return NULL;
+}
+
+static unsigned long long env_ull(const char *name, unsigned long long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
+int main(void)
+{
+	const char *k = getenv("TUNX_VM_KERNEL");
+	long long t0;
+	pthread_t wd;
+	char line[1024];
+	int len = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..1\n");
+	if (!tunx_present()) {
+		printf("ok 1 fuzz # SKIP " TUNX_DEVICE_PATH " not present\n");
+		return TUNX_KSFT_SKIP;
+	}
+	seed = env_ull("TUNX_FUZZ_SEED", 1234);
+	total_ops = env_ull("TUNX_FUZZ_OPS",
+			    k && !strcmp(k, "debug") ? 1000 : 2000);
+	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
+	signal(SIGPIPE, SIG_IGN);
+	printf("# fuzz: seed %llu, %llu operations\n", seed, total_ops);
+	if (tunx_netns_enter())
+		fail("netns");
+	for (int i = 0; i < NQ; i++)
+		qs[i].fd = -1;
+	for (int i = 0; i < NQ; i++)
+		op_open(&qs[i]);
+	sock_rx = tunx_udp_listen4("0.0.0.0", TUNX_PORT, 0);
+	sock_tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock_rx < 0 || sock_tx < 0)
+		fail("sockets");
+	t0 = tunx_now_ms();
+	main_tid = gettid();
+	pthread_create(&wd, NULL, watchdog, NULL);
+	for (op_no = 0; op_no < total_ops; op_no++) {
+		enum op op = pick_op();
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		one_op(op);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		op_us[op] += (b.tv_sec - a.tv_sec) * 1000000 +
+			     (b.tv_nsec - a.tv_nsec) / 1000;
+	}
+	if (getenv("TUNX_FUZZ_PROFILE"))
+		for (int i = 0; i < OP_COUNT; i++)
+			printf("# fuzz: %s %llu ops %llu us\n", op_names[i],
+			       counts[i], op_us[i]);
+	final_check();
+	for (int i = 0; i < OP_COUNT; i++)
+		len += snprintf(line + len, sizeof(line) - len, "%s%s %llu",
+				i ? ", " : "", op_names[i], counts[i]);
+	printf("# fuzz: seed %llu, %llu operations (%s) in %lld ms\n", seed,
+	       total_ops, line, tunx_now_ms() - t0);
+	printf("ok 1 fuzz\n");
+	return 0;
+}

@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx_stress: every teardown, repeated under traffic, then end-to-end
+ * packet counting in backpressure mode.
+ *
+ * Teardowns (each cycle builds a queue with rings, mapping and traffic in
+ * both directions, then tears it down one way):
+ *   close      close the fd and munmap, in both orders; a persistent
+ *              device must stay, the last close of another must delete it
+ *   link_del   RTM_DELLINK while mapped; kick gives -ENODEV; then close
+ *   netns_del  the queue's namespace loses its last process and socket
+ *              while the fd is open and mapped, then the fd closes
+ *   rmmod      close everything, delete_module, finit_module($TUNX_KO)
+ *   mtu        MTU changes (valid, and above the frame size: -EINVAL)
+ *   detach     TUNX_IOC_DETACH a mapped queue of a multi-queue device,
+ *              scribble on the old mapping, attach and set up again
+ * A background thread keeps sending UDP through the device throughout.
+ * The VM runner scans kmemleak and fails on any report (including a hung
+ * task) after the run.
+ *
+ * Then backpressure (the default mode, 16-entry rings): N datagrams sent by
+ * a UDP socket into the device must all be consumed from the rx ring, and N
+ * packets produced on the tx ring must all be received by a UDP socket;
+ * counted one by one, 0 lost, rx_dropped 0.
+ *
+ * Environment:
+ *   TUNX_STRESS_CYCLES   cycles per teardown (default 100; 30 on 6.1/6.12)
+ *   TUNX_STRESS_LINK_DEL_CYCLES  link deletes (default debug 4, else 3:
+ *                        each costs seconds of unregister wait under TCG)
+ *   TUNX_STRESS_PACKETS  packets per direction (default debug 5000, 20000)
+ * Prints "# stress: TEARDOWN N cycles" and "# stress: backpressure ...".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tunx_util.h"
+
+#define DEV	"st0"
+#define PORT_BP	(TUNX_PORT + 10)
+
+static int tap_n, tap_failed;
+static volatile int traffic_on;
+static unsigned long long traffic_sent;
+
+static void tap(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	if (!ok)
+		tap_failed++;
+	printf("# stress: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n%sok %d stress.%s\n", ok ? "" : "not ", tap_n, name);
+}
+
+#define FAILX(...) do { printf("# stress: " __VA_ARGS__); printf("\n"); \
+	return false; } while (0)
+
+static unsigned long long env_ull(const char *name, unsigned long long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
+/* Background traffic into the device (kernel -> rx ring), errors ignored. */
+static void *traffic(void *arg)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(TUNX_PORT) };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	(void)arg;
+	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	while (traffic_on) {
+		if (sendto(s, "traffic", 7, MSG_DONTWAIT, (void *)&sin,
+			   sizeof(sin)) > 0)
+			traffic_sent++;
+		usleep(300);
+	}
+	close(s);
+	return NULL;
+}
+
+/* A burst of both directions on a fresh queue. */
+static void burst(struct tunx_queue *q)
+{
+	char pkt[128];
+	size_t len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9,
+				     TUNX_PORT, "burst", 5);
+
+	for (int i = 0; i < 8; i++)
+		tunx_tx_send(q, pkt, len);
+	for (int i = 0; i < 8; i++)
+		tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "burst", 5);
+}
+
+static int dev_gone(const char *name, int ms)
+{
+	for (int i = 0; i < ms / 5 && if_nametoindex(name); i++)
+		tunx_msleep(5);
+	return !if_nametoindex(name);
+}
+
+static int queue_up(struct tunx_queue *q, const char *name, __u32 flags)
+{
+	int ret = tunx_queue_open(q, name, flags, 16, 16, 2048);
+
+	if (ret)
+		return ret;
+	ret = tunx_net_up(q->name);
+	if (ret)
+		tunx_queue_close(q);
+	return ret;
+}
+
+static int link_del(const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attr[64];
+	} req = {};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char pad[256];
+	} ans;
+	struct rtattr *rta;
+	int s, ret;
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	req.nh.nlmsg_type = RTM_DELLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.ifi.ifi_family = AF_UNSPEC;
+	rta = (struct rtattr *)req.attr;
+	rta->rta_type = IFLA_IFNAME;
+	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
+	strcpy(RTA_DATA(rta), name);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
+			   RTA_ALIGN(rta->rta_len);
+	ret = send(s, &req, req.nh.nlmsg_len, 0);
+	if (ret >= 0)
+		ret = recv(s, &ans, sizeof(ans), 0);
+	if (ret < 0)
+		ret = -errno;
+	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
+		ret = ans.err.error;
+	else
+		ret = -EPROTO;
+	close(s);
+	return ret;
+}
+
+/* ---- one cycle of each teardown; false (with a message) on failure ---- */
+
+static int close_cycles;
+
+/*
+ * Deleting a device costs seconds under TCG (the unregister waits), so most
+ * cycles close the queue of a persistent device; every 25th and the last
+ * clear persistence first, so the close deletes the device.
+ */
+static bool cycle_close(int i)
+{
+	bool del = i % 25 == 24 || i == close_cycles - 1;
+	struct tunx_queue q;
+	int ret = queue_up(&q, DEV, TUNX_ATTACH_PERSIST);
+
+	if (ret)
+		FAILX("close cycle %d: open %d", i, ret);
+	burst(&q);
+	if (del && tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0))
+		FAILX("close cycle %d: clear persist", i);
+	if (i & 1) {
+		tunx_queue_unmap(&q);
+		close(q.fd);
+	} else {
+		/* Close first: the mapping alone keeps the queue attached. */
+		close(q.fd);
+		*(volatile __u32 *)q.tx.producer += 3;
+		if (!if_nametoindex(DEV))
+			FAILX("close cycle %d: mapped queue lost its device",
+			      i);
+		tunx_queue_unmap(&q);
+	}
+	if (del && !dev_gone(DEV, 20000))
+		FAILX("close cycle %d: device survived", i);
+	if (!del && !if_nametoindex(DEV))
+		FAILX("close cycle %d: persistent device vanished", i);
+	return true;
+}
+
+static bool cycle_link_del(int i)
+{
+	struct tunx_queue q;
+	int ret = queue_up(&q, DEV, i & 1 ? TUNX_ATTACH_PERSIST : 0);
+
+	if (ret)
+		FAILX("link_del cycle %d: open %d", i, ret);
+	burst(&q);
+	ret = link_del(DEV);
+	if (ret)
+		FAILX("link_del cycle %d: RTM_DELLINK %d", i, ret);
+	ret = tunx_kick(q.fd);
+	if (ret != -ENODEV)
+		FAILX("link_del cycle %d: kick after delete %d", i, ret);
+	/* The memory stays valid after the device is gone. */
+	*(volatile __u32 *)q.rx.consumer = 0xdeadbeef;
+	tunx_queue_close(&q);
+	if (!dev_gone(DEV, 20000))
+		FAILX("link_del cycle %d: device survived", i);
+	return true;
+}
+
+static bool cycle_netns_del(int i, int home)
+{
+	struct tunx_queue q;
+	int ret;
+
+	if (unshare(CLONE_NEWNET))
+		FAILX("netns cycle %d: unshare %s", i, strerror(errno));
+	tunx_if_flags("lo", true);
+	ret = queue_up(&q, DEV, 0);
+	if (ret) {
+		setns(home, CLONE_NEWNET);
+		FAILX("netns cycle %d: open %d", i, ret);
+	}
+	burst(&q);
+	if (i & 1) {
+		/* Leave the namespace with the queue open and mapped. */
+		if (setns(home, CLONE_NEWNET))
+			FAILX("netns cycle %d: setns %s", i, strerror(errno));
+		*(volatile __u32 *)q.tx.producer += 1;
+		tunx_kick(q.fd);
+		tunx_queue_close(&q);
+	} else {
+		/* Close the fd first, keep the mapping past the netns. */
+		close(q.fd);
+		if (setns(home, CLONE_NEWNET))
+			FAILX("netns cycle %d: setns %s", i, strerror(errno));
+		*(volatile __u32 *)q.rx.consumer += 1;
+		tunx_queue_unmap(&q);
+	}
+	return true;
+}
+
+static bool cycle_rmmod(int i, const char *ko)
+{
+	struct tunx_queue q;
+	int ret = queue_up(&q, DEV, 0), fd;
+
+	if (ret)
+		FAILX("rmmod cycle %d: open %d", i, ret);
+	burst(&q);
+	tunx_queue_close(&q);
+	/* The last reference may drop a moment after close (RCU, netdev). */
+	for (int t = 0; t < 600; t++) {
+		ret = syscall(SYS_delete_module, "tunx", O_NONBLOCK);
+		if (!ret || errno != EWOULDBLOCK)
+			break;
+		tunx_msleep(5);
+	}
+	if (ret)
+		FAILX("rmmod cycle %d: delete_module %s", i, strerror(errno));
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		FAILX("rmmod cycle %d: open %s: %s", i, ko, strerror(errno));
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	if (ret)
+		FAILX("rmmod cycle %d: finit_module %s", i, strerror(errno));
+	for (int t = 0; t < 400 && !tunx_present(); t++)
+		tunx_msleep(5);
+	if (!tunx_present())
+		FAILX("rmmod cycle %d: node did not come back", i);
+	return true;
+}
+
+static bool cycle_mtu(int i, struct tunx_queue *q)
+{
+	int mtu = 576 + (i * 97) % (2048 - 576 + 1), ret;
+
+	ret = tunx_if_set_mtu(q->name, mtu);
+	if (ret)
+		FAILX("mtu cycle %d: set %d: %d", i, mtu, ret);
+	burst(q);
+	/* Above the frame size while rings exist: refused. */
+	ret = tunx_if_set_mtu(q->name, 2049 + i);
+	if (ret != -EINVAL)
+		FAILX("mtu cycle %d: set %d gave %d, want -EINVAL", i,
+		      2049 + i, ret);
+	if (tunx_if_get_mtu(q->name) != mtu)
+		FAILX("mtu cycle %d: mtu %d, want %d", i,
+		      tunx_if_get_mtu(q->name), mtu);
+	return true;
+}
+
+static bool cycle_detach(int i, struct tunx_queue *q1)
+{
+	struct tunx_attach a;
+	int ret;
+
+	burst(q1);
+	ret = tunx_detach(q1->fd);
+	if (ret)
+		FAILX("detach cycle %d: detach %d", i, ret);
+	ret = tunx_kick(q1->fd);
+	if (ret != -EBADFD)
+		FAILX("detach cycle %d: kick after detach %d", i, ret);
+	*(volatile __u32 *)q1->tx.producer += 5;
+	tunx_queue_unmap(q1);
+	ret = tunx_attach(q1->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, &a);
+	if (ret)
+		FAILX("detach cycle %d: attach %d", i, ret);
+	ret = tunx_setup_rings(q1->fd, 16, 16, 2048, &q1->setup);
+	if (ret)
+		FAILX("detach cycle %d: setup %d", i, ret);
+	ret = tunx_queue_map(q1);
+	if (ret)
+		FAILX("detach cycle %d: mmap %d", i, ret);
+	return true;
+}
+
+static void run_cycles(const char *name, int n, bool (*fn)(int, void *),
+		       void *arg)
+{
+	long long t0 = tunx_now_ms();
+	int done = 0;
+
+	while (done < n && fn(done, arg))
+		done++;
+	tap(done == n, name, "%s %d cycles under traffic in %lld ms", name,
+	    done, tunx_now_ms() - t0);
+}
+
+static bool w_close(int i, void *a) { (void)a; return cycle_close(i); }
+static bool w_link_del(int i, void *a) { (void)a; return cycle_link_del(i); }
+static bool w_netns(int i, void *a) { return cycle_netns_del(i, *(int *)a); }
+static bool w_rmmod(int i, void *a) { return cycle_rmmod(i, a); }
+static bool w_mtu(int i, void *a) { return cycle_mtu(i, a); }
+static bool w_detach(int i, void *a) { return cycle_detach(i, a); }
+
+/* ---- backpressure: count every packet end to end ---- */
+
+struct bp {
+	struct tunx_queue *q;
+	unsigned int n;
+	unsigned char *seen;
+	unsigned int got, dup, other;
+	volatile int stop;
+};
+
+static void *bp_consumer(void *arg)
+{
+	struct bp *bp = arg;
+	struct pollfd pfd = { .fd = bp->q->fd, .events = POLLIN };
+	unsigned char buf[2048];
+	long long idle_end = tunx_now_ms() + 10000;
+
+	while (bp->got < bp->n && tunx_now_ms() < idle_end) {
+		int len = tunx_rx_take(bp->q, buf, sizeof(buf), NULL);
+		unsigned int seq;
+
+		if (len == -EAGAIN) {
+			if (bp->stop)
+				break;
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		idle_end = tunx_now_ms() + 10000;
+		if (len != 28 + 4 || (buf[0] >> 4) != 4 ||
+		    ntohs(*(__u16 *)(buf + 22)) != PORT_BP) {
+			bp->other++;
+			continue;
+		}
+		memcpy(&seq, buf + 28, 4);
+		if (seq >= bp->n || bp->seen[seq])
+			bp->dup++;
+		else
+			bp->seen[seq] = 1;
+		bp->got++;
+	}
+	return NULL;
+}
+
+static bool backpressure_rx(unsigned int n)
+{
+	struct tunx_queue q;
+	struct tunx_stats st;
+	struct bp bp = { .q = &q, .n = n };
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(PORT_BP) };
+	unsigned int sent = 0;
+	pthread_t th;
+	long long t0 = tunx_now_ms();
+	int s, ret;
+	bool ok;
+
+	ret = queue_up(&q, "bp0", 0);
+	if (ret)
+		FAILX("backpressure rx: open %d", ret);
+	bp.seen = calloc(n, 1);
+	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	pthread_create(&th, NULL, bp_consumer, &bp);
+	for (unsigned int i = 0; i < n; i++) {
+		/* Blocking send: a stopped queue holds the socket back. */
+		if (sendto(s, &i, 4, 0, (void *)&sin, sizeof(sin)) == 4)
+			sent++;
+		else
+			printf("# stress: sendto %u: %s\n", i, strerror(errno));
+	}
+	for (int t = 0; t < 3000 && bp.got < sent; t++)
+		tunx_msleep(5);
+	bp.stop = 1;
+	pthread_join(th, NULL);
+	tunx_get_stats(q.fd, &st);
+	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped;
+	tap(ok, "backpressure_rx_zero_loss",
+	    "backpressure rx: %u sent by a UDP socket, %u consumed from the rx ring, %u lost, %u duplicate, %u other; rx_dropped %llu, queue_stops %llu, in %lld ms",
+	    sent, bp.got, n - bp.got, bp.dup, bp.other,
+	    (unsigned long long)st.rx_dropped,
+	    (unsigned long long)st.queue_stops, tunx_now_ms() - t0);
+	close(s);
+	free(bp.seen);
+	tunx_queue_close(&q);
+	return ok;
+}
+
+static void *bp_receiver(void *arg)
+{
+	struct bp *bp = arg;
+	int s = bp->q->fd;	/* here: the UDP socket */
+	unsigned int seq;
+
+	while (bp->got < bp->n) {
+		int len = recv(s, &seq, sizeof(seq), 0);
+
+		if (len < 0) {
+			if (bp->stop)
+				break;
+			continue;
+		}
+		if (len != 4 || seq >= bp->n || bp->seen[seq])
+			bp->dup++;
+		else
+			bp->seen[seq] = 1;
+		__atomic_add_fetch(&bp->got, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static bool backpressure_tx(unsigned int n)
+{
+	struct tunx_queue q, sq = { .fd = -1 };
+	struct tunx_stats st;
+	struct bp bp = { .q = &sq, .n = n };
+	unsigned char pkt[64];
+	unsigned int sent = 0;
+	long long t0 = tunx_now_ms(), end;
+	pthread_t th;
+	int ret, big = 4 << 20;
+
+	ret = queue_up(&q, "bp1", 0);
+	if (ret)
+		FAILX("backpressure tx: open %d", ret);
+	sq.fd = tunx_udp_listen4(TUNX_LOCAL4, PORT_BP + 1, 200);
+	setsockopt(sq.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	bp.seen = calloc(n, 1);
+	pthread_create(&th, NULL, bp_receiver, &bp);
+	end = tunx_now_ms() + 120000;
+	while (sent < n && tunx_now_ms() < end) {
+		size_t len;
+
+		/* End-to-end window: at most 64 in flight to the socket. */
+		if (sent - __atomic_load_n(&bp.got, __ATOMIC_ACQUIRE) >= 64) {
+			sched_yield();
+			continue;
+		}
+		len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9,
+				      PORT_BP + 1, &sent, 4);
+		ret = tunx_tx_send(&q, pkt, len);
+		if (ret == -ENOSPC) {
+			sched_yield();
+			continue;
+		}
+		sent++;
+	}
+	for (int t = 0; t < 1000 && bp.got < sent; t++)
+		tunx_msleep(5);
+	bp.stop = 1;
+	pthread_join(th, NULL);
+	tunx_get_stats(q.fd, &st);
+	ret = sent == n && bp.got == n && !bp.dup && st.tx_packets == n &&
+	      !st.invalid_descs && !st.tx_bad_packets;
+	tap(ret, "backpressure_tx_zero_loss",
+	    "backpressure tx: %u produced on the tx ring, %u received by a UDP socket, %u lost, %u duplicate; tx_packets %llu, in %lld ms",
+	    sent, bp.got, sent - bp.got, bp.dup,
+	    (unsigned long long)st.tx_packets, tunx_now_ms() - t0);
+	close(sq.fd);
+	free(bp.seen);
+	tunx_queue_close(&q);
+	return ret;
+}
+
+int main(void)
+{
+	const char *k = getenv("TUNX_VM_KERNEL");
+	const char *ko = getenv("TUNX_KO");
+	bool debug = k && !strcmp(k, "debug");
+	int cycles = env_ull("TUNX_STRESS_CYCLES", debug || !k ? 100 : 30);
+	int del_cycles = env_ull("TUNX_STRESS_LINK_DEL_CYCLES", debug ? 4 : 3);
+	unsigned int packets = env_ull("TUNX_STRESS_PACKETS",
+				       debug ? 5000 : 20000);
+	struct tunx_queue q0, q1;
+	pthread_t th;
+	long long t0 = tunx_now_ms();
+	int home;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n");
+	if (!tunx_present()) {
+		printf("1..0 # SKIP " TUNX_DEVICE_PATH " not present\n");
+		return TUNX_KSFT_SKIP;
+	}
+	printf("1..8\n");
+	if (tunx_netns_enter()) {
+		printf("# stress: cannot enter a netns\n");
+		return 1;
+	}
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	traffic_on = 1;
+	pthread_create(&th, NULL, traffic, NULL);
+
+	close_cycles = cycles;
+	run_cycles("close", cycles, w_close, NULL);
+	run_cycles("link_del", del_cycles, w_link_del, NULL);
+	run_cycles("netns_del", cycles, w_netns, &home);
+	if (queue_up(&q0, DEV, 0) == 0) {
+		run_cycles("mtu", cycles, w_mtu, &q0);
+		tunx_queue_close(&q0);
+	} else {
+		tap(false, "mtu", "mtu: cannot open a queue");
+	}
+	if (queue_up(&q0, DEV, TUNX_ATTACH_MULTI_QUEUE) == 0 &&
+	    tunx_queue_open(&q1, DEV, TUNX_ATTACH_MULTI_QUEUE, 16, 16,
+			    2048) == 0) {
+		run_cycles("detach", cycles, w_detach, &q1);
+		tunx_queue_close(&q1);
+		tunx_queue_close(&q0);
+	} else {
+		tap(false, "detach", "detach: cannot open two queues");
+	}
+	dev_gone(DEV, 3000);
+	if (ko && *ko && !access(ko, R_OK))
+		run_cycles("rmmod", cycles, w_rmmod, (void *)ko);
+	else
+		printf("ok %d stress.rmmod # SKIP TUNX_KO not set\n", ++tap_n);
+	traffic_on = 0;
+	pthread_join(th, NULL);
+	printf("# stress: background traffic %llu datagrams\n", traffic_sent);
+
+	backpressure_rx(packets);
+	backpressure_tx(packets);
+	printf("# stress: %d cycles per teardown (close, netns_del, mtu, detach, rmmod), %d link_del, %d failed, %lld ms\n",
+	       cycles, del_cycles, tap_failed, tunx_now_ms() - t0);
+	return tap_failed ? 1 : 0;
+}
