@@ -24,8 +24,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -571,47 +569,6 @@ static void do_fork(void)
 		fail("fork child status %#x", st);
 }
 
-/* RTM_DELLINK by name, as `ip link del`. */
-static int link_del(const char *name)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attr[64];
-	} req = {};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-		char pad[256];
-	} ans;
-	struct rtattr *rta;
-	int s, ret;
-
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s < 0)
-		return -errno;
-	req.nh.nlmsg_type = RTM_DELLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	rta = (struct rtattr *)req.attr;
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
-	strcpy(RTA_DATA(rta), name);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
-			   RTA_ALIGN(rta->rta_len);
-	ret = send(s, &req, req.nh.nlmsg_len, 0);
-	if (ret >= 0)
-		ret = recv(s, &ans, sizeof(ans), 0);
-	if (ret < 0)
-		ret = -errno;
-	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
-		ret = ans.err.error;
-	else
-		ret = -EPROTO;
-	close(s);
-	return ret;
-}
-
 static void do_poll(struct fq *q)
 {
 	struct pollfd p = { .fd = q->fd, .events = POLLIN | POLLOUT };
@@ -696,7 +653,7 @@ static void one_op(enum op op)
 		}
 		break;
 	case OP_LINK_DEL:
-		ret = link_del(DEV);
+		ret = tunx_if_delete(DEV);
 		check("link del", ret, ENODEV, 0);
 		break;
 	case OP_MTU:

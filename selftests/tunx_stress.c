@@ -34,8 +34,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
@@ -134,46 +132,6 @@ static int queue_up(struct tunx_queue *q, const char *name, __u32 flags)
 	return ret;
 }
 
-static int link_del(const char *name)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attr[64];
-	} req = {};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-		char pad[256];
-	} ans;
-	struct rtattr *rta;
-	int s, ret;
-
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s < 0)
-		return -errno;
-	req.nh.nlmsg_type = RTM_DELLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	rta = (struct rtattr *)req.attr;
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
-	strcpy(RTA_DATA(rta), name);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
-			   RTA_ALIGN(rta->rta_len);
-	ret = send(s, &req, req.nh.nlmsg_len, 0);
-	if (ret >= 0)
-		ret = recv(s, &ans, sizeof(ans), 0);
-	if (ret < 0)
-		ret = -errno;
-	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
-		ret = ans.err.error;
-	else
-		ret = -EPROTO;
-	close(s);
-	return ret;
-}
-
 /* ---- one cycle of each teardown; false (with a message) on failure ---- */
 
 static int close_cycles;
@@ -221,7 +179,7 @@ static bool cycle_link_del(int i)
 	if (ret)
 		FAILX("link_del cycle %d: open %d", i, ret);
 	burst(&q);
-	ret = link_del(DEV);
+	ret = tunx_if_delete(DEV);
 	if (ret)
 		FAILX("link_del cycle %d: RTM_DELLINK %d", i, ret);
 	ret = tunx_kick(q.fd);

@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "tunx_util.h"
 
@@ -427,6 +429,47 @@ int tunx_if_get_mtu(const char *name)
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
 	ret = ifreq_ioctl(SIOCGIFMTU, &ifr);
 	return ret ? ret : ifr.ifr_mtu;
+}
+
+/* RTM_DELLINK by name, as `ip link del`: 0 or the kernel's -errno. */
+int tunx_if_delete(const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attr[64];
+	} req = {};
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+		char pad[256];
+	} ans;
+	struct rtattr *rta;
+	int s, ret;
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	req.nh.nlmsg_type = RTM_DELLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.ifi.ifi_family = AF_UNSPEC;
+	rta = (struct rtattr *)req.attr;
+	rta->rta_type = IFLA_IFNAME;
+	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
+	strcpy(RTA_DATA(rta), name);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
+			   RTA_ALIGN(rta->rta_len);
+	ret = send(s, &req, req.nh.nlmsg_len, 0);
+	if (ret >= 0)
+		ret = recv(s, &ans, sizeof(ans), 0);
+	if (ret < 0)
+		ret = -errno;
+	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
+		ret = ans.err.error;
+	else
+		ret = -EPROTO;
+	close(s);
+	return ret;
 }
 
 int tunx_if_rename(const char *name, const char *newname)

@@ -124,6 +124,7 @@ int tunx_if_addr4(const char *name, const char *addr, int prefix);
 int tunx_if_set_mtu(const char *name, int mtu);
 int tunx_if_get_mtu(const char *name);
 int tunx_if_rename(const char *name, const char *newname);
+int tunx_if_delete(const char *name);
 /* 10.11.0.1/24 and up: the usual test network. */
 int tunx_net_up(const char *name);
 /* fd00:11::1/64 nodad and up, with IPv6 enabled on this device only. */
