@@ -115,8 +115,15 @@
  * properties of the device chosen when it is created; attaching to an
  * existing device with a different MULTI_QUEUE, OFFLOAD or TAIL_DROP gives
  * -EINVAL.  PERSIST on attach to an existing device makes it persistent.
- * OFFLOAD is only accepted when tunx_info.features has TUNX_FEAT_OFFLOAD
- * (this version does not: creating with it gives -EOPNOTSUPP).
+ * OFFLOAD (TUNX_FEAT_OFFLOAD) makes descriptors carry virtio_net_hdr-style
+ * metadata in both directions: see "Offload" at struct tunx_desc.
+ * BUSY_POLL (TUNX_FEAT_BUSY_POLL): the kernel keeps polling each queue's tx
+ * ring from a kernel thread for busy_poll_usecs after the last descriptor
+ * it consumed, with TUNX_RING_NEED_WAKEUP clear, and restarts a stopped
+ * transmit queue as soon as the reader frees rx slots; a process that keeps
+ * the rings busy makes no syscall at all.  Once idle the kernel sets
+ * NEED_WAKEUP again and the usual kick rules apply.  It costs a CPU while
+ * traffic flows.
  */
 #define TUNX_ATTACH_PERSIST	(1U << 0)  /* survives the close of its last queue */
 #define TUNX_ATTACH_MULTI_QUEUE	(1U << 1)  /* up to TUNX_MAX_QUEUES files attach */
@@ -124,7 +131,11 @@
 #define TUNX_ATTACH_TAIL_DROP	(1U << 3)  /* full rx ring drops, not backpressure */
 #define TUNX_ATTACH_NO_CREATE	(1U << 4)  /* attach only: -ENODEV if absent */
 #define TUNX_ATTACH_EXCL	(1U << 5)  /* create only: -EBUSY if present */
-#define TUNX_ATTACH_ALL		0x3fU
+#define TUNX_ATTACH_BUSY_POLL	(1U << 6)  /* kernel polls the tx ring */
+#define TUNX_ATTACH_ALL		0x7fU
+
+#define TUNX_BUSY_POLL_DEF_USECS	1000
+#define TUNX_BUSY_POLL_MAX_USECS	1000000
 
 /*
  * struct tunx_attach - argument of TUNX_IOC_ATTACH (read-write).
@@ -134,6 +145,10 @@
  *		TUNX_DEFAULT_PATTERN; out: the name of the device attached to
  * @ifindex:	out: interface index
  * @queue_index: out: index of the queue this file now owns
+ * @busy_poll_usecs: in, creation with TUNX_ATTACH_BUSY_POLL only (else must
+ *		be zero): idle time before the kernel stops polling, 0 for
+ *		TUNX_BUSY_POLL_DEF_USECS, above TUNX_BUSY_POLL_MAX_USECS gives
+ *		-EINVAL.  Ignored when attaching to an existing device.
  * @reserved:	must be zero
  *
  * Creating a device needs CAP_NET_ADMIN in the user namespace owning the
@@ -152,7 +167,8 @@ struct tunx_attach {
 	char name[TUNX_NAME_SIZE];
 	__u32 ifindex;
 	__u32 queue_index;
-	__u32 reserved[6];
+	__u32 busy_poll_usecs;
+	__u32 reserved[5];
 };
 
 /* Features this module implements, reported in tunx_info.features. */
@@ -160,6 +176,7 @@ struct tunx_attach {
 #define TUNX_FEAT_OFFLOAD	(1ULL << 1)
 #define TUNX_FEAT_TAIL_DROP	(1ULL << 2)
 #define TUNX_FEAT_NEED_WAKEUP	(1ULL << 3)
+#define TUNX_FEAT_BUSY_POLL	(1ULL << 4)
 
 #define TUNX_NO_OWNER		0xffffffffU	/* owner or group unset */
 
@@ -239,10 +256,24 @@ struct tunx_ring_setup {
 };
 
 /*
+ * Offload
+ * -------
  * Per-packet offload metadata, meaningful on devices created with
  * TUNX_ATTACH_OFFLOAD (zero otherwise, with TUNX_DESC_F_OFFLOAD clear; a
  * descriptor that sets them anyway is invalid).  Same meaning as struct
  * virtio_net_hdr: csum_flags takes TUNX_CSUM_*, gso_type TUNX_GSO_*.
+ *
+ * Such a device advertises TSO, TSO6, USO and checksum offload to the stack,
+ * up to a super-packet of the smallest frame size of its queues (at most
+ * 64 KB); a GSO packet that does not fit a frame is segmented by the kernel
+ * first.  rx descriptors then have TUNX_DESC_F_OFFLOAD set and describe the
+ * packet as virtio_net_hdr_from_skb() would: NEEDS_CSUM with csum_start and
+ * csum_offset when the checksum is still to be computed, gso_type/gso_size/
+ * hdr_len for a super-packet the reader must split (or pass on whole).
+ * tx descriptors may set TUNX_DESC_F_OFFLOAD and the same fields, which the
+ * kernel checks as virtio_net_hdr_to_skb() does (a mismatch is an invalid
+ * descriptor); len may then reach the frame size.  Without the flag, len is
+ * at most the MTU as on any device.
  */
 #define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
 #define TUNX_CSUM_DATA_VALID	(1U << 1)	/* checksum already verified */
