@@ -76,8 +76,16 @@ struct tunx_config {
 	unsigned int queues;	/* >1 makes a multi-queue device */
 	unsigned int ring_entries; /* tunx rings / memory queue depth (256) */
 	unsigned int batch;	/* max packets per call; 0: backend default */
-	bool offload;		/* tun: IFF_VNET_HDR + TSO/USO (default on;
-				 * off for fragile kernels).  tunx: unused */
+	bool offload;		/* super-packets (TSO/USO) with the kernel,
+				 * split on read and coalesced on write:
+				 * tun: IFF_VNET_HDR; tunx: TUNX_ATTACH_OFFLOAD
+				 * with 64 KB frames when the module has it.
+				 * Default on; off for fragile kernels. */
+	bool busy_poll;		/* tunx: the kernel and the library spin on
+				 * the rings instead of sleeping: no syscall
+				 * while traffic flows, a CPU each side */
+	unsigned int busy_poll_usecs; /* idle time before they stop
+				 * spinning; 0: 1000 */
 	bool nonblock;		/* read/write give -EAGAIN instead of waiting */
 	bool persist;		/* device survives close */
 	long owner, group;	/* uid/gid allowed to attach without
@@ -222,10 +230,26 @@ const char *tunx_backend_reason(const struct tunx_device *dev);
  *	them, with len set (1..cap); frames reserved but not submitted
  *	return to the ring.  Kicks only when the kernel asked for it.
  */
+/*
+ * Offload metadata of one packet (tunx devices opened with offload): the
+ * fields of struct virtio_net_hdr, values TUNX_CSUM_* and TUNX_GSO_* from
+ * <linux/tunx.h>.  All zero: a plain, fully checksummed packet.  peek
+ * reports super-packets whole with it; submit passes it to the kernel.
+ */
+struct tunx_offload {
+	uint8_t csum_flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+
 struct tunx_pkt {
 	uint8_t *data;
 	uint32_t len;
 	uint32_t cap;
+	struct tunx_offload off;
 };
 int tunx_peek(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n);	/* [reader] */
 int tunx_release(struct tunx_device *dev, unsigned int n);			/* [reader] */
