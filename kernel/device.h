@@ -41,6 +41,7 @@ struct tunx_device {
 	struct tunx_queue __rcu *queues[TUNX_MAX_QUEUES];
 	u32 num_queues;
 	u32 flags;			/* TUNX_ATTACH_* properties */
+	u64 busy_poll_ns;		/* busy-poll idle time, 0: off */
 	kuid_t owner;
 	kgid_t group;
 	struct tunx_pcpu_stats __percpu *pcpu;

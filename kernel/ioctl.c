@@ -13,6 +13,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/uaccess.h>
 
+#include "busy.h"
 #include "geometry.h"
 #include "ioctl.h"
 #include "queue.h"
@@ -20,9 +21,9 @@
 #include "tx.h"
 
 #define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
-			   TUNX_ATTACH_TAIL_DROP)
+			   TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
 #define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_TAIL_DROP | \
-		       TUNX_FEAT_NEED_WAKEUP)
+		       TUNX_FEAT_NEED_WAKEUP | TUNX_FEAT_BUSY_POLL)
 
 static bool tunx_all_zero(const u32 *words, size_t n)
 {
@@ -124,6 +125,11 @@ static int tunx_attach_new(struct tunx_queue *q, const char *name,
 	td = tunx_device_create(q->net, name, a->flags);
 	if (IS_ERR(td))
 		return PTR_ERR(td);
+	if (a->flags & TUNX_ATTACH_BUSY_POLL) {
+		err = tunx_busy_device_init(td, a->busy_poll_usecs);
+		if (err)
+			goto unregister;
+	}
 	err = tunx_queue_attach(q, td);
 	if (err)
 		goto unregister;
@@ -161,6 +167,8 @@ static int tunx_attach_check(struct tunx_attach *a)
 {
 	if (a->flags & ~TUNX_ATTACH_ALL ||
 	    !tunx_all_zero(a->reserved, ARRAY_SIZE(a->reserved)))
+		return -EINVAL;
+	if (tunx_busy_check(a->flags, a->busy_poll_usecs))
 		return -EINVAL;
 	if (strnlen(a->name, sizeof(a->name)) == sizeof(a->name))
 		return -EINVAL;
@@ -331,8 +339,12 @@ bool tunx_kick(struct tunx_queue *q, struct tunx_device *td,
 		napi_schedule(&q->napi);
 		kicked = true;
 	}
-	if (tunx_rx_restart(q, td->dev, area))
+	if (tunx_rx_restart(q, td->dev, area)) {
+		/* Busy-poll: let NAPI restart the queue from now on. */
+		if (td->busy_poll_ns)
+			napi_schedule(&q->napi);
 		kicked = true;
+	}
 	local_bh_enable();
 	return kicked;
 }

@@ -15,6 +15,7 @@ enum {
 	TUNX_Q_RX_ARMED,	/* a poller found the rx ring empty */
 	TUNX_Q_TX_ARMED,	/* a poller found the tx ring full */
 	TUNX_Q_RX_STALLED,	/* rx ring full too long: drop, do not stop */
+	TUNX_Q_BUSY,		/* busy-poll NAPI is spinning (busy.c) */
 };
 
 /*
@@ -33,6 +34,7 @@ struct tunx_queue {
 	struct timer_list stall;	/* see tunx_rx_stall() */
 	wait_queue_head_t wq;
 	unsigned long state;
+	u64 busy_last;			/* NAPI only: last busy-poll work */
 	u32 index;			/* changes when another queue detaches */
 	bool dead;			/* the device was deleted under us */
 };

@@ -17,6 +17,7 @@
 #include <linux/poll.h>
 #include <linux/skbuff.h>
 
+#include "busy.h"
 #include "queue.h"
 #include "rx.h"
 #include "validate.h"
@@ -51,7 +52,10 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	netif_tx_stop_queue(txq);
 	/* Measured from the latest stop: a reader that keeps up never stalls. */
 	mod_timer(&q->stall, jiffies + TUNX_STALL_TIMEOUT);
-	tunx_ring_set_flags(ring, TUNX_RING_NEED_WAKEUP);
+	smp_mb();	/* E of busy.c */
+	/* A spinning busy-poll NAPI restarts the queue: no kick needed. */
+	if (!tunx_busy_polling(td, q))
+		tunx_ring_set_flags(ring, TUNX_RING_NEED_WAKEUP);
 	smp_mb();	/* C */
 	if (tunx_rx_space(ring) <= 0)
 		return false;

@@ -15,6 +15,7 @@
 #include <linux/poll.h>
 #include <linux/skbuff.h>
 
+#include "busy.h"
 #include "queue.h"
 #include "tx.h"
 #include "validate.h"
@@ -137,7 +138,8 @@ static void tunx_tx_notify(struct tunx_device *td, struct tunx_queue *q)
  * @budget: most descriptors to consume
  *
  * NEED_WAKEUP is clear while this runs and set once NAPI goes idle, so a
- * busy writer makes no syscall.
+ * busy writer makes no syscall.  In busy-poll mode the poll stays scheduled
+ * while tunx_busy_spin() says so.
  *
  * Return: descriptors consumed.
  */
@@ -155,6 +157,11 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 		tunx_ring_set_flags(&area->tx, 0);
 		done = tunx_tx_consume(q, td, &area->tx, budget);
 		tunx_tx_notify(td, q);
+		if (td->busy_poll_ns &&
+		    tunx_busy_spin(q, td, area, done, budget)) {
+			rcu_read_unlock();
+			return budget;
+		}
 	}
 	if (done < budget && napi_complete_done(napi, done) && area) {
 		tunx_ring_set_flags(&area->tx, TUNX_RING_NEED_WAKEUP);

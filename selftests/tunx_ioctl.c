@@ -338,9 +338,11 @@ TEST_F(ioctl, attach_unknown_flags_einval)
 
 TEST_F(ioctl, attach_reserved_nonzero_einval)
 {
+	struct tunx_attach a0;
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < (int)(sizeof(a0.reserved) / sizeof(a0.reserved[0]));
+	     i++) {
 		struct tunx_attach a = { .size = sizeof(a) };
 
 		strcpy(a.name, "tx0");
