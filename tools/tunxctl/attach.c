@@ -36,6 +36,27 @@ int ctl_attach(int fd, const char *name, uint32_t flags, char *out_name)
 	return 0;
 }
 
+/* add: a persistent device with the creation-time properties asked for. */
+int ctl_create(int fd, const char *name, const struct ctl_change *c,
+	       char *out_name)
+{
+	struct tunx_attach a = { .size = sizeof(a), .flags = TUNX_ATTACH_PERSIST };
+
+	if (c->queues > 1)
+		a.flags |= TUNX_ATTACH_MULTI_QUEUE;
+	if (c->offload)
+		a.flags |= TUNX_ATTACH_OFFLOAD;
+	if (c->busy_poll) {
+		a.flags |= TUNX_ATTACH_BUSY_POLL;
+		a.busy_poll_usecs = c->busy_poll_usecs;
+	}
+	strncpy(a.name, name, sizeof(a.name) - 1);
+	if (ioctl(fd, TUNX_IOC_ATTACH, &a))
+		return -errno;
+	memcpy(out_name, a.name, sizeof(a.name));
+	return 0;
+}
+
 /*
  * Attaching to an existing device must repeat its creation-time flags.
  * sysfs says which; without it, try the combinations (EINVAL means "not
@@ -44,7 +65,7 @@ int ctl_attach(int fd, const char *name, uint32_t flags, char *out_name)
 int ctl_attach_existing(const char *name, long known_flags)
 {
 	const uint32_t props = TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD |
-			       TUNX_ATTACH_TAIL_DROP;
+			       TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL;
 	uint32_t f;
 	int fd, r = -EINVAL;
 

@@ -14,6 +14,7 @@
 
 static const char usage_text[] =
 "usage: tunxctl add [NAME] [--owner U] [--group G] [--mtu N] [--queues N]\n"
+"                   [--offload] [--busy-poll USECS]\n"
 "       tunxctl del NAME\n"
 "       tunxctl show [NAME] [--json]\n"
 "       tunxctl set NAME [--owner U] [--group G] [--persist on|off] [--mtu N]\n"
@@ -23,7 +24,11 @@ static const char usage_text[] =
 "\n"
 "  add     create a persistent device; NAME may hold one %d (default\n"
 "          tunx%d); prints the name.  --queues N > 1 makes it multi-queue\n"
-"          (programs then attach up to 64 queues).  Like `ip tuntap add`,\n"
+"          (programs then attach up to 64 queues).  --offload: TSO/USO\n"
+"          super-packets and checksum offload through the rings.\n"
+"          --busy-poll USECS: the kernel polls the rings until they have\n"
+"          been idle that long (0: the default, 1000).  Programs attaching\n"
+"          must ask for the same properties.  Like `ip tuntap add`,\n"
 "          adding an existing device of the same kind makes it persistent.\n"
 "  del     delete a device (RTM_DELLINK, as `ip link del`); programs still\n"
 "          attached get ENODEV\n"
@@ -77,6 +82,10 @@ static int parse_option(struct args *a, int c, const char *v)
 	case 'q':
 		return parse_uint(v, 1, TUNX_MAX_QUEUES, &ch->queues) ?
 			bad("--queues", v) : 0;
+	case 'O': ch->offload = true; return 0;
+	case 'b': ch->busy_poll = true;
+		return parse_uint(v, 0, TUNX_BUSY_POLL_MAX_USECS,
+				  &ch->busy_poll_usecs) ? bad("--busy-poll", v) : 0;
 	case 'p': ch->has_persist = true;
 		ch->persist = !strcmp(v, "on");
 		return strcmp(v, "on") && strcmp(v, "off") ? bad("--persist", v) : 0;
@@ -91,7 +100,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "json", 0, NULL, 'j' }, { "owner", 1, NULL, 'o' },
 		{ "user", 1, NULL, 'o' }, { "group", 1, NULL, 'g' },
 		{ "mtu", 1, NULL, 'm' }, { "queues", 1, NULL, 'q' },
-		{ "persist", 1, NULL, 'p' }, { "help", 0, NULL, 'h' }, { 0 },
+		{ "persist", 1, NULL, 'p' }, { "offload", 0, NULL, 'O' },
+		{ "busy-poll", 1, NULL, 'b' }, { "help", 0, NULL, 'h' }, { 0 },
 	};
 	int c, r;
 
@@ -121,19 +131,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 static int cmd_add(struct args *a)
 {
-	uint32_t flags = TUNX_ATTACH_PERSIST;
 	char name[TUNX_NAME_SIZE];
 	int fd, r;
 
 	if (a->c.has_persist)
 		return fprintf(stderr, "tunxctl: add makes persistent devices; "
 			       "--persist is for set\n"), 2;
-	if (a->c.queues > 1)
-		flags |= TUNX_ATTACH_MULTI_QUEUE;
 	fd = ctl_open_node();
 	if (fd < 0)
 		return ctl_explain("open " TUNX_DEVICE_PATH, NULL, fd), 1;
-	r = ctl_attach(fd, a->name ? a->name : TUNX_DEFAULT_PATTERN, flags, name);
+	r = ctl_create(fd, a->name ? a->name : TUNX_DEFAULT_PATTERN, &a->c, name);
 	if (r) {
 		close(fd);
 		return ctl_explain("create", a->name, r), 1;

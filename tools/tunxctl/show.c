@@ -24,6 +24,7 @@ static const struct {
 	{ TUNX_ATTACH_MULTI_QUEUE, "multi_queue" },
 	{ TUNX_ATTACH_OFFLOAD, "offload" },
 	{ TUNX_ATTACH_TAIL_DROP, "tail_drop" },
+	{ TUNX_ATTACH_BUSY_POLL, "busy_poll" },
 };
 
 #define N_FLAGS (sizeof(flag_names) / sizeof(flag_names[0]))

@@ -39,6 +39,8 @@ struct ctl_change {
 	bool persist;
 	unsigned int mtu;
 	unsigned int queues;
+	bool offload, busy_poll;
+	unsigned int busy_poll_usecs;
 };
 
 /* ethtool.c */
@@ -59,6 +61,8 @@ int ctl_link_set_mtu(const char *name, unsigned int mtu);
 /* attach.c */
 int ctl_open_node(void);
 int ctl_attach(int fd, const char *name, uint32_t flags, char *out_name);
+int ctl_create(int fd, const char *name, const struct ctl_change *c,
+	       char *out_name);
 int ctl_attach_existing(const char *name, long known_flags);
 int ctl_apply(int fd, const struct ctl_change *c);
 void ctl_explain(const char *what, const char *name, int err);
