@@ -26,12 +26,8 @@ struct tun_dev {
 	int fd;
 	short tun_flags;
 	bool vnet, uso;
-	/* The packet read last; rseg < rsegs while some of it is left.
-	 * plain: no GSO, hand it out as is. */
-	bool plain;
-	uint8_t *rbuf;
-	size_t rlen;
-	unsigned int rseg, rsegs;
+	uint8_t *rbuf;		/* the packet read last, split from here */
+	struct tunx_split split;
 	uint8_t *wbuf;
 };
 
@@ -40,73 +36,20 @@ static struct tun_dev *to_tun(struct tunx_device *dev)
 	return (struct tun_dev *)dev;
 }
 
-/* Hands out the next piece of the pending super-packet. */
-static int pending_next(struct tun_dev *t, uint8_t *out, size_t cap)
-{
-	struct virtio_net_hdr *h = (struct virtio_net_hdr *)t->rbuf;
-	int r = tunx__gso_segment(t->rbuf + TUNX_VNET_HDR_LEN, t->rlen, h,
-				  t->rseg, out, cap);
-
-	if (r == -EMSGSIZE)
-		return r;	/* keep it: the caller's buffer is too small */
-	t->rseg++;
-	if (r < 0)
-		t->rsegs = 0;	/* malformed: drop the rest */
-	return r;
-}
-
-/* Completes a NEEDS_CSUM checksum the kernel left to us. */
-static int csum_complete(uint8_t *pkt, size_t len,
-			 const struct virtio_net_hdr *h)
-{
-	size_t start = h->csum_start, field = start + h->csum_offset;
-	uint16_t c;
-
-	if (field + 2 > len)
-		return -EINVAL;
-	c = (uint16_t)~tunx__csum_fold(tunx__csum_add(pkt + start, len - start, 0));
-	pkt[field] = (uint8_t)(c >> 8);
-	pkt[field + 1] = (uint8_t)c;
-	return 0;
-}
-
-/* One kernel read with a virtio header: a packet in rbuf, maybe pending. */
+/* One kernel read with a virtio header into rbuf, then split it. */
 static int read_vnet(struct tun_dev *t)
 {
-	struct virtio_net_hdr *h = (struct virtio_net_hdr *)t->rbuf;
 	ssize_t r = read(t->fd, t->rbuf, TUN_BUF);
-	int cnt;
 
 	if (r < 0)
 		return -errno;
 	if ((size_t)r <= TUNX_VNET_HDR_LEN)
 		return 0;
-	t->rlen = (size_t)r - TUNX_VNET_HDR_LEN;
-	if (h->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
-		if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-		    csum_complete(t->rbuf + TUNX_VNET_HDR_LEN, t->rlen, h))
-			return 0;
-		t->plain = true;
-		t->rseg = 0;
-		t->rsegs = 1;
-		return 0;
-	}
-	t->plain = false;
-	cnt = tunx__gso_count(t->rbuf + TUNX_VNET_HDR_LEN, t->rlen, h);
-	t->rseg = 0;
-	t->rsegs = cnt > 0 ? (unsigned int)cnt : 0;
+	/* A malformed packet leaves nothing to hand out: dropped. */
+	tunx__split_start(&t->split, t->rbuf + TUNX_VNET_HDR_LEN,
+			  (size_t)r - TUNX_VNET_HDR_LEN,
+			  (const struct virtio_net_hdr *)t->rbuf);
 	return 0;
-}
-
-static int take_one(struct tun_dev *t, uint8_t *out, size_t cap)
-{
-	if (!t->plain)
-		return pending_next(t, out, cap);
-	if (t->rlen > cap)
-		return -EMSGSIZE;
-	memcpy(out, t->rbuf + TUNX_VNET_HDR_LEN, t->rlen);
-	t->rseg++;
-	return (int)t->rlen;
 }
 
 static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
@@ -119,8 +62,8 @@ static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
 	int r = 0;
 
 	while (k < n) {
-		if (t->rseg < t->rsegs) {
-			r = take_one(t, bufs[k] + offset, cap);
+		if (tunx__split_more(&t->split)) {
+			r = tunx__split_next(&t->split, bufs[k] + offset, cap);
 			if (r == -EMSGSIZE)
 				break;
 			if (r > 0)
@@ -183,9 +126,13 @@ static int tun_write(struct tunx_device *dev, uint8_t *const *bufs,
 			r = write_one(t, bufs[i] + offset, sizes[i]);
 		} else {
 			cnt = tunx__gso_coalesce(bufs, sizes, n, offset, i,
-						 t->uso, t->wbuf, TUN_BUF, &len);
+						 t->uso,
+						 (struct virtio_net_hdr *)t->wbuf,
+						 t->wbuf + TUNX_VNET_HDR_LEN,
+						 TUNX_MAX_PACKET, &len);
 			if (cnt > 1) {
-				r = write_one(t, t->wbuf, len);
+				r = write_one(t, t->wbuf,
+					      TUNX_VNET_HDR_LEN + len);
 			} else {
 				/* headroom >= mwo: the header goes in front */
 				uint8_t *p = bufs[i] + offset - TUNX_VNET_HDR_LEN;
@@ -350,8 +297,10 @@ static int tun_setup(struct tun_dev *t, const struct tunx_config *cfg,
 	r = tunx__nl_link_state(t->dev.ifindex, &t->dev.mtu, NULL, NULL);
 	if (t->vnet)
 		off = t->uso ? "TSO+USO" : "TSO";
-	snprintf(d->message, sizeof(d->message), "tun: %s, offload %s",
-		 t->dev.name, off);
+	/* Busy polling needs shared rings: a hint tun ignores. */
+	snprintf(d->message, sizeof(d->message), "tun: %s, offload %s%s",
+		 t->dev.name, off,
+		 cfg->busy_poll ? ", busy poll off (tun has no rings)" : "");
 	return r;
 }
 

@@ -1,31 +1,27 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * tunx backend: attach to a device of the tunx module, set up its rings
- * and map them.  The hot path is ring.c: reads and writes are memcpy plus
- * index updates, and a syscall only when the kernel asked for a kick.
+ * tunx backend: attach to a device of the tunx module (tunx_attach.c), set
+ * up its rings and map them.  The hot path is ring.c and tunx_rw.c: reads
+ * and writes are memcpy plus index updates, and a syscall only when the
+ * kernel asked for a kick.
  */
-#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include "ring.h"
+#include "backend_tunx.h"
 
-struct tunx_dev {
-	struct tunx_device dev;
-	int fd;
-	uint32_t attach_flags;
-	uint8_t *map;
-	size_t map_size;
-	struct tunx_ring rx, tx;
-};
-
-static struct tunx_dev *to_tx(struct tunx_device *dev)
-{
-	return (struct tunx_dev *)dev;
-}
+/*
+ * Offload frames hold a 64 KB super-packet, so a queue maps
+ * 2 x entries x 64 KB: 16 MB at the default 128 entries.  The mapping must
+ * fit TUNX_MAX_MMAP_SIZE (256 MB) with the rings beside the frames, so
+ * 1024 entries (128 MB) at most; 2048 would not fit.
+ */
+#define OFFLOAD_DEF_ENTRIES	128
+#define OFFLOAD_MAX_ENTRIES	(TUNX_MAX_MMAP_SIZE / 4 / TUNX_FRAME_MAX_SIZE)
 
 static void kick(void *arg)
 {
@@ -37,93 +33,53 @@ static void kick(void *arg)
 			     tunx_strerror(errno));
 }
 
-static int tunx_read_op(struct tunx_device *dev, uint8_t *const *bufs,
-			size_t buf_size, size_t *sizes, unsigned int n,
-			size_t offset)
-{
-	struct tunx_dev *t = to_tx(dev);
-	struct tunx_pkt pkts[64];
-	unsigned int k;
-	int r;
-
-	if (n > 64)
-		n = 64;
-	r = tunx__ring_peek(&t->rx, pkts, n);
-	if (r < 0)
-		return r;
-	for (k = 0; k < (unsigned int)r; k++) {
-		if (!tunx__room(buf_size, offset, pkts[k].len))
-			break;
-		memcpy(bufs[k] + offset, pkts[k].data, pkts[k].len);
-		sizes[k] = pkts[k].len;
-	}
-	/* Un-peek what did not fit: it is read again by the next call. */
-	t->rx.pending = k;
-	if (!k)
-		return tunx__seterr(dev, -EMSGSIZE, "read buffers too small");
-	tunx__ring_release(&t->rx, k);
-	return (int)k;
-}
-
-static int tunx_write_op(struct tunx_device *dev, uint8_t *const *bufs,
-			 const size_t *sizes, unsigned int n, size_t offset)
-{
-	struct tunx_dev *t = to_tx(dev);
-	struct tunx_pkt pkts[64];
-	unsigned int k;
-	int r;
-
-	if (n > 64)
-		n = 64;
-	r = tunx__ring_reserve(&t->tx, pkts, n);
-	if (r < 0)
-		return r;
-	for (k = 0; k < (unsigned int)r; k++) {
-		if (!sizes[k] || sizes[k] > pkts[k].cap)
-			break;
-		memcpy(pkts[k].data, bufs[k] + offset, sizes[k]);
-		pkts[k].len = (uint32_t)sizes[k];
-	}
-	if (!k) {
-		t->tx.pending = 0;
-		return tunx__seterr(dev, -EMSGSIZE, "packet of %zu bytes does not "
-				    "fit a %u byte frame", sizes[0], t->tx.frame_size);
-	}
-	return tunx__ring_submit(&t->tx, pkts, k);
-}
-
 static int tunx_poll_fd(struct tunx_device *dev, short events)
 {
 	(void)events;
-	return to_tx(dev)->fd;
+	return tunx__to_tx(dev)->fd;
+}
+
+static bool tunx_ready(struct tunx_device *dev, short events)
+{
+	struct tunx_dev *t = tunx__to_tx(dev);
+
+	if (events & POLLIN)
+		return tunx__split_more(&t->split) || tunx__ring_can_peek(&t->rx);
+	return tunx__ring_can_reserve(&t->tx);
 }
 
 static int tunx_peek_op(struct tunx_device *dev, struct tunx_pkt *p,
 			unsigned int n)
 {
-	return tunx__ring_peek(&to_tx(dev)->rx, p, n);
+	return tunx__ring_peek(&tunx__to_tx(dev)->rx, p, n);
 }
 
 static int tunx_release_op(struct tunx_device *dev, unsigned int n)
 {
-	return tunx__ring_release(&to_tx(dev)->rx, n);
+	return tunx__ring_release(&tunx__to_tx(dev)->rx, n);
 }
 
 static int tunx_reserve_op(struct tunx_device *dev, struct tunx_pkt *p,
 			   unsigned int n)
 {
-	return tunx__ring_reserve(&to_tx(dev)->tx, p, n);
+	return tunx__ring_reserve(&tunx__to_tx(dev)->tx, p, n);
 }
 
 static int tunx_submit_op(struct tunx_device *dev, const struct tunx_pkt *p,
 			  unsigned int n)
 {
-	return tunx__ring_submit(&to_tx(dev)->tx, p, n);
+	int r = tunx__ring_submit(&tunx__to_tx(dev)->tx, p, n);
+
+	if (r == -EINVAL)
+		return tunx__seterr(dev, r, "submit: more than reserved, a len "
+				    "of 0 or above the frame, or offload metadata "
+				    "on a device without offload");
+	return r;
 }
 
 static void tunx_destroy(struct tunx_device *dev)
 {
-	struct tunx_dev *t = to_tx(dev);
+	struct tunx_dev *t = tunx__to_tx(dev);
 
 	tunx__dev_free(dev);
 	if (t->map)
@@ -136,9 +92,10 @@ static void tunx_destroy(struct tunx_device *dev)
 static int tunx_queue_attach_op(struct tunx_device *dev, struct tunx_device **qp);
 
 static const struct tunx_device_ops tunx_ops = {
-	.read = tunx_read_op,
-	.write = tunx_write_op,
+	.read = tunx__tunx_read,
+	.write = tunx__tunx_write,
 	.poll_fd = tunx_poll_fd,
+	.ready = tunx_ready,
 	.peek = tunx_peek_op,
 	.release = tunx_release_op,
 	.reserve = tunx_reserve_op,
@@ -146,89 +103,6 @@ static const struct tunx_device_ops tunx_ops = {
 	.attach_queue = tunx_queue_attach_op,
 	.destroy = tunx_destroy,
 };
-
-static void explain_open(struct tunx_diag *d, const char *path, int err)
-{
-	bool loaded = !access("/sys/module/tunx", F_OK);
-
-	if ((err == ENOENT && !loaded) || err == ENXIO || err == ENODEV)
-		snprintf(d->message, sizeof(d->message),
-			 "the tunx module is not loaded (no %s; modprobe tunx)",
-			 path);
-	else if (err == ENOENT)
-		snprintf(d->message, sizeof(d->message),
-			 "the tunx module is loaded but %s is missing (a "
-			 "container without the device node?)", path);
-	else if (err == EACCES || err == EPERM)
-		snprintf(d->message, sizeof(d->message),
-			 "cannot open %s: %s", path, tunx_strerror(err));
-	else
-		snprintf(d->message, sizeof(d->message), "opening %s: %s", path,
-			 tunx_strerror(err));
-}
-
-static void explain_attach(struct tunx_diag *d, const char *name, int err)
-{
-	if (err == EPERM)
-		snprintf(d->message, sizeof(d->message),
-			 "TUNX_IOC_ATTACH %s: EPERM: needs CAP_NET_ADMIN, or to be "
-			 "the owner or group of the device", name);
-	else if (err == ENOTTY)
-		snprintf(d->message, sizeof(d->message),
-			 "TUNX_IOC_ATTACH: the module does not speak ABI %d",
-			 TUNX_ABI_VERSION);
-	else if (err == EBUSY)
-		snprintf(d->message, sizeof(d->message),
-			 "TUNX_IOC_ATTACH %s: EBUSY: device full or in use", name);
-	else
-		snprintf(d->message, sizeof(d->message), "TUNX_IOC_ATTACH %s: %s",
-			 name, tunx_strerror(err));
-}
-
-static int tunx_ownership(int fd, const struct tunx_config *cfg,
-			  struct tunx_diag *d)
-{
-	/* By value, as TUNSETOWNER (the uapi says so). */
-	if ((cfg->owner >= 0 &&
-	     ioctl(fd, TUNX_IOC_SET_OWNER, (unsigned long)cfg->owner) < 0) ||
-	    (cfg->group >= 0 &&
-	     ioctl(fd, TUNX_IOC_SET_GROUP, (unsigned long)cfg->group) < 0)) {
-		snprintf(d->message, sizeof(d->message),
-			 "setting owner/group: %s", tunx_strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static int tunx_attach(struct tunx_dev *t, const struct tunx_config *cfg,
-		       struct tunx_diag *d)
-{
-	const char *path = cfg->tunx_path ? cfg->tunx_path : TUNX_DEVICE_PATH;
-	struct tunx_attach at = { .size = sizeof(at) };
-
-	t->fd = open(path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-	if (t->fd < 0) {
-		explain_open(d, path, errno);
-		return -errno;
-	}
-	if (cfg->persist)
-		at.flags |= TUNX_ATTACH_PERSIST;
-	if (cfg->queues > 1)
-		at.flags |= TUNX_ATTACH_MULTI_QUEUE;
-	snprintf(at.name, sizeof(at.name), "%s", cfg->name ? cfg->name : "");
-	if (ioctl(t->fd, TUNX_IOC_ATTACH, &at) < 0) {
-		explain_attach(d, at.name[0] ? at.name : TUNX_DEFAULT_PATTERN,
-			       errno);
-		return -errno;
-	}
-	if (tunx_ownership(t->fd, cfg, d))
-		return -errno;
-	t->attach_flags = at.flags;
-	memcpy(t->dev.name, at.name, sizeof(at.name));
-	t->dev.name[IFNAMSIZ - 1] = 0;
-	t->dev.ifindex = (int)at.ifindex;
-	return 0;
-}
 
 static uint32_t frame_for(unsigned int mtu)
 {
@@ -239,14 +113,44 @@ static uint32_t frame_for(unsigned int mtu)
 	return f;
 }
 
+/* Geometry: 64 KB frames for offload, else the MTU rounded up. */
+static void geometry(const struct tunx_dev *t, const struct tunx_config *cfg,
+		     struct tunx_ring_setup *rs)
+{
+	uint32_t entries = cfg->ring_entries;
+
+	rs->frame_size = frame_for(t->dev.mtu);
+	if (tunx__tx_offload(t)) {
+		rs->frame_size = TUNX_FRAME_MAX_SIZE;
+		if (!entries)
+			entries = OFFLOAD_DEF_ENTRIES;
+		if (entries > OFFLOAD_MAX_ENTRIES)
+			entries = OFFLOAD_MAX_ENTRIES;
+	}
+	rs->rx_entries = rs->tx_entries = entries;
+}
+
+static int rings_init(struct tunx_dev *t, const struct tunx_ring_setup *rs)
+{
+	int r = tunx__ring_init(&t->rx, t->map, rs->mmap_size, &rs->rx,
+				rs->rx_frames, rs->rx_entries, rs->frame_size);
+
+	if (!r)
+		r = tunx__ring_init(&t->tx, t->map, rs->mmap_size, &rs->tx,
+				    rs->tx_frames, rs->tx_entries, rs->frame_size);
+	t->rx.offload = t->tx.offload = tunx__tx_offload(t);
+	t->rx.kick = t->tx.kick = kick;
+	t->rx.kick_arg = t->tx.kick_arg = t;
+	return r;
+}
+
 static int tunx_map(struct tunx_dev *t, const struct tunx_config *cfg,
 		    struct tunx_diag *d)
 {
 	struct tunx_ring_setup rs = { .size = sizeof(rs) };
 	int r;
 
-	rs.rx_entries = rs.tx_entries = cfg->ring_entries;
-	rs.frame_size = frame_for(t->dev.mtu);
+	geometry(t, cfg, &rs);
 	if (ioctl(t->fd, TUNX_IOC_SETUP_RINGS, &rs) < 0) {
 		r = -errno;
 		snprintf(d->message, sizeof(d->message),
@@ -264,23 +168,37 @@ static int tunx_map(struct tunx_dev *t, const struct tunx_config *cfg,
 		return r;
 	}
 	t->map_size = rs.mmap_size;
-	r = tunx__ring_init(&t->rx, t->map, rs.mmap_size, &rs.rx, rs.rx_frames,
-			    rs.rx_entries, rs.frame_size);
-	if (!r)
-		r = tunx__ring_init(&t->tx, t->map, rs.mmap_size, &rs.tx,
-				    rs.tx_frames, rs.tx_entries, rs.frame_size);
+	r = rings_init(t, &rs);
 	if (r)
 		snprintf(d->message, sizeof(d->message),
 			 "ring offsets from the module lie outside the mapping");
-	t->rx.kick = t->tx.kick = kick;
-	t->rx.kick_arg = t->tx.kick_arg = t;
 	return r;
+}
+
+/* Why offload and busy polling are on or off, for tunx_backend_reason(). */
+static void explain_hints(struct tunx_dev *t, const struct tunx_config *cfg)
+{
+	bool off = tunx__tx_offload(t);
+	bool busy = t->attach_flags & TUNX_ATTACH_BUSY_POLL;
+	const char *o = off ? "TSO+USO" : !cfg->offload ? "off (disabled in config)"
+			: !(t->features & TUNX_FEAT_OFFLOAD) ?
+			"off (the module lacks TUNX_FEAT_OFFLOAD)"
+			: "off (the device exists without it)";
+	const char *b = busy && cfg->busy_poll ? "on" : !cfg->busy_poll ? "off"
+			: !(t->features & TUNX_FEAT_BUSY_POLL) ?
+			"off (the module lacks TUNX_FEAT_BUSY_POLL)"
+			: "off (the device exists without it)";
+
+	snprintf(t->why, sizeof(t->why), "offload %s, busy poll %s", o, b);
+	if (busy && cfg->busy_poll)
+		t->dev.busy_ns = (int64_t)(cfg->busy_poll_usecs ?
+			cfg->busy_poll_usecs : TUNX_BUSY_POLL_DEF_USECS) * 1000;
 }
 
 static int tunx_setup(struct tunx_dev *t, const struct tunx_config *cfg,
 		      struct tunx_diag *d)
 {
-	int r = tunx_attach(t, cfg, d);
+	int r = tunx__tunx_attach(t, cfg, d);
 
 	if (r)
 		return r;
@@ -299,10 +217,26 @@ static int tunx_setup(struct tunx_dev *t, const struct tunx_config *cfg,
 		r = tunx_map(t, cfg, d);
 	if (r)
 		return r;
+	explain_hints(t, cfg);
 	snprintf(d->message, sizeof(d->message),
-		 "tunx: %s, %u/%u ring entries, %u byte frames", t->dev.name,
-		 t->rx.entries, t->tx.entries, t->rx.frame_size);
+		 "tunx: %s, %u/%u ring entries, %u byte frames (%zu KB mapped), %s",
+		 t->dev.name, t->rx.entries, t->tx.entries, t->rx.frame_size,
+		 t->map_size >> 10, t->why);
 	return 0;
+}
+
+/* Offload reads may split one descriptor into 44 packets: batch as tun. */
+static void batch_limit(struct tunx_dev *t, const struct tunx_config *cfg)
+{
+	unsigned int max = t->rx.entries < 64 ? t->rx.entries : 64;
+
+	if (tunx__tx_offload(t)) {
+		max = TUNX_OFFLOAD_BATCH;
+		if (!cfg->batch)
+			t->dev.batch = TUNX_OFFLOAD_BATCH;
+	}
+	if (t->dev.batch > max)
+		t->dev.batch = max;
 }
 
 int tunx__tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
@@ -321,17 +255,15 @@ int tunx__tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 		tunx_destroy(&t->dev);
 		return r;
 	}
-	if (t->dev.batch > t->rx.entries)
-		t->dev.batch = t->rx.entries;
-	if (t->dev.batch > 64)
-		t->dev.batch = 64;	/* one stack array per call */
+	t->dev.pollout = true;	/* the module wakes EPOLLOUT when tx frees */
+	batch_limit(t, cfg);
 	*devp = &t->dev;
 	return 0;
 }
 
 static int tunx_queue_attach_op(struct tunx_device *dev, struct tunx_device **qp)
 {
-	struct tunx_dev *t = to_tx(dev);
+	struct tunx_dev *t = tunx__to_tx(dev);
 	struct tunx_config cfg;
 	struct tunx_diag d;
 	int r;
@@ -344,6 +276,10 @@ static int tunx_queue_attach_op(struct tunx_device *dev, struct tunx_device **qp
 	cfg.queues = 2;
 	cfg.ring_entries = t->rx.entries;
 	cfg.nonblock = dev->nonblock;
+	cfg.offload = tunx__tx_offload(t);
+	cfg.busy_poll = dev->busy_ns > 0;
+	cfg.busy_poll_usecs = (unsigned int)(dev->busy_ns / 1000);
+	cfg.batch = dev->batch;
 	r = tunx__tunx_open(qp, &cfg, &d);
 	if (r)
 		return tunx__seterr(dev, r, "%s", d.message);

@@ -48,6 +48,13 @@ static int cb_poll_fd(struct tunx_device *dev, short events)
 	return dev->inner->ops->poll_fd(dev->inner, events);
 }
 
+static bool cb_ready(struct tunx_device *dev, short events)
+{
+	struct tunx_device *in = dev->inner;
+
+	return in->ops->ready && in->ops->ready(in, events);
+}
+
 static void cb_destroy(struct tunx_device *dev)
 {
 	tunx__wrap_fini(dev);
@@ -58,6 +65,7 @@ static const struct tunx_device_ops cb_ops = {
 	.read = cb_read,
 	.write = cb_write,
 	.poll_fd = cb_poll_fd,
+	.ready = cb_ready,
 	.shutdown = tunx__wrap_shutdown,
 	.destroy = cb_destroy,
 };

@@ -138,15 +138,24 @@ static int fd_error(struct tunx_device *dev)
 			    base->name);
 }
 
-/* Wait for the backend fd or for shutdown.  0: try again. */
+/*
+ * Wait for the backend fd or for shutdown.  0: try again.  A busy-polling
+ * device spins first and sleeps only once idle for dev->busy_ns.
+ */
 int tunx__wait(struct tunx_device *dev, short events, int timeout_ms)
 {
 	struct pollfd p[2] = {
-		{ .fd = dev->ops->poll_fd(dev, events), .events = events },
+		{ .fd = -1, .events = events },
 		{ .fd = dev->wake_fd, .events = POLLIN },
 	};
 	int r;
 
+	if (dev->busy_ns && dev->ops->ready) {
+		r = tunx__spin(dev, events);
+		if (r)
+			return r < 0 ? r : 0;
+	}
+	p[0].fd = dev->ops->poll_fd(dev, events);
 	if (p[0].fd < 0)
 		return p[0].fd;
 	r = poll(p, 2, timeout_ms);
@@ -215,7 +224,7 @@ int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 		if (r != -EAGAIN || dev->nonblock)
 			break;
 		/* Not every backend signals POLLOUT: re-check now and then. */
-		r = tunx__wait(dev, POLLOUT, 10);
+		r = tunx__wait(dev, POLLOUT, dev->pollout ? -1 : 10);
 		if (r)
 			break;
 	}

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Offload helpers for the tun backend.  With IFF_VNET_HDR and TSO/USO the
- * kernel hands us up to 64 KB "super-packets" and accepts them back; we
- * split on read and coalesce on write, so the caller only ever sees plain
- * MTU-sized IP packets while the kernel does one syscall per 44 of them.
+ * Offload helpers shared by the tun backend (IFF_VNET_HDR) and the tunx
+ * backend (TUNX_ATTACH_OFFLOAD).  The kernel hands us up to 64 KB
+ * "super-packets" and accepts them back; we split on read and coalesce on
+ * write, so the caller only ever sees plain MTU-sized IP packets while the
+ * kernel handles one packet (one syscall or one descriptor) per 44 of them.
  * Every length comes from a packet, so every one is checked before use.
  */
 #include <string.h>
@@ -278,7 +279,7 @@ static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
 			break;
 		plen = sizes[k] - li.hdr_len;
 		if (!plen || plen > gso || total + plen > TUNX_MAX_PACKET ||
-		    TUNX_VNET_HDR_LEN + total + plen > cap)
+		    total + plen > cap)
 			break;
 		if (li.proto == IPPROTO_TCP) {
 			if (get32(p + li.l4off + 4) != next_seq)
@@ -298,10 +299,9 @@ static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
 
 static void merge_build(uint8_t *const *bufs, const size_t *sizes,
 			unsigned int i, unsigned int cnt, size_t off,
-			const struct l4info *li, uint8_t *out, size_t *out_len)
+			const struct l4info *li, struct virtio_net_hdr *h,
+			uint8_t *pkt, size_t *out_len)
 {
-	struct virtio_net_hdr *h = (struct virtio_net_hdr *)out;
-	uint8_t *pkt = out + TUNX_VNET_HDR_LEN;
 	size_t len = sizes[i], gso = sizes[i] - li->hdr_len;
 	unsigned int k;
 	bool v4;
@@ -330,21 +330,22 @@ static void merge_build(uint8_t *const *bufs, const size_t *sizes,
 	h->hdr_len = (uint16_t)li->hdr_len;
 	h->csum_start = (uint16_t)li->l4off;
 	h->csum_offset = li->proto == IPPROTO_TCP ? 16 : 6;
-	*out_len = TUNX_VNET_HDR_LEN + len;
+	*out_len = len;
 }
 
 unsigned int tunx__gso_coalesce(uint8_t *const *bufs, const size_t *sizes,
 				unsigned int n, size_t offset, unsigned int i,
-				bool udp, uint8_t *out, size_t cap,
-				size_t *out_len)
+				bool udp, struct virtio_net_hdr *h,
+				uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct l4info li;
 	unsigned int cnt;
 
-	if (i + 1 >= n || !mergeable(bufs[i] + offset, sizes[i], udp, &li))
+	if (i + 1 >= n || sizes[i] > cap ||
+	    !mergeable(bufs[i] + offset, sizes[i], udp, &li))
 		return 1;
 	cnt = merge_run(bufs, sizes, n, offset, i, udp, cap, &li);
 	if (cnt > 1)
-		merge_build(bufs, sizes, i, cnt, offset, &li, out, out_len);
+		merge_build(bufs, sizes, i, cnt, offset, &li, h, out, out_len);
 	return cnt;
 }

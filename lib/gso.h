@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Split TSO/USO super-packets read from tun, coalesce TCP/UDP packets
- * written to it (wireguard-go's offload scheme), and checksums. */
+/* Split TSO/USO super-packets read from tun or tunx, coalesce TCP/UDP
+ * packets written to them (wireguard-go's offload scheme), and checksums. */
 #ifndef TUNX_GSO_H
 #define TUNX_GSO_H
 
@@ -26,15 +26,44 @@ TUNX_HIDDEN int tunx__gso_segment(const uint8_t *pkt, size_t len,
 				  const struct virtio_net_hdr *h,
 				  unsigned int seg, uint8_t *out, size_t cap);
 /*
- * Merges packets i.. of a batch into @out (a virtio header, then the
- * super-packet); returns how many were merged (>= 2), or 1 when packet i
- * goes alone (@out untouched).  @udp allows UDP (USO) merging.
+ * Merges packets i.. of a batch into the super-packet @out (at most @cap
+ * bytes, its length in *out_len) described by *h; returns how many were
+ * merged (>= 2), or 1 when packet i goes alone (@h and @out untouched).
+ * @udp allows UDP (USO) merging.
  */
 TUNX_HIDDEN unsigned int tunx__gso_coalesce(uint8_t *const *bufs,
 					    const size_t *sizes,
 					    unsigned int n, size_t offset,
 					    unsigned int i, bool udp,
+					    struct virtio_net_hdr *h,
 					    uint8_t *out, size_t cap,
 					    size_t *out_len);
+
+/*
+ * One packet from the kernel, handed out one plain packet at a time: the
+ * segments of a super-packet, or the packet itself with a NEEDS_CSUM
+ * checksum completed.  @pkt must stay valid until the split is done.
+ */
+struct tunx_split {
+	const uint8_t *pkt;
+	size_t len;
+	struct virtio_net_hdr h;
+	unsigned int seg, segs;		/* next segment, total; seg == segs: done */
+};
+
+/* Starts splitting; 0, or -EINVAL for a malformed packet (nothing to hand out). */
+TUNX_HIDDEN int tunx__split_start(struct tunx_split *s, const uint8_t *pkt,
+				  size_t len, const struct virtio_net_hdr *h);
+static inline bool tunx__split_more(const struct tunx_split *s)
+{
+	return s->seg < s->segs;
+}
+/*
+ * Writes the next packet to @out; returns its length, -EMSGSIZE when it
+ * does not fit @cap (kept for the next call), or -EINVAL when the rest is
+ * malformed (dropped: the split is done).
+ */
+TUNX_HIDDEN int tunx__split_next(struct tunx_split *s, uint8_t *out,
+				 size_t cap);
 
 #endif

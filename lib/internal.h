@@ -46,6 +46,9 @@ struct tunx_device_ops {
 	int (*submit)(struct tunx_device *dev, const struct tunx_pkt *pkts,
 		      unsigned int n);
 	int (*attach_queue)(struct tunx_device *dev, struct tunx_device **qp);
+	/* Busy polling: would read (POLLIN) or write (POLLOUT) find work?
+	 * Must not make a syscall. */
+	bool (*ready)(struct tunx_device *dev, short events);
 	/* Memory devices keep their own MTU and up state. */
 	int (*set_mtu)(struct tunx_device *dev, unsigned int mtu);
 	void (*shutdown)(struct tunx_device *dev);	/* wake internals */
@@ -61,6 +64,8 @@ struct tunx_device {
 	int ifindex;			/* 0: no kernel link */
 	char name[IFNAMSIZ];
 	bool nonblock;
+	bool pollout;			/* poll_fd reliably signals POLLOUT */
+	int64_t busy_ns;		/* spin this long before poll(); 0: never */
 	int wake_fd;			/* eventfd: readable once shut down */
 	atomic_bool closed;
 	atomic_int users;		/* calls in progress */
@@ -84,6 +89,10 @@ TUNX_HIDDEN int tunx__seterr(struct tunx_device *dev, int err,
 TUNX_HIDDEN int tunx__wait(struct tunx_device *dev, short events,
 			   int timeout_ms);
 TUNX_HIDDEN int tunx__enter(struct tunx_device *dev);
+
+/* busy.c: spins on ops->ready for dev->busy_ns.  1: ready, 0: idle for
+ * that long (go to sleep), -ESHUTDOWN. */
+TUNX_HIDDEN int tunx__spin(struct tunx_device *dev, short events);
 TUNX_HIDDEN void tunx__leave(struct tunx_device *dev);
 
 /* backends */

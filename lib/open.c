@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <linux/tunx.h>
 #include "internal.h"
 
 static bool cfg_valid(const struct tunx_config *cfg, struct tunx_diag *d)
@@ -26,6 +27,12 @@ static bool cfg_valid(const struct tunx_config *cfg, struct tunx_diag *d)
 	if (cfg->mtu && (cfg->mtu < 68 || cfg->mtu > TUNX_MAX_PACKET)) {
 		snprintf(d->message, sizeof(d->message),
 			 "MTU %u outside [68, 65535]", cfg->mtu);
+		return false;
+	}
+	if (cfg->busy_poll && cfg->busy_poll_usecs > TUNX_BUSY_POLL_MAX_USECS) {
+		snprintf(d->message, sizeof(d->message),
+			 "busy_poll_usecs %u above %u", cfg->busy_poll_usecs,
+			 TUNX_BUSY_POLL_MAX_USECS);
 		return false;
 	}
 	return true;

@@ -10,6 +10,7 @@
  * producer that jumps past the ring and descriptors outside the area.
  */
 #include <string.h>
+#include "offload.h"
 #include "ring.h"
 
 static bool span_ok(uint64_t off, uint64_t len, uint64_t size)
@@ -78,6 +79,10 @@ static bool rx_desc(struct tunx_ring *r, uint32_t idx, struct tunx_pkt *p)
 	p->data = r->frames + d.addr;
 	p->len = d.len;
 	p->cap = d.len;
+	if (r->offload)
+		tunx__off_from_desc(&p->off, &d);
+	else
+		memset(&p->off, 0, sizeof(p->off));
 	return true;
 }
 
@@ -136,6 +141,7 @@ int tunx__ring_reserve(struct tunx_ring *r, struct tunx_pkt *pkts,
 		pkts[k].data = r->frames + (uint64_t)slot * r->frame_size;
 		pkts[k].cap = r->frame_size;
 		pkts[k].len = 0;
+		memset(&pkts[k].off, 0, sizeof(pkts[k].off));
 		r->pending++;
 	}
 	return k ? (int)k : -EAGAIN;
@@ -149,7 +155,8 @@ int tunx__ring_submit(struct tunx_ring *r, const struct tunx_pkt *pkts,
 	if (n > r->pending)
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		if (!pkts[i].len || pkts[i].len > r->frame_size)
+		if (!pkts[i].len || pkts[i].len > r->frame_size ||
+		    (!r->offload && tunx__off_set(&pkts[i].off)))
 			return -EINVAL;
 	for (i = 0; i < n; i++) {
 		uint32_t slot = (r->cached + i) & r->mask;
@@ -158,6 +165,7 @@ int tunx__ring_submit(struct tunx_ring *r, const struct tunx_pkt *pkts,
 			.len = pkts[i].len,
 		};
 
+		tunx__off_to_desc(&d, &pkts[i].off);
 		memcpy(&r->descs[slot], &d, sizeof(d));
 	}
 	/* Reserved but unsubmitted frames go back: reserve is per batch. */
@@ -166,4 +174,18 @@ int tunx__ring_submit(struct tunx_ring *r, const struct tunx_pkt *pkts,
 	__atomic_store_n(r->producer, r->cached, __ATOMIC_RELEASE);	/* (B) */
 	maybe_kick(r);
 	return (int)n;
+}
+
+bool tunx__ring_can_peek(struct tunx_ring *r)
+{
+	return rx_ready(r) != 0;	/* a wild producer (-EIO) is news too */
+}
+
+bool tunx__ring_can_reserve(struct tunx_ring *r)
+{
+	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE); /* (A) */
+	uint32_t used = r->cached - cons;
+
+	/* a wild consumer is news too: reserve reports it */
+	return used > r->entries || used + r->pending < r->entries;
 }

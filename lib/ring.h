@@ -15,6 +15,7 @@ struct tunx_ring {
 	struct tunx_desc *descs;
 	uint8_t *frames;
 	uint32_t entries, mask, frame_size;
+	bool offload;		/* descriptors carry offload metadata */
 	uint64_t area;		/* entries * frame_size */
 	uint32_t cached;	/* our own index: consumer (rx) or producer (tx) */
 	uint32_t pending;	/* peeked (rx) or reserved (tx), not yet done */
@@ -36,5 +37,10 @@ TUNX_HIDDEN int tunx__ring_reserve(struct tunx_ring *r, struct tunx_pkt *pkts,
 				   unsigned int n);
 TUNX_HIDDEN int tunx__ring_submit(struct tunx_ring *r,
 				  const struct tunx_pkt *pkts, unsigned int n);
+
+/* Busy polling: is there something to peek (rx) or a free slot (tx)?
+ * Shared memory loads only, never a syscall. */
+TUNX_HIDDEN bool tunx__ring_can_peek(struct tunx_ring *r);
+TUNX_HIDDEN bool tunx__ring_can_reserve(struct tunx_ring *r);
 
 #endif

@@ -20,6 +20,9 @@ int tunx__wrap_init(struct tunx_device *w, const struct tunx_device_ops *ops,
 	w->mtu = inner->mtu;
 	w->ifindex = inner->ifindex;
 	w->nonblock = inner->nonblock;
+	/* Waiting the inner device's way (spinning needs ops->ready). */
+	w->pollout = inner->pollout;
+	w->busy_ns = inner->busy_ns;
 	memcpy(w->name, inner->name, sizeof(w->name));
 	memcpy(w->reason, inner->reason, sizeof(w->reason));
 	return 0;

@@ -74,18 +74,29 @@ struct tunx_config {
 				 * tunx sizes its frames from it, so a later
 				 * MTU above the frame size is refused */
 	unsigned int queues;	/* >1 makes a multi-queue device */
-	unsigned int ring_entries; /* tunx rings / memory queue depth (256) */
+	unsigned int ring_entries; /* tunx rings / memory queue depth (256;
+				 * tunx with offload: 128, at most 1024) */
 	unsigned int batch;	/* max packets per call; 0: backend default */
 	bool offload;		/* super-packets (TSO/USO) with the kernel,
-				 * split on read and coalesced on write:
+				 * split on read and coalesced on write, so
+				 * callers still see plain packets.
 				 * tun: IFF_VNET_HDR; tunx: TUNX_ATTACH_OFFLOAD
-				 * with 64 KB frames when the module has it.
+				 * with 64 KB frames when the module has it:
+				 * 2 x ring_entries x 64 KB per queue (16 MB
+				 * by default).  A hint: without support the
+				 * device opens plain and
+				 * tunx_backend_reason() says why.
 				 * Default on; off for fragile kernels. */
 	bool busy_poll;		/* tunx: the kernel and the library spin on
 				 * the rings instead of sleeping: no syscall
-				 * while traffic flows, a CPU each side */
+				 * while traffic flows, a CPU each side.  A
+				 * hint: ignored (and reported so by
+				 * tunx_backend_reason()) by the other
+				 * backends and by a module without
+				 * TUNX_FEAT_BUSY_POLL */
 	unsigned int busy_poll_usecs; /* idle time before they stop
-				 * spinning; 0: 1000 */
+				 * spinning and sleep; 0: 1000; above
+				 * 1000000: -EINVAL */
 	bool nonblock;		/* read/write give -EAGAIN instead of waiting */
 	bool persist;		/* device survives close */
 	long owner, group;	/* uid/gid allowed to attach without
@@ -108,7 +119,8 @@ struct tunx_diag {
 	char message[256];	/* a sentence for humans */
 };
 
-/* [any] Defaults: AUTO, offload on, blocking, no owner or group. */
+/* [any] Defaults: AUTO, offload on, no busy polling, blocking, no owner
+ * or group. */
 void tunx_config_init(struct tunx_config *cfg);
 
 /*
@@ -142,7 +154,8 @@ int tunx_attach_queue(struct tunx_device *dev, struct tunx_device **qp);
  * Returns the count (>= 1), or -EAGAIN (non-blocking and nothing to read),
  * -ESHUTDOWN (closed), -EINVAL (offset < tunx_min_read_offset() or no room).
  * Pass tunx_batch_size() buffers: with offload one kernel read may yield
- * many packets (the rest is kept for the next call, never dropped).
+ * many packets (the rest is kept for the next call, never dropped).  With
+ * busy polling a blocking call spins on the ring before it sleeps.
  */
 int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
 	      size_t *sizes, unsigned int n, size_t offset);
@@ -159,10 +172,11 @@ int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 	       const size_t *sizes, unsigned int n, size_t offset);
 
 /*
- * [any] Fixed for the device's life: cfg->batch if set, else 128 on tun
- * with offload (one read may split into that many) and 64 elsewhere; at
- * most min(64, ring size) on tunx.  Size reads from the source device's batch and chunk
- * writes to the destination's.
+ * [any] Fixed for the device's life: cfg->batch if set, else 128 with
+ * offload (tun or tunx: one kernel packet may split into that many) and
+ * 64 elsewhere; on tunx at most min(64, ring size), or 128 with offload.
+ * Size reads from the source device's batch and chunk writes to the
+ * destination's.
  */
 unsigned int tunx_batch_size(const struct tunx_device *dev);
 /* [any] Headroom the backend needs before each packet: tun with offload
@@ -225,16 +239,22 @@ const char *tunx_backend_reason(const struct tunx_device *dev);
  *	release; do not mix with tunx_read() on the same device.
  * release: give back the first n peeked packets (kicks the kernel if it
  *	stopped the queue on a full ring).
- * reserve: up to n free transmit frames (cap = bytes available), in order.
+ * reserve: up to n free transmit frames (cap = bytes available, off
+ *	zeroed), in order.
  * submit: send the first n reserved frames, in the order reserve gave
  *	them, with len set (1..cap); frames reserved but not submitted
  *	return to the ring.  Kicks only when the kernel asked for it.
+ *	-EINVAL for more than reserved, a bad len, or a non-zero off on a
+ *	device without offload.
  */
 /*
  * Offload metadata of one packet (tunx devices opened with offload): the
  * fields of struct virtio_net_hdr, values TUNX_CSUM_* and TUNX_GSO_* from
- * <linux/tunx.h>.  All zero: a plain, fully checksummed packet.  peek
- * reports super-packets whole with it; submit passes it to the kernel.
+ * <linux/tunx.h>.  All zero: a plain, fully checksummed packet (always so
+ * on a device without offload).  peek reports super-packets whole with it
+ * (up to 64 KB: split them yourself or pass them on); submit passes it to
+ * the kernel (TUNX_DESC_F_OFFLOAD when any field is set), which checks it
+ * as virtio_net_hdr_to_skb() would.
  */
 struct tunx_offload {
 	uint8_t csum_flags;

@@ -11,8 +11,17 @@
 
 #define TX_NETNS 1	/* run the whole binary in a private network namespace */
 
-/* Registers @tests as one suite, runs it verbosely, 0 if all passed. */
+/* Registers @tests as one suite, runs it verbosely, 0 if all passed.
+ * TUNX_TEST_ONLY="name1,name2" runs only those (tools/vm/run passes
+ * TUNX_* variables into the VM). */
 int tx_run(const char *suite, CU_TestInfo *tests, int flags);
+
+/*
+ * Takes test @name out of @tests (ended by CU_TEST_INFO_NULL) before
+ * tx_run(), and reports it skipped as a TAP line ("ok N name # SKIP why")
+ * that tools/tap-count counts: CUnit itself has no skip.
+ */
+void tx_skip(CU_TestInfo *tests, const char *name, const char *why);
 
 /* "tun" or "tunx": the backend device tests use (TUNX_TEST_BACKEND). */
 enum tunx_backend tx_backend(void);
@@ -33,6 +42,10 @@ size_t tx_udp4(uint8_t *p, const char *src, const char *dst, uint16_t sport,
 /* Same for IPv6. */
 size_t tx_udp6(uint8_t *p, const char *src, const char *dst, uint16_t sport,
 	       uint16_t dport, const void *payload, size_t len);
+/* TCP over IPv4 (id 100) or IPv6, ack 777, @len payload bytes from @seq;
+ * returns its length. */
+size_t tx_tcp(uint8_t *p, bool v6, uint32_t seq, uint8_t flags, size_t len,
+	      uint16_t sport);
 uint16_t tx_csum(const void *p, size_t len, uint32_t sum);
 /* True if the IPv4 header checksum and UDP/TCP checksum verify. */
 bool tx_l4_ok(const uint8_t *p, size_t len);

@@ -16,8 +16,10 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/tunx.h>
 #include "harness.h"
 
 #ifndef UDP_SEGMENT
@@ -341,18 +343,32 @@ static void ipv6_device_to_socket(void)
 	tunx_close(dev);
 }
 
-/* A UDP_SEGMENT send: with USO the kernel hands over one super-packet. */
-static void udp_gso_send_arrives_as_segments(void)
+/* One sendmsg of @len bytes with UDP_SEGMENT @seg: a USO super-packet. */
+static ssize_t send_uso(int fd, const char *ip, uint16_t port,
+			const void *payload, size_t len, uint16_t seg)
 {
-	struct tunx_device *dev = open_up(want_batch ? "txgsob" : "txgso", 5, true);
-	char payload[10 * 1000], cbuf[CMSG_SPACE(sizeof(uint16_t))];
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9) };
-	struct iovec iov = { payload, sizeof(payload) };
+	char cbuf[CMSG_SPACE(sizeof(uint16_t))] = { 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct iovec iov = { (void *)payload, len };
 	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa),
 			     .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	uint16_t seg = 1000;
+
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	return sendmsg(fd, &mh, 0);
+}
+
+/* A UDP_SEGMENT send: with USO the kernel hands over one super-packet,
+ * which read splits into checksummed segments. */
+static void udp_gso_send_arrives_as_segments(void)
+{
+	struct tunx_device *dev = open_up(want_batch ? "txgsob" : "txgso", 5, true);
+	char payload[10 * 1000];
 	uint8_t *pk[10];
 	size_t len[10];
 	struct tx_batch b;
@@ -362,13 +378,8 @@ static void udp_gso_send_arrives_as_segments(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
 	for (i = 0; i < sizeof(payload); i++)
 		payload[i] = (char)(i / 1000 + 'a');
-	cm->cmsg_level = SOL_UDP;
-	cm->cmsg_type = UDP_SEGMENT;
-	cm->cmsg_len = CMSG_LEN(sizeof(seg));
-	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
-	inet_pton(AF_INET, "10.5.0.2", &sa.sin_addr);
 	fd = udp_sock("10.5.0.1", 4001);
-	if (sendmsg(fd, &mh, 0) < 0) {
+	if (send_uso(fd, "10.5.0.2", 9, payload, sizeof(payload), 1000) < 0) {
 		/*
 		 * The stack refuses UDP_SEGMENT with EIO on a device without
 		 * checksum offload: tunx devices opened without
@@ -376,6 +387,7 @@ static void udp_gso_send_arrives_as_segments(void)
 		 */
 		CU_ASSERT_EQUAL_FATAL(errno, EIO);
 		CU_ASSERT_NOT_EQUAL_FATAL(tx_backend(), TUNX_BACKEND_TUN);
+		CU_ASSERT_PTR_NULL(strstr(tunx_backend_reason(dev), "TSO"));
 		for (i = 0; i < 10; i++)
 			send_udp(fd, "10.5.0.2", 9, payload + i * 1000, 1000);
 	}
@@ -583,10 +595,37 @@ static void *tcp_server(void *arg)
 	return NULL;
 }
 
+/* Every TCP/IPv4 packet a device hands out must carry a valid checksum:
+ * split segments and completed NEEDS_CSUM packets alike. */
+struct csum_count {
+	unsigned int checked, bad;
+};
+
+static void check_csum(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct csum_count *c = arg;
+
+	if (len < 40 || pkt[0] != 0x45 || pkt[9] != IPPROTO_TCP)
+		return;
+	__atomic_add_fetch(&c->checked, 1, __ATOMIC_RELAXED);
+	if (!tx_l4_ok(pkt, len))
+		__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
+}
+
+static struct tunx_device *csum_checked(struct tunx_device *dev,
+					struct csum_count *c)
+{
+	struct tunx_device *w = NULL;
+
+	CU_ASSERT_EQUAL(tunx_callback_wrap(&w, dev, check_csum, NULL, c), 0);
+	return w;
+}
+
 static void tcp_bulk_between_namespaces_via_p2p(void)
 {
 	int ns1 = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns2;
 	struct tunx_device *a, *b;
+	struct csum_count csum = { 0 };
 	struct tcp_srv srv = { 0 };
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(5001) };
 	static uint8_t data[1 << 20];
@@ -608,8 +647,8 @@ static void tcp_bulk_between_namespaces_via_p2p(void)
 	tunx_link_add_addr(a, AF_INET, "\x0a\x03\x00\x01", 24);
 	tunx_link_set_up(a, true);
 	CU_ASSERT_FATAL(tunx_p2p_new(&p2p, NULL) == 0);
-	tunx_p2p_set_a(p2p, a);
-	tunx_p2p_set_b(p2p, b);
+	tunx_p2p_set_a(p2p, csum_checked(a, &csum));
+	tunx_p2p_set_b(p2p, csum_checked(b, &csum));
 	srv.ns_fd = ns2;
 	pthread_create(&t, NULL, tcp_server, &srv);
 	usleep(200000);
@@ -631,6 +670,8 @@ static void tcp_bulk_between_namespaces_via_p2p(void)
 	CU_ASSERT_EQUAL(sent, total);
 	CU_ASSERT_EQUAL(srv.got, total);
 	CU_ASSERT_EQUAL(srv.bad, 0);
+	CU_ASSERT(csum.checked > 1000);
+	CU_ASSERT_EQUAL(csum.bad, 0);
 	/* With TSO, writes coalesce: far fewer packets than 1448-byte segments */
 	if (strstr(tunx_backend_reason(b), "TSO"))
 		CU_ASSERT(srv.rx_packets > 0 && srv.rx_packets < (long)(total / 1448 / 4));
@@ -791,6 +832,189 @@ static void event_callback_thread_delivers(void)
 	tunx_close(dev);
 }
 
+
+/* ---- tunx offload and busy polling ----------------------------------- */
+
+/* Features of the loaded tunx module (GET_INFO works unattached). */
+static uint64_t module_features(void)
+{
+	struct tunx_info info = { .size = sizeof(info) };
+	int fd = open(TUNX_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	uint64_t f = 0;
+
+	if (fd >= 0 && !ioctl(fd, TUNX_IOC_GET_INFO, &info))
+		f = info.features;
+	if (fd >= 0)
+		close(fd);
+	return f;
+}
+
+static bool dev_info(struct tunx_device *dev, struct tunx_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return !ioctl(tunx_fd(dev), TUNX_IOC_GET_INFO, info);
+}
+
+static bool dev_stats(struct tunx_device *dev, struct tunx_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return !ioctl(tunx_fd(dev), TUNX_IOC_GET_STATS, st);
+}
+
+static void offload_device_when_module_has_it(void)
+{
+	struct tunx_device *dev = open_dev("txofl", false, 0);
+	struct tunx_config cfg;
+	struct tunx_info info;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "offload TSO+USO"));
+	CU_ASSERT_FATAL(dev_info(dev, &info));
+	CU_ASSERT(info.flags & TUNX_ATTACH_OFFLOAD);
+	CU_ASSERT_EQUAL(info.frame_size, 65536);
+	CU_ASSERT_EQUAL(info.rx_entries, 128);
+	CU_ASSERT_EQUAL(tunx_batch_size(dev), 128);
+	tunx_close(dev);
+	/* A device made without offload still opens when offload is asked. */
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUNX;
+	cfg.name = "txplain";
+	cfg.offload = false;
+	cfg.persist = true;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "disabled in config"));
+	tunx_close(dev);
+	cfg.offload = true;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "exists without it"));
+	CU_ASSERT(dev_info(dev, &info) && !(info.flags & TUNX_ATTACH_OFFLOAD));
+	tunx_close(dev);
+	tx_sh("ip link del txplain 2>/dev/null");
+}
+
+/* peek shows what the kernel sent: one USO super-packet, metadata set. */
+static void peek_sees_uso_super_packet(void)
+{
+	struct tunx_device *dev = open_up("txuso", 12, true);
+	struct pollfd pf = { .events = POLLIN };
+	static char payload[10 * 1000];
+	struct tunx_pkt p[8];
+	struct tunx_offload off = { 0 };
+	uint32_t len = 0;
+	int fd, n, i, tries;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	fd = udp_sock("10.12.0.1", 4002);
+	CU_ASSERT_FATAL(send_uso(fd, "10.12.0.2", 9, payload, sizeof(payload),
+				 1000) == (ssize_t)sizeof(payload));
+	for (tries = 0; tries < 40 && !len; tries++) {
+		n = tunx_peek(dev, p, 8);
+		if (n == -EAGAIN) {
+			pf.fd = tunx_fd(dev);
+			poll(&pf, 1, 50);
+			continue;
+		}
+		CU_ASSERT_FATAL(n > 0);
+		for (i = 0; i < n; i++)
+			if (p[i].data[0] == 0x45 && p[i].data[9] == IPPROTO_UDP) {
+				len = p[i].len;
+				off = p[i].off;
+			}
+		tunx_release(dev, (unsigned int)n);
+	}
+	CU_ASSERT_EQUAL(len, 28 + sizeof(payload));
+	CU_ASSERT_EQUAL(off.gso_type, TUNX_GSO_UDP_L4);
+	CU_ASSERT_EQUAL(off.gso_size, 1000);
+	CU_ASSERT_EQUAL(off.hdr_len, 28);
+	CU_ASSERT(off.csum_flags & TUNX_CSUM_NEEDS_CSUM);
+	close(fd);
+	tunx_close(dev);
+}
+
+static void *ping_flood(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)tx_sh("ping -q -f -c 1500 -W 2 10.13.0.2 >/dev/null");
+}
+
+/* Waits (60 s at most) until the device moved @n more packets than @from. */
+static bool stats_after(struct tunx_device *dev, const struct tunx_stats *from,
+			uint64_t n, struct tunx_stats *st)
+{
+	int64_t end = tx_ms() + 60000;
+
+	while (dev_stats(dev, st) && tx_ms() < end) {
+		if (st->rx_packets >= from->rx_packets + n)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * Busy polling: while a ping flood flows the echo thread spins and the
+ * kernel polls the tx ring, so neither side kicks nor wakes the other.
+ * Counted from once the flood runs (starting ping over 9p under TCG can
+ * take longer than any idle time) until 300 packets later.
+ */
+static void busy_poll_no_kicks_no_wakeups(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_stats base, s0, s1;
+	struct tunx_config cfg;
+	uint8_t addr[4] = { 10, 13, 0, 1 };
+	pthread_t t, p;
+	void *ret;
+
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUNX;
+	cfg.name = "txbusy";
+	cfg.busy_poll = true;
+	cfg.busy_poll_usecs = 1000000;	/* TCG: slow and shared CPUs */
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "busy poll on"));
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET, addr, 24), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	pthread_create(&t, NULL, echo_thread, dev);
+	CU_ASSERT_FATAL(dev_stats(dev, &base));
+	pthread_create(&p, NULL, ping_flood, NULL);
+	CU_ASSERT(stats_after(dev, &base, 100, &s0));
+	CU_ASSERT(stats_after(dev, &s0, 300, &s1));
+	printf("# busy: kicks %llu wakeups %llu over %llu packets\n",
+	       (unsigned long long)(s1.kicks - s0.kicks),
+	       (unsigned long long)(s1.wakeups - s0.wakeups),
+	       (unsigned long long)(s1.rx_packets - s0.rx_packets));
+	CU_ASSERT(s1.tx_packets - s0.tx_packets >= 250);
+	CU_ASSERT_EQUAL(s1.kicks - s0.kicks, 0);
+	CU_ASSERT_EQUAL(s1.wakeups - s0.wakeups, 0);
+	pthread_join(p, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, 0);
+	tunx_shutdown(dev);
+	pthread_join(t, NULL);
+	tunx_close(dev);
+}
+
+/* busy_poll is a hint: on where it can be, said so either way. */
+static void busy_poll_hint_reported(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	const char *want = "busy poll off";
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txhint";
+	cfg.busy_poll = true;
+	if (tx_backend() == TUNX_BACKEND_TUNX &&
+	    (module_features() & TUNX_FEAT_BUSY_POLL))
+		want = "busy poll on";
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), want));
+	tunx_close(dev);
+}
+
 static CU_TestInfo tests[] = {
 	{ "open_reports_backend_and_name", open_reports_backend_and_name },
 	{ "open_with_mtu_sets_link", open_with_mtu_sets_link },
@@ -813,11 +1037,35 @@ static CU_TestInfo tests[] = {
 	{ "zero_copy_in_place", zero_copy_in_place },
 	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
 	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
+	{ "busy_poll_hint_reported", busy_poll_hint_reported },
+	{ "offload_device_when_module_has_it", offload_device_when_module_has_it },
+	{ "peek_sees_uso_super_packet", peek_sees_uso_super_packet },
+	{ "busy_poll_no_kicks_no_wakeups", busy_poll_no_kicks_no_wakeups },
 	CU_TEST_INFO_NULL,
 };
 
+/* Tests of module features the module may not have yet: skipped, never
+ * failed, and run as soon as it reports the feature. */
+static void skip_missing_features(void)
+{
+	uint64_t f = module_features();
+	const char *why = "tunx backend only";
+
+	if (tx_backend() == TUNX_BACKEND_TUNX)
+		why = "the module lacks TUNX_FEAT_OFFLOAD";
+	if (tx_backend() != TUNX_BACKEND_TUNX || !(f & TUNX_FEAT_OFFLOAD)) {
+		tx_skip(tests, "offload_device_when_module_has_it", why);
+		tx_skip(tests, "peek_sees_uso_super_packet", why);
+	}
+	if (tx_backend() == TUNX_BACKEND_TUNX)
+		why = "the module lacks TUNX_FEAT_BUSY_POLL";
+	if (tx_backend() != TUNX_BACKEND_TUNX || !(f & TUNX_FEAT_BUSY_POLL))
+		tx_skip(tests, "busy_poll_no_kicks_no_wakeups", why);
+}
+
 int main(void)
 {
+	skip_missing_features();
 	return tx_run(tx_backend() == TUNX_BACKEND_TUNX ? "device-tunx"
 							 : "device-tun",
 		      tests, TX_NETNS);

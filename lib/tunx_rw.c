@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tunx_read()/tunx_write() on the tunx backend: copies between the
+ * caller's buffers and the ring frames.  On an offload device a read
+ * splits super-packets and completes checksums (the caller sees plain
+ * packets), and a write coalesces TCP/UDP runs into one descriptor, as the
+ * tun backend does with its virtio header.
+ */
+#include <string.h>
+#include "backend_tunx.h"
+#include "offload.h"
+
+#define TUNX_RW_MAX 64		/* descriptors per call: one stack array */
+
+/* Starts splitting a peeked descriptor; false if it is malformed. */
+static bool split_desc(struct tunx_dev *t, const struct tunx_pkt *p)
+{
+	struct virtio_net_hdr h;
+
+	tunx__off_to_vnet(&h, &p->off);
+	if (!tunx__split_start(&t->split, p->data, p->len, &h))
+		return true;
+	t->rx.invalid++;	/* the kernel never sends these: count, drop */
+	return false;
+}
+
+/*
+ * Hands out packets from the split and from @got newly peeked descriptors;
+ * returns how many were stored, *done the descriptors finished.
+ */
+static unsigned int rx_fill(struct tunx_dev *t, const struct tunx_pkt *pkts,
+			    unsigned int got, uint8_t *const *bufs, size_t cap,
+			    size_t *sizes, unsigned int n, size_t offset,
+			    unsigned int *done)
+{
+	unsigned int k = 0, j = 0;
+	int r;
+
+	while (k < n) {
+		if (!tunx__split_more(&t->split)) {
+			if (j == got)
+				break;
+			if (!split_desc(t, &pkts[j++]))
+				++*done;
+			continue;
+		}
+		r = tunx__split_next(&t->split, bufs[k] + offset, cap);
+		if (r == -EMSGSIZE)
+			break;
+		if (r > 0)
+			sizes[k++] = (size_t)r;
+		if (!tunx__split_more(&t->split))
+			++*done;
+	}
+	return k;
+}
+
+int tunx__tunx_read(struct tunx_device *dev, uint8_t *const *bufs,
+		    size_t buf_size, size_t *sizes, unsigned int n,
+		    size_t offset)
+{
+	struct tunx_dev *t = tunx__to_tx(dev);
+	struct tunx_pkt pkts[TUNX_RW_MAX];
+	unsigned int k, done = 0;
+	int got;
+
+	got = tunx__ring_peek(&t->rx, pkts, n < TUNX_RW_MAX ? n : TUNX_RW_MAX);
+	if (got < 0 && !tunx__split_more(&t->split))
+		return got;
+	k = rx_fill(t, pkts, got < 0 ? 0 : (unsigned int)got, bufs,
+		    buf_size - offset, sizes, n, offset, &done);
+	tunx__ring_release(&t->rx, done);
+	/* Un-peek the rest (read again next time) but a half-split one. */
+	t->rx.pending = tunx__split_more(&t->split) ? 1 : 0;
+	if (k)
+		return (int)k;
+	if (!t->rx.pending)
+		return -EAGAIN;		/* all we peeked was malformed */
+	return tunx__seterr(dev, -EMSGSIZE, "read buffers of %zu bytes are "
+			    "too small", buf_size - offset);
+}
+
+/* Fills one frame from packet i (and the run it heads, with offload);
+ * returns the packets it took, 0 if packet i does not fit a frame. */
+static unsigned int tx_fill(struct tunx_dev *t, struct tunx_pkt *f,
+			    uint8_t *const *bufs, const size_t *sizes,
+			    unsigned int n, size_t offset, unsigned int i)
+{
+	struct virtio_net_hdr h;
+	unsigned int cnt = 1;
+	size_t len;
+
+	if (tunx__tx_offload(t))
+		cnt = tunx__gso_coalesce(bufs, sizes, n, offset, i, true, &h,
+					 f->data, f->cap, &len);
+	if (cnt > 1) {
+		f->len = (uint32_t)len;
+		tunx__off_from_vnet(&f->off, &h);
+		return cnt;
+	}
+	if (!sizes[i] || sizes[i] > f->cap)
+		return 0;
+	memcpy(f->data, bufs[i] + offset, sizes[i]);
+	f->len = (uint32_t)sizes[i];
+	return 1;
+}
+
+int tunx__tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
+		     const size_t *sizes, unsigned int n, size_t offset)
+{
+	struct tunx_dev *t = tunx__to_tx(dev);
+	struct tunx_pkt f[TUNX_RW_MAX];
+	unsigned int i = 0, k = 0, cnt;
+	int r;
+
+	r = tunx__ring_reserve(&t->tx, f, n < TUNX_RW_MAX ? n : TUNX_RW_MAX);
+	if (r < 0)
+		return r;
+	for (; i < n && k < (unsigned int)r; k++, i += cnt) {
+		cnt = tx_fill(t, &f[k], bufs, sizes, n, offset, i);
+		if (!cnt)
+			break;
+	}
+	if (!k) {
+		t->tx.pending = 0;
+		return tunx__seterr(dev, -EMSGSIZE, "packet of %zu bytes does not "
+				    "fit a %u byte frame", sizes[0], t->tx.frame_size);
+	}
+	r = tunx__ring_submit(&t->tx, f, k);
+	return r < 0 ? r : (int)i;
+}
