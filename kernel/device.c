@@ -11,6 +11,7 @@
 
 #include "device.h"
 #include "ethtool.h"
+#include "offload.h"
 #include "queue.h"
 #include "rx.h"
 #include "sysfs.h"
@@ -238,6 +239,7 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	td->flags = flags & (TUNX_ATTACH_PERSIST | TUNX_ATTACH_MULTI_QUEUE |
 			     TUNX_ATTACH_OFFLOAD | TUNX_ATTACH_TAIL_DROP |
 			     TUNX_ATTACH_BUSY_POLL);
+	tunx_offload_init(dev, flags);
 	dev_net_set(dev, net);
 	dev->rtnl_link_ops = &tunx_link_ops;
 	dev->sysfs_groups[0] = &tunx_attr_group;

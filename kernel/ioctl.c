@@ -16,14 +16,16 @@
 #include "busy.h"
 #include "geometry.h"
 #include "ioctl.h"
+#include "offload.h"
 #include "queue.h"
 #include "rx.h"
 #include "tx.h"
 
 #define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
 			   TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
-#define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_TAIL_DROP | \
-		       TUNX_FEAT_NEED_WAKEUP | TUNX_FEAT_BUSY_POLL)
+#define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_OFFLOAD | \
+		       TUNX_FEAT_TAIL_DROP | TUNX_FEAT_NEED_WAKEUP | \
+		       TUNX_FEAT_BUSY_POLL)
 
 static bool tunx_all_zero(const u32 *words, size_t n)
 {
@@ -120,8 +122,6 @@ static int tunx_attach_new(struct tunx_queue *q, const char *name,
 		return -ENODEV;
 	if (!ns_capable(q->net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
-	if (a->flags & TUNX_ATTACH_OFFLOAD)
-		return -EOPNOTSUPP;
 	td = tunx_device_create(q->net, name, a->flags);
 	if (IS_ERR(td))
 		return PTR_ERR(td);
@@ -293,6 +293,7 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_ring_setup *rs)
 	mutex_lock(&q->lock);
 	rcu_assign_pointer(q->area, area);
 	mutex_unlock(&q->lock);
+	tunx_offload_update_max(td);
 	tunx_device_update_carrier(td);
 	tunx_setup_result(rs, &geo);
 	return 0;

@@ -208,6 +208,193 @@ static void desc_rejects_offload_without_offload_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
 }
 
+/* The same area on an offload device: super-packets may fill a frame. */
+static const struct tunx_desc_limits off_lim = {
+	.area_bytes = 4 * 2048,
+	.frame_size = 2048,
+	.max_len = 1500,
+	.offload = true,
+};
+
+/* A UDP super-packet: IPv4 header, UDP header at 20, 1400-byte segments. */
+static struct tunx_desc desc_uso(u32 len)
+{
+	struct tunx_desc d = desc_make(0, len);
+
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d.gso_type = TUNX_GSO_UDP_L4;
+	d.gso_size = 1000;
+	d.hdr_len = 28;
+	d.csum_start = 20;
+	d.csum_offset = 6;
+	return d;
+}
+
+static void desc_offload_accepts_plain_and_csum(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(0, 100);
+
+	/* Flag with every field zero: a plain, fully checksummed packet. */
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d.csum_start = 20;
+	d.csum_offset = 6;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.csum_flags = TUNX_CSUM_DATA_VALID;
+	d.csum_start = 0;
+	d.csum_offset = 0;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	/* The flag stays optional on an offload device. */
+	d = desc_make(0, 100);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+}
+
+static void desc_offload_accepts_super_packets(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(2048);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.gso_type = TUNX_GSO_TCPV4 | TUNX_GSO_ECN;
+	d.csum_offset = 16;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.gso_type = TUNX_GSO_TCPV6;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &off_lim), 2048U);
+}
+
+static void desc_offload_rejects_unknown_gso_type(struct kunit *test)
+{
+	static const u8 bad[] = { 2, 3, 6, 0x7f, TUNX_GSO_ECN,
+				  TUNX_GSO_UDP_L4 | TUNX_GSO_ECN, 0xff };
+	struct tunx_desc d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		d = desc_uso(1000);
+		d.gso_type = bad[i];
+		KUNIT_EXPECT_EQ_MSG(test, tunx_desc_check(&d, &off_lim), -EINVAL,
+				    "gso_type %#x", bad[i]);
+	}
+}
+
+static void desc_offload_rejects_unknown_csum_flags(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(1000);
+
+	d.csum_flags |= 0x04;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM | 0x80;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+}
+
+static void desc_offload_gso_size_iff_gso(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(1000);
+
+	d.gso_size = 0;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d = desc_uso(1000);
+	d.gso_type = TUNX_GSO_NONE;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	/* Above the MTU, and GSO_BY_FRAGS. */
+	d = desc_uso(1000);
+	d.gso_size = 1501;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.gso_size = 0xffff;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.gso_size = 1500;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+}
+
+static void desc_offload_gso_needs_csum(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(1000);
+
+	d.csum_flags = 0;
+	d.csum_start = 0;
+	d.csum_offset = 0;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.csum_flags = TUNX_CSUM_DATA_VALID;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+}
+
+static void desc_offload_rejects_csum_outside_packet(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(100);
+
+	/* The checksum's last byte is the packet's last byte: fine. */
+	d.csum_start = 92;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.csum_start = 93;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.csum_start = 100;
+	d.csum_offset = 0;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	/* Both at their maximum: the sum must not wrap into range. */
+	d.csum_start = 0xffff;
+	d.csum_offset = 0xffff;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	/* Without NEEDS_CSUM the position fields must be zero. */
+	d = desc_make(0, 100);
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	d.csum_start = 20;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.csum_start = 0;
+	d.csum_offset = 6;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+}
+
+static void desc_offload_rejects_hdr_len_beyond_len(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(100);
+
+	d.hdr_len = 100;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.hdr_len = 101;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.hdr_len = 0xffff;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+}
+
+static void desc_offload_len_above_mtu_only_for_gso(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(0, 1501);
+
+	/* No flag, or the flag without GSO: the MTU still applies. */
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d.csum_start = 20;
+	d.csum_offset = 6;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &off_lim), 1500U);
+	/* A super-packet may fill its frame, not cross into the next. */
+	d = desc_uso(2048);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d = desc_uso(2049);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d = desc_uso(2048);
+	d.addr = 1;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+}
+
+static void desc_offload_still_checks_reserved(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(1000);
+
+	d.flags |= 0x2;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d = desc_uso(1000);
+	d.reserved1 = 1;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	/* A super-packet is refused outright on a device without offload. */
+	d = desc_uso(1000);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
 static const u8 pkt_v4[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1 };
 static const u8 pkt_v6[40] = { 0x60 };
 
@@ -293,6 +480,16 @@ static struct kunit_case tunx_validate_cases[] = {
 	KUNIT_CASE(desc_rejects_bad_lengths),
 	KUNIT_CASE(desc_rejects_reserved_bits),
 	KUNIT_CASE(desc_rejects_offload_without_offload_device),
+	KUNIT_CASE(desc_offload_accepts_plain_and_csum),
+	KUNIT_CASE(desc_offload_accepts_super_packets),
+	KUNIT_CASE(desc_offload_rejects_unknown_gso_type),
+	KUNIT_CASE(desc_offload_rejects_unknown_csum_flags),
+	KUNIT_CASE(desc_offload_gso_size_iff_gso),
+	KUNIT_CASE(desc_offload_gso_needs_csum),
+	KUNIT_CASE(desc_offload_rejects_csum_outside_packet),
+	KUNIT_CASE(desc_offload_rejects_hdr_len_beyond_len),
+	KUNIT_CASE(desc_offload_len_above_mtu_only_for_gso),
+	KUNIT_CASE(desc_offload_still_checks_reserved),
 	KUNIT_CASE(ip_accepts_v4_and_v6),
 	KUNIT_CASE(ip_rejects_too_short),
 	KUNIT_CASE(ip_rejects_bad_ihl),

@@ -18,6 +18,7 @@
 #include <linux/skbuff.h>
 
 #include "busy.h"
+#include "offload.h"
 #include "queue.h"
 #include "rx.h"
 #include "validate.h"
@@ -42,10 +43,11 @@ static int tunx_rx_space(struct tunx_ring *ring)
 
 /*
  * Backpressure: stop the txq and ask for a kick.  Returns true when the
- * reader freed a slot meanwhile and the queue runs again.
+ * reader freed @n slots meanwhile and the queue runs again.
  */
 static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
-			 struct tunx_ring *ring, struct netdev_queue *txq)
+			 struct tunx_ring *ring, struct netdev_queue *txq,
+			 int n)
 {
 	tunx_count(td, rx_ring_full);
 	tunx_count(td, queue_stops);
@@ -57,7 +59,7 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	if (!tunx_busy_polling(td, q))
 		tunx_ring_set_flags(ring, TUNX_RING_NEED_WAKEUP);
 	smp_mb();	/* C */
-	if (tunx_rx_space(ring) <= 0)
+	if (tunx_rx_space(ring) < n)
 		return false;
 	tunx_ring_set_flags(ring, 0);
 	netif_tx_start_queue(txq);
@@ -85,6 +87,8 @@ static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 	};
 	struct tunx_pcpu_stats *st = this_cpu_ptr(td->pcpu);
 
+	if (td->flags & TUNX_ATTACH_OFFLOAD)
+		tunx_offload_to_desc(skb, &desc);
 	/* Cannot fail: len was checked against the frame size. */
 	skb_copy_bits(skb, 0, ring->frames + desc.addr, desc.len);
 	memcpy(&ring->descs[slot], &desc, sizeof(desc));
@@ -97,12 +101,17 @@ static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 	u64_stats_update_end(&st->syncp);
 }
 
-/* Make @skb fit for the ring: linear checksum, at most one frame. */
-static int tunx_rx_prepare(struct sk_buff *skb, struct tunx_ring *ring)
+/*
+ * Make @skb fit for the ring: at most one frame, and a complete checksum
+ * unless the device hands checksums to the reader.
+ */
+static int tunx_rx_prepare(struct tunx_device *td, struct sk_buff *skb,
+			   struct tunx_ring *ring)
 {
 	if (skb->len > ring->frame_size)
 		return -EMSGSIZE;
-	if (skb->ip_summed == CHECKSUM_PARTIAL)
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    !(td->flags & TUNX_ATTACH_OFFLOAD))
 		return skb_checksum_help(skb);
 	return 0;
 }
@@ -114,39 +123,140 @@ static netdev_tx_t tunx_rx_drop(struct tunx_device *td, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
+/* What to do with a packet that needs @n slots. */
+enum tunx_rx_verdict {
+	TUNX_RX_FITS,
+	TUNX_RX_DROP,
+	TUNX_RX_BUSY,	/* the txq is stopped, the skb goes back to the qdisc */
+};
+
+/* Make room for @n packets; *space is what the ring has free then. */
+static enum tunx_rx_verdict tunx_rx_room(struct tunx_device *td,
+					 struct tunx_queue *q,
+					 struct tunx_ring *ring,
+					 struct netdev_queue *txq, int n,
+					 int *space)
+{
+	*space = tunx_rx_space(ring);
+	if (*space < 0) {
+		tunx_count(td, ring_errors);
+		return TUNX_RX_DROP;
+	}
+	if (*space && test_bit(TUNX_Q_RX_STALLED, &q->state))
+		clear_bit(TUNX_Q_RX_STALLED, &q->state);
+	if (*space >= n)
+		return TUNX_RX_FITS;
+	if (td->flags & TUNX_ATTACH_TAIL_DROP ||
+	    test_bit(TUNX_Q_RX_STALLED, &q->state)) {
+		tunx_count(td, rx_ring_full);
+		return TUNX_RX_DROP;
+	}
+	if (!tunx_rx_stop(td, q, ring, txq, n)) {
+		tunx_rx_notify(td, q);
+		return TUNX_RX_BUSY;
+	}
+	/* Slow path: reread, so tunx_rx_done() does not stop needlessly. */
+	*space = max(tunx_rx_space(ring), n);
+	return TUNX_RX_FITS;
+}
+
+/* After producing: @space slots are left (or more, never fewer). */
+static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
+			 struct tunx_ring *ring, struct netdev_queue *txq,
+			 int space)
+{
+	/* Stop as soon as the ring fills, so xmit rarely sees it full. */
+	if (!space && !(td->flags & TUNX_ATTACH_TAIL_DROP) &&
+	    !test_bit(TUNX_Q_RX_STALLED, &q->state))
+		tunx_rx_stop(td, q, ring, txq, 1);
+	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
+		tunx_rx_notify(td, q);
+}
+
 static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
 				 struct tunx_ring *ring, struct sk_buff *skb,
 				 struct netdev_queue *txq)
 {
-	int space = tunx_rx_space(ring);
+	enum tunx_rx_verdict v;
+	int space;
 
-	if (space < 0) {
-		tunx_count(td, ring_errors);
+	if (tunx_rx_prepare(td, skb, ring))
 		return tunx_rx_drop(td, skb);
-	}
-	if (space && test_bit(TUNX_Q_RX_STALLED, &q->state))
-		clear_bit(TUNX_Q_RX_STALLED, &q->state);
-	if (!space) {
-		if (td->flags & TUNX_ATTACH_TAIL_DROP ||
-		    test_bit(TUNX_Q_RX_STALLED, &q->state)) {
-			tunx_count(td, rx_ring_full);
-			return tunx_rx_drop(td, skb);
-		}
-		if (!tunx_rx_stop(td, q, ring, txq)) {
-			tunx_rx_notify(td, q);
-			return NETDEV_TX_BUSY;
-		}
-	}
+	v = tunx_rx_room(td, q, ring, txq, 1, &space);
+	if (v == TUNX_RX_BUSY)
+		return NETDEV_TX_BUSY;
+	if (v == TUNX_RX_DROP)
+		return tunx_rx_drop(td, skb);
 	tunx_rx_produce(td, ring, skb);
 	skb_tx_timestamp(skb);
 	consume_skb(skb);
-	/* Stop as soon as the ring fills, so xmit rarely sees it full. */
-	if (space == 1 && !(td->flags & TUNX_ATTACH_TAIL_DROP) &&
-	    !test_bit(TUNX_Q_RX_STALLED, &q->state))
-		tunx_rx_stop(td, q, ring, txq);
-	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
-		tunx_rx_notify(td, q);
+	tunx_rx_done(td, q, ring, txq, space - 1);
 	return NETDEV_TX_OK;
+}
+
+/* Produce each segment while there is room; the rest is dropped. */
+static int tunx_rx_produce_segs(struct tunx_device *td, struct tunx_ring *ring,
+				struct sk_buff *segs, int space)
+{
+	struct sk_buff *seg, *next;
+
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		if (space <= 0) {
+			tunx_count(td, rx_ring_full);
+			tunx_rx_drop(td, seg);
+		} else if (tunx_rx_prepare(td, seg, ring)) {
+			tunx_rx_drop(td, seg);
+		} else {
+			tunx_rx_produce(td, ring, seg);
+			skb_tx_timestamp(seg);
+			consume_skb(seg);
+			space--;
+		}
+	}
+	return space;
+}
+
+/*
+ * A GSO packet the ring cannot take whole (larger than a frame, or of a
+ * kind a descriptor cannot describe): queue its segments.  Backpressure
+ * works on the whole packet: the queue stops until the ring has room for
+ * gso_segs packets (at most the ring size), so no segment is lost to a
+ * full ring unless gso_segs was wrong or exceeds the ring; those are
+ * dropped and counted in rx_ring_full and rx_dropped.
+ */
+static netdev_tx_t tunx_rx_queue_gso(struct tunx_device *td,
+				     struct tunx_queue *q,
+				     struct tunx_ring *ring, struct sk_buff *skb,
+				     struct netdev_queue *txq)
+{
+	int n = clamp_t(int, skb_shinfo(skb)->gso_segs, 1, ring->entries);
+	struct sk_buff *segs;
+	enum tunx_rx_verdict v;
+	int space;
+
+	v = tunx_rx_room(td, q, ring, txq, n, &space);
+	if (v == TUNX_RX_BUSY)
+		return NETDEV_TX_BUSY;
+	if (v == TUNX_RX_DROP)
+		return tunx_rx_drop(td, skb);
+	segs = tunx_offload_segment(skb);
+	if (IS_ERR(segs))
+		return tunx_rx_drop(td, skb);
+	consume_skb(skb);
+	space = tunx_rx_produce_segs(td, ring, segs, space);
+	tunx_rx_done(td, q, ring, txq, space);
+	return NETDEV_TX_OK;
+}
+
+/* Can a single descriptor carry @skb? */
+static bool tunx_rx_whole(struct tunx_device *td, struct sk_buff *skb,
+			  struct tunx_ring *ring)
+{
+	if (!skb_is_gso(skb))
+		return true;
+	return td->flags & TUNX_ATTACH_OFFLOAD &&
+	       skb->len <= ring->frame_size && tunx_offload_gso_ok(skb);
 }
 
 /**
@@ -161,6 +271,7 @@ netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct tunx_device *td = netdev_priv(dev);
 	u16 index = skb_get_queue_mapping(skb);
+	struct netdev_queue *txq;
 	struct tunx_queue *q = NULL;
 	struct tunx_area *area = NULL;
 	netdev_tx_t ret;
@@ -170,11 +281,13 @@ netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
 		q = rcu_dereference(td->queues[index]);
 	if (q)
 		area = rcu_dereference(q->area);
-	if (!area || tunx_rx_prepare(skb, &area->rx))
+	txq = netdev_get_tx_queue(dev, index);
+	if (!area)
 		ret = tunx_rx_drop(td, skb);
+	else if (tunx_rx_whole(td, skb, &area->rx))
+		ret = tunx_rx_queue(td, q, &area->rx, skb, txq);
 	else
-		ret = tunx_rx_queue(td, q, &area->rx, skb,
-				    netdev_get_tx_queue(dev, index));
+		ret = tunx_rx_queue_gso(td, q, &area->rx, skb, txq);
 	rcu_read_unlock();
 	return ret;
 }

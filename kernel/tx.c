@@ -16,6 +16,7 @@
 #include <linux/skbuff.h>
 
 #include "busy.h"
+#include "offload.h"
 #include "queue.h"
 #include "tx.h"
 #include "validate.h"
@@ -33,12 +34,12 @@ static void tunx_desc_fetch(struct tunx_desc *dst, const struct tunx_desc *src)
 }
 
 static void tunx_tx_limits(struct tunx_desc_limits *lim, struct tunx_ring *ring,
-			   struct net_device *dev)
+			   struct tunx_device *td)
 {
 	lim->area_bytes = (u64)ring->entries * ring->frame_size;
 	lim->frame_size = ring->frame_size;
-	lim->max_len = READ_ONCE(dev->mtu);
-	lim->offload = false;
+	lim->max_len = READ_ONCE(td->dev->mtu);
+	lim->offload = td->flags & TUNX_ATTACH_OFFLOAD;
 }
 
 static void tunx_tx_count(struct tunx_device *td, unsigned int len)
@@ -51,36 +52,96 @@ static void tunx_tx_count(struct tunx_device *td, unsigned int len)
 	u64_stats_update_end(&st->syncp);
 }
 
-/* Copy the packet out of shared memory, then check the copy only. */
+/*
+ * Packets up to TUNX_TX_LINEAR_MAX get one linear buffer; larger ones
+ * (super-packets, jumbo MTUs) get a head of TUNX_TX_HEAD bytes, room for
+ * any IP and TCP/UDP header, and page frags, so a 64 KB packet never
+ * needs an order-4 allocation.
+ */
+#define TUNX_TX_LINEAR_MAX	2048
+#define TUNX_TX_HEAD		256
+
+/* An skb of @len bytes, not yet written. */
+static struct sk_buff *tunx_tx_alloc(struct tunx_queue *q, u32 len)
+{
+	struct sk_buff *skb;
+	int err;
+
+	if (len <= TUNX_TX_LINEAR_MAX) {
+		skb = napi_alloc_skb(&q->napi, len);
+		if (skb)
+			skb_put(skb, len);
+		return skb;
+	}
+	skb = alloc_skb_with_frags(NET_SKB_PAD + NET_IP_ALIGN + TUNX_TX_HEAD,
+				   len - TUNX_TX_HEAD, PAGE_ALLOC_COSTLY_ORDER,
+				   &err, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN);
+	skb_put(skb, TUNX_TX_HEAD);
+	skb->data_len = len - TUNX_TX_HEAD;
+	skb->len = len;
+	return skb;
+}
+
+/*
+ * Copy the packet out of shared memory, then check the copy only.
+ * Returns the skb ready for the stack, or NULL when it was counted and
+ * dropped.
+ */
+static struct sk_buff *tunx_tx_build(struct tunx_queue *q,
+				     struct tunx_device *td,
+				     struct tunx_ring *ring,
+				     const struct tunx_desc *desc,
+				     const struct tunx_desc_limits *lim)
+{
+	struct sk_buff *skb = tunx_tx_alloc(q, desc->len);
+	__be16 proto;
+
+	if (!skb) {
+		tunx_count(td, tx_dropped);
+		return NULL;
+	}
+	/* Cannot fail: the skb is exactly desc->len long. */
+	skb_store_bits(skb, 0, ring->frames + desc->addr, desc->len);
+	proto = tunx_ip_check(skb->data, skb->len, tunx_desc_max_len(desc, lim));
+	if (!proto) {
+		tunx_count(td, tx_bad_packets);
+		goto drop;
+	}
+	skb->protocol = proto;
+	skb->dev = td->dev;
+	skb_reset_mac_header(skb);
+	skb_reset_network_header(skb);
+	/* Offload fields that do not match the packet make it invalid. */
+	if (desc->flags & TUNX_DESC_F_OFFLOAD &&
+	    tunx_offload_to_skb(skb, desc)) {
+		tunx_count(td, invalid_descs);
+		goto drop;
+	}
+	return skb;
+
+drop:
+	kfree_skb(skb);
+	return NULL;
+}
+
 static void tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 			struct tunx_ring *ring,
 			const struct tunx_desc_limits *lim)
 {
 	struct tunx_desc desc;
 	struct sk_buff *skb;
-	__be16 proto;
 
 	tunx_desc_fetch(&desc, &ring->descs[ring->head & ring->mask]);
 	if (tunx_desc_check(&desc, lim)) {
 		tunx_count(td, invalid_descs);
 		return;
 	}
-	skb = napi_alloc_skb(&q->napi, desc.len);
-	if (!skb) {
-		tunx_count(td, tx_dropped);
+	skb = tunx_tx_build(q, td, ring, &desc, lim);
+	if (!skb)
 		return;
-	}
-	skb_put_data(skb, ring->frames + desc.addr, desc.len);
-	proto = tunx_ip_check(skb->data, skb->len, lim->max_len);
-	if (!proto) {
-		tunx_count(td, tx_bad_packets);
-		kfree_skb(skb);
-		return;
-	}
-	skb->protocol = proto;
-	skb->dev = td->dev;
-	skb_reset_mac_header(skb);
-	skb_reset_network_header(skb);
 	tunx_tx_count(td, desc.len);
 	napi_gro_receive(&q->napi, skb);
 }
@@ -111,7 +172,7 @@ static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
 		smp_store_release(ring->consumer, ring->head);	/* B */
 		return 0;
 	}
-	tunx_tx_limits(&lim, ring, td->dev);
+	tunx_tx_limits(&lim, ring, td);
 	for (done = 0; done < budget && done < avail; done++) {
 		tunx_tx_one(q, td, ring, &lim);
 		WRITE_ONCE(ring->head, ring->head + 1);

@@ -10,10 +10,61 @@
 
 #include "validate.h"
 
+#define TUNX_CSUM_KNOWN	(TUNX_CSUM_NEEDS_CSUM | TUNX_CSUM_DATA_VALID)
+
 static bool tunx_desc_offload_set(const struct tunx_desc *desc)
 {
 	return desc->csum_flags || desc->gso_type || desc->hdr_len ||
 	       desc->gso_size || desc->csum_start || desc->csum_offset;
+}
+
+static bool tunx_gso_type_ok(u8 gso_type)
+{
+	switch (gso_type) {
+	case TUNX_GSO_NONE:
+	case TUNX_GSO_TCPV4:
+	case TUNX_GSO_TCPV6:
+	case TUNX_GSO_UDP_L4:
+	/* ECN only means something to TCP segmentation (CWR handling). */
+	case TUNX_GSO_TCPV4 | TUNX_GSO_ECN:
+	case TUNX_GSO_TCPV6 | TUNX_GSO_ECN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The offload fields must describe something inside the packet before
+ * anything reads them; the skb-level checks (protocols, header positions)
+ * come later, in tunx_offload_to_skb().
+ */
+static int tunx_desc_check_offload(const struct tunx_desc *desc, u32 mtu)
+{
+	bool gso = desc->gso_type != TUNX_GSO_NONE;
+	bool csum = desc->csum_flags & TUNX_CSUM_NEEDS_CSUM;
+
+	if (desc->csum_flags & ~TUNX_CSUM_KNOWN ||
+	    !tunx_gso_type_ok(desc->gso_type))
+		return -EINVAL;
+	/*
+	 * A segment's payload must fit the MTU; this also keeps out
+	 * GSO_BY_FRAGS (0xffff), which the stack treats specially.
+	 */
+	if (gso != !!desc->gso_size || desc->gso_size > mtu)
+		return -EINVAL;
+	/* Segmentation fills in each segment's checksum: it needs csum_start. */
+	if (gso && !csum)
+		return -EINVAL;
+	if (!csum && (desc->csum_start || desc->csum_offset))
+		return -EINVAL;
+	if (desc->hdr_len > desc->len)
+		return -EINVAL;
+	/* u32 arithmetic: two u16 and a small constant cannot wrap. */
+	if (csum && (u32)desc->csum_start + desc->csum_offset +
+		    sizeof(__sum16) > desc->len)
+		return -EINVAL;
+	return 0;
 }
 
 static int tunx_desc_check_meta(const struct tunx_desc *desc,
@@ -25,10 +76,29 @@ static int tunx_desc_check_meta(const struct tunx_desc *desc,
 		return -EINVAL;
 	if (desc->reserved0 || desc->reserved1 || desc->reserved2)
 		return -EINVAL;
+	if (desc->flags & TUNX_DESC_F_OFFLOAD)
+		return tunx_desc_check_offload(desc, lim->max_len);
 	/* Offload fields mean nothing unless the flag says they are set. */
-	if (!(desc->flags & TUNX_DESC_F_OFFLOAD) && tunx_desc_offload_set(desc))
+	if (tunx_desc_offload_set(desc))
 		return -EINVAL;
 	return 0;
+}
+
+/**
+ * tunx_desc_max_len - largest len a descriptor may have
+ * @desc: the kernel's private copy
+ * @lim: limits of its queue
+ *
+ * Only a super-packet (offload with a GSO type) may exceed the MTU, up to a
+ * whole frame: the stack splits it into segments that each fit the MTU.
+ */
+u32 tunx_desc_max_len(const struct tunx_desc *desc,
+		      const struct tunx_desc_limits *lim)
+{
+	if (desc->flags & TUNX_DESC_F_OFFLOAD &&
+	    desc->gso_type != TUNX_GSO_NONE)
+		return lim->frame_size;
+	return lim->max_len;
 }
 
 /**
@@ -49,7 +119,8 @@ int tunx_desc_check(const struct tunx_desc *desc,
 
 	if (tunx_desc_check_meta(desc, lim))
 		return -EINVAL;
-	if (desc->len < TUNX_MIN_PACKET || desc->len > lim->max_len)
+	if (desc->len < TUNX_MIN_PACKET ||
+	    desc->len > tunx_desc_max_len(desc, lim))
 		return -EINVAL;
 	/* Written so that addr + len cannot overflow. */
 	if (desc->addr >= lim->area_bytes ||

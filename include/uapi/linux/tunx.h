@@ -263,17 +263,40 @@ struct tunx_ring_setup {
  * descriptor that sets them anyway is invalid).  Same meaning as struct
  * virtio_net_hdr: csum_flags takes TUNX_CSUM_*, gso_type TUNX_GSO_*.
  *
- * Such a device advertises TSO, TSO6, USO and checksum offload to the stack,
- * up to a super-packet of the smallest frame size of its queues (at most
- * 64 KB); a GSO packet that does not fit a frame is segmented by the kernel
- * first.  rx descriptors then have TUNX_DESC_F_OFFLOAD set and describe the
- * packet as virtio_net_hdr_from_skb() would: NEEDS_CSUM with csum_start and
- * csum_offset when the checksum is still to be computed, gso_type/gso_size/
- * hdr_len for a super-packet the reader must split (or pass on whole).
- * tx descriptors may set TUNX_DESC_F_OFFLOAD and the same fields, which the
- * kernel checks as virtio_net_hdr_to_skb() does (a mismatch is an invalid
- * descriptor); len may then reach the frame size.  Without the flag, len is
- * at most the MTU as on any device.
+ * Such a device advertises TSO, TSO6, USO and checksum offload to the stack
+ * (`ethtool -K NAME tx off` or `tso off` turns them off at run time), up to
+ * a super-packet of the smallest frame size of its queues (at most 64 KB,
+ * set as the device's tso_max_size/gso_max_size); a GSO packet that does
+ * not fit a frame is segmented by the kernel first.
+ *
+ * rx descriptors then have TUNX_DESC_F_OFFLOAD set and describe the packet
+ * as virtio_net_hdr_from_skb() would: NEEDS_CSUM with csum_start and
+ * csum_offset when the checksum is still to be computed (the checksum field
+ * holds the pseudo-header sum), DATA_VALID when the stack already verified
+ * it, and gso_type/gso_size/hdr_len for a super-packet the reader must split
+ * (or pass on whole).  hdr_len is the exact length of the IP and TCP (with
+ * options) or UDP headers.  A super-packet always has NEEDS_CSUM.
+ *
+ * tx descriptors may set TUNX_DESC_F_OFFLOAD and the same fields, checked
+ * as virtio_net_hdr_to_skb() checks them, and stricter; a descriptor that
+ * breaks a rule is invalid (invalid_descs):
+ *   - csum_flags only TUNX_CSUM_*; gso_type one of NONE, TCPV4, TCPV6,
+ *     UDP_L4, with ECN only on TCPV4/TCPV6; gso_size non-zero exactly when
+ *     gso_type is not NONE, and at most the MTU; hdr_len at most len.
+ *   - NEEDS_CSUM: csum_start + csum_offset + 2 <= len, the checksum field
+ *     holding the pseudo-header sum; csum_start not inside the IP header,
+ *     and the packet not an IPv4 fragment.
+ *     Without NEEDS_CSUM csum_start and csum_offset are zero.
+ *     DATA_VALID is accepted and ignored: the stack verifies checksums it
+ *     did not compute itself (as tun does).
+ *   - A super-packet (gso_type not NONE) needs NEEDS_CSUM; TCPV4 an IPv4
+ *     packet, TCPV6 an IPv6 one, UDP_L4 either; its TCP or UDP header
+ *     directly after the IP header (no IPv6 extension header, not an IPv4
+ *     fragment) at csum_start, and csum_offset naming that header's
+ *     checksum field; its IP length field covering exactly the whole
+ *     super-packet.  Its len may reach the frame size.  One whose
+ *     payload fits one gso_size segment is delivered as a plain packet.
+ * Every other packet, flag or not, is at most the MTU long as on any device.
  */
 #define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
 #define TUNX_CSUM_DATA_VALID	(1U << 1)	/* checksum already verified */
@@ -297,7 +320,8 @@ struct tunx_ring_setup {
  * header, IPv4 IHL >= 5 and inside the packet) is dropped and counted in
  * tx_bad_packets.  Either way the consumer index moves past it.  The
  * minimal length is 20 bytes.  rx descriptors the kernel writes have
- * addr = slot * frame_size and all other fields but len zero.
+ * addr = slot * frame_size and all other fields but len zero, except the
+ * offload fields and TUNX_DESC_F_OFFLOAD on an offload device.
  */
 struct tunx_desc {
 	__u64 addr;		/* byte offset in this direction's frame area */

@@ -1,0 +1,800 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * TUNX_ATTACH_OFFLOAD: the device offers TSO/USO and checksum offload, rx
+ * descriptors describe super-packets and partial checksums, tx descriptors
+ * may carry super-packets the stack splits, and offload fields that do not
+ * match their packet are counted as invalid descriptors.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tunx_util.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT	103
+#endif
+
+#define ENTRIES		64
+#define FRAME		65536
+#define SEG		1000	/* gso_size of the super-packets we build */
+#define NSEG		8
+#define SINK_PORT	9999	/* nothing listens: packets only leave */
+#define TCP_PORT	7001
+#define IP_UDP_HDRS	(sizeof(struct iphdr) + sizeof(struct udphdr))
+#define IP_TCP_HDRS	(sizeof(struct iphdr) + sizeof(struct tcphdr))
+#define IP6_UDP_HDRS	(sizeof(struct ip6_hdr) + sizeof(struct udphdr))
+
+/* ---- packet helpers ---- */
+
+static __u32 pseudo4(const struct iphdr *ip, __u8 proto, __u32 l4len)
+{
+	__u32 s = ntohl(ip->saddr), d = ntohl(ip->daddr);
+
+	return (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto +
+	       l4len;
+}
+
+/* The partial checksum a NEEDS_CSUM packet carries: the folded pseudo sum. */
+static __u16 pseudo4_partial(const struct iphdr *ip, __u8 proto, __u32 l4len)
+{
+	__u32 sum = pseudo4(ip, proto, l4len);
+
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((__u16)sum);
+}
+
+static void ip4_fill(struct iphdr *ip, __u8 proto, size_t len)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(len);
+	ip->id = htons(7);
+	ip->ttl = 64;
+	ip->protocol = proto;
+	inet_pton(AF_INET, TUNX_PEER4, &ip->saddr);
+	inet_pton(AF_INET, TUNX_LOCAL4, &ip->daddr);
+	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+}
+
+static __u8 pattern(size_t i)
+{
+	return (__u8)(i * 7 + i / 251);
+}
+
+/*
+ * A UDP super-packet PEER4:9 -> LOCAL4:TUNX_PORT of NSEG * SEG payload
+ * bytes with a partial checksum, and the descriptor that offers it.
+ */
+static size_t build_uso(void *buf, struct tunx_desc *d)
+{
+	size_t plen = NSEG * SEG, len = IP_UDP_HDRS + plen;
+	struct iphdr *ip = buf;
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	__u8 *payload = (__u8 *)(udp + 1);
+	size_t i;
+
+	ip4_fill(ip, IPPROTO_UDP, len);
+	udp->source = htons(9);
+	udp->dest = htons(TUNX_PORT);
+	udp->len = htons(sizeof(*udp) + plen);
+	udp->check = pseudo4_partial(ip, IPPROTO_UDP, sizeof(*udp) + plen);
+	for (i = 0; i < plen; i++)
+		payload[i] = pattern(i);
+	d->len = len;
+	d->flags = TUNX_DESC_F_OFFLOAD;
+	d->csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d->gso_type = TUNX_GSO_UDP_L4;
+	d->gso_size = SEG;
+	d->hdr_len = IP_UDP_HDRS;
+	d->csum_start = sizeof(*ip);
+	d->csum_offset = offsetof(struct udphdr, check);
+	return len;
+}
+
+static __u16 fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((__u16)sum);
+}
+
+static __u32 pseudo6(const struct ip6_hdr *ip6, __u8 proto, __u32 l4len)
+{
+	const __u16 *w = (const __u16 *)&ip6->ip6_src;
+	__u32 sum = proto + l4len;
+	int i;
+
+	/* ip6_src and ip6_dst are adjacent: 16 words. */
+	for (i = 0; i < 16; i++)
+		sum += ntohs(w[i]);
+	return sum;
+}
+
+/*
+ * build_uso() over IPv6 PEER6 -> LOCAL6, with @ext bytes of hop-by-hop
+ * options header (0 or 8) between the IPv6 and UDP headers.
+ */
+static size_t build_uso6_ext(void *buf, struct tunx_desc *d, size_t ext)
+{
+	size_t plen = NSEG * SEG, l4 = sizeof(struct udphdr) + plen;
+	struct ip6_hdr *ip6 = buf;
+	__u8 *hbh = (__u8 *)(ip6 + 1);
+	struct udphdr *udp = (struct udphdr *)(hbh + ext);
+	__u8 *payload = (__u8 *)(udp + 1);
+	size_t i;
+
+	memset(ip6, 0, sizeof(*ip6) + ext);
+	ip6->ip6_flow = htonl(6U << 28);
+	ip6->ip6_plen = htons(ext + l4);
+	ip6->ip6_nxt = ext ? 0 : IPPROTO_UDP;
+	ip6->ip6_hlim = 64;
+	inet_pton(AF_INET6, TUNX_PEER6, &ip6->ip6_src);
+	inet_pton(AF_INET6, TUNX_LOCAL6, &ip6->ip6_dst);
+	if (ext) {
+		hbh[0] = IPPROTO_UDP;	/* next header; length 0: 8 bytes */
+		hbh[2] = 1;		/* PadN over the remaining 4 bytes */
+		hbh[3] = 4;
+	}
+	udp->source = htons(9);
+	udp->dest = htons(TUNX_PORT);
+	udp->len = htons(l4);
+	udp->check = fold(pseudo6(ip6, IPPROTO_UDP, l4));
+	for (i = 0; i < plen; i++)
+		payload[i] = pattern(i);
+	d->len = sizeof(*ip6) + ext + l4;
+	d->flags = TUNX_DESC_F_OFFLOAD;
+	d->csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d->gso_type = TUNX_GSO_UDP_L4;
+	d->gso_size = SEG;
+	d->hdr_len = sizeof(*ip6) + ext + sizeof(*udp);
+	d->csum_start = sizeof(*ip6) + ext;
+	d->csum_offset = offsetof(struct udphdr, check);
+	return d->len;
+}
+
+static size_t build_uso6(void *buf, struct tunx_desc *d)
+{
+	return build_uso6_ext(buf, d, 0);
+}
+
+static size_t build_uso6_hbh(void *buf, struct tunx_desc *d)
+{
+	return build_uso6_ext(buf, d, 8);
+}
+
+/* Write @d's packet (built by @build) into the next tx frame; publish. */
+static int publish(struct tunx_queue *q, struct tunx_desc *d,
+		   size_t (*build)(void *, struct tunx_desc *))
+{
+	struct tunx_desc *slot;
+	__u8 *frame;
+
+	slot = tunx_tx_reserve(q, &frame);
+	if (!slot)
+		return -ENOSPC;
+	if (build)
+		build(frame, d);
+	d->addr = frame - q->tx.frames;
+	*slot = *d;
+	tunx_tx_submit(q);
+	return tunx_kick(q->fd);
+}
+
+/* Next rx packet that is UDP/TCP to @dport, with its descriptor. */
+static int rx_take_port(struct tunx_queue *q, void *buf, size_t cap,
+			__u16 dport, __u8 proto, struct tunx_desc *d)
+{
+	long long end = tunx_now_ms() + 3000;
+	const struct iphdr *ip = buf;
+	int len;
+
+	while (tunx_now_ms() < end) {
+		len = tunx_rx_take(q, buf, cap, d);
+		if (len == -EAGAIN) {
+			tunx_msleep(5);
+			continue;
+		}
+		if (len < 0)
+			return len;
+		if (len >= (int)IP_UDP_HDRS && ip->version == 4 &&
+		    ip->protocol == proto &&
+		    ntohs(*(__u16 *)((__u8 *)buf + ip->ihl * 4 + 2)) == dport)
+			return len;
+		if (len >= (int)IP6_UDP_HDRS && ip->version == 6 &&
+		    ((__u8 *)buf)[6] == proto &&
+		    ntohs(*(__u16 *)((__u8 *)buf + 42)) == dport)
+			return len;
+	}
+	return -ETIMEDOUT;
+}
+
+static int ethtool_get(const char *name, __u32 cmd)
+{
+	struct ethtool_value ev = { .cmd = cmd };
+	struct ifreq ifr = {};
+	int s, ret;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : (int)ev.data;
+	close(s);
+	return ret;
+}
+
+static int ethtool_set(const char *name, __u32 cmd, __u32 val)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = val };
+	struct ifreq ifr = {};
+	int s, ret;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)&ev;
+	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(s);
+	return ret;
+}
+
+/* One sendmsg of NSEG * SEG bytes with UDP_SEGMENT: one GSO skb. */
+static int send_uso(int family, const char *dst, __u16 port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = htons(port) };
+	socklen_t salen = family == AF_INET ? sizeof(sin) : sizeof(sin6);
+	void *sa = family == AF_INET ? (void *)&sin : (void *)&sin6;
+	static __u8 data[NSEG * SEG];
+	int s, seg = SEG, ret;
+	size_t i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = pattern(i);
+	s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	inet_pton(AF_INET, dst, &sin.sin_addr);
+	inet_pton(AF_INET6, dst, &sin6.sin6_addr);
+	ret = setsockopt(s, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg));
+	if (!ret)
+		ret = sendto(s, data, sizeof(data), 0, sa, salen) ==
+		      sizeof(data) ? 0 : -1;
+	ret = ret ? -errno : 0;
+	close(s);
+	return ret;
+}
+
+/* 0 when the packet's UDP checksum verifies. */
+static __u16 udp_csum_check(const __u8 *pkt, size_t len)
+{
+	const struct iphdr *ip = (const void *)pkt;
+	size_t l4 = len - ip->ihl * 4;
+
+	return tunx_csum(pkt + ip->ihl * 4, l4, pseudo4(ip, IPPROTO_UDP, l4));
+}
+
+/*
+ * Finish a partial checksum as a device would: the field holds the pseudo
+ * sum, so summing from csum_start gives the final value.  Then verify it.
+ */
+static __u16 udp_csum_finish_check(__u8 *pkt, size_t len,
+				   const struct tunx_desc *d)
+{
+	__u16 sum = tunx_csum(pkt + d->csum_start, len - d->csum_start, 0);
+
+	memcpy(pkt + d->csum_start + d->csum_offset, &sum, sizeof(sum));
+	return udp_csum_check(pkt, len);
+}
+
+/* ---- device-level tests ---- */
+
+TEST(feature_offload_reported)
+{
+	struct tunx_info info;
+	int fd = tunx_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tunx_get_info(fd, &info));
+	EXPECT_TRUE(info.features & TUNX_FEAT_OFFLOAD);
+	close(fd);
+}
+
+TEST(create_offload_turns_on_tso_csum_and_caps_gso_at_frame)
+{
+	struct tunx_queue q, plain, small;
+	struct tunx_info info;
+
+	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, tunx_queue_open(&q, "tx0", TUNX_ATTACH_OFFLOAD, ENTRIES,
+				     ENTRIES, FRAME));
+	ASSERT_EQ(0, tunx_get_info(q.fd, &info));
+	EXPECT_TRUE(info.flags & TUNX_ATTACH_OFFLOAD);
+	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GTSO));
+	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GTXCSUM));
+	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GSG));
+	EXPECT_EQ(0, tunx_sh("ip -d link show tx0 | grep -q 'gso_max_size 65536 '"));
+	/* A device without offload offers none of it. */
+	ASSERT_EQ(0, tunx_queue_open(&plain, "tx1", 0, ENTRIES, ENTRIES, 0));
+	EXPECT_EQ(0, ethtool_get("tx1", ETHTOOL_GTSO));
+	EXPECT_EQ(0, ethtool_get("tx1", ETHTOOL_GTXCSUM));
+	/* Super-packets are capped at the smallest frame of any queue. */
+	ASSERT_EQ(0, tunx_queue_open(&small, "tx2", TUNX_ATTACH_OFFLOAD,
+				     ENTRIES, ENTRIES, 8192));
+	EXPECT_EQ(0, tunx_sh("ip -d link show tx2 | grep -q 'gso_max_size 8192 '"));
+	tunx_queue_close(&small);
+	tunx_queue_close(&plain);
+	tunx_queue_close(&q);
+}
+
+/* ---- traffic on an offload device ---- */
+
+FIXTURE(offload) {
+	struct tunx_queue q;
+	int sock;
+	__u8 buf[FRAME];
+};
+
+FIXTURE_SETUP(offload)
+{
+	self->q.fd = -1;
+	self->sock = -1;
+	if (!tunx_present())
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", TUNX_ATTACH_OFFLOAD,
+				     ENTRIES, ENTRIES, FRAME));
+	ASSERT_EQ(0, tunx_net_up("tx0"));
+	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_LE(0, self->sock);
+}
+
+FIXTURE_TEARDOWN(offload)
+{
+	if (self->sock >= 0)
+		close(self->sock);
+	tunx_queue_close(&self->q);
+}
+
+TEST_F(offload, rx_uso_send_is_one_super_packet_descriptor)
+{
+	const __u8 *payload = self->buf + IP_UDP_HDRS;
+	struct tunx_desc d;
+	int len, i;
+
+	ASSERT_EQ(0, send_uso(AF_INET, TUNX_PEER4, SINK_PORT));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
+			   IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + NSEG * SEG), len);
+	EXPECT_GT(len, tunx_if_get_mtu("tx0"));
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(TUNX_GSO_UDP_L4, d.gso_type);
+	EXPECT_EQ(SEG, d.gso_size);
+	EXPECT_EQ(IP_UDP_HDRS, d.hdr_len);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+	EXPECT_EQ(sizeof(struct iphdr), d.csum_start);
+	EXPECT_EQ(offsetof(struct udphdr, check), d.csum_offset);
+	EXPECT_EQ(0, d.reserved0 | d.reserved1 | d.reserved2);
+	for (i = 0; i < NSEG * SEG; i++)
+		if (payload[i] != pattern(i))
+			break;
+	EXPECT_EQ(NSEG * SEG, i);
+	/* The partial checksum completes to the super-packet's checksum. */
+	EXPECT_EQ(0, udp_csum_finish_check(self->buf, len, &d));
+	/* Nothing else of it: one descriptor for the whole send. */
+	EXPECT_EQ(-ETIMEDOUT, rx_take_port(&self->q, self->buf,
+					   sizeof(self->buf), SINK_PORT,
+					   IPPROTO_UDP, &d));
+}
+
+TEST_F(offload, rx_plain_udp_has_partial_checksum)
+{
+	static const char msg[] = "partial checksum";
+	struct tunx_desc d;
+	int len;
+
+	ASSERT_LT(0, tunx_udp_send4(TUNX_PEER4, SINK_PORT, msg, sizeof(msg)));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
+			   IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(TUNX_GSO_NONE, d.gso_type);
+	EXPECT_EQ(0, d.gso_size | d.hdr_len);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+	EXPECT_EQ(sizeof(struct iphdr), d.csum_start);
+	EXPECT_EQ(offsetof(struct udphdr, check), d.csum_offset);
+	EXPECT_EQ(0, udp_csum_finish_check(self->buf, len, &d));
+	EXPECT_EQ(0, memcmp(self->buf + IP_UDP_HDRS, msg, sizeof(msg)));
+}
+
+TEST_F(offload, rx_checksum_offload_off_gives_full_checksums)
+{
+	static const char msg[] = "full checksum";
+	struct tunx_desc d;
+	int len;
+
+	/* ethtool -K tx0 tx off: the switch for kernels that misbehave. */
+	ASSERT_EQ(0, ethtool_set("tx0", ETHTOOL_STXCSUM, 0));
+	ASSERT_EQ(0, ethtool_get("tx0", ETHTOOL_GTXCSUM));
+	ASSERT_EQ(0, ethtool_get("tx0", ETHTOOL_GTSO));
+	ASSERT_LT(0, tunx_udp_send4(TUNX_PEER4, SINK_PORT, msg, sizeof(msg)));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
+			   IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(0, d.csum_flags & TUNX_CSUM_NEEDS_CSUM);
+	EXPECT_EQ(0, d.gso_type | d.gso_size | d.csum_start | d.csum_offset);
+	EXPECT_EQ(0, udp_csum_check(self->buf, len));
+}
+
+TEST_F(offload, tx_uso_super_packet_delivers_each_datagram)
+{
+	struct tunx_desc d = {};
+	struct tunx_stats st;
+	__u8 got[2048];
+	int i, j;
+
+	ASSERT_EQ(0, publish(&self->q, &d, build_uso));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	for (i = 0; i < NSEG; i++) {
+		ASSERT_EQ(SEG, tunx_udp_recv(self->sock, got, sizeof(got)));
+		for (j = 0; j < SEG; j++)
+			if (got[j] != pattern(i * SEG + j))
+				break;
+		EXPECT_EQ(SEG, j);
+	}
+	EXPECT_EQ(0, tunx_udp_drain_nowait(self->sock));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_packets);
+	EXPECT_EQ(IP_UDP_HDRS + NSEG * SEG, st.tx_bytes);
+	EXPECT_EQ(0, st.invalid_descs);
+}
+
+TEST_F(offload, rx_uso6_send_is_one_super_packet_descriptor)
+{
+	struct tunx_desc d;
+	int len;
+
+	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	ASSERT_EQ(0, send_uso(AF_INET6, TUNX_PEER6, SINK_PORT));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
+			   IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP6_UDP_HDRS + NSEG * SEG), len);
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(TUNX_GSO_UDP_L4, d.gso_type);
+	EXPECT_EQ(SEG, d.gso_size);
+	EXPECT_EQ(IP6_UDP_HDRS, d.hdr_len);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+	EXPECT_EQ(sizeof(struct ip6_hdr), d.csum_start);
+	EXPECT_EQ(offsetof(struct udphdr, check), d.csum_offset);
+	EXPECT_EQ(0, memcmp(self->buf + IP6_UDP_HDRS, "\x00\x07\x0e", 3));
+}
+
+TEST_F(offload, tx_uso6_super_packet_delivers_each_datagram)
+{
+	struct tunx_desc d = {};
+	__u8 got[2048];
+	int sock6, i, j;
+
+	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	sock6 = tunx_udp_listen6(TUNX_LOCAL6, TUNX_PORT, 2000);
+	ASSERT_LE(0, sock6);
+	ASSERT_EQ(0, publish(&self->q, &d, build_uso6));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	for (i = 0; i < NSEG; i++) {
+		ASSERT_EQ(SEG, tunx_udp_recv(sock6, got, sizeof(got)));
+		for (j = 0; j < SEG; j++)
+			if (got[j] != pattern(i * SEG + j))
+				break;
+		EXPECT_EQ(SEG, j);
+	}
+	EXPECT_EQ(0, tunx_udp_drain_nowait(sock6));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 500));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	close(sock6);
+}
+
+/* ---- a TCP connection driven through the rings ---- */
+
+static size_t build_tcp(void *buf, __u32 seq, __u32 ack, __u8 flags,
+			const void *data, size_t dlen)
+{
+	struct iphdr *ip = buf;
+	struct tcphdr *th = (struct tcphdr *)(ip + 1);
+	size_t l4 = sizeof(*th) + dlen;
+
+	ip4_fill(ip, IPPROTO_TCP, sizeof(*ip) + l4);
+	memset(th, 0, sizeof(*th));
+	th->source = htons(40000);
+	th->dest = htons(TCP_PORT);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = sizeof(*th) / 4;
+	((__u8 *)th)[13] = flags;
+	th->window = htons(65535);
+	memcpy(th + 1, data, dlen);
+	th->check = tunx_csum(th, l4, pseudo4(ip, IPPROTO_TCP, l4));
+	return sizeof(*ip) + l4;
+}
+
+#define TH_SYN	0x02
+#define TH_PSH	0x08
+#define TH_ACK	0x10
+
+/* Handshake from PEER4:40000; returns the server's ISN + 1. */
+static int tcp_connect(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(offload) *self, __u32 isn, __u32 *ack)
+{
+	const struct tcphdr *th;
+	__u8 pkt[128];
+	struct tunx_desc d;
+	int len;
+
+	len = build_tcp(pkt, isn, 0, TH_SYN, NULL, 0);
+	EXPECT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), 40000,
+			   IPPROTO_TCP, &d);
+	if (len < (int)IP_TCP_HDRS)
+		return -1;
+	th = (const struct tcphdr *)(self->buf + sizeof(struct iphdr));
+	if (ntohl(th->ack_seq) != isn + 1)
+		return -1;
+	*ack = ntohl(th->seq) + 1;
+	len = build_tcp(pkt, isn + 1, *ack, TH_ACK, NULL, 0);
+	return tunx_tx_send(&self->q, pkt, len);
+}
+
+/*
+ * SYN-ACK from PEER4:TCP_PORT to LOCAL4:@dport with MSS 1460 and
+ * timestamps, so the client's segments carry 12 bytes of options.
+ */
+static size_t build_synack(void *buf, __u16 dport, __u32 seq, __u32 ack)
+{
+	static const __u8 opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 8, 10,
+				     0, 0, 0, 1, 0, 0, 0, 0 };
+	struct iphdr *ip = buf;
+	struct tcphdr *th = (struct tcphdr *)(ip + 1);
+	size_t l4 = sizeof(*th) + sizeof(opts);
+
+	ip4_fill(ip, IPPROTO_TCP, sizeof(*ip) + l4);
+	memset(th, 0, sizeof(*th));
+	th->source = htons(TCP_PORT);
+	th->dest = htons(dport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = l4 / 4;
+	((__u8 *)th)[13] = TH_SYN | TH_ACK;
+	th->window = htons(65535);
+	memcpy(th + 1, opts, sizeof(opts));
+	th->check = tunx_csum(th, l4, pseudo4(ip, IPPROTO_TCP, l4));
+	return sizeof(*ip) + l4;
+}
+
+TEST_F(offload, rx_tcp_send_is_tso_super_packet_descriptor)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(TCP_PORT) };
+	static __u8 data[NSEG * SEG];
+	const struct tcphdr *th;
+	struct tunx_desc d;
+	__u8 pkt[128];
+	__u16 sport;
+	__u32 isn;
+	int cs, len;
+
+	cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, cs);
+	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	ASSERT_NE(0, connect(cs, (void *)&sin, sizeof(sin)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), TCP_PORT,
+			   IPPROTO_TCP, &d);
+	ASSERT_LE((int)IP_TCP_HDRS, len);
+	th = (const struct tcphdr *)(self->buf + sizeof(struct iphdr));
+	sport = ntohs(th->source);
+	isn = ntohl(th->seq);
+	len = build_synack(pkt, sport, 5000, isn + 1);
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	/* Established once the SYN-ACK is in: the send fills the window. */
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	tunx_msleep(100);
+	ASSERT_EQ((ssize_t)sizeof(data), send(cs, data, sizeof(data), 0));
+	do {	/* skip the handshake's ACK */
+		len = rx_take_port(&self->q, self->buf, sizeof(self->buf),
+				   TCP_PORT, IPPROTO_TCP, &d);
+		ASSERT_LT(0, len);
+	} while (len == (int)(IP_TCP_HDRS + 12));
+	/* The first data skb: several MSS at once, described not split. */
+	EXPECT_GT(len, tunx_if_get_mtu("tx0"));
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(TUNX_GSO_TCPV4, d.gso_type);
+	EXPECT_EQ(1448, d.gso_size);
+	EXPECT_EQ(IP_TCP_HDRS + 12, d.hdr_len);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+	EXPECT_EQ(sizeof(struct iphdr), d.csum_start);
+	EXPECT_EQ(offsetof(struct tcphdr, check), d.csum_offset);
+	EXPECT_GT(len - d.hdr_len, d.gso_size);
+	close(cs);
+}
+
+TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
+{
+	static __u8 data[NSEG * SEG], got[NSEG * SEG];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(TCP_PORT) };
+	struct timeval tv = { 3, 0 };
+	struct tunx_desc d = {}, *slot;
+	struct tunx_stats st;
+	int ls, cs, one = 1;
+	size_t i, n = 0;
+	__u32 ack;
+	__u8 *frame;
+	ssize_t r;
+
+	inet_pton(AF_INET, TUNX_LOCAL4, &sin.sin_addr);
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, ls);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ASSERT_EQ(0, bind(ls, (void *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, listen(ls, 1));
+	ASSERT_EQ(0, tcp_connect(_metadata, self, 1000, &ack));
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = pattern(i);
+	slot = tunx_tx_reserve(&self->q, &frame);
+	ASSERT_NE(NULL, slot);
+	d.len = build_tcp(frame, 1001, ack, TH_ACK | TH_PSH, data, sizeof(data));
+	/* Offload the checksum: leave the pseudo sum in the field. */
+	((struct tcphdr *)(frame + sizeof(struct iphdr)))->check =
+		pseudo4_partial((struct iphdr *)frame, IPPROTO_TCP,
+				sizeof(struct tcphdr) + sizeof(data));
+	d.addr = frame - self->q.tx.frames;
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d.gso_type = TUNX_GSO_TCPV4;
+	d.gso_size = SEG;
+	d.hdr_len = IP_TCP_HDRS;
+	d.csum_start = sizeof(struct iphdr);
+	d.csum_offset = offsetof(struct tcphdr, check);
+	*slot = d;
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	cs = accept(ls, NULL, NULL);
+	ASSERT_LE(0, cs);
+	setsockopt(cs, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (n < sizeof(got)) {
+		r = recv(cs, got + n, sizeof(got) - n, 0);
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	EXPECT_EQ(sizeof(got), n);
+	EXPECT_EQ(0, memcmp(data, got, sizeof(got)));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.invalid_descs);
+	close(cs);
+	close(ls);
+}
+
+/* ---- hostile offload descriptors ---- */
+
+/*
+ * The bad descriptor was consumed and counted once, nothing reached the
+ * stack, and a plain packet sent afterwards still arrives.
+ */
+static void expect_invalid_then_valid(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(offload) *self)
+{
+	struct tunx_stats st;
+	char buf[64];
+	__u8 pkt[64];
+
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(1, TUNX_STAT(self->q.fd, invalid_descs, 1, 500));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.tx_packets);
+	EXPECT_EQ(0, st.tx_bad_packets);
+	EXPECT_EQ(0, tunx_udp_drain_nowait(self->sock));
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "good")));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, memcmp(buf, "good", 4));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_packets);
+	EXPECT_EQ(1, st.invalid_descs);
+}
+
+/* A valid IPv4 header that claims @len bytes. */
+static void set_tot_len(__u8 *frame, size_t len)
+{
+	struct iphdr *ip = (struct iphdr *)frame;
+
+	ip->tot_len = htons(len);
+	ip->check = 0;
+	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+}
+
+/* A USO super-packet whose descriptor (or packet) @mutate spoils. */
+#define BAD_OFFLOAD_TEST(test, mutate)					\
+	TEST_F(offload, test)						\
+	{								\
+		struct tunx_desc d = {};				\
+		struct tunx_desc *slot;					\
+		__u8 *frame;						\
+									\
+		slot = tunx_tx_reserve(&self->q, &frame);		\
+		ASSERT_NE(NULL, slot);					\
+		build_uso(frame, &d);					\
+		d.addr = frame - self->q.tx.frames;			\
+		mutate;							\
+		*slot = d;						\
+		tunx_tx_submit(&self->q);				\
+		ASSERT_EQ(0, tunx_kick(self->q.fd));			\
+		expect_invalid_then_valid(_metadata, self);		\
+	}
+
+/* Caught by the descriptor check. */
+BAD_OFFLOAD_TEST(tx_bad_gso_type_counted, d.gso_type = 2)
+BAD_OFFLOAD_TEST(tx_ecn_on_udp_counted, d.gso_type |= TUNX_GSO_ECN)
+BAD_OFFLOAD_TEST(tx_gso_size_zero_counted, d.gso_size = 0)
+BAD_OFFLOAD_TEST(tx_gso_size_without_gso_counted,
+		 (d.gso_type = TUNX_GSO_NONE, d.len = 1000))
+BAD_OFFLOAD_TEST(tx_gso_size_above_mtu_counted, d.gso_size = 1501)
+BAD_OFFLOAD_TEST(tx_hdr_len_beyond_len_counted, d.hdr_len = d.len + 1)
+BAD_OFFLOAD_TEST(tx_csum_start_beyond_len_counted, d.csum_start = d.len)
+BAD_OFFLOAD_TEST(tx_csum_field_past_end_counted,
+		 (d.csum_start = d.len - 2, d.csum_offset = 1))
+BAD_OFFLOAD_TEST(tx_gso_without_needs_csum_counted,
+		 (d.csum_flags = 0, d.csum_start = 0, d.csum_offset = 0))
+BAD_OFFLOAD_TEST(tx_unknown_csum_flag_counted, d.csum_flags |= 0x10)
+BAD_OFFLOAD_TEST(tx_len_above_mtu_without_flag_counted,
+		 (d.flags = 0, d.csum_flags = 0, d.gso_type = 0,
+		  d.gso_size = 0, d.hdr_len = 0, d.csum_start = 0,
+		  d.csum_offset = 0))
+BAD_OFFLOAD_TEST(tx_len_above_mtu_flag_without_gso_counted,
+		 (d.gso_type = TUNX_GSO_NONE, d.gso_size = 0))
+/* Caught against the packet itself. */
+BAD_OFFLOAD_TEST(tx_tcp_gso_on_udp_packet_counted,
+		 (d.gso_type = TUNX_GSO_TCPV4, d.csum_offset = 16))
+BAD_OFFLOAD_TEST(tx_tcpv6_gso_on_ipv4_packet_counted,
+		 (d.gso_type = TUNX_GSO_TCPV6, d.csum_offset = 16))
+BAD_OFFLOAD_TEST(tx_udp_gso_wrong_csum_offset_counted, d.csum_offset = 4)
+BAD_OFFLOAD_TEST(tx_gso_csum_start_inside_ip_header_counted,
+		 d.csum_start = 12)
+BAD_OFFLOAD_TEST(tx_gso_csum_start_past_l4_header_counted,
+		 d.csum_start = 28)
+BAD_OFFLOAD_TEST(tx_gso_ip_length_short_of_packet_counted,
+		 set_tot_len(frame, d.len - 1))
+
+/* The UDP header of an IPv6 super-packet must follow the IPv6 header. */
+TEST_F(offload, tx_uso6_behind_extension_header_counted)
+{
+	struct tunx_desc d = {};
+
+	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	ASSERT_EQ(0, publish(&self->q, &d, build_uso6_hbh));
+	expect_invalid_then_valid(_metadata, self);
+}
+
+TUNX_HARNESS_MAIN
