@@ -672,9 +672,17 @@ static void tcp_bulk_between_namespaces_via_p2p(void)
 	CU_ASSERT_EQUAL(srv.bad, 0);
 	CU_ASSERT(csum.checked > 1000);
 	CU_ASSERT_EQUAL(csum.bad, 0);
-	/* With TSO, writes coalesce: far fewer packets than 1448-byte segments */
-	if (strstr(tunx_backend_reason(b), "TSO"))
-		CU_ASSERT(srv.rx_packets > 0 && srv.rx_packets < (long)(total / 1448 / 4));
+	/*
+	 * With TSO, writes coalesce: fewer packets than 1448-byte segments.
+	 * How many fewer depends on batch sizes, so on the machine's speed
+	 * (4x fewer on 6.1 under TCG, less on the debug kernel).
+	 */
+	if (strstr(tunx_backend_reason(b), "TSO")) {
+		printf("# p2p: %ld packets into the server's device for %zu "
+		       "segments\n", srv.rx_packets, total / 1448);
+		CU_ASSERT(srv.rx_packets > 0 &&
+			  srv.rx_packets < (long)(total / 1448));
+	}
 	tunx_p2p_free(p2p);
 	close(ns2);
 	close(ns1);
