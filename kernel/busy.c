@@ -88,6 +88,15 @@ bool tunx_busy_spin(struct tunx_queue *q, struct tunx_device *td,
 	u64 now = ktime_get_ns();
 	bool active = done > 0;
 
+	/*
+	 * Spin only in the NAPI thread.  With threaded NAPI off (sysfs
+	 * "threaded", or no kthread for a later queue) the poll runs in
+	 * softirq: returning budget there would keep ksoftirqd spinning.
+	 */
+	if (!test_bit(NAPI_STATE_THREADED, &q->napi.state)) {
+		tunx_busy_stop(q, td, area);
+		return false;
+	}
 	if (tunx_rx_restart(q, td->dev, area))
 		active = true;
 	if (active || !test_and_set_bit(TUNX_Q_BUSY, &q->state))

@@ -129,6 +129,7 @@ static const struct net_device_ops tunx_netdev_ops = {
 	.ndo_open = tunx_dev_open,
 	.ndo_stop = tunx_dev_stop,
 	.ndo_start_xmit = tunx_xmit,
+	.ndo_features_check = tunx_offload_features_check,
 	.ndo_change_mtu = tunx_dev_change_mtu,
 	.ndo_get_stats64 = tunx_dev_get_stats64,
 };

@@ -18,9 +18,6 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/tcp.h>
-#if __has_include("net/gso.h")
-#include <net/gso.h>		/* skb_gso_segment() moved here in 6.4 */
-#endif
 
 #include "offload.h"
 #include "queue.h"
@@ -52,8 +49,10 @@ void tunx_offload_init(struct net_device *dev, u32 flags)
  * Every rx frame must hold a whole super-packet, so the stack is told the
  * smallest frame size among the queues that have rings.  Lowering the
  * limit also lowers gso_max_size; raising it (a later queue with bigger
- * frames) leaves gso_max_size to the admin.  Either way tunx_xmit()
- * segments whatever does not fit, so the limit is an optimisation.
+ * frames) leaves gso_max_size to the admin.  The stack segments a GSO
+ * packet of gso_max_size or more (tunx_offload_features_check()), so a
+ * super-packet tunx_xmit() sees fits every frame; one validated before a
+ * smaller queue's rings appeared is dropped and counted there.
  *
  * Context: RTNL held.
  */
@@ -80,11 +79,14 @@ void tunx_offload_update_max(struct tunx_device *td)
  * @skb: GSO packet about to enter an rx ring
  *
  * The device's features keep other GSO types out, but a user can change
- * them with ethtool while packets are queued.
+ * them with ethtool while packets are queued.  DODGY (a super-packet from
+ * an untrusted source: tun, virtio, another tunx, forwarded here) is fine:
+ * the stack's GSO layer checked its headers and recounted gso_segs on the
+ * way in (the NETIF_F_GSO_ROBUST path of tcp/udp_gso_segment()).
  */
 bool tunx_offload_gso_ok(const struct sk_buff *skb)
 {
-	unsigned int type = skb_shinfo(skb)->gso_type;
+	unsigned int type = skb_shinfo(skb)->gso_type & ~SKB_GSO_DODGY;
 
 	if (skb->ip_summed != CHECKSUM_PARTIAL || type & ~TUNX_SKB_GSO_KNOWN)
 		return false;
@@ -100,24 +102,29 @@ bool tunx_offload_gso_ok(const struct sk_buff *skb)
 }
 
 /**
- * tunx_offload_segment - split a GSO skb into packets of at most the MTU
- * @skb: GSO packet; the caller still owns it
+ * tunx_offload_features_check - ndo_features_check: what the ring can take
+ * @skb: packet about to be transmitted
+ * @dev: tunx device
+ * @features: what the stack would offload
  *
- * Segments keep CHECKSUM_PARTIAL when the device offers checksum offload,
- * which the descriptors then report.
+ * A GSO packet that no rx frame can hold whole, or that no descriptor can
+ * describe, is segmented by the stack before tunx_xmit() sees it.  6.13
+ * (and the 6.1.y and 6.12.y stable series since early 2025) make the same
+ * gso_max_size check in gso_features_check(); older kernels forward GRO
+ * super-packets of any size.  gso_max_size is never above the smallest
+ * frame: see tunx_offload_update_max().
  *
- * Return: the list of segments, or an ERR_PTR.
+ * Return: @features, without the GSO ones for such a packet.
  */
-struct sk_buff *tunx_offload_segment(struct sk_buff *skb)
+netdev_features_t tunx_offload_features_check(struct sk_buff *skb,
+					      struct net_device *dev,
+					      netdev_features_t features)
 {
-	netdev_features_t features = skb->dev->features & ~NETIF_F_GSO_MASK;
-	struct sk_buff *segs;
-
-	/* skb_gso_segment() warns about anything else on the tx path. */
-	if (skb->ip_summed != CHECKSUM_PARTIAL)
-		return ERR_PTR(-EINVAL);
-	segs = skb_gso_segment(skb, features);
-	return segs ? segs : ERR_PTR(-EINVAL);
+	if (skb_is_gso(skb) &&
+	    (skb->len >= READ_ONCE(dev->gso_max_size) ||
+	     !tunx_offload_gso_ok(skb)))
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
 }
 
 /* IP, TCP or UDP headers: what a reader replicates in every segment. */
@@ -254,7 +261,7 @@ static bool tunx_ip_len_ok(struct sk_buff *skb)
 
 static int tunx_offload_gso(struct sk_buff *skb, const struct tunx_desc *desc)
 {
-	unsigned int l4off, payload, gso_size = desc->gso_size;
+	unsigned int l4off, l4len, payload, gso_size = desc->gso_size;
 	struct skb_shared_info *sh = skb_shinfo(skb);
 	struct tunx_gso g;
 
@@ -266,7 +273,18 @@ static int tunx_offload_gso(struct sk_buff *skb, const struct tunx_desc *desc)
 	    skb_transport_offset(skb) != l4off ||
 	    skb->csum_offset != g.csum_offset)
 		return -EINVAL;
-	payload = skb->len - l4off - g.l4len;
+	/*
+	 * With TCP options, so that a packet whose real payload fits one
+	 * segment is not made GSO: tcp_gso_segment() drops such a packet.
+	 */
+	l4len = g.l4len;
+	if (g.l4proto == IPPROTO_TCP) {
+		l4len = tcp_hdr(skb)->doff * 4;
+		if (l4len < sizeof(struct tcphdr) ||
+		    !pskb_may_pull(skb, l4off + l4len))
+			return -EINVAL;
+	}
+	payload = skb->len - l4off - l4len;
 	if (g.skb_type & SKB_GSO_UDP_L4 && payload > gso_size * UDP_MAX_SEGMENTS)
 		return -EINVAL;
 	/* As virtio: the TCP stack assumes a sane minimum segment size. */
@@ -302,8 +320,19 @@ int tunx_offload_to_skb(struct sk_buff *skb, const struct tunx_desc *desc)
 
 	if (!(desc->csum_flags & TUNX_CSUM_NEEDS_CSUM))
 		return 0;
-	if (desc->gso_type != TUNX_GSO_NONE)
+	if (desc->gso_type != TUNX_GSO_NONE) {
 		tunx_gso_lookup(desc->gso_type, &g);
+		/*
+		 * Before the pull: a super-packet's checksum is in the L4
+		 * header right after the IP header, so a hostile csum_start
+		 * cannot pull 64 KB into the head (nor make
+		 * skb_partial_csum_set() log a headroom + start overflow).
+		 */
+		if (tunx_l4_after_ip(skb, &l4off) != g.l4proto ||
+		    desc->csum_start != l4off ||
+		    desc->csum_offset != g.csum_offset)
+			return -EINVAL;
+	}
 	err = tunx_offload_csum(skb, desc, g.l4len);
 	if (err)
 		return err;

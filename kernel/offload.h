@@ -17,7 +17,9 @@ struct tunx_device;
 void tunx_offload_init(struct net_device *dev, u32 flags);
 void tunx_offload_update_max(struct tunx_device *td);
 bool tunx_offload_gso_ok(const struct sk_buff *skb);
-struct sk_buff *tunx_offload_segment(struct sk_buff *skb);
+netdev_features_t tunx_offload_features_check(struct sk_buff *skb,
+					      struct net_device *dev,
+					      netdev_features_t features);
 void tunx_offload_to_desc(const struct sk_buff *skb, struct tunx_desc *desc);
 int tunx_offload_to_skb(struct sk_buff *skb, const struct tunx_desc *desc);
 

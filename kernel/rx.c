@@ -43,11 +43,10 @@ static int tunx_rx_space(struct tunx_ring *ring)
 
 /*
  * Backpressure: stop the txq and ask for a kick.  Returns true when the
- * reader freed @n slots meanwhile and the queue runs again.
+ * reader freed a slot meanwhile and the queue runs again.
  */
 static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
-			 struct tunx_ring *ring, struct netdev_queue *txq,
-			 int n)
+			 struct tunx_ring *ring, struct netdev_queue *txq)
 {
 	tunx_count(td, rx_ring_full);
 	tunx_count(td, queue_stops);
@@ -59,7 +58,7 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	if (!tunx_busy_polling(td, q))
 		tunx_ring_set_flags(ring, TUNX_RING_NEED_WAKEUP);
 	smp_mb();	/* C */
-	if (tunx_rx_space(ring) < n)
+	if (tunx_rx_space(ring) <= 0)
 		return false;
 	tunx_ring_set_flags(ring, 0);
 	netif_tx_start_queue(txq);
@@ -123,19 +122,18 @@ static netdev_tx_t tunx_rx_drop(struct tunx_device *td, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
-/* What to do with a packet that needs @n slots. */
+/* What to do with the next packet. */
 enum tunx_rx_verdict {
 	TUNX_RX_FITS,
 	TUNX_RX_DROP,
 	TUNX_RX_BUSY,	/* the txq is stopped, the skb goes back to the qdisc */
 };
 
-/* Make room for @n packets; *space is what the ring has free then. */
+/* Make room for a packet; *space is what the ring has free then. */
 static enum tunx_rx_verdict tunx_rx_room(struct tunx_device *td,
 					 struct tunx_queue *q,
 					 struct tunx_ring *ring,
-					 struct netdev_queue *txq, int n,
-					 int *space)
+					 struct netdev_queue *txq, int *space)
 {
 	*space = tunx_rx_space(ring);
 	if (*space < 0) {
@@ -144,19 +142,19 @@ static enum tunx_rx_verdict tunx_rx_room(struct tunx_device *td,
 	}
 	if (*space && test_bit(TUNX_Q_RX_STALLED, &q->state))
 		clear_bit(TUNX_Q_RX_STALLED, &q->state);
-	if (*space >= n)
+	if (*space > 0)
 		return TUNX_RX_FITS;
 	if (td->flags & TUNX_ATTACH_TAIL_DROP ||
 	    test_bit(TUNX_Q_RX_STALLED, &q->state)) {
 		tunx_count(td, rx_ring_full);
 		return TUNX_RX_DROP;
 	}
-	if (!tunx_rx_stop(td, q, ring, txq, n)) {
+	if (!tunx_rx_stop(td, q, ring, txq)) {
 		tunx_rx_notify(td, q);
 		return TUNX_RX_BUSY;
 	}
 	/* Slow path: reread, so tunx_rx_done() does not stop needlessly. */
-	*space = max(tunx_rx_space(ring), n);
+	*space = max(tunx_rx_space(ring), 1);
 	return TUNX_RX_FITS;
 }
 
@@ -168,7 +166,7 @@ static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
 	/* Stop as soon as the ring fills, so xmit rarely sees it full. */
 	if (!space && !(td->flags & TUNX_ATTACH_TAIL_DROP) &&
 	    !test_bit(TUNX_Q_RX_STALLED, &q->state))
-		tunx_rx_stop(td, q, ring, txq, 1);
+		tunx_rx_stop(td, q, ring, txq);
 	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
 		tunx_rx_notify(td, q);
 }
@@ -182,7 +180,7 @@ static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
 
 	if (tunx_rx_prepare(td, skb, ring))
 		return tunx_rx_drop(td, skb);
-	v = tunx_rx_room(td, q, ring, txq, 1, &space);
+	v = tunx_rx_room(td, q, ring, txq, &space);
 	if (v == TUNX_RX_BUSY)
 		return NETDEV_TX_BUSY;
 	if (v == TUNX_RX_DROP)
@@ -194,62 +192,12 @@ static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
 	return NETDEV_TX_OK;
 }
 
-/* Produce each segment while there is room; the rest is dropped. */
-static int tunx_rx_produce_segs(struct tunx_device *td, struct tunx_ring *ring,
-				struct sk_buff *segs, int space)
-{
-	struct sk_buff *seg, *next;
-
-	skb_list_walk_safe(segs, seg, next) {
-		skb_mark_not_on_list(seg);
-		if (space <= 0) {
-			tunx_count(td, rx_ring_full);
-			tunx_rx_drop(td, seg);
-		} else if (tunx_rx_prepare(td, seg, ring)) {
-			tunx_rx_drop(td, seg);
-		} else {
-			tunx_rx_produce(td, ring, seg);
-			skb_tx_timestamp(seg);
-			consume_skb(seg);
-			space--;
-		}
-	}
-	return space;
-}
-
 /*
- * A GSO packet the ring cannot take whole (larger than a frame, or of a
- * kind a descriptor cannot describe): queue its segments.  Backpressure
- * works on the whole packet: the queue stops until the ring has room for
- * gso_segs packets (at most the ring size), so no segment is lost to a
- * full ring unless gso_segs was wrong or exceeds the ring; those are
- * dropped and counted in rx_ring_full and rx_dropped.
+ * Can a single descriptor carry @skb?  tunx_offload_features_check() has
+ * the stack segment every GSO packet that fails this, so only one
+ * validated before the limits changed (a requeued packet, a new queue with
+ * smaller frames, ethtool) can: it is dropped and counted in rx_dropped.
  */
-static netdev_tx_t tunx_rx_queue_gso(struct tunx_device *td,
-				     struct tunx_queue *q,
-				     struct tunx_ring *ring, struct sk_buff *skb,
-				     struct netdev_queue *txq)
-{
-	int n = clamp_t(int, skb_shinfo(skb)->gso_segs, 1, ring->entries);
-	struct sk_buff *segs;
-	enum tunx_rx_verdict v;
-	int space;
-
-	v = tunx_rx_room(td, q, ring, txq, n, &space);
-	if (v == TUNX_RX_BUSY)
-		return NETDEV_TX_BUSY;
-	if (v == TUNX_RX_DROP)
-		return tunx_rx_drop(td, skb);
-	segs = tunx_offload_segment(skb);
-	if (IS_ERR(segs))
-		return tunx_rx_drop(td, skb);
-	consume_skb(skb);
-	space = tunx_rx_produce_segs(td, ring, segs, space);
-	tunx_rx_done(td, q, ring, txq, space);
-	return NETDEV_TX_OK;
-}
-
-/* Can a single descriptor carry @skb? */
 static bool tunx_rx_whole(struct tunx_device *td, struct sk_buff *skb,
 			  struct tunx_ring *ring)
 {
@@ -282,12 +230,10 @@ netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (q)
 		area = rcu_dereference(q->area);
 	txq = netdev_get_tx_queue(dev, index);
-	if (!area)
+	if (!area || !tunx_rx_whole(td, skb, &area->rx))
 		ret = tunx_rx_drop(td, skb);
-	else if (tunx_rx_whole(td, skb, &area->rx))
-		ret = tunx_rx_queue(td, q, &area->rx, skb, txq);
 	else
-		ret = tunx_rx_queue_gso(td, q, &area->rx, skb, txq);
+		ret = tunx_rx_queue(td, q, &area->rx, skb, txq);
 	rcu_read_unlock();
 	return ret;
 }

@@ -7,9 +7,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -156,6 +159,9 @@ TEST_F(busy, tx_stream_needs_one_kick)
 	ASSERT_LE(0, self->sock);
 	ASSERT_TRUE(produce(&self->q, "first"));
 	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	/* The kick only wakes the NAPI thread: let it start spinning. */
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	tunx_msleep(20);
 	deadline = tunx_now_ms() + 60000;
 	while (sent < PACKETS && tunx_now_ms() < deadline) {
 		if (tx_need_wakeup(&self->q))
@@ -211,6 +217,9 @@ TEST_F(busy, rx_backpressure_without_kicks)
 	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 8));
 	ASSERT_TRUE(produce(&self->q, "start"));
 	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	/* Else the first burst can stop the queue before the thread spins. */
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	tunx_msleep(20);
 	for (burst = 1; burst <= BURSTS; burst++) {
 		for (i = 0; i < BURST; i++)
 			ASSERT_EQ((int)sizeof(payload),
@@ -246,6 +255,62 @@ TEST_F(busy, close_while_spinning)
 			ASSERT_EQ(0, tunx_if_delete(self->q.name));
 		tunx_queue_close(&self->q);
 	}
+}
+
+/*
+ * Write /sys/class/net/@name/@attr.  The test runs in its own network
+ * namespace, so it mounts a sysfs of that namespace in a mount namespace
+ * of its own first (the harness runs each test in a child).
+ */
+static int sysfs_net_write(const char *name, const char *attr,
+			   const char *val)
+{
+	static bool mounted;
+	char path[128];
+	int fd, ret;
+
+	if (!mounted &&
+	    (unshare(CLONE_NEWNS) ||
+	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	     mount("sysfs", "/sys", "sysfs", 0, NULL)))
+		return -errno;
+	mounted = true;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * With threaded NAPI turned off (sysfs), the poll runs in softirq context:
+ * it must not spin there, so the queue goes idle, NEED_WAKEUP set, right
+ * after its work instead of busy_poll_usecs (1 s) later.
+ */
+TEST_F(busy, threaded_off_does_not_spin_in_softirq)
+{
+	long long start, deadline;
+
+	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 0));
+	ASSERT_EQ(0, sysfs_net_write(self->q.name, "threaded", "0"));
+	start = tunx_now_ms();
+	ASSERT_TRUE(produce(&self->q, "softirq"));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	deadline = start + 400;
+	while (!tx_need_wakeup(&self->q) && tunx_now_ms() < deadline)
+		tunx_msleep(5);
+	EXPECT_TRUE(tx_need_wakeup(&self->q));
+	TH_LOG("NEED_WAKEUP after %lld ms", tunx_now_ms() - start);
+	/* Back on: it spins again, NEED_WAKEUP clear while it does. */
+	ASSERT_EQ(0, sysfs_net_write(self->q.name, "threaded", "1"));
+	ASSERT_TRUE(produce(&self->q, "thread"));
+	ASSERT_LE(0, tunx_tx_kick_if_needed(&self->q));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	tunx_msleep(50);
+	EXPECT_FALSE(tx_need_wakeup(&self->q));
 }
 
 TUNX_HARNESS_MAIN

@@ -786,6 +786,9 @@ BAD_OFFLOAD_TEST(tx_gso_csum_start_past_l4_header_counted,
 		 d.csum_start = 28)
 BAD_OFFLOAD_TEST(tx_gso_ip_length_short_of_packet_counted,
 		 set_tot_len(frame, d.len - 1))
+/* Refused before anything is pulled into the head for it. */
+BAD_OFFLOAD_TEST(tx_gso_csum_start_far_in_payload_counted,
+		 d.csum_start = d.len - 8)
 
 /* The UDP header of an IPv6 super-packet must follow the IPv6 header. */
 TEST_F(offload, tx_uso6_behind_extension_header_counted)
@@ -795,6 +798,270 @@ TEST_F(offload, tx_uso6_behind_extension_header_counted)
 	ASSERT_EQ(0, tunx_net_up6("tx0"));
 	ASSERT_EQ(0, publish(&self->q, &d, build_uso6_hbh));
 	expect_invalid_then_valid(_metadata, self);
+}
+
+/* ---- forwarded super-packets (tx0 -> ip_forward -> fw0) ---- */
+
+#define FWD_ADDR	"10.99.0.1"
+#define FWD_DST		"10.99.0.2"	/* routed through fw0 */
+#define FWD_FRAME	4096		/* fw0's gso_max_size */
+
+/* A USO super-packet PEER4 -> FWD_DST:SINK_PORT of @nseg SEG-byte datagrams. */
+static size_t build_fwd_uso(void *buf, struct tunx_desc *d, size_t nseg)
+{
+	size_t plen = nseg * SEG, len = IP_UDP_HDRS + plen;
+	struct iphdr *ip = buf;
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	__u8 *payload = (__u8 *)(udp + 1);
+	size_t i;
+
+	ip4_fill(ip, IPPROTO_UDP, len);
+	inet_pton(AF_INET, FWD_DST, &ip->daddr);
+	ip->check = 0;
+	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	udp->source = htons(9);
+	udp->dest = htons(SINK_PORT);
+	udp->len = htons(sizeof(*udp) + plen);
+	udp->check = pseudo4_partial(ip, IPPROTO_UDP, sizeof(*udp) + plen);
+	for (i = 0; i < plen; i++)
+		payload[i] = pattern(i);
+	*d = (struct tunx_desc){
+		.len = len,
+		.flags = TUNX_DESC_F_OFFLOAD,
+		.csum_flags = TUNX_CSUM_NEEDS_CSUM,
+		.gso_type = TUNX_GSO_UDP_L4,
+		.gso_size = SEG,
+		.hdr_len = IP_UDP_HDRS,
+		.csum_start = sizeof(*ip),
+		.csum_offset = offsetof(struct udphdr, check),
+	};
+	return len;
+}
+
+/*
+ * A router between two offload devices: what the tx0 reader writes as one
+ * super-packet leaves through fw0, whose frames (FWD_FRAME) are smaller.
+ */
+FIXTURE(fwd) {
+	struct tunx_queue in, out;
+	__u8 buf[FRAME];
+};
+
+FIXTURE_VARIANT(fwd) {
+	__u32 flags;	/* of fw0 */
+	__u32 entries;	/* fw0's rx ring */
+};
+
+FIXTURE_VARIANT_ADD(fwd, backpressure) {
+	.flags = TUNX_ATTACH_OFFLOAD,
+	.entries = 8,
+};
+
+FIXTURE_VARIANT_ADD(fwd, tail_drop) {
+	.flags = TUNX_ATTACH_OFFLOAD | TUNX_ATTACH_TAIL_DROP,
+	.entries = 8,
+};
+
+FIXTURE_SETUP(fwd)
+{
+	self->in.fd = -1;
+	self->out.fd = -1;
+	if (!tunx_present())
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, tunx_queue_open(&self->in, "tx0", TUNX_ATTACH_OFFLOAD,
+				     ENTRIES, ENTRIES, FRAME));
+	ASSERT_EQ(0, tunx_net_up("tx0"));
+	ASSERT_EQ(0, tunx_queue_open(&self->out, "fw0", variant->flags,
+				     variant->entries, ENTRIES, FWD_FRAME));
+	ASSERT_EQ(0, tunx_if_addr4("fw0", FWD_ADDR, 24));
+	ASSERT_EQ(0, tunx_if_flags("fw0", true));
+	ASSERT_EQ(0, tunx_sh("sysctl -qw net.ipv4.ip_forward=1"));
+}
+
+FIXTURE_TEARDOWN(fwd)
+{
+	tunx_queue_close(&self->out);
+	tunx_queue_close(&self->in);
+}
+
+/* Send one super-packet of @nseg datagrams into tx0 and wait for NAPI. */
+static void fwd_send(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(fwd) *self, size_t nseg)
+{
+	struct tunx_desc d, *slot;
+	__u8 *frame;
+
+	slot = tunx_tx_reserve(&self->in, &frame);
+	ASSERT_NE(NULL, slot);
+	build_fwd_uso(frame, &d, nseg);
+	d.addr = frame - self->in.tx.frames;
+	*slot = d;
+	tunx_tx_submit(&self->in);
+	ASSERT_EQ(0, tunx_kick(self->in.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->in, 2000));
+}
+
+/*
+ * Take the next forwarded datagram from fw0: one segment of the
+ * super-packet, at most a frame and the MTU, with a partial checksum that
+ * completes, carrying datagram @i's bytes.
+ */
+static void fwd_expect_segment(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(fwd) *self, size_t i)
+{
+	const __u8 *payload = self->buf + IP_UDP_HDRS;
+	const struct iphdr *ip = (const void *)self->buf;
+	struct tunx_desc d;
+	size_t k;
+	int len;
+
+	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
+			   SINK_PORT, IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + SEG), len);
+	EXPECT_GE(FWD_FRAME, len);
+	EXPECT_EQ(63, ip->ttl);
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(TUNX_GSO_NONE, d.gso_type);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+	EXPECT_EQ(0, udp_csum_finish_check(self->buf, len, &d));
+	for (k = 0; k < SEG; k++)
+		if (payload[k] != pattern(i * SEG + k))
+			break;
+	EXPECT_EQ(SEG, k);
+}
+
+/* Nothing more is on its way to fw0's ring. */
+static void fwd_expect_no_more(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(fwd) *self)
+{
+	struct tunx_desc d;
+
+	tunx_msleep(100);
+	EXPECT_EQ(-EAGAIN, tunx_rx_take(&self->out, self->buf,
+					sizeof(self->buf), &d));
+}
+
+/*
+ * A super-packet from tx0 is DODGY (its reader built it), which the stack
+ * checks and passes on; fw0 must describe it whole, not split it.
+ */
+TEST_F(fwd, fits_frame_leaves_whole)
+{
+	const size_t nseg = 3;
+	const __u8 *payload = self->buf + IP_UDP_HDRS;
+	struct tunx_stats st;
+	struct tunx_desc d;
+	size_t k;
+	int len;
+
+	ASSERT_GT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
+	fwd_send(_metadata, self, nseg);
+	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
+			   SINK_PORT, IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + nseg * SEG), len);
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	EXPECT_EQ(TUNX_GSO_UDP_L4, d.gso_type);
+	EXPECT_EQ(SEG, d.gso_size);
+	EXPECT_EQ(IP_UDP_HDRS, d.hdr_len);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+	EXPECT_EQ(sizeof(struct iphdr), d.csum_start);
+	EXPECT_EQ(offsetof(struct udphdr, check), d.csum_offset);
+	EXPECT_EQ(0, udp_csum_finish_check(self->buf, len, &d));
+	for (k = 0; k < nseg * SEG; k++)
+		if (payload[k] != pattern(k))
+			break;
+	EXPECT_EQ(nseg * SEG, k);
+	fwd_expect_no_more(_metadata, self);
+	ASSERT_EQ(0, tunx_get_stats(self->out.fd, &st));
+	EXPECT_EQ(1, st.rx_packets);
+	EXPECT_EQ(0, st.rx_dropped);
+}
+
+/*
+ * A TCP super-packet whose payload, not counting its 12 bytes of options,
+ * fits one gso_size segment: an ordinary packet, which the router passes
+ * on (the GSO layer drops a GSO packet with nothing to split).
+ */
+TEST_F(fwd, tcp_with_options_one_segment_is_plain)
+{
+	const size_t optlen = 12, dlen = SEG;
+	struct tunx_desc d = {}, *slot;
+	struct iphdr *ip;
+	struct tcphdr *th;
+	size_t l4 = sizeof(*th) + optlen + dlen, k;
+	__u8 *frame;
+	int len;
+
+	slot = tunx_tx_reserve(&self->in, &frame);
+	ASSERT_NE(NULL, slot);
+	ip = (struct iphdr *)frame;
+	th = (struct tcphdr *)(ip + 1);
+	ip4_fill(ip, IPPROTO_TCP, sizeof(*ip) + l4);
+	inet_pton(AF_INET, FWD_DST, &ip->daddr);
+	ip->check = 0;
+	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	memset(th, 0, sizeof(*th));
+	th->source = htons(40000);
+	th->dest = htons(SINK_PORT);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	((__u8 *)th)[13] = TH_ACK | TH_PSH;
+	th->window = htons(65535);
+	memset(th + 1, 1, optlen);	/* NOPs */
+	for (k = 0; k < dlen; k++)
+		((__u8 *)(th + 1))[optlen + k] = pattern(k);
+	th->check = pseudo4_partial(ip, IPPROTO_TCP, l4);
+	d.len = sizeof(*ip) + l4;
+	d.addr = frame - self->in.tx.frames;
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d.gso_type = TUNX_GSO_TCPV4;
+	d.gso_size = dlen;
+	d.hdr_len = sizeof(*ip) + sizeof(*th) + optlen;
+	d.csum_start = sizeof(*ip);
+	d.csum_offset = offsetof(struct tcphdr, check);
+	*slot = d;
+	tunx_tx_submit(&self->in);
+	ASSERT_EQ(0, tunx_kick(self->in.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->in, 2000));
+	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
+			   SINK_PORT, IPPROTO_TCP, &d);
+	ASSERT_EQ((int)(sizeof(*ip) + l4), len);
+	EXPECT_EQ(TUNX_GSO_NONE, d.gso_type);
+	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
+}
+
+/*
+ * Larger than fw0's frames (its gso_max_size): segmented before fw0 sees
+ * it.  The ring (8) has room for only some of the 12 segments: with
+ * backpressure the rest wait in the qdisc until the reader kicks; with
+ * tail drop they are dropped and counted.
+ */
+TEST_F(fwd, larger_than_frame_arrives_in_segments)
+{
+	const size_t nseg = 12;
+	struct tunx_stats st;
+	size_t i, room = variant->entries;
+	bool tail = variant->flags & TUNX_ATTACH_TAIL_DROP;
+
+	ASSERT_LT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
+	fwd_send(_metadata, self, nseg);
+	ASSERT_EQ(0, tunx_rx_wait_ready(&self->out, room, 2000));
+	tunx_msleep(100);
+	/* The ring holds exactly what fits, in order. */
+	for (i = 0; i < room; i++)
+		fwd_expect_segment(_metadata, self, i);
+	if (!tail)
+		ASSERT_EQ(0, tunx_kick(self->out.fd));
+	for (; !tail && i < nseg; i++)
+		fwd_expect_segment(_metadata, self, i);
+	fwd_expect_no_more(_metadata, self);
+	ASSERT_EQ(0, tunx_get_stats(self->out.fd, &st));
+	EXPECT_EQ(tail ? room : nseg, st.rx_packets);
+	EXPECT_EQ(tail ? nseg - room : 0, st.rx_dropped);
+	if (tail)
+		EXPECT_EQ(nseg - room, st.rx_ring_full);
+	EXPECT_EQ(0, st.ring_errors);
 }
 
 TUNX_HARNESS_MAIN

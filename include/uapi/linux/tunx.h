@@ -123,7 +123,8 @@
  * transmit queue as soon as the reader frees rx slots; a process that keeps
  * the rings busy makes no syscall at all.  Once idle the kernel sets
  * NEED_WAKEUP again and the usual kick rules apply.  It costs a CPU while
- * traffic flows.
+ * traffic flows.  The kernel threads are the device's threaded NAPI:
+ * writing 0 to /sys/class/net/NAME/threaded turns busy polling off.
  */
 #define TUNX_ATTACH_PERSIST	(1U << 0)  /* survives the close of its last queue */
 #define TUNX_ATTACH_MULTI_QUEUE	(1U << 1)  /* up to TUNX_MAX_QUEUES files attach */
