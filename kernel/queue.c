@@ -75,6 +75,42 @@ static void tunx_queue_drop_area(struct tunx_queue *q)
 	tunx_area_put(area);
 }
 
+/*
+ * First half of a detach: from here xmit cannot find @q in the device and
+ * kicks and the stall timer find @q->td NULL, but those that looked before
+ * may still run until a grace period has passed.
+ */
+static void tunx_queue_unpublish(struct tunx_device *td, struct tunx_queue *q,
+				 bool dead)
+{
+	tunx_queue_unlink(td, q->index);
+	RCU_INIT_POINTER(q->td, NULL);
+	WRITE_ONCE(q->dead, dead);
+	napi_disable(&q->napi);
+}
+
+/* Second half, after that grace period: nothing re-arms the timer now. */
+static void tunx_queue_retire(struct tunx_queue *q)
+{
+	del_timer_sync(&q->stall);
+	netif_napi_del(&q->napi);
+	tunx_queue_drop_area(q);
+	wake_up_interruptible_poll(&q->wq, EPOLLHUP | EPOLLERR);
+}
+
+/* The device after queues left it: real queues, carrier, stopped txqs. */
+static void tunx_queue_settle(struct tunx_device *td)
+{
+	/* Only sysfs allocations can fail here; more real queues is harmless. */
+	if (tunx_queue_set_real(td))
+		net_warn_ratelimited("tunx: %s: cannot shrink queues\n",
+				     td->dev->name);
+	tunx_device_update_carrier(td);
+	/* A moved queue may inherit a stopped txq; xmit stops it again. */
+	if (netif_running(td->dev))
+		netif_tx_wake_all_queues(td->dev);
+}
+
 /**
  * tunx_queue_detach - detach @q from its device
  * @q: attached queue
@@ -89,39 +125,41 @@ void tunx_queue_detach(struct tunx_queue *q, bool dead)
 {
 	struct tunx_device *td = rtnl_dereference(q->td);
 
-	tunx_queue_unlink(td, q->index);
-	RCU_INIT_POINTER(q->td, NULL);
-	q->dead = dead;
-	napi_disable(&q->napi);
+	tunx_queue_unpublish(td, q, dead);
 	/* Wait for xmit and kicks that found the queue before the unlink. */
 	synchronize_net();
-	del_timer_sync(&q->stall);
-	netif_napi_del(&q->napi);
-	tunx_queue_drop_area(q);
-	/* Only sysfs allocations can fail here; more real queues is harmless. */
-	if (tunx_queue_set_real(td))
-		net_warn_ratelimited("tunx: %s: cannot shrink queues\n",
-				     td->dev->name);
-	tunx_device_update_carrier(td);
-	/* A moved queue may inherit a stopped txq; xmit stops it again. */
-	if (netif_running(td->dev))
-		netif_tx_wake_all_queues(td->dev);
-	wake_up_interruptible_poll(&q->wq, EPOLLHUP | EPOLLERR);
+	tunx_queue_retire(q);
+	tunx_queue_settle(td);
 }
 
 /**
  * tunx_queue_detach_all - detach every queue of a device being deleted
  * @td: device
  *
+ * One grace period for all the queues, not one each: under RTNL each
+ * synchronize_net() is an expedited grace period (an IPI to every CPU) taken
+ * with RTNL held, and a device may have TUNX_MAX_QUEUES queues.
+ *
  * Context: RTNL held.
  */
 void tunx_queue_detach_all(struct tunx_device *td)
 {
-	while (td->num_queues) {
-		u32 last = td->num_queues - 1;
+	struct tunx_queue *q, *next;
+	LIST_HEAD(gone);
 
-		tunx_queue_detach(rtnl_dereference(td->queues[last]), true);
+	if (!td->num_queues)
+		return;	/* a persistent device nobody has open */
+	while (td->num_queues) {
+		q = rtnl_dereference(td->queues[td->num_queues - 1]);
+		tunx_queue_unpublish(td, q, true);
+		list_add_tail(&q->detached, &gone);
 	}
+	synchronize_net();
+	list_for_each_entry_safe(q, next, &gone, detached) {
+		list_del(&q->detached);
+		tunx_queue_retire(q);
+	}
+	tunx_queue_settle(td);
 }
 
 /**

@@ -2,6 +2,7 @@
 #ifndef _TUNX_QUEUE_H
 #define _TUNX_QUEUE_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/timer.h>
@@ -32,6 +33,7 @@ struct tunx_queue {
 	struct mutex lock;		/* @area against mmap */
 	struct napi_struct napi;
 	struct timer_list stall;	/* see tunx_rx_stall() */
+	struct list_head detached;	/* tunx_queue_detach_all() only */
 	wait_queue_head_t wq;
 	unsigned long state;
 	u64 busy_last;			/* NAPI only: last busy-poll work */

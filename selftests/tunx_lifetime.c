@@ -63,7 +63,7 @@ static int open_up(FIXTURE_DATA(lifetime) *self, const char *name,
 
 static bool link_exists(const char *name)
 {
-	return if_nametoindex(name) != 0;
+	return tunx_if_index(name) > 0;
 }
 
 /* Wait for a link to appear (want) or go away (!want). */

@@ -6,8 +6,10 @@
  * Teardowns (each cycle builds a queue with rings, mapping and traffic in
  * both directions, then tears it down one way):
  *   close      close the fd and munmap, in both orders; a persistent
- *              device must stay, the last close of another must delete it
- *   link_del   RTM_DELLINK while mapped; kick gives -ENODEV; then close
+ *              device must stay, the last close of another (every other
+ *              pair of cycles) must delete it
+ *   link_del   RTM_DELLINK while mapped; kick gives -ENODEV; then close;
+ *              every fourth device has four queues
  *   netns_del  the queue's namespace loses its last process and socket
  *              while the fd is open and mapped, then the fd closes
  *   rmmod      close everything, delete_module, finit_module($TUNX_KO)
@@ -21,12 +23,13 @@
  * Then backpressure (the default mode, 16-entry rings): N datagrams sent by
  * a UDP socket into the device must all be consumed from the rx ring, and N
  * packets produced on the tx ring must all be received by a UDP socket;
- * counted one by one, 0 lost, rx_dropped 0.
+ * counted one by one, 0 lost, rx_dropped 0.  For the first fifth of the rx
+ * run the reader is slow on purpose: it lets the ring fill before each
+ * drain, so the txq stops and restarts (queue_stops must be > 0).
  *
  * Environment:
- *   TUNX_STRESS_CYCLES   cycles per teardown (default 100; 30 on 6.1/6.12)
- *   TUNX_STRESS_LINK_DEL_CYCLES  link deletes (default debug 4, else 3:
- *                        each costs seconds of unregister wait under TCG)
+ *   TUNX_STRESS_CYCLES   cycles per teardown (default 100)
+ *   TUNX_STRESS_LINK_DEL_CYCLES  link deletes (default: as many)
  *   TUNX_STRESS_PACKETS  packets per direction (default debug 5000, 20000)
  * Prints "# stress: TEARDOWN N cycles" and "# stress: backpressure ...".
  */
@@ -53,7 +56,7 @@
 #define DEV	"st0"
 #define PORT_BP	(TUNX_PORT + 10)
 
-static int tap_n, tap_failed;
+static int tap_n, tap_failed, total_cycles;
 static volatile int traffic_on;
 static unsigned long long traffic_sent;
 
@@ -113,11 +116,17 @@ static void burst(struct tunx_queue *q)
 		tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "burst", 5);
 }
 
-static int dev_gone(const char *name, int ms)
+/* Not if_nametoindex(): on an absent name that runs modprobe twice. */
+static bool dev_here(const char *name)
 {
-	for (int i = 0; i < ms / 5 && if_nametoindex(name); i++)
+	return tunx_if_index(name) > 0;
+}
+
+static bool dev_gone(const char *name, int ms)
+{
+	for (int i = 0; i < ms / 5 && dev_here(name); i++)
 		tunx_msleep(5);
-	return !if_nametoindex(name);
+	return !dev_here(name);
 }
 
 static int queue_up(struct tunx_queue *q, const char *name, __u32 flags)
@@ -137,13 +146,12 @@ static int queue_up(struct tunx_queue *q, const char *name, __u32 flags)
 static int close_cycles;
 
 /*
- * Deleting a device costs seconds under TCG (the unregister waits), so most
- * cycles close the queue of a persistent device; every 25th and the last
- * clear persistence first, so the close deletes the device.
+ * Cycles 4k+2 and 4k+3 (and the last) clear persistence first, so the close
+ * deletes the device; the others leave a persistent device for the next.
  */
 static bool cycle_close(int i)
 {
-	bool del = i % 25 == 24 || i == close_cycles - 1;
+	bool del = i & 2 || i == close_cycles - 1;
 	struct tunx_queue q;
 	int ret = queue_up(&q, DEV, TUNX_ATTACH_PERSIST);
 
@@ -159,38 +167,77 @@ static bool cycle_close(int i)
 		/* Close first: the mapping alone keeps the queue attached. */
 		close(q.fd);
 		*(volatile __u32 *)q.tx.producer += 3;
-		if (!if_nametoindex(DEV))
+		if (!dev_here(DEV))
 			FAILX("close cycle %d: mapped queue lost its device",
 			      i);
 		tunx_queue_unmap(&q);
 	}
 	if (del && !dev_gone(DEV, 20000))
 		FAILX("close cycle %d: device survived", i);
-	if (!del && !if_nametoindex(DEV))
+	if (!del && !dev_here(DEV))
 		FAILX("close cycle %d: persistent device vanished", i);
 	return true;
 }
 
-static bool cycle_link_del(int i)
-{
-	struct tunx_queue q;
-	int ret = queue_up(&q, DEV, i & 1 ? TUNX_ATTACH_PERSIST : 0);
+#define LINK_DEL_QUEUES	4
 
-	if (ret)
-		FAILX("link_del cycle %d: open %d", i, ret);
-	burst(&q);
+/* Delete a device whose @n queues are mapped and carry traffic. */
+static bool link_del_queues(int i, struct tunx_queue *q, int n)
+{
+	int ret;
+
+	for (int k = 0; k < n; k++)
+		burst(&q[k]);
 	ret = tunx_if_delete(DEV);
 	if (ret)
 		FAILX("link_del cycle %d: RTM_DELLINK %d", i, ret);
-	ret = tunx_kick(q.fd);
-	if (ret != -ENODEV)
-		FAILX("link_del cycle %d: kick after delete %d", i, ret);
-	/* The memory stays valid after the device is gone. */
-	*(volatile __u32 *)q.rx.consumer = 0xdeadbeef;
-	tunx_queue_close(&q);
-	if (!dev_gone(DEV, 20000))
-		FAILX("link_del cycle %d: device survived", i);
+	if (dev_here(DEV))
+		FAILX("link_del cycle %d: device still listed", i);
+	for (int k = 0; k < n; k++) {
+		ret = tunx_kick(q[k].fd);
+		if (ret != -ENODEV)
+			FAILX("link_del cycle %d: kick on queue %d after delete %d",
+			      i, k, ret);
+		/* The memory stays valid after the device is gone. */
+		*(volatile __u32 *)q[k].rx.consumer = 0xdeadbeef;
+		*(volatile __u32 *)q[k].tx.producer += 7;
+	}
 	return true;
+}
+
+/*
+ * Cycles 4k+2 delete a multi-queue device with all its queues open.  Under
+ * lockdep each such delete costs about a second: the mq qdisc has a child
+ * for each of the TUNX_MAX_QUEUES txqs, and freeing a qdisc unregisters its
+ * lockdep key, one synchronize_rcu() each.
+ */
+static bool cycle_link_del(int i)
+{
+	__u32 flags = i & 1 ? TUNX_ATTACH_PERSIST : 0;
+	struct tunx_queue q[LINK_DEL_QUEUES];
+	int n = i % 4 == 2 ? LINK_DEL_QUEUES : 1, ret, k;
+	bool ok;
+
+	if (n > 1)
+		flags |= TUNX_ATTACH_MULTI_QUEUE;
+	ret = queue_up(&q[0], DEV, flags);
+	if (ret)
+		FAILX("link_del cycle %d: open %d", i, ret);
+	for (k = 1; k < n; k++) {
+		ret = tunx_queue_open(&q[k], DEV, flags, 16, 16, 2048);
+		if (ret) {
+			printf("# stress: link_del cycle %d: open queue %d: %d\n",
+			       i, k, ret);
+			n = k;
+			break;
+		}
+	}
+	ok = !ret && link_del_queues(i, q, n);
+	for (k = 0; k < n; k++)
+		tunx_queue_close(&q[k]);
+	if (ok && !dev_gone(DEV, 20000))
+		FAILX("link_del cycle %d: device survived", i);
+	return ok;
 }
 
 static bool cycle_netns_del(int i, int home)
@@ -310,6 +357,7 @@ static void run_cycles(const char *name, int n, bool (*fn)(int, void *),
 
 	while (done < n && fn(done, arg))
 		done++;
+	total_cycles += done;
 	tap(done == n, name, "%s %d cycles under traffic in %lld ms", name,
 	    done, tunx_now_ms() - t0);
 }
@@ -326,21 +374,53 @@ static bool w_detach(int i, void *a) { return cycle_detach(i, a); }
 struct bp {
 	struct tunx_queue *q;
 	unsigned int n;
+	unsigned int slow;	/* packets read by the slow reader first */
+	unsigned long long slow_stops;	/* queue_stops during that phase */
+	long long slow_ms;
 	unsigned char *seen;
 	unsigned int got, dup, other;
 	volatile int stop;
 };
+
+/*
+ * The slow reader: wait (up to 200 ms, well under the 2 s stall timeout)
+ * until the ring is full, so the kernel has stopped the txq, and only then
+ * drain it; the kicks of the drain restart the queue.
+ */
+static void bp_slow_wait(struct bp *bp)
+{
+	long long end = tunx_now_ms() + 200;
+
+	while (tunx_rx_ready(bp->q) < bp->q->rx.entries &&
+	       tunx_now_ms() < end && !bp->stop)
+		tunx_msleep(1);
+}
+
+static void bp_slow_done(struct bp *bp, long long t0)
+{
+	struct tunx_stats st;
+
+	bp->slow_ms = tunx_now_ms() - t0;
+	if (!tunx_get_stats(bp->q->fd, &st))
+		bp->slow_stops = st.queue_stops;
+}
 
 static void *bp_consumer(void *arg)
 {
 	struct bp *bp = arg;
 	struct pollfd pfd = { .fd = bp->q->fd, .events = POLLIN };
 	unsigned char buf[2048];
-	long long idle_end = tunx_now_ms() + 10000;
+	long long t0 = tunx_now_ms(), idle_end = t0 + 10000;
 
 	while (bp->got < bp->n && tunx_now_ms() < idle_end) {
-		int len = tunx_rx_take(bp->q, buf, sizeof(buf), NULL);
 		unsigned int seq;
+		int len;
+
+		if (bp->got < bp->slow && !tunx_rx_ready(bp->q))
+			bp_slow_wait(bp);
+		if (bp->got == bp->slow && !bp->slow_ms)
+			bp_slow_done(bp, t0);
+		len = tunx_rx_take(bp->q, buf, sizeof(buf), NULL);
 
 		if (len == -EAGAIN) {
 			if (bp->stop)
@@ -368,7 +448,7 @@ static bool backpressure_rx(unsigned int n)
 {
 	struct tunx_queue q;
 	struct tunx_stats st;
-	struct bp bp = { .q = &q, .n = n };
+	struct bp bp = { .q = &q, .n = n, .slow = n / 5 };
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(PORT_BP) };
 	unsigned int sent = 0;
@@ -396,12 +476,14 @@ static bool backpressure_rx(unsigned int n)
 	bp.stop = 1;
 	pthread_join(th, NULL);
 	tunx_get_stats(q.fd, &st);
-	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped;
+	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped &&
+	     (!bp.slow || bp.slow_stops);
 	tap(ok, "backpressure_rx_zero_loss",
-	    "backpressure rx: %u sent by a UDP socket, %u consumed from the rx ring, %u lost, %u duplicate, %u other; rx_dropped %llu, queue_stops %llu, in %lld ms",
+	    "backpressure rx: %u sent by a UDP socket, %u consumed from the rx ring, %u lost, %u duplicate, %u other; rx_dropped %llu, queue_stops %llu (%llu while a slow reader took the first %u in %lld ms), in %lld ms",
 	    sent, bp.got, n - bp.got, bp.dup, bp.other,
 	    (unsigned long long)st.rx_dropped,
-	    (unsigned long long)st.queue_stops, tunx_now_ms() - t0);
+	    (unsigned long long)st.queue_stops, bp.slow_stops, bp.slow,
+	    bp.slow_ms, tunx_now_ms() - t0);
 	close(s);
 	free(bp.seen);
 	tunx_queue_close(&q);
@@ -489,8 +571,8 @@ int main(void)
 	const char *k = getenv("TUNX_VM_KERNEL");
 	const char *ko = getenv("TUNX_KO");
 	bool debug = k && !strcmp(k, "debug");
-	int cycles = env_ull("TUNX_STRESS_CYCLES", debug || !k ? 100 : 30);
-	int del_cycles = env_ull("TUNX_STRESS_LINK_DEL_CYCLES", debug ? 4 : 3);
+	int cycles = env_ull("TUNX_STRESS_CYCLES", 100);
+	int del_cycles = env_ull("TUNX_STRESS_LINK_DEL_CYCLES", cycles);
 	unsigned int packets = env_ull("TUNX_STRESS_PACKETS",
 				       debug ? 5000 : 20000);
 	struct tunx_queue q0, q1;
@@ -543,7 +625,8 @@ int main(void)
 
 	backpressure_rx(packets);
 	backpressure_tx(packets);
-	printf("# stress: %d cycles per teardown (close, netns_del, mtu, detach, rmmod), %d link_del, %d failed, %lld ms\n",
-	       cycles, del_cycles, tap_failed, tunx_now_ms() - t0);
+	printf("# stress: %d teardown cycles under traffic (%d each of close, netns_del, mtu, detach, rmmod; %d link_del), %d failed, %lld ms\n",
+	       total_cycles, cycles, del_cycles, tap_failed,
+	       tunx_now_ms() - t0);
 	return tap_failed ? 1 : 0;
 }

@@ -720,3 +720,49 @@ int tunx_udp_drain_nowait(int sock)
 		n++;
 	return n;
 }
+
+/*
+ * RTM_GETLINK by name.  Unlike SIOCGIFINDEX (if_nametoindex), it never
+ * makes the kernel run modprobe for "netdev-NAME" and "NAME" when the
+ * device is absent: two usermode helpers that cost seconds under TCG.
+ */
+int tunx_if_index(const char *name)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attr[64];
+	} req = {};
+	union {
+		struct nlmsghdr nh;
+		char buf[16384];
+	} ans;
+	struct rtattr *rta;
+	int s, ret;
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.ifi.ifi_family = AF_UNSPEC;
+	rta = (struct rtattr *)req.attr;
+	rta->rta_type = IFLA_IFNAME;
+	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
+	strcpy(RTA_DATA(rta), name);
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
+			   RTA_ALIGN(rta->rta_len);
+	ret = send(s, &req, req.nh.nlmsg_len, 0);
+	if (ret >= 0)
+		ret = recv(s, &ans, sizeof(ans), 0);
+	if (ret < 0)
+		ret = -errno;
+	else if (ans.nh.nlmsg_type == RTM_NEWLINK)
+		ret = ((struct ifinfomsg *)NLMSG_DATA(&ans.nh))->ifi_index;
+	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
+		ret = ((struct nlmsgerr *)NLMSG_DATA(&ans.nh))->error;
+	else
+		ret = -EPROTO;
+	close(s);
+	return ret == -ENODEV ? 0 : ret;
+}

@@ -157,6 +157,13 @@ int tunx_udp_drain(int sock);
 int tunx_udp_drain_nowait(int sock);
 
 /*
+ * ifindex of NAME in the current netns, 0 when absent, -errno on error.
+ * Use it instead of if_nametoindex(): on an absent name SIOCGIFINDEX runs
+ * modprobe twice (dev_load), seconds per call in a TCG VM.
+ */
+int tunx_if_index(const char *name);
+
+/*
  * main() for a test file: skip the whole program (exit 4) when the module
  * is not loaded, else run the harness.  Expand after kselftest_harness.h.
  */
