@@ -233,7 +233,7 @@ TEST_F(ioctl, attach_empty_name_uses_default_pattern)
 	ASSERT_EQ(0, strncmp(a.name, "tunx", 4));
 	ASSERT_TRUE(a.name[4] >= '0' && a.name[4] <= '9');
 	ASSERT_NE(0, a.ifindex);
-	ASSERT_EQ(if_nametoindex(a.name), a.ifindex);
+	ASSERT_EQ(tunx_if_index(a.name), a.ifindex);
 	ASSERT_EQ(0, a.queue_index);
 }
 
@@ -255,10 +255,10 @@ TEST_F(ioctl, attach_explicit_name_creates_link)
 {
 	struct tunx_attach a;
 
-	ASSERT_EQ(0, if_nametoindex("tx-named"));
+	ASSERT_EQ(0, tunx_if_index("tx-named"));
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx-named", 0, &a));
 	ASSERT_STREQ("tx-named", a.name);
-	ASSERT_EQ(if_nametoindex("tx-named"), a.ifindex);
+	ASSERT_EQ(tunx_if_index("tx-named"), a.ifindex);
 }
 
 TEST_F(ioctl, attach_name_unterminated_einval)
@@ -315,7 +315,7 @@ TEST_F(ioctl, attach_size_larger_zero_tail_ok)
 	big.a.size = sizeof(big);
 	strcpy(big.a.name, "tx-big");
 	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_ATTACH, &big));
-	ASSERT_EQ(if_nametoindex("tx-big"), big.a.ifindex);
+	ASSERT_EQ(tunx_if_index("tx-big"), big.a.ifindex);
 }
 
 TEST_F(ioctl, attach_size_larger_nonzero_tail_e2big)
@@ -327,7 +327,7 @@ TEST_F(ioctl, attach_size_larger_nonzero_tail_e2big)
 	strcpy(big.a.name, "tx-big");
 	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_ATTACH, &big));
 	ASSERT_EQ(E2BIG, errno);
-	ASSERT_EQ(0, if_nametoindex("tx-big"));
+	ASSERT_EQ(0, tunx_if_index("tx-big"));
 }
 
 TEST_F(ioctl, attach_unknown_flags_einval)
@@ -338,7 +338,7 @@ TEST_F(ioctl, attach_unknown_flags_einval)
 				       NULL));
 	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", 1U << 31, NULL));
 	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", ~TUNX_ATTACH_ALL, NULL));
-	EXPECT_EQ(0, if_nametoindex("tx0"));
+	EXPECT_EQ(0, tunx_if_index("tx0"));
 }
 
 TEST_F(ioctl, attach_reserved_nonzero_einval)
@@ -354,7 +354,7 @@ TEST_F(ioctl, attach_reserved_nonzero_einval)
 		a.reserved[i] = 1;
 		EXPECT_EQ(-EINVAL, attach_raw(self->fd, &a));
 	}
-	EXPECT_EQ(0, if_nametoindex("tx0"));
+	EXPECT_EQ(0, tunx_if_index("tx0"));
 }
 
 /* ---- attach: existing devices ---- */
@@ -363,7 +363,7 @@ TEST_F(ioctl, attach_twice_ebusy)
 {
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
 	ASSERT_EQ(-EBUSY, tunx_attach(self->fd, "tx1", 0, NULL));
-	ASSERT_EQ(0, if_nametoindex("tx1"));
+	ASSERT_EQ(0, tunx_if_index("tx1"));
 }
 
 TEST_F(ioctl, attach_single_queue_second_file_ebusy)
@@ -380,7 +380,7 @@ TEST_F(ioctl, attach_no_create_absent_enodev)
 {
 	ASSERT_EQ(-ENODEV, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE,
 				       NULL));
-	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_if_index("tx0"));
 }
 
 TEST_F(ioctl, attach_no_create_persistent_ok)
@@ -389,7 +389,7 @@ TEST_F(ioctl, attach_no_create_persistent_ok)
 
 	ASSERT_EQ(0, make_persistent("tx0"));
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, &a));
-	ASSERT_EQ(if_nametoindex("tx0"), a.ifindex);
+	ASSERT_EQ(tunx_if_index("tx0"), a.ifindex);
 	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
 }
 
@@ -492,7 +492,7 @@ TEST_F(ioctl, attach_persist_to_existing_makes_persistent)
 	close(fd2);
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_NE(0, if_nametoindex("tx0"));
+	ASSERT_NE(0, tunx_if_index("tx0"));
 	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
 }
 
@@ -580,7 +580,7 @@ TEST_F(ioctl, detach_deletes_nonpersistent_link)
 {
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
 	ASSERT_EQ(0, tunx_detach(self->fd));
-	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_if_index("tx0"));
 	ASSERT_EQ(-EBADFD, tunx_kick(self->fd));
 }
 
@@ -591,19 +591,19 @@ TEST_F(ioctl, detach_attach_again_ok)
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
 	ASSERT_EQ(0, tunx_detach(self->fd));
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx1", 0, &a));
-	ASSERT_EQ(if_nametoindex("tx1"), a.ifindex);
+	ASSERT_EQ(tunx_if_index("tx1"), a.ifindex);
 }
 
 TEST_F(ioctl, persist_close_keeps_link_unpersist_close_deletes)
 {
 	ASSERT_EQ(0, make_persistent("tx0"));
-	ASSERT_NE(0, if_nametoindex("tx0"));
+	ASSERT_NE(0, tunx_if_index("tx0"));
 	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, NULL));
 	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
-	ASSERT_NE(0, if_nametoindex("tx0"));
+	ASSERT_NE(0, tunx_if_index("tx0"));
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_if_index("tx0"));
 }
 
 TEST_F(ioctl, set_owner_group_reported_in_info)
@@ -623,7 +623,7 @@ TEST_F(ioctl, set_owner_group_reported_in_info)
 TEST_F(ioctl, nonroot_create_eperm)
 {
 	ASSERT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach, "tx0"));
-	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_if_index("tx0"));
 }
 
 TEST_F(ioctl, nonroot_attach_owned_device_ok)
@@ -697,7 +697,7 @@ TEST_F(ioctl, nonroot_with_cap_net_admin_create_ok)
 TEST_F(ioctl, root_without_cap_net_admin_create_eperm)
 {
 	ASSERT_EQ(EPERM, run_as(0, 0, child_drop_net_admin_attach, "tx0"));
-	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_if_index("tx0"));
 }
 
 static int child_userns(void *arg)
@@ -727,7 +727,7 @@ TEST_F(ioctl, userns_host_netns_eperm_own_netns_ok)
 	if (ret == CHILD_SKIP)
 		SKIP(return, "cannot unshare(CLONE_NEWUSER): chroot or disabled");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, if_nametoindex("tx0"));
+	ASSERT_EQ(0, tunx_if_index("tx0"));
 }
 
 TUNX_HARNESS_MAIN
