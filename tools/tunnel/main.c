@@ -22,8 +22,9 @@ static const char usage_text[] =
 "\n"
 "Carry the IP packets of a TUN-like device to a peer over UDP, one packet\n"
 "per datagram, in batches (library batches on the device, recvmmsg and\n"
-"sendmmsg on the socket).  Datagrams that do not come from the peer are\n"
-"dropped and counted.  SIGINT or SIGTERM stops it and prints the counters.\n"
+"sendmmsg with UDP GSO/GRO on the socket).  Datagrams that do not come\n"
+"from the peer are dropped and counted.  SIGINT or SIGTERM stops it and\n"
+"prints the counters.\n"
 "\n"
 "  -l, --local ADDR:PORT   address of this host to bind (required; not a\n"
 "                          wildcard: the tunnel answers on one address)\n"
@@ -36,9 +37,21 @@ static const char usage_text[] =
 "  -m, --mtu N             underlay MTU (default 1500); the device gets N\n"
 "                          minus the IP and UDP headers (28, or 48 for IPv6)\n"
 "  -B, --batch N           packets per batch (default: the backend's)\n"
-"      --no-offload        tun backend: no IFF_VNET_HDR super-packets\n"
+"  -Q, --queues N          open N queues of the device (1..16, default 1),\n"
+"                          two threads each; queue i uses local port PORT+i\n"
+"                          and peer port PORT+i, so both ends need the same N\n"
+"      --busy-poll[=USECS] tunx backend: the kernel and this program spin on\n"
+"                          the rings instead of sleeping, for USECS after\n"
+"                          the last packet (default 1000): no syscall for the\n"
+"                          device while traffic flows, a CPU each side\n"
+"      --no-offload        no super-packets (TSO/USO) with the kernel: tun\n"
+"                          without IFF_VNET_HDR, tunx without offload, and\n"
+"                          no UDP GSO/GRO on the socket (one datagram per\n"
+"                          send and receive)\n"
 "      --copy              tunx backend: read with copies instead of sending\n"
-"                          straight from the ring (zero copy, the default)\n"
+"                          straight from the ring (zero copy, the default\n"
+"                          unless the device has offload: super-packets\n"
+"                          are split by tunx_read(), so they are copied)\n"
 "  -q, --quiet             print only errors and the final counters\n"
 "  -h, --help              this text\n";
 
@@ -89,13 +102,15 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		{ "address", 1, NULL, 'a' }, { "route", 1, NULL, 'r' },
 		{ "mtu", 1, NULL, 'm' }, { "batch", 1, NULL, 'B' },
 		{ "no-offload", 0, NULL, 'O' }, { "quiet", 0, NULL, 'q' },
-		{ "copy", 0, NULL, 'C' },
+		{ "copy", 0, NULL, 'C' }, { "queues", 1, NULL, 'Q' },
+		{ "busy-poll", 2, NULL, 'P' },
 		{ "help", 0, NULL, 'h' }, { 0 },
 	};
 	int c, bad = 0;
 
 	o->underlay_mtu = 1500;
-	while ((c = getopt_long(argc, argv, "l:p:b:n:a:r:m:B:qh", longs, NULL)) != -1) {
+	o->queues = 1;
+	while ((c = getopt_long(argc, argv, "l:p:b:n:a:r:m:B:Q:qh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->local = optarg; break;
 		case 'p': o->peer = optarg; break;
@@ -109,10 +124,18 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		case 'r': bad |= push(o->routes, &o->n_routes, optarg); break;
 		case 'm': bad |= parse_uint(optarg, 65535, &o->underlay_mtu); break;
 		case 'B': bad |= parse_uint(optarg, 4096, &o->batch); break;
+		case 'Q': bad |= parse_uint(optarg, TUNNEL_MAX_QUEUES, &o->queues) ||
+			  !o->queues; break;
+		case 'P': o->busy_poll = true;
+			bad |= optarg && (parse_uint(optarg, TUNX_BUSY_POLL_MAX_USECS,
+						     &o->busy_usecs) || !o->busy_usecs);
+			break;
 		default: return 2;
 		}
 		if (bad) {
-			fprintf(stderr, "tunx-tunnel: bad value for -%c: %s\n", c, optarg);
+			fprintf(stderr, "tunx-tunnel: bad value for %s: %s\n",
+				c == 'P' ? "--busy-poll" : c == 'Q' ? "--queues" :
+				"an option", optarg);
 			return 2;
 		}
 	}
@@ -128,100 +151,182 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 }
 
 #define get(x) atomic_load_explicit(&(x), memory_order_relaxed)
+#define ull(x) ((unsigned long long)get(x))
+
+static void sum(struct tunnel *t, struct tunnel_counters *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nq; i++) {
+		struct tunnel_counters *q = &t->q[i].c;
+
+		c->to_peer_packets += get(q->to_peer_packets);
+		c->to_peer_bytes += get(q->to_peer_bytes);
+		c->send_errors += get(q->send_errors);
+		c->from_peer_packets += get(q->from_peer_packets);
+		c->from_peer_bytes += get(q->from_peer_bytes);
+		c->device_drops += get(q->device_drops);
+		c->not_peer_drops += get(q->not_peer_drops);
+		c->malformed_drops += get(q->malformed_drops);
+	}
+}
 
 static void print_counters(struct tunnel *t, const char *why)
 {
-	struct tunnel_counters *c = &t->c;
+	struct tunnel_counters c = { 0 };
+	unsigned int i;
 
+	sum(t, &c);
 	printf("tunx-tunnel: stopped by %s\n", why);
 	printf("  to peer:   %llu packets %llu bytes, %llu send errors\n",
-	       (unsigned long long)get(c->to_peer_packets),
-	       (unsigned long long)get(c->to_peer_bytes),
-	       (unsigned long long)get(c->send_errors));
+	       ull(c.to_peer_packets), ull(c.to_peer_bytes), ull(c.send_errors));
 	printf("  from peer: %llu packets %llu bytes, %llu device drops\n",
-	       (unsigned long long)get(c->from_peer_packets),
-	       (unsigned long long)get(c->from_peer_bytes),
-	       (unsigned long long)get(c->device_drops));
+	       ull(c.from_peer_packets), ull(c.from_peer_bytes),
+	       ull(c.device_drops));
 	printf("  dropped:   %llu not from peer, %llu malformed\n",
-	       (unsigned long long)get(c->not_peer_drops),
-	       (unsigned long long)get(c->malformed_drops));
+	       ull(c.not_peer_drops), ull(c.malformed_drops));
+	/* Per queue only when there are several: shows how flows spread. */
+	for (i = 0; t->nq > 1 && i < t->nq; i++)
+		printf("  queue %u:   %llu packets to peer, %llu from peer\n", i,
+		       ull(t->q[i].c.to_peer_packets),
+		       ull(t->q[i].c.from_peer_packets));
 }
 
 static void print_start(struct tunnel *t, const struct tunnel_opts *o)
 {
+	struct tunx_device *dev = t->q[0].dev;
 	char name[32] = "?";
 
-	tunx_name(t->dev, name, sizeof(name));
-	printf("tunx-tunnel: %s backend %s%s mtu %u batch %u, %s <-> %s\n", name,
-	       tunx_backend_name(tunx_backend(t->dev)),
-	       t->zero_copy ? " (zero copy)" : "", t->mtu, t->batch,
+	tunx_name(dev, name, sizeof(name));
+	printf("tunx-tunnel: %s backend %s%s%s%s mtu %u batch %u queues %u%s, "
+	       "%s <-> %s\n", name, tunx_backend_name(tunx_backend(dev)),
+	       t->zero_copy ? " (zero copy)" : "", t->offload ? " (offload)" : "",
+	       t->busy ? " (busy poll)" : "",
+	       t->mtu, t->batch, t->nq, t->q[0].gro ? " udp gso/gro" : "",
 	       o->local, o->peer);
-	printf("tunx-tunnel: %s\n", tunx_backend_reason(t->dev));
+	printf("tunx-tunnel: %s\n", tunx_backend_reason(dev));
 	fflush(stdout);
 }
 
+/* Wake every thread: blocked device calls answer -ESHUTDOWN, blocked
+ * socket calls return, and every loop checks stop. */
+static void stop_all(struct tunnel *t)
+{
+	unsigned int i;
+
+	atomic_store(&t->stop, true);
+	for (i = 0; i < t->nq; i++) {
+		if (t->q[i].dev)
+			tunx_shutdown(t->q[i].dev);
+		if (t->q[i].sock >= 0)
+			shutdown(t->q[i].sock, SHUT_RDWR);
+	}
+}
+
+static void join_all(struct tunnel *t)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < t->nq; i++)
+		for (k = 0; k < 2; k++)
+			if (t->q[i].running[k])
+				pthread_join(t->q[i].th[k], NULL);
+}
+
+static int start_queue(struct tunnel_queue *q)
+{
+	void *(*out)(void *) = q->t->zero_copy ? tunnel_dev_to_peer_zc :
+			       tunnel_dev_to_peer;
+
+	q->running[0] = !pthread_create(&q->th[0], NULL, out, q);
+	q->running[1] = q->running[0] &&
+			!pthread_create(&q->th[1], NULL, tunnel_peer_to_dev, q);
+	return q->running[1] ? 0 : -EAGAIN;
+}
+
 /* Signals go to main only (blocked in the workers, taken with sigwait), so
- * stopping is ordinary code: flag, wake both threads, join. */
+ * stopping is ordinary code: flag, wake every thread, join. */
 static int run(struct tunnel *t, sigset_t *set)
 {
-	pthread_t a, b;
+	unsigned int i;
 	int sig = 0;
 
-	if (pthread_create(&a, NULL, t->zero_copy ? tunnel_dev_to_peer_zc :
-			   tunnel_dev_to_peer, t))
-		return -EAGAIN;
-	if (pthread_create(&b, NULL, tunnel_peer_to_dev, t)) {
-		atomic_store(&t->stop, true);
-		tunx_shutdown(t->dev);
-		pthread_join(a, NULL);
-		return -EAGAIN;
+	for (i = 0; i < t->nq; i++) {
+		if (start_queue(&t->q[i])) {
+			stop_all(t);
+			join_all(t);
+			return -EAGAIN;
+		}
 	}
 	sigwait(set, &sig);
-	atomic_store(&t->stop, true);
-	tunx_shutdown(t->dev);
-	shutdown(t->sock, SHUT_RDWR);
-	pthread_join(a, NULL);
-	pthread_join(b, NULL);
+	stop_all(t);
+	join_all(t);
 	print_counters(t, sig == SIGINT ? "SIGINT" : "SIGTERM");
 	return 0;
 }
 
+static void close_socks(struct tunnel *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nq; i++)
+		if (t->q[i].sock >= 0)
+			close(t->q[i].sock);
+}
+
+static int open_socks(struct tunnel *t, const struct tunnel_opts *o)
+{
+	unsigned int i;
+	int r = 0;
+
+	for (i = 0; !r && i < t->nq; i++) {
+		r = tunnel_udp_open(&t->q[i], o->local, o->peer);
+		/* The offload switch covers the underlay too. */
+		t->q[i].gso = !r && !o->no_offload;
+		t->q[i].gro = t->q[i].gso && tunnel_udp_gro_enable(t->q[i].sock);
+	}
+	if (!r)
+		return 0;
+	fprintf(stderr, "tunx-tunnel: --local %s --peer %s: %s\n", o->local,
+		o->peer, r == -EINVAL ? "want ADDR:PORT" : r == -EAFNOSUPPORT ?
+		"not the same address family" : r == -EDESTADDRREQ ?
+		"bind an address of this host, not a wildcard" : r == -ERANGE ?
+		"a port plus the queue count passes 65535 (or is 0)" :
+		strerror(-r));
+	close_socks(t);
+	return r == -EINVAL || r == -EDESTADDRREQ || r == -ERANGE ? 2 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	static struct tunnel t;
 	struct tunnel_opts o = { 0 };
-	struct tunnel t = { .sock = -1 };
 	sigset_t set;
+	unsigned int i;
 	int r;
 
 	r = parse_args(argc, argv, &o);
 	if (r)
 		return r < 0 ? usage(stdout, 0) : usage(stderr, 2);
-	if (tunnel_parse_endpoint(o.peer, &t.peer, &t.peer_len)) {
-		fprintf(stderr, "tunx-tunnel: --peer %s: want ADDR:PORT\n", o.peer);
-		return 2;
-	}
-	r = tunnel_udp_open(&t, o.local);
-	if (r) {
-		fprintf(stderr, "tunx-tunnel: --local %s: %s\n", o.local,
-			r == -EINVAL ? "want ADDR:PORT" : r == -EAFNOSUPPORT ?
-			"not the peer's address family" : r == -EDESTADDRREQ ?
-			"bind an address of this host, not a wildcard" :
-			strerror(-r));
-		return r == -EINVAL || r == -EDESTADDRREQ ? 2 : 1;
-	}
+	t.nq = o.queues;
+	for (i = 0; i < TUNNEL_MAX_QUEUES; i++)
+		t.q[i] = (struct tunnel_queue){ .t = &t, .index = i, .sock = -1 };
+	r = open_socks(&t, &o);
+	if (r)
+		return r;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (tunnel_device_open(&t, &o)) {
-		close(t.sock);
+		close_socks(&t);
 		return 1;
 	}
 	if (!o.quiet)
 		print_start(&t, &o);
 	r = run(&t, &set);
-	tunx_close(t.dev);
-	close(t.sock);
+	tunnel_device_close(&t);
+	close_socks(&t);
 	fflush(stdout);
 	return r ? 1 : 0;
 }

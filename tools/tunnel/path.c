@@ -1,27 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The two data paths.  Both move whole batches: one tunx_read() feeds one
- * sendmmsg(), one recvmmsg() feeds one tunx_write(), so the syscall count
- * per packet falls as the load rises.
+ * Device -> peer, and the batch buffers both directions use.  Whole
+ * batches move: one tunx_read() (or tunx_peek()) feeds one sendmmsg(), in
+ * which runs of equal-sized packets travel as one UDP_SEGMENT message, so
+ * the syscall count per packet falls as the load rises.
  */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tunnel.h"
 
 #define add(ctr, n) atomic_fetch_add_explicit(&(ctr), (n), memory_order_relaxed)
 
-struct batch {
-	uint8_t **bufs;
-	size_t *sizes;
-	struct mmsghdr *msgs;
-	struct iovec *iov;
-	struct sockaddr_storage *names;
-};
-
-static void batch_free(struct batch *b, unsigned int n)
+void tunnel_batch_free(struct tunnel_batch *b, unsigned int n)
 {
 	unsigned int i;
 
@@ -32,9 +26,10 @@ static void batch_free(struct batch *b, unsigned int n)
 	free(b->msgs);
 	free(b->iov);
 	free(b->names);
+	free(b->ctl);
 }
 
-static int batch_alloc(struct batch *b, const struct tunnel *t)
+int tunnel_batch_alloc(struct tunnel_batch *b, const struct tunnel *t)
 {
 	unsigned int i, n = t->batch;
 
@@ -44,30 +39,43 @@ static int batch_alloc(struct batch *b, const struct tunnel *t)
 	b->msgs = calloc(n, sizeof(*b->msgs));
 	b->iov = calloc(n, sizeof(*b->iov));
 	b->names = calloc(n, sizeof(*b->names));
-	if (!b->bufs || !b->sizes || !b->msgs || !b->iov || !b->names)
+	b->ctl = calloc(n, sizeof(*b->ctl));
+	if (!b->bufs || !b->sizes || !b->msgs || !b->iov || !b->names || !b->ctl)
 		goto fail;
 	for (i = 0; i < n; i++)
 		if (!(b->bufs[i] = malloc(t->buf_size)))
 			goto fail;
 	return 0;
 fail:
-	batch_free(b, n);
+	tunnel_batch_free(b, n);
 	return -ENOMEM;
 }
 
-/* sendmmsg() may stop early; an error drops one datagram (UDP is lossy,
+/* A kernel or device that refuses UDP_SEGMENT says so once: send single
+ * datagrams from then on. */
+static void gso_refused(struct tunnel_queue *q, const struct mmsghdr *m)
+{
+	if (m->msg_hdr.msg_iovlen > 1 &&
+	    (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
+	     errno == EOPNOTSUPP))
+		q->gso = false;
+}
+
+/* sendmmsg() may stop early; an error drops one message (UDP is lossy,
  * and a peer that is down must not stall the device) and goes on. */
-static void send_all(struct tunnel *t, struct mmsghdr *msgs, unsigned int n)
+static void send_all(struct tunnel_queue *q, struct mmsghdr *msgs,
+		     unsigned int n)
 {
 	unsigned int done = 0;
 	int r;
 
-	while (done < n && !atomic_load(&t->stop)) {
-		r = sendmmsg(t->sock, msgs + done, n - done, 0);
+	while (done < n && !atomic_load(&q->t->stop)) {
+		r = sendmmsg(q->sock, msgs + done, n - done, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			add(t->c.send_errors, 1);
+			add(q->c.send_errors, 1);
+			gso_refused(q, &msgs[done]);
 			done++;
 			continue;
 		}
@@ -77,15 +85,17 @@ static void send_all(struct tunnel *t, struct mmsghdr *msgs, unsigned int n)
 
 void *tunnel_dev_to_peer(void *arg)
 {
-	struct tunnel *t = arg;
-	struct batch b;
+	struct tunnel_queue *q = arg;
+	struct tunnel *t = q->t;
+	struct tunnel_batch b;
+	unsigned int m;
 	uint64_t bytes;
 	int n, i;
 
-	if (batch_alloc(&b, t))
+	if (tunnel_batch_alloc(&b, t))
 		return NULL;
 	while (!atomic_load(&t->stop)) {
-		n = tunx_read(t->dev, b.bufs, t->buf_size, b.sizes, t->batch, t->off);
+		n = tunx_read(q->dev, b.bufs, t->buf_size, b.sizes, t->batch, t->off);
 		if (n == -EINTR || n == -EAGAIN)
 			continue;
 		if (n < 0)
@@ -94,27 +104,59 @@ void *tunnel_dev_to_peer(void *arg)
 		for (i = 0; i < n; i++) {
 			b.iov[i].iov_base = b.bufs[i] + t->off;
 			b.iov[i].iov_len = b.sizes[i];
-			b.msgs[i].msg_hdr = (struct msghdr){
-				.msg_name = &t->peer, .msg_namelen = t->peer_len,
-				.msg_iov = &b.iov[i], .msg_iovlen = 1,
-			};
 			bytes += b.sizes[i];
 		}
-		add(t->c.to_peer_packets, (uint64_t)n);
-		add(t->c.to_peer_bytes, bytes);
-		send_all(t, b.msgs, (unsigned int)n);
+		add(q->c.to_peer_packets, (uint64_t)n);
+		add(q->c.to_peer_bytes, bytes);
+		m = tunnel_gso_pack(q, b.iov, (unsigned int)n, b.msgs, b.ctl);
+		send_all(q, b.msgs, m);
 	}
-	batch_free(&b, t->batch);
+	tunnel_batch_free(&b, t->batch);
 	return NULL;
 }
 
-static void wait_readable(struct tunnel *t)
+static void wait_readable(struct tunnel_queue *q)
 {
-	struct pollfd p = { .fd = tunx_fd(t->dev), .events = POLLIN };
+	struct pollfd p = { .fd = tunx_fd(q->dev), .events = POLLIN };
 
 	/* The timeout bounds how long a stop request waits. */
 	if (p.fd >= 0)
 		poll(&p, 1, 250);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Busy mode: an empty ring is peeked again until it has stayed empty for
+ * busy_secs, and only then does the thread sleep in poll().  While packets
+ * keep coming the thread makes no syscall for the device at all.
+ */
+static int peek_or_wait(struct tunnel_queue *q, struct tunx_pkt *pkts,
+			double *last)
+{
+	int n = tunx_peek(q->dev, pkts, q->t->batch);
+
+	if (n > 0) {
+		*last = 0;
+		return n;
+	}
+	if (n != -EAGAIN && n != -EINTR)
+		return n;
+	if (q->t->busy) {
+		if (!*last)
+			*last = now();
+		if (now() - *last < q->t->busy_secs)
+			return 0;
+	}
+	wait_readable(q);
+	*last = 0;
+	return 0;
 }
 
 /*
@@ -125,143 +167,37 @@ static void wait_readable(struct tunnel *t)
  */
 void *tunnel_dev_to_peer_zc(void *arg)
 {
-	struct tunnel *t = arg;
+	struct tunnel_queue *q = arg;
+	struct tunnel *t = q->t;
 	struct tunx_pkt *pkts = calloc(t->batch, sizeof(*pkts));
 	struct mmsghdr *msgs = calloc(t->batch, sizeof(*msgs));
 	struct iovec *iov = calloc(t->batch, sizeof(*iov));
+	union tunnel_ctl *ctl = calloc(t->batch, sizeof(*ctl));
+	double last = 0;
+	unsigned int m;
 	uint64_t bytes;
 	int n, i;
 
-	while (pkts && msgs && iov && !atomic_load(&t->stop)) {
-		n = tunx_peek(t->dev, pkts, t->batch);
-		if (n == -EAGAIN || n == -EINTR) {
-			wait_readable(t);
-			continue;
-		}
+	while (pkts && msgs && iov && ctl && !atomic_load(&t->stop)) {
+		n = peek_or_wait(q, pkts, &last);
 		if (n < 0)
 			break;
 		bytes = 0;
 		for (i = 0; i < n; i++) {
 			iov[i] = (struct iovec){ pkts[i].data, pkts[i].len };
-			msgs[i].msg_hdr = (struct msghdr){
-				.msg_name = &t->peer, .msg_namelen = t->peer_len,
-				.msg_iov = &iov[i], .msg_iovlen = 1,
-			};
 			bytes += pkts[i].len;
 		}
-		add(t->c.to_peer_packets, (uint64_t)n);
-		add(t->c.to_peer_bytes, bytes);
-		send_all(t, msgs, (unsigned int)n);
-		tunx_release(t->dev, (unsigned int)n);
+		if (!n)
+			continue;
+		add(q->c.to_peer_packets, (uint64_t)n);
+		add(q->c.to_peer_bytes, bytes);
+		m = tunnel_gso_pack(q, iov, (unsigned int)n, msgs, ctl);
+		send_all(q, msgs, m);
+		tunx_release(q->dev, (unsigned int)n);
 	}
 	free(pkts);
 	free(msgs);
 	free(iov);
-	return NULL;
-}
-
-/* Only IP packets that fit the device go in: the tunnel is a hostile
- * input's first stop, the kernel's checks are its second. */
-static bool plausible(const struct tunnel *t, const uint8_t *p, size_t len,
-		      int msg_flags)
-{
-	if (msg_flags & MSG_TRUNC || len > t->mtu)
-		return false;
-	if (len >= 20 && p[0] >> 4 == 4)
-		return true;
-	return len >= 40 && p[0] >> 4 == 6;
-}
-
-/* Keep the datagrams worth writing, count the rest, return how many. */
-static unsigned int sift(struct tunnel *t, struct batch *b, unsigned int n,
-			 uint8_t **out, size_t *sizes)
-{
-	unsigned int i, k = 0;
-	uint64_t bytes = 0;
-
-	for (i = 0; i < n; i++) {
-		struct msghdr *h = &b->msgs[i].msg_hdr;
-
-		if (!tunnel_is_peer(t, &b->names[i], h->msg_namelen)) {
-			add(t->c.not_peer_drops, 1);
-			continue;
-		}
-		if (!plausible(t, b->bufs[i] + t->off, b->msgs[i].msg_len,
-			       h->msg_flags)) {
-			add(t->c.malformed_drops, 1);
-			continue;
-		}
-		out[k] = b->bufs[i];
-		sizes[k++] = b->msgs[i].msg_len;
-		bytes += b->msgs[i].msg_len;
-	}
-	add(t->c.from_peer_packets, k);
-	add(t->c.from_peer_bytes, bytes);
-	return k;
-}
-
-static void write_all(struct tunnel *t, uint8_t **bufs, size_t *sizes,
-		      unsigned int n)
-{
-	unsigned int done = 0;
-	int r;
-
-	while (done < n) {
-		r = tunx_write(t->dev, bufs + done, sizes + done, n - done, t->off);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0) {
-			/* Shut down or refused: what is left is lost. */
-			add(t->c.device_drops, n - done);
-			return;
-		}
-		done += (unsigned int)r;
-	}
-}
-
-static void arm(struct tunnel *t, struct batch *b)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->batch; i++) {
-		b->iov[i].iov_base = b->bufs[i] + t->off;
-		b->iov[i].iov_len = t->buf_size - t->off;
-		b->msgs[i].msg_hdr = (struct msghdr){
-			.msg_name = &b->names[i], .msg_namelen = sizeof(b->names[i]),
-			.msg_iov = &b->iov[i], .msg_iovlen = 1,
-		};
-	}
-}
-
-void *tunnel_peer_to_dev(void *arg)
-{
-	struct tunnel *t = arg;
-	uint8_t **out;
-	size_t *sizes;
-	struct batch b;
-	unsigned int k;
-	int n;
-
-	out = calloc(t->batch, sizeof(*out));
-	sizes = calloc(t->batch, sizeof(*sizes));
-	if (!out || !sizes || batch_alloc(&b, t)) {
-		free(out);
-		free(sizes);
-		return NULL;
-	}
-	while (!atomic_load(&t->stop)) {
-		arm(t, &b);
-		n = recvmmsg(t->sock, b.msgs, t->batch, MSG_WAITFORONE, NULL);
-		if (n < 0 && (errno == EBADF || errno == ENOTSOCK))
-			break;
-		if (n <= 0 || atomic_load(&t->stop))
-			continue;	/* timeout, EINTR, or shut down: check stop */
-		k = sift(t, &b, (unsigned int)n, out, sizes);
-		if (k)
-			write_all(t, out, sizes, k);
-	}
-	batch_free(&b, t->batch);
-	free(out);
-	free(sizes);
+	free(ctl);
 	return NULL;
 }

@@ -1,20 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tunx-tunnel: the reference UDP tunnel.  One thread per direction:
+ * tunx-tunnel: the reference UDP tunnel.  Per device queue, one thread per
+ * direction:
  *   device -> peer: tunx_read() a batch, sendmmsg() it to the peer;
  *   peer -> device: recvmmsg() a batch, keep what the peer sent, tunx_write().
- * Each IP packet travels as the whole payload of one UDP datagram.
+ * Each IP packet travels as the whole payload of one UDP datagram.  Queue i
+ * has a socket of its own on local port PORT+i talking to peer port PORT+i,
+ * so the flows the sending kernel spread over its queues arrive on the
+ * matching queue's thread at the other end, with no shared socket.
  */
 #ifndef TUNNEL_TUNNEL_H
 #define TUNNEL_TUNNEL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <linux/tunx.h>
 #include <tunx/tunx.h>
 
 #define TUNNEL_MAX_ADDRS 8
+#define TUNNEL_MAX_QUEUES 16
 
 /* Each counter has one writer thread; relaxed atomics let main read them. */
 struct tunnel_counters {
@@ -32,36 +39,82 @@ struct tunnel_opts {
 	unsigned int n_addrs, n_routes;
 	unsigned int underlay_mtu;	/* path MTU between the two ends */
 	unsigned int batch;
-	bool no_offload, quiet, copy;
+	unsigned int queues;
+	unsigned int busy_usecs;	/* with busy_poll; 0: library default */
+	bool no_offload, quiet, copy, busy_poll;	/* no_offload: UDP too */
+};
+
+struct tunnel;
+
+/* Room for one UDP_SEGMENT or UDP_GRO control message, aligned. */
+union tunnel_ctl {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* One device queue, its socket and its two threads. */
+struct tunnel_queue {
+	struct tunnel *t;
+	unsigned int index;
+	struct tunx_device *dev;
+	int sock;
+	struct sockaddr_storage peer;	/* the peer's socket for this queue */
+	socklen_t peer_len;
+	pthread_t th[2];
+	bool running[2];
+	bool gso;		/* UDP_SEGMENT on send (off after a refusal) */
+	bool gro;		/* UDP_GRO on receive */
+	struct tunnel_counters c;
 };
 
 struct tunnel {
-	struct tunx_device *dev;
-	int sock;
-	struct sockaddr_storage peer;
-	socklen_t peer_len;
+	struct tunnel_queue q[TUNNEL_MAX_QUEUES];
+	unsigned int nq;
 	unsigned int mtu;	/* device MTU: underlay minus overhead */
 	unsigned int batch;
 	size_t off;		/* headroom before each packet */
 	size_t buf_size;
 	bool zero_copy;		/* tunx: send straight from the rx ring */
+	bool offload;		/* tunx: the device has offload */
+	bool busy;		/* spin on the rx ring before sleeping */
+	double busy_secs;	/* how long to spin after the last packet */
 	atomic_bool stop;
-	struct tunnel_counters c;
 };
 
 /* udp.c */
 int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 			  socklen_t *len);
-int tunnel_udp_open(struct tunnel *t, const char *local);
-bool tunnel_is_peer(const struct tunnel *t, const struct sockaddr_storage *from,
-		    socklen_t len);
+int tunnel_udp_open(struct tunnel_queue *q, const char *local,
+		    const char *peer);
+bool tunnel_is_peer(const struct tunnel_queue *q,
+		    const struct sockaddr_storage *from, socklen_t len);
+
+/* gso.c */
+bool tunnel_udp_gro_enable(int fd);
+unsigned int tunnel_gso_pack(const struct tunnel_queue *q, struct iovec *iov,
+			     unsigned int n, struct mmsghdr *msgs,
+			     union tunnel_ctl *ctl);
+unsigned int tunnel_gro_size(const struct msghdr *h);
 
 /* device.c */
 int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o);
+void tunnel_device_close(struct tunnel *t);
 
-/* path.c */
+/* path.c: buffers for one batch, and device -> peer */
+struct tunnel_batch {
+	uint8_t **bufs;
+	size_t *sizes;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	struct sockaddr_storage *names;
+	union tunnel_ctl *ctl;
+};
+int tunnel_batch_alloc(struct tunnel_batch *b, const struct tunnel *t);
+void tunnel_batch_free(struct tunnel_batch *b, unsigned int n);
 void *tunnel_dev_to_peer(void *arg);
 void *tunnel_dev_to_peer_zc(void *arg);
+
+/* inbound.c: peer -> device */
 void *tunnel_peer_to_dev(void *arg);
 
 #endif /* TUNNEL_TUNNEL_H */

@@ -82,18 +82,36 @@ static bool is_wildcard(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
 }
 
-int tunnel_udp_open(struct tunnel *t, const char *local)
+/* Queue i talks from PORT+i to the peer's PORT+i: one 4-tuple per queue. */
+static int port_plus(struct sockaddr_storage *ss, unsigned int i)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	in_port_t *port = ss->ss_family == AF_INET ? &s4->sin_port : &s6->sin6_port;
+	unsigned int p = ntohs(*port) + i;
+
+	if (p > 65535 || (i && p == i))	/* port 0 + i is no plan */
+		return -ERANGE;
+	*port = htons((uint16_t)p);
+	return 0;
+}
+
+int tunnel_udp_open(struct tunnel_queue *q, const char *local,
+		    const char *peer)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, err;
 
-	if (tunnel_parse_endpoint(local, &ss, &len))
+	if (tunnel_parse_endpoint(local, &ss, &len) ||
+	    tunnel_parse_endpoint(peer, &q->peer, &q->peer_len))
 		return -EINVAL;
 	if (is_wildcard(&ss))
 		return -EDESTADDRREQ;
-	if (ss.ss_family != t->peer.ss_family)
+	if (ss.ss_family != q->peer.ss_family)
 		return -EAFNOSUPPORT;
+	if (port_plus(&ss, q->index) || port_plus(&q->peer, q->index))
+		return -ERANGE;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
 		return -errno;
@@ -103,19 +121,19 @@ int tunnel_udp_open(struct tunnel *t, const char *local)
 		close(fd);
 		return err;
 	}
-	t->sock = fd;
+	q->sock = fd;
 	return 0;
 }
 
-bool tunnel_is_peer(const struct tunnel *t, const struct sockaddr_storage *from,
-		    socklen_t len)
+bool tunnel_is_peer(const struct tunnel_queue *q,
+		    const struct sockaddr_storage *from, socklen_t len)
 {
 	const struct sockaddr_in6 *a6 = (const void *)from;
-	const struct sockaddr_in6 *p6 = (const void *)&t->peer;
+	const struct sockaddr_in6 *p6 = (const void *)&q->peer;
 	const struct sockaddr_in *a4 = (const void *)from;
-	const struct sockaddr_in *p4 = (const void *)&t->peer;
+	const struct sockaddr_in *p4 = (const void *)&q->peer;
 
-	if (len != t->peer_len || from->ss_family != t->peer.ss_family)
+	if (len != q->peer_len || from->ss_family != q->peer.ss_family)
 		return false;
 	if (from->ss_family == AF_INET)
 		return a4->sin_port == p4->sin_port &&
