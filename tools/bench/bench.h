@@ -12,15 +12,27 @@
 #include <linux/tunx.h>
 #include <tunx/tunx.h>
 
-enum bench_mode { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP, MODE_COUNT };
-enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_COUNT };
+enum bench_mode { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP, MODE_MEM,
+		  MODE_COUNT };
+/*
+ * tunx: the module's rings; in packet modes without offload (as plain tun,
+ * so tx/rx compare the device path alone), in tcp as the tunnel opens it
+ * (offload on when the module has it).  tunx-busy: the same with busy
+ * polling.  tunx-plain: tcp and mem only, tunx with offload off.
+ */
+enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
+		     BK_TUNX_PLAIN, BK_COUNT };
+
+#define BENCH_MAX_BATCH 512
+#define BENCH_MAX_RUNS 256
 
 struct bench_run {
 	enum bench_mode mode;
 	enum bench_backend backend;
 	unsigned int size;	/* IP packet bytes (packet modes) */
 	unsigned int batch;	/* packets per library call (0: default) */
-	unsigned int queues;
+	unsigned int queues;	/* device queues (tunnel queues in tcp) */
+	unsigned int streams;	/* tcp: parallel iperf3 streams */
 	double duration;	/* seconds */
 };
 
@@ -30,7 +42,16 @@ struct bench_result {
 	uint64_t packets, bytes;
 	double pps, bits_per_sec;
 	double rtt_p50_us, rtt_p99_us;	/* echo only */
-	unsigned int batch_used;	/* the device's real batch size */
+	unsigned int batch_used;	/* packets per call really made */
+	bool zero_copy;			/* tx used reserve/submit */
+	unsigned int ring_entries;	/* tunx: entries per ring */
+	/* mem: per device (average over the devices made) */
+	uint64_t mem_mmap;		/* tunx ring mapping, all queues */
+	int64_t mem_avail, mem_slab, mem_vmalloc;	/* deltas, bytes */
+	/* device counters over the run (tunx: TUNX_IOC_GET_STATS) */
+	uint64_t kicks, wakeups, queue_stops;
+	/* share of all CPUs over the measured part, percent (cpu.c) */
+	double cpu_user, cpu_sys, cpu_softirq, cpu_idle;
 	unsigned int repeats;		/* runs this median comes from */
 	double fig_min, fig_max;	/* spread of the figure over them */
 	char error[200];		/* set: the run did not happen */
@@ -47,6 +68,7 @@ int bench_env_home_netns(void);
 int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 		   char *err, size_t len);
 int bench_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r);
 double bench_now(void);
 
 /* packet.c */
@@ -63,10 +85,37 @@ void bench_run_device(const struct bench_run *r, struct bench_result *res);
 /* tcp.c: iperf3 through tunx-tunnel, or straight over the veth */
 void bench_run_tcp(const struct bench_run *r, struct bench_result *res);
 
+/* cpu.c: /proc/stat shares */
+struct bench_cpu {
+	unsigned long long user, sys, softirq, idle, total;
+};
+void bench_cpu_read(struct bench_cpu *c);
+void bench_cpu_share(const struct bench_cpu *a, const struct bench_cpu *b,
+		     struct bench_result *res);
+
+/* mem.c: memory per device */
+void bench_run_mem(const struct bench_run *r, struct bench_result *res);
+int bench_dev_stats(struct tunx_device *dev, struct tunx_stats *st);
+
+/* matrix.c: the standard run lists */
+unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
+			   const struct bench_run *r);
+unsigned int bench_goals_matrix(struct bench_run *runs, double duration,
+				bool full);
+
+/* goals.c: the ratios, judged */
+struct bench_goal_result {
+	const char *name;
+	double target, a, b, ratio;	/* ratio -1: a figure is missing */
+	const char *unit;
+	bool met;
+};
+unsigned int bench_goals(const struct bench_result *res, unsigned int n,
+			 struct bench_goal_result *out, unsigned int max);
+void bench_print_goals(const struct bench_result *res, unsigned int n);
 /* report.c */
 double bench_figure(const struct bench_result *r);
 void bench_print_table(const struct bench_result *res, unsigned int n);
-void bench_print_compare(const struct bench_result *res, unsigned int n);
 void bench_print_json(const struct bench_result *res, unsigned int n);
 
 #endif /* BENCH_BENCH_H */

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -64,6 +65,65 @@ static void bufs_free(struct bufs *b)
 	free(b->sizes);
 }
 
+static void put_port(uint8_t *pkt, uint16_t port)
+{
+	pkt[20] = (uint8_t)(port >> 8);
+	pkt[21] = (uint8_t)port;
+}
+
+/* Every packet of a batch is its own flow (source port); see tx_worker. */
+static uint16_t tx_port(const struct worker *w, unsigned int i)
+{
+	return (uint16_t)(1024 + w->queue * 4096 + i % 4096);
+}
+
+/*
+ * Batches above what tunx_write() takes (64) go through reserve/submit,
+ * the library's only call that can hand the kernel more at once: each
+ * packet is written straight into its tx frame.  A full ring waits in
+ * poll(), which also kicks the kernel.
+ */
+static void tx_zero_copy(struct worker *w)
+{
+	unsigned int i, n = w->r->batch, size = w->r->size;
+	struct tunx_pkt *p = calloc(n, sizeof(*p));
+	uint8_t *tmpl = malloc(size);
+	struct pollfd pfd = { .fd = tunx_fd(w->dev), .events = POLLOUT };
+	int k;
+
+	if (!p || !tmpl)
+		goto out;
+	bench_udp_packet(tmpl, size, BENCH_PEER_ADDR, BENCH_SINK_ADDR, 1024, 9);
+	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+		k = tunx_reserve(w->dev, p, n);
+		if (k == -EAGAIN) {
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		if (k < 0)
+			break;
+		for (i = 0; i < (unsigned int)k; i++) {
+			memcpy(p[i].data, tmpl, size);
+			put_port(p[i].data, tx_port(w, i));
+			p[i].len = size;
+		}
+		k = tunx_submit(w->dev, p, (unsigned int)k);
+		if (k < 0)
+			break;
+		w->packets += (uint64_t)k;
+		w->bytes += (uint64_t)k * size;
+	}
+out:
+	free(p);
+	free(tmpl);
+}
+
+static bool wants_zero_copy(const struct worker *w)
+{
+	return tunx_backend(w->dev) == TUNX_BACKEND_TUNX &&
+	       w->r->batch > tunx_batch_size(w->dev);
+}
+
 /*
  * Every packet of a batch is its own flow (source port): with tun-vnet the
  * library would otherwise coalesce a batch of one flow into a single
@@ -75,15 +135,18 @@ static void *tx_worker(void *arg)
 	struct worker *w = arg;
 	unsigned int i, size = w->r->size;
 	uint8_t (*hdr)[28] = NULL;
-	struct bufs b;
+	struct bufs b = { 0 };
 	int n;
 
+	if (wants_zero_copy(w)) {
+		tx_zero_copy(w);
+		return NULL;
+	}
 	if (bufs_alloc(&b, w->dev) || !(hdr = calloc(b.n, sizeof(*hdr))))
 		goto out;
 	for (i = 0; i < b.n; i++) {
 		bench_udp_packet(b.b[i] + b.off, size, BENCH_PEER_ADDR,
-				 BENCH_SINK_ADDR,
-				 (uint16_t)(1024 + w->queue * 4096 + i), 9);
+				 BENCH_SINK_ADDR, tx_port(w, i), 9);
 		b.sizes[i] = size;
 		memcpy(hdr[i], b.b[i] + b.off, sizeof(hdr[i]));
 	}
@@ -108,7 +171,7 @@ out:
 static void *rx_worker(void *arg)
 {
 	struct worker *w = arg;
-	struct bufs b;
+	struct bufs b = { 0 };
 	int i, n;
 
 	if (bufs_alloc(&b, w->dev))
@@ -132,7 +195,7 @@ static void *echo_worker(void *arg)
 {
 	struct worker *w = arg;
 	unsigned int done;
-	struct bufs b;
+	struct bufs b = { 0 };
 	int i, n, k;
 
 	if (bufs_alloc(&b, w->dev))
@@ -271,16 +334,38 @@ static int open_queues(struct worker *w, const struct bench_run *r,
 		}
 	}
 	res->batch_used = tunx_batch_size(w[0].dev);
+	res->zero_copy = r->mode == MODE_TX && wants_zero_copy(&w[0]);
+	if (res->zero_copy)
+		res->batch_used = r->batch;
 	return 0;
 }
 
-static void measure(struct worker *w, unsigned int nq, struct bench_result *res)
+/* Kicks, wakeups and queue stops over the run: where the syscalls went.
+ * The device's counters add its queues up, so the first queue asks. */
+static void count_events(struct worker *w, struct tunx_stats *st, bool after,
+			 struct bench_result *res)
+{
+	struct tunx_stats now;
+
+	if (bench_dev_stats(w[0].dev, after ? &now : st))
+		return;
+	if (!after)
+		return;
+	res->kicks = now.kicks - st->kicks;
+	res->wakeups = now.wakeups - st->wakeups;
+	res->queue_stops = now.queue_stops - st->queue_stops;
+}
+
+static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
+		    struct bench_result *res)
 {
 	const struct bench_run *r = w[0].r;
 	struct flood f = { .r = r, .stop = w[0].stop };
+	struct bench_cpu c0, c1;
 	double t0 = bench_now();
 	unsigned int q;
 
+	bench_cpu_read(&c0);
 	for (q = 0; q < nq; q++)
 		pthread_create(&w[q].th, NULL, worker_fn[r->mode], &w[q]);
 	if (r->mode == MODE_RX)
@@ -291,6 +376,9 @@ static void measure(struct worker *w, unsigned int nq, struct bench_result *res)
 		usleep((useconds_t)(r->duration * 1e6));
 	atomic_store(w[0].stop, true);
 	res->seconds = bench_now() - t0;
+	bench_cpu_read(&c1);
+	bench_cpu_share(&c0, &c1, res);
+	count_events(w, st, true, res);	/* before shutdown closes them */
 	for (q = 0; q < nq; q++)
 		tunx_shutdown(w[q].dev);
 	if (r->mode == MODE_RX)
@@ -308,7 +396,10 @@ void bench_run_device(const struct bench_run *r, struct bench_result *res)
 	for (q = 0; q < TUNX_MAX_QUEUES; q++)
 		w[q] = (struct worker){ .r = r, .stop = &stop, .queue = q };
 	if (!open_queues(w, r, res)) {
-		measure(w, nq, res);
+		struct tunx_stats st = { 0 };
+
+		count_events(w, &st, false, res);
+		measure(w, nq, &st, res);
 		for (q = 0; r->mode != MODE_ECHO && q < nq; q++) {
 			res->packets += w[q].packets;
 			res->bytes += w[q].bytes;

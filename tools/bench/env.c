@@ -79,16 +79,33 @@ int bench_env_fresh_netns(char *err, size_t len)
 	return bench_sh("ip link set lo up && ip route add blackhole 10.202.0.0/16");
 }
 
-static void backend_config(struct tunx_config *cfg, const struct bench_run *r)
+static bool is_tunx(enum bench_backend b)
+{
+	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN;
+}
+
+/*
+ * Packet modes measure the device path alone, so only tun-vnet gets
+ * offload; mem measures a device as the library opens it by default
+ * (offload on), except tunx-plain and tun.  Batches above the library's
+ * 64 get rings of twice the batch, so one call can fill it.
+ */
+void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r)
 {
 	tunx_config_init(cfg);
 	cfg->name = "bench0";
-	cfg->mtu = 1500;
+	cfg->mtu = r->size > 1500 ? 65535 : 1500;
 	cfg->batch = r->batch;
 	cfg->queues = r->queues;
 	cfg->nonblock = false;
-	cfg->backend = r->backend == BK_TUNX ? TUNX_BACKEND_TUNX : TUNX_BACKEND_TUN;
-	cfg->offload = r->backend == BK_TUN_VNET;
+	cfg->backend = is_tunx(r->backend) ? TUNX_BACKEND_TUNX : TUNX_BACKEND_TUN;
+	if (r->mode == MODE_MEM)
+		cfg->offload = r->backend == BK_TUNX;
+	else
+		cfg->offload = r->backend == BK_TUN_VNET;
+	cfg->busy_poll = r->backend == BK_TUNX_BUSY;
+	if (r->batch > 64)
+		cfg->ring_entries = 2 * r->batch;
 }
 
 int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
@@ -99,7 +116,7 @@ int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 	struct in_addr a;
 	int e;
 
-	backend_config(&cfg, r);
+	bench_backend_config(&cfg, r);
 	e = tunx_open(dev, &cfg, &diag);
 	if (e) {
 		snprintf(err, len, "%s", diag.message);

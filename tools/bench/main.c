@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tunx-bench: options, the run matrix, and dispatch.  Figures are
- * measured and printed, never judged here: deciding what is fast enough is
- * the reader's job, with the caveat printed next to them.
+ * tunx-bench: options, the run list, and dispatch.  Figures are measured
+ * and printed here; only goals.c judges them, against the project's goals,
+ * with the caveat printed next to them.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,39 +11,54 @@
 
 #include "bench.h"
 
-const char *const bench_mode_names[MODE_COUNT] = { "tx", "rx", "echo", "tcp" };
+const char *const bench_mode_names[MODE_COUNT] = {
+	"tx", "rx", "echo", "tcp", "mem" };
 const char *const bench_backend_names[BK_COUNT] = {
-	"tunx", "tun", "tun-vnet", "veth" };
+	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain" };
 
 static const char usage_text[] =
 "usage: tunx-bench [options]\n"
 "\n"
 "Measure the TUN device path on tunx and on stock tun, the same way.\n"
 "Packet modes run in a private network namespace; tcp builds two.\n"
-"Needs root (namespaces, devices); every figure is printed, not judged.\n"
+"Needs root (namespaces, devices).  Figures are printed; only --compare\n"
+"judges them, against the project's goals.\n"
 "\n"
 "  -m, --mode LIST      tx    user -> kernel: write batches, count taken\n"
 "                       rx    kernel -> user: a UDP flood, count read\n"
 "                       echo  one datagram at a time through the device\n"
 "                             and back: round trips/s, latency\n"
 "                       tcp   iperf3 through tunx-tunnel between two\n"
-"                             namespaces (default: tx)\n"
-"  -b, --backend LIST   tunx, tun (IFF_NO_PI), tun-vnet (IFF_VNET_HDR with\n"
-"                       TSO/USO), veth (tcp only: the namespaces joined\n"
-"                       without a userspace hop, the limit)\n"
+"                             namespaces\n"
+"                       mem   memory per device: the ring mapping, and\n"
+"                             the growth of Slab and VmallocUsed over 4\n"
+"                             devices (default: tx)\n"
+"  -b, --backend LIST   tunx (no offload in packet modes; tcp: as the\n"
+"                       tunnel opens it, offload on), tunx-busy (busy\n"
+"                       polling), tunx-plain (tcp, mem: tunx without\n"
+"                       offload), tun (IFF_NO_PI), tun-vnet (IFF_VNET_HDR\n"
+"                       with TSO/USO), veth (tcp only: the namespaces\n"
+"                       joined without a userspace hop, the limit)\n"
 "                       (default: tunx,tun)\n"
-"  -s, --size LIST      IP packet sizes in bytes, 28..65535 (default 1400)\n"
-"  -B, --batch LIST     packets per library call, 0 = the backend's\n"
-"                       default (default 0)\n"
-"  -q, --queues LIST    queues (tx, rx), one thread each (default 1)\n"
+"  -s, --size LIST      IP packet sizes in bytes, 28..65535 (default 1400;\n"
+"                       above 1500 the device MTU is 65535)\n"
+"  -B, --batch LIST     packets per call, 0 = the backend's default,\n"
+"                       at most 512 (default 0).  tunx_write() takes at\n"
+"                       most 64: tunx tx above that uses tunx_reserve()/\n"
+"                       tunx_submit() with rings of twice the batch\n"
+"  -q, --queues LIST    queues, one thread each (tx, rx; tcp: the\n"
+"                       tunnel's --queues) (default 1)\n"
+"  -S, --streams LIST   tcp: parallel iperf3 streams (default 1)\n"
 "  -d, --duration SEC   seconds per run (default 3; tcp at least 3)\n"
 "  -r, --repeat N       run the whole list N times, interleaved, and report\n"
 "                       each run's median with its min and max (default 1)\n"
-"  -c, --compare        the standard matrix side by side: tx, rx, echo at\n"
-"                       64 and 1400 bytes on tunx, tun, tun-vnet; tcp on\n"
-"                       all four backends\n"
-"      --full           the full matrix (`make bench` runs it with\n"
-"                       --repeat 3 --duration 1)\n"
+"  -c, --compare        the performance goals: tx and rx at 64 bytes, tcp\n"
+"                       on every backend, 2 queues against 1, pps over\n"
+"                       batch sizes 1..512 and packet sizes 64..65535,\n"
+"                       memory per device; prints each goal's ratio and\n"
+"                       whether it is met\n"
+"      --full           --compare plus echo latency (`make bench` runs\n"
+"                       it with --duration 1)\n"
 "  -j, --json           JSON on stdout (progress goes to stderr)\n"
 "  -h, --help           this text\n"
 "\n"
@@ -51,7 +66,7 @@ static const char usage_text[] =
 "without KVM) only ratios between backends mean anything.\n";
 
 #define MAX_VALUES 8
-#define MAX_RUNS 256
+#define MAX_RUNS BENCH_MAX_RUNS
 #define MAX_REPEAT 9
 
 struct opts {
@@ -60,6 +75,7 @@ struct opts {
 	unsigned int sizes[MAX_VALUES], n_sizes;
 	unsigned int batches[MAX_VALUES], n_batches;
 	unsigned int queues[MAX_VALUES], n_queues;
+	unsigned int streams[MAX_VALUES], n_streams;
 	double duration;
 	unsigned int repeat;
 	bool json, compare, full;
@@ -118,7 +134,9 @@ static int parse_one(struct opts *o, int c, char *arg)
 	case 'b': return parse_list(arg, o->backends, &o->n_backends,
 				    bench_backend_names, BK_COUNT, 0, 0);
 	case 's': return parse_list(arg, o->sizes, &o->n_sizes, NULL, 0, 28, 65535);
-	case 'B': return parse_list(arg, o->batches, &o->n_batches, NULL, 0, 0, 4096);
+	case 'B': return parse_list(arg, o->batches, &o->n_batches, NULL, 0, 0,
+				    BENCH_MAX_BATCH);
+	case 'S': return parse_list(arg, o->streams, &o->n_streams, NULL, 0, 1, 64);
 	case 'q': return parse_list(arg, o->queues, &o->n_queues, NULL, 0, 1,
 				    TUNX_MAX_QUEUES);
 	case 'd': o->duration = strtod(arg, NULL);
@@ -139,7 +157,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "mode", 1, NULL, 'm' }, { "backend", 1, NULL, 'b' },
 		{ "size", 1, NULL, 's' }, { "batch", 1, NULL, 'B' },
 		{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
-		{ "repeat", 1, NULL, 'r' },
+		{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
 		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
 		{ "full", 0, NULL, 'F' }, { "help", 0, NULL, 'h' }, { 0 },
 	};
@@ -152,9 +170,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	set_list(o->sizes, &o->n_sizes, dsize, 1);
 	set_list(o->batches, &o->n_batches, dzero, 1);
 	set_list(o->queues, &o->n_queues, done, 1);
+	set_list(o->streams, &o->n_streams, done, 1);
 	o->duration = 3;
 	o->repeat = 1;
-	while ((c = getopt_long(argc, argv, "m:b:s:B:q:d:r:jch", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:b:s:B:q:S:d:r:jch", longs, NULL)) != -1) {
 		if (c == 'h')
 			return -1;
 		if (parse_one(o, c, optarg)) {
@@ -170,83 +189,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static bool same(const struct bench_run *a, const struct bench_run *b)
+static unsigned int product(const struct opts *o, struct bench_run *runs)
 {
-	return a->mode == b->mode && a->backend == b->backend &&
-	       a->size == b->size && a->batch == b->batch &&
-	       a->queues == b->queues;
-}
-
-/* Add one run unless it makes no sense or is already there: veth has no
- * device to drive (tcp only); tcp has no packet size, batch or queues. */
-static unsigned int add_run(struct bench_run *runs, unsigned int n,
-			    unsigned int mode, unsigned int bk, unsigned int size,
-			    unsigned int batch, unsigned int queues, double dur)
-{
+	unsigned int m, b, s, t, q, k, n = 0;
 	struct bench_run r;
-	unsigned int i;
-
-	if ((bk == BK_VETH && mode != MODE_TCP) || n == MAX_RUNS)
-		return n;
-	/* Echo keeps one datagram in flight: a batch size changes nothing. */
-	if (mode == MODE_TCP || mode == MODE_ECHO)
-		batch = 0;
-	if (mode == MODE_TCP)
-		size = 0;
-	if (mode == MODE_TCP || mode == MODE_ECHO)
-		queues = 1;
-	r = (struct bench_run){ (enum bench_mode)mode, (enum bench_backend)bk,
-				size, batch, queues, dur };
-	for (i = 0; i < n; i++)
-		if (same(&runs[i], &r))
-			return n;
-	runs[n] = r;
-	return n + 1;
-}
-
-static unsigned int product(const struct opts *o, struct bench_run *runs,
-			    unsigned int n)
-{
-	unsigned int m, b, s, t, q;
 
 	for (m = 0; m < o->n_modes; m++)
-		for (s = 0; s < o->n_sizes; s++)
-			for (t = 0; t < o->n_batches; t++)
-				for (q = 0; q < o->n_queues; q++)
-					for (b = 0; b < o->n_backends; b++)
-						n = add_run(runs, n, o->modes[m],
-							    o->backends[b], o->sizes[s],
-							    o->batches[t], o->queues[q],
-							    o->duration);
-	return n;
-}
-
-/* The standard matrix: every mode, every backend, small and large packets. */
-static unsigned int matrix(struct opts *o, struct bench_run *runs)
-{
-	static const unsigned int all_modes[] = { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP };
-	static const unsigned int all_bk[] = { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH };
-	static const unsigned int sizes[] = { 64, 1400 }, full_sizes[] = { 64, 512, 1400 };
-	static const unsigned int batches[] = { 1, 0 }, two[] = { 2 }, one[] = { 1 };
-	static const unsigned int txrx[] = { MODE_TX, MODE_RX }, zero[] = { 0 };
-	unsigned int n;
-
-	set_list(o->modes, &o->n_modes, all_modes, 4);
-	set_list(o->backends, &o->n_backends, all_bk, 4);
-	set_list(o->queues, &o->n_queues, one, 1);
-	if (!o->full) {
-		set_list(o->sizes, &o->n_sizes, sizes, 2);
-		return product(o, runs, 0);
+	for (s = 0; s < o->n_sizes; s++)
+	for (t = 0; t < o->n_batches; t++)
+	for (q = 0; q < o->n_queues; q++)
+	for (k = 0; k < o->n_streams; k++)
+	for (b = 0; b < o->n_backends; b++) {
+		r = (struct bench_run){ o->modes[m], o->backends[b], o->sizes[s],
+					o->batches[t], o->queues[q],
+					o->streams[k], o->duration };
+		n = bench_add_run(runs, n, &r);
 	}
-	set_list(o->sizes, &o->n_sizes, full_sizes, 3);
-	set_list(o->batches, &o->n_batches, batches, 2);
-	n = product(o, runs, 0);
-	/* Two queues, large packets, default batch: does it scale? */
-	set_list(o->modes, &o->n_modes, txrx, 2);
-	set_list(o->sizes, &o->n_sizes, sizes + 1, 1);
-	set_list(o->batches, &o->n_batches, zero, 1);
-	set_list(o->queues, &o->n_queues, two, 1);
-	return product(o, runs, n);
+	return n;
 }
 
 static void run_one(const struct bench_run *run, struct bench_result *res,
@@ -254,12 +213,14 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 {
 	memset(res, 0, sizeof(*res));
 	res->run = *run;
-	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u\n",
-		i + 1, n, k ? " repeat " : "", k + (k ? 1 : 0),
+	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u"
+		" streams %u\n", i + 1, n, k ? " repeat " : "", k + (k ? 1 : 0),
 		bench_mode_names[run->mode], bench_backend_names[run->backend],
-		run->size, run->batch, run->queues);
+		run->size, run->batch, run->queues, run->streams);
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
+	else if (run->mode == MODE_MEM)
+		bench_run_mem(run, res);
 	else
 		bench_run_device(run, res);
 	if (res->seconds > 0)
@@ -323,12 +284,13 @@ int main(int argc, char **argv)
 	if (o.compare || o.full) {
 		if (o.duration == 3)
 			o.duration = 2;
-		n = matrix(&o, runs);
+		n = bench_goals_matrix(runs, o.duration, o.full);
 	} else {
-		n = product(&o, runs, 0);
+		n = product(&o, runs);
 	}
 	if (!n) {
-		fprintf(stderr, "tunx-bench: nothing to run (veth is for --mode tcp)\n");
+		fprintf(stderr, "tunx-bench: nothing to run (veth is for --mode "
+			"tcp, tunx-plain for tcp and mem)\n");
 		return 2;
 	}
 	if (bench_env_init()) {
@@ -339,7 +301,7 @@ int main(int argc, char **argv)
 	if (o.json)
 		bench_print_json(res, n);
 	else if (o.compare || o.full)
-		bench_print_compare(res, n);
+		bench_print_goals(res, n);
 	else
 		bench_print_table(res, n);
 	return 0;

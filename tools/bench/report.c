@@ -62,6 +62,47 @@ static void header(char *kernel, size_t klen, char *date, size_t dlen,
 	virt(v, vlen);
 }
 
+static void print_mem(const struct bench_result *r)
+{
+	printf("%12s %10s  mapped %.2f MiB (%u entries); per device: "
+	       "kernel %.2f MiB (Slab %+.0f KiB, VmallocUsed %+.2f MiB), "
+	       "MemAvailable %+.2f MiB\n", "-", "-",
+	       (double)r->mem_mmap / (1 << 20), r->ring_entries,
+	       (double)(r->mem_slab + r->mem_vmalloc) / (1 << 20),
+	       (double)r->mem_slab / 1024, (double)r->mem_vmalloc / (1 << 20),
+	       -(double)r->mem_avail / (1 << 20));
+}
+
+static void print_row(const struct bench_result *r)
+{
+	printf("%-5s %-10s %5u %5u%s %2u %2u ", bench_mode_names[r->run.mode],
+	       bench_backend_names[r->run.backend], r->run.size, r->batch_used,
+	       r->zero_copy ? "z" : " ", r->run.queues, r->run.streams);
+	if (r->error[0]) {
+		printf("not run: %s\n", r->error);
+		return;
+	}
+	if (r->run.mode == MODE_MEM) {
+		print_mem(r);
+		return;
+	}
+	printf("%12.0f %10.1f", r->pps, r->bits_per_sec / 1e6);
+	if (r->run.mode == MODE_ECHO)
+		printf(" rtt %.1f/%.1f us", r->rtt_p50_us, r->rtt_p99_us);
+	if (r->cpu_user + r->cpu_sys + r->cpu_softirq > 0)
+		printf(" cpu us/sy/si/id %.0f/%.0f/%.0f/%.0f", r->cpu_user,
+		       r->cpu_sys, r->cpu_softirq, r->cpu_idle);
+	if (r->kicks || r->wakeups || r->queue_stops)
+		printf(" kicks %llu wakeups %llu stops %llu",
+		       (unsigned long long)r->kicks,
+		       (unsigned long long)r->wakeups,
+		       (unsigned long long)r->queue_stops);
+	if (r->repeats > 1)
+		printf("  (median of %u: %.0f..%.0f)", r->repeats, r->fig_min,
+		       r->fig_max);
+	printf("\n");
+}
+
 void bench_print_table(const struct bench_result *res, unsigned int n)
 {
 	char k[65], d[32], v[32];
@@ -69,27 +110,16 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 
 	header(k, sizeof(k), d, sizeof(d), v, sizeof(v));
 	printf("tunx-bench %s kernel %s virt %s\n", d, k, v);
-	printf("%-5s %-9s %5s %5s %6s %12s %10s %9s %9s\n", "mode", "backend",
-	       "size", "batch", "queues", "packets/s", "Mbit/s", "rtt50 us",
-	       "rtt99 us");
-	for (i = 0; i < n; i++) {
-		const struct bench_result *r = &res[i];
-
-		printf("%-5s %-9s %5u %5u %6u ", bench_mode_names[r->run.mode],
-		       bench_backend_names[r->run.backend], r->run.size,
-		       r->batch_used, r->run.queues);
-		if (r->error[0]) {
-			printf("not run: %s\n", r->error);
-			continue;
-		}
-		printf("%12.0f %10.1f", r->pps, r->bits_per_sec / 1e6);
-		if (r->run.mode == MODE_ECHO)
-			printf(" %9.1f %9.1f", r->rtt_p50_us, r->rtt_p99_us);
-		if (r->repeats > 1)
-			printf("  (median of %u: %.0f..%.0f)", r->repeats,
-			       r->fig_min, r->fig_max);
-		printf("\n");
-	}
+	printf("%-5s %-10s %5s %6s %2s %2s %12s %10s\n", "mode", "backend",
+	       "size", "batch", "q", "st", "packets/s", "Mbit/s");
+	for (i = 0; i < n; i++)
+		print_row(&res[i]);
+	printf("note: batch is what each call really took: tunx_write() "
+	       "stops at 64, so larger tunx tx batches use tunx_reserve()/"
+	       "tunx_submit() (marked z) on rings of twice the batch; "
+	       "q: queues; st: tcp streams; kicks/wakeups/stops: the tunx "
+	       "device's counters over the run (both tunnel ends in tcp); cpu: "
+	       "share of all CPUs in user, system, softirq and idle\n");
 	printf("note: %s\n", caveat);
 }
 
@@ -98,76 +128,9 @@ double bench_figure(const struct bench_result *r)
 {
 	if (r->error[0])
 		return -1;
+	if (r->run.mode == MODE_MEM)
+		return (double)(r->mem_slab + r->mem_vmalloc);
 	return r->run.mode == MODE_TCP ? r->bits_per_sec / 1e6 : r->pps;
-}
-
-static const struct bench_result *find(const struct bench_result *res,
-				       unsigned int n, const struct bench_result *row,
-				       enum bench_backend b)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (res[i].run.mode == row->run.mode && res[i].run.backend == b &&
-		    res[i].run.size == row->run.size &&
-		    res[i].run.batch == row->run.batch &&
-		    res[i].run.queues == row->run.queues)
-			return &res[i];
-	return NULL;
-}
-
-static bool first_of_row(const struct bench_result *res, unsigned int i)
-{
-	unsigned int b;
-
-	for (b = 0; b < res[i].run.backend; b++)
-		if (find(res, i, &res[i], (enum bench_backend)b))
-			return false;
-	return true;
-}
-
-static void print_row(const struct bench_result *res, unsigned int n,
-		      const struct bench_result *row)
-{
-	const struct bench_result *x, *tun;
-	unsigned int b;
-
-	printf("%-5s %5u %3u %2u ", bench_mode_names[row->run.mode],
-	       row->run.size, row->run.batch, row->run.queues);
-	for (b = 0; b < BK_COUNT; b++) {
-		x = find(res, n, row, (enum bench_backend)b);
-		if (x && bench_figure(x) >= 0)
-			printf(" %10.0f", bench_figure(x));
-		else
-			printf(" %10s", x ? "failed" : "-");
-	}
-	x = find(res, n, row, BK_TUNX);
-	tun = find(res, n, row, BK_TUN);
-	if (x && tun && bench_figure(x) > 0 && bench_figure(tun) > 0)
-		printf(" %8.2fx", bench_figure(x) / bench_figure(tun));
-	printf("  %s\n", row->run.mode == MODE_TCP ? "Mbit/s" :
-	       row->run.mode == MODE_ECHO ? "round trips/s" : "packets/s");
-}
-
-void bench_print_compare(const struct bench_result *res, unsigned int n)
-{
-	char k[65], d[32], v[32];
-	unsigned int i;
-
-	header(k, sizeof(k), d, sizeof(d), v, sizeof(v));
-	printf("tunx-bench %s kernel %s virt %s\n", d, k, v);
-	printf("%-5s %5s %3s %2s  %10s %10s %10s %10s %9s\n", "mode", "size",
-	       "bat", "q", "tunx", "tun", "tun-vnet", "veth", "tunx/tun");
-	for (i = 0; i < n; i++)
-		if (first_of_row(res, i))
-			print_row(res, n, &res[i]);
-	for (i = 0; i < n; i++)
-		if (res[i].error[0])
-			printf("# %s %s: %s\n", bench_mode_names[res[i].run.mode],
-			       bench_backend_names[res[i].run.backend], res[i].error);
-	printf("(bat 0: the backend's default batch; tcp: iperf3 through "
-	       "tunx-tunnel, veth: no tunnel; medians of %u runs)\nnote: %s\n",
-	       n ? res[0].repeats : 0, caveat);
 }
 
 static void json_string(const char *s)
@@ -187,21 +150,49 @@ static void json_string(const char *s)
 static void json_result(const struct bench_result *r)
 {
 	printf("    {\"mode\": \"%s\", \"backend\": \"%s\", \"size\": %u, "
-	       "\"batch\": %u, \"batch_used\": %u, \"queues\": %u,\n"
+	       "\"batch\": %u, \"batch_used\": %u, \"queues\": %u, "
+	       "\"streams\": %u, \"zero_copy\": %s, \"ring_entries\": %u,\n"
 	       "     \"seconds\": %.3f, \"packets\": %llu, \"bytes\": %llu, "
 	       "\"pps\": %.1f, \"bits_per_second\": %.0f,\n"
 	       "     \"rtt_p50_us\": %.1f, \"rtt_p99_us\": %.1f, \"repeats\": %u, "
-	       "\"figure_min\": %.1f, \"figure_max\": %.1f, \"error\": ",
+	       "\"figure_min\": %.1f, \"figure_max\": %.1f,",
 	       bench_mode_names[r->run.mode], bench_backend_names[r->run.backend],
-	       r->run.size, r->run.batch, r->batch_used, r->run.queues, r->seconds,
+	       r->run.size, r->run.batch, r->batch_used, r->run.queues,
+	       r->run.streams, r->zero_copy ? "true" : "false", r->ring_entries,
+	       r->seconds,
 	       (unsigned long long)r->packets, (unsigned long long)r->bytes,
 	       r->pps, r->bits_per_sec, r->rtt_p50_us, r->rtt_p99_us, r->repeats,
 	       r->fig_min, r->fig_max);
+	printf("\n     \"mem_mmap\": %llu, \"mem_avail\": %lld, \"mem_slab\": %lld, "
+	       "\"mem_vmalloc\": %lld, \"kicks\": %llu, \"wakeups\": %llu, "
+	       "\"queue_stops\": %llu,\n     \"cpu_user\": %.1f, \"cpu_sys\": %.1f, "
+	       "\"cpu_softirq\": %.1f, \"cpu_idle\": %.1f, \"error\": ",
+	       (unsigned long long)r->mem_mmap, (long long)r->mem_avail,
+	       (long long)r->mem_slab, (long long)r->mem_vmalloc,
+	       (unsigned long long)r->kicks, (unsigned long long)r->wakeups,
+	       (unsigned long long)r->queue_stops, r->cpu_user, r->cpu_sys,
+	       r->cpu_softirq, r->cpu_idle);
 	if (r->error[0])
 		json_string(r->error);
 	else
 		printf("null");
 	printf("}");
+}
+
+static void json_goals(const struct bench_result *res, unsigned int n)
+{
+	struct bench_goal_result g[32];
+	unsigned int i, k = bench_goals(res, n, g, 32);
+
+	for (i = 0; i < k; i++) {
+		printf("    {\"name\": ");
+		json_string(g[i].name);
+		printf(", \"target\": %.2f, \"measured\": %.1f, \"against\": %.1f, "
+		       "\"ratio\": %.3f, \"met\": %s, \"unit\": \"%s\"}%s\n",
+		       g[i].target, g[i].a, g[i].b, g[i].ratio,
+		       g[i].met ? "true" : "false", g[i].unit,
+		       i + 1 < k ? "," : "");
+	}
 }
 
 void bench_print_json(const struct bench_result *res, unsigned int n)
@@ -221,5 +212,7 @@ void bench_print_json(const struct bench_result *res, unsigned int n)
 		json_result(&res[i]);
 		printf(i + 1 < n ? ",\n" : "\n");
 	}
+	printf(" ],\n \"goals\": [\n");
+	json_goals(res, n);
 	printf(" ]}\n");
 }

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """report.py RAW [JSON_OUT]: pull tunx-bench's JSON out of RAW (VM console
-text may surround it), optionally save it clean, and print a markdown
-table: one row per mode/size/batch/queues, one column per backend."""
+text may surround it), optionally save it clean, and print markdown: the
+goals with their ratios and verdicts, then the TCP, batch, size and memory
+tables, then every run.  The verdicts come from tunx-bench (goals.c); this
+only lays them out."""
 import json
 import sys
 
-BACKENDS = ["tunx", "tun", "tun-vnet", "veth"]
 UNITS = {"tx": "packets/s", "rx": "packets/s", "echo": "round trips/s",
-         "tcp": "Mbit/s"}
+         "tcp": "Mbit/s", "mem": "bytes"}
 
 
 def extract(text):
@@ -19,7 +20,135 @@ def extract(text):
 def figure(r):
     if r["error"]:
         return None
+    if r["mode"] == "mem":
+        return r["mem_slab"] + r["mem_vmalloc"]
     return r["bits_per_second"] / 1e6 if r["mode"] == "tcp" else r["pps"]
+
+
+def num(x, fmt="%.0f"):
+    return "-" if x is None or x < 0 else fmt % x
+
+
+def find(results, **want):
+    for r in results:
+        if all(r.get(k) == v for k, v in want.items()):
+            return r
+    return None
+
+
+def goals(doc):
+    print("| goal | target | measured | against | ratio | verdict |")
+    print("|---|---|---|---|---|---|")
+    for g in doc.get("goals", []):
+        if g["ratio"] < 0:
+            verdict, ratio = "not measured", "-"
+        else:
+            verdict = "**met**" if g["met"] else "not met"
+            ratio = "%.2fx" % g["ratio"]
+        print("| %s | %.1fx | %s | %s | %s | %s |" %
+              (g["name"], g["target"], num(g["measured"]),
+               num(g["against"]), ratio, verdict))
+    print("\n(measured and against in %s)" %
+          ", ".join(sorted({g["unit"] for g in doc.get("goals", [])})))
+
+
+def events(r):
+    if not r or not (r["kicks"] or r["wakeups"] or r["queue_stops"]):
+        return "-"
+    return "%d / %d / %d" % (r["kicks"], r["wakeups"], r["queue_stops"])
+
+
+def tcp(res):
+    rows = [r for r in res if r["mode"] == "tcp"]
+    if not rows:
+        return
+    print("\n**TCP through tunx-tunnel** (iperf3, Mbit/s; veth: no tunnel)\n")
+    print("| backend | queues | streams | Mbit/s | kicks / wakeups / "
+          "queue stops | cpu user / sys / softirq / idle % |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %d | %d | %s | %s | %s |" % (
+            r["backend"], r["queues"], r["streams"], num(figure(r)),
+            events(r), cpu(r)))
+
+
+def curve(res, mode, key, title):
+    pts = sorted({r[key] for r in res if r["mode"] == mode and
+                  r["queues"] == 1 and r["backend"] in ("tunx", "tun") and
+                  (key == "batch" and r["size"] == 64 or
+                   key == "size" and r["batch"] == 0)})
+    if len(pts) < 3:
+        return
+    print("\n**%s**\n" % title)
+    print("| %s | tunx pps | tun pps | tunx/tun | tunx batch used | "
+          "tunx Mbit/s |" % key)
+    print("|---|---|---|---|---|---|")
+    for p in pts:
+        sel = dict(mode=mode, queues=1, **{key: p})
+        if key == "batch":
+            sel["size"] = 64
+        else:
+            sel["batch"] = 0
+        x = find(res, backend="tunx", **sel)
+        t = find(res, backend="tun", **sel)
+        fx, ft = x and figure(x), t and figure(t)
+        used = "-"
+        if x and not x["error"]:
+            used = "%d%s" % (x["batch_used"], " (reserve/submit)"
+                             if x["zero_copy"] else "")
+        print("| %s | %s | %s | %s | %s | %s |" % (
+            "default" if p == 0 else p, num(fx), num(ft),
+            "%.2f" % (fx / ft) if fx and ft else "-", used,
+            num(x["bits_per_second"] / 1e6 if fx else None)))
+
+
+def memory(res):
+    rows = [r for r in res if r["mode"] == "mem"]
+    if not rows:
+        return
+    print("\n**Memory per device** (one queue, default ring size, link up; "
+          "ring mapping from TUNX_IOC_GET_INFO; kernel = growth of Slab + "
+          "VmallocUsed in /proc/meminfo over 4 devices, divided by 4; "
+          "MemAvailable is noisier: page cache, earlier namespaces freed "
+          "in the background)\n")
+    print("| backend | ring entries | ring mapping | kernel | Slab | "
+          "VmallocUsed | MemAvailable drop |")
+    print("|---|---|---|---|---|---|---|")
+    mib = 1 << 20
+    for r in rows:
+        if r["error"]:
+            print("| %s | not run: %s | | | | | |" % (r["backend"],
+                                                    r["error"]))
+            continue
+        print("| %s | %s | %.2f MiB | %.2f MiB | %+.0f KiB | %+.2f MiB | "
+              "%.2f MiB |" % (
+                  r["backend"], r["ring_entries"] or "-", r["mem_mmap"] / mib,
+                  (r["mem_slab"] + r["mem_vmalloc"]) / mib,
+                  r["mem_slab"] / 1024, r["mem_vmalloc"] / mib,
+                  r["mem_avail"] / mib))
+
+
+def cpu(r):
+    if not r.get("cpu_user", 0) + r.get("cpu_sys", 0) + r.get("cpu_softirq", 0):
+        return "-"
+    return "%.0f / %.0f / %.0f / %.0f" % (r["cpu_user"], r["cpu_sys"],
+                                          r["cpu_softirq"], r["cpu_idle"])
+
+
+def everything(res):
+    print("\n<details><summary>every run</summary>\n")
+    print("| mode | backend | size | batch | queues | streams | figure | "
+          "unit | kicks / wakeups / stops | cpu user / sys / softirq / "
+          "idle % |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in res:
+        f = figure(r)
+        print("| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
+            r["mode"], r["backend"], r["size"] or "-",
+            r["batch_used"] if r["batch"] else "default", r["queues"],
+            r["streams"] or "-", "failed: " + r["error"] if f is None
+            else num(f), UNITS[r["mode"]], events(r), cpu(r)))
+    print("\n</details>")
 
 
 def main():
@@ -27,30 +156,24 @@ def main():
     if len(sys.argv) > 2:
         with open(sys.argv[2], "w") as f:
             json.dump(doc, f, indent=1)
-    rows = {}
-    for r in doc["results"]:
-        key = (r["mode"], r["size"], r["batch"], r["queues"])
-        rows.setdefault(key, {})[r["backend"]] = figure(r)
-    print("Measured %s, kernel %s, %s.  Caveat: %s.\n" %
+    res = doc["results"]
+    print("Measured %s, kernel %s, %s, one run.  Caveat: %s.\n" %
           (doc["date"], doc["kernel"], doc["virt"], doc["caveat"]))
-    print("| mode | size | batch | queues | " + " | ".join(BACKENDS) +
-          " | tunx/tun | unit |")
-    print("|" + "---|" * (len(BACKENDS) + 6))
-    for (mode, size, batch, queues), v in rows.items():
-        cells = ["-" if v.get(b) is None else "%.0f" % v[b] for b in BACKENDS]
-        ratio = "-"
-        if v.get("tunx") and v.get("tun"):
-            ratio = "%.2f" % (v["tunx"] / v["tun"])
-        print("| %s | %s | %s | %s | %s | %s | %s |" %
-              (mode, size or "-", batch or "default", queues,
-               " | ".join(cells), ratio, UNITS[mode]))
-    reps = max([r.get("repeats", 1) for r in doc["results"]] or [1])
+    goals(doc)
+    tcp(res)
+    curve(res, "tx", "batch", "tx 64 B: packets/s by batch size")
+    curve(res, "tx", "size", "tx: packets/s by packet size")
+    curve(res, "rx", "size", "rx: packets/s by packet size")
+    memory(res)
+    everything(res)
+    reps = max([r.get("repeats", 1) for r in res] or [1])
     if reps > 1:
         print("\nEach figure is the median of %d runs interleaved across the "
               "matrix; the JSON has each one's min and max." % reps)
-    print("\n(size: IP packet bytes; batch default: the backend's own, "
-          "64 for tunx and plain tun, 128 for tun-vnet; tcp is iperf3 "
-          "through tunx-tunnel between two namespaces, veth without a tunnel)")
+    print("\n(size: IP packet bytes; tunx in tx/rx runs without offload, as "
+          "plain tun; tunx_write() takes at most 64 packets per call, so "
+          "tunx tx batches above 64 use reserve/submit on rings of twice "
+          "the batch)")
 
 
 if __name__ == "__main__":

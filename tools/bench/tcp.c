@@ -6,6 +6,7 @@
  * ceiling the tunnels are measured against.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -50,23 +51,48 @@ static int underlay(struct tcp_env *e)
 		e->ns[1], p, e->ns[0], p, e->ns[1], p, e->ns[0], e->ns[1]);
 }
 
-static pid_t start_tunnel(struct tcp_env *e, int side, enum bench_backend b)
+static bool tunx_side(enum bench_backend b)
 {
-	char local[32], peer[32], addr[32];
+	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN;
+}
+
+/* The tunnel's options for a backend: tun and tunx-plain without
+ * offload, tunx-busy with busy polling. */
+static void tunnel_args(const struct bench_run *r, const char **argv,
+			char *queues, size_t qlen)
+{
+	enum bench_backend b = r->backend;
+	unsigned int k = 0;
+
+	snprintf(queues, qlen, "%u", r->queues ? r->queues : 1);
+	argv[k++] = "-b";
+	argv[k++] = tunx_side(b) ? "tunx" : "tun";
+	argv[k++] = "-Q";
+	argv[k++] = queues;
+	if (b == BK_TUN || b == BK_TUNX_PLAIN)
+		argv[k++] = "--no-offload";
+	if (b == BK_TUNX_BUSY)
+		argv[k++] = "--busy-poll";
+	argv[k] = NULL;
+}
+
+static pid_t start_tunnel(struct tcp_env *e, int side, const struct bench_run *r)
+{
+	char local[32], peer[32], addr[32], queues[12];
+	const char *argv[24] = { "ip", "netns", "exec", e->ns[side], e->tunnel,
+		"-q", "-n", "tbt0", "-l", local, "-p", peer, "-a", addr };
 	pid_t pid;
 
 	snprintf(local, sizeof(local), "192.168.203.%d:7000", side + 1);
 	snprintf(peer, sizeof(peer), "192.168.203.%d:7000", 2 - side);
 	snprintf(addr, sizeof(addr), "10.203.0.%d/24", side + 1);
+	tunnel_args(r, argv + 14, queues, sizeof(queues));
 	pid = fork();
 	if (pid)
 		return pid;
 	if (!freopen(e->log, "a", stdout) || dup2(1, 2) < 0)
 		_exit(127);
-	execlp("ip", "ip", "netns", "exec", e->ns[side], e->tunnel, "-q",
-	       "-b", b == BK_TUNX ? "tunx" : "tun", "-n", "tbt0",
-	       "-l", local, "-p", peer, "-a", addr,
-	       b == BK_TUN ? "--no-offload" : "-q", (char *)NULL);
+	execvp("ip", (char *const *)argv);
 	_exit(127);
 }
 
@@ -104,6 +130,7 @@ static void iperf(struct tcp_env *e, const struct bench_run *r,
 		  struct bench_result *res)
 {
 	const char *srv = r->backend == BK_VETH ? "192.168.203.2" : "10.203.0.2";
+	struct bench_cpu c0, c1;
 	char out[64];
 	double t0 = bench_now();
 
@@ -114,8 +141,12 @@ static void iperf(struct tcp_env *e, const struct bench_run *r,
 		return;
 	}
 	usleep(300000);
-	bench_sh("ip netns exec %s iperf3 -c %s -t %.0f -J >%s 2>&1", e->ns[0],
-		 srv, r->duration < 3 ? 3 : r->duration, out);
+	bench_cpu_read(&c0);
+	bench_sh("ip netns exec %s iperf3 -c %s -t %.0f -P %u -J >%s 2>&1",
+		 e->ns[0], srv, r->duration < 3 ? 3 : r->duration,
+		 r->streams ? r->streams : 1, out);
+	bench_cpu_read(&c1);
+	bench_cpu_share(&c0, &c1, res);
 	res->seconds = bench_now() - t0;
 	res->bits_per_sec = parse_iperf(out);
 	if (res->bits_per_sec < 0)
@@ -123,6 +154,29 @@ static void iperf(struct tcp_env *e, const struct bench_run *r,
 			 "(see %s)", out);
 	else
 		unlink(out);
+}
+
+/* Add one side's `ethtool -S` kicks, wakeups and queue stops. */
+static void side_events(const char *ns, struct bench_result *res)
+{
+	char cmd[128], line[128], name[64];
+	unsigned long long v;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s ethtool -S tbt0 2>/dev/null", ns);
+	p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		if (sscanf(line, " %63[^:]: %llu", name, &v) != 2)
+			continue;
+		if (!strcmp(name, "kicks"))
+			res->kicks += v;
+		else if (!strcmp(name, "wakeups"))
+			res->wakeups += v;
+		else if (!strcmp(name, "queue_stops"))
+			res->queue_stops += v;
+	}
+	if (p)
+		pclose(p);
 }
 
 static void stop_tunnels(struct tcp_env *e)
@@ -150,8 +204,8 @@ void bench_run_tcp(const struct bench_run *r, struct bench_result *res)
 		goto out;
 	}
 	if (r->backend != BK_VETH) {
-		e.pid[0] = start_tunnel(&e, 0, r->backend);
-		e.pid[1] = start_tunnel(&e, 1, r->backend);
+		e.pid[0] = start_tunnel(&e, 0, r);
+		e.pid[1] = start_tunnel(&e, 1, r);
 		if (wait_tunnels(&e)) {
 			snprintf(res->error, sizeof(res->error), "tunx-tunnel did "
 				 "not come up (see %s)", e.log);
@@ -159,6 +213,10 @@ void bench_run_tcp(const struct bench_run *r, struct bench_result *res)
 		}
 	}
 	iperf(&e, r, res);
+	if (tunx_side(r->backend)) {
+		side_events(e.ns[0], res);
+		side_events(e.ns[1], res);
+	}
 out:
 	stop_tunnels(&e);
 	bench_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",

@@ -115,8 +115,8 @@ result "ping through the tunnel on tunx with --copy" \
 stop_ends
 result "--copy: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
 start_ends
-result "tunx-tunnel -b tunx uses the tunx backend, zero copy by default" \
-	grep -q 'backend tunx (zero copy)' "$tmp/$nsa.log"
+result "tunx-tunnel -b tunx uses tunx: zero copy, or copies when offload splits" \
+	grep -Eq 'backend tunx \((zero copy|offload)\)' "$tmp/$nsa.log"
 result "ping through the tunnel on tunx" \
 	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
 ip netns exec "$nsa" python3 -c '
@@ -130,7 +130,7 @@ ip netns exec "$nsa" "$ctl" show tv0 >"$tmp/tv0" 2>&1
 sed 's/^/# /' "$tmp/tv0"
 result "tunxctl show counts the tunnel's packets (ethtool -S)" \
 	grep -Eq 'rx_packets [1-9]' "$tmp/tv0"
-result "iperf3 through the zero-copy tunnel" \
+result "iperf3 through the tunx tunnel" \
 	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3;
 	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 >/dev/null 2>&1"
 stop_ends
@@ -138,6 +138,70 @@ sed 's/^/# /' "$tmp/$nsb.log"
 result "SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
 result "datagrams not from the peer are dropped and counted (4)" \
 	grep -q 'dropped: *4 not from peer' "$tmp/$nsb.log"
+
+# Two queues on tunx: a queue, a socket and two threads each.
+start_ends -Q 2
+result "tunx-tunnel -Q 2 on tunx attaches two queues (sysfs tunx_queues)" \
+	eval "grep -q 'backend tunx.*queues 2' '$tmp/$nsa.log' &&
+	      [ \"\$(ip netns exec '$nsa' cat /sys/class/net/tv0/tunx_queues)\" = 2 ]"
+result "ping through the two-queue tunx tunnel" \
+	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
+result "iperf3 with eight streams through the two-queue tunx tunnel" \
+	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3;
+	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 3 -P 8 >/dev/null 2>&1"
+stop_ends
+sed 's/^/# /' "$tmp/$nsa.log"
+result "-Q 2: SIGTERM stops all threads of both ends with status 0" [ "$r1$r2" = 00 ]
+# Each queue sent and received more than 100 packets: flows spread both ways.
+busy_queues() {
+	awk '/queue [01]:/ { if ($3 > 100 && $7 > 100) k++ } END { exit k != 2 }' "$1"
+}
+result "both tunx queues carried the streams, both ways (per-queue counters)" \
+	eval "busy_queues '$tmp/$nsa.log' && busy_queues '$tmp/$nsb.log'"
+
+start_ends --no-offload
+result "tunx-tunnel --no-offload on tunx sends from the ring (zero copy)" \
+	grep -q 'backend tunx (zero copy) mtu' "$tmp/$nsa.log"
+result "--no-offload also turns UDP GSO/GRO off" \
+	eval "! grep -q 'udp gso/gro' '$tmp/$nsa.log'"
+result "ping and iperf3 through the tunx tunnel with --no-offload" \
+	eval "ip netns exec '$nsa' ping -c 2 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null &&
+	      ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&
+	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 >/dev/null 2>&1"
+stop_ends
+result "--no-offload: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
+
+start_ends --busy-poll=500 -Q 2
+if grep -qi 'not supported\|EOPNOTSUPP' "$tmp/$nsa.log"; then
+	kill -TERM "$p1" "$p2" 2>/dev/null; wait "$p1" "$p2" 2>/dev/null
+	sed 's/^/# /' "$tmp/$nsa.log"
+	skip "ping and iperf3 through the busy-polling tunx tunnel" "no busy mode yet"
+	skip "--busy-poll: SIGTERM stops both ends with status 0" "no busy mode yet"
+else
+	result "tunx-tunnel --busy-poll says so at start" grep -q '(busy poll)' "$tmp/$nsa.log"
+	result "ping and iperf3 through the busy-polling tunx tunnel" \
+		eval "ip netns exec '$nsa' ping -c 2 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null &&
+		      ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&
+		      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 -P 2 >/dev/null 2>&1"
+	stop_ends
+	result "--busy-poll: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
+fi
+
+# The bench's tunx-only paths.
+result "tunx-bench tx on tunx at batch 512 uses reserve/submit, 512 a call" \
+	eval "'$bin/tunx-bench' -m tx -b tunx -s 64 -B 512 -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"zero_copy\"] and r[\"batch_used\"] == 512, r
+assert r[\"pps\"] > 0 and r[\"ring_entries\"] in (0, 1024), r'"
+result "tunx-bench rx on tunx with 2 queues reads packets" \
+	eval "'$bin/tunx-bench' -m rx -b tunx -s 64 -q 2 -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"pps\"] > 0, r'"
+result "tunx-bench mem on tunx reports the ring mapping (>= 2 x 256 x 2 KiB)" \
+	eval "'$bin/tunx-bench' -m mem -b tunx-plain --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"mem_mmap\"] >= 2 * 256 * 2048, r
+assert r[\"ring_entries\"] == 256 and r[\"mem_vmalloc\"] > 0, r'"
 
 echo "1..$n"
 [ "$failed" = 0 ]

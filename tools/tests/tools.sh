@@ -47,9 +47,32 @@ result "tunx-tunnel --backend pipe is refused" \
 	rc 2 "$bin/tunx-tunnel" -b pipe -l 127.0.0.1:1 -p 127.0.0.1:2
 result "tunx-tunnel mixing IPv4 and IPv6 ends is refused" \
 	rc 1 "$bin/tunx-tunnel" -l 127.0.0.1:1 -p '[::1]:2'
+result "tunx-tunnel --queues 0 is refused" \
+	rc 2 "$bin/tunx-tunnel" -Q 0 -l 127.0.0.1:1 -p 127.0.0.1:2
+result "tunx-tunnel --queues 17 is refused" \
+	rc 2 "$bin/tunx-tunnel" -Q 17 -l 127.0.0.1:1 -p 127.0.0.1:2
+result "tunx-tunnel --queues whose ports pass 65535 is refused" \
+	rc 2 "$bin/tunx-tunnel" -Q 2 -l 127.0.0.1:65535 -p 127.0.0.1:2
+result "tunx-tunnel --busy-poll=0 is refused" \
+	rc 2 "$bin/tunx-tunnel" --busy-poll=0 -l 127.0.0.1:1 -p 127.0.0.1:2
+result "tunx-tunnel --busy-poll=x is refused" \
+	rc 2 "$bin/tunx-tunnel" --busy-poll=x -l 127.0.0.1:1 -p 127.0.0.1:2
+for o in --queues --busy-poll --no-offload; do
+	result "tunx-tunnel $o is in --help and the man page" \
+		eval "'$bin/tunx-tunnel' --help | grep -q -- '$o' &&
+		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-tunnel.8'"
+done
+for o in --streams --compare --full --batch; do
+	result "tunx-bench $o is in --help and the man page" \
+		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
+		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
+done
 result "tunx-bench --mode bogus is refused" rc 2 "$bin/tunx-bench" --mode bogus
 result "tunx-bench --size 10 is refused" rc 2 "$bin/tunx-bench" --size 10
 result "tunx-bench veth without tcp has nothing to run" rc 2 "$bin/tunx-bench" -b veth -m tx
+result "tunx-bench tunx-plain without tcp or mem has nothing to run" \
+	rc 2 "$bin/tunx-bench" -b tunx-plain -m tx
+result "tunx-bench --batch 513 is refused" rc 2 "$bin/tunx-bench" --batch 513
 
 if [ -c /dev/net/tunx ]; then
 	skip "tunxctl explains a missing module" "tunx is loaded here"
@@ -75,9 +98,11 @@ ip -n "$nsa" addr add 192.168.77.3/24 dev tt-u0 &&
 ip -n "$nsb" addr add 192.168.77.2/24 dev tt-u1 &&
 ip -n "$nsa" link set tt-u0 up && ip -n "$nsb" link set tt-u1 up
 result "two namespaces joined by a veth" [ $? = 0 ]
-tunnel() { # NS ME BACKEND: a tunnel end in NS
-	ip netns exec "$1" "$bin/tunx-tunnel" -b "$3" -n tt0 -l "192.168.77.$2:5555" \
-		-p "192.168.77.$((3 - $2)):5555" -a "10.77.0.$2/24" >"$tmp/$1.log" 2>&1 &
+tunnel() { # NS ME BACKEND [OPTION...]: a tunnel end in NS
+	local ns=$1 me=$2 b=$3
+	shift 3
+	ip netns exec "$ns" "$bin/tunx-tunnel" -b "$b" -n tt0 -l "192.168.77.$me:5555" \
+		-p "192.168.77.$((3 - me)):5555" -a "10.77.0.$me/24" "$@" >"$tmp/$ns.log" 2>&1 &
 }
 tunnel "$nsa" 1 tun; pa=$!
 tunnel "$nsb" 2 tun; pb=$!
@@ -90,6 +115,9 @@ result "tunx-tunnel -b tun configures its device (address, MTU 1472, up)" \
 	eval "ip -n '$nsa' addr show tt0 | grep -q '10.77.0.1/24' &&
 	      ip -n '$nsa' link show tt0 | grep -q 'mtu 1472.*UP\|UP.*mtu 1472'"
 result "ping through the tunnel" rc 0 ip netns exec "$nsa" ping -c 3 -i 0.2 -W 2 -q 10.77.0.2
+result "iperf3 through the tunnel on tun with vnet headers and UDP GSO/GRO" \
+	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.77.0.2 >/dev/null 2>&1; sleep 0.3;
+	      ip netns exec '$nsa' iperf3 -c 10.77.0.2 -t 2 >/dev/null 2>&1"
 # Strangers: three datagrams from another address, two from the peer's
 # address but another port.  None may reach the device.
 ip netns exec "$nsa" python3 -c '
@@ -114,6 +142,56 @@ result "datagrams not from the peer are dropped and counted (5)" \
 	grep -q 'dropped: *5 not from peer' "$tmp/$nsb.log"
 result "the other end saw no stranger" grep -q 'dropped: *0 not from peer' "$tmp/$nsa.log"
 sed 's/^/# /' "$tmp/$nsb.log"
+# Two queues on tun: eight TCP streams must spread over both, each way
+# (all eight hashing to one queue has odds of 1 in 128).
+tunnel "$nsa" 1 tun -Q 2; pa=$!
+tunnel "$nsb" 2 tun -Q 2; pb=$!
+for _ in $(seq 50); do
+	ip -n "$nsb" link show tt0 2>/dev/null | grep -q ',UP' &&
+		ip -n "$nsa" link show tt0 2>/dev/null | grep -q ',UP' && break
+	sleep 0.1
+done
+result "tunx-tunnel -Q 2 opens a two-queue device" \
+	eval "grep -q 'queues 2' '$tmp/$nsa.log' &&
+	      [ \"\$(ls -d /proc/$pa/task/* | wc -l)\" -ge 5 ]"
+result "ping through the two-queue tunnel" \
+	rc 0 ip netns exec "$nsa" ping -c 3 -i 0.2 -W 2 -q 10.77.0.2
+result "iperf3 with eight streams through the two-queue tunnel" \
+	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.77.0.2 >/dev/null 2>&1; sleep 0.3;
+	      ip netns exec '$nsa' iperf3 -c 10.77.0.2 -t 2 -P 8 >/dev/null 2>&1"
+kill -TERM "$pa" "$pb"
+wait "$pa"; ra=$?
+wait "$pb"; rb=$?
+sed 's/^/# /' "$tmp/$nsa.log"
+result "-Q 2: SIGTERM stops all four threads of each end with status 0" [ "$ra$rb" = 00 ]
+result "the tunnel uses UDP GSO/GRO on its sockets by default" \
+	grep -q 'udp gso/gro' "$tmp/$nsa.log"
+result "GRO-glued datagrams are split back into packets, none malformed" \
+	eval "grep -q 'dropped: *0 not from peer, 0 malformed' '$tmp/$nsa.log' &&
+	      grep -q 'dropped: *0 not from peer, 0 malformed' '$tmp/$nsb.log'"
+# busy queues: more than 100 packets each way on both queues
+busy_queues() {
+	awk '/queue [01]:/ { if ($3 > 100 && $7 > 100) k++ } END { exit k != 2 }' "$1"
+}
+result "both queues carried the streams, both ways (per-queue counters)" \
+	eval "busy_queues '$tmp/$nsa.log' && busy_queues '$tmp/$nsb.log'"
+# --no-offload: plain tun, one datagram per send and receive.
+tunnel "$nsa" 1 tun --no-offload; pa=$!
+tunnel "$nsb" 2 tun --no-offload; pb=$!
+for _ in $(seq 50); do
+	ip -n "$nsb" link show tt0 2>/dev/null | grep -q ',UP' &&
+		ip -n "$nsa" link show tt0 2>/dev/null | grep -q ',UP' && break
+	sleep 0.1
+done
+result "--no-offload: tun without vnet headers, no UDP GSO/GRO" \
+	eval "grep -q 'offload off' '$tmp/$nsa.log' && ! grep -q 'udp gso/gro' '$tmp/$nsa.log'"
+result "--no-offload: iperf3 through the tunnel" \
+	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.77.0.2 >/dev/null 2>&1; sleep 0.3;
+	      ip netns exec '$nsa' iperf3 -c 10.77.0.2 -t 2 >/dev/null 2>&1"
+kill -TERM "$pa" "$pb"
+wait "$pa"; ra=$?
+wait "$pb"; rb=$?
+result "--no-offload: SIGTERM stops both ends with status 0" [ "$ra$rb" = 00 ]
 result "tunx-tunnel refuses a local address it cannot bind" \
 	eval "! ip netns exec '$nsa' '$bin/tunx-tunnel' -b tun -l 192.168.99.9:1 \
 		-p 192.168.77.2:1 2>'$tmp/err' && grep -q 'Cannot assign' '$tmp/err'"
@@ -127,6 +205,53 @@ result "tunx-bench --json is valid JSON with a result per backend" \
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"];
 assert [x[\"backend\"] for x in r] == [\"tun\", \"tun-vnet\"], r
 assert all(x[\"error\"] is None and x[\"packets\"] > 0 for x in r), r'"
+result "tunx-bench tcp on tun with 2 queues and 2 streams gives a figure" \
+	eval "'$bin/tunx-bench' -m tcp -b tun -q 2 -S 2 -d 1 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"bits_per_second\"] > 0, r
+assert r[\"queues\"] == 2 and r[\"streams\"] == 2, r'"
+result "tunx-bench mem on tun measures a device" \
+	eval "'$bin/tunx-bench' -m mem -b tun --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"packets\"] == 4 and r[\"mem_mmap\"] == 0, r'"
+result "tunx-bench tx on tun at batch 512 takes 512 per call" \
+	eval "'$bin/tunx-bench' -m tx -b tun -s 64 -B 512 -d 0.3 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"batch_used\"] == 512 and r[\"pps\"] > 0, r'"
+# report.py on a made-up run: goals, verdicts and the tables come out.
+python3 - "$tmp/fake.json" <<'PY'
+import json, sys
+def run(mode, backend, fig, size=64, batch=0, queues=1, streams=0, **kw):
+    r = dict(mode=mode, backend=backend, size=size, batch=batch,
+             batch_used=batch or 64, queues=queues, streams=streams,
+             zero_copy=batch > 64, ring_entries=256, seconds=1, packets=1,
+             bytes=1, pps=fig, bits_per_second=fig * 1e6, rtt_p50_us=0,
+             rtt_p99_us=0, repeats=1, figure_min=fig, figure_max=fig,
+             mem_mmap=0, mem_avail=0, mem_slab=0, mem_vmalloc=0, kicks=0,
+             wakeups=0, queue_stops=0, error=None)
+    r.update(kw)
+    return r
+res = [run("tx", "tunx", 500), run("tx", "tun", 100),
+       run("tcp", "tunx", 900, size=0, streams=1),
+       run("tcp", "veth", 1000, size=0, streams=1),
+       run("mem", "tunx", 0, size=0, mem_mmap=1 << 20, mem_avail=1 << 21, mem_vmalloc=1 << 21)]
+goals = [dict(name="tx 64 B: tunx / tun write()", target=4, measured=500,
+              against=100, ratio=5, met=True, unit="packets/s"),
+         dict(name="TCP: tunx tunnel / veth (no tunnel)", target=0.6,
+              measured=900, against=1000, ratio=0.9, met=True, unit="Mbit/s"),
+         dict(name="rx 64 B: tunx / tun read()", target=2, measured=100,
+              against=100, ratio=1, met=False, unit="packets/s")]
+doc = dict(tool="tunx-bench", date="D", kernel="K", virt="V", caveat="C",
+           results=res, goals=goals)
+open(sys.argv[1], "w").write("console noise\n" + json.dumps(doc) + "\nmore\n")
+PY
+python3 "$top/tools/bench/report.py" "$tmp/fake.json" >"$tmp/report.md" 2>&1
+result "report.py prints each goal's ratio and verdict" \
+	eval "grep -q '| tx 64 B: tunx / tun write() | 4.0x | 500 | 100 | 5.00x | \*\*met\*\* |' '$tmp/report.md' &&
+	      grep -q '| rx 64 B: tunx / tun read() | 2.0x | 100 | 100 | 1.00x | not met |' '$tmp/report.md'"
+result "report.py prints the TCP and memory tables" \
+	eval "grep -q '^| veth | 1 | 1 | 1000 | - | - |' '$tmp/report.md' &&
+	      grep -Fq '| tunx | 256 | 1.00 MiB | 2.00 MiB | +0 KiB | +2.00 MiB | 2.00 MiB |' '$tmp/report.md'"
 result "tunx-bench tcp on veth measures iperf3 through two namespaces" \
 	eval "'$bin/tunx-bench' -m tcp -b veth -d 1 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];

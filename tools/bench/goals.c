@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The performance goals of the project (issue 8), as ratios between two
+ * runs of one --compare.  A ratio from one run on one machine is all this
+ * judges: the table says so next to every verdict.  tunx-busy rows are the
+ * same goal reached in busy mode, shown beside the default mode's.
+ */
+#include <stdio.h>
+
+#include "bench.h"
+
+struct sel {
+	enum bench_mode mode;
+	enum bench_backend backend;
+	unsigned int size, queues, streams;
+};
+
+static const struct goal_def {
+	const char *name;
+	struct sel a, b;
+	double target;
+} defs[] = {
+	{ "tx 64 B: tunx / tun write()",
+	  { MODE_TX, BK_TUNX, 64, 1, 0 }, { MODE_TX, BK_TUN, 64, 1, 0 }, 4 },
+	{ "tx 64 B: tunx-busy / tun write()",
+	  { MODE_TX, BK_TUNX_BUSY, 64, 1, 0 }, { MODE_TX, BK_TUN, 64, 1, 0 }, 4 },
+	{ "rx 64 B: tunx / tun read()",
+	  { MODE_RX, BK_TUNX, 64, 1, 0 }, { MODE_RX, BK_TUN, 64, 1, 0 }, 2 },
+	{ "rx 64 B: tunx-busy / tun read()",
+	  { MODE_RX, BK_TUNX_BUSY, 64, 1, 0 }, { MODE_RX, BK_TUN, 64, 1, 0 }, 2 },
+	{ "TCP via tunx-tunnel: tunx / tun-vnet",
+	  { MODE_TCP, BK_TUNX, 0, 1, 1 }, { MODE_TCP, BK_TUN_VNET, 0, 1, 1 }, 1.5 },
+	{ "TCP via tunx-tunnel: tunx-busy / tun-vnet",
+	  { MODE_TCP, BK_TUNX_BUSY, 0, 1, 1 }, { MODE_TCP, BK_TUN_VNET, 0, 1, 1 }, 1.5 },
+	{ "TCP via tunx-tunnel: tunx / plain tun",
+	  { MODE_TCP, BK_TUNX, 0, 1, 1 }, { MODE_TCP, BK_TUN, 0, 1, 1 }, 3 },
+	{ "TCP: tunx tunnel / veth (no tunnel)",
+	  { MODE_TCP, BK_TUNX, 0, 1, 1 }, { MODE_TCP, BK_VETH, 0, 1, 1 }, 0.6 },
+	{ "2 queues / 1: TCP, 8 streams, tunx",
+	  { MODE_TCP, BK_TUNX, 0, 2, 8 }, { MODE_TCP, BK_TUNX, 0, 1, 8 }, 1.7 },
+	{ "2 queues / 1: tx 64 B, tunx",
+	  { MODE_TX, BK_TUNX, 64, 2, 0 }, { MODE_TX, BK_TUNX, 64, 1, 0 }, 1.7 },
+	{ "2 queues / 1: rx 64 B, tunx",
+	  { MODE_RX, BK_TUNX, 64, 2, 0 }, { MODE_RX, BK_TUNX, 64, 1, 0 }, 1.7 },
+};
+
+/* The default-batch run that matches; -1 when it is missing or failed. */
+static double pick(const struct bench_result *res, unsigned int n,
+		   const struct sel *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct bench_run *r = &res[i].run;
+
+		if (r->mode == s->mode && r->backend == s->backend &&
+		    r->size == s->size && r->queues == s->queues &&
+		    r->streams == s->streams && r->batch == 0)
+			return bench_figure(&res[i]);
+	}
+	return -1;
+}
+
+unsigned int bench_goals(const struct bench_result *res, unsigned int n,
+			 struct bench_goal_result *out, unsigned int max)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]) && k < max; i++) {
+		struct bench_goal_result *g = &out[k];
+
+		g->name = defs[i].name;
+		g->target = defs[i].target;
+		g->a = pick(res, n, &defs[i].a);
+		g->b = pick(res, n, &defs[i].b);
+		if (g->a < 0 && g->b < 0)
+			continue;	/* not part of this run list */
+		g->ratio = g->a > 0 && g->b > 0 ? g->a / g->b : -1;
+		g->met = g->ratio >= g->target;
+		g->unit = defs[i].a.mode == MODE_TCP ? "Mbit/s" : "packets/s";
+		k++;
+	}
+	return k;
+}
+
+void bench_print_goals(const struct bench_result *res, unsigned int n)
+{
+	struct bench_goal_result g[32];
+	unsigned int i, k = bench_goals(res, n, g, 32);
+
+	bench_print_table(res, n);
+	printf("\n%-42s %6s %12s %12s %7s  %s\n", "goal", "target", "measured",
+	       "against", "ratio", "verdict");
+	for (i = 0; i < k; i++) {
+		printf("%-42s %5.1fx %12.0f %12.0f ", g[i].name, g[i].target,
+		       g[i].a, g[i].b);
+		if (g[i].ratio < 0)
+			printf("%7s  not measured (a run failed)\n", "-");
+		else
+			printf("%6.2fx  %s\n", g[i].ratio,
+			       g[i].met ? "met" : "NOT met");
+	}
+	printf("(ratios from this one run on this machine; %s)\n",
+	       "figures in packets/s, tcp in Mbit/s");
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run lists.  bench_add_run() normalises a run (fields a mode does not use
+ * are zeroed, so the same measurement is never made twice) and drops the
+ * ones that make no sense; bench_goals_matrix() is what --compare runs:
+ * exactly the figures the performance goals and the README table need.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "bench.h"
+
+static bool same(const struct bench_run *a, const struct bench_run *b)
+{
+	return a->mode == b->mode && a->backend == b->backend &&
+	       a->size == b->size && a->batch == b->batch &&
+	       a->queues == b->queues && a->streams == b->streams;
+}
+
+static bool makes_sense(const struct bench_run *r)
+{
+	if (r->backend == BK_VETH)
+		return r->mode == MODE_TCP;
+	if (r->mode == MODE_MEM)
+		return r->backend == BK_TUNX || r->backend == BK_TUNX_PLAIN ||
+		       r->backend == BK_TUN;
+	/* Offload does not matter to single packets: tunx already runs
+	 * them without it. */
+	return r->backend != BK_TUNX_PLAIN || r->mode == MODE_TCP;
+}
+
+unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
+			   const struct bench_run *in)
+{
+	struct bench_run r = *in;
+	unsigned int i;
+
+	if (!makes_sense(&r) || n == BENCH_MAX_RUNS)
+		return n;
+	/* Echo keeps one datagram in flight: batch and queues change nothing. */
+	if (r.mode == MODE_TCP || r.mode == MODE_ECHO || r.mode == MODE_MEM)
+		r.batch = 0;
+	if (r.mode == MODE_TCP || r.mode == MODE_MEM)
+		r.size = 0;
+	if (r.mode == MODE_ECHO || r.mode == MODE_MEM)
+		r.queues = 1;
+	if (r.mode != MODE_TCP)
+		r.streams = 0;
+	else if (!r.streams)
+		r.streams = 1;
+	for (i = 0; i < n; i++)
+		if (same(&runs[i], &r))
+			return n;
+	runs[n] = r;
+	return n + 1;
+}
+
+static unsigned int add(struct bench_run *runs, unsigned int n,
+			enum bench_mode m, enum bench_backend b, unsigned int size,
+			unsigned int batch, unsigned int queues,
+			unsigned int streams, double dur)
+{
+	struct bench_run r = { m, b, size, batch, queues, streams, dur };
+
+	return bench_add_run(runs, n, &r);
+}
+
+/* Each backend of a list, one run each. */
+static unsigned int each(struct bench_run *runs, unsigned int n,
+			 enum bench_mode m, const enum bench_backend *b,
+			 unsigned int nb, unsigned int size, unsigned int batch,
+			 unsigned int queues, unsigned int streams, double dur)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb; i++)
+		n = add(runs, n, m, b[i], size, batch, queues, streams, dur);
+	return n;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The goals, in the order of the issue: 64 B tx and rx against tun, TCP
+ * through the tunnel against tun-vnet, plain tun and veth, two queues
+ * against one, then the batch and size curves and memory.  --full adds
+ * echo (latency).
+ */
+unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
+{
+	static const enum bench_backend pkt[] = { BK_TUNX, BK_TUNX_BUSY, BK_TUN,
+						  BK_TUN_VNET };
+	static const enum bench_backend tcp[] = { BK_TUNX, BK_TUNX_BUSY,
+		BK_TUNX_PLAIN, BK_TUN_VNET, BK_TUN, BK_VETH };
+	static const enum bench_backend two[] = { BK_TUNX, BK_TUN };
+	static const enum bench_backend mem[] = { BK_TUNX, BK_TUNX_PLAIN, BK_TUN };
+	static const unsigned int batches[] = { 1, 4, 16, 64, 256, 512 };
+	static const unsigned int sizes[] = { 64, 512, 1400, 9000, 65535 };
+	unsigned int n = 0, i, q;
+
+	n = each(runs, n, MODE_TX, pkt, N(pkt), 64, 0, 1, 0, dur);
+	n = each(runs, n, MODE_RX, pkt, N(pkt), 64, 0, 1, 0, dur);
+	n = each(runs, n, MODE_TCP, tcp, N(tcp), 0, 0, 1, 1, dur);
+	for (q = 1; q <= 2; q++) {
+		n = add(runs, n, MODE_TX, BK_TUNX, 64, 0, q, 0, dur);
+		n = add(runs, n, MODE_RX, BK_TUNX, 64, 0, q, 0, dur);
+		/* One flow sits on one queue: eight streams spread (all on one
+		 * queue has odds of 1 in 128). */
+		n = add(runs, n, MODE_TCP, BK_TUNX, 0, 0, q, 8, dur);
+	}
+	for (i = 0; i < N(batches); i++)
+		n = each(runs, n, MODE_TX, two, N(two), 64, batches[i], 1, 0, dur);
+	for (i = 0; i < N(sizes); i++) {
+		n = each(runs, n, MODE_TX, two, N(two), sizes[i], 0, 1, 0, dur);
+		n = each(runs, n, MODE_RX, two, N(two), sizes[i], 0, 1, 0, dur);
+	}
+	n = each(runs, n, MODE_MEM, mem, N(mem), 0, 0, 1, 0, dur);
+	if (full)
+		for (i = 0; i < 2; i++)
+			n = each(runs, n, MODE_ECHO, pkt, N(pkt), i ? 1400 : 64,
+				 0, 1, 0, dur);
+	return n;
+}
