@@ -431,27 +431,26 @@ int tunx_if_get_mtu(const char *name)
 	return ret ? ret : ifr.ifr_mtu;
 }
 
-/* RTM_DELLINK by name, as `ip link del`: 0 or the kernel's -errno. */
-int tunx_if_delete(const char *name)
+/*
+ * One rtnetlink request about the link called @name; the first answer goes
+ * to @ans.  Returns the bytes received or -errno.
+ */
+static int link_request(__u16 type, __u16 flags, const char *name,
+			struct nlmsghdr *ans, size_t len)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
 		char attr[64];
 	} req = {};
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-		char pad[256];
-	} ans;
 	struct rtattr *rta;
 	int s, ret;
 
 	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (s < 0)
 		return -errno;
-	req.nh.nlmsg_type = RTM_DELLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | flags;
 	req.ifi.ifi_family = AF_UNSPEC;
 	rta = (struct rtattr *)req.attr;
 	rta->rta_type = IFLA_IFNAME;
@@ -461,15 +460,32 @@ int tunx_if_delete(const char *name)
 			   RTA_ALIGN(rta->rta_len);
 	ret = send(s, &req, req.nh.nlmsg_len, 0);
 	if (ret >= 0)
-		ret = recv(s, &ans, sizeof(ans), 0);
+		ret = recv(s, ans, len, 0);
 	if (ret < 0)
 		ret = -errno;
-	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
-		ret = ans.err.error;
-	else
-		ret = -EPROTO;
 	close(s);
 	return ret;
+}
+
+/* The error an NLMSG_ERROR answer carries (0 for an ack), else -EPROTO. */
+static int link_answer_error(const struct nlmsghdr *ans)
+{
+	if (ans->nlmsg_type != NLMSG_ERROR)
+		return -EPROTO;
+	return ((const struct nlmsgerr *)NLMSG_DATA(ans))->error;
+}
+
+/* RTM_DELLINK by name, as `ip link del`: 0 or the kernel's -errno. */
+int tunx_if_delete(const char *name)
+{
+	union {
+		struct nlmsghdr nh;
+		char buf[512];
+	} ans;
+	int ret = link_request(RTM_DELLINK, NLM_F_ACK, name, &ans.nh,
+			       sizeof(ans));
+
+	return ret < 0 ? ret : link_answer_error(&ans.nh);
 }
 
 int tunx_if_rename(const char *name, const char *newname)
@@ -728,41 +744,15 @@ int tunx_udp_drain_nowait(int sock)
  */
 int tunx_if_index(const char *name)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attr[64];
-	} req = {};
 	union {
 		struct nlmsghdr nh;
 		char buf[16384];
 	} ans;
-	struct rtattr *rta;
-	int s, ret;
+	int ret = link_request(RTM_GETLINK, 0, name, &ans.nh, sizeof(ans));
 
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s < 0)
-		return -errno;
-	req.nh.nlmsg_type = RTM_GETLINK;
-	req.nh.nlmsg_flags = NLM_F_REQUEST;
-	req.ifi.ifi_family = AF_UNSPEC;
-	rta = (struct rtattr *)req.attr;
-	rta->rta_type = IFLA_IFNAME;
-	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
-	strcpy(RTA_DATA(rta), name);
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi)) +
-			   RTA_ALIGN(rta->rta_len);
-	ret = send(s, &req, req.nh.nlmsg_len, 0);
-	if (ret >= 0)
-		ret = recv(s, &ans, sizeof(ans), 0);
-	if (ret < 0)
-		ret = -errno;
-	else if (ans.nh.nlmsg_type == RTM_NEWLINK)
+	if (ret >= 0 && ans.nh.nlmsg_type == RTM_NEWLINK)
 		ret = ((struct ifinfomsg *)NLMSG_DATA(&ans.nh))->ifi_index;
-	else if (ans.nh.nlmsg_type == NLMSG_ERROR)
-		ret = ((struct nlmsgerr *)NLMSG_DATA(&ans.nh))->error;
-	else
-		ret = -EPROTO;
-	close(s);
+	else if (ret >= 0)
+		ret = link_answer_error(&ans.nh);
 	return ret == -ENODEV ? 0 : ret;
 }
