@@ -225,9 +225,9 @@ static int rx_take_port(struct tunx_queue *q, void *buf, size_t cap,
 	return -ETIMEDOUT;
 }
 
-static int ethtool_get(const char *name, __u32 cmd)
+/* One SIOCETHTOOL with a struct ethtool_value: 0 or -errno. */
+static int ethtool_value_ioctl(const char *name, struct ethtool_value *ev)
 {
-	struct ethtool_value ev = { .cmd = cmd };
 	struct ifreq ifr = {};
 	int s, ret;
 
@@ -235,26 +235,25 @@ static int ethtool_get(const char *name, __u32 cmd)
 	if (s < 0)
 		return -errno;
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	ifr.ifr_data = (void *)&ev;
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : (int)ev.data;
+	ifr.ifr_data = (void *)ev;
+	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
 	close(s);
 	return ret;
+}
+
+static int ethtool_get(const char *name, __u32 cmd)
+{
+	struct ethtool_value ev = { .cmd = cmd };
+	int ret = ethtool_value_ioctl(name, &ev);
+
+	return ret ? ret : (int)ev.data;
 }
 
 static int ethtool_set(const char *name, __u32 cmd, __u32 val)
 {
 	struct ethtool_value ev = { .cmd = cmd, .data = val };
-	struct ifreq ifr = {};
-	int s, ret;
 
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	ifr.ifr_data = (void *)&ev;
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(s);
-	return ret;
+	return ethtool_value_ioctl(name, &ev);
 }
 
 /* One sendmsg of NSEG * SEG bytes with UDP_SEGMENT: one GSO skb. */
