@@ -157,8 +157,10 @@ def main():
         with open(sys.argv[2], "w") as f:
             json.dump(doc, f, indent=1)
     res = doc["results"]
-    print("Measured %s, kernel %s, %s, one run.  Caveat: %s.\n" %
-          (doc["date"], doc["kernel"], doc["virt"], doc["caveat"]))
+    reps = max([r.get("repeats", 1) for r in res] or [1])
+    runs = "one run" if reps == 1 else "median of %d runs" % reps
+    print("Measured %s, kernel %s, %s, %s.  Caveat: %s.\n" %
+          (doc["date"], doc["kernel"], doc["virt"], runs, doc["caveat"]))
     goals(doc)
     tcp(res)
     curve(res, "tx", "batch", "tx 64 B: packets/s by batch size")
@@ -166,7 +168,6 @@ def main():
     curve(res, "rx", "size", "rx: packets/s by packet size")
     memory(res)
     everything(res)
-    reps = max([r.get("repeats", 1) for r in res] or [1])
     if reps > 1:
         print("\nEach figure is the median of %d runs interleaved across the "
               "matrix; the JSON has each one's min and max." % reps)
