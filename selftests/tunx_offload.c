@@ -61,16 +61,7 @@ static __u16 pseudo4_partial(const struct iphdr *ip, __u8 proto, __u32 l4len)
 
 static void ip4_fill(struct iphdr *ip, __u8 proto, size_t len)
 {
-	memset(ip, 0, sizeof(*ip));
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(len);
-	ip->id = htons(7);
-	ip->ttl = 64;
-	ip->protocol = proto;
-	inet_pton(AF_INET, TUNX_PEER4, &ip->saddr);
-	inet_pton(AF_INET, TUNX_LOCAL4, &ip->daddr);
-	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	tunx_ip4_fill(ip, proto, len, TUNX_PEER4, TUNX_LOCAL4);
 }
 
 static __u8 pattern(size_t i)

@@ -573,6 +573,21 @@ __u16 tunx_csum(const void *data, size_t len, __u32 sum)
 	return htons((__u16)~sum);
 }
 
+void tunx_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
+		   const char *src, const char *dst)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(len);
+	ip->id = htons(1);
+	ip->ttl = 64;
+	ip->protocol = proto;
+	inet_pton(AF_INET, src, &ip->saddr);
+	inet_pton(AF_INET, dst, &ip->daddr);
+	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+}
+
 size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
 		       __u16 sport, __u16 dport, const void *payload,
 		       size_t plen)
@@ -581,16 +596,8 @@ size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
 	size_t len = sizeof(*ip) + sizeof(*udp) + plen;
 
-	memset(ip, 0, sizeof(*ip) + sizeof(*udp));
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(len);
-	ip->id = htons(1);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	inet_pton(AF_INET, src, &ip->saddr);
-	inet_pton(AF_INET, dst, &ip->daddr);
-	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	tunx_ip4_fill(ip, IPPROTO_UDP, len, src, dst);
+	memset(udp, 0, sizeof(*udp));
 	udp->source = htons(sport);
 	udp->dest = htons(dport);
 	udp->len = htons(sizeof(*udp) + plen);

@@ -135,6 +135,10 @@ long long tunx_now_ms(void);
 
 /* ---- packets ---- */
 __u16 tunx_csum(const void *data, size_t len, __u32 sum);
+/* A 20-byte IPv4 header with its checksum, id 1, TTL 64. */
+struct iphdr;
+void tunx_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
+		   const char *src, const char *dst);
 size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
 		       __u16 sport, __u16 dport, const void *payload,
 		       size_t plen);
