@@ -92,12 +92,13 @@ static void *fwd_thread(void *arg)
 			break;
 		n = tunx_read(r, f->bufs, f->buf_size, f->sizes,
 			      min_u(tunx_batch_size(r), FWD_MAX_BATCH), FWD_HEADROOM);
+		/* Dead (deleted link...): park until a swap instead of
+		 * spinning.  Before letting go: a swap frees it after. */
+		if (n < 0 && n != -EAGAIN && n != -EINTR)
+			tunx_shutdown(r);
 		let_go(f, &f->rd_busy);
 		if (n > 0)
 			push_out(f, (unsigned int)n);
-		else if (n != -EAGAIN && n != -EINTR)
-			tunx_shutdown(r);	/* dead (deleted link...): park
-						 * until a swap instead of spinning */
 	}
 	return NULL;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Forwarder: moves batches between devices, with live swaps. */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include "harness.h"
@@ -222,6 +224,87 @@ static void free_closes_its_devices(void)
 	tunx_close(b2);
 }
 
+/*
+ * One CPU, and this thread real-time above the forwarder's: once the
+ * forwarder lets go of a device, the swapping thread runs at once and
+ * frees it, so a forwarder that still touches it afterwards does so on
+ * freed memory every time (ASan reports it), not once in a million.
+ */
+static bool pin_one_cpu(void)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	return !sched_setaffinity(0, sizeof(one), &one);
+}
+
+static bool go_realtime(bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 10 : 0 };
+
+	return !pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER,
+				      &sp);
+}
+
+static void unpin(void)
+{
+	cpu_set_t all;
+
+	CPU_ZERO(&all);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/*
+ * The thread, woken by a swap that shuts its read device down, must be
+ * done with that device before the swap frees it.  It used to shut it
+ * down again after letting go: a use after free that ASan reports.
+ */
+static void swap_read_many_times_no_use_after_free(void)
+{
+	struct tunx_device *a, *b, *a2, *b2, *sa[20];
+	struct tunx_forwarder *f;
+	struct tunx_p2p *p;
+	bool rt;
+	int i;
+
+	pin_one_cpu();
+	pipe_pair(&a2, &b2, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	CU_ASSERT_FATAL(tunx_p2p_new(&p, NULL) == 0);
+	rt = go_realtime(true);	/* after the threads exist: they inherit it */
+	tunx_forwarder_set_write(f, a2, NULL);
+	for (i = 0; i < 20; i++) {
+		pipe_pair(&sa[i], &b, 0);
+		tunx_forwarder_set_read(f, b, NULL);	/* closes the old */
+		usleep(2000);	/* let the thread block in its read */
+	}
+	if (rt)
+		go_realtime(false);
+	tunx_forwarder_free(f);
+	for (i = 0; i < 20; i++)
+		tunx_close(sa[i]);
+	tunx_close(b2);
+	/* the same through a p2p: set_a swaps both forwarders */
+	pipe_pair(&a2, &b2, 0);
+	rt = go_realtime(true);
+	tunx_p2p_set_b(p, b2);
+	for (i = 0; i < 20; i++) {
+		pipe_pair(&sa[i], &a, 0);
+		tunx_p2p_set_a(p, a);
+		usleep(2000);
+	}
+	if (rt)
+		go_realtime(false);
+	tunx_p2p_free(p);
+	for (i = 0; i < 20; i++)
+		tunx_close(sa[i]);
+	tunx_close(a2);
+	unpin();
+}
+
 static CU_TestInfo tests[] = {
 	{ "moves_packets_in_order", moves_packets_in_order },
 	{ "chunks_to_destination_batch", chunks_to_destination_batch },
@@ -230,6 +313,7 @@ static CU_TestInfo tests[] = {
 	{ "no_write_device_holds_packets", no_write_device_holds_packets },
 	{ "dead_write_device_counts_drops", dead_write_device_counts_drops },
 	{ "free_closes_its_devices", free_closes_its_devices },
+	{ "swap_read_many_times_no_use_after_free", swap_read_many_times_no_use_after_free },
 	CU_TEST_INFO_NULL,
 };
 
