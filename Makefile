@@ -1,23 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tunx top-level build.  `make` builds the module for KDIR, the library and
-# the tools; `make check` runs every suite (host, then VMs on Debian's 6.1 and
-# 6.12 and on the debug kernel) and ends with "N passed, N failed".
+# the tools; `make check` runs every suite (host, then VMs on Debian's 6.1,
+# 6.12 and 6.12-rt and on the debug kernel) and ends with "N passed, N failed".
 
 # The running kernel's build tree when there is one, else the newest
-# installed Debian headers.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build/Makefile) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64/Makefile))))
-override KDIR := $(patsubst %/Makefile,%,$(KDIR))
+# installed Debian headers.  Recursive (=), never computed while the Makefile
+# is read: on a fresh machine the headers appear only once `make deps` has
+# run, so every target that needs them runs deps and then a sub-make, which
+# reads this file anew (see `after-deps`).
+KDIR ?= $(patsubst %/Makefile,%,$(firstword \
+	$(wildcard /lib/modules/$(shell uname -r)/build/Makefile) \
+	$(lastword $(sort $(filter-out %-rt-amd64/Makefile, \
+	$(wildcard /usr/src/linux-headers-*-amd64/Makefile))))))
 
 MAKEFLAGS += --no-print-directory
+
+# The VM suites of `make check`: Debian's 6.1, 6.12 and 6.12 PREEMPT_RT
+# kernels, and the debug kernel (KASAN, lockdep, kmemleak, KUnit).
+VM_SUITES := vm-6.1 vm-6.12 vm-6.12-rt vm-debug
 
 # The version lives in dkms.conf only; everything else reads it from there.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/tunx-$(VERSION)
 
-.PHONY: all demo deps module lib tools selftests check check-host check-quick \
-	check-vm-6.1 check-vm-6.12 check-vm-debug vm-shell clean help \
+.PHONY: all demo demo-run deps module lib tools selftests lib-tests check \
+	check-host check-quick check-run check-fresh check-fresh-run \
+	$(addprefix check-,$(VM_SUITES)) vm-shell vm-shell-run clean help \
 	dkms-install dkms-uninstall
 
 all: module lib tools selftests
@@ -51,28 +60,48 @@ selftests:
 lib-tests:
 	@if [ -e lib/Makefile ] && grep -q '^tests:' lib/Makefile; then $(MAKE) -C lib tests; fi
 
+# after-deps TARGET...: install the packages, then build TARGET in a new
+# make, which sees what deps installed (this make read the disk before it).
+after-deps = @tools/deps && $(MAKE) $(1)
+
 ## demo          ping through tunx and through tun side by side (in the VM here)
-demo: deps all
+demo:
+	$(call after-deps,all demo-run)
+
+demo-run:
 	@tools/demo
 
 ## check         every suite; last line "N passed, N failed"
-check: deps all lib-tests
-	@tools/check host vm-6.1 vm-6.12 vm-debug
+check:
+	$(call after-deps,all lib-tests check-run SUITES="host $(VM_SUITES)")
 
 ## check-quick   host tests and the 6.1 VM, for iteration
-check-quick: deps all lib-tests
-	@tools/check host vm-6.1
+check-quick:
+	$(call after-deps,all lib-tests check-run SUITES="host vm-6.1")
 
 ## check-host    everything that needs no module
-check-host: deps all
-	@tools/check host
+check-host:
+	$(call after-deps,all check-run SUITES=host)
 
-## check-vm-6.1, check-vm-6.12, check-vm-debug   one VM suite
-check-vm-6.1 check-vm-6.12 check-vm-debug: deps all lib-tests
-	@tools/check $(patsubst check-%,%,$@)
+## check-vm-6.1, check-vm-6.12, check-vm-6.12-rt, check-vm-debug   one VM suite
+$(addprefix check-,$(VM_SUITES)):
+	$(call after-deps,all lib-tests check-run SUITES=$(patsubst check-%,%,$@))
 
-## vm-shell      a root shell in the 6.1 VM with tunx.ko loaded (KERNEL=6.12|debug)
-vm-shell: deps module
+check-run:
+	@tools/check $(SUITES)
+
+## check-fresh   the two README commands in a bare Debian 12 root (mmdebstrap)
+check-fresh:
+	$(call after-deps,check-fresh-run)
+
+check-fresh-run:
+	@tools/check-fresh
+
+## vm-shell      a root shell in the 6.1 VM with tunx.ko loaded (KERNEL=6.12|6.12-rt|debug)
+vm-shell:
+	$(call after-deps,module vm-shell-run)
+
+vm-shell-run:
 	@tools/vm/run --kernel $(or $(KERNEL),6.1)
 
 ## dkms-install  register the module with DKMS and build it for every installed kernel
@@ -169,5 +198,9 @@ clean:
 
 ## bench         tunx-bench's full matrix (in the VM here); results in build/bench/
 .PHONY: bench
-bench: deps all
+bench:
+	$(call after-deps,all bench-run)
+
+.PHONY: bench-run
+bench-run:
 	@tools/bench/run

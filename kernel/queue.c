@@ -7,6 +7,7 @@
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
 
+#include "compat.h"
 #include "queue.h"
 #include "rx.h"
 #include "tx.h"
@@ -92,7 +93,7 @@ static void tunx_queue_unpublish(struct tunx_device *td, struct tunx_queue *q,
 /* Second half, after that grace period: nothing re-arms the timer now. */
 static void tunx_queue_retire(struct tunx_queue *q)
 {
-	del_timer_sync(&q->stall);
+	timer_delete_sync(&q->stall);
 	netif_napi_del(&q->napi);
 	tunx_queue_drop_area(q);
 	wake_up_interruptible_poll(&q->wq, EPOLLHUP | EPOLLERR);

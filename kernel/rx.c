@@ -18,6 +18,7 @@
 #include <linux/skbuff.h>
 
 #include "busy.h"
+#include "compat.h"
 #include "offload.h"
 #include "queue.h"
 #include "rx.h"
@@ -284,7 +285,7 @@ bool tunx_rx_ready(struct tunx_area *area)
  */
 static void tunx_rx_stall(struct timer_list *timer)
 {
-	struct tunx_queue *q = from_timer(q, timer, stall);
+	struct tunx_queue *q = timer_container_of(q, timer, stall);
 	struct netdev_queue *txq;
 	struct tunx_device *td;
 

@@ -50,7 +50,7 @@ result "kunit.sh passes when every case passed" eval 'tools/tests/kunit.sh --par
 
 # Every supported kernel builds the module with W=1 and no warning.
 . tools/vm/kernels.sh
-for k in 6.1 6.12; do
+for k in 6.1 6.12 6.12-rt; do
 	if ! vm_resolve_kernel "$k" 2>"$tmp/err"; then
 		result "W=1 build for $k (no kernel: $(cat "$tmp/err"))" false
 		continue

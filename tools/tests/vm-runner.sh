@@ -6,7 +6,7 @@
 # through, and fails a run whose command passed while the kernel warned.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=${1:?usage: vm-runner.sh 6.1|6.12|debug}
+kernel=${1:?usage: vm-runner.sh 6.1|6.12|6.12-rt|debug}
 vmrun() { (cd "$top" && "$top/tools/vm/run" --kernel "$kernel" "$@"); }
 . "$top/tools/tests/tap.sh"
 line() { echo "$out" | sed -n "$1p"; }
@@ -21,11 +21,16 @@ out=$(vmrun -- sh -c 'uname -r; pwd; grep -c "^tunx " /proc/modules;
 	test -e /sys/kernel/debug/kmemleak && echo kmemleak || echo no-kmemleak;
 	exit 3' 2>/dev/null)
 rc=$?
-series=$kernel
+series=${kernel%-rt}
 [ "$kernel" = debug ] && series=6.1
 rel=$(line 1)
-result "boots a $series kernel (uname -r: ${rel:-nothing})" \
+result "boots a $kernel kernel (uname -r: ${rel:-nothing})" \
 	eval '[[ "$rel" == "$series".* || "$rel" == "$series"-* ]]'
+if [ "$kernel" = 6.12-rt ]; then
+	out_rt=$(vmrun --no-load -- uname -v 2>/dev/null)
+	result "the 6.12-rt kernel is PREEMPT_RT (uname -v: ${out_rt:-nothing})" \
+		eval '[[ "$out_rt" == *PREEMPT_RT* ]]'
+fi
 result "the checkout is at its own path" [ "$(line 2)" = "$top" ]
 result "tunx.ko is loaded and /dev/net/tunx exists" \
 	[ "$(line 3)/$(line 4)" = 1/node ]
