@@ -179,20 +179,26 @@ static int explain(struct tunx_device *dev, int r, unsigned int seq,
 			    tunx_backend_name(dev->backend), tunx_strerror(r));
 }
 
+/*
+ * The device may be freed by a racing tunx_close() as soon as we leave:
+ * everything that touches it, the error message included, happens before.
+ */
 int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
 	      size_t *sizes, unsigned int n, size_t offset)
 {
-	unsigned int seq = atomic_load_explicit(&dev->err_seq, memory_order_relaxed);
-	int r;
+	unsigned int seq;
+	int r = tunx__enter(dev);
 
-	if (!n)
-		return 0;
-	if (offset < dev->mro || offset >= buf_size)
-		return tunx__seterr(dev, -EINVAL, "read offset %zu outside [%zu, %zu)",
-				    offset, dev->mro, buf_size);
-	r = tunx__enter(dev);
 	if (r)
 		return r;
+	seq = atomic_load_explicit(&dev->err_seq, memory_order_relaxed);
+	if (!n)
+		goto out;
+	if (offset < dev->mro || offset >= buf_size) {
+		r = tunx__seterr(dev, -EINVAL, "read offset %zu outside [%zu, %zu)",
+				 offset, dev->mro, buf_size);
+		goto out;
+	}
 	for (;;) {
 		r = dev->ops->read(dev, bufs, buf_size, sizes, n, offset);
 		if (r != -EAGAIN || dev->nonblock)
@@ -201,24 +207,31 @@ int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
 		if (r)
 			break;
 	}
+	/* Whatever failed while a shutdown raced us, it was the shutdown. */
+	if (r < 0 && atomic_load(&dev->closed))
+		r = -ESHUTDOWN;
+	r = explain(dev, r, seq, "read");
+out:
 	tunx__leave(dev);
-	return explain(dev, r, seq, "read");
+	return r;
 }
 
 int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 	       const size_t *sizes, unsigned int n, size_t offset)
 {
-	unsigned int seq = atomic_load_explicit(&dev->err_seq, memory_order_relaxed);
-	int r;
+	unsigned int seq;
+	int r = tunx__enter(dev);
 
-	if (!n)
-		return 0;
-	if (offset < dev->mwo)
-		return tunx__seterr(dev, -EINVAL, "write offset %zu below minimum %zu",
-				    offset, dev->mwo);
-	r = tunx__enter(dev);
 	if (r)
 		return r;
+	seq = atomic_load_explicit(&dev->err_seq, memory_order_relaxed);
+	if (!n)
+		goto out;
+	if (offset < dev->mwo) {
+		r = tunx__seterr(dev, -EINVAL, "write offset %zu below minimum %zu",
+				 offset, dev->mwo);
+		goto out;
+	}
 	for (;;) {
 		r = dev->ops->write(dev, bufs, sizes, n, offset);
 		if (r != -EAGAIN || dev->nonblock)
@@ -228,8 +241,13 @@ int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 		if (r)
 			break;
 	}
+	/* Whatever failed while a shutdown raced us, it was the shutdown. */
+	if (r < 0 && atomic_load(&dev->closed))
+		r = -ESHUTDOWN;
+	r = explain(dev, r, seq, "write");
+out:
 	tunx__leave(dev);
-	return explain(dev, r, seq, "write");
+	return r;
 }
 
 unsigned int tunx_batch_size(const struct tunx_device *dev)
@@ -262,7 +280,7 @@ const char *tunx_backend_reason(const struct tunx_device *dev)
 	return dev->reason;
 }
 
-int tunx_mtu(struct tunx_device *dev)
+static int mtu_get(struct tunx_device *dev)
 {
 	unsigned int mtu;
 	int r;
@@ -277,7 +295,18 @@ int tunx_mtu(struct tunx_device *dev)
 	return (int)mtu;
 }
 
-int tunx_name(struct tunx_device *dev, char *buf, size_t len)
+int tunx_mtu(struct tunx_device *dev)
+{
+	int r = tunx__enter(dev);
+
+	if (r)
+		return r;
+	r = mtu_get(dev);
+	tunx__leave(dev);
+	return r;
+}
+
+static int name_get(struct tunx_device *dev, char *buf, size_t len)
 {
 	char name[IFNAMSIZ] = "";
 	int r = 0;
@@ -296,18 +325,39 @@ int tunx_name(struct tunx_device *dev, char *buf, size_t len)
 	return 0;
 }
 
+int tunx_name(struct tunx_device *dev, char *buf, size_t len)
+{
+	int r = tunx__enter(dev);
+
+	if (r)
+		return r;
+	r = name_get(dev, buf, len);
+	tunx__leave(dev);
+	return r;
+}
+
 int tunx_fd(struct tunx_device *dev)
 {
-	return dev->ops->poll_fd(dev, POLLIN);
+	int r = tunx__enter(dev);
+
+	if (r)
+		return r;
+	r = dev->ops->poll_fd(dev, POLLIN);
+	tunx__leave(dev);
+	return r;
 }
 
 static int zc_call(struct tunx_device *dev, bool present)
 {
-	if (!present)
-		return tunx__seterr(dev, -EOPNOTSUPP,
-				    "zero copy needs the tunx backend, this is %s",
-				    tunx_backend_name(dev->backend));
-	return tunx__enter(dev);
+	int r = tunx__enter(dev);
+
+	if (r || present)
+		return r;
+	tunx__seterr(dev, -EOPNOTSUPP,
+		     "zero copy needs the tunx backend, this is %s",
+		     tunx_backend_name(dev->backend));
+	tunx__leave(dev);
+	return -EOPNOTSUPP;
 }
 
 int tunx_peek(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n)
@@ -355,13 +405,14 @@ int tunx_submit(struct tunx_device *dev, const struct tunx_pkt *pkts,
 	return r;
 }
 
-int tunx_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
+static int attach_queue(struct tunx_device *dev, struct tunx_device **qp)
 {
+	int r;
+
 	if (!dev->ops->attach_queue)
 		return tunx__seterr(dev, -EOPNOTSUPP, "%s devices have one queue",
 				    tunx_backend_name(dev->backend));
-	int r = dev->ops->attach_queue(dev, qp);
-
+	r = dev->ops->attach_queue(dev, qp);
 	if (r)
 		return r;
 	r = tunx__events_new(*qp, NULL);
@@ -369,6 +420,17 @@ int tunx_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
 		tunx_close(*qp);
 		*qp = NULL;
 	}
+	return r;
+}
+
+int tunx_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
+{
+	int r = tunx__enter(dev);
+
+	if (r)
+		return r;
+	r = attach_queue(dev, qp);
+	tunx__leave(dev);
 	return r;
 }
 

@@ -124,7 +124,7 @@ static void drain_netlink(struct tunx_device *dev, struct tunx_events *e)
 		resync(dev, e);
 }
 
-int tunx_event_next(struct tunx_device *dev, unsigned int *event)
+static int event_next(struct tunx_device *dev, unsigned int *event)
 {
 	struct tunx_events *e;
 	int r = 0;
@@ -148,10 +148,26 @@ int tunx_event_next(struct tunx_device *dev, unsigned int *event)
 	return r;
 }
 
+int tunx_event_next(struct tunx_device *dev, unsigned int *event)
+{
+	int r = tunx__enter(dev);
+
+	if (r)
+		return r;
+	r = event_next(dev, event);
+	tunx__leave(dev);
+	return r;
+}
+
 int tunx_events_fd(struct tunx_device *dev)
 {
-	dev = tunx__base(dev);
-	return dev->events ? dev->events->ep_fd : -EOPNOTSUPP;
+	int r = tunx__enter(dev);
+
+	if (r)
+		return r;
+	r = tunx__base(dev)->events ? tunx__base(dev)->events->ep_fd : -EOPNOTSUPP;
+	tunx__leave(dev);
+	return r;
 }
 
 static void *event_thread(void *arg)
@@ -166,7 +182,7 @@ static void *event_thread(void *arg)
 	while (!atomic_load(&dev->closed)) {
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
-		while (!atomic_load(&dev->closed) && tunx_event_next(dev, &ev) == 1)
+		while (!atomic_load(&dev->closed) && event_next(dev, &ev) == 1)
 			dev->events->cb(dev, ev, dev->events->cb_arg);
 	}
 	return NULL;

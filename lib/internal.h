@@ -90,6 +90,20 @@ TUNX_HIDDEN int tunx__wait(struct tunx_device *dev, short events,
 			   int timeout_ms);
 TUNX_HIDDEN int tunx__enter(struct tunx_device *dev);
 
+/*
+ * The body of a public call that is not I/O: -ESHUTDOWN once the device is
+ * shut down, and a racing tunx_close() waits until @call has returned.
+ */
+#define TUNX_GUARDED(dev, call) do {			\
+	int r_ = tunx__enter(dev);			\
+							\
+	if (r_)						\
+		return r_;				\
+	r_ = (call);					\
+	tunx__leave(dev);				\
+	return r_;					\
+} while (0)
+
 /* busy.c: spins on ops->ready for dev->busy_ns.  1: ready, 0: idle for
  * that long (go to sleep), -ESHUTDOWN. */
 TUNX_HIDDEN int tunx__spin(struct tunx_device *dev, short events);

@@ -62,6 +62,9 @@ ssize_t tunx_io_read(struct tunx_io *io, void *buf, size_t len)
 	size_t n;
 	int r;
 
+	/* Like every call after shutdown, even with packets kept. */
+	if (atomic_load(&io->dev->closed))
+		return -ESHUTDOWN;
 	if (io->next == io->count) {
 		r = tunx_read(io->dev, io->bufs, io->buf_size, io->sizes,
 			      io->batch, io->off);

@@ -131,7 +131,7 @@ out_sock:
 	return 0;
 }
 
-int tunx_link_set_up(struct tunx_device *dev, bool up)
+static int set_up(struct tunx_device *dev, bool up)
 {
 	dev = tunx__base(dev);
 	if (!dev->ifindex) {
@@ -141,7 +141,7 @@ int tunx_link_set_up(struct tunx_device *dev, bool up)
 	return link_change(dev, up ? IFF_UP : 0, up ? 0 : IFF_UP, 0);
 }
 
-int tunx_link_set_mtu(struct tunx_device *dev, unsigned int mtu)
+static int set_mtu(struct tunx_device *dev, unsigned int mtu)
 {
 	int r;
 
@@ -157,6 +157,16 @@ int tunx_link_set_mtu(struct tunx_device *dev, unsigned int mtu)
 	if (!r)
 		tunx__events_post(dev, TUNX_EVENT_MTU_UPDATE);
 	return r;
+}
+
+int tunx_link_set_up(struct tunx_device *dev, bool up)
+{
+	TUNX_GUARDED(dev, set_up(dev, up));
+}
+
+int tunx_link_set_mtu(struct tunx_device *dev, unsigned int mtu)
+{
+	TUNX_GUARDED(dev, set_mtu(dev, mtu));
 }
 
 static int build_addr(struct nl_addr **ap, int family, const void *addr,
@@ -212,13 +222,13 @@ static int addr_op(struct tunx_device *dev, int family, const void *addr,
 int tunx_link_add_addr(struct tunx_device *dev, int family, const void *addr,
 		       unsigned int prefixlen)
 {
-	return addr_op(dev, family, addr, prefixlen, true);
+	TUNX_GUARDED(dev, addr_op(dev, family, addr, prefixlen, true));
 }
 
 int tunx_link_del_addr(struct tunx_device *dev, int family, const void *addr,
 		       unsigned int prefixlen)
 {
-	return addr_op(dev, family, addr, prefixlen, false);
+	TUNX_GUARDED(dev, addr_op(dev, family, addr, prefixlen, false));
 }
 
 /* Builds a main-table route through the device; link scope when on-link. */
@@ -289,11 +299,11 @@ static int route_op(struct tunx_device *dev, int family, const void *dst,
 int tunx_link_add_route(struct tunx_device *dev, int family, const void *dst,
 			unsigned int prefixlen, const void *gateway)
 {
-	return route_op(dev, family, dst, prefixlen, gateway, true);
+	TUNX_GUARDED(dev, route_op(dev, family, dst, prefixlen, gateway, true));
 }
 
 int tunx_link_del_route(struct tunx_device *dev, int family, const void *dst,
 			unsigned int prefixlen)
 {
-	return route_op(dev, family, dst, prefixlen, NULL, false);
+	TUNX_GUARDED(dev, route_op(dev, family, dst, prefixlen, NULL, false));
 }

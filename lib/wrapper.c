@@ -251,8 +251,8 @@ int tunx_filter_wrap(struct tunx_device **wp, struct tunx_device *inner)
 	return 0;
 }
 
-int tunx_filter_set(struct tunx_device *dev, enum tunx_filter_slot slot,
-		    tunx_filter_fn fn, void *arg)
+static int filter_set(struct tunx_device *dev, enum tunx_filter_slot slot,
+		      tunx_filter_fn fn, void *arg)
 {
 	struct filt_dev *w = to_filt(dev);
 
@@ -265,7 +265,7 @@ int tunx_filter_set(struct tunx_device *dev, enum tunx_filter_slot slot,
 	return 0;
 }
 
-int tunx_inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
+static int inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
 {
 	struct filt_dev *w = to_filt(dev);
 	uint8_t *buf;
@@ -288,7 +288,7 @@ int tunx_inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
 	return r == 1 ? 0 : r;
 }
 
-int tunx_inject_outbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
+static int inject_outbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
 {
 	struct filt_dev *w = to_filt(dev);
 	uint8_t *p = (uint8_t *)pkt;
@@ -305,13 +305,18 @@ int tunx_inject_outbound(struct tunx_device *dev, const uint8_t *pkt, size_t len
 int64_t tunx_idle_ns(struct tunx_device *dev)
 {
 	struct filt_dev *w = to_filt(dev);
+	int64_t r;
 
 	if (!w)
 		return -EINVAL;
-	return tunx__now_ns() - atomic_load(&w->last_ns);
+	if (tunx__enter(dev))
+		return -ESHUTDOWN;
+	r = tunx__now_ns() - atomic_load(&w->last_ns);
+	tunx__leave(dev);
+	return r;
 }
 
-int tunx_stats_enable(struct tunx_device *dev, bool on)
+static int stats_enable(struct tunx_device *dev, bool on)
 {
 	struct filt_dev *w = to_filt(dev);
 
@@ -321,11 +326,47 @@ int tunx_stats_enable(struct tunx_device *dev, bool on)
 	return 0;
 }
 
-int tunx_stats_extract(struct tunx_device *dev, tunx_conn_fn fn, void *arg)
+static int stats_extract(struct tunx_device *dev, tunx_conn_fn fn, void *arg)
 {
 	struct filt_dev *w = to_filt(dev);
 
 	if (!w)
 		return -EINVAL;
 	return tunx_connstats_extract(w->cs, fn, arg);
+}
+
+int tunx_filter_set(struct tunx_device *dev, enum tunx_filter_slot slot,
+		    tunx_filter_fn fn, void *arg)
+{
+	if (!to_filt(dev))
+		return -EINVAL;
+	TUNX_GUARDED(dev, filter_set(dev, slot, fn, arg));
+}
+
+int tunx_inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
+{
+	if (!to_filt(dev))
+		return -EINVAL;
+	TUNX_GUARDED(dev, inject_inbound(dev, pkt, len));
+}
+
+int tunx_inject_outbound(struct tunx_device *dev, const uint8_t *pkt, size_t len)
+{
+	if (!to_filt(dev))
+		return -EINVAL;
+	TUNX_GUARDED(dev, inject_outbound(dev, pkt, len));
+}
+
+int tunx_stats_enable(struct tunx_device *dev, bool on)
+{
+	if (!to_filt(dev))
+		return -EINVAL;
+	TUNX_GUARDED(dev, stats_enable(dev, on));
+}
+
+int tunx_stats_extract(struct tunx_device *dev, tunx_conn_fn fn, void *arg)
+{
+	if (!to_filt(dev))
+		return -EINVAL;
+	TUNX_GUARDED(dev, stats_extract(dev, fn, arg));
 }

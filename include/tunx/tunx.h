@@ -9,8 +9,10 @@
  * a device.
  *
  * Conventions
- *  - Every function that can fail returns a negative errno.  A device that
- *    was shut down or closed answers -ESHUTDOWN ("device closed").
+ *  - Every function that can fail returns a negative errno.  Once a device
+ *    is shut down, every such call on it (and one racing with the
+ *    shutdown) answers -ESHUTDOWN ("device closed"); the infallible
+ *    getters (batch size, offsets, ifindex, backend, errmsg) still answer.
  *  - tunx_errmsg() copies a human explanation of the last failure on a
  *    device; tunx_strerror() describes an error code.  There is no global
  *    state: no errno side channel, no static buffers, no global registries.
@@ -214,15 +216,17 @@ int tunx_events_fd(struct tunx_device *dev);
 int tunx_event_next(struct tunx_device *dev, unsigned int *event);
 
 /*
- * [any] Wake every blocked call; from now on every call but close answers
- * -ESHUTDOWN.  Idempotent.  Use it to stop reader threads before close.
+ * [any] Wake every blocked call; from now on, and in every call racing
+ * with it, every call that can fail answers -ESHUTDOWN.  Idempotent.
+ * This is wireguard-go's Close(): stop reader and writer threads with it.
  */
 void tunx_shutdown(struct tunx_device *dev);
 /*
- * [owner, but may overlap calls already blocked in other threads] Shut
- * down, wait until calls in progress return, free.  Calls that start after
- * close began are a use after free: stop such threads with
- * tunx_shutdown() and join them first.
+ * [owner, but may overlap calls in progress in other threads] Shut down,
+ * wait until calls in progress return (each answers -ESHUTDOWN), free.
+ * A call that starts after close began is a use after free, as with
+ * free(): call tunx_shutdown() and join the device's threads first, or
+ * make sure they are inside a call (the Go binding does this for you).
  */
 void tunx_close(struct tunx_device *dev);
 

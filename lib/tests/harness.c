@@ -274,6 +274,11 @@ int tx_sh(const char *fmt, ...)
 
 void tx_wait_entered(struct tunx_device *dev)
 {
-	while (!atomic_load(&dev->users))
+	tx_wait_users(dev, 1);
+}
+
+void tx_wait_users(struct tunx_device *dev, int n)
+{
+	while (atomic_load(&dev->users) < n)
 		usleep(1000);
 }

@@ -56,6 +56,8 @@ bool tx_l4_ok(const uint8_t *p, size_t len);
  * forbids).
  */
 void tx_wait_entered(struct tunx_device *dev);
+/* Same, until @n threads are inside calls on @dev. */
+void tx_wait_users(struct tunx_device *dev, int n);
 
 /* Bring an interface up, lo included. */
 int tx_ifup(const char *name);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Pipe: two connected memory devices. */
 #include <errno.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
@@ -302,19 +305,102 @@ static void zero_copy_needs_tunx(void)
 	close_pair();
 }
 
+/* The header's promise: after shutdown every call that can fail says so. */
 static void calls_after_shutdown_closed(void)
 {
 	struct tx_batch x;
+	struct tunx_device *q;
+	struct tunx_pkt p;
+	struct tunx_io *io;
+	unsigned int ev;
+	uint8_t addr[4] = { 10, 0, 0, 1 }, pkt[20] = { 0x45 };
+	char name[IFNAMSIZ];
 
 	open_pair(0, true);
 	tx_batch_init(&x, 1, 64);
+	CU_ASSERT_FATAL(tunx_io_new(&io, a) == 0);
 	tunx_shutdown(a);
 	tunx_shutdown(a);	/* idempotent */
 	x.sizes[0] = 20;
 	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 1, 0), -ESHUTDOWN);
 	CU_ASSERT_EQUAL(tunx_read(a, x.bufs, 64, x.sizes, 1, 0), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 0, 0), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_read(a, x.bufs, 64, x.sizes, 1, 99), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_mtu(a), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_name(a, name, sizeof(name)), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_fd(a), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_events_fd(a), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_event_next(a, &ev), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_attach_queue(a, &q), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_peek(a, &p, 1), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_release(a, 1), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_reserve(a, &p, 1), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_submit(a, &p, 1), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_link_set_up(a, true), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(a, 1400), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_link_add_addr(a, AF_INET, addr, 24), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_link_del_addr(a, AF_INET, addr, 24), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_link_add_route(a, AF_INET, addr, 24, NULL), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_link_del_route(a, AF_INET, addr, 24), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_io_read(io, pkt, sizeof(pkt)), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_io_write(io, pkt, sizeof(pkt)), -ESHUTDOWN);
+	tunx_io_free(io);
 	tx_batch_free(&x);
 	close_pair();
+}
+
+static void *read_loop(void *arg)
+{
+	struct tunx_device *dev = arg;
+	struct tx_batch x;
+	int r;
+
+	tx_batch_init(&x, 4, 64);
+	while ((r = tunx_read(dev, x.bufs, 64, x.sizes, 4, 0)) > 0)
+		;
+	tx_batch_free(&x);
+	return (void *)(intptr_t)r;
+}
+
+static void *write_loop(void *arg)
+{
+	struct tunx_device *dev = arg;
+	struct tx_batch x;
+	int r;
+
+	tx_batch_init(&x, 4, 64);
+	for (int i = 0; i < 4; i++)
+		x.sizes[i] = 40;
+	while ((r = tunx_write(dev, x.bufs, x.sizes, 4, 0)) > 0)
+		;
+	tx_batch_free(&x);
+	return (void *)(intptr_t)r;
+}
+
+/*
+ * wireguard-go's Close runs while its read loop is inside Read and calls
+ * it again: close while a reader and a writer are inside, many times, and
+ * every call ends in -ESHUTDOWN (ASan watches for freed memory).
+ */
+static void close_races_readers_and_writers(void)
+{
+	pthread_t r, w;
+	void *rv, *wv;
+
+	for (int i = 0; i < 200; i++) {
+		open_pair(4, false);
+		pthread_create(&r, NULL, read_loop, b);
+		pthread_create(&w, NULL, write_loop, b);
+		tx_wait_users(b, 2);
+		if (i & 1)
+			usleep(100);
+		tunx_close(b);
+		pthread_join(r, &rv);
+		pthread_join(w, &wv);
+		CU_ASSERT_EQUAL((intptr_t)rv, -ESHUTDOWN);
+		CU_ASSERT_EQUAL((intptr_t)wv, -ESHUTDOWN);
+		tunx_close(a);
+	}
 }
 
 static CU_TestInfo tests[] = {
@@ -333,6 +419,7 @@ static CU_TestInfo tests[] = {
 	{ "shape_batch_name_backend", shape_batch_name_backend },
 	{ "zero_copy_needs_tunx", zero_copy_needs_tunx },
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
+	{ "close_races_readers_and_writers", close_races_readers_and_writers },
 	CU_TEST_INFO_NULL,
 };
 

@@ -238,6 +238,26 @@ static void non_wrapper_rejected(void)
 	teardown();
 }
 
+static void calls_after_shutdown_closed(void)
+{
+	uint8_t pkt[20] = { 0x45 };
+	unsigned int ev;
+
+	setup(true);
+	tunx_shutdown(w);
+	CU_ASSERT_EQUAL(tunx_filter_set(w, TUNX_FILTER_PRE_IN, drop_all, NULL),
+			-ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_inject_inbound(w, pkt, 20), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, 20), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_idle_ns(w), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_stats_enable(w, true), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_event_next(w, &ev), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_mtu(w), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(recv_all(w, NULL), -ESHUTDOWN);
+	teardown();
+}
+
 static void wrapper_shows_inner_shape(void)
 {
 	unsigned int ev;
@@ -267,6 +287,7 @@ static CU_TestInfo tests[] = {
 	{ "idle_duration_resets_on_traffic", idle_duration_resets_on_traffic },
 	{ "non_wrapper_rejected", non_wrapper_rejected },
 	{ "wrapper_shows_inner_shape", wrapper_shows_inner_shape },
+	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
 	CU_TEST_INFO_NULL,
 };
 
