@@ -104,6 +104,7 @@ static int end_new(struct pipe_end **ep, struct pipe_shared *sh, int rx,
 		free(e);
 		return r;
 	}
+	e->dev.pollout = e->dev.out_efd = true;	/* the queue's wr_efd */
 	e->sh = sh;
 	e->rx = rx;
 	e->tx = !rx;

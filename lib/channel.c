@@ -82,6 +82,7 @@ int tunx__channel_open(struct tunx_device **devp, const struct tunx_config *cfg)
 	r = tunx__queue_init(&c->q, cfg->ring_entries, TUNX_MAX_PACKET);
 	if (r)
 		goto err_dev;
+	c->dev.pollout = c->dev.out_efd = true;	/* the queue's wr_efd */
 	snprintf(c->dev.name, sizeof(c->dev.name), "%s",
 		 cfg->name ? cfg->name : "channel");
 	*devp = &c->dev;

@@ -155,6 +155,8 @@ int tunx__wait(struct tunx_device *dev, short events, int timeout_ms)
 		if (r)
 			return r < 0 ? r : 0;
 	}
+	if (events == POLLOUT && dev->out_efd)
+		p[0].events = POLLIN;
 	p[0].fd = dev->ops->poll_fd(dev, events);
 	if (p[0].fd < 0)
 		return p[0].fd;

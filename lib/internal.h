@@ -65,6 +65,9 @@ struct tunx_device {
 	char name[IFNAMSIZ];
 	bool nonblock;
 	bool pollout;			/* poll_fd reliably signals POLLOUT */
+	bool out_efd;			/* poll_fd(POLLOUT) is an eventfd that
+					 * is readable (POLLIN) while there is
+					 * room: an eventfd is always POLLOUT */
 	int64_t busy_ns;		/* spin this long before poll(); 0: never */
 	int wake_fd;			/* eventfd: readable once shut down */
 	atomic_bool closed;

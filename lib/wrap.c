@@ -22,6 +22,7 @@ int tunx__wrap_init(struct tunx_device *w, const struct tunx_device_ops *ops,
 	w->nonblock = inner->nonblock;
 	/* Waiting the inner device's way (spinning needs ops->ready). */
 	w->pollout = inner->pollout;
+	w->out_efd = inner->out_efd;
 	w->busy_ns = inner->busy_ns;
 	memcpy(w->name, inner->name, sizeof(w->name));
 	memcpy(w->reason, inner->reason, sizeof(w->reason));

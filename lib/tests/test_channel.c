@@ -2,7 +2,9 @@
 /* Channel: a loopback memory device. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -120,6 +122,54 @@ static void blocking_read_wakes_on_write(void)
 	tunx_close(shared);
 }
 
+static int64_t thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *blocked_writer(void *arg)
+{
+	struct tx_batch b;
+	int64_t cpu = thread_cpu_ms();
+	intptr_t r;
+
+	(void)arg;
+	tx_batch_init(&b, 1, 64);
+	b.sizes[0] = 20;
+	r = tunx_write(shared, b.bufs, b.sizes, 1, 0);
+	tx_batch_free(&b);
+	*(int64_t *)arg = thread_cpu_ms() - cpu;
+	return (void *)r;
+}
+
+/* A writer waiting on a full queue sleeps: it used to poll an always
+ * writable eventfd, 50-60 % of a CPU. */
+static void blocked_write_sleeps_until_room(void)
+{
+	struct tx_batch b;
+	int64_t cpu = -1;
+	pthread_t t;
+	void *ret;
+
+	shared = open_chan(1, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(shared);
+	tx_batch_init(&b, 1, 64);
+	b.sizes[0] = 20;
+	CU_ASSERT_EQUAL(tunx_write(shared, b.bufs, b.sizes, 1, 0), 1);
+	pthread_create(&t, NULL, blocked_writer, &cpu);
+	usleep(300000);
+	CU_ASSERT_EQUAL(tunx_read(shared, b.bufs, 64, b.sizes, 1, 0), 1);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, 1);
+	printf("# blocked writer used %lld ms of CPU in 300 ms\n", (long long)cpu);
+	CU_ASSERT(cpu >= 0 && cpu < 30);
+	tx_batch_free(&b);
+	tunx_close(shared);
+}
+
 static void close_wakes_blocked_reader(void)
 {
 	pthread_t t;
@@ -155,6 +205,7 @@ static CU_TestInfo tests[] = {
 	{ "oversize_packet_emsgsize", oversize_packet_emsgsize },
 	{ "blocking_read_wakes_on_write", blocking_read_wakes_on_write },
 	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
+	{ "blocked_write_sleeps_until_room", blocked_write_sleeps_until_room },
 	{ "pipe_backend_needs_pipe_open", pipe_backend_needs_pipe_open },
 	CU_TEST_INFO_NULL,
 };

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -403,6 +404,46 @@ static void close_races_readers_and_writers(void)
 	}
 }
 
+static int64_t wcpu;
+
+static void *full_writer(void *arg)
+{
+	struct timespec t0, t1;
+	struct tx_batch x;
+	intptr_t r;
+
+	(void)arg;
+	tx_batch_init(&x, 1, 64);
+	x.sizes[0] = 20;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	r = tunx_write(a, x.bufs, x.sizes, 1, 0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	wcpu = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	tx_batch_free(&x);
+	return (void *)r;
+}
+
+/* A blocked writer sleeps until the peer reads: no busy spin. */
+static void blocked_write_sleeps_until_read(void)
+{
+	struct tx_batch x;
+	pthread_t t;
+	void *ret;
+
+	open_pair(1, false);
+	tx_batch_init(&x, 1, 64);
+	x.sizes[0] = 20;
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 1, 0), 1);
+	pthread_create(&t, NULL, full_writer, NULL);
+	usleep(300000);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 1, 0), 1);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, 1);
+	CU_ASSERT(wcpu < 30);
+	tx_batch_free(&x);
+	close_pair();
+}
+
 static CU_TestInfo tests[] = {
 	{ "write_a_read_b_batch", write_a_read_b_batch },
 	{ "both_directions_independent", both_directions_independent },
@@ -420,6 +461,7 @@ static CU_TestInfo tests[] = {
 	{ "zero_copy_needs_tunx", zero_copy_needs_tunx },
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
 	{ "close_races_readers_and_writers", close_races_readers_and_writers },
+	{ "blocked_write_sleeps_until_read", blocked_write_sleeps_until_read },
 	CU_TEST_INFO_NULL,
 };
 
