@@ -31,6 +31,8 @@ struct filt_dev {
 	_Atomic int64_t last_ns;
 	atomic_bool stats_on;
 	struct tunx_connstats *cs;
+	uint8_t *scratch;		/* non-blocking writes filter copies */
+	size_t scratch_cap;
 };
 
 static const struct tunx_device_ops filt_ops;
@@ -83,6 +85,8 @@ static int filter_out(struct filt_dev *w, uint8_t *const *bufs, size_t *sizes,
 	return (int)k;
 }
 
+/* The injected packet at the head of the queue must fit: it stays queued
+ * and read answers -EMSGSIZE, as pipes do. */
 static int filt_read(struct tunx_device *dev, uint8_t *const *bufs,
 		     size_t buf_size, size_t *sizes, unsigned int n,
 		     size_t offset)
@@ -92,21 +96,32 @@ static int filt_read(struct tunx_device *dev, uint8_t *const *bufs,
 	int k = tunx__queue_pop(&w->outq, bufs, buf_size, sizes, n, offset);
 	int r, i;
 
+	if (k == -EMSGSIZE)
+		return tunx__seterr(dev, k, "an injected packet does not fit "
+				    "read buffers of %zu bytes", buf_size - offset);
 	if (k < 0)
 		k = 0;
-	if ((unsigned int)k < n) {
+	/*
+	 * When the filters drop all that one read gave, read again: the inner
+	 * device may hold more (the rest of a super-packet) without its fd
+	 * being readable, and waiting would stall.
+	 */
+	while ((unsigned int)k < n) {
 		r = in->ops->read(in, bufs + k, buf_size, sizes + k, n - k, offset);
-		if (r < 0 && !k)
-			return r;
-		if (r > 0)
-			k = filter_out(w, bufs, sizes, k, k + r, offset);
+		if (r <= 0) {
+			if (!k)
+				return r ? r : -EAGAIN;
+			break;
+		}
+		k = filter_out(w, bufs, sizes, (unsigned int)k,
+			       (unsigned int)(k + r), offset);
+		if (k)
+			break;
 	}
 	for (i = 0; i < k; i++)
 		count(w, bufs[i] + offset, sizes[i], true);
-	if (k)
-		touch(w);
-	/* Everything read was filtered away: nothing to hand back yet. */
-	return k ? k : -EAGAIN;
+	touch(w);
+	return k;
 }
 
 /* Maps "m accepted packets taken" back to an index in the caller's batch. */
@@ -116,35 +131,113 @@ static unsigned int taken_upto(const unsigned int *orig, unsigned int m,
 	return m ? orig[m - 1] + 1 : n_in;
 }
 
+/* The accepted packets of one call, in order, and where each came from. */
+struct accepted {
+	uint8_t *pb[CHUNK];
+	size_t ps[CHUNK];
+	unsigned int orig[CHUNK];
+	unsigned int m, first;
+};
+
+/* Filters packets in place (or copies of them into w->scratch). */
+static int accept_in(struct filt_dev *w, uint8_t *const *bufs,
+		     const size_t *sizes, unsigned int n, size_t off,
+		     struct accepted *a, bool copy)
+{
+	size_t need = 0, pos = 0;
+	unsigned int i;
+	uint8_t *p;
+
+	a->m = 0;
+	a->first = n;
+	if (copy) {
+		for (i = 0; i < n; i++)
+			need += off + sizes[i];
+		if (need > w->scratch_cap) {
+			p = realloc(w->scratch, need);
+			if (!p)
+				return -ENOMEM;
+			w->scratch = p;
+			w->scratch_cap = need;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		p = bufs[i];
+		if (copy) {
+			p = w->scratch + pos;
+			memcpy(p + off, bufs[i] + off, sizes[i]);
+			pos += off + sizes[i];
+		}
+		if (!filt_accept(w, TUNX_FILTER_PRE_IN, p + off, sizes[i]))
+			continue;
+		if (a->first == n)
+			a->first = i;
+		a->pb[a->m] = p;
+		a->ps[a->m] = sizes[i];
+		a->orig[a->m++] = i;
+	}
+	return 0;
+}
+
+/*
+ * Hands the accepted packets to the inner device.  Blocking: until all are
+ * taken (waiting here, not in the generic layer, which would run the
+ * filters again), so a filter sees each packet once.
+ */
+static int inner_write(struct filt_dev *w, struct accepted *a, size_t off,
+		       bool locked)
+{
+	struct tunx_device *dev = &w->dev, *in = dev->inner;
+	unsigned int done = 0;
+	int r = 0;
+
+	while (done < a->m) {
+		if (!locked)
+			pthread_mutex_lock(&w->wlock);
+		r = in->ops->write(in, a->pb + done, a->ps + done, a->m - done,
+				   off);
+		if (!locked)
+			pthread_mutex_unlock(&w->wlock);
+		if (r > 0) {
+			for (int i = 0; i < r; i++)
+				count(w, a->pb[done + i] + off, a->ps[done + i],
+				      false);
+			done += (unsigned int)r;
+			continue;
+		}
+		if (r != -EAGAIN || dev->nonblock)
+			break;
+		r = tunx__wait(dev, POLLOUT, dev->pollout ? -1 : 10);
+		if (r)
+			break;
+	}
+	return done ? (int)done : r;
+}
+
 static int filt_write_chunk(struct filt_dev *w, uint8_t *const *bufs,
 			    const size_t *sizes, unsigned int n, size_t off)
 {
-	uint8_t *pb[CHUNK];
-	size_t ps[CHUNK];
-	unsigned int orig[CHUNK], i, m = 0, first = n;
-	struct tunx_device *in = w->dev.inner;
+	struct accepted a;
+	bool copy = w->dev.nonblock;
 	int r;
 
-	for (i = 0; i < n; i++) {
-		if (!filt_accept(w, TUNX_FILTER_PRE_IN, bufs[i] + off, sizes[i]))
-			continue;
-		if (first == n)
-			first = i;
-		pb[m] = bufs[i];
-		ps[m] = sizes[i];
-		orig[m++] = i;
-	}
-	if (!m)
-		return (int)n;	/* all dropped: taken */
-	pthread_mutex_lock(&w->wlock);
-	r = in->ops->write(in, pb, ps, m, off);
-	pthread_mutex_unlock(&w->wlock);
-	if (r <= 0)	/* leading drops were still taken */
-		return first ? (int)first : r;
-	for (i = 0; i < (unsigned int)r; i++)
-		count(w, pb[i] + off, ps[i], false);
+	/*
+	 * Non-blocking: a write may take part of the batch and the caller
+	 * retries the rest, so the filters work on copies and a retried
+	 * packet is filtered again from its original bytes, never twice
+	 * over (an in-place NAT would be applied twice).
+	 */
+	if (copy)
+		pthread_mutex_lock(&w->wlock);
+	r = accept_in(w, bufs, sizes, n, off, &a, copy);
+	if (!r)
+		r = a.m ? inner_write(w, &a, off, copy) : 0;
+	if (copy)
+		pthread_mutex_unlock(&w->wlock);
+	if (r < 0)	/* leading drops were still taken */
+		return a.first && a.first < n ? (int)a.first : r;
 	/* Drops after the last accepted packet count only if all went. */
-	return (int)((unsigned int)r == m ? n : taken_upto(orig, (unsigned int)r, n));
+	return (int)((unsigned int)r == a.m ? n : taken_upto(a.orig, (unsigned int)r, n));
 }
 
 static int filt_write(struct tunx_device *dev, uint8_t *const *bufs,
@@ -185,6 +278,7 @@ static void filt_destroy(struct tunx_device *dev)
 	if (w->ep_fd >= 0)
 		close(w->ep_fd);
 	tunx_connstats_free(w->cs);
+	free(w->scratch);
 	pthread_mutex_destroy(&w->flock);
 	pthread_mutex_destroy(&w->wlock);
 	free(w);

@@ -329,7 +329,10 @@ int tunx_callback_wrap(struct tunx_device **wp, struct tunx_device *inner,
  * tunx_write() takes (from the network, to the host).  Filters run pre
  * then post; a filter returns TUNX_ACCEPT or TUNX_DROP and may change
  * bytes, not the length.  Dropped packets vanish from the batch (a write
- * still counts them as taken).  The wrapper owns @inner.
+ * still counts them as taken).  Inbound filters see each packet once: a
+ * blocking write waits inside the wrapper until all accepted packets are
+ * taken; a non-blocking one filters copies, so a retried packet is
+ * filtered again from its original bytes.  The wrapper owns @inner.
  */
 enum tunx_verdict { TUNX_ACCEPT = 0, TUNX_DROP = 1 };
 typedef enum tunx_verdict (*tunx_filter_fn)(void *arg, uint8_t *pkt,
@@ -350,7 +353,8 @@ int tunx_filter_set(struct tunx_device *w, enum tunx_filter_slot slot,
  * InjectInboundCopy: the packet is copied, the call may block). */
 int tunx_inject_inbound(struct tunx_device *w, const uint8_t *pkt, size_t len);
 /* [any] Queue a copy for tunx_read(), skipping the outbound filters; it
- * wakes a blocked reader.  -EAGAIN when 256 injected packets wait. */
+ * wakes a blocked reader.  -EAGAIN when 256 injected packets wait.  One
+ * longer than the reader's buffers stays queued: read gives -EMSGSIZE. */
 int tunx_inject_outbound(struct tunx_device *w, const uint8_t *pkt, size_t len);
 /* [any] Nanoseconds since the last read or write (or since creation),
  * including injected packets. */

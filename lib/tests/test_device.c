@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -416,6 +417,65 @@ static void gso_rest_kept_for_next_read(void)
 	want_batch = 3;
 	udp_gso_send_arrives_as_segments();
 	want_batch = 0;
+}
+
+static enum tunx_verdict drop_abc(void *arg, uint8_t *p, size_t len)
+{
+	(void)arg;
+	return len > 28 && p[28] >= 'a' && p[28] <= 'c' ? TUNX_DROP : TUNX_ACCEPT;
+}
+
+static void *read7(void *arg)
+{
+	struct tunx_device *w = arg;
+	struct tx_batch b;
+	intptr_t got = 0;
+	int r;
+
+	tx_batch_init(&b, 2, 2048);
+	while (got < 7 && (r = tunx_read(w, b.bufs, 2048, b.sizes, 2, 0)) > 0)
+		got += r;
+	tx_batch_free(&b);
+	return (void *)got;
+}
+
+/*
+ * A filter wrapper whose filter drops all that one read gave (the first
+ * segments of a super-packet) must read on: the rest sits in the library,
+ * not in the fd, and waiting for the fd stalled.
+ */
+static void filter_drops_whole_read_no_stall(void)
+{
+	struct tunx_device *dev, *w;
+	char payload[10 * 1000];
+	struct timespec ts;
+	void *got = NULL;
+	pthread_t t;
+	int fd;
+
+	want_batch = 2;
+	dev = open_up("txfdrop", 12, false);
+	want_batch = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_FATAL(tunx_filter_wrap(&w, dev) == 0);
+	tunx_filter_set(w, TUNX_FILTER_PRE_OUT, drop_abc, NULL);
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (char)(i / 1000 + 'a');
+	fd = udp_sock("10.12.0.1", 4001);
+	if (send_uso(fd, "10.12.0.2", 9, payload, sizeof(payload), 1000) < 0)
+		for (int i = 0; i < 10; i++)	/* tunx without offload */
+			send_udp(fd, "10.12.0.2", 9, payload + i * 1000, 1000);
+	pthread_create(&t, NULL, read7, w);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 3;
+	if (pthread_timedjoin_np(t, &got, &ts)) {
+		tunx_shutdown(w);
+		pthread_join(t, &got);
+		CU_FAIL("the reader stalled after its filter dropped a whole read");
+	}
+	CU_ASSERT_EQUAL((intptr_t)got, 7);
+	close(fd);
+	tunx_close(w);
 }
 
 static void *blocked_read(void *arg)
@@ -1034,6 +1094,7 @@ static CU_TestInfo tests[] = {
 	{ "ipv6_device_to_socket", ipv6_device_to_socket },
 	{ "udp_gso_send_arrives_as_segments", udp_gso_send_arrives_as_segments },
 	{ "gso_rest_kept_for_next_read", gso_rest_kept_for_next_read },
+	{ "filter_drops_whole_read_no_stall", filter_drops_whole_read_no_stall },
 	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
 	{ "link_delete_wakes_reader", link_delete_wakes_reader },
 	{ "nonblock_read_eagain", nonblock_read_eagain },

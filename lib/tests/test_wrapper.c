@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Filter wrapper: filters, injection, statistics, idle time. */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +20,19 @@ static void setup(bool nonblock)
 
 	tunx_config_init(&cfg);
 	cfg.nonblock = nonblock;
+	CU_ASSERT_FATAL(tunx_pipe_open(&a, &peer, &cfg) == 0);
+	CU_ASSERT_FATAL(tunx_filter_wrap(&w, a) == 0);
+	order_n = 0;
+}
+
+static void setup_depth(bool nonblock, unsigned int depth)
+{
+	struct tunx_device *a;
+	struct tunx_config cfg;
+
+	tunx_config_init(&cfg);
+	cfg.nonblock = nonblock;
+	cfg.ring_entries = depth;
 	CU_ASSERT_FATAL(tunx_pipe_open(&a, &peer, &cfg) == 0);
 	CU_ASSERT_FATAL(tunx_filter_wrap(&w, a) == 0);
 	order_n = 0;
@@ -180,6 +196,131 @@ static void close_wakes_blocked_reader(void)
 	teardown();
 }
 
+static atomic_int nat_calls;
+
+/* An in-place rewrite, as NAT does: must happen once per packet. */
+static enum tunx_verdict nat(void *arg, uint8_t *p, size_t len)
+{
+	(void)arg, (void)len;
+	p[1]++;
+	atomic_fetch_add(&nat_calls, 1);
+	return TUNX_ACCEPT;
+}
+
+static void fill4(struct tx_batch *b)
+{
+	tx_batch_init(b, 4, 64);
+	for (int i = 0; i < 4; i++) {
+		b->bufs[i][0] = (uint8_t)i;
+		b->bufs[i][1] = (uint8_t)(10 + i);
+		b->sizes[i] = 20;
+	}
+}
+
+static void nat_applied_once_on_retried_nonblocking_write(void)
+{
+	uint8_t got[8];
+	struct tx_batch b;
+	int r, n = 0;
+
+	setup_depth(true, 2);
+	atomic_store(&nat_calls, 0);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, nat, NULL);
+	fill4(&b);
+	r = tunx_write(w, b.bufs, b.sizes, 4, 0);
+	CU_ASSERT_EQUAL(r, 2);
+	n = 0;
+	{
+		struct tx_batch x;
+
+		tx_batch_init(&x, 8, 64);
+		CU_ASSERT_EQUAL(tunx_read(peer, x.bufs, 64, x.sizes, 8, 0), 2);
+		for (int i = 0; i < 2; i++)
+			got[n++] = x.bufs[i][1];
+		CU_ASSERT_EQUAL(tunx_write(w, b.bufs + 2, b.sizes + 2, 2, 0), 2);
+		CU_ASSERT_EQUAL(tunx_read(peer, x.bufs, 64, x.sizes, 8, 0), 2);
+		for (int i = 0; i < 2; i++)
+			got[n++] = x.bufs[i][1];
+		tx_batch_free(&x);
+	}
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(got[i], 11 + i);
+	tx_batch_free(&b);
+	teardown();
+}
+
+static void *slow_drain(void *arg)
+{
+	struct tx_batch x;
+	uint8_t *got = arg;
+	int n = 0, r;
+
+	usleep(50000);
+	tx_batch_init(&x, 8, 64);
+	while (n < 4 && (r = tunx_read(peer, x.bufs, 64, x.sizes, 8, 0)) > 0)
+		for (int i = 0; i < r; i++)
+			got[n++] = x.bufs[i][1];
+	tx_batch_free(&x);
+	return NULL;
+}
+
+static void nat_applied_once_on_blocking_write(void)
+{
+	uint8_t got[8] = { 0 };
+	struct tx_batch b;
+	unsigned int sent = 0;
+	pthread_t t;
+	int r;
+
+	setup_depth(false, 2);
+	atomic_store(&nat_calls, 0);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, nat, NULL);
+	fill4(&b);
+	pthread_create(&t, NULL, slow_drain, got);
+	while (sent < 4 && (r = tunx_write(w, b.bufs + sent, b.sizes + sent,
+					   4 - sent, 0)) > 0)
+		sent += (unsigned int)r;
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(sent, 4);
+	CU_ASSERT_EQUAL(atomic_load(&nat_calls), 4);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(got[i], 11 + i);
+	tx_batch_free(&b);
+	teardown();
+}
+
+static void *small_read(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)recv_all(w, NULL);	/* 64-byte buffers */
+}
+
+/* An injected packet larger than the reader's buffers: -EMSGSIZE, kept. */
+static void big_injected_packet_emsgsize(void)
+{
+	uint8_t pkt[100] = { 0x45 };
+	struct timespec ts;
+	pthread_t t;
+	void *ret = NULL;
+
+	setup(true);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, sizeof(pkt)), 0);
+	CU_ASSERT_EQUAL(recv_all(w, NULL), -EMSGSIZE);
+	teardown();
+	setup(false);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, sizeof(pkt)), 0);
+	pthread_create(&t, NULL, small_read, NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (pthread_timedjoin_np(t, &ret, &ts)) {
+		tunx_shutdown(w);	/* it spun: stop it to fail cleanly */
+		pthread_join(t, &ret);
+		CU_FAIL("blocking read spun on a packet it cannot take");
+	}
+	CU_ASSERT_EQUAL((intptr_t)ret, -EMSGSIZE);
+	teardown();
+}
+
 static int conns;
 static uint64_t txp, rxp;
 
@@ -288,6 +429,9 @@ static CU_TestInfo tests[] = {
 	{ "non_wrapper_rejected", non_wrapper_rejected },
 	{ "wrapper_shows_inner_shape", wrapper_shows_inner_shape },
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
+	{ "nat_applied_once_on_retried_nonblocking_write", nat_applied_once_on_retried_nonblocking_write },
+	{ "nat_applied_once_on_blocking_write", nat_applied_once_on_blocking_write },
+	{ "big_injected_packet_emsgsize", big_injected_packet_emsgsize },
 	CU_TEST_INFO_NULL,
 };
 
