@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <linux/if_tun.h>
 #include "gso.h"
 
@@ -29,6 +31,9 @@ struct tun_dev {
 	uint8_t *rbuf;		/* the packet read last, split from here */
 	struct tunx_split split;
 	uint8_t *wbuf;
+	int pend_efd;		/* readable while split has packets left */
+	int user_ep;		/* tunx_fd(): fd and pend_efd */
+	bool pend_set;
 };
 
 static struct tun_dev *to_tun(struct tunx_device *dev)
@@ -52,9 +57,48 @@ static int read_vnet(struct tun_dev *t)
 	return 0;
 }
 
-static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
-		    size_t buf_size, size_t *sizes, unsigned int n,
-		    size_t offset)
+/*
+ * Without a virtio header: straight into the caller's buffer, with the
+ * overflow into rbuf.  A packet longer than the buffer is not truncated:
+ * it is kept whole in rbuf and handed out (or refused with -EMSGSIZE) as
+ * the head of a split.
+ */
+static int read_plain(struct tun_dev *t, uint8_t *buf, size_t cap)
+{
+	static const struct virtio_net_hdr none;
+	struct iovec iov[2] = {
+		{ .iov_base = buf, .iov_len = cap },
+		{ .iov_base = t->rbuf, .iov_len = TUN_BUF },
+	};
+	ssize_t r = readv(t->fd, iov, 2);
+
+	if (r < 0)
+		return -errno;
+	if ((size_t)r <= cap)
+		return (int)r;
+	memmove(t->rbuf + cap, t->rbuf, (size_t)r - cap);
+	memcpy(t->rbuf, buf, cap);
+	tunx__split_start(&t->split, t->rbuf, (size_t)r, &none);
+	return 0;
+}
+
+/* Mirrors "the library holds packets" into the fd tunx_fd() hands out. */
+static void pending_mark(struct tun_dev *t)
+{
+	bool more = tunx__split_more(&t->split);
+
+	if (more == t->pend_set)
+		return;
+	if (more)
+		tunx__efd_set(t->pend_efd);
+	else
+		tunx__efd_clear(t->pend_efd);
+	t->pend_set = more;
+}
+
+static int tun_read_batch(struct tunx_device *dev, uint8_t *const *bufs,
+			  size_t buf_size, size_t *sizes, unsigned int n,
+			  size_t offset)
 {
 	struct tun_dev *t = to_tun(dev);
 	size_t cap = buf_size - offset;
@@ -76,12 +120,11 @@ static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
 				break;
 			continue;
 		}
-		r = (int)read(t->fd, bufs[k] + offset, cap);
-		if (r < 0) {
-			r = -errno;
+		r = read_plain(t, bufs[k] + offset, cap);
+		if (r < 0)
 			break;
-		}
-		sizes[k++] = (size_t)r;
+		if (r > 0)
+			sizes[k++] = (size_t)r;
 	}
 	if (k)
 		return (int)k;
@@ -89,6 +132,16 @@ static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
 		return tunx__seterr(dev, r, "read buffers of %zu bytes are too small",
 				    cap);
 	return r ? r : -EAGAIN;
+}
+
+static int tun_read(struct tunx_device *dev, uint8_t *const *bufs,
+		    size_t buf_size, size_t *sizes, unsigned int n,
+		    size_t offset)
+{
+	int r = tun_read_batch(dev, bufs, buf_size, sizes, n, offset);
+
+	pending_mark(to_tun(dev));
+	return r;
 }
 
 /* Errors after which the packet is gone but the device is fine. */
@@ -154,6 +207,11 @@ static int tun_poll_fd(struct tunx_device *dev, short events)
 	return to_tun(dev)->fd;
 }
 
+static int tun_user_fd(struct tunx_device *dev)
+{
+	return to_tun(dev)->user_ep;
+}
+
 static void tun_destroy(struct tunx_device *dev)
 {
 	struct tun_dev *t = to_tun(dev);
@@ -161,6 +219,10 @@ static void tun_destroy(struct tunx_device *dev)
 	tunx__dev_free(dev);
 	if (t->fd >= 0)
 		close(t->fd);
+	if (t->user_ep >= 0)
+		close(t->user_ep);
+	if (t->pend_efd >= 0)
+		close(t->pend_efd);
 	free(t->rbuf);
 	free(t->wbuf);
 	free(t);
@@ -172,6 +234,7 @@ static const struct tunx_device_ops tun_ops = {
 	.read = tun_read,
 	.write = tun_write,
 	.poll_fd = tun_poll_fd,
+	.user_fd = tun_user_fd,
 	.attach_queue = tun_attach_queue,
 	.destroy = tun_destroy,
 };
@@ -304,6 +367,28 @@ static int tun_setup(struct tun_dev *t, const struct tunx_config *cfg,
 	return r;
 }
 
+/* tunx_fd(): the tun fd and "packets held here" in one epoll set. */
+static int user_fd_init(struct tun_dev *t)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fds[2], i;
+
+	t->pend_efd = tunx__efd_new();
+	if (t->pend_efd < 0)
+		return t->pend_efd;
+	t->user_ep = epoll_create1(EPOLL_CLOEXEC);
+	if (t->user_ep < 0)
+		return -errno;
+	fds[0] = t->fd;
+	fds[1] = t->pend_efd;
+	for (i = 0; i < 2; i++) {
+		ev.data.fd = fds[i];
+		if (epoll_ctl(t->user_ep, EPOLL_CTL_ADD, fds[i], &ev))
+			return -errno;
+	}
+	return 0;
+}
+
 int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
 		   struct tunx_diag *d)
 {
@@ -313,13 +398,15 @@ int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	if (!t)
 		return -ENOMEM;
 	r = tunx__dev_init(&t->dev, &tun_ops, TUNX_BACKEND_TUN, cfg);
-	t->fd = -1;
+	t->fd = t->user_ep = t->pend_efd = -1;
 	t->rbuf = malloc(TUN_BUF);
 	t->wbuf = malloc(TUN_BUF);
 	if (!r && (!t->rbuf || !t->wbuf))
 		r = -ENOMEM;
 	if (!r)
 		r = tun_setup(t, cfg, d);
+	if (!r)
+		r = user_fd_init(t);
 	if (r) {
 		tun_destroy(&t->dev);
 		return r;
@@ -350,6 +437,7 @@ static int tun_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
 	cfg.queues = 2;
 	cfg.offload = t->vnet;
 	cfg.nonblock = dev->nonblock;
+	cfg.batch = dev->batch;
 	r = tunx__tun_open(qp, &cfg, &d);
 	if (r)
 		return tunx__seterr(dev, r, "%s", d.message);

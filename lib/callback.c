@@ -48,6 +48,11 @@ static int cb_poll_fd(struct tunx_device *dev, short events)
 	return dev->inner->ops->poll_fd(dev->inner, events);
 }
 
+static int cb_user_fd(struct tunx_device *dev)
+{
+	return tunx__user_fd(dev->inner);
+}
+
 static bool cb_ready(struct tunx_device *dev, short events)
 {
 	struct tunx_device *in = dev->inner;
@@ -65,6 +70,7 @@ static const struct tunx_device_ops cb_ops = {
 	.read = cb_read,
 	.write = cb_write,
 	.poll_fd = cb_poll_fd,
+	.user_fd = cb_user_fd,
 	.ready = cb_ready,
 	.shutdown = tunx__wrap_shutdown,
 	.destroy = cb_destroy,

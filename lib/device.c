@@ -338,15 +338,16 @@ int tunx_name(struct tunx_device *dev, char *buf, size_t len)
 	return r;
 }
 
+int tunx__user_fd(struct tunx_device *dev)
+{
+	if (dev->ops->user_fd)
+		return dev->ops->user_fd(dev);
+	return dev->ops->poll_fd(dev, POLLIN);
+}
+
 int tunx_fd(struct tunx_device *dev)
 {
-	int r = tunx__enter(dev);
-
-	if (r)
-		return r;
-	r = dev->ops->poll_fd(dev, POLLIN);
-	tunx__leave(dev);
-	return r;
+	TUNX_GUARDED(dev, tunx__user_fd(dev));
 }
 
 static int zc_call(struct tunx_device *dev, bool present)

@@ -49,6 +49,10 @@ struct tunx_device_ops {
 	/* Busy polling: would read (POLLIN) or write (POLLOUT) find work?
 	 * Must not make a syscall. */
 	bool (*ready)(struct tunx_device *dev, short events);
+	/* What tunx_fd() hands out when it differs from poll_fd(POLLIN):
+	 * readable also while the library holds packets the fd does not
+	 * show (the rest of a super-packet). */
+	int (*user_fd)(struct tunx_device *dev);
 	/* Memory devices keep their own MTU and up state. */
 	int (*set_mtu)(struct tunx_device *dev, unsigned int mtu);
 	void (*shutdown)(struct tunx_device *dev);	/* wake internals */
@@ -92,6 +96,8 @@ TUNX_HIDDEN int tunx__seterr(struct tunx_device *dev, int err,
 TUNX_HIDDEN int tunx__wait(struct tunx_device *dev, short events,
 			   int timeout_ms);
 TUNX_HIDDEN int tunx__enter(struct tunx_device *dev);
+/* The descriptor tunx_fd() answers: user_fd, else poll_fd(POLLIN). */
+TUNX_HIDDEN int tunx__user_fd(struct tunx_device *dev);
 
 /*
  * The body of a public call that is not I/O: -ESHUTDOWN once the device is

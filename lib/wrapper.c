@@ -296,7 +296,7 @@ static int ep_join(struct filt_dev *w)
 {
 	struct tunx_device *in = w->dev.inner;
 	struct epoll_event ev = { .events = EPOLLIN };
-	int fds[2] = { w->outq.rd_efd, in->ops->poll_fd(in, POLLIN) };
+	int fds[2] = { w->outq.rd_efd, tunx__user_fd(in) };
 	int i;
 
 	w->ep_fd = epoll_create1(EPOLL_CLOEXEC);

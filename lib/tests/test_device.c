@@ -575,6 +575,106 @@ static void multi_queue_attach(void)
 	tunx_close(dev);
 }
 
+/* An attached queue keeps the device's batch (it used to take the default). */
+static void attached_queue_keeps_batch(void)
+{
+	struct tunx_device *dev = NULL, *q = NULL;
+	struct tunx_config cfg;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txmqb";
+	cfg.queues = 2;
+	cfg.batch = 7;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_batch_size(dev), 7);
+	CU_ASSERT_EQUAL_FATAL(tunx_attach_queue(dev, &q), 0);
+	CU_ASSERT_EQUAL(tunx_batch_size(q), 7);
+	tunx_close(q);
+	tunx_close(dev);
+}
+
+/* A packet longer than the read buffers: -EMSGSIZE, and it is kept for a
+ * read with room (it used to be truncated and lost). */
+static void oversize_packet_emsgsize_then_kept(void)
+{
+	struct tunx_device *dev;
+	struct tunx_config cfg;
+	struct tx_batch b;
+	char payload[1400];
+	int fd, r = 0;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txbig";
+	cfg.nonblock = true;
+	cfg.offload = false;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	uint8_t addr[4] = { 10, 13, 0, 1 };
+	tx_sh("sysctl -qw net.ipv6.conf.txbig.disable_ipv6=1");
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET, addr, 24), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	memset(payload, 'x', sizeof(payload));
+	fd = udp_sock("10.13.0.1", 4001);
+	send_udp(fd, "10.13.0.2", 9, payload, sizeof(payload));
+	tx_batch_init(&b, 2, 2048);
+	for (int i = 0; i < 100; i++) {
+		r = tunx_read(dev, b.bufs, 600, b.sizes, 2, 0);
+		if (r != -EAGAIN)
+			break;
+		usleep(10000);
+	}
+	CU_ASSERT_EQUAL(r, -EMSGSIZE);
+	CU_ASSERT_EQUAL(tunx_read(dev, b.bufs, 2048, b.sizes, 2, 0), 1);
+	CU_ASSERT_EQUAL(b.sizes[0], 1428);
+	CU_ASSERT(tx_l4_ok(b.bufs[0], b.sizes[0]));
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
+/* While the library holds the rest of a super-packet, tunx_fd() polls
+ * readable: an epoll loop must not stall on it. */
+static void fd_readable_while_split_pending(void)
+{
+	struct tunx_device *dev;
+	char payload[10 * 1000];
+	struct pollfd p;
+	struct tx_batch b;
+	int fd, r = 0;
+
+	want_batch = 3;
+	dev = open_up("txfdp", 14, true);
+	want_batch = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	tx_batch_init(&b, 3, 2048);
+	/* no IPv6 chatter (router solicitations) to make the fd readable */
+	tx_sh("sysctl -qw net.ipv6.conf.txfdp.disable_ipv6=1");
+	usleep(20000);
+	while (tunx_read(dev, b.bufs, 2048, b.sizes, 3, 0) > 0)
+		;
+	memset(payload, 'y', sizeof(payload));
+	fd = udp_sock("10.14.0.1", 4001);
+	if (send_uso(fd, "10.14.0.2", 9, payload, sizeof(payload), 1000) < 0)
+		for (int i = 0; i < 10; i++)
+			send_udp(fd, "10.14.0.2", 9, payload, 1000);
+	usleep(50000);
+	r = tunx_read(dev, b.bufs, 2048, b.sizes, 3, 0);
+	CU_ASSERT_EQUAL(r, 3);
+	p.fd = tunx_fd(dev);
+	p.events = POLLIN;
+	CU_ASSERT_EQUAL(poll(&p, 1, 100), 1);
+	for (int got = 3; got < 10; got += r) {
+		r = tunx_read(dev, b.bufs, 2048, b.sizes, 3, 0);
+		if (r <= 0)
+			break;
+	}
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);	/* all read: not readable */
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
 static void single_queue_attach_refused(void)
 {
 	struct tunx_device *dev = open_dev("txsq", false, 0), *q = NULL;
@@ -1101,6 +1201,9 @@ static CU_TestInfo tests[] = {
 	{ "non_ip_write_taken_and_dropped", non_ip_write_taken_and_dropped },
 	{ "multi_queue_attach", multi_queue_attach },
 	{ "single_queue_attach_refused", single_queue_attach_refused },
+	{ "attached_queue_keeps_batch", attached_queue_keeps_batch },
+	{ "oversize_packet_emsgsize_then_kept", oversize_packet_emsgsize_then_kept },
+	{ "fd_readable_while_split_pending", fd_readable_while_split_pending },
 	{ "link_name_in_use_busy", link_name_in_use_busy },
 	{ "offload_shape", offload_shape },
 	{ "zero_copy_in_place", zero_copy_in_place },
