@@ -49,16 +49,15 @@ void tunx__queue_fini(struct tunx_queue *q)
 	q->rd_efd = q->wr_efd = -1;
 }
 
-/* Called with the lock held after every change of count or closed. */
+/*
+ * Called with the lock held after every change of count.  Close sets both
+ * fds without the lock; checking "closed" after clearing one means either
+ * we see it and set the fd again, or close's set comes after our clear.
+ */
 static void queue_signal(struct tunx_queue *q, bool was_empty, bool was_full)
 {
 	bool empty = q->count == 0, full = q->count == q->cap;
 
-	if (q->closed) {
-		tunx__efd_set(q->rd_efd);
-		tunx__efd_set(q->wr_efd);
-		return;
-	}
 	if (was_empty && !empty)
 		tunx__efd_set(q->rd_efd);
 	else if (!was_empty && empty)
@@ -67,6 +66,10 @@ static void queue_signal(struct tunx_queue *q, bool was_empty, bool was_full)
 		tunx__efd_set(q->wr_efd);
 	else if (!was_full && full)
 		tunx__efd_clear(q->wr_efd);
+	if (atomic_load(&q->closed)) {
+		tunx__efd_set(q->rd_efd);
+		tunx__efd_set(q->wr_efd);
+	}
 }
 
 static int slot_fill(struct tunx_queue *q, unsigned int i, const uint8_t *p,
@@ -95,9 +98,9 @@ int tunx__queue_push(struct tunx_queue *q, uint8_t *const *bufs,
 	pthread_mutex_lock(&q->lock);
 	was_empty = q->count == 0;
 	was_full = q->count == q->cap;
-	if (q->closed)
+	if (atomic_load(&q->closed))
 		r = -ESHUTDOWN;
-	while (!q->closed && k < n && q->count < q->cap) {
+	while (r != -ESHUTDOWN && k < n && q->count < q->cap) {
 		unsigned int i = (q->head + q->count) % q->cap;
 
 		if (sizes[k] > q->max_len) {
@@ -126,7 +129,7 @@ int tunx__queue_pop(struct tunx_queue *q, uint8_t *const *bufs,
 	pthread_mutex_lock(&q->lock);
 	was_empty = q->count == 0;
 	was_full = q->count == q->cap;
-	r = q->closed ? -ESHUTDOWN : -EAGAIN;
+	r = atomic_load(&q->closed) ? -ESHUTDOWN : -EAGAIN;
 	while (k < n && q->count) {
 		unsigned int i = q->head;
 
@@ -146,10 +149,9 @@ int tunx__queue_pop(struct tunx_queue *q, uint8_t *const *bufs,
 
 void tunx__queue_close(struct tunx_queue *q)
 {
-	pthread_mutex_lock(&q->lock);
-	q->closed = true;
-	queue_signal(q, false, false);
-	pthread_mutex_unlock(&q->lock);
+	atomic_store(&q->closed, true);
+	tunx__efd_set(q->rd_efd);
+	tunx__efd_set(q->wr_efd);
 }
 
 void tunx__queue_set_max(struct tunx_queue *q, size_t max_len)

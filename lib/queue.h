@@ -13,7 +13,7 @@ struct tunx_queue {
 	size_t *lens, *slot_cap;
 	size_t max_len;
 	int rd_efd, wr_efd;	/* readable while non-empty, writable while not full */
-	bool closed;
+	atomic_bool closed;	/* set without the lock: async-signal-safe */
 };
 
 TUNX_HIDDEN int tunx__queue_init(struct tunx_queue *q, unsigned int cap,
@@ -25,6 +25,7 @@ TUNX_HIDDEN int tunx__queue_push(struct tunx_queue *q, uint8_t *const *bufs,
 TUNX_HIDDEN int tunx__queue_pop(struct tunx_queue *q, uint8_t *const *bufs,
 				size_t buf_size, size_t *sizes, unsigned int n,
 				size_t offset);
+/* Async-signal-safe: no lock, only an atomic store and eventfd writes. */
 TUNX_HIDDEN void tunx__queue_close(struct tunx_queue *q);
 TUNX_HIDDEN void tunx__queue_set_max(struct tunx_queue *q, size_t max_len);
 

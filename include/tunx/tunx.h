@@ -219,6 +219,7 @@ int tunx_event_next(struct tunx_device *dev, unsigned int *event);
  * [any] Wake every blocked call; from now on, and in every call racing
  * with it, every call that can fail answers -ESHUTDOWN.  Idempotent.
  * This is wireguard-go's Close(): stop reader and writer threads with it.
+ * Async-signal-safe: atomic stores and eventfd writes, no lock.
  */
 void tunx_shutdown(struct tunx_device *dev);
 /*

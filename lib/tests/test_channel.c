@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Channel: a loopback memory device. */
 #include <errno.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -170,6 +171,64 @@ static void blocked_write_sleeps_until_room(void)
 	tunx_close(shared);
 }
 
+static struct tunx_device *sig_dev;
+
+static void on_sig(int sig)
+{
+	(void)sig;
+	tunx_shutdown(sig_dev);	/* documented async-signal-safe */
+}
+
+static void *busy_loop(void *arg)
+{
+	struct tx_batch b;
+	int r;
+
+	(void)arg;
+	tx_batch_init(&b, 8, 1500);
+	for (int i = 0; i < 8; i++)
+		b.sizes[i] = 1400;
+	do {
+		r = tunx_write(sig_dev, b.bufs, b.sizes, 8, 0);
+		if (r != -ESHUTDOWN)
+			r = tunx_read(sig_dev, b.bufs, 1500, b.sizes, 8, 0);
+	} while (r != -ESHUTDOWN);
+	tx_batch_free(&b);
+	return NULL;
+}
+
+/*
+ * The signal lands on the thread that is inside a write or read, most
+ * likely holding the queue's lock: shutdown must not take it (it did,
+ * and deadlocked).
+ */
+static void shutdown_from_signal_handler(void)
+{
+	struct sigaction sa = { .sa_handler = on_sig }, old;
+	struct timespec ts;
+	int stuck = 0;
+	pthread_t t;
+
+	sigaction(SIGUSR1, &sa, &old);
+	for (int i = 0; i < 50 && !stuck; i++) {
+		sig_dev = open_chan(16, true);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sig_dev);
+		pthread_create(&t, NULL, busy_loop, NULL);
+		usleep(1000 + (i % 5) * 300);
+		pthread_kill(t, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		if (pthread_timedjoin_np(t, NULL, &ts)) {
+			stuck = 1;	/* deadlocked: leave it, fail */
+			pthread_detach(t);
+			break;
+		}
+		tunx_close(sig_dev);
+	}
+	sigaction(SIGUSR1, &old, NULL);
+	CU_ASSERT_EQUAL(stuck, 0);
+}
+
 static void close_wakes_blocked_reader(void)
 {
 	pthread_t t;
@@ -206,6 +265,7 @@ static CU_TestInfo tests[] = {
 	{ "blocking_read_wakes_on_write", blocking_read_wakes_on_write },
 	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
 	{ "blocked_write_sleeps_until_room", blocked_write_sleeps_until_room },
+	{ "shutdown_from_signal_handler", shutdown_from_signal_handler },
 	{ "pipe_backend_needs_pipe_open", pipe_backend_needs_pipe_open },
 	CU_TEST_INFO_NULL,
 };
