@@ -198,7 +198,7 @@ static long tunx_ioctl_detach(struct tunx_queue *q)
 	int err;
 
 	rtnl_lock();
-	err = tunx_queue_status(q);
+	err = tunx_queue_errno(q, rtnl_dereference(q->td));
 	if (!err)
 		tunx_file_detach(q);
 	rtnl_unlock();
@@ -311,7 +311,7 @@ static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
 	    !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
 		return -EINVAL;
 	rtnl_lock();
-	err = tunx_queue_status(q);
+	err = tunx_queue_errno(q, rtnl_dereference(q->td));
 	if (!err && rtnl_dereference(q->area))
 		err = -EBUSY;
 	if (!err)
@@ -356,10 +356,11 @@ static long tunx_ioctl_kick(struct tunx_queue *q)
 	struct tunx_area *area;
 	int err;
 
+	/* One read of each pointer: check and use the same values. */
 	rcu_read_lock();
-	err = tunx_queue_status(q);
 	td = rcu_dereference(q->td);
 	area = rcu_dereference(q->area);
+	err = tunx_queue_errno(q, td);
 	if (!err && !area)
 		err = -ENXIO;
 	if (!err) {
@@ -373,6 +374,7 @@ static long tunx_ioctl_kick(struct tunx_queue *q)
 static long tunx_ioctl_get_stats(struct tunx_queue *q, void __user *argp)
 {
 	struct tunx_stats st = {};
+	struct tunx_device *td;
 	int err;
 
 	err = tunx_out_size(argp, &st, sizeof(st));
@@ -380,9 +382,10 @@ static long tunx_ioctl_get_stats(struct tunx_queue *q, void __user *argp)
 		return err;
 	memset(&st, 0, sizeof(st));
 	rcu_read_lock();
-	err = tunx_queue_status(q);
+	td = rcu_dereference(q->td);
+	err = tunx_queue_errno(q, td);
 	if (!err)
-		tunx_stats_fold(rcu_dereference(q->td), &st);
+		tunx_stats_fold(td, &st);
 	rcu_read_unlock();
 	return err ? err : tunx_copy_out(argp, &st, sizeof(st));
 }
@@ -428,8 +431,8 @@ static long tunx_ioctl_set(struct tunx_queue *q, unsigned int cmd,
 	if (arg > U32_MAX)
 		return -EINVAL;
 	rtnl_lock();
-	err = tunx_queue_status(q);
 	td = rtnl_dereference(q->td);
+	err = tunx_queue_errno(q, td);
 	if (!err && cmd == TUNX_IOC_SET_OWNER)
 		err = tunx_set_owner(td, arg);
 	else if (!err && cmd == TUNX_IOC_SET_GROUP)

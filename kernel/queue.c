@@ -164,15 +164,19 @@ void tunx_queue_detach_all(struct tunx_device *td)
 }
 
 /**
- * tunx_queue_status - errno for ioctls that need an attached queue
+ * tunx_queue_errno - errno for ioctls that need an attached queue
  * @q: queue
+ * @td: the one value of @q->td the caller read, and the only one it uses
  *
- * Context: RTNL or RCU read lock held.
+ * Taking the caller's @td rather than reading @q->td again is the point: a
+ * detach between a check on one read and a use of another leaves the user
+ * with NULL.
+ *
  * Return: 0 when attached, -ENODEV after device deletion, -EBADFD else.
  */
-int tunx_queue_status(struct tunx_queue *q)
+int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td)
 {
-	if (rcu_access_pointer(q->td))
+	if (td)
 		return 0;
 	return READ_ONCE(q->dead) ? -ENODEV : -EBADFD;
 }

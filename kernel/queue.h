@@ -44,6 +44,6 @@ struct tunx_queue {
 int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td);
 void tunx_queue_detach(struct tunx_queue *q, bool dead);
 void tunx_queue_detach_all(struct tunx_device *td);
-int tunx_queue_status(struct tunx_queue *q);
+int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td);
 
 #endif /* _TUNX_QUEUE_H */
