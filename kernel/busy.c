@@ -13,6 +13,7 @@
  */
 #include <linux/ktime.h>
 #include <linux/netdevice.h>
+#include <net/gro.h>	/* napi_gro_flush(), out of netdevice.h since 6.15 */
 
 #include "busy.h"
 #include "rx.h"
@@ -32,11 +33,12 @@ int tunx_busy_check(u32 flags, u32 usecs)
 }
 
 /**
- * tunx_busy_device_init - make a new device's NAPI threaded and spinning
+ * tunx_busy_device_init - how long a new device's NAPI threads keep spinning
  * @td: device created with TUNX_ATTACH_BUSY_POLL, no queue attached yet
  * @usecs: idle time, 0 for the default
  *
- * NAPI instances added later inherit the threaded mode.  Spinning in a
+ * tunx_device_create() made the device's NAPI threaded before registering
+ * it; the instances added as queues attach inherit that.  Spinning in a
  * thread rather than in softirq lets the scheduler share the CPU fairly.
  *
  * Context: RTNL held.
@@ -44,13 +46,8 @@ int tunx_busy_check(u32 flags, u32 usecs)
  */
 int tunx_busy_device_init(struct tunx_device *td, u32 usecs)
 {
-	int err;
-
 	if (!usecs)
 		usecs = TUNX_BUSY_POLL_DEF_USECS;
-	err = dev_set_threaded(td->dev, true);
-	if (err)
-		return err;
 	td->busy_poll_ns = (u64)usecs * NSEC_PER_USEC;
 	return 0;
 }

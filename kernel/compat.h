@@ -2,23 +2,44 @@
 /*
  * The kernel's current names for what changed since 6.1, the oldest series
  * tunx supports.  The code uses the new names; this header maps them back on
- * older kernels, so a rename upstream costs one line here and nothing in the
+ * older kernels, so a rename upstream costs one entry here and nothing in the
  * code.  Each entry says when the new name appeared and when the old one went.
+ * Functions are detected by Kbuild (TUNX_HAVE_*, from the target's headers),
+ * macros by #ifndef: neither misses a distribution's backport.
  */
 #ifndef _TUNX_COMPAT_H
 #define _TUNX_COMPAT_H
 
+#include <linux/netdevice.h>
 #include <linux/timer.h>
-#include <linux/version.h>
 
-/* timer_delete_sync() since 6.2; del_timer_sync() removed in 6.15. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+/*
+ * timer_delete_sync() since 6.2 (and 6.1.84); del_timer_sync() removed in
+ * 6.15.  Every 6.1.y still has the old name, so the macro is safe there.
+ */
+#ifndef TUNX_HAVE_TIMER_DELETE_SYNC
 #define timer_delete_sync(timer) del_timer_sync(timer)
 #endif
 
 /* timer_container_of() since 6.16, which removed from_timer(). */
 #ifndef timer_container_of
 #define timer_container_of(var, timer, field) from_timer(var, timer, field)
+#endif
+
+/*
+ * netif_threaded_enable() since 6.17: threaded NAPI for a device that is not
+ * registered yet.  Before it, dev_set_threaded() did the same; it cannot fail
+ * while the device has no NAPI instance, which is when tunx calls it.  The
+ * inline has its own name so a distribution that backports the new call
+ * does not see two definitions.
+ */
+#ifndef TUNX_HAVE_THREADED_ENABLE
+static inline void tunx_compat_threaded_enable(struct net_device *dev)
+{
+	dev_set_threaded(dev, true);
+}
+
+#define netif_threaded_enable(dev) tunx_compat_threaded_enable(dev)
 #endif
 
 #endif /* _TUNX_COMPAT_H */

@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>
 
+#include "compat.h"
 #include "device.h"
 #include "ethtool.h"
 #include "offload.h"
@@ -245,6 +246,9 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	dev->rtnl_link_ops = &tunx_link_ops;
 	dev->sysfs_groups[0] = &tunx_attr_group;
 	netif_carrier_off(dev);
+	/* Before registering, as 6.17's API wants: NAPIs added later inherit it. */
+	if (flags & TUNX_ATTACH_BUSY_POLL)
+		netif_threaded_enable(dev);
 	err = register_netdevice(dev);
 	if (err) {
 		free_netdev(dev);
