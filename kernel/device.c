@@ -65,12 +65,13 @@ static int tunx_dev_change_mtu(struct net_device *dev, int new_mtu)
 	return 0;
 }
 
-static void tunx_pcpu_fold(struct tunx_device *td, struct tunx_stats *st)
+static void tunx_pcpu_fold(struct tunx_pcpu_stats __percpu *pcpu,
+			   struct tunx_stats *st)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		const struct tunx_pcpu_stats *p = per_cpu_ptr(td->pcpu, cpu);
+		const struct tunx_pcpu_stats *p = per_cpu_ptr(pcpu, cpu);
 		u64 rxp, rxb, txp, txb;
 		unsigned int start;
 
@@ -95,8 +96,11 @@ static void tunx_pcpu_fold(struct tunx_device *td, struct tunx_stats *st)
  */
 void tunx_stats_fold(struct tunx_device *td, struct tunx_stats *st)
 {
-	if (td->pcpu)
-		tunx_pcpu_fold(td, st);
+	/* ndo_uninit clears it: test and use one read. */
+	struct tunx_pcpu_stats __percpu *pcpu = READ_ONCE(td->pcpu);
+
+	if (pcpu)
+		tunx_pcpu_fold(pcpu, st);
 	st->invalid_descs += atomic64_read(&td->c.invalid_descs);
 	st->tx_bad_packets += atomic64_read(&td->c.tx_bad_packets);
 	st->rx_ring_full += atomic64_read(&td->c.rx_ring_full);
