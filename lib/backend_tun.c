@@ -30,7 +30,8 @@ struct tun_dev {
 	bool vnet, uso;
 	uint8_t *rbuf;		/* the packet read last, split from here */
 	struct tunx_split split;
-	uint8_t *wbuf;
+	uint8_t *wbuf;		/* a coalesced super-packet, under wlock */
+	pthread_mutex_t wlock;	/* writers of many threads share wbuf */
 	int pend_efd;		/* readable while split has packets left */
 	int user_ep;		/* tunx_fd(): fd and pend_efd */
 	bool pend_set;
@@ -178,15 +179,17 @@ static int tun_write(struct tunx_device *dev, uint8_t *const *bufs,
 		if (!t->vnet) {
 			r = write_one(t, bufs[i] + offset, sizes[i]);
 		} else {
+			pthread_mutex_lock(&t->wlock);
 			cnt = tunx__gso_coalesce(bufs, sizes, n, offset, i,
 						 t->uso,
 						 (struct virtio_net_hdr *)t->wbuf,
 						 t->wbuf + TUNX_VNET_HDR_LEN,
 						 TUNX_MAX_PACKET, &len);
-			if (cnt > 1) {
+			if (cnt > 1)
 				r = write_one(t, t->wbuf,
 					      TUNX_VNET_HDR_LEN + len);
-			} else {
+			pthread_mutex_unlock(&t->wlock);
+			if (cnt == 1) {
 				/* headroom >= mwo: the header goes in front */
 				uint8_t *p = bufs[i] + offset - TUNX_VNET_HDR_LEN;
 
@@ -225,6 +228,7 @@ static void tun_destroy(struct tunx_device *dev)
 		close(t->pend_efd);
 	free(t->rbuf);
 	free(t->wbuf);
+	pthread_mutex_destroy(&t->wlock);
 	free(t);
 }
 
@@ -399,6 +403,7 @@ int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
 		return -ENOMEM;
 	r = tunx__dev_init(&t->dev, &tun_ops, TUNX_BACKEND_TUN, cfg);
 	t->fd = t->user_ep = t->pend_efd = -1;
+	pthread_mutex_init(&t->wlock, NULL);
 	t->rbuf = malloc(TUN_BUF);
 	t->wbuf = malloc(TUN_BUF);
 	if (!r && (!t->rbuf || !t->wbuf))

@@ -82,6 +82,7 @@ static void tunx_destroy(struct tunx_device *dev)
 	struct tunx_dev *t = tunx__to_tx(dev);
 
 	tunx__dev_free(dev);
+	pthread_mutex_destroy(&t->txlock);
 	if (t->map)
 		munmap(t->map, t->map_size);
 	if (t->fd >= 0)
@@ -248,6 +249,7 @@ int tunx__tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	if (!t)
 		return -ENOMEM;
 	t->fd = -1;
+	pthread_mutex_init(&t->txlock, NULL);
 	r = tunx__dev_init(&t->dev, &tunx_ops, TUNX_BACKEND_TUNX, cfg);
 	if (!r)
 		r = tunx_setup(t, cfg, d);

@@ -18,6 +18,9 @@ struct tunx_dev {
 	uint8_t *map;
 	size_t map_size;
 	struct tunx_ring rx, tx;
+	/* tunx_write() from many threads: the tx ring has one producer.
+	 * Held for the copy into the frames only, per queue. */
+	pthread_mutex_t txlock;
 	/* rx: the descriptor being split; while it has packets left it stays
 	 * peeked (its frame is ours) and it is the ring's only pending one. */
 	struct tunx_split split;

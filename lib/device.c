@@ -218,6 +218,37 @@ out:
 	return r;
 }
 
+/*
+ * Blocking: all @n packets, waiting for room as long as it takes
+ * (wireguard-go ignores the count, so a short write would lose packets);
+ * an error after some were taken returns that count.  Non-blocking: what
+ * the backend took at once.
+ */
+static int write_all(struct tunx_device *dev, uint8_t *const *bufs,
+		     const size_t *sizes, unsigned int n, size_t offset)
+{
+	unsigned int done = 0;
+	int r;
+
+	for (;;) {
+		r = dev->ops->write(dev, bufs + done, sizes + done, n - done,
+				    offset);
+		if (r > 0) {
+			done += (unsigned int)r;
+			if (done == n || dev->nonblock)
+				break;
+			continue;
+		}
+		if (r != -EAGAIN || dev->nonblock)
+			break;
+		/* Not every backend signals POLLOUT: re-check now and then. */
+		r = tunx__wait(dev, POLLOUT, dev->pollout ? -1 : 10);
+		if (r)
+			break;
+	}
+	return done ? (int)done : r;
+}
+
 int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 	       const size_t *sizes, unsigned int n, size_t offset)
 {
@@ -234,15 +265,7 @@ int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 				 offset, dev->mwo);
 		goto out;
 	}
-	for (;;) {
-		r = dev->ops->write(dev, bufs, sizes, n, offset);
-		if (r != -EAGAIN || dev->nonblock)
-			break;
-		/* Not every backend signals POLLOUT: re-check now and then. */
-		r = tunx__wait(dev, POLLOUT, dev->pollout ? -1 : 10);
-		if (r)
-			break;
-	}
+	r = write_all(dev, bufs, sizes, n, offset);
 	/* Whatever failed while a shutdown raced us, it was the shutdown. */
 	if (r < 0 && atomic_load(&dev->closed))
 		r = -ESHUTDOWN;

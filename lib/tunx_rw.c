@@ -105,7 +105,7 @@ static unsigned int tx_fill(struct tunx_dev *t, struct tunx_pkt *f,
 	return 1;
 }
 
-int tunx__tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
+static int tx_locked(struct tunx_device *dev, uint8_t *const *bufs,
 		     const size_t *sizes, unsigned int n, size_t offset)
 {
 	struct tunx_dev *t = tunx__to_tx(dev);
@@ -128,4 +128,16 @@ int tunx__tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 	}
 	r = tunx__ring_submit(&t->tx, f, k);
 	return r < 0 ? r : (int)i;
+}
+
+int tunx__tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
+		     const size_t *sizes, unsigned int n, size_t offset)
+{
+	struct tunx_dev *t = tunx__to_tx(dev);
+	int r;
+
+	pthread_mutex_lock(&t->txlock);
+	r = tx_locked(dev, bufs, sizes, n, offset);
+	pthread_mutex_unlock(&t->txlock);
+	return r;
 }

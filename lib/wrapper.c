@@ -25,7 +25,7 @@ struct filt_dev {
 	struct tunx_device dev;
 	pthread_mutex_t flock;		/* filters */
 	struct filter f[4];
-	pthread_mutex_t wlock;		/* writes to inner: write + inject */
+	pthread_mutex_t wlock;		/* scratch (non-blocking writes) */
 	struct tunx_queue outq;
 	int ep_fd;
 	_Atomic int64_t last_ns;
@@ -184,20 +184,15 @@ static int accept_in(struct filt_dev *w, uint8_t *const *bufs,
  * taken (waiting here, not in the generic layer, which would run the
  * filters again), so a filter sees each packet once.
  */
-static int inner_write(struct filt_dev *w, struct accepted *a, size_t off,
-		       bool locked)
+static int inner_write(struct filt_dev *w, struct accepted *a, size_t off)
 {
 	struct tunx_device *dev = &w->dev, *in = dev->inner;
 	unsigned int done = 0;
 	int r = 0;
 
 	while (done < a->m) {
-		if (!locked)
-			pthread_mutex_lock(&w->wlock);
 		r = in->ops->write(in, a->pb + done, a->ps + done, a->m - done,
 				   off);
-		if (!locked)
-			pthread_mutex_unlock(&w->wlock);
 		if (r > 0) {
 			for (int i = 0; i < r; i++)
 				count(w, a->pb[done + i] + off, a->ps[done + i],
@@ -231,7 +226,7 @@ static int filt_write_chunk(struct filt_dev *w, uint8_t *const *bufs,
 		pthread_mutex_lock(&w->wlock);
 	r = accept_in(w, bufs, sizes, n, off, &a, copy);
 	if (!r)
-		r = a.m ? inner_write(w, &a, off, copy) : 0;
+		r = a.m ? inner_write(w, &a, off) : 0;
 	if (copy)
 		pthread_mutex_unlock(&w->wlock);
 	if (r < 0)	/* leading drops were still taken */
@@ -373,9 +368,7 @@ static int inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t le
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf + dev->mwo, pkt, len);
-	pthread_mutex_lock(&w->wlock);
 	r = tunx_write(dev->inner, &buf, &len, 1, dev->mwo);
-	pthread_mutex_unlock(&w->wlock);
 	free(buf);
 	if (r == 1)
 		touch(w);

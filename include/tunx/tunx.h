@@ -21,7 +21,8 @@
  *      [reader]  one thread at a time per device for the reading side
  *                (read, peek, release), concurrently with the writing side;
  *      [writer]  one thread at a time per device for the writing side
- *                (write, reserve, submit), concurrently with the reading side;
+ *                (reserve, submit), concurrently with the reading side;
+ *                tunx_write() itself is [any];
  *      [owner]   no other call on the object may run or start (setup and
  *                teardown).
  *  - Packets are raw IPv4/IPv6 datagrams, no extra header.
@@ -163,12 +164,15 @@ int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
 	      size_t *sizes, unsigned int n, size_t offset);
 
 /*
- * [writer] Write @n packets; packet i is sizes[i] bytes at bufs[i] + offset,
+ * [any] Write @n packets; packet i is sizes[i] bytes at bufs[i] + offset,
  * and the @offset bytes before it may be overwritten (headroom, at least
- * tunx_min_write_offset()).  Returns how many were taken (0 < r <= n; the
- * rest was not sent: retry it), or -errno when none was taken.  Packets
- * the kernel rejects as malformed are counted as taken and dropped, like
- * a network would.
+ * tunx_min_write_offset()).  Many threads may write at once (one per
+ * peer, as wireguard-go does).  Blocking: all @n are taken (it waits for
+ * room) and n is returned, or -errno when none was; an error after some
+ * were taken returns that count.  Non-blocking: how many were taken
+ * (0 < r <= n; retry the rest), or -EAGAIN.  Packets the kernel rejects
+ * as malformed are counted as taken and dropped, like a network would.
+ * Do not mix with tunx_reserve()/tunx_submit() from other threads.
  */
 int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,
 	       const size_t *sizes, unsigned int n, size_t offset);

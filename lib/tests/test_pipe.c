@@ -444,6 +444,91 @@ static void blocked_write_sleeps_until_read(void)
 	close_pair();
 }
 
+static void *drain_slowly(void *arg)
+{
+	struct tx_batch x;
+	intptr_t got = 0;
+	int r;
+
+	(void)arg;
+	tx_batch_init(&x, 2, 64);
+	while (got < (intptr_t)arg) {
+		usleep(5000);
+		r = tunx_read(b, x.bufs, 64, x.sizes, 2, 0);
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	tx_batch_free(&x);
+	return (void *)got;
+}
+
+/* wireguard-go ignores Write's count: a blocking write takes them all. */
+static void blocking_write_takes_all(void)
+{
+	struct tx_batch x;
+	pthread_t t;
+	void *got;
+
+	open_pair(2, false);
+	tx_batch_init(&x, 6, 64);
+	for (int i = 0; i < 6; i++)
+		x.sizes[i] = 20;
+	pthread_create(&t, NULL, drain_slowly, (void *)(intptr_t)6);
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 6, 0), 6);
+	pthread_join(t, &got);
+	CU_ASSERT_EQUAL((intptr_t)got, 6);
+	tx_batch_free(&x);
+	close_pair();
+}
+
+#define MW_THREADS 4
+#define MW_BATCHES 200
+
+static void *many_writer(void *arg)
+{
+	struct tx_batch x;
+	intptr_t id = (intptr_t)arg;
+
+	tx_batch_init(&x, 8, 64);
+	for (int k = 0; k < MW_BATCHES; k++) {
+		for (int i = 0; i < 8; i++) {
+			x.bufs[i][0] = (uint8_t)id;
+			x.sizes[i] = 20;
+		}
+		if (tunx_write(a, x.bufs, x.sizes, 8, 0) != 8)
+			break;
+	}
+	tx_batch_free(&x);
+	return NULL;
+}
+
+/* Writes from many threads at once (one per peer, as wireguard-go). */
+static void many_writers_nothing_lost(void)
+{
+	pthread_t t[MW_THREADS];
+	struct tx_batch x;
+	int per[MW_THREADS] = { 0 }, got = 0, r;
+
+	open_pair(16, false);
+	for (intptr_t i = 0; i < MW_THREADS; i++)
+		pthread_create(&t[i], NULL, many_writer, (void *)i);
+	tx_batch_init(&x, 16, 64);
+	while (got < MW_THREADS * MW_BATCHES * 8 &&
+	       (r = tunx_read(b, x.bufs, 64, x.sizes, 16, 0)) > 0) {
+		for (int i = 0; i < r; i++)
+			if (x.bufs[i][0] < MW_THREADS)
+				per[x.bufs[i][0]]++;
+		got += r;
+	}
+	for (int i = 0; i < MW_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(per[i], MW_BATCHES * 8);
+	}
+	tx_batch_free(&x);
+	close_pair();
+}
+
 static CU_TestInfo tests[] = {
 	{ "write_a_read_b_batch", write_a_read_b_batch },
 	{ "both_directions_independent", both_directions_independent },
@@ -462,6 +547,8 @@ static CU_TestInfo tests[] = {
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
 	{ "close_races_readers_and_writers", close_races_readers_and_writers },
 	{ "blocked_write_sleeps_until_read", blocked_write_sleeps_until_read },
+	{ "blocking_write_takes_all", blocking_write_takes_all },
+	{ "many_writers_nothing_lost", many_writers_nothing_lost },
 	CU_TEST_INFO_NULL,
 };
 
