@@ -465,6 +465,7 @@ void tunx_shutdown(struct tunx_device *dev)
 	if (atomic_exchange(&dev->closed, true))
 		return;
 	tunx__efd_set(dev->wake_fd);
+	tunx__events_wake(dev);
 	if (dev->ops->shutdown)
 		dev->ops->shutdown(dev);
 }

@@ -16,12 +16,14 @@
 #include <linux/rtnetlink.h>
 #include "internal.h"
 
-#define EV_RING 32
+#define EV_RING 32		/* first size; doubles up to EV_MAX */
+#define EV_MAX 4096
 
 struct tunx_events {
 	pthread_mutex_t lock;
-	unsigned int ring[EV_RING];
-	unsigned int head, count;
+	unsigned int *ring;
+	unsigned int size, head, count;
+	uint64_t lost;		/* dropped past EV_MAX, reported in errmsg */
 	int efd;		/* readable while ring is non-empty */
 	int nl_fd;		/* rtnetlink link group, -1 for memory devices */
 	int ep_fd;
@@ -33,15 +35,49 @@ struct tunx_events {
 	bool has_thread;
 };
 
-/* Lock held.  A full ring drops the oldest: the newest state matters. */
+/* Lock held.  Doubles the ring, keeping the order. */
+static bool ring_grow(struct tunx_events *e)
+{
+	unsigned int *r, i;
+
+	if (e->size >= EV_MAX)
+		return false;
+	r = malloc(2 * e->size * sizeof(*r));
+	if (!r)
+		return false;
+	for (i = 0; i < e->count; i++)
+		r[i] = e->ring[(e->head + i) % e->size];
+	free(e->ring);
+	e->ring = r;
+	e->head = 0;
+	e->size *= 2;
+	return true;
+}
+
+/*
+ * Lock held.  A full ring grows; only past EV_MAX unread events is the
+ * oldest dropped (the newest state matters), and counted.
+ */
 static void ring_push(struct tunx_events *e, unsigned int ev)
 {
-	if (e->count == EV_RING) {
-		e->head = (e->head + 1) % EV_RING;
+	if (e->count == e->size && !ring_grow(e)) {
+		e->head = (e->head + 1) % e->size;
 		e->count--;
+		e->lost++;
 	}
-	e->ring[(e->head + e->count++) % EV_RING] = ev;
+	e->ring[(e->head + e->count++) % e->size] = ev;
 	tunx__efd_set(e->efd);
+}
+
+/* Async-signal-safe: shutdown makes the events fd readable, and
+ * tunx_event_next() then answers -ESHUTDOWN (wireguard-go closes its
+ * Events channel). */
+void tunx__events_wake(struct tunx_device *dev)
+{
+	struct tunx_events *e = dev->events;
+
+	if (e && e->efd >= 0)
+		tunx__efd_set(e->efd);
 }
 
 void tunx__events_post(struct tunx_device *dev, unsigned int ev)
@@ -70,7 +106,9 @@ static void link_msg(struct tunx_device *dev, struct tunx_events *e,
 
 	if (len < 0 || ifi->ifi_index != dev->ifindex)
 		return;
-	up = nh->nlmsg_type == RTM_NEWLINK && (ifi->ifi_flags & IFF_UP);
+	/* wireguard-go's Up is IFF_RUNNING: up and with a carrier */
+	up = nh->nlmsg_type == RTM_NEWLINK &&
+	     (ifi->ifi_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
 	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		unsigned int mtu;
 
@@ -138,12 +176,19 @@ static int event_next(struct tunx_device *dev, unsigned int *event)
 		drain_netlink(dev, e);
 	if (e->count) {
 		*event = e->ring[e->head];
-		e->head = (e->head + 1) % EV_RING;
+		e->head = (e->head + 1) % e->size;
 		e->count--;
 		r = 1;
 	}
+	if (e->lost) {
+		tunx__seterr(dev, 0, "%llu events were dropped: more than %d "
+			     "waited unread", (unsigned long long)e->lost, EV_MAX);
+		e->lost = 0;
+	}
 	if (!e->count)
 		tunx__efd_clear(e->efd);
+	if (atomic_load(&dev->closed))
+		tunx__efd_set(e->efd);	/* a racing shutdown's wakeup stays */
 	pthread_mutex_unlock(&e->lock);
 	return r;
 }
@@ -225,6 +270,12 @@ int tunx__events_new(struct tunx_device *dev, const struct tunx_config *cfg)
 	e->efd = e->nl_fd = e->ep_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	dev->events = e;
+	e->size = EV_RING;
+	e->ring = calloc(e->size, sizeof(*e->ring));
+	if (!e->ring) {
+		r = -ENOMEM;
+		goto err;
+	}
 	r = events_fds(dev, e);
 	if (r)
 		goto err;
@@ -265,6 +316,7 @@ void tunx__events_free(struct tunx_device *dev)
 	if (e->efd >= 0)
 		close(e->efd);
 	pthread_mutex_destroy(&e->lock);
+	free(e->ring);
 	free(e);
 	dev->events = NULL;
 }

@@ -135,6 +135,7 @@ TUNX_HIDDEN int tunx__events_new(struct tunx_device *dev,
 				 const struct tunx_config *cfg);
 TUNX_HIDDEN void tunx__events_free(struct tunx_device *dev);
 TUNX_HIDDEN void tunx__events_post(struct tunx_device *dev, unsigned int ev);
+TUNX_HIDDEN void tunx__events_wake(struct tunx_device *dev);
 
 /* netlink.c */
 TUNX_HIDDEN int tunx__nl_link_state(int ifindex, unsigned int *mtu,

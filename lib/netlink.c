@@ -68,8 +68,10 @@ int tunx__nl_link_state(int ifindex, unsigned int *mtu, bool *up, char *name)
 		return nl2errno(r);
 	if (mtu)
 		*mtu = rtnl_link_get_mtu(link);
+	/* wireguard-go's Up: IFF_RUNNING (up and carrier), not admin up */
 	if (up)
-		*up = rtnl_link_get_flags(link) & IFF_UP;
+		*up = (rtnl_link_get_flags(link) & (IFF_UP | IFF_RUNNING)) ==
+		      (IFF_UP | IFF_RUNNING);
 	if (name)
 		snprintf(name, IFNAMSIZ, "%s", rtnl_link_get_name(link));
 	rtnl_link_put(link);

@@ -208,7 +208,11 @@ int tunx_fd(struct tunx_device *dev);
 /*
  * Events.  tunx_events_fd() polls readable while events are pending;
  * tunx_event_next() returns 1 and stores one TUNX_EVENT_* bit, 0 when none
- * is pending, -errno.  Up is reported once at open when the link is up.
+ * is pending, -errno (-ESHUTDOWN from shutdown on: the fd then polls
+ * readable, as wireguard-go closes its Events channel).  Up and Down
+ * follow IFF_RUNNING (up with a carrier), as in wireguard-go.  Events
+ * are never dropped below 4096 unread.  Up is reported once at open when
+ * the link is running.
  * Real links (tun, tunx) get them from rtnetlink, whoever made the change;
  * memory devices from tunx_link_set_up()/set_mtu().  Wrappers report their
  * inner device's events.  With cfg->event_cb set, a library thread drains

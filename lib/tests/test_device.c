@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <linux/tunx.h>
 #include "harness.h"
+#include "../internal.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -123,6 +124,38 @@ static void events_up_mtu_down_from_rtnetlink(void)
 	CU_ASSERT(wait_event(dev, TUNX_EVENT_MTU_UPDATE));
 	CU_ASSERT_EQUAL(tunx_link_set_up(dev, false), 0);
 	CU_ASSERT(wait_event(dev, TUNX_EVENT_DOWN));
+	tunx_close(dev);
+}
+
+/*
+ * Up and Down follow IFF_RUNNING, as in wireguard-go: a persistent tun
+ * link that is up with nobody attached has no carrier and is not Up;
+ * attaching brings the carrier and an Up event.
+ */
+static void up_down_follow_running(void)
+{
+	struct tunx_device *dev;
+	struct tunx_config cfg;
+	unsigned int mtu;
+	bool up = true;
+
+	if (tx_backend() != TUNX_BACKEND_TUN)
+		return;		/* carrier without a queue: a tun thing */
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUN;
+	cfg.name = "txrun";
+	cfg.persist = true;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	tunx_close(dev);	/* persistent: up, but no carrier */
+	usleep(100000);
+	CU_ASSERT_EQUAL(tunx__nl_link_state((int)if_nametoindex("txrun"), &mtu,
+					    &up, NULL), 0);
+	CU_ASSERT_FALSE(up);
+	cfg.persist = false;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_UP));
+	tx_sh("ip link del txrun");
 	tunx_close(dev);
 }
 
@@ -1273,6 +1306,7 @@ static CU_TestInfo tests[] = {
 	{ "open_with_mtu_sets_link", open_with_mtu_sets_link },
 	{ "events_up_mtu_down_from_rtnetlink", events_up_mtu_down_from_rtnetlink },
 	{ "event_callback_thread_delivers", event_callback_thread_delivers },
+	{ "up_down_follow_running", up_down_follow_running },
 	{ "ping_answered_by_echo", ping_answered_by_echo },
 	{ "socket_to_device_udp_batch", socket_to_device_udp_batch },
 	{ "device_write_batch_reaches_socket", device_write_batch_reaches_socket },

@@ -529,6 +529,38 @@ static void many_writers_nothing_lost(void)
 	close_pair();
 }
 
+/* wireguard-go closes Events on Close: the fd wakes, next says closed. */
+static void events_fd_wakes_at_shutdown(void)
+{
+	struct pollfd p;
+	unsigned int ev;
+
+	open_pair(0, true);
+	while (tunx_event_next(a, &ev) == 1)
+		;
+	p.fd = tunx_events_fd(a);
+	p.events = POLLIN;
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	tunx_shutdown(a);
+	CU_ASSERT_EQUAL(poll(&p, 1, 100), 1);
+	CU_ASSERT_EQUAL(tunx_event_next(a, &ev), -ESHUTDOWN);
+	close_pair();
+}
+
+/* A burst of events is delivered whole (the oldest past 32 were lost). */
+static void event_burst_past_32_kept(void)
+{
+	unsigned int ev, n = 0;
+
+	open_pair(0, true);
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(tunx_link_set_mtu(a, 1300 + (unsigned int)i), 0);
+	while (tunx_event_next(a, &ev) == 1)
+		n++;
+	CU_ASSERT_EQUAL(n, 101);	/* Up at open, 100 MTU updates */
+	close_pair();
+}
+
 static CU_TestInfo tests[] = {
 	{ "write_a_read_b_batch", write_a_read_b_batch },
 	{ "both_directions_independent", both_directions_independent },
@@ -548,6 +580,8 @@ static CU_TestInfo tests[] = {
 	{ "close_races_readers_and_writers", close_races_readers_and_writers },
 	{ "blocked_write_sleeps_until_read", blocked_write_sleeps_until_read },
 	{ "blocking_write_takes_all", blocking_write_takes_all },
+	{ "events_fd_wakes_at_shutdown", events_fd_wakes_at_shutdown },
+	{ "event_burst_past_32_kept", event_burst_past_32_kept },
 	{ "many_writers_nothing_lost", many_writers_nothing_lost },
 	CU_TEST_INFO_NULL,
 };
