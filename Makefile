@@ -71,9 +71,9 @@ demo:
 demo-run:
 	@tools/demo
 
-## check         every suite; last line "N passed, N failed"
+## check         every suite; last line "N passed, N failed" (CHECK_EXTRA=fresh adds check-fresh)
 check:
-	$(call after-deps,all lib-tests check-run SUITES="host $(VM_SUITES)")
+	$(call after-deps,all lib-tests check-run SUITES="host $(VM_SUITES) $(CHECK_EXTRA)")
 
 ## check-quick   host tests and the 6.1 VM, for iteration
 check-quick:
@@ -81,7 +81,7 @@ check-quick:
 
 ## check-host    everything that needs no module
 check-host:
-	$(call after-deps,all check-run SUITES=host)
+	$(call after-deps,all lib-tests check-run SUITES=host)
 
 ## check-vm-6.1, check-vm-6.12, check-vm-6.12-rt, check-vm-debug   one VM suite
 $(addprefix check-,$(VM_SUITES)):
