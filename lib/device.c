@@ -218,6 +218,15 @@ out:
 	return r;
 }
 
+/* The end of the run of non-empty packets that starts at @i. */
+static unsigned int run_end(const size_t *sizes, unsigned int i,
+			    unsigned int n)
+{
+	while (i < n && sizes[i])
+		i++;
+	return i;
+}
+
 /*
  * Blocking: all @n packets, waiting for room as long as it takes
  * (wireguard-go ignores the count, so a short write would lose packets);
@@ -227,15 +236,21 @@ out:
 static int write_all(struct tunx_device *dev, uint8_t *const *bufs,
 		     const size_t *sizes, unsigned int n, size_t offset)
 {
-	unsigned int done = 0;
-	int r;
+	unsigned int done = 0, end;
+	int r = 0;
 
 	for (;;) {
-		r = dev->ops->write(dev, bufs + done, sizes + done, n - done,
+		/* Empty packets are taken and dropped, on every backend. */
+		while (done < n && !sizes[done])
+			done++;
+		if (done == n)
+			break;
+		end = run_end(sizes, done, n);
+		r = dev->ops->write(dev, bufs + done, sizes + done, end - done,
 				    offset);
 		if (r > 0) {
 			done += (unsigned int)r;
-			if (done == n || dev->nonblock)
+			if (done < end && dev->nonblock)
 				break;
 			continue;
 		}

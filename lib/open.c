@@ -76,12 +76,17 @@ static int open_auto(struct tunx_device **devp, const struct tunx_config *cfg,
 	r = tunx__tun_open(devp, cfg, d);
 	if (r) {
 		char tunwhy[sizeof(d->message)];
+		size_t len;
 
 		d->tun_err = r;
 		snprintf(tunwhy, sizeof(tunwhy), "%s", d->message);
+		/* tun's remedy whole (it is the fallback), then tunx's in
+		 * what room is left: the message has 256 bytes (ABI). */
 		snprintf(d->message, sizeof(d->message),
-			 "auto: no backend: tunx: %.100s; tun: %.100s", why,
-			 tunwhy);
+			 "auto: no backend: tun: %.220s", tunwhy);
+		len = strlen(d->message);
+		snprintf(d->message + len, sizeof(d->message) - len,
+			 "; tunx: %.240s", why);
 		return r;
 	}
 	snprintf(d->message, sizeof(d->message),

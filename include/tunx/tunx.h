@@ -171,7 +171,8 @@ int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
  * room) and n is returned, or -errno when none was; an error after some
  * were taken returns that count.  Non-blocking: how many were taken
  * (0 < r <= n; retry the rest), or -EAGAIN.  Packets the kernel rejects
- * as malformed are counted as taken and dropped, like a network would.
+ * as malformed are counted as taken and dropped, like a network would;
+ * so are empty packets (size 0), on every backend.
  * Do not mix with tunx_reserve()/tunx_submit() from other threads.
  */
 int tunx_write(struct tunx_device *dev, uint8_t *const *bufs,

@@ -793,6 +793,26 @@ static void many_writers_packets_intact(void)
 	tunx_close(mw_dev);
 }
 
+/* An empty packet in a batch is taken and dropped (tunx refused the
+ * whole write with -EMSGSIZE, tun counted it, pipes delivered it). */
+static void zero_length_write_taken(void)
+{
+	struct tunx_device *dev = open_up("txzero", 17, true);
+	struct tx_batch b;
+	size_t off;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	off = tunx_min_write_offset(dev);
+	tx_batch_init(&b, 2, 256);
+	b.sizes[0] = 0;
+	b.sizes[1] = tx_udp4(b.bufs[1] + off, "10.17.0.2", "10.17.0.1", 1, 2,
+			     "x", 1);
+	CU_ASSERT_EQUAL(tunx_write(dev, b.bufs, b.sizes, 2, off), 2);
+	CU_ASSERT_EQUAL(tunx_write(dev, b.bufs, b.sizes, 1, off), 1);
+	tx_batch_free(&b);
+	tunx_close(dev);
+}
+
 static void single_queue_attach_refused(void)
 {
 	struct tunx_device *dev = open_dev("txsq", false, 0), *q = NULL;
@@ -1321,6 +1341,7 @@ static CU_TestInfo tests[] = {
 	{ "multi_queue_attach", multi_queue_attach },
 	{ "single_queue_attach_refused", single_queue_attach_refused },
 	{ "attached_queue_keeps_batch", attached_queue_keeps_batch },
+	{ "zero_length_write_taken", zero_length_write_taken },
 	{ "many_writers_packets_intact", many_writers_packets_intact },
 	{ "oversize_packet_emsgsize_then_kept", oversize_packet_emsgsize_then_kept },
 	{ "fd_readable_while_split_pending", fd_readable_while_split_pending },

@@ -115,6 +115,8 @@ static void no_node_anywhere_explains_container(void)
 	CU_ASSERT_EQUAL(d.tun_err, -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "container"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "tunx:"));
+	/* the remedy at the end of tun's explanation is not cut off */
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "mknod /nonexistent/tun c 10 200)"));
 }
 
 /* Runs @fn in a child; the child's exit status is the test result. */

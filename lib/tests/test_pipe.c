@@ -561,6 +561,38 @@ static void event_burst_past_32_kept(void)
 	close_pair();
 }
 
+/* An empty packet in a batch is taken and dropped, on every backend. */
+static void zero_length_taken_and_dropped(void)
+{
+	struct tunx_device *c, *f;
+	struct tunx_config cfg;
+	struct tx_batch x;
+
+	tx_batch_init(&x, 3, 64);
+	x.sizes[0] = 20;
+	x.sizes[1] = 0;
+	x.sizes[2] = 21;
+	open_pair(0, true);
+	CU_ASSERT_EQUAL(tunx_write(a, x.bufs, x.sizes, 3, 0), 3);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 3, 0), 2);
+	CU_ASSERT_EQUAL(x.sizes[1], 21);
+	close_pair();
+	tunx_config_init(&cfg);
+	cfg.nonblock = true;
+	cfg.backend = TUNX_BACKEND_CHANNEL;
+	CU_ASSERT_FATAL(tunx_open(&c, &cfg, NULL) == 0);
+	x.sizes[0] = 0;
+	x.sizes[1] = 0;
+	CU_ASSERT_EQUAL(tunx_write(c, x.bufs, x.sizes, 2, 0), 2);
+	CU_ASSERT_EQUAL(tunx_read(c, x.bufs, 64, x.sizes, 3, 0), -EAGAIN);
+	tunx_close(c);
+	cfg.backend = TUNX_BACKEND_FAKE;
+	CU_ASSERT_FATAL(tunx_open(&f, &cfg, NULL) == 0);
+	CU_ASSERT_EQUAL(tunx_write(f, x.bufs, x.sizes, 2, 0), 2);
+	tunx_close(f);
+	tx_batch_free(&x);
+}
+
 static CU_TestInfo tests[] = {
 	{ "write_a_read_b_batch", write_a_read_b_batch },
 	{ "both_directions_independent", both_directions_independent },
@@ -580,6 +612,7 @@ static CU_TestInfo tests[] = {
 	{ "close_races_readers_and_writers", close_races_readers_and_writers },
 	{ "blocked_write_sleeps_until_read", blocked_write_sleeps_until_read },
 	{ "blocking_write_takes_all", blocking_write_takes_all },
+	{ "zero_length_taken_and_dropped", zero_length_taken_and_dropped },
 	{ "events_fd_wakes_at_shutdown", events_fd_wakes_at_shutdown },
 	{ "event_burst_past_32_kept", event_burst_past_32_kept },
 	{ "many_writers_nothing_lost", many_writers_nothing_lost },
