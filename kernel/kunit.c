@@ -332,6 +332,17 @@ static void desc_offload_rejects_csum_outside_packet(struct kunit *test)
 	d.csum_start = 100;
 	d.csum_offset = 0;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	/* Inside the packet but deep in the payload: not a header. */
+	d = desc_make(0, 1000);
+	d.flags = TUNX_DESC_F_OFFLOAD;
+	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
+	d.csum_start = TUNX_CSUM_END_MAX - 8;
+	d.csum_offset = 6;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.csum_start++;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	d.csum_start = 900;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 	/* Both at their maximum: the sum must not wrap into range. */
 	d.csum_start = 0xffff;
 	d.csum_offset = 0xffff;

@@ -43,6 +43,7 @@ static int tunx_desc_check_offload(const struct tunx_desc *desc, u32 mtu)
 {
 	bool gso = desc->gso_type != TUNX_GSO_NONE;
 	bool csum = desc->csum_flags & TUNX_CSUM_NEEDS_CSUM;
+	u32 end;
 
 	if (desc->csum_flags & ~TUNX_CSUM_KNOWN ||
 	    !tunx_gso_type_ok(desc->gso_type))
@@ -60,9 +61,14 @@ static int tunx_desc_check_offload(const struct tunx_desc *desc, u32 mtu)
 		return -EINVAL;
 	if (desc->hdr_len > desc->len)
 		return -EINVAL;
-	/* u32 arithmetic: two u16 and a small constant cannot wrap. */
-	if (csum && (u32)desc->csum_start + desc->csum_offset +
-		    sizeof(__sum16) > desc->len)
+	/*
+	 * u32 arithmetic: two u16 and a small constant cannot wrap.  The
+	 * field must lie in the headers: the kernel pulls everything up to
+	 * it into the skb's head, and a start near 64 KB would pull the
+	 * whole packet and make skb_partial_csum_set() log each time.
+	 */
+	end = (u32)desc->csum_start + desc->csum_offset + sizeof(__sum16);
+	if (csum && (end > desc->len || end > TUNX_CSUM_END_MAX))
 		return -EINVAL;
 	return 0;
 }

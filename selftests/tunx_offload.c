@@ -780,6 +780,16 @@ BAD_OFFLOAD_TEST(tx_gso_ip_length_short_of_packet_counted,
 BAD_OFFLOAD_TEST(tx_gso_csum_start_far_in_payload_counted,
 		 d.csum_start = d.len - 8)
 
+/*
+ * Not a super-packet, checksum field inside the packet but far past any
+ * header: refused by the descriptor check (TUNX_CSUM_END_MAX), where it
+ * used to pull the packet into the head (and near 64 KB log "bad partial
+ * csum" every time).
+ */
+BAD_OFFLOAD_TEST(tx_plain_csum_start_far_in_payload_counted,
+		 (d.gso_type = TUNX_GSO_NONE, d.gso_size = 0, d.hdr_len = 0,
+		  d.len = 1000, set_tot_len(frame, 1000), d.csum_start = 900))
+
 /* The UDP header of an IPv6 super-packet must follow the IPv6 header. */
 TEST_F(offload, tx_uso6_behind_extension_header_counted)
 {

@@ -284,7 +284,9 @@ struct tunx_ring_setup {
  *   - csum_flags only TUNX_CSUM_*; gso_type one of NONE, TCPV4, TCPV6,
  *     UDP_L4, with ECN only on TCPV4/TCPV6; gso_size non-zero exactly when
  *     gso_type is not NONE, and at most the MTU; hdr_len at most len.
- *   - NEEDS_CSUM: csum_start + csum_offset + 2 <= len, the checksum field
+ *   - NEEDS_CSUM: csum_start + csum_offset + 2 <= len and <=
+ *     TUNX_CSUM_END_MAX (the checksum field lies in the headers, never deep
+ *     in the payload), the checksum field
  *     holding the pseudo-header sum; csum_start not inside the IP header,
  *     and the packet not an IPv4 fragment.
  *     Without NEEDS_CSUM csum_start and csum_offset are zero.
@@ -300,6 +302,7 @@ struct tunx_ring_setup {
  * Every other packet, flag or not, is at most the MTU long as on any device.
  */
 #define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
+#define TUNX_CSUM_END_MAX	256	/* csum_start + csum_offset + 2, at most */
 #define TUNX_CSUM_DATA_VALID	(1U << 1)	/* checksum already verified */
 
 #define TUNX_GSO_NONE		0
