@@ -421,6 +421,16 @@ static int tunx_set_persist(struct tunx_device *td, u32 on)
 	return 0;
 }
 
+/*
+ * Who a device belongs to is the admin's decision, not the decision of
+ * whoever holds one of its files (tun lets the holder decide).  The check
+ * is the one for creating a device in the device's namespace.
+ */
+static bool tunx_may_chown(struct tunx_device *td)
+{
+	return ns_capable(dev_net(td->dev)->user_ns, CAP_NET_ADMIN);
+}
+
 /* TUNX_IOC_SET_{OWNER,GROUP,PERSIST}: the argument is the value. */
 static long tunx_ioctl_set(struct tunx_queue *q, unsigned int cmd,
 			   unsigned long arg)
@@ -433,6 +443,8 @@ static long tunx_ioctl_set(struct tunx_queue *q, unsigned int cmd,
 	rtnl_lock();
 	td = rtnl_dereference(q->td);
 	err = tunx_queue_errno(q, td);
+	if (!err && cmd != TUNX_IOC_SET_PERSIST && !tunx_may_chown(td))
+		err = -EPERM;
 	if (!err && cmd == TUNX_IOC_SET_OWNER)
 		err = tunx_set_owner(td, arg);
 	else if (!err && cmd == TUNX_IOC_SET_GROUP)

@@ -375,8 +375,9 @@ struct tunx_stats {
 /*
  * Ownership, as TUNSETOWNER/TUNSETGROUP/TUNSETPERSIST: argument by value.
  * OWNER/GROUP take an id in the caller's user namespace, TUNX_NO_OWNER to
- * unset (an unmappable id gives -EINVAL); PERSIST takes 0 or 1 (else
- * -EINVAL).  Clearing PERSIST does not delete a device until its last
+ * unset (an unmappable id gives -EINVAL), and need CAP_NET_ADMIN over the
+ * device's network namespace (-EPERM; tun does not ask); PERSIST takes 0
+ * or 1 (else -EINVAL).  Clearing PERSIST does not delete a device until its last
  * queue detaches.
  */
 #define TUNX_IOC_SET_OWNER	_IOW(TUNX_IOC_MAGIC, 7, __u32)
