@@ -122,6 +122,12 @@ static int tunx_attach_new(struct tunx_queue *q, const char *name,
 		return -ENODEV;
 	if (!ns_capable(q->net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
+	/*
+	 * Busy-poll kernel threads spin on behalf of the creator but belong
+	 * to no cgroup of its: only the host's admin may start them.
+	 */
+	if (a->flags & TUNX_ATTACH_BUSY_POLL && !capable(CAP_NET_ADMIN))
+		return -EPERM;
 	td = tunx_device_create(q->net, name, a->flags);
 	if (IS_ERR(td))
 		return PTR_ERR(td);

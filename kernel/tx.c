@@ -127,7 +127,8 @@ drop:
 	return NULL;
 }
 
-static void tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
+/* Returns true when a packet went to the stack, false when it was dropped. */
+static bool tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 			struct tunx_ring *ring,
 			const struct tunx_desc_limits *lim)
 {
@@ -137,13 +138,14 @@ static void tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 	tunx_desc_fetch(&desc, &ring->descs[ring->head & ring->mask]);
 	if (tunx_desc_check(&desc, lim)) {
 		tunx_count(td, invalid_descs);
-		return;
+		return false;
 	}
 	skb = tunx_tx_build(q, td, ring, &desc, lim);
 	if (!skb)
-		return;
+		return false;
 	tunx_tx_count(td, desc.len);
 	napi_gro_receive(&q->napi, skb);
+	return true;
 }
 
 /* Descriptors ready, or 0 when the producer index is impossible. */
@@ -159,13 +161,15 @@ static u32 tunx_tx_avail(struct tunx_device *td, struct tunx_ring *ring)
 	return avail;
 }
 
+/* Consumes up to @budget descriptors; *@valid counts the packets sent on. */
 static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
-			   struct tunx_ring *ring, int budget)
+			   struct tunx_ring *ring, int budget, int *valid)
 {
 	struct tunx_desc_limits lim;
 	u32 avail = tunx_tx_avail(td, ring);
 	int done;
 
+	*valid = 0;
 	if (!netif_running(td->dev)) {
 		atomic64_add(avail, &td->c.tx_dropped);
 		WRITE_ONCE(ring->head, ring->head + avail);
@@ -174,7 +178,8 @@ static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
 	}
 	tunx_tx_limits(&lim, ring, td);
 	for (done = 0; done < budget && done < avail; done++) {
-		tunx_tx_one(q, td, ring, &lim);
+		if (tunx_tx_one(q, td, ring, &lim))
+			(*valid)++;
 		WRITE_ONCE(ring->head, ring->head + 1);
 	}
 	if (done)
@@ -209,17 +214,22 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 	struct tunx_queue *q = container_of(napi, struct tunx_queue, napi);
 	struct tunx_device *td = netdev_priv(napi->dev);
 	struct tunx_area *area;
-	int done = 0;
+	int done = 0, valid;
 
 	rcu_read_lock();
 	/* Stable while NAPI is enabled: detach disables NAPI first. */
 	area = rcu_dereference(q->area);
 	if (area) {
 		tunx_ring_set_flags(&area->tx, 0);
-		done = tunx_tx_consume(q, td, &area->tx, budget);
+		done = tunx_tx_consume(q, td, &area->tx, budget, &valid);
 		tunx_tx_notify(td, q);
+		/*
+		 * Only packets the stack took keep the poll spinning: an
+		 * invalid descriptor now and then must not keep a kernel
+		 * thread busy forever.
+		 */
 		if (td->busy_poll_ns &&
-		    tunx_busy_spin(q, td, area, done, budget)) {
+		    tunx_busy_spin(q, td, area, valid, budget)) {
 			rcu_read_unlock();
 			return budget;
 		}

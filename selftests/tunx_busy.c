@@ -313,4 +313,33 @@ TEST_F(busy, threaded_off_does_not_spin_in_softirq)
 	EXPECT_FALSE(tx_need_wakeup(&self->q));
 }
 
+/*
+ * Only packets the kernel accepts keep the poll spinning: an invalid
+ * descriptor now and then (here every 200 ms, idle time 500 ms) must not
+ * keep a kernel thread busy forever, so NEED_WAKEUP comes back between
+ * them.  It used to stay clear as long as such descriptors kept coming.
+ */
+TEST_F(busy, invalid_descriptors_do_not_extend_the_spin)
+{
+	struct tunx_stats st;
+	struct tunx_desc *d;
+	int woke = 0, i;
+	__u8 *frame;
+
+	ASSERT_EQ(0, open_busy(&self->q, 500000, 0));
+	for (i = 0; i < 12; i++) {
+		if (i && tx_need_wakeup(&self->q))
+			woke++;
+		d = tunx_tx_reserve(&self->q, &frame);
+		ASSERT_NE(NULL, d);
+		memset(d, 0, sizeof(*d));	/* len 0: invalid */
+		tunx_tx_submit(&self->q);
+		ASSERT_LE(0, tunx_tx_kick_if_needed(&self->q));
+		tunx_msleep(200);
+	}
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(12, st.invalid_descs);
+	EXPECT_LT(0, woke);
+}
+
 TUNX_HARNESS_MAIN

@@ -121,7 +121,9 @@
  * ring from a kernel thread for busy_poll_usecs after the last descriptor
  * it consumed, with TUNX_RING_NEED_WAKEUP clear, and restarts a stopped
  * transmit queue as soon as the reader frees rx slots; a process that keeps
- * the rings busy makes no syscall at all.  Once idle the kernel sets
+ * the rings busy makes no syscall at all; only descriptors it accepts
+ * count as work.  Creating such a device needs CAP_NET_ADMIN in the
+ * initial user namespace (-EPERM).  Once idle the kernel sets
  * NEED_WAKEUP again and the usual kick rules apply.  It costs a CPU while
  * traffic flows.  The kernel threads are the device's threaded NAPI:
  * writing 0 to /sys/class/net/NAME/threaded turns busy polling off.
