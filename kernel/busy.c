@@ -73,7 +73,8 @@ static void tunx_busy_stop(struct tunx_queue *q, struct tunx_device *td,
  * @q: queue
  * @td: its device, in busy-poll mode
  * @area: its area
- * @done: tx descriptors this poll consumed
+ * @done: packets this poll handed to the stack (invalid descriptors do not
+ *	count: they must not keep the thread spinning)
  * @budget: the poll's budget
  *
  * Return: true to return @budget from the poll (NAPI polls again), false
