@@ -282,25 +282,73 @@ static void tunx_setup_result(struct tunx_ring_setup *rs,
 	rs->tx_frames = geo->tx_frames;
 }
 
-static int tunx_setup_locked(struct tunx_queue *q, struct tunx_ring_setup *rs)
+/* Before allocating: the queue may take rings; the MTU they must carry. */
+static int tunx_setup_prepare(struct tunx_queue *q, u32 *mtu)
 {
-	struct tunx_device *td = rtnl_dereference(q->td);
-	struct tunx_geometry geo;
-	struct tunx_area *area;
+	struct tunx_device *td;
 	int err;
 
-	err = tunx_geometry_compute(&geo, rs->rx_entries, rs->tx_entries,
-				    rs->frame_size, td->dev->mtu);
+	rtnl_lock();
+	td = rtnl_dereference(q->td);
+	err = tunx_queue_errno(q, td);
+	if (!err && rtnl_dereference(q->area))
+		err = -EBUSY;
+	if (!err)
+		*mtu = td->dev->mtu;
+	rtnl_unlock();
+	return err;
+}
+
+/* After allocating without RTNL: check again, as anything may have moved. */
+static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
+{
+	struct tunx_device *td = rtnl_dereference(q->td);
+	int err;
+
+	err = tunx_queue_errno(q, td);
+	if (!err && rtnl_dereference(q->area))
+		err = -EBUSY;
+	if (!err && td->dev->mtu > area->geo.frame_size)
+		err = -EINVAL;
 	if (err)
 		return err;
-	area = tunx_area_create(&geo);
-	if (!area)
-		return -ENOMEM;
 	mutex_lock(&q->lock);
 	rcu_assign_pointer(q->area, area);
 	mutex_unlock(&q->lock);
 	tunx_offload_update_max(td);
 	tunx_device_update_carrier(td);
+	return 0;
+}
+
+/*
+ * The area (up to TUNX_MAX_MMAP_SIZE, zeroed) is allocated, and freed on
+ * failure, without RTNL: an unprivileged user's setup must not stall
+ * every other namespace's link changes.
+ */
+static int tunx_setup(struct tunx_queue *q, struct tunx_ring_setup *rs)
+{
+	struct tunx_geometry geo;
+	struct tunx_area *area;
+	u32 mtu;
+	int err;
+
+	err = tunx_setup_prepare(q, &mtu);
+	if (!err)
+		err = tunx_geometry_compute(&geo, rs->rx_entries,
+					    rs->tx_entries, rs->frame_size,
+					    mtu);
+	if (err)
+		return err;
+	area = tunx_area_create(&geo);
+	if (!area)
+		return -ENOMEM;
+	rtnl_lock();
+	err = tunx_setup_locked(q, area);
+	rtnl_unlock();
+	if (err) {
+		tunx_area_put(area);
+		return err;
+	}
 	tunx_setup_result(rs, &geo);
 	return 0;
 }
@@ -316,13 +364,7 @@ static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
 	if (rs.flags || rs.reserved0 ||
 	    !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
 		return -EINVAL;
-	rtnl_lock();
-	err = tunx_queue_errno(q, rtnl_dereference(q->td));
-	if (!err && rtnl_dereference(q->area))
-		err = -EBUSY;
-	if (!err)
-		err = tunx_setup_locked(q, &rs);
-	rtnl_unlock();
+	err = tunx_setup(q, &rs);
 	return err ? err : tunx_copy_out(argp, &rs, sizeof(rs));
 }
 

@@ -10,14 +10,18 @@
 
 #include "device.h"
 #include "chardev.h"
+#include "rings.h"
 
 static int __init tunx_init(void)
 {
 	int err;
 
-	err = tunx_device_init();
+	err = tunx_rings_init();
 	if (err)
 		return err;
+	err = tunx_device_init();
+	if (err)
+		goto uninit_rings;
 	err = tunx_chardev_init();
 	if (err)
 		goto uninit_device;
@@ -27,14 +31,20 @@ static int __init tunx_init(void)
 uninit_device:
 	tunx_device_uninit();
 	pr_err("tunx: cannot register /dev/net/tunx: %d\n", err);
+uninit_rings:
+	tunx_rings_uninit();
 	return err;
 }
 
-/* No file is open (each pins the module); persistent devices remain. */
+/*
+ * No file is open (each pins the module); persistent devices remain, and
+ * deleting them puts their areas, which the rings' workqueue then frees.
+ */
 static void __exit tunx_exit(void)
 {
 	tunx_chardev_uninit();
 	tunx_device_uninit();
+	tunx_rings_uninit();
 }
 
 module_init(tunx_init);

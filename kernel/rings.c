@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared areas: allocation, the kernel's private ring views, and mmap with a
- * reference per vma so pages are freed only after the last unmap.
+ * Shared areas: allocation (charged to the caller's memory cgroup), the
+ * kernel's private ring views, and mmap with a reference per vma so pages
+ * are freed only after the last unmap, from a workqueue.
  */
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "rings.h"
 
@@ -24,10 +27,62 @@ static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
 	ring->head = 0;
 }
 
+/*
+ * Ring memory is charged to the memory cgroup of the task that sets the
+ * rings up, as io_uring charges its rings: a user in a container pays for
+ * what it makes the kernel hold.  Past the cgroup's limit, or when the
+ * machine has no memory, setup fails with -ENOMEM: no OOM killer
+ * (__GFP_RETRY_MAYFAIL), no warning with a stack dump (__GFP_NOWARN).
+ */
+#define TUNX_AREA_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN | \
+			 __GFP_RETRY_MAYFAIL)
+
+static struct workqueue_struct *tunx_area_wq;
+
+static void tunx_area_free_pages(struct page **pages, unsigned int n)
+{
+	while (n--)
+		__free_page(pages[n]);
+	kvfree(pages);
+}
+
+/*
+ * Page by page rather than vmalloc_user(), which takes no gfp flags: the
+ * same VM_USERMAP mapping, with the pages at hand for tunx_vm_fault().
+ */
+static int tunx_area_alloc(struct tunx_area *area, size_t size)
+{
+	unsigned int n = PAGE_ALIGN(size) >> PAGE_SHIFT, i;
+	struct page **pages;
+
+	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		/* A killed caller stops taking memory it will never use. */
+		if (fatal_signal_pending(current))
+			break;
+		pages[i] = alloc_page(TUNX_AREA_GFP);
+		if (!pages[i])
+			break;
+		cond_resched();
+	}
+	if (i == n)
+		area->base = vmap(pages, n, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	if (!area->base) {
+		tunx_area_free_pages(pages, i);
+		return -ENOMEM;
+	}
+	area->pages = pages;
+	area->nr_pages = n;
+	return 0;
+}
+
 /**
  * tunx_area_create - allocate a zeroed shared area laid out by @geo
  * @geo: geometry from tunx_geometry_compute()
  *
+ * Context: process context, no RTNL: this may zero 256 MiB.
  * Return: the area with one reference, or NULL.
  */
 struct tunx_area *tunx_area_create(const struct tunx_geometry *geo)
@@ -37,8 +92,7 @@ struct tunx_area *tunx_area_create(const struct tunx_geometry *geo)
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return NULL;
-	area->base = vmalloc_user(geo->mmap_size);
-	if (!area->base)
+	if (tunx_area_alloc(area, geo->mmap_size))
 		goto free_area;
 	kref_init(&area->ref);
 	area->geo = *geo;
@@ -55,18 +109,43 @@ free_area:
 	return NULL;
 }
 
+static void tunx_area_free(struct work_struct *work)
+{
+	struct tunx_area *area = container_of(work, struct tunx_area, free);
+
+	vunmap(area->base);
+	tunx_area_free_pages(area->pages, area->nr_pages);
+	kfree(area);
+}
+
+/*
+ * The last reference goes under RTNL (detach, link delete), mmap_lock
+ * (munmap) or neither; freeing up to 256 MiB waits for none of them.
+ */
 static void tunx_area_release(struct kref *ref)
 {
 	struct tunx_area *area = container_of(ref, struct tunx_area, ref);
 
-	vfree(area->base);
-	kfree(area);
+	INIT_WORK(&area->free, tunx_area_free);
+	queue_work(tunx_area_wq, &area->free);
 }
 
 void tunx_area_put(struct tunx_area *area)
 {
 	if (area)
 		kref_put(&area->ref, tunx_area_release);
+}
+
+int tunx_rings_init(void)
+{
+	tunx_area_wq = alloc_workqueue("tunx_area", WQ_UNBOUND, 0);
+	return tunx_area_wq ? 0 : -ENOMEM;
+}
+
+/* After the last area was put: frees what is still queued. */
+void tunx_rings_uninit(void)
+{
+	destroy_workqueue(tunx_area_wq);
 }
 
 /* fork and vma splits copy the vma: each copy holds its own reference. */
@@ -82,9 +161,25 @@ static void tunx_vm_close(struct vm_area_struct *vma)
 	tunx_area_put(vma->vm_private_data);
 }
 
+/*
+ * mmap maps every page at once; this brings a page back after
+ * MADV_DONTNEED (or anything else that zapped it) instead of SIGBUS.
+ */
+static vm_fault_t tunx_vm_fault(struct vm_fault *vmf)
+{
+	struct tunx_area *area = vmf->vma->vm_private_data;
+
+	if (vmf->pgoff >= area->nr_pages)
+		return VM_FAULT_SIGBUS;
+	vmf->page = area->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
 static const struct vm_operations_struct tunx_vm_ops = {
 	.open = tunx_vm_open,
 	.close = tunx_vm_close,
+	.fault = tunx_vm_fault,
 };
 
 /**

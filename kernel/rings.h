@@ -5,6 +5,7 @@
 #include <linux/kref.h>
 #include <linux/mm_types.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/tunx.h>
 
 #include "geometry.h"
@@ -32,7 +33,10 @@ struct tunx_ring {
  */
 struct tunx_area {
 	struct kref ref;
-	void *base;
+	void *base;			/* vmap() of @pages */
+	struct page **pages;
+	unsigned int nr_pages;
+	struct work_struct free;	/* frees it outside RTNL */
 	struct tunx_geometry geo;
 	struct tunx_ring rx;
 	struct tunx_ring tx;
@@ -41,6 +45,8 @@ struct tunx_area {
 struct tunx_area *tunx_area_create(const struct tunx_geometry *geo);
 void tunx_area_put(struct tunx_area *area);
 int tunx_area_mmap(struct tunx_area *area, struct vm_area_struct *vma);
+int tunx_rings_init(void);
+void tunx_rings_uninit(void);
 
 static inline void tunx_ring_set_flags(struct tunx_ring *ring, u32 flags)
 {

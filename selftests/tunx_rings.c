@@ -330,6 +330,31 @@ TEST_F(rings, tx_one_udp_reaches_socket)
 	EXPECT_EQ(0, st.tx_bad_packets);
 }
 
+/*
+ * MADV_DONTNEED drops the pages from the process's page tables only: the
+ * next access faults the very same ring pages back in (it used to SIGBUS
+ * until the next mmap), and the rings keep working.
+ */
+TEST_F(rings, madv_dontneed_faults_the_same_pages_back)
+{
+	char pkt[256], buf[256];
+	size_t len;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	len = tunx_test_packet(pkt, "before");
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, madvise(self->q.map, self->q.map_len, MADV_DONTNEED));
+	/* The kernel's consumer index, not a fresh zero page. */
+	ASSERT_EQ(1, tunx_load_acquire(self->q.tx.consumer));
+	ASSERT_EQ(6, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	len = tunx_test_packet(pkt, "after!");
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(6, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, memcmp(buf, "after!", 6));
+}
+
 TEST_F(rings, tx_full_ring_one_kick_all_delivered)
 {
 	char pkt[256], tag[16];

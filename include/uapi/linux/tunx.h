@@ -242,6 +242,7 @@ struct tunx_ring_offsets {
  *
  * Rings are set up once per attach: a second call gives -EBUSY.  Memory
  * stays valid while mapped, even after detach, close or device deletion.
+ * It is charged to the caller's memory cgroup: -ENOMEM over its limit.
  */
 struct tunx_ring_setup {
 	__u32 size;

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx_unpriv: what a user without privileges on the host can do, and what
+ * it pays for.  Each test forks a child that joins a fresh cgroup v2 with a
+ * small memory.max and pids.max, becomes nobody, and (unless the test says
+ * otherwise) makes a user namespace of its own, mapped to nobody, and a
+ * network namespace owned by it: root there, as in a rootless container.
+ *
+ *   every_ioctl_and_mmap    the whole queue life cycle works there
+ *   ring_memory_charged     rings are charged to the cgroup: over the
+ *                           limit SETUP_RINGS gives -ENOMEM, nobody is
+ *                           OOM-killed, memory.current stays under the max
+ *   huge_setup_quiet        a setup twice the cgroup's limit: -ENOMEM and no
+ *                           allocation warning in the kernel log
+ *   busy_poll_eperm         busy-poll kthreads need CAP_NET_ADMIN on the host
+ *   set_owner_group_eperm   the holder of a root-made device's file cannot
+ *                           give it away or change its group
+ *   setup_does_not_stall_rtnl  two users allocating large rings do not hold
+ *                           RTNL: link changes elsewhere take < 500 ms
+ *                           (TUNX_UNPRIV_RTNL_MS; 5000 on the debug kernel)
+ *
+ * Skips when cgroup v2 with the memory and pids controllers, or user
+ * namespaces for nobody, are not available.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tunx_util.h"
+
+#define NOBODY		65534
+#define CGROOT		"/sys/fs/cgroup"
+#define MIB		(1024 * 1024)
+#define CHILD_SKIP	200	/* the child could not become unprivileged */
+
+/* A child step failed: say which and how, exit with its number. */
+static int fail(int step, int err)
+{
+	fprintf(stderr, "# unpriv: step %d: %s\n", step, strerror(-err));
+	return step;
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static long long read_ll(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtoll(buf, NULL, 10) : -EIO;
+}
+
+/* A key's value in a flat-keyed cgroup file (memory.events). */
+static long long read_key(const char *path, const char *key)
+{
+	char line[128];
+	long long v = -ENOENT;
+	FILE *f = fopen(path, "re");
+	size_t klen = strlen(key);
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			v = strtoll(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+struct cg {
+	char dir[128];
+	char file[192];
+};
+
+static const char *cg_path(struct cg *cg, const char *name)
+{
+	snprintf(cg->file, sizeof(cg->file), "%s/%s", cg->dir, name);
+	return cg->file;
+}
+
+/* cgroup v2 at CGROOT (mounted here if needed) with memory and pids on. */
+static bool cg_available(void)
+{
+	char ctl[256] = "";
+	int fd;
+
+	if (access(CGROOT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CGROOT, "cgroup2", 0, NULL))
+		return false;
+	fd = open(CGROOT "/cgroup.controllers", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, ctl, sizeof(ctl) - 1) < 0)
+		ctl[0] = 0;
+	close(fd);
+	if (!strstr(ctl, "memory") || !strstr(ctl, "pids"))
+		return false;
+	/* EBUSY only if already on, or a v1 hierarchy holds them. */
+	write_str(CGROOT "/cgroup.subtree_control", "+memory +pids");
+	return true;
+}
+
+static int cg_make(struct cg *cg, long long mem_max, int pids_max)
+{
+	char val[32];
+
+	snprintf(cg->dir, sizeof(cg->dir), CGROOT "/tunx-unpriv-%d", getpid());
+	if (mkdir(cg->dir, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(val, sizeof(val), "%lld", mem_max);
+	if (write_str(cg_path(cg, "memory.max"), val))
+		return -EOPNOTSUPP;
+	snprintf(val, sizeof(val), "%d", pids_max);
+	return write_str(cg_path(cg, "pids.max"), val);
+}
+
+static void cg_remove(struct cg *cg)
+{
+	/* Ring memory of closed files is freed from a workqueue. */
+	for (int i = 0; i < 500 && rmdir(cg->dir) && errno == EBUSY; i++)
+		tunx_msleep(10);
+}
+
+/* Become nobody; with @userns also root of a user+net namespace of its own. */
+static int drop_privileges(bool userns)
+{
+	char map[32];
+
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	if (!userns)
+		return 0;
+	/* A changed uid made us undumpable: /proc/self/ would be root's. */
+	if (prctl(PR_SET_DUMPABLE, 1) || unshare(CLONE_NEWUSER))
+		return -EPERM;
+	snprintf(map, sizeof(map), "0 %d 1", NOBODY);
+	if (write_str("/proc/self/setgroups", "deny") ||
+	    write_str("/proc/self/uid_map", map) ||
+	    write_str("/proc/self/gid_map", map))
+		return -EPERM;
+	if (unshare(CLONE_NEWNET))
+		return -EPERM;
+	return tunx_if_flags("lo", true);
+}
+
+struct unpriv {
+	struct cg cg;
+	bool userns;
+	int (*fn)(struct cg *cg, void *arg);
+	void *arg;
+};
+
+/* Run @u->fn in a child inside the cgroup; its exit code, or 128 + signal. */
+static int run_unpriv(struct unpriv *u)
+{
+	char pid[16];
+	int status;
+	pid_t child;
+
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child) {
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_str(cg_path(&u->cg, "cgroup.procs"), pid))
+			_exit(CHILD_SKIP);
+		if (drop_privileges(u->userns))
+			_exit(CHILD_SKIP);
+		_exit(u->fn(&u->cg, u->arg));
+	}
+	if (waitpid(child, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+				   128 + WTERMSIG(status);
+}
+
+FIXTURE(unpriv) {
+	struct unpriv u;
+};
+
+FIXTURE_SETUP(unpriv)
+{
+	memset(&self->u, 0, sizeof(self->u));
+	self->u.userns = true;
+	if (!tunx_present())
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	if (!cg_available())
+		SKIP(return, "no cgroup v2 with the memory and pids controllers");
+	ASSERT_EQ(0, cg_make(&self->u.cg, 64 * MIB, 16));
+	ASSERT_EQ(0, tunx_netns_enter());
+}
+
+FIXTURE_TEARDOWN(unpriv)
+{
+	if (self->u.cg.dir[0])
+		cg_remove(&self->u.cg);
+}
+
+/* The whole life of a queue, each step a documented success. */
+static int every_ioctl(struct cg *cg, void *arg)
+{
+	struct tunx_info info = { .size = sizeof(info) };
+	struct pollfd pfd = { .events = POLLIN | POLLOUT };
+	struct tunx_stats st;
+	struct tunx_queue q;
+	__u8 pkt[128];
+	int ret;
+
+	(void)cg;
+	(void)arg;
+	ret = tunx_queue_open(&q, "ux0", 0, 16, 16, 0);
+	if (ret)
+		return fail(1, ret);
+	ret = tunx_get_info(q.fd, &info);
+	if (!ret)
+		ret = tunx_net_up("ux0");
+	if (!ret)
+		ret = tunx_tx_send(&q, pkt, tunx_test_packet(pkt, "unpriv"));
+	if (!ret)
+		ret = tunx_tx_wait_consumed(&q, 5000);
+	if (!ret)
+		ret = tunx_kick(q.fd);
+	pfd.fd = q.fd;
+	if (!ret && poll(&pfd, 1, 0) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = tunx_get_stats(q.fd, &st);
+	if (ret)
+		return fail(2, ret);
+	if (st.tx_packets != 1)
+		return fail(3, -EIO);
+	/* Root of this user namespace owns the device's namespace. */
+	ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 1);
+	if (!ret)
+		ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_OWNER, 0);
+	if (!ret)
+		ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_GROUP, 0);
+	if (!ret)
+		ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0);
+	if (ret)
+		return fail(4, ret);
+	tunx_queue_unmap(&q);
+	ret = tunx_detach(q.fd);
+	close(q.fd);
+	return ret ? fail(5, ret) : 0;
+}
+
+#define SKIP_MSG "cannot become nobody in a user namespace"
+
+TEST_F(unpriv, every_ioctl_and_mmap)
+{
+	int rc;
+
+	self->u.fn = every_ioctl;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+}
+
+/* A queue of a new device with rings of @entries frames of 64 KB. */
+static int big_queue(__u32 entries)
+{
+	int fd = tunx_open(), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = tunx_attach(fd, "ux%d", 0, NULL);
+	if (!ret)
+		ret = tunx_setup_rings(fd, entries, entries, 65536, NULL);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * 64 MiB for the cgroup: one queue of 128 MiB is refused; 8 MiB queues
+ * fit until the limit, then -ENOMEM; the cgroup saw the charge.
+ */
+static int ring_memory(struct cg *cg, void *arg)
+{
+	long long before = read_ll(cg_path(cg, "memory.current")), after;
+	int fds[16], n, ret;
+
+	(void)arg;
+	if (big_queue(1024) != -ENOMEM)
+		return 1;
+	for (n = 0; n < 16; n++) {
+		fds[n] = big_queue(64);
+		if (fds[n] < 0)
+			break;
+	}
+	ret = n < 16 ? fds[n] : 0;
+	after = read_ll(cg_path(cg, "memory.current"));
+	fprintf(stderr, "# unpriv: %d queues of 8 MiB, then %d; memory.current %lld -> %lld\n",
+		n, ret, before, after);
+	if (ret != -ENOMEM)
+		return 2;
+	if (n < 3 || n > 8)
+		return 3;
+	if (after - before < (long long)n * 8 * MIB)
+		return 4;
+	while (n--)
+		close(fds[n]);
+	return 0;
+}
+
+TEST_F(unpriv, ring_memory_charged_to_cgroup)
+{
+	int rc;
+
+	self->u.fn = ring_memory;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+	EXPECT_EQ(0, read_key(cg_path(&self->u.cg, "memory.events"),
+			      "oom_kill"));
+	EXPECT_GE(64 * MIB, read_ll(cg_path(&self->u.cg, "memory.current")));
+}
+
+/* 128 MiB, twice the cgroup's limit: a quiet -ENOMEM. */
+static int huge_setup(struct cg *cg, void *arg)
+{
+	int ret = big_queue(1024);
+
+	(void)cg;
+	(void)arg;
+	return ret == -ENOMEM ? 0 : fail(1, ret < 0 ? ret : -EEXIST);
+}
+
+static bool log_has(const char *what)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "dmesg | grep -q '%s'", what);
+	return !tunx_sh("%s", cmd);
+}
+
+TEST_F(unpriv, huge_setup_quiet_enomem)
+{
+	int rc;
+
+	self->u.fn = huge_setup;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+	EXPECT_FALSE(log_has("vmalloc error\\|page allocation failure"));
+}
+
+static int busy_poll(struct cg *cg, void *arg)
+{
+	struct tunx_attach a = {
+		.size = sizeof(a), .flags = TUNX_ATTACH_BUSY_POLL,
+		.name = "ux0",
+	};
+	int fd = tunx_open(), ret;
+
+	(void)cg;
+	(void)arg;
+	if (fd < 0)
+		return 1;
+	ret = ioctl(fd, TUNX_IOC_ATTACH, &a) ? errno : 0;
+	close(fd);
+	return ret == EPERM ? 0 : 2;
+}
+
+TEST_F(unpriv, busy_poll_needs_host_cap_net_admin)
+{
+	int rc;
+
+	self->u.fn = busy_poll;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+}
+
+/* Attach as the owner (allowed), then try to give the device away. */
+static int chown_device(struct cg *cg, void *arg)
+{
+	int fd = tunx_open(), owner, group, persist, ret;
+
+	(void)cg;
+	if (fd < 0)
+		return fail(1, fd);
+	ret = tunx_attach(fd, arg, TUNX_ATTACH_NO_CREATE, NULL);
+	if (ret)
+		return fail(2, ret);
+	owner = tunx_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY - 1);
+	group = tunx_ioctl_u32(fd, TUNX_IOC_SET_GROUP, NOBODY);
+	persist = tunx_ioctl_u32(fd, TUNX_IOC_SET_PERSIST, 1);
+	close(fd);
+	if (owner != -EPERM)
+		return 3;
+	if (group != -EPERM)
+		return 4;
+	return persist ? 5 : 0;
+}
+
+TEST_F(unpriv, set_owner_group_need_cap_net_admin)
+{
+	int fd = tunx_open(), rc;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, tunx_attach(fd, "uo0", TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_EQ(0, tunx_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY));
+	close(fd);
+	self->u.userns = false;
+	self->u.fn = chown_device;
+	self->u.arg = "uo0";
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+	EXPECT_EQ(0, tunx_if_delete("uo0"));
+}
+
+/* Keep setting up 128 MiB of rings until the test is over. */
+static int allocator(struct cg *cg, void *arg)
+{
+	int fd;
+
+	(void)cg;
+	(void)arg;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		fd = big_queue(1024);
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+/*
+ * With 128 MiB allocated and zeroed under RTNL, 6.1 in a TCG VM saw link
+ * changes wait a second; without, under 200 ms.  The debug kernel is
+ * about ten times slower at this.
+ */
+static long long rtnl_bound_ms(void)
+{
+	const char *v = getenv("TUNX_UNPRIV_RTNL_MS");
+	const char *k = getenv("TUNX_VM_KERNEL");
+
+	if (v && *v)
+		return strtoll(v, NULL, 0);
+	return k && !strcmp(k, "debug") ? 5000 : 500;
+}
+
+TEST_F_TIMEOUT(unpriv, setup_does_not_stall_rtnl, 120)
+{
+	long long worst = 0, t, end, bound = rtnl_bound_ms();
+	pid_t kids[2];
+
+	cg_remove(&self->u.cg);
+	ASSERT_EQ(0, cg_make(&self->u.cg, 320 * MIB, 16));
+	self->u.fn = allocator;
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		ASSERT_LE(0, kids[k]);
+		if (!kids[k])
+			_exit(run_unpriv(&self->u));
+	}
+	tunx_msleep(500);
+	end = tunx_now_ms() + 5000;
+	while (tunx_now_ms() < end) {
+		t = tunx_now_ms();
+		ASSERT_EQ(0, tunx_if_flags("lo", false));
+		ASSERT_EQ(0, tunx_if_flags("lo", true));
+		t = tunx_now_ms() - t;
+		worst = t > worst ? t : worst;
+		tunx_msleep(20);
+	}
+	for (int k = 0; k < 2; k++) {
+		kill(kids[k], SIGKILL);
+		waitpid(kids[k], NULL, 0);
+	}
+	/* The grandchildren are in the cgroup: kill them too. */
+	write_str(cg_path(&self->u.cg, "cgroup.kill"), "1");
+	fprintf(stderr, "# unpriv: link changes took at most %lld ms (bound %lld)\n",
+		worst, bound);
+	EXPECT_GT(bound, worst);
+}
+
+TUNX_HARNESS_MAIN
