@@ -53,15 +53,25 @@ unlink:
 	return err;
 }
 
-/* Fill the hole at @index with the last queue, as tun does. */
+/*
+ * Fill the hole at @index with the last queue, as tun does.  The rx ring
+ * has one producer, the xmit that holds its txq's lock: an xmit on txq
+ * @last that loaded the moved queue before the move must be done before
+ * xmits on txq @index can find it there.  Holding txq @last's lock while
+ * the pointers move waits for the first and keeps later ones out (they
+ * find NULL once it is dropped).
+ */
 static void tunx_queue_unlink(struct tunx_device *td, u32 index)
 {
 	u32 last = td->num_queues - 1;
 	struct tunx_queue *moved = rtnl_dereference(td->queues[last]);
+	struct netdev_queue *txq = netdev_get_tx_queue(td->dev, last);
 
+	__netif_tx_lock_bh(txq);
 	rcu_assign_pointer(td->queues[index], moved);
 	WRITE_ONCE(moved->index, index);
 	RCU_INIT_POINTER(td->queues[last], NULL);
+	__netif_tx_unlock_bh(txq);
 	td->num_queues = last;
 }
 

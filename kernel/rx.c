@@ -2,7 +2,8 @@
 /*
  * The rx ring (kernel -> user): the device's transmit path produces into it.
  * One producer per ring because each queue owns one txq and the core holds
- * that txq's lock around ndo_start_xmit.
+ * that txq's lock around ndo_start_xmit; a queue that moves to another txq
+ * moves under its old txq's lock (tunx_queue_unlink()).
  *
  * Barriers, paired with userspace (see the uapi header):
  *   A: load-acquire of the consumer before reusing a slot it released.
