@@ -86,6 +86,22 @@
  * -EBADFD on a file that is not attached, and -ENODEV when the device the
  * file was attached to has been deleted (until the file attaches again).
  *
+ * Security and resource limits
+ * ----------------------------
+ * Creating a device needs CAP_NET_ADMIN over the file's network namespace;
+ * attaching, the device's owner or group or CAP_NET_ADMIN; changing owner
+ * or group, CAP_NET_ADMIN over the device's network namespace (ns_capable()
+ * on the user namespace that owns it); busy poll, CAP_NET_ADMIN in the
+ * initial user namespace (its kernel threads belong to none of the
+ * creator's cgroups).  Ring memory is charged to the memory cgroup of the
+ * process that sets the rings up (not to RLIMIT_MEMLOCK): over its limit
+ * SETUP_RINGS gives -ENOMEM, quietly and without the OOM killer.  Every page
+ * is mapped at mmap time; one dropped by MADV_DONTNEED faults back in.  The
+ * mapping must be shared and writable: an O_RDONLY file can attach and set
+ * up rings, but mmap with PROT_WRITE gives -EACCES.  ATTACH and SETUP_RINGS copy their result
+ * out last: -EFAULT there can follow a successful attach or setup
+ * (TUNX_IOC_GET_INFO tells the state).
+ *
  * Statistics: `ip -s link` shows the netdev's view, where RX is user ->
  * kernel (tunx tx) and TX is kernel -> user (tunx rx); `ethtool -S` shows
  * struct tunx_stats by field name.
