@@ -328,7 +328,8 @@ static int ring_memory(struct cg *cg, void *arg)
 	}
 	ret = n < 16 ? fds[n] : 0;
 	after = read_ll(cg_path(cg, "memory.current"));
-	fprintf(stderr, "# unpriv: %d queues of 8 MiB, then %d; memory.current %lld -> %lld\n",
+	fprintf(stderr,
+		"# unpriv: %d queues of 8 MiB, then %d; memory.current %lld -> %lld\n",
 		n, ret, before, after);
 	if (ret != -ENOMEM)
 		return 2;

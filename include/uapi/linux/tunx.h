@@ -98,9 +98,9 @@
  * SETUP_RINGS gives -ENOMEM, quietly and without the OOM killer.  Every page
  * is mapped at mmap time; one dropped by MADV_DONTNEED faults back in.  The
  * mapping must be shared and writable: an O_RDONLY file can attach and set
- * up rings, but mmap with PROT_WRITE gives -EACCES.  ATTACH and SETUP_RINGS copy their result
- * out last: -EFAULT there can follow a successful attach or setup
- * (TUNX_IOC_GET_INFO tells the state).
+ * up rings, but mmap with PROT_WRITE gives -EACCES.  ATTACH and SETUP_RINGS
+ * copy their result out last: -EFAULT there can follow a successful attach
+ * or setup (TUNX_IOC_GET_INFO tells the state).
  *
  * Statistics: `ip -s link` shows the netdev's view, where RX is user ->
  * kernel (tunx tx) and TX is kernel -> user (tunx rx); `ethtool -S` shows
@@ -305,8 +305,8 @@ struct tunx_ring_setup {
  *     gso_type is not NONE, and at most the MTU; hdr_len at most len.
  *   - NEEDS_CSUM: csum_start + csum_offset + 2 <= len and <=
  *     TUNX_CSUM_END_MAX (the checksum field lies in the headers, never deep
- *     in the payload), the checksum field
- *     holding the pseudo-header sum; csum_start not inside the IP header,
+ *     in the payload), the checksum field holding the pseudo-header sum;
+ *     csum_start not inside the IP header,
  *     and the packet not an IPv4 fragment.
  *     Without NEEDS_CSUM csum_start and csum_offset are zero.
  *     DATA_VALID is accepted and ignored: the stack verifies checksums it
@@ -396,8 +396,8 @@ struct tunx_stats {
  * OWNER/GROUP take an id in the caller's user namespace, TUNX_NO_OWNER to
  * unset (an unmappable id gives -EINVAL), and need CAP_NET_ADMIN over the
  * device's network namespace (-EPERM; tun does not ask); PERSIST takes 0
- * or 1 (else -EINVAL).  Clearing PERSIST does not delete a device until its last
- * queue detaches.
+ * or 1 (else -EINVAL).  Clearing PERSIST does not delete a device until
+ * its last queue detaches.
  */
 #define TUNX_IOC_SET_OWNER	_IOW(TUNX_IOC_MAGIC, 7, __u32)
 #define TUNX_IOC_SET_GROUP	_IOW(TUNX_IOC_MAGIC, 8, __u32)
