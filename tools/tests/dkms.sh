@@ -17,6 +17,16 @@ mkdir -p "$src" "$tmp/tree"
 "$top/tools/dkms-source" "$src"
 result "dkms.conf names version $version" [ -n "$version" ]
 
+# BUILD_EXCLUSIVE_KERNEL admits exactly the series the README supports.
+exclusive=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$top/dkms.conf")
+admits() { echo "$1" | grep -Eq "$exclusive"; }
+result "dkms.conf admits 6.1, 6.12, 6.12-rt and 6.18 releases" eval \
+	'admits 6.1.0-57-amd64 && admits 6.12.118+deb12-amd64 &&
+	 admits 6.12.118+deb12-rt-amd64 && admits 6.18.3-amd64'
+result "dkms.conf refuses 6.0, 6.19, 6.100 and 7.0 releases" eval \
+	'! admits 6.0.12-amd64 && ! admits 6.19.1-amd64 && ! admits 6.100.1 &&
+	 ! admits 7.0.0-1-amd64'
+
 for build in /lib/modules/*/build; do
 	[ -e "$build/Makefile" ] || continue
 	kver=$(basename "$(dirname "$build")")
