@@ -968,8 +968,8 @@ static void tcp_bulk_between_namespaces_via_p2p(void)
 	CU_ASSERT_EQUAL(sent, total);
 	CU_ASSERT_EQUAL(srv.got, total);
 	CU_ASSERT_EQUAL(srv.bad, 0);
-	CU_ASSERT(csum.checked > 1000);
-	CU_ASSERT_EQUAL(csum.bad, 0);
+	CU_ASSERT(__atomic_load_n(&csum.checked, __ATOMIC_RELAXED) > 1000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&csum.bad, __ATOMIC_RELAXED), 0);
 	/*
 	 * With TSO, writes coalesce: fewer packets than 1448-byte segments.
 	 * How many fewer depends on batch sizes, so on the machine's speed

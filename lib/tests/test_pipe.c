@@ -388,8 +388,17 @@ static void close_races_readers_and_writers(void)
 	pthread_t r, w;
 	void *rv, *wv;
 
+	struct tx_batch x;
+
+	tx_batch_init(&x, 4, 64);
+	for (int i = 0; i < 4; i++)
+		x.sizes[i] = 40;
 	for (int i = 0; i < 200; i++) {
 		open_pair(4, false);
+		/* b's queue to a is full: the writer's first call blocks, so
+		 * neither thread is ever between calls when close begins (a
+		 * call that starts after close is a use after free in C) */
+		CU_ASSERT_EQUAL(tunx_write(b, x.bufs, x.sizes, 4, 0), 4);
 		pthread_create(&r, NULL, read_loop, b);
 		pthread_create(&w, NULL, write_loop, b);
 		tx_wait_users(b, 2);
@@ -402,6 +411,7 @@ static void close_races_readers_and_writers(void)
 		CU_ASSERT_EQUAL((intptr_t)wv, -ESHUTDOWN);
 		tunx_close(a);
 	}
+	tx_batch_free(&x);
 }
 
 static int64_t wcpu;
