@@ -61,6 +61,22 @@ static void parse(const uint8_t *p, size_t len, struct tunx_conn *c)
 	}
 }
 
+/*
+ * Keys are from the host's side: src is the host's end.  An inbound
+ * packet (rx, to the host) has them the other way round.
+ */
+static void swap_ends(struct tunx_conn *c)
+{
+	uint8_t a[16];
+	uint16_t port = c->src_port;
+
+	memcpy(a, c->src, 16);
+	memcpy(c->src, c->dst, 16);
+	memcpy(c->dst, a, 16);
+	c->src_port = c->dst_port;
+	c->dst_port = port;
+}
+
 static bool same_key(const struct tunx_conn *a, const struct tunx_conn *b)
 {
 	return a->proto == b->proto && a->family == b->family &&
@@ -87,6 +103,8 @@ void tunx_connstats_count(struct tunx_connstats *cs, const uint8_t *pkt,
 	unsigned int h;
 
 	parse(pkt, len, &key);
+	if (!tx)
+		swap_ends(&key);	/* one flow, one entry (as tstun) */
 	h = hash(&key);
 	pthread_mutex_lock(&cs->lock);
 	for (e = cs->b[h]; e && !same_key(&e->c, &key); e = e->next)

@@ -24,7 +24,7 @@ struct filter {
 struct filt_dev {
 	struct tunx_device dev;
 	pthread_mutex_t flock;		/* filters */
-	struct filter f[4];
+	struct filter f[6];		/* enum tunx_filter_slot */
 	pthread_mutex_t wlock;		/* scratch (non-blocking writes) */
 	struct tunx_queue outq;
 	int ep_fd;
@@ -47,18 +47,24 @@ static void touch(struct filt_dev *w)
 	atomic_store_explicit(&w->last_ns, tunx__now_ns(), memory_order_relaxed);
 }
 
-/* Runs the pre then post filter of one direction on one packet. */
+/* Runs the pre, main (tstun's ACL) then post filter of one direction. */
 static bool filt_accept(struct filt_dev *w, enum tunx_filter_slot pre,
 		   uint8_t *p, size_t len)
 {
-	struct filter f[2];
+	enum tunx_filter_slot main = pre == TUNX_FILTER_PRE_IN ?
+				     TUNX_FILTER_MAIN_IN : TUNX_FILTER_MAIN_OUT;
+	struct filter f[3];
+	int i;
 
 	pthread_mutex_lock(&w->flock);
 	f[0] = w->f[pre];
-	f[1] = w->f[pre + 1];
+	f[1] = w->f[main];
+	f[2] = w->f[pre + 1];
 	pthread_mutex_unlock(&w->flock);
-	return !(f[0].fn && f[0].fn(f[0].arg, p, len) == TUNX_DROP) &&
-	       !(f[1].fn && f[1].fn(f[1].arg, p, len) == TUNX_DROP);
+	for (i = 0; i < 3; i++)
+		if (f[i].fn && f[i].fn(f[i].arg, p, len) == TUNX_DROP)
+			return false;
+	return true;
 }
 
 static void count(struct filt_dev *w, const uint8_t *p, size_t len, bool tx)
@@ -345,7 +351,7 @@ static int filter_set(struct tunx_device *dev, enum tunx_filter_slot slot,
 {
 	struct filt_dev *w = to_filt(dev);
 
-	if (!w || (unsigned int)slot > TUNX_FILTER_POST_OUT)
+	if (!w || (unsigned int)slot > TUNX_FILTER_MAIN_OUT)
 		return -EINVAL;
 	pthread_mutex_lock(&w->flock);
 	w->f[slot].fn = fn;
@@ -369,9 +375,11 @@ static int inject_inbound(struct tunx_device *dev, const uint8_t *pkt, size_t le
 		return -ENOMEM;
 	memcpy(buf + dev->mwo, pkt, len);
 	r = tunx_write(dev->inner, &buf, &len, 1, dev->mwo);
-	free(buf);
-	if (r == 1)
+	if (r == 1) {
+		count(w, buf + dev->mwo, len, false);	/* tstun counts them */
 		touch(w);
+	}
+	free(buf);
 	return r == 1 ? 0 : r;
 }
 

@@ -336,8 +336,8 @@ int tunx_callback_wrap(struct tunx_device **wp, struct tunx_device *inner,
 /*
  * Filter wrapper (tstun.Wrapper).  Directions follow tstun: "out" is what
  * tunx_read() returns (from the host, to the network), "in" is what
- * tunx_write() takes (from the network, to the host).  Filters run pre
- * then post; a filter returns TUNX_ACCEPT or TUNX_DROP and may change
+ * tunx_write() takes (from the network, to the host).  Filters run pre,
+ * main (tstun's ACL slot), then post; a filter returns TUNX_ACCEPT or TUNX_DROP and may change
  * bytes, not the length.  Dropped packets vanish from the batch (a write
  * still counts them as taken).  Inbound filters see each packet once: a
  * blocking write waits inside the wrapper until all accepted packets are
@@ -350,6 +350,8 @@ typedef enum tunx_verdict (*tunx_filter_fn)(void *arg, uint8_t *pkt,
 enum tunx_filter_slot {
 	TUNX_FILTER_PRE_IN, TUNX_FILTER_POST_IN,
 	TUNX_FILTER_PRE_OUT, TUNX_FILTER_POST_OUT,
+	/* tstun's main filter (its ACL), run between pre and post */
+	TUNX_FILTER_MAIN_IN, TUNX_FILTER_MAIN_OUT,
 };
 /* [any] On failure the caller keeps @inner.  The wrapper's read and write
  * are [reader]/[writer] as on any device; all calls below are [any] and
@@ -372,7 +374,9 @@ int64_t tunx_idle_ns(struct tunx_device *w);
 /* [any] Per-connection counters on/off (off keeps the counters). */
 int tunx_stats_enable(struct tunx_device *w, bool on);
 
-/* One connection's counters (5-tuple, addresses in network order). */
+/* One connection's counters (5-tuple, addresses in network order), both
+ * directions in one entry as tstun: src is the host's end (the source of
+ * what tunx_read() returns, the destination of what tunx_write() takes). */
 struct tunx_conn {
 	uint8_t proto;		/* IPPROTO_*, 0 for unparsable packets */
 	uint8_t family;		/* AF_INET or AF_INET6 */

@@ -29,6 +29,8 @@ static void counts_per_five_tuple(void)
 	len = tx_udp4(p, "10.0.0.1", "10.0.0.2", 1000, 53, "abcd", 4);
 	tunx_connstats_count(cs, p, len, true);
 	tunx_connstats_count(cs, p, len, true);
+	/* the answer comes back the other way: same connection (tstun) */
+	len = tx_udp4(p, "10.0.0.2", "10.0.0.1", 53, 1000, "abcd", 4);
 	tunx_connstats_count(cs, p, len, false);
 	len = tx_udp4(p, "10.0.0.1", "10.0.0.2", 1001, 53, "abcd", 4);
 	tunx_connstats_count(cs, p, len, true);

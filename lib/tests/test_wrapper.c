@@ -97,6 +97,25 @@ static void pre_out_filter_drops_on_read(void)
 	teardown();
 }
 
+/* tstun's order: pre, the main filter (its ACL), post. */
+static void main_filter_runs_between_pre_and_post(void)
+{
+	setup(true);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, drop_ee, "a");
+	tunx_filter_set(w, TUNX_FILTER_MAIN_IN, drop_ee, "m");
+	tunx_filter_set(w, TUNX_FILTER_POST_IN, drop_ee, "b");
+	send3(w, 1);
+	CU_ASSERT_EQUAL(recv_all(peer, NULL), 3);
+	CU_ASSERT_EQUAL(order_n, 9);
+	CU_ASSERT_EQUAL(memcmp(order, "amb", 3), 0);
+	order_n = 0;
+	tunx_filter_set(w, TUNX_FILTER_MAIN_OUT, drop_ee, "o");
+	send3(peer, 0xee);
+	CU_ASSERT_EQUAL(recv_all(w, NULL), 2);	/* the ACL dropped one */
+	CU_ASSERT_EQUAL(order_n, 3);
+	teardown();
+}
+
 static void pre_runs_before_post(void)
 {
 	setup(true);
@@ -337,19 +356,24 @@ static void stats_only_when_enabled(void)
 	struct tx_batch b;
 
 	setup(true);
-	tx_batch_init(&b, 2, 128);
-	b.sizes[0] = tx_udp4(b.bufs[0], "10.0.0.1", "10.0.0.2", 1, 2, "a", 1);
-	b.sizes[1] = tx_udp4(b.bufs[1], "10.0.0.1", "10.0.0.2", 1, 2, "b", 1);
+	tx_batch_init(&b, 3, 128);
+	/* in: 10.0.0.2:2 -> host 10.0.0.1:1; out: the host answers */
+	b.sizes[0] = tx_udp4(b.bufs[0], "10.0.0.2", "10.0.0.1", 2, 1, "a", 1);
+	b.sizes[1] = tx_udp4(b.bufs[1], "10.0.0.2", "10.0.0.1", 2, 1, "b", 1);
+	b.sizes[2] = tx_udp4(b.bufs[2], "10.0.0.1", "10.0.0.2", 1, 2, "c", 1);
 	tunx_write(w, b.bufs, b.sizes, 2, 0);
 	conns = 0;
 	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), 0);
 	CU_ASSERT_EQUAL(tunx_stats_enable(w, true), 0);
 	tunx_write(w, b.bufs, b.sizes, 2, 0);	/* inbound */
-	tunx_write(peer, b.bufs, b.sizes, 1, 0);
+	tunx_write(peer, b.bufs + 2, b.sizes + 2, 1, 0);
 	recv_all(w, NULL);			/* outbound */
+	/* injected inbound packets count too, as in tstun */
+	CU_ASSERT_EQUAL(tunx_inject_inbound(w, b.bufs[0], b.sizes[0]), 0);
 	txp = rxp = 0;
+	/* both directions of the flow are one connection, as in tstun */
 	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), 1);
-	CU_ASSERT_EQUAL(rxp, 2);
+	CU_ASSERT_EQUAL(rxp, 3);
 	CU_ASSERT_EQUAL(txp, 1);
 	CU_ASSERT_EQUAL(tunx_stats_extract(w, sum, NULL), 0);
 	tx_batch_free(&b);
@@ -418,6 +442,7 @@ static void wrapper_shows_inner_shape(void)
 static CU_TestInfo tests[] = {
 	{ "pre_out_filter_drops_on_read", pre_out_filter_drops_on_read },
 	{ "pre_runs_before_post", pre_runs_before_post },
+	{ "main_filter_runs_between_pre_and_post", main_filter_runs_between_pre_and_post },
 	{ "in_filter_drop_still_taken", in_filter_drop_still_taken },
 	{ "filter_cleared_with_null", filter_cleared_with_null },
 	{ "inject_outbound_skips_filters", inject_outbound_skips_filters },
