@@ -335,6 +335,10 @@ err:
 	return -errno;
 }
 
+static int tun_finish(struct tun_dev *t, const struct ifreq *ifr,
+		      const struct tunx_config *cfg, struct tunx_diag *d,
+		      const char *off);
+
 static int tun_setup(struct tun_dev *t, const struct tunx_config *cfg,
 		     struct tunx_diag *d)
 {
@@ -356,9 +360,19 @@ static int tun_setup(struct tun_dev *t, const struct tunx_config *cfg,
 	r = tun_ownership(t->fd, cfg, d);
 	if (r)
 		return r;
-	t->tun_flags = ifr.ifr_flags;
-	snprintf(t->dev.name, sizeof(t->dev.name), "%s", ifr.ifr_name);
-	t->dev.ifindex = (int)if_nametoindex(ifr.ifr_name);
+	return tun_finish(t, &ifr, cfg, d, off);
+}
+
+/* What open and adopt share once the fd is attached. */
+static int tun_finish(struct tun_dev *t, const struct ifreq *ifr,
+		      const struct tunx_config *cfg, struct tunx_diag *d,
+		      const char *off)
+{
+	int r;
+
+	t->tun_flags = ifr->ifr_flags;
+	snprintf(t->dev.name, sizeof(t->dev.name), "%s", ifr->ifr_name);
+	t->dev.ifindex = (int)if_nametoindex(ifr->ifr_name);
 	if (!t->dev.ifindex)
 		return -errno;
 	r = tunx__nl_link_state(t->dev.ifindex, &t->dev.mtu, NULL, NULL);
@@ -393,8 +407,44 @@ static int user_fd_init(struct tun_dev *t)
 	return 0;
 }
 
-int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
-		   struct tunx_diag *d)
+/*
+ * wireguard-go's CreateTUNFromFile: an fd a supervisor (systemd, Android's
+ * VpnService, a privileged helper) attached for us.  Ours from now on.
+ */
+static int tun_adopt(struct tun_dev *t, int fd, const struct tunx_config *cfg,
+		     struct tunx_diag *d)
+{
+	struct ifreq ifr;
+	int fl, err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+		err = errno;
+		snprintf(d->message, sizeof(d->message), "fd %d is not an "
+			 "attached tun device (TUNGETIFF: %s); tunx fds cannot be "
+			 "adopted", fd, tunx_strerror(err));
+		return err == EBADF ? -EBADF : -EINVAL;
+	}
+	if ((ifr.ifr_flags & (IFF_TUN | IFF_TAP)) != IFF_TUN ||
+	    !(ifr.ifr_flags & IFF_NO_PI)) {
+		snprintf(d->message, sizeof(d->message), "fd %d: %s is not "
+			 "IFF_TUN | IFF_NO_PI", fd, ifr.ifr_name);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	t->fd = fd;
+	t->vnet = ifr.ifr_flags & IFF_VNET_HDR;
+	/* IFF_VNET_HDR is the opener's choice: its header is always there. */
+	if (t->vnet && offload_probe(fd, &t->uso))
+		t->uso = false;
+	return tun_finish(t, &ifr, cfg, d, t->vnet ? "TSO (adopted fd)" :
+			  "off (adopted fd without IFF_VNET_HDR)");
+}
+
+static int tun_new(struct tunx_device **devp, const struct tunx_config *cfg,
+		   struct tunx_diag *d, int adopt_fd)
 {
 	struct tun_dev *t = calloc(1, sizeof(*t));
 	int r;
@@ -409,10 +459,13 @@ int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	if (!r && (!t->rbuf || !t->wbuf))
 		r = -ENOMEM;
 	if (!r)
-		r = tun_setup(t, cfg, d);
+		r = adopt_fd >= 0 ? tun_adopt(t, adopt_fd, cfg, d)
+				  : tun_setup(t, cfg, d);
 	if (!r)
 		r = user_fd_init(t);
 	if (r) {
+		if (t->fd == adopt_fd)
+			t->fd = -1;	/* on failure the caller keeps it */
 		tun_destroy(&t->dev);
 		return r;
 	}
@@ -425,6 +478,18 @@ int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	}
 	*devp = &t->dev;
 	return 0;
+}
+
+int tunx__tun_open(struct tunx_device **devp, const struct tunx_config *cfg,
+		   struct tunx_diag *d)
+{
+	return tun_new(devp, cfg, d, -1);
+}
+
+int tunx__tun_adopt(struct tunx_device **devp, int fd,
+		    const struct tunx_config *cfg, struct tunx_diag *d)
+{
+	return tun_new(devp, cfg, d, fd);
 }
 
 static int tun_attach_queue(struct tunx_device *dev, struct tunx_device **qp)

@@ -122,6 +122,9 @@ TUNX_HIDDEN void tunx__leave(struct tunx_device *dev);
 TUNX_HIDDEN int tunx__tun_open(struct tunx_device **devp,
 			       const struct tunx_config *cfg,
 			       struct tunx_diag *diag);
+TUNX_HIDDEN int tunx__tun_adopt(struct tunx_device **devp, int fd,
+				const struct tunx_config *cfg,
+				struct tunx_diag *diag);
 TUNX_HIDDEN int tunx__tunx_open(struct tunx_device **devp,
 				const struct tunx_config *cfg,
 				struct tunx_diag *diag);

@@ -4,6 +4,7 @@
  * The explanations matter more than the code: "EPERM" alone is the top
  * complaint about TUN devices.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,8 +126,9 @@ static int open_backend(struct tunx_device **devp,
 	}
 }
 
-int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
-	      struct tunx_diag *diag)
+/* *adopted: the device took @adopt_fd (closing it is now the device's). */
+static int open_common(struct tunx_device **devp, const struct tunx_config *cfg,
+		       struct tunx_diag *diag, int adopt_fd, bool *adopted)
 {
 	struct tunx_diag local;
 	struct tunx_diag *d = diag ? diag : &local;
@@ -137,7 +139,14 @@ int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	if (!cfg_valid(cfg, d))
 		return -EINVAL;
 	d->backend = cfg->backend;
-	r = open_backend(devp, cfg, d);
+	if (adopt_fd >= 0) {
+		d->backend = TUNX_BACKEND_TUN;
+		r = tunx__tun_adopt(devp, adopt_fd, cfg, d);
+		d->tun_err = r;
+		*adopted = !r;
+	} else {
+		r = open_backend(devp, cfg, d);
+	}
 	if (r)
 		return r;
 	d->backend = (*devp)->backend;
@@ -153,4 +162,38 @@ int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 		*devp = NULL;
 	}
 	return r;
+}
+
+int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
+	      struct tunx_diag *diag)
+{
+	return open_common(devp, cfg, diag, -1, NULL);
+}
+
+/*
+ * The device works on a duplicate, so a failure anywhere (MTU, events)
+ * leaves the caller's fd as it was; success closes the caller's.
+ */
+int tunx_open_fd(struct tunx_device **devp, int fd,
+		 const struct tunx_config *cfg, struct tunx_diag *diag)
+{
+	struct tunx_config defaults;
+	bool adopted = false;
+	int dup, r;
+
+	if (!cfg) {
+		tunx_config_init(&defaults);
+		cfg = &defaults;
+	}
+	dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0)
+		return -errno;
+	r = open_common(devp, cfg, diag, dup, &adopted);
+	if (r) {
+		if (!adopted)
+			close(dup);
+		return r;
+	}
+	close(fd);
+	return 0;
 }

@@ -135,6 +135,19 @@ int tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	      struct tunx_diag *diag);
 
 /*
+ * [any] Adopt an fd already attached to a tun device (wireguard-go's
+ * CreateTUNFromFile: systemd, Android's VpnService or a privileged helper
+ * passes it): IFF_TUN | IFF_NO_PI, with IFF_VNET_HDR if the opener set it
+ * (offload as the opener chose).  @cfg may be NULL; its name, queues,
+ * persist, owner and group are ignored, mtu/batch/nonblock/event_cb
+ * apply.  On success the device owns @fd (it is closed by tunx_close());
+ * on failure the caller keeps it.  -EINVAL when @fd is not an attached
+ * tun device (tunx fds cannot be adopted yet), -EBADF.
+ */
+int tunx_open_fd(struct tunx_device **devp, int fd,
+		 const struct tunx_config *cfg, struct tunx_diag *diag);
+
+/*
  * [any] In-memory pair (gonnect Pipe): what a writes, b reads, and back.
  * cfg may be NULL; it gives the name prefix, queue depth (ring_entries),
  * batch and nonblock.  Closing one end closes the pair: the other reads

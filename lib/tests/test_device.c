@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/if_tun.h>
 #include <linux/tunx.h>
 #include "harness.h"
 #include "../internal.h"
@@ -813,6 +814,48 @@ static void zero_length_write_taken(void)
 	tunx_close(dev);
 }
 
+/* wireguard-go's CreateTUNFromFile: a helper attached the fd for us. */
+static void adopt_attached_tun_fd(void)
+{
+	struct tunx_device *dev = NULL;
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	uint8_t addr[4] = { 10, 18, 0, 1 };
+	struct tunx_diag d;
+	struct tx_batch b;
+	char name[IFNAMSIZ], payload[100] = "adopted";
+	int fd, pfd[2], sock, r = 0;
+
+	if (tx_backend() != TUNX_BACKEND_TUN)
+		return;		/* tunx fds cannot be adopted yet */
+	CU_ASSERT_FATAL(pipe(pfd) == 0);
+	CU_ASSERT_EQUAL(tunx_open_fd(&dev, pfd[0], NULL, &d), -EINVAL);
+	CU_ASSERT(fcntl(pfd[0], F_GETFD) >= 0);	/* the caller keeps it */
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "not an attached tun"));
+	close(pfd[0]);
+	close(pfd[1]);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "txadopt");
+	CU_ASSERT_FATAL(ioctl(fd, TUNSETIFF, &ifr) == 0);
+	CU_ASSERT_EQUAL_FATAL(tunx_open_fd(&dev, fd, NULL, &d), 0);
+	CU_ASSERT(fcntl(fd, F_GETFD) < 0);	/* the device owns it now */
+	CU_ASSERT_EQUAL(tunx_backend(dev), TUNX_BACKEND_TUN);
+	CU_ASSERT_EQUAL(tunx_name(dev, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "txadopt");
+	tx_sh("sysctl -qw net.ipv6.conf.txadopt.disable_ipv6=1");
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET, addr, 24), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	sock = udp_sock("10.18.0.1", 4001);
+	send_udp(sock, "10.18.0.2", 9, payload, sizeof(payload));
+	tx_batch_init(&b, tunx_batch_size(dev), 2048);
+	r = tunx_read(dev, b.bufs, 2048, b.sizes, b.n, 0);	/* blocking */
+	CU_ASSERT_EQUAL(r, 1);
+	CU_ASSERT_EQUAL(b.sizes[0], 128);
+	tx_batch_free(&b);
+	close(sock);
+	tunx_close(dev);
+}
+
 static void single_queue_attach_refused(void)
 {
 	struct tunx_device *dev = open_dev("txsq", false, 0), *q = NULL;
@@ -1341,6 +1384,7 @@ static CU_TestInfo tests[] = {
 	{ "multi_queue_attach", multi_queue_attach },
 	{ "single_queue_attach_refused", single_queue_attach_refused },
 	{ "attached_queue_keeps_batch", attached_queue_keeps_batch },
+	{ "adopt_attached_tun_fd", adopt_attached_tun_fd },
 	{ "zero_length_write_taken", zero_length_write_taken },
 	{ "many_writers_packets_intact", many_writers_packets_intact },
 	{ "oversize_packet_emsgsize_then_kept", oversize_packet_emsgsize_then_kept },
