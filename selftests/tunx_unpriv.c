@@ -454,18 +454,26 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 	EXPECT_EQ(0, tunx_if_delete("uo0"));
 }
 
-/* Keep setting up 128 MiB of rings until the test is over. */
+/*
+ * Keep setting up 128 MiB of rings until the test is over: one persistent
+ * device, so what holds RTNL is the rings, not creating and deleting
+ * devices.
+ */
 static int allocator(struct cg *cg, void *arg)
 {
-	int fd;
+	struct tunx_attach a;
+	int fd = tunx_open();
 
 	(void)cg;
 	(void)arg;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (fd < 0 || tunx_attach(fd, "ux%d", TUNX_ATTACH_PERSIST, &a))
+		return 1;
 	for (;;) {
-		fd = big_queue(1024);
-		if (fd >= 0)
-			close(fd);
+		tunx_setup_rings(fd, 1024, 1024, 65536, NULL);
+		tunx_detach(fd);
+		if (tunx_attach(fd, a.name, TUNX_ATTACH_NO_CREATE, NULL))
+			return 2;
 	}
 	return 0;
 }
