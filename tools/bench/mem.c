@@ -4,8 +4,11 @@
  *  - the ring mapping, from the module (tunx_info.mmap_size per queue):
  *    exact, but it leaves out the netdev, the queue and the skbs;
  *  - the growth of Slab and VmallocUsed over making a few devices, read
- *    from /proc/meminfo: the rings (vmalloc) plus the netdev, its queues
- *    and everything else the module and the stack allocated (slab).
+ *    from /proc/meminfo: the netdev, its queues and everything else the
+ *    module and the stack allocated.  The rings are not in it: the module
+ *    allocates them page by page (charged to the caller's memory cgroup)
+ *    and vmap()s them, which VmallocUsed does not count, so the kernel
+ *    figure adds the mapping to Slab and VmallocUsed.
  *    MemAvailable's drop is reported too, but it also moves with the page
  *    cache and with the previous runs' namespaces being freed in the
  *    background, so it is the noisier of the two.

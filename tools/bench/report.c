@@ -65,10 +65,10 @@ static void header(char *kernel, size_t klen, char *date, size_t dlen,
 static void print_mem(const struct bench_result *r)
 {
 	printf("%12s %10s  mapped %.2f MiB (%u entries); per device: "
-	       "kernel %.2f MiB (Slab %+.0f KiB, VmallocUsed %+.2f MiB), "
+	       "kernel %.2f MiB (rings, Slab %+.0f KiB, VmallocUsed %+.2f MiB), "
 	       "MemAvailable %+.2f MiB\n", "-", "-",
 	       (double)r->mem_mmap / (1 << 20), r->ring_entries,
-	       (double)(r->mem_slab + r->mem_vmalloc) / (1 << 20),
+	       (double)(r->mem_mmap + r->mem_slab + r->mem_vmalloc) / (1 << 20),
 	       (double)r->mem_slab / 1024, (double)r->mem_vmalloc / (1 << 20),
 	       -(double)r->mem_avail / (1 << 20));
 }
@@ -129,7 +129,7 @@ double bench_figure(const struct bench_result *r)
 	if (r->error[0])
 		return -1;
 	if (r->run.mode == MODE_MEM)
-		return (double)(r->mem_slab + r->mem_vmalloc);
+		return (double)(r->mem_mmap + r->mem_slab + r->mem_vmalloc);
 	return r->run.mode == MODE_TCP ? r->bits_per_sec / 1e6 : r->pps;
 }
 

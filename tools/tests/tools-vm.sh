@@ -14,7 +14,7 @@ nsa=tunx-tv-a nsb=tunx-tv-b
 cleanup() {
 	ip netns del "$nsa" 2>/dev/null
 	ip netns del "$nsb" 2>/dev/null
-	for d in tvx0 tvq0 hold0; do ip link del "$d" 2>/dev/null; done
+	for d in tvx0 tvq0 hold0 sp0 sx0; do ip link del "$d" 2>/dev/null; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,6 +31,11 @@ result "tunxctl add --owner --group --mtu --queues" \
 	      [ \"\$(mtu tvq0)\" = 1400 ]"
 result "tunxctl add of an existing device of the same kind succeeds (as ip tuntap)" \
 	eval "'$ctl' add tvx0 >/dev/null"
+result "tunxctl add --queues 2 over a single-queue device names the cause and the fix" \
+	eval "! '$ctl' add tvx0 --queues 2 2>'$tmp/err' && sed 's/^/# /' '$tmp/err' &&
+	      grep -q 'single-queue' '$tmp/err' && grep -q 'tunxctl del tvx0' '$tmp/err'"
+result "tunxctl del of a non-tunx device is refused" \
+	eval "! '$ctl' del lo 2>'$tmp/err' && grep -q 'not a tunx device' '$tmp/err'"
 "$ctl" show >"$tmp/show"
 sed 's/^/# /' "$tmp/show"
 result "tunxctl show lists both devices" \
@@ -70,8 +75,9 @@ result "tunxctl del of a missing device fails" eval "! '$ctl' del tvx0 2>/dev/nu
 "$bin/tunx-tunnel" -q -b tunx -n hold0 -l 127.0.0.1:7001 -p 127.0.0.1:7002 >"$tmp/hold.log" 2>&1 &
 hp=$!
 for _ in $(seq 50); do ip link show hold0 | grep -q ',UP' && break; sleep 0.1; done
-result "tunxctl set --owner on a busy device explains EBUSY" \
-	eval "! '$ctl' set hold0 --owner 1 2>'$tmp/err' && grep -q 'queue attached' '$tmp/err'"
+result "tunxctl set --owner on a busy device names the program holding it" \
+	eval "! '$ctl' set hold0 --owner 1 2>'$tmp/err' && sed 's/^/# /' '$tmp/err' &&
+	      grep -q 'held by tunx-tunnel (pid $hp)' '$tmp/err' && grep -q 'stop it' '$tmp/err'"
 result "tunxctl set --mtu works while a program holds the queue" \
 	eval "'$ctl' set hold0 --mtu 1400 && [ \"\$(mtu hold0)\" = 1400 ]"
 result "tunxctl del works while a program holds the queue" \
@@ -79,6 +85,63 @@ result "tunxctl del works while a program holds the queue" \
 kill -TERM "$hp"
 wait "$hp"
 result "the tunnel whose device was deleted still stops cleanly" [ $? = 0 ]
+
+# tunx-tunnel as an unprivileged user (nobody) on a device made for it,
+# as in tunx-tunnel(8): it sets nothing that is already so, and says what
+# to run as root for what it may not change.
+nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+# as_nobody NAME [OPTION...]: a tunnel end as nobody on NAME, 3 s at most;
+# its output in $tmp/nb.log.  Succeeds when it ran until stopped.
+as_nobody() {
+	local name=$1 p
+	shift
+	nobody "$bin/tunx-tunnel" -b tunx -n "$name" -l 127.0.0.1:7101 \
+		-p 127.0.0.1:7102 "$@" >"$tmp/nb.log" 2>&1 &
+	p=$!
+	for _ in $(seq 30); do
+		grep -q 'backend tunx' "$tmp/nb.log" && break
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$p" 2>/dev/null
+	wait "$p"
+	local r=$?
+	sed 's/^/# /' "$tmp/nb.log"
+	[ "$r" = 0 ] && grep -q 'backend tunx' "$tmp/nb.log"
+}
+"$ctl" add sp0 --owner 65534 --mtu 1472 >/dev/null
+ip link set sp0 up
+result "tunx-tunnel as the owner runs on its device whose MTU is already right" \
+	eval "as_nobody sp0 --no-offload && ! grep -q 'not permitted' '$tmp/nb.log'"
+result "... with offload too (the library's default)" \
+	eval "as_nobody sp0 && ! grep -q 'not permitted' '$tmp/nb.log'"
+"$ctl" set sp0 --mtu 1400
+result "tunx-tunnel as the owner keeps a smaller MTU and says how to raise it" \
+	eval "as_nobody sp0 && grep -q 'tunxctl set sp0 --mtu 1472' '$tmp/nb.log' &&
+	      [ \"\$(mtu sp0)\" = 1400 ]"
+"$ctl" set sp0 --mtu 1500
+result "tunx-tunnel as the owner refuses a larger MTU it may not change, saying what to run" \
+	eval "! as_nobody sp0 && grep -q 'CAP_NET_ADMIN' '$tmp/nb.log' &&
+	      grep -q 'tunxctl set sp0 --mtu 1472' '$tmp/nb.log'"
+"$ctl" set sp0 --mtu 1472
+result "tunx-tunnel as the owner refuses an --address it may not add, saying what to run" \
+	eval "! as_nobody sp0 -a 10.79.0.1/24 &&
+	      grep -q 'ip addr add 10.79.0.1/24 dev sp0' '$tmp/nb.log'"
+ip addr add 10.79.0.1/24 dev sp0
+result "tunx-tunnel as the owner skips an --address the device already has" \
+	as_nobody sp0 -a 10.79.0.1/24
+ip link set sp0 down
+result "tunx-tunnel as the owner of a down device runs and says what to run" \
+	eval "as_nobody sp0 && grep -q 'ip link set sp0 up' '$tmp/nb.log'"
+"$ctl" del sp0
+"$ctl" add sx0 >/dev/null
+result "tunx-tunnel as a stranger on a root-owned device: a permission message" \
+	eval "! as_nobody sx0 && grep -qi 'permission' '$tmp/nb.log' &&
+	      grep -q 'tunxctl set sx0 --owner' '$tmp/nb.log' &&
+	      ! grep -q 'Invalid argument' '$tmp/nb.log'"
+"$ctl" del sx0
 
 # tunx-tunnel on tunx between two namespaces.
 ip netns add "$nsa" && ip netns add "$nsb" &&
@@ -247,11 +310,11 @@ result "tunx-bench rx on tunx with 2 queues reads packets" \
 	eval "'$bin/tunx-bench' -m rx -b tunx -s 64 -q 2 -d 0.5 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"pps\"] > 0, r'"
-result "tunx-bench mem on tunx reports the ring mapping (>= 2 x 256 x 2 KiB)" \
+result "tunx-bench mem on tunx reports the ring mapping (>= 2 x 256 x 2 KiB, 256 entries)" \
 	eval "'$bin/tunx-bench' -m mem -b tunx-plain --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"mem_mmap\"] >= 2 * 256 * 2048, r
-assert r[\"ring_entries\"] == 256 and r[\"mem_vmalloc\"] > 0, r'"
+assert r[\"ring_entries\"] == 256, r'"
 
 echo "1..$n"
 [ "$failed" = 0 ]
