@@ -43,9 +43,16 @@ static bool tunx_ready(struct tunx_device *dev, short events)
 {
 	struct tunx_dev *t = tunx__to_tx(dev);
 
+	bool r;
+
 	if (events & POLLIN)
 		return tunx__split_more(&t->split) || tunx__ring_can_peek(&t->rx);
-	return tunx__ring_can_reserve(&t->tx);
+	/* Writers of other threads own the tx ring's private indices. */
+	if (pthread_mutex_trylock(&t->txlock))
+		return false;
+	r = tunx__ring_can_reserve(&t->tx);
+	pthread_mutex_unlock(&t->txlock);
+	return r;
 }
 
 static int tunx_peek_op(struct tunx_device *dev, struct tunx_pkt *p,
