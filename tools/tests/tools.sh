@@ -67,6 +67,15 @@ for o in --streams --compare --full --batch; do
 		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
 done
+# Interface names hold at most 15 bytes (IFNAMSIZ - 1): a longer one is
+# refused with the limit, as `ip tuntap add` does, never cut to 15.
+long=abcdefghijklmnop
+for c in "add $long" "del $long" "set $long --mtu 1400" "show $long"; do
+	result "tunxctl ${c%% *} with a 16-character name says the limit is 15" \
+		eval "rc 2 '$bin/tunxctl' $c && grep -q 'at most 15' '$tmp/err'"
+done
+result "tunxctl add with a name holding a slash is refused" \
+	eval "rc 2 '$bin/tunxctl' add a/b && grep -q 'not a valid interface name' '$tmp/err'"
 result "tunx-bench --mode bogus is refused" rc 2 "$bin/tunx-bench" --mode bogus
 result "tunx-bench --size 10 is refused" rc 2 "$bin/tunx-bench" --size 10
 result "tunx-bench veth without tcp has nothing to run" rc 2 "$bin/tunx-bench" -b veth -m tx

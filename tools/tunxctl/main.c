@@ -129,6 +129,27 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/*
+ * What the kernel would refuse with a bare EINVAL (or, before it checked,
+ * cut to 15 bytes): the rules of dev_valid_name(), said with the limit.
+ */
+static int check_name(const char *cmd, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len >= TUNX_NAME_SIZE)
+		return fprintf(stderr, "tunxctl: %s: the name %s is %zu characters;"
+			       " interface names have at most %d:\n  pick a "
+			       "shorter one\n", cmd, name, len,
+			       TUNX_NAME_SIZE - 1), 2;
+	if (name && (!len || !strcmp(name, ".") || !strcmp(name, "..") ||
+		     strpbrk(name, "/: \t\n\v\f\r")))
+		return fprintf(stderr, "tunxctl: %s: \"%s\" is not a valid "
+			       "interface name (no '/', ':' or spaces; not . or "
+			       "..):\n  pick another\n", cmd, name), 2;
+	return 0;
+}
+
 static int cmd_add(struct args *a)
 {
 	char name[TUNX_NAME_SIZE];
@@ -207,6 +228,9 @@ int main(int argc, char **argv)
 		return fputs(usage_text, stdout), 0;
 	if (r)
 		return fputs("try 'tunxctl --help'\n", stderr), 2;
+	r = check_name(a.cmd, a.name);
+	if (r)
+		return r;
 	if (!strcmp(a.cmd, "add"))
 		return cmd_add(&a);
 	if (!strcmp(a.cmd, "del") || !strcmp(a.cmd, "delete"))
