@@ -3,15 +3,13 @@
  * Everything that needs a queue: create (attach with PERSIST), and change
  * owner, group or persistence (attach with NO_CREATE, then the ioctls).
  * The file is closed right after, so only persistence keeps the device.
- * Errors come with the fix, because EPERM alone helps nobody.
+ * What the errors mean is explain.c's business.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "tunxctl.h"
@@ -97,56 +95,4 @@ int ctl_apply(int fd, const struct ctl_change *c)
 	if (c->has_persist && ioctl(fd, TUNX_IOC_SET_PERSIST, (uint32_t)c->persist))
 		return -errno;
 	return 0;
-}
-
-static void explain_missing(void)
-{
-	struct utsname u;
-	struct stat st;
-
-	uname(&u);
-	if (!stat("/sys/module/tunx", &st)) {
-		fprintf(stderr, "  the tunx module is loaded but %s is missing "
-			"(a container?): bind-mount it or create it with\n"
-			"  mknod %s c 10 $(cut -d: -f2 /sys/class/misc/tunx/dev)\n",
-			TUNX_DEVICE_PATH, TUNX_DEVICE_PATH);
-		return;
-	}
-	fprintf(stderr, "  the tunx module is not loaded.  Load it with "
-		"`modprobe tunx` (after `make dkms-install`),\n"
-		"  or `insmod build/module/%s/tunx.ko` from a build tree.\n"
-		"  Programs using libtunx fall back to /dev/net/tun without it.\n",
-		u.release);
-}
-
-/* One line saying what failed, then what would fix it. */
-void ctl_explain(const char *what, const char *name, int err)
-{
-	fprintf(stderr, "tunxctl: %s%s%s: %s\n", what, name ? " " : "",
-		name ? name : "", strerror(-err));
-	switch (-err) {
-	case ENOENT: case ENXIO:
-		if (!strcmp(what, "open " TUNX_DEVICE_PATH))
-			explain_missing();
-		else
-			fprintf(stderr, "  no such tunx device\n");
-		break;
-	case ENODEV:
-		fprintf(stderr, "  no such tunx device (`tunxctl show` lists them)\n");
-		break;
-	case EPERM: case EACCES:
-		fprintf(stderr, "  needs CAP_NET_ADMIN (run as root), or, to attach"
-			" to an existing device, to be\n  its owner or in its group"
-			" (`tunxctl set NAME --owner USER` as root)\n");
-		break;
-	case EBUSY:
-		fprintf(stderr, "  a program has the device's queue attached (or all"
-			" %d queues are taken);\n  stop it, or create the device"
-			" with --queues 2 or more\n", TUNX_MAX_QUEUES);
-		break;
-	case EINVAL:
-		fprintf(stderr, "  the name is taken by a device of another kind, or"
-			" a value is out of range\n");
-		break;
-	}
 }

@@ -182,6 +182,8 @@ static int cmd_del(struct args *a)
 
 	if (!a->name)
 		return fprintf(stderr, "tunxctl: del needs a NAME\n"), 2;
+	if (ctl_need_module("del", a->name))
+		return 1;
 	if (!ctl_is_tunx(a->name))
 		return ctl_explain("del", a->name, -ENODEV), 1;
 	r = ctl_link_delete(a->name);
@@ -200,6 +202,8 @@ static int cmd_set(struct args *a)
 		return fprintf(stderr, "tunxctl: set needs a NAME\n"), 2;
 	if (!c->has_owner && !c->has_group && !c->has_persist && !c->has_mtu)
 		return fprintf(stderr, "tunxctl: set: nothing to change\n"), 2;
+	if (ctl_need_module("set", a->name))
+		return 1;
 	if (!ctl_is_tunx(a->name))
 		return ctl_explain("set", a->name, -ENODEV), 1;
 	/* MTU needs no queue: a busy single-queue device can still change it. */
@@ -238,6 +242,9 @@ int main(int argc, char **argv)
 	if (!strcmp(a.cmd, "set"))
 		return cmd_set(&a);
 	if (!strcmp(a.cmd, "show") || !strcmp(a.cmd, "list")) {
+		/* Nothing listed would read as "no devices": say why. */
+		if (ctl_need_module("show", a.name))
+			return 1;
 		r = ctl_show(a.name, a.json);
 		if (r)
 			ctl_explain("show", a.name, r);

@@ -65,6 +65,10 @@ int ctl_create(int fd, const char *name, const struct ctl_change *c,
 	       char *out_name);
 int ctl_attach_existing(const char *name, long known_flags);
 int ctl_apply(int fd, const struct ctl_change *c);
+
+/* explain.c: messages say the cause, then the command that fixes it */
+bool ctl_module_loaded(void);
+int ctl_need_module(const char *what, const char *name);
 void ctl_explain(const char *what, const char *name, int err);
 
 /* show.c */

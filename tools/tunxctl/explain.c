@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Messages.  The rule (tunxctl(8), DIAGNOSTICS): a first line with what
+ * failed and why, then the command that fixes it.  An errno alone is not
+ * a message: the same EINVAL means "flags differ" or "bad name", the same
+ * EBUSY "stop that program", so the cause is looked up where it can be
+ * (sysfs, /proc) before anything is printed.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "tunxctl.h"
+
+bool ctl_module_loaded(void)
+{
+	return !access("/sys/module/tunx", F_OK) ||
+	       !access("/sys/class/misc/tunx", F_OK);
+}
+
+static void explain_load(void)
+{
+	struct utsname u;
+
+	uname(&u);
+	fprintf(stderr, "  load it with `modprobe tunx` (after `make dkms-install`),"
+		"\n  or `insmod build/module/%s/tunx.ko` from a build tree.\n"
+		"  Programs using libtunx fall back to /dev/net/tun without it.\n",
+		u.release);
+}
+
+static void explain_missing_node(void)
+{
+	if (ctl_module_loaded()) {
+		fprintf(stderr, "  the tunx module is loaded but %s is missing "
+			"(a container?): bind-mount it or create it with\n"
+			"  mknod %s c 10 $(cut -d: -f2 /sys/class/misc/tunx/dev)\n",
+			TUNX_DEVICE_PATH, TUNX_DEVICE_PATH);
+		return;
+	}
+	fprintf(stderr, "  the tunx module is not loaded:\n");
+	explain_load();
+}
+
+int ctl_need_module(const char *what, const char *name)
+{
+	if (ctl_module_loaded())
+		return 0;
+	fprintf(stderr, "tunxctl: %s%s%s: the tunx module is not loaded, so "
+		"there is no tunx device\n", what, name ? " " : "",
+		name ? name : "");
+	explain_load();
+	return 1;
+}
+
+/* ENODEV: no such device at all, or one of another kind. */
+static void explain_nodev(const char *what, const char *name)
+{
+	char drv[32];
+
+	if (name && if_nametoindex(name)) {
+		if (ctl_driver_name(name, drv, sizeof(drv)))
+			snprintf(drv, sizeof(drv), "unknown");
+		fprintf(stderr, "tunxctl: %s %s: %s is not a tunx device (its "
+			"driver is %s)\n  `tunxctl show` lists the tunx devices\n",
+			what, name, name, drv);
+		return;
+	}
+	fprintf(stderr, "tunxctl: %s%s%s: no such tunx device\n"
+		"  `tunxctl show` lists them; `tunxctl add NAME` makes one\n",
+		what, name ? " " : "", name ? name : "");
+}
+
+/* One line saying what failed, then what would fix it. */
+void ctl_explain(const char *what, const char *name, int err)
+{
+	if (err == -ENODEV)
+		return explain_nodev(what, name);
+	fprintf(stderr, "tunxctl: %s%s%s: %s\n", what, name ? " " : "",
+		name ? name : "", strerror(-err));
+	switch (-err) {
+	case ENOENT: case ENXIO:
+		if (!strcmp(what, "open " TUNX_DEVICE_PATH))
+			explain_missing_node();
+		else
+			fprintf(stderr, "  no such tunx device (`tunxctl show` "
+				"lists them)\n");
+		break;
+	case EPERM: case EACCES:
+		fprintf(stderr, "  needs CAP_NET_ADMIN: run it as root (sudo"
+			" tunxctl ...); a device's owner or group\n  may attach"
+			" to it, but only root changes it\n");
+		break;
+	case EBUSY:
+		fprintf(stderr, "  a program holds the device's queues; `fuser -v"
+			" %s` lists the programs\n  holding tunx queues: stop"
+			" it, then run this again\n", TUNX_DEVICE_PATH);
+		break;
+	case EINVAL:
+		fprintf(stderr, "  the name is taken by a device of another kind, or"
+			" a value is out of range:\n  `ip link show %s` shows"
+			" what holds the name\n", name ? name : "NAME");
+		break;
+	}
+}
