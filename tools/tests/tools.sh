@@ -76,6 +76,9 @@ for c in "add $long" "del $long" "set $long --mtu 1400" "show $long"; do
 done
 result "tunxctl add with a name holding a slash is refused" \
 	eval "rc 2 '$bin/tunxctl' add a/b && grep -q 'not a valid interface name' '$tmp/err'"
+result "tunxctl set with nothing to change names the options that change things" \
+	eval "rc 2 '$bin/tunxctl' set x0 && grep -q 'nothing to change' '$tmp/err' &&
+	      grep -q -- '--owner' '$tmp/err' && grep -q -- '--mtu' '$tmp/err'"
 result "tunx-bench --mode bogus is refused" rc 2 "$bin/tunx-bench" --mode bogus
 result "tunx-bench --size 10 is refused" rc 2 "$bin/tunx-bench" --size 10
 result "tunx-bench veth without tcp has nothing to run" rc 2 "$bin/tunx-bench" -b veth -m tx

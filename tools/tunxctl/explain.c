@@ -106,3 +106,46 @@ void ctl_explain(const char *what, const char *name, int err)
 		break;
 	}
 }
+
+static void describe(char *buf, size_t len, long flags)
+{
+	snprintf(buf, len, "%s%s%s%s",
+		 flags & TUNX_ATTACH_MULTI_QUEUE ? "multi-queue" : "single-queue",
+		 flags & TUNX_ATTACH_OFFLOAD ? ", offload" : "",
+		 flags & TUNX_ATTACH_BUSY_POLL ? ", busy poll" : "",
+		 flags & TUNX_ATTACH_TAIL_DROP ? ", tail drop" : "");
+}
+
+/* add over an existing device whose creation-time properties differ. */
+void ctl_explain_kind(const char *name, long have, long want)
+{
+	char h[64], w[64];
+
+	describe(h, sizeof(h), have);
+	describe(w, sizeof(w), want);
+	fprintf(stderr, "tunxctl: add %s: %s exists as a %s device, not %s;\n"
+		"  queues, offload and busy poll are fixed when a device is made:"
+		"\n  `tunxctl del %s`, then run this add again (or pick another"
+		" name)\n", name, name, h, w, name);
+}
+
+/* set on a device whose queues are all held. */
+void ctl_explain_busy(const char *name, long flags)
+{
+	char who[256];
+	int n = ctl_find_holders(name, who, sizeof(who));
+	bool multi = flags >= 0 && flags & TUNX_ATTACH_MULTI_QUEUE;
+
+	fprintf(stderr, "tunxctl: set %s: %s of %s %s held by %s;\n"
+		"  owner, group and persistence change through a queue of"
+		" their own:\n", name, multi ? "all the queues" : "the only queue",
+		name, multi ? "are" : "is", n > 0 ? who : "a program");
+	if (n > 0)
+		fprintf(stderr, "  stop it, run this again, then start it again");
+	else
+		fprintf(stderr, "  `fuser -v %s` lists the programs holding tunx"
+			" queues: stop the one using\n  %s, run this again, then"
+			" start it again", TUNX_DEVICE_PATH, name);
+	fprintf(stderr, "%s\n", multi ? "" : " (a device made with\n"
+		"  `tunxctl add --queues 2` keeps a queue free for tunxctl)");
+}

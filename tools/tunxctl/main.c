@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,32 @@ static int check_name(const char *cmd, const char *name)
 	return 0;
 }
 
+#define KIND_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
+		    TUNX_ATTACH_BUSY_POLL | TUNX_ATTACH_TAIL_DROP)
+
+/*
+ * add over an existing device: only one of the same kind can be made
+ * persistent (the kernel says EINVAL otherwise).  Returns 0 to go on.
+ */
+static int check_existing(const char *name, const struct ctl_change *c)
+{
+	struct ctl_dev d = { 0 };
+	long want = (c->queues > 1 ? TUNX_ATTACH_MULTI_QUEUE : 0) |
+		    (c->offload ? TUNX_ATTACH_OFFLOAD : 0) |
+		    (c->busy_poll ? TUNX_ATTACH_BUSY_POLL : 0);
+
+	if (!name || strchr(name, '%') || !if_nametoindex(name))
+		return 0;
+	if (!ctl_is_tunx(name))
+		return ctl_explain("add", name, -ENODEV), 1;
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	ctl_read_sysfs(&d);
+	if (d.flags < 0 || !((d.flags ^ want) & KIND_FLAGS))
+		return 0;
+	ctl_explain_kind(name, d.flags, want);
+	return 1;
+}
+
 static int cmd_add(struct args *a)
 {
 	char name[TUNX_NAME_SIZE];
@@ -158,6 +185,8 @@ static int cmd_add(struct args *a)
 	if (a->c.has_persist)
 		return fprintf(stderr, "tunxctl: add makes persistent devices; "
 			       "--persist is for set\n"), 2;
+	if (check_existing(a->name, &a->c))
+		return 1;
 	fd = ctl_open_node();
 	if (fd < 0)
 		return ctl_explain("open " TUNX_DEVICE_PATH, NULL, fd), 1;
@@ -201,7 +230,10 @@ static int cmd_set(struct args *a)
 	if (!a->name)
 		return fprintf(stderr, "tunxctl: set needs a NAME\n"), 2;
 	if (!c->has_owner && !c->has_group && !c->has_persist && !c->has_mtu)
-		return fprintf(stderr, "tunxctl: set: nothing to change\n"), 2;
+		return fprintf(stderr, "tunxctl: set %s: nothing to change: give "
+			       "--owner USER, --group GROUP,\n  --persist on|off "
+			       "or --mtu N (`tunxctl show %s` shows the current "
+			       "values)\n", a->name, a->name), 2;
 	if (ctl_need_module("set", a->name))
 		return 1;
 	if (!ctl_is_tunx(a->name))
@@ -213,6 +245,8 @@ static int cmd_set(struct args *a)
 		snprintf(d.name, sizeof(d.name), "%s", a->name);
 		ctl_read_sysfs(&d);
 		fd = ctl_attach_existing(a->name, d.flags);
+		if (fd == -EBUSY)
+			return ctl_explain_busy(a->name, d.flags), 1;
 		if (fd < 0)
 			return ctl_explain("attach to", a->name, fd), 1;
 		r = ctl_apply(fd, c);

@@ -8,6 +8,7 @@
 #define TUNXCTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/tunx.h>
 
@@ -70,6 +71,11 @@ int ctl_apply(int fd, const struct ctl_change *c);
 bool ctl_module_loaded(void);
 int ctl_need_module(const char *what, const char *name);
 void ctl_explain(const char *what, const char *name, int err);
+void ctl_explain_kind(const char *name, long have, long want);
+void ctl_explain_busy(const char *name, long flags);
+
+/* holders.c */
+int ctl_find_holders(const char *name, char *out, size_t len);
 
 /* show.c */
 int ctl_show(const char *name, bool json);
