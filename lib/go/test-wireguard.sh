@@ -7,8 +7,12 @@
 # (the VM), /dev/net/tun elsewhere.
 set -eu
 bin=$1
-backend=tun
-[ -c /dev/net/tunx ] && backend=tunx
+backend=${TUNX_WG_BACKEND:-}
+if [ -z "$backend" ]; then
+	backend=tun
+	[ -c /dev/net/tunx ] && backend=tunx
+fi
+export TUNX_WG_BACKEND=$backend
 [ "$(id -u)" = 0 ] || { echo "# SKIP needs root"; exit 4; }
 a=h14wga b=h14wgb
 hex32() { head -c32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -48,4 +52,16 @@ if ip netns exec $a ping -c 3 -i 0.3 -W 3 10.77.0.2; then
 else
 	echo "not ok wireguard-go on libtunx ($backend): no ping"
 	exit 1
+fi
+# TCP throughput through the tunnel, when asked and iperf3 is there.
+if [ -n "${TUNX_WG_IPERF:-}" ] && command -v iperf3 >/dev/null; then
+	ip netns exec $b iperf3 -s -1 -D -B 10.77.0.2 >/dev/null
+	sleep 0.5
+	if ip netns exec $a iperf3 -c 10.77.0.2 -t "$TUNX_WG_IPERF" -f m > /tmp/h14wg.iperf; then
+		echo "ok wireguard-go on libtunx ($backend): iperf3 TCP" \
+			"$(grep receiver /tmp/h14wg.iperf | awk '{print $7, $8}')"
+	else
+		echo "not ok wireguard-go on libtunx ($backend): iperf3 TCP"
+		exit 1
+	fi
 fi

@@ -8,7 +8,8 @@
 // NAME may be a pattern ("wg%d"); uapi.conf is wireguard's UAPI "set"
 // text (private_key=<hex>, listen_port=..., public_key=..., endpoint=...,
 // allowed_ip=...).  Address and route the printed interface with ip(8);
-// SIGINT or SIGTERM stops it.
+// SIGINT or SIGTERM stops it.  TUNX_WG_BACKEND=tun|tunx picks the
+// backend (default: AUTO).
 package main
 
 import (
@@ -62,7 +63,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tunx-wireguard:", err)
 		os.Exit(1)
 	}
-	t, err := tunx.CreateTUN(os.Args[1], mtu)
+	backend := tunx.BackendAuto
+	switch os.Getenv("TUNX_WG_BACKEND") {
+	case "tunx":
+		backend = tunx.BackendTunx
+	case "tun":
+		backend = tunx.BackendTun
+	}
+	t, err := tunx.CreateTUNBackend(os.Args[1], mtu, backend)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tunx-wireguard:", err)
 		os.Exit(1)
@@ -81,6 +89,7 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println(name)
+	fmt.Fprintln(os.Stderr, "tunx-wireguard:", name, t.Backend())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {

@@ -94,14 +94,27 @@ func errno(r C.int) error {
 	return fmt.Errorf("tunx: %s", C.GoString(C.tunx_strerror(r)))
 }
 
+// Backends for CreateTUNBackend.
+const (
+	BackendAuto = C.TUNX_BACKEND_AUTO
+	BackendTunx = C.TUNX_BACKEND_TUNX
+	BackendTun  = C.TUNX_BACKEND_TUN
+)
+
 // CreateTUN opens a device like tun.CreateTUN: backend AUTO (tunx, else
 // /dev/net/tun), name may be a pattern ("wg%d").
 func CreateTUN(name string, mtu int) (*Device, error) {
+	return CreateTUNBackend(name, mtu, BackendAuto)
+}
+
+// CreateTUNBackend is CreateTUN with a chosen backend.
+func CreateTUNBackend(name string, mtu int, backend int) (*Device, error) {
 	var cfg C.struct_tunx_config
 	var diag C.struct_tunx_diag
 	var d *C.struct_tunx_device
 
 	C.tunx_config_init(&cfg)
+	cfg.backend = uint32(backend)
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	cfg.name = cname
@@ -233,6 +246,15 @@ func (t *Device) Write(buf []byte, offset int) (int, error) {
 
 // Flush is a no-op: writes are not buffered.
 func (t *Device) Flush() error { return nil }
+
+// Backend names the backend in use and why ("tunx: ...", "tun: ...").
+func (t *Device) Backend() string {
+	if !t.enter() {
+		return "closed"
+	}
+	defer t.mu.RUnlock()
+	return C.GoString(C.tunx_backend_reason(t.dev))
+}
 
 // File returns nil: a tunx device has no single file to hand out.
 func (t *Device) File() *os.File { return nil }
