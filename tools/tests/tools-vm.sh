@@ -89,16 +89,15 @@ result "the tunnel whose device was deleted still stops cleanly" [ $? = 0 ]
 # tunx-tunnel as an unprivileged user (nobody) on a device made for it,
 # as in tunx-tunnel(8): it sets nothing that is already so, and says what
 # to run as root for what it may not change.
-nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
 # as_nobody NAME [OPTION...]: a tunnel end as nobody on NAME, 3 s at most;
-# its output in $tmp/nb.log.  Succeeds when it ran until stopped.
+# its output in $tmp/nb.log.  Succeeds when it ran until stopped.  setpriv
+# execs the tunnel, so $! is the tunnel's pid and TERM reaches it.
 as_nobody() {
 	local name=$1 p
 	shift
-	nobody "$bin/tunx-tunnel" -b tunx -n "$name" -l 127.0.0.1:7101 \
-		-p 127.0.0.1:7102 "$@" >"$tmp/nb.log" 2>&1 &
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/tunx-tunnel" \
+		-b tunx -n "$name" -l 127.0.0.1:7101 -p 127.0.0.1:7102 "$@" \
+		>"$tmp/nb.log" 2>&1 &
 	p=$!
 	for _ in $(seq 30); do
 		grep -q 'backend tunx' "$tmp/nb.log" && break
@@ -111,6 +110,7 @@ as_nobody() {
 	sed 's/^/# /' "$tmp/nb.log"
 	[ "$r" = 0 ] && grep -q 'backend tunx' "$tmp/nb.log"
 }
+ip link set lo up	# the ends talk over 127.0.0.1
 "$ctl" add sp0 --owner 65534 --mtu 1472 >/dev/null
 ip link set sp0 up
 result "tunx-tunnel as the owner runs on its device whose MTU is already right" \

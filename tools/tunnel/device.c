@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 
 #include "tunnel.h"
@@ -44,28 +45,119 @@ static int parse_cidr(const char *s, int *family, uint8_t addr[16],
 	return 0;
 }
 
-static int configure(struct tunnel *t, const struct tunnel_opts *o)
+/* The cause, then the command that fixes it (tunx-tunnel(8)). */
+static void needs_admin(const char *what, const char *cmd, const char *then)
 {
-	unsigned int i, prefix;
+	fprintf(stderr, "tunx-tunnel: %s needs CAP_NET_ADMIN, which this "
+		"program lacks:\n  run `sudo %s`%s\n", what, cmd, then);
+}
+
+static int add_addr(struct tunnel *t, const char *name, const char *cidr)
+{
+	char what[128], cmd[128];
+	unsigned int prefix;
 	uint8_t a[16];
 	int fam, r;
 
-	for (i = 0; i < o->n_addrs; i++) {
-		if (parse_cidr(o->addrs[i], &fam, a, &prefix))
-			return -EINVAL;
-		r = tunx_link_add_addr(t->q[0].dev, fam, a, prefix);
-		if (r && r != -EEXIST)
-			return r;
+	if (parse_cidr(cidr, &fam, a, &prefix))
+		return -EINVAL;
+	if (tunnel_has_addr(name, fam, a))	/* set already: leave it */
+		return 0;
+	r = tunx_link_add_addr(t->q[0].dev, fam, a, prefix);
+	if (r == -EPERM) {
+		snprintf(what, sizeof(what), "adding %s to %s", cidr, name);
+		snprintf(cmd, sizeof(cmd), "ip addr add %s dev %s", cidr, name);
+		needs_admin(what, cmd, ", then start the tunnel again");
+		return -EPERM;
 	}
+	return r == -EEXIST ? 0 : r;
+}
+
+static int add_route(struct tunnel *t, const char *name, const char *cidr)
+{
+	char what[128], cmd[128];
+	unsigned int prefix;
+	uint8_t a[16];
+	int fam, r;
+
+	if (parse_cidr(cidr, &fam, a, &prefix))
+		return -EINVAL;
+	r = tunx_link_add_route(t->q[0].dev, fam, a, prefix, NULL);
+	if (r == -EPERM) {
+		snprintf(what, sizeof(what), "routing %s into %s", cidr, name);
+		snprintf(cmd, sizeof(cmd), "ip route add %s dev %s", cidr, name);
+		needs_admin(what, cmd, ", then start the tunnel again");
+		return -EPERM;
+	}
+	return r == -EEXIST ? 0 : r;
+}
+
+/* Up unless it is: a down device of an unprivileged owner is the admin's
+ * to bring up, and the tunnel carries packets from then on. */
+static int set_up(struct tunnel *t, const char *name)
+{
+	char what[64], cmd[64];
+	int r;
+
+	if (tunnel_link_is_up(name))
+		return 0;
 	r = tunx_link_set_up(t->q[0].dev, true);
-	for (i = 0; !r && i < o->n_routes; i++) {
-		if (parse_cidr(o->routes[i], &fam, a, &prefix))
-			return -EINVAL;
-		r = tunx_link_add_route(t->q[0].dev, fam, a, prefix, NULL);
-		if (r == -EEXIST)
-			r = 0;
-	}
+	if (r != -EPERM)
+		return r;
+	snprintf(what, sizeof(what), "bringing %s up", name);
+	snprintf(cmd, sizeof(cmd), "ip link set %s up", name);
+	needs_admin(what, cmd, "; packets flow once it is up");
+	return 0;
+}
+
+static int configure(struct tunnel *t, const struct tunnel_opts *o)
+{
+	char name[IFNAMSIZ] = "";
+	unsigned int i;
+	int r = 0;
+
+	tunx_name(t->q[0].dev, name, sizeof(name));
+	for (i = 0; !r && i < o->n_addrs; i++)
+		r = add_addr(t, name, o->addrs[i]);
+	if (!r)
+		r = set_up(t, name);
+	for (i = 0; !r && i < o->n_routes; i++)
+		r = add_route(t, name, o->routes[i]);
 	return r;
+}
+
+/*
+ * The MTU to ask tunx_open() for: none when the device has it already
+ * (changing a link needs CAP_NET_ADMIN even to the same value); without
+ * the capability, a smaller MTU is kept and a larger one refused, each
+ * with the command that fixes it.  Returns 0 or -EPERM.
+ */
+static int plan_mtu(struct tunnel *t, const struct tunnel_opts *o,
+		    unsigned int *cfg_mtu)
+{
+	unsigned int cur = tunnel_existing_mtu(o->name);
+	char what[96], cmd[96];
+
+	*cfg_mtu = cur == t->mtu ? 0 : t->mtu;
+	if (!cur || cur == t->mtu || tunnel_net_admin())
+		return 0;
+	snprintf(what, sizeof(what), "changing the MTU of %s from %u to %u",
+		 o->name, cur, t->mtu);
+	snprintf(cmd, sizeof(cmd), "tunxctl set %s --mtu %u", o->name, t->mtu);
+	if (cur < t->mtu) {
+		fprintf(stderr, "tunx-tunnel: %s keeps its MTU %u, below the %u "
+			"the underlay leaves room for;\n", o->name, cur, t->mtu);
+		needs_admin(what, cmd, " to raise it");
+		*cfg_mtu = 0;
+		t->mtu = cur;
+		return 0;
+	}
+	fprintf(stderr, "tunx-tunnel: %s has MTU %u: its packets would not fit "
+		"the underlay (--mtu %u leaves %u);\n", o->name, cur,
+		o->underlay_mtu, t->mtu);
+	needs_admin(what, cmd, ",\n  or pass a larger --mtu if the path "
+		    "between the ends carries it");
+	return -EPERM;
 }
 
 static void print_error(struct tunx_device *dev, const char *what, int r)
@@ -162,6 +254,7 @@ int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o)
 	sa_family_t fam = t->q[0].peer.ss_family;
 	struct tunx_config cfg;
 	struct tunx_diag diag;
+	unsigned int mtu;
 	int r;
 
 	if (o->underlay_mtu <= overhead(fam) + 68) {
@@ -169,8 +262,14 @@ int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o)
 			o->underlay_mtu);
 		return -EINVAL;
 	}
+	/* First: nothing else matters on a device this user may not use. */
+	if (tunnel_explain_stranger(o->name))
+		return -EPERM;
 	t->mtu = o->underlay_mtu - overhead(fam);
-	config_from(&cfg, o, t->mtu);
+	r = plan_mtu(t, o, &mtu);
+	if (r)
+		return r;
+	config_from(&cfg, o, mtu);
 	r = tunx_open(&t->q[0].dev, &cfg, &diag);
 	if (r) {
 		fprintf(stderr, "tunx-tunnel: cannot open the device: %s\n",
@@ -180,7 +279,7 @@ int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o)
 	r = attach_queues(t);
 	if (!r) {
 		r = configure(t, o);
-		if (r)
+		if (r && r != -EPERM)	/* EPERM: configure() said what to run */
 			print_error(t->q[0].dev, r == -EINVAL ?
 				    "bad --address or --route" :
 				    "configuring the device", r);

@@ -100,6 +100,13 @@ unsigned int tunnel_gro_size(const struct msghdr *h);
 int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o);
 void tunnel_device_close(struct tunnel *t);
 
+/* privilege.c: what an unprivileged owner of the device may not change */
+bool tunnel_net_admin(void);
+unsigned int tunnel_existing_mtu(const char *name);
+bool tunnel_link_is_up(const char *name);
+bool tunnel_has_addr(const char *name, int family, const uint8_t *a);
+bool tunnel_explain_stranger(const char *name);
+
 /* path.c: buffers for one batch, and device -> peer */
 struct tunnel_batch {
 	uint8_t **bufs;
