@@ -79,6 +79,23 @@ result "tunxctl add with a name holding a slash is refused" \
 result "tunxctl set with nothing to change names the options that change things" \
 	eval "rc 2 '$bin/tunxctl' set x0 && grep -q 'nothing to change' '$tmp/err' &&
 	      grep -q -- '--owner' '$tmp/err' && grep -q -- '--mtu' '$tmp/err'"
+# Every man page renders without a warning; the tools' pages say how to
+# read their messages (cause, then the command that fixes it).
+if command -v man >/dev/null; then
+	for f in "$top"/tools/man/*; do
+		result "man --warnings -l ${f#$top/} is silent" \
+			eval "man --warnings -l '$f' >/dev/null 2>'$tmp/err' && ! [ -s '$tmp/err' ] ||
+			      { sed 's/^/# /' '$tmp/err'; false; }"
+	done
+else
+	skip "man pages render without warnings" "no man here (man-db)"
+fi
+for f in tunxctl.8 tunx-tunnel.8; do
+	result "$f has a DIAGNOSTICS section giving the rule for messages" \
+		eval "grep -q '^\.SH DIAGNOSTICS' '$top/tools/man/$f' &&
+		      sed -n '/^\.SH DIAGNOSTICS/,/^\.SH [^D]/p' '$top/tools/man/$f' |
+		      grep -q 'command that fixes it'"
+done
 result "tunx-bench --mode bogus is refused" rc 2 "$bin/tunx-bench" --mode bogus
 result "tunx-bench --size 10 is refused" rc 2 "$bin/tunx-bench" --size 10
 result "tunx-bench veth without tcp has nothing to run" rc 2 "$bin/tunx-bench" -b veth -m tx
