@@ -49,6 +49,13 @@ rc=$?
 result "--no-load leaves tunx.ko out" [ "$(line 1)" = 0 ]
 result "a WARNING in the kernel log fails a passing command (status $rc)" [ "$rc" != 0 ]
 
+# A kernel that dies before the VM's init ran is booted again, at most
+# three boots in all, and then the run fails.
+err=$(TUNX_VM_APPEND=rdinit=/nonexistent vmrun --no-load -- true 2>&1 >/dev/null)
+rc=$?
+result "a kernel that dies while booting is booted 3 times, then fails (status $rc)" \
+	eval '[ "$rc" != 0 ] && [ "$(echo "$err" | grep -c "before init (try")" = 3 ]'
+
 echo "1..$n"
 echo "# vm runner on $kernel: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
