@@ -270,6 +270,10 @@ static int race_run(struct race *r, const struct race_spec *spec)
 		       op_names[atomic_load(&r->bad_op) - 1],
 		       atomic_load(&r->bad_err),
 		       strerror(-atomic_load(&r->bad_err)));
+	/* The harness ends each test's child with _exit(): flush, or a
+	 * piped stdout loses these lines.
+	 */
+	fflush(stdout);
 	return ret;
 }
 
@@ -699,6 +703,7 @@ TEST_F_TIMEOUT(race, rmmod_vs_open_attach_mmap, RACE_TIMEOUT)
 	if (atomic_load(&self->r.bad_op))
 		printf("# race: rmmod: user step gave %d\n",
 		       atomic_load(&self->r.bad_err));
+	fflush(stdout);
 	ASSERT_EQ(0, atomic_load(&self->r.bad_op));
 	ASSERT_TRUE(tunx_present());
 }
