@@ -52,8 +52,11 @@ static void needs_admin(const char *what, const char *cmd, const char *then)
 		"program lacks:\n  run `sudo %s`%s\n", what, cmd, then);
 }
 
-static int add_addr(struct tunnel *t, const char *name, const char *cidr)
+/* An address (or a route) on the device, unless it has it already. */
+static int add_prefix(struct tunnel *t, const char *name, const char *cidr,
+		      bool route)
 {
+	const char *kind = route ? "route" : "addr";
 	char what[128], cmd[128];
 	unsigned int prefix;
 	uint8_t a[16];
@@ -61,31 +64,15 @@ static int add_addr(struct tunnel *t, const char *name, const char *cidr)
 
 	if (parse_cidr(cidr, &fam, a, &prefix))
 		return -EINVAL;
-	if (tunnel_has_addr(name, fam, a))	/* set already: leave it */
+	if (!route && tunnel_has_addr(name, fam, a))	/* set already */
 		return 0;
-	r = tunx_link_add_addr(t->q[0].dev, fam, a, prefix);
+	r = route ? tunx_link_add_route(t->q[0].dev, fam, a, prefix, NULL) :
+		    tunx_link_add_addr(t->q[0].dev, fam, a, prefix);
 	if (r == -EPERM) {
-		snprintf(what, sizeof(what), "adding %s to %s", cidr, name);
-		snprintf(cmd, sizeof(cmd), "ip addr add %s dev %s", cidr, name);
-		needs_admin(what, cmd, ", then start the tunnel again");
-		return -EPERM;
-	}
-	return r == -EEXIST ? 0 : r;
-}
-
-static int add_route(struct tunnel *t, const char *name, const char *cidr)
-{
-	char what[128], cmd[128];
-	unsigned int prefix;
-	uint8_t a[16];
-	int fam, r;
-
-	if (parse_cidr(cidr, &fam, a, &prefix))
-		return -EINVAL;
-	r = tunx_link_add_route(t->q[0].dev, fam, a, prefix, NULL);
-	if (r == -EPERM) {
-		snprintf(what, sizeof(what), "routing %s into %s", cidr, name);
-		snprintf(cmd, sizeof(cmd), "ip route add %s dev %s", cidr, name);
+		snprintf(what, sizeof(what), route ? "routing %s into %s" :
+			 "adding %s to %s", cidr, name);
+		snprintf(cmd, sizeof(cmd), "ip %s add %s dev %s", kind, cidr,
+			 name);
 		needs_admin(what, cmd, ", then start the tunnel again");
 		return -EPERM;
 	}
@@ -118,11 +105,11 @@ static int configure(struct tunnel *t, const struct tunnel_opts *o)
 
 	tunx_name(t->q[0].dev, name, sizeof(name));
 	for (i = 0; !r && i < o->n_addrs; i++)
-		r = add_addr(t, name, o->addrs[i]);
+		r = add_prefix(t, name, o->addrs[i], false);
 	if (!r)
 		r = set_up(t, name);
 	for (i = 0; !r && i < o->n_routes; i++)
-		r = add_route(t, name, o->routes[i]);
+		r = add_prefix(t, name, o->routes[i], true);
 	return r;
 }
 
