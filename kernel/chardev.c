@@ -84,6 +84,7 @@ static int tunx_open(struct inode *inode, struct file *file)
 	if (!q)
 		return -ENOMEM;
 	mutex_init(&q->lock);
+	mutex_init(&q->attach_mutex);
 	init_waitqueue_head(&q->wq);
 	tunx_rx_stall_init(q);
 	q->net = get_net(current->nsproxy->net_ns);
@@ -95,12 +96,20 @@ static int tunx_open(struct inode *inode, struct file *file)
 static int tunx_release(struct inode *inode, struct file *file)
 {
 	struct tunx_queue *q = file->private_data;
+	struct tunx_area *area = NULL;
+	bool attached;
 
+	mutex_lock(&q->attach_mutex);
 	rtnl_lock();
-	if (rtnl_dereference(q->td))
-		tunx_file_detach(q);
+	attached = rtnl_dereference(q->td);
+	if (attached)
+		area = tunx_file_detach_begin(q);
 	rtnl_unlock();
+	if (attached)
+		tunx_queue_detach_finish(q, area);
+	mutex_unlock(&q->attach_mutex);
 	put_net(q->net);
+	mutex_destroy(&q->attach_mutex);
 	mutex_destroy(&q->lock);
 	kfree(q);
 	return 0;

@@ -76,14 +76,24 @@ static bool tunx_not_capable(struct tunx_device *td)
 	return !ns_capable(net->user_ns, CAP_NET_ADMIN);
 }
 
-/* Deletes a device that is neither persistent nor in use any more. */
-void tunx_file_detach(struct tunx_queue *q)
+/**
+ * tunx_file_detach_begin - first half of detaching a file's queue
+ * @q: attached queue
+ *
+ * Deletes a device that is neither persistent nor in use any more.
+ *
+ * Context: RTNL and @q->attach_mutex held; the caller drops RTNL and then
+ * calls tunx_queue_detach_finish() with the result.
+ * Return: the queue's area, for tunx_queue_detach_finish().
+ */
+struct tunx_area *tunx_file_detach_begin(struct tunx_queue *q)
 {
 	struct tunx_device *td = rtnl_dereference(q->td);
+	struct tunx_area *area = tunx_queue_detach_begin(q, false);
 
-	tunx_queue_detach(q, false);
 	if (!td->num_queues && !(td->flags & TUNX_ATTACH_PERSIST))
 		unregister_netdevice(td->dev);
+	return area;
 }
 
 static void tunx_attach_result(struct tunx_queue *q, struct tunx_device *td,
@@ -193,21 +203,28 @@ static long tunx_ioctl_attach(struct tunx_queue *q, void __user *argp)
 		err = tunx_attach_check(&a);
 	if (err)
 		return err;
+	mutex_lock(&q->attach_mutex);
 	rtnl_lock();
 	err = tunx_attach_locked(q, &a);
 	rtnl_unlock();
+	mutex_unlock(&q->attach_mutex);
 	return err ? err : tunx_copy_out(argp, &a, sizeof(a));
 }
 
 static long tunx_ioctl_detach(struct tunx_queue *q)
 {
+	struct tunx_area *area = NULL;
 	int err;
 
+	mutex_lock(&q->attach_mutex);
 	rtnl_lock();
 	err = tunx_queue_errno(q, rtnl_dereference(q->td));
 	if (!err)
-		tunx_file_detach(q);
+		area = tunx_file_detach_begin(q);
 	rtnl_unlock();
+	if (!err)
+		tunx_queue_detach_finish(q, area);
+	mutex_unlock(&q->attach_mutex);
 	return err;
 }
 

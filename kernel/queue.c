@@ -75,37 +75,35 @@ static void tunx_queue_unlink(struct tunx_device *td, u32 index)
 	td->num_queues = last;
 }
 
-static void tunx_queue_drop_area(struct tunx_queue *q)
-{
-	struct tunx_area *area;
-
-	mutex_lock(&q->lock);
-	area = rcu_dereference_protected(q->area, lockdep_is_held(&q->lock));
-	RCU_INIT_POINTER(q->area, NULL);
-	mutex_unlock(&q->lock);
-	tunx_area_put(area);
-}
-
 /*
  * First half of a detach: from here xmit cannot find @q in the device and
  * kicks and the stall timer find @q->td NULL, but those that looked before
- * may still run until a grace period has passed.
+ * may still run, and use the returned area, until a grace period has
+ * passed.  The NAPI instance leaves the device now, while the device is
+ * certainly alive; its memory is not reused before that grace period.
  */
-static void tunx_queue_unpublish(struct tunx_device *td, struct tunx_queue *q,
-				 bool dead)
+static struct tunx_area *tunx_queue_unpublish(struct tunx_device *td,
+					      struct tunx_queue *q, bool dead)
 {
+	struct tunx_area *area;
+
 	tunx_queue_unlink(td, q->index);
 	RCU_INIT_POINTER(q->td, NULL);
 	WRITE_ONCE(q->dead, dead);
 	napi_disable(&q->napi);
+	__netif_napi_del(&q->napi);
+	mutex_lock(&q->lock);
+	area = rcu_dereference_protected(q->area, lockdep_is_held(&q->lock));
+	RCU_INIT_POINTER(q->area, NULL);
+	mutex_unlock(&q->lock);
+	return area;
 }
 
 /* Second half, after that grace period: nothing re-arms the timer now. */
-static void tunx_queue_retire(struct tunx_queue *q)
+static void tunx_queue_retire(struct tunx_queue *q, struct tunx_area *area)
 {
 	timer_delete_sync(&q->stall);
-	netif_napi_del(&q->napi);
-	tunx_queue_drop_area(q);
+	tunx_area_put(area);
 	wake_up_interruptible_poll(&q->wq, EPOLLHUP | EPOLLERR);
 }
 
@@ -123,33 +121,75 @@ static void tunx_queue_settle(struct tunx_device *td)
 }
 
 /**
- * tunx_queue_detach - detach @q from its device
+ * tunx_queue_detach_begin - take @q out of its device
  * @q: attached queue
  * @dead: the device is being deleted; later ioctls give -ENODEV
  *
- * After this returns no xmit, NAPI poll or kick touches @q or its area, and
- * the queue's reference on the area is gone (mappings keep theirs).
+ * The caller must then drop RTNL and call tunx_queue_detach_finish() with
+ * the result, holding @q->attach_mutex across both so that no attach
+ * reuses the queue in between.
  *
- * Context: RTNL held.
+ * Context: RTNL and @q->attach_mutex held.
+ * Return: the queue's area (or NULL), for tunx_queue_detach_finish().
+ */
+struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q, bool dead)
+{
+	struct tunx_device *td = rtnl_dereference(q->td);
+	struct tunx_area *area;
+
+	lockdep_assert_held(&q->attach_mutex);
+	area = tunx_queue_unpublish(td, q, dead);
+	tunx_queue_settle(td);
+	return area;
+}
+
+/**
+ * tunx_queue_detach_finish - wait out the users of a detached queue
+ * @q: queue after tunx_queue_detach_begin()
+ * @area: what tunx_queue_detach_begin() returned
+ *
+ * After this returns no xmit, NAPI poll, kick or timer touches @q or
+ * @area, and the queue's reference on the area is gone (mappings keep
+ * theirs).  The grace period is waited for here, without RTNL: a user
+ * detaching in a loop must not hold up link changes in every namespace.
+ * It is expedited, as tun's (under RTNL) is, so close() stays quick.
+ *
+ * Context: process, RTNL not held, @q->attach_mutex held.
+ */
+void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area)
+{
+	lockdep_assert_held(&q->attach_mutex);
+	synchronize_rcu_expedited();
+	tunx_queue_retire(q, area);
+}
+
+/**
+ * tunx_queue_detach - detach @q from its device, all under RTNL
+ * @q: attached queue
+ * @dead: the device is being deleted
+ *
+ * For the paths that cannot drop RTNL (a failed attach); see
+ * tunx_queue_detach_begin() for the usual split.
+ *
+ * Context: RTNL and @q->attach_mutex held.
  */
 void tunx_queue_detach(struct tunx_queue *q, bool dead)
 {
-	struct tunx_device *td = rtnl_dereference(q->td);
+	struct tunx_area *area = tunx_queue_detach_begin(q, dead);
 
-	tunx_queue_unpublish(td, q, dead);
-	/* Wait for xmit and kicks that found the queue before the unlink. */
 	synchronize_net();
-	tunx_queue_retire(q);
-	tunx_queue_settle(td);
+	tunx_queue_retire(q, area);
 }
 
 /**
  * tunx_queue_detach_all - detach every queue of a device being deleted
  * @td: device
  *
- * One grace period for all the queues, not one each: under RTNL each
- * synchronize_net() is an expedited grace period (an IPI to every CPU) taken
- * with RTNL held, and a device may have TUNX_MAX_QUEUES queues.
+ * One grace period for all the queues, not one each: the device is being
+ * unregistered under RTNL, which waits for grace periods of its own, and
+ * a device may have TUNX_MAX_QUEUES queues.  The queues' files may be
+ * between attach and detach of their own: attach and detach hold RTNL
+ * while they change the device, so neither is halfway through here.
  *
  * Context: RTNL held.
  */
@@ -162,13 +202,14 @@ void tunx_queue_detach_all(struct tunx_device *td)
 		return;	/* a persistent device nobody has open */
 	while (td->num_queues) {
 		q = rtnl_dereference(td->queues[td->num_queues - 1]);
-		tunx_queue_unpublish(td, q, true);
+		q->retiring = tunx_queue_unpublish(td, q, true);
 		list_add_tail(&q->detached, &gone);
 	}
 	synchronize_net();
 	list_for_each_entry_safe(q, next, &gone, detached) {
 		list_del(&q->detached);
-		tunx_queue_retire(q);
+		tunx_queue_retire(q, q->retiring);
+		q->retiring = NULL;
 	}
 	tunx_queue_settle(td);
 }

@@ -25,15 +25,20 @@ enum {
  *
  * @td and @area are written under RTNL (and @lock for @area) and read by
  * the data path under RCU; detach clears them and waits for readers.
+ * @attach_mutex is taken before RTNL by attach and detach: detach waits for
+ * those readers after dropping RTNL, and must not find the queue attached
+ * again, its NAPI instance re-added, before they are gone.
  */
 struct tunx_queue {
 	struct net *net;		/* namespace the file was opened in */
 	struct tunx_device __rcu *td;
 	struct tunx_area __rcu *area;
 	struct mutex lock;		/* @area against mmap */
+	struct mutex attach_mutex;	/* attach against detach's wait */
 	struct napi_struct napi;
 	struct timer_list stall;	/* see tunx_rx_stall() */
 	struct list_head detached;	/* tunx_queue_detach_all() only */
+	struct tunx_area *retiring;	/* tunx_queue_detach_all() only */
 	wait_queue_head_t wq;
 	unsigned long state;
 	u64 busy_last;			/* NAPI only: last busy-poll work */
@@ -42,6 +47,8 @@ struct tunx_queue {
 };
 
 int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td);
+struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q, bool dead);
+void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area);
 void tunx_queue_detach(struct tunx_queue *q, bool dead);
 void tunx_queue_detach_all(struct tunx_device *td);
 int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td);

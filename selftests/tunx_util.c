@@ -549,12 +549,17 @@ void tunx_msleep(int ms)
 		;
 }
 
-long long tunx_now_ms(void)
+long long tunx_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+long long tunx_now_ms(void)
+{
+	return tunx_now_us() / 1000;
 }
 
 __u16 tunx_csum(const void *data, size_t len, __u32 sum)

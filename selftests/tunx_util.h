@@ -132,6 +132,7 @@ int tunx_net_up6(const char *name);
 int tunx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tunx_msleep(int ms);
 long long tunx_now_ms(void);
+long long tunx_now_us(void);
 
 /* ---- packets ---- */
 __u16 tunx_csum(const void *data, size_t len, __u32 sum);
