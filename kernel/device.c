@@ -72,7 +72,7 @@ static void tunx_pcpu_fold(struct tunx_pcpu_stats __percpu *pcpu,
 
 	for_each_possible_cpu(cpu) {
 		const struct tunx_pcpu_stats *p = per_cpu_ptr(pcpu, cpu);
-		u64 rxp, rxb, txp, txb;
+		u64 rxp, rxb, txp, txb, over;
 		unsigned int start;
 
 		do {
@@ -81,11 +81,13 @@ static void tunx_pcpu_fold(struct tunx_pcpu_stats __percpu *pcpu,
 			rxb = u64_stats_read(&p->rx_bytes);
 			txp = u64_stats_read(&p->tx_packets);
 			txb = u64_stats_read(&p->tx_bytes);
+			over = u64_stats_read(&p->tx_over_mtu);
 		} while (u64_stats_fetch_retry(&p->syncp, start));
 		st->rx_packets += rxp;
 		st->rx_bytes += rxb;
 		st->tx_packets += txp;
 		st->tx_bytes += txb;
+		st->tx_over_mtu += over;
 	}
 }
 

@@ -16,6 +16,7 @@ struct tunx_pcpu_stats {
 	u64_stats_t rx_bytes;
 	u64_stats_t tx_packets;		/* user -> kernel */
 	u64_stats_t tx_bytes;
+	u64_stats_t tx_over_mtu;	/* accepted, longer than the MTU */
 	struct u64_stats_sync syncp;
 };
 

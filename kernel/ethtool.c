@@ -29,6 +29,7 @@ static const struct {
 	TUNX_STAT(wakeups),
 	TUNX_STAT(kicks),
 	TUNX_STAT(ring_errors),
+	TUNX_STAT(tx_over_mtu),
 };
 
 static void tunx_get_drvinfo(struct net_device *dev,

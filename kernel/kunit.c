@@ -115,7 +115,7 @@ static struct kunit_suite tunx_geometry_suite = {
 static const struct tunx_desc_limits desc_lim = {
 	.area_bytes = 4 * 2048,
 	.frame_size = 2048,
-	.max_len = 1500,
+	.mtu = 1500,
 };
 
 static struct tunx_desc desc_make(u64 addr, u32 len)
@@ -174,10 +174,41 @@ static void desc_rejects_bad_lengths(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
 	d = desc_make(0, TUNX_MIN_PACKET - 1);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
-	d = desc_make(0, 1501);
+	d = desc_make(0, 2049);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
 	d = desc_make(0, 4096);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
+}
+
+/* A peer with a larger MTU: accepted up to the frame, and flagged. */
+static void desc_accepts_longer_than_mtu(struct kunit *test)
+{
+	struct tunx_desc d = desc_make(2048, 1500);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+	KUNIT_EXPECT_FALSE(test, tunx_desc_over_mtu(&d, &desc_lim));
+	d = desc_make(2048, 1501);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+	KUNIT_EXPECT_TRUE(test, tunx_desc_over_mtu(&d, &desc_lim));
+	d = desc_make(2048, 2048);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &desc_lim), 2048U);
+}
+
+/* A 64 KiB frame holds one byte more than any plain IP packet. */
+static void desc_plain_packet_at_most_packet_max(struct kunit *test)
+{
+	static const struct tunx_desc_limits big = {
+		.area_bytes = 2 * 65536,
+		.frame_size = 65536,
+		.mtu = 1500,
+	};
+	struct tunx_desc d = desc_make(65536, TUNX_PACKET_MAX);
+
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &big), 0);
+	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &big), 65535U);
+	d = desc_make(65536, 65536);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &big), -EINVAL);
 }
 
 static void desc_rejects_reserved_bits(struct kunit *test)
@@ -212,7 +243,7 @@ static void desc_rejects_offload_without_offload_device(struct kunit *test)
 static const struct tunx_desc_limits off_lim = {
 	.area_bytes = 4 * 2048,
 	.frame_size = 2048,
-	.max_len = 1500,
+	.mtu = 1500,
 	.offload = true,
 };
 
@@ -369,22 +400,28 @@ static void desc_offload_rejects_hdr_len_beyond_len(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 }
 
-static void desc_offload_len_above_mtu_only_for_gso(struct kunit *test)
+static void desc_offload_len_bounded_by_frame(struct kunit *test)
 {
 	struct tunx_desc d = desc_make(0, 1501);
 
-	/* No flag, or the flag without GSO: the MTU still applies. */
-	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	/* No flag, or the flag without GSO: over the MTU, counted. */
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	KUNIT_EXPECT_TRUE(test, tunx_desc_over_mtu(&d, &off_lim));
 	d.flags = TUNX_DESC_F_OFFLOAD;
-	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
 	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
 	d.csum_start = 20;
 	d.csum_offset = 6;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	KUNIT_EXPECT_TRUE(test, tunx_desc_over_mtu(&d, &off_lim));
+	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &off_lim), 2048U);
+	d.len = 2049;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
-	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &off_lim), 1500U);
 	/* A super-packet may fill its frame, not cross into the next. */
 	d = desc_uso(2048);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	/* Meant to be longer than the MTU: not counted. */
+	KUNIT_EXPECT_FALSE(test, tunx_desc_over_mtu(&d, &off_lim));
 	d = desc_uso(2049);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 	d = desc_uso(2048);
@@ -446,7 +483,7 @@ static void ip_rejects_wrong_version(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_ip_check(hdr, sizeof(hdr), 1500), 0);
 }
 
-static void ip_rejects_above_mtu(struct kunit *test)
+static void ip_rejects_above_max_len(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v4, 20, 19), 0);
 	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v6, 40, 39), 0);
@@ -489,6 +526,8 @@ static struct kunit_case tunx_validate_cases[] = {
 	KUNIT_CASE(desc_rejects_overflowing_addr),
 	KUNIT_CASE(desc_rejects_crossing_frame_boundary),
 	KUNIT_CASE(desc_rejects_bad_lengths),
+	KUNIT_CASE(desc_accepts_longer_than_mtu),
+	KUNIT_CASE(desc_plain_packet_at_most_packet_max),
 	KUNIT_CASE(desc_rejects_reserved_bits),
 	KUNIT_CASE(desc_rejects_offload_without_offload_device),
 	KUNIT_CASE(desc_offload_accepts_plain_and_csum),
@@ -499,13 +538,13 @@ static struct kunit_case tunx_validate_cases[] = {
 	KUNIT_CASE(desc_offload_gso_needs_csum),
 	KUNIT_CASE(desc_offload_rejects_csum_outside_packet),
 	KUNIT_CASE(desc_offload_rejects_hdr_len_beyond_len),
-	KUNIT_CASE(desc_offload_len_above_mtu_only_for_gso),
+	KUNIT_CASE(desc_offload_len_bounded_by_frame),
 	KUNIT_CASE(desc_offload_still_checks_reserved),
 	KUNIT_CASE(ip_accepts_v4_and_v6),
 	KUNIT_CASE(ip_rejects_too_short),
 	KUNIT_CASE(ip_rejects_bad_ihl),
 	KUNIT_CASE(ip_rejects_wrong_version),
-	KUNIT_CASE(ip_rejects_above_mtu),
+	KUNIT_CASE(ip_rejects_above_max_len),
 	KUNIT_CASE(ring_used_counts_across_wrap),
 	KUNIT_CASE(ring_used_rejects_producer_jump),
 	KUNIT_CASE(ring_used_rejects_producer_going_back),

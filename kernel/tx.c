@@ -38,17 +38,24 @@ static void tunx_tx_limits(struct tunx_desc_limits *lim, struct tunx_ring *ring,
 {
 	lim->area_bytes = (u64)ring->entries * ring->frame_size;
 	lim->frame_size = ring->frame_size;
-	lim->max_len = READ_ONCE(td->dev->mtu);
+	lim->mtu = READ_ONCE(td->dev->mtu);
 	lim->offload = td->flags & TUNX_ATTACH_OFFLOAD;
 }
 
-static void tunx_tx_count(struct tunx_device *td, unsigned int len)
+/*
+ * Per CPU, as the packet counters: a peer whose MTU is larger than ours may
+ * send every packet over the MTU, so this is no rare event.
+ */
+static void tunx_tx_count(struct tunx_device *td, unsigned int len,
+			  bool over_mtu)
 {
 	struct tunx_pcpu_stats *st = this_cpu_ptr(td->pcpu);
 
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_inc(&st->tx_packets);
 	u64_stats_add(&st->tx_bytes, len);
+	if (over_mtu)
+		u64_stats_inc(&st->tx_over_mtu);
 	u64_stats_update_end(&st->syncp);
 }
 
@@ -143,7 +150,7 @@ static bool tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 	skb = tunx_tx_build(q, td, ring, &desc, lim);
 	if (!skb)
 		return false;
-	tunx_tx_count(td, desc.len);
+	tunx_tx_count(td, desc.len, tunx_desc_over_mtu(&desc, lim));
 	napi_gro_receive(&q->napi, skb);
 	return true;
 }

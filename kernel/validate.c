@@ -7,6 +7,7 @@
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/minmax.h>
 
 #include "validate.h"
 
@@ -83,11 +84,17 @@ static int tunx_desc_check_meta(const struct tunx_desc *desc,
 	if (desc->reserved0 || desc->reserved1 || desc->reserved2)
 		return -EINVAL;
 	if (desc->flags & TUNX_DESC_F_OFFLOAD)
-		return tunx_desc_check_offload(desc, lim->max_len);
+		return tunx_desc_check_offload(desc, lim->mtu);
 	/* Offload fields mean nothing unless the flag says they are set. */
 	if (tunx_desc_offload_set(desc))
 		return -EINVAL;
 	return 0;
+}
+
+static bool tunx_desc_gso(const struct tunx_desc *desc)
+{
+	return desc->flags & TUNX_DESC_F_OFFLOAD &&
+	       desc->gso_type != TUNX_GSO_NONE;
 }
 
 /**
@@ -95,16 +102,32 @@ static int tunx_desc_check_meta(const struct tunx_desc *desc,
  * @desc: the kernel's private copy
  * @lim: limits of its queue
  *
- * Only a super-packet (offload with a GSO type) may exceed the MTU, up to a
- * whole frame: the stack splits it into segments that each fit the MTU.
+ * A super-packet (offload with a GSO type) may fill a whole frame: the
+ * stack splits it into segments that each fit the MTU.  Any other packet
+ * may be as long as an IP packet can be, TUNX_PACKET_MAX, and the frame
+ * holds: the MTU is what the device sends, not what a peer with a larger
+ * MTU may send it, and tun and Ethernet NICs accept those too.
  */
 u32 tunx_desc_max_len(const struct tunx_desc *desc,
 		      const struct tunx_desc_limits *lim)
 {
-	if (desc->flags & TUNX_DESC_F_OFFLOAD &&
-	    desc->gso_type != TUNX_GSO_NONE)
+	if (tunx_desc_gso(desc))
 		return lim->frame_size;
-	return lim->max_len;
+	return min_t(u32, lim->frame_size, TUNX_PACKET_MAX);
+}
+
+/**
+ * tunx_desc_over_mtu - is this a plain packet longer than the MTU?
+ * @desc: the kernel's private copy, already checked
+ * @lim: limits of its queue
+ *
+ * Such packets are accepted and counted (tx_over_mtu); super-packets are
+ * meant to be longer and are not.
+ */
+bool tunx_desc_over_mtu(const struct tunx_desc *desc,
+			const struct tunx_desc_limits *lim)
+{
+	return !tunx_desc_gso(desc) && desc->len > lim->mtu;
 }
 
 /**

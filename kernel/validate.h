@@ -12,7 +12,7 @@
 struct tunx_desc_limits {
 	u64 area_bytes;		/* entries * frame_size of the frame area */
 	u32 frame_size;		/* power of two */
-	u32 max_len;		/* MTU; super-packets may fill a frame */
+	u32 mtu;		/* bounds gso_size; longer packets are counted */
 	bool offload;		/* the device carries offload metadata */
 };
 
@@ -20,6 +20,8 @@ int tunx_desc_check(const struct tunx_desc *desc,
 		    const struct tunx_desc_limits *lim);
 u32 tunx_desc_max_len(const struct tunx_desc *desc,
 		      const struct tunx_desc_limits *lim);
+bool tunx_desc_over_mtu(const struct tunx_desc *desc,
+			const struct tunx_desc_limits *lim);
 __be16 tunx_ip_check(const u8 *data, u32 len, u32 max_len);
 bool tunx_ring_used(u32 producer, u32 consumer, u32 entries, u32 *used);
 

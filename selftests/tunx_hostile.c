@@ -278,18 +278,67 @@ TEST_F(hostile, tx_packet_ipv6_shorter_than_header_counted)
 				  st.tx_bad_packets);
 }
 
-TEST_F(hostile, tx_packet_longer_than_mtu_counted)
+/*
+ * A peer whose MTU is larger than ours: tun and Ethernet NICs take such a
+ * packet, so tunx does too, up to what the frame holds, and counts it.
+ */
+TEST_F(hostile, tx_packet_longer_than_mtu_accepted_and_counted)
 {
-	static char payload[1172];
+	static char payload[1420];
 	struct tunx_desc d = {};
 	__u8 *frame = self->q.tx.frames;
+	struct tunx_stats st;
+	char buf[2048];
+
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1400));
+	memset(payload, 0x6d, sizeof(payload));
+	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+				payload, sizeof(payload));
+	ASSERT_EQ(1448, d.len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(1420, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, payload, sizeof(payload)));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_packets);
+	EXPECT_EQ(1448, st.tx_bytes);
+	EXPECT_EQ(0, st.invalid_descs);
+	EXPECT_EQ(0, st.tx_bad_packets);
+}
+
+/* A packet that fills its whole frame is still one the frame holds. */
+TEST_F(hostile, tx_packet_filling_frame_accepted)
+{
+	static char payload[FRAME - 28];
+	struct tunx_desc d = {};
+	__u8 *frame = self->q.tx.frames;
+	char buf[FRAME];
 
 	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1000));
 	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
 				payload, sizeof(payload));
-	ASSERT_EQ(1200, d.len);
+	ASSERT_EQ(FRAME, d.len);
+	ASSERT_EQ(0, publish(&self->q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(FRAME - 28, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+}
+
+/*
+ * Longer than the frame is what stays invalid: one byte more than a frame,
+ * from the frame's start, crosses into the next frame.
+ */
+TEST_F(hostile, tx_packet_longer_than_frame_counted)
+{
+	struct tunx_desc d = next_good(&self->q, "bad");
+
+	ASSERT_EQ(0, d.addr);
+	d.len = FRAME + 1;
 	ASSERT_EQ(0, publish(&self->q, &d));
 	expect_counted_then_valid(_metadata, self, 1, 0);
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, tx_over_mtu, 0, 0));
 }
 
 TEST_F(hostile, tx_packet_exactly_mtu_valid)
@@ -307,6 +356,7 @@ TEST_F(hostile, tx_packet_exactly_mtu_valid)
 	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
 	ASSERT_EQ(972, tunx_udp_recv(self->sock, buf, sizeof(buf)));
 	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, tx_over_mtu, 0, 0));
 }
 
 TEST_F(hostile, tx_mixed_bad_batch_then_valid_all_accounted)

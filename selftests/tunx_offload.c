@@ -687,6 +687,41 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	close(ls);
 }
 
+/*
+ * A plain packet with a partial checksum, longer than the MTU (a peer with
+ * a larger MTU): accepted as tun accepts it, its checksum completed by the
+ * stack's checks, and counted in tx_over_mtu; it used to be invalid.
+ */
+TEST_F(offload, tx_plain_partial_csum_above_mtu_delivered)
+{
+	struct tunx_desc d = {}, *slot;
+	struct tunx_stats st;
+	__u8 *frame;
+	int n;
+	size_t i;
+
+	slot = tunx_tx_reserve(&self->q, &frame);
+	ASSERT_NE(NULL, slot);
+	build_uso(frame, &d);
+	d.addr = frame - self->q.tx.frames;
+	d.gso_type = TUNX_GSO_NONE;
+	d.gso_size = 0;
+	ASSERT_LT(tunx_if_get_mtu("tx0"), d.len);
+	*slot = d;
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	n = tunx_udp_recv(self->sock, self->buf, sizeof(self->buf));
+	ASSERT_EQ(NSEG * SEG, n);
+	for (i = 0; i < NSEG * SEG; i++)
+		ASSERT_EQ(pattern(i), self->buf[i]);
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_packets);
+	EXPECT_EQ(0, st.invalid_descs);
+	EXPECT_EQ(0, st.tx_bad_packets);
+}
+
 /* ---- hostile offload descriptors ---- */
 
 /*
@@ -758,12 +793,14 @@ BAD_OFFLOAD_TEST(tx_csum_field_past_end_counted,
 BAD_OFFLOAD_TEST(tx_gso_without_needs_csum_counted,
 		 (d.csum_flags = 0, d.csum_start = 0, d.csum_offset = 0))
 BAD_OFFLOAD_TEST(tx_unknown_csum_flag_counted, d.csum_flags |= 0x10)
-BAD_OFFLOAD_TEST(tx_len_above_mtu_without_flag_counted,
+/* Plain packets (no GSO) may exceed the MTU, not TUNX_PACKET_MAX. */
+BAD_OFFLOAD_TEST(tx_len_above_packet_max_without_flag_counted,
 		 (d.flags = 0, d.csum_flags = 0, d.gso_type = 0,
 		  d.gso_size = 0, d.hdr_len = 0, d.csum_start = 0,
-		  d.csum_offset = 0))
-BAD_OFFLOAD_TEST(tx_len_above_mtu_flag_without_gso_counted,
-		 (d.gso_type = TUNX_GSO_NONE, d.gso_size = 0))
+		  d.csum_offset = 0, d.len = TUNX_PACKET_MAX + 1))
+BAD_OFFLOAD_TEST(tx_len_above_packet_max_flag_without_gso_counted,
+		 (d.gso_type = TUNX_GSO_NONE, d.gso_size = 0,
+		  d.len = TUNX_PACKET_MAX + 1))
 /* Caught against the packet itself. */
 BAD_OFFLOAD_TEST(tx_tcp_gso_on_udp_packet_counted,
 		 (d.gso_type = TUNX_GSO_TCPV4, d.csum_offset = 16))

@@ -125,6 +125,12 @@
 #define TUNX_FRAME_MAX_SIZE	65536
 #define TUNX_MAX_QUEUES		64
 #define TUNX_MAX_MMAP_SIZE	(256U << 20)	/* per queue, rings and frames */
+/*
+ * Longest tx packet that is not a super-packet, whatever the MTU: an IPv4
+ * packet's total length field cannot say more.  A frame of
+ * TUNX_FRAME_MAX_SIZE bytes still holds only this much of one.
+ */
+#define TUNX_PACKET_MAX		65535
 
 /*
  * TUNX_IOC_ATTACH flags.  PERSIST, MULTI_QUEUE, OFFLOAD and TAIL_DROP are
@@ -318,7 +324,8 @@ struct tunx_ring_setup {
  *     checksum field; its IP length field covering exactly the whole
  *     super-packet.  Its len may reach the frame size.  One whose
  *     payload fits one gso_size segment is delivered as a plain packet.
- * Every other packet, flag or not, is at most the MTU long as on any device.
+ * Every other packet, flag or not, may be as long as a plain packet on any
+ * device: see struct tunx_desc.
  */
 #define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
 #define TUNX_CSUM_END_MAX	256	/* csum_start + csum_offset + 2, at most */
@@ -336,15 +343,18 @@ struct tunx_ring_setup {
 /*
  * struct tunx_desc - one packet.  The kernel copies a tx descriptor once,
  * then validates the copy: addr + len must lie inside the tx frame area and
- * inside one frame, len must be at least a minimal IP header and at most the
- * MTU (or a super-packet limit with offload), unknown flags and reserved
- * fields must be zero.  A descriptor that fails is skipped and counted in
- * invalid_descs; a packet that is not IPv4/IPv6 (version nibble, a whole
- * header, IPv4 IHL >= 5 and inside the packet) is dropped and counted in
- * tx_bad_packets.  Either way the consumer index moves past it.  The
- * minimal length is 20 bytes.  rx descriptors the kernel writes have
- * addr = slot * frame_size and all other fields but len zero, except the
- * offload fields and TUNX_DESC_F_OFFLOAD on an offload device.
+ * inside one frame, len must be at least a minimal IP header and at most
+ * TUNX_PACKET_MAX (a super-packet with offload: the frame size), unknown
+ * flags and reserved fields must be zero.  As tun and Ethernet NICs do on
+ * receive, a packet longer than the device MTU is accepted (the peer's MTU
+ * may be larger) and counted in tx_over_mtu; only the frame bounds it.
+ * A descriptor that fails is skipped and counted in invalid_descs; a
+ * packet that is not IPv4/IPv6 (version nibble, a whole header, IPv4 IHL
+ * >= 5 and inside the packet) is dropped and counted in tx_bad_packets.
+ * Either way the consumer index moves past it.  The minimal length is 20
+ * bytes.  rx descriptors the kernel writes have addr = slot * frame_size
+ * and all other fields but len zero, except the offload fields and
+ * TUNX_DESC_F_OFFLOAD on an offload device.
  */
 struct tunx_desc {
 	__u64 addr;		/* byte offset in this direction's frame area */
@@ -363,7 +373,10 @@ struct tunx_desc {
 
 /*
  * struct tunx_stats - argument of TUNX_IOC_GET_STATS: the counters of the
- * device (all queues added up).  Also shown by `ethtool -S`.
+ * device (all queues added up).  Also shown by `ethtool -S`.  A counter
+ * added later takes the first reserved field, so the size does not change:
+ * a program built against an older header finds it there, and one built
+ * against a newer header reads zero from an older module.
  */
 struct tunx_stats {
 	__u32 size;
@@ -380,7 +393,8 @@ struct tunx_stats {
 	__u64 wakeups;		/* poll waiters woken */
 	__u64 kicks;		/* TUNX_IOC_KICK calls and poll kicks */
 	__u64 ring_errors;	/* impossible indices seen in shared memory */
-	__u64 reserved[8];
+	__u64 tx_over_mtu;	/* user -> kernel, accepted, longer than the MTU */
+	__u64 reserved[7];
 };
 
 #define TUNX_IOC_MAGIC		0xE6
