@@ -530,6 +530,101 @@ TEST_F(rings, tx_counts_in_link_rx_statistics)
 	EXPECT_EQ(before + 5, link_packets("tx0", 0));
 }
 
+/*
+ * Peers with different MTUs: a packet longer than the device MTU is taken as
+ * tun and Ethernet NICs take it, and counted in tx_over_mtu; it used to be
+ * an invalid descriptor.
+ */
+TEST_F(rings, tx_longer_than_mtu_delivered_and_counted)
+{
+	static char payload[1420], pkt[2048], buf[2048];
+	struct tunx_stats st;
+	size_t len;
+
+	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1400));
+	memset(payload, 0x48, sizeof(payload));
+	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+			      payload, sizeof(payload));
+	ASSERT_EQ(1448, len);
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(1420, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, payload, sizeof(payload)));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_packets);
+	EXPECT_EQ(len, st.tx_bytes);
+	EXPECT_EQ(0, st.invalid_descs);
+	EXPECT_EQ(0, st.tx_bad_packets);
+}
+
+TEST_F(rings, tx_ipv6_longer_than_mtu_delivered_and_counted)
+{
+	static char payload[1400], pkt[2048], buf[2048];
+	size_t len;
+	int s;
+
+	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1280));
+	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	s = tunx_udp_listen6(TUNX_LOCAL6, TUNX_PORT, 2000);
+	ASSERT_LE(0, s);
+	len = tunx_build_udp6(pkt, TUNX_PEER6, TUNX_LOCAL6, 9, TUNX_PORT,
+			      payload, sizeof(payload));
+	ASSERT_EQ(1448, len);
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(1400, tunx_udp_recv(s, buf, sizeof(buf)));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	close(s);
+}
+
+/*
+ * The stated maximum: a 64 KiB frame carries a plain packet of up to
+ * TUNX_PACKET_MAX bytes, the most an IPv4 length field can say, on a
+ * 1500-byte MTU; one byte more still fits the frame but is invalid.
+ */
+TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
+{
+	static char payload[TUNX_PACKET_MAX - 28], buf[TUNX_PACKET_MAX];
+	static __u8 pkt[TUNX_PACKET_MAX];
+	struct tunx_desc *d;
+	__u8 *frame;
+	size_t len;
+
+	ASSERT_EQ(0, open_up(self, 0, 8, 8, TUNX_FRAME_MAX_SIZE));
+	ASSERT_EQ(TUNX_FRAME_MAX_SIZE, self->q.frame_size);
+	ASSERT_EQ(1500, tunx_if_get_mtu("tx0"));
+	memset(payload, 0x64, sizeof(payload));
+	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+			      payload, sizeof(payload));
+	ASSERT_EQ(TUNX_PACKET_MAX, len);
+	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	ASSERT_EQ(sizeof(payload), tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, payload, sizeof(payload)));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+
+	d = tunx_tx_reserve(&self->q, &frame);
+	ASSERT_NE(NULL, d);
+	memcpy(frame, pkt, len);
+	memset(d, 0, sizeof(*d));
+	d->addr = frame - self->q.tx.frames;
+	d->len = TUNX_FRAME_MAX_SIZE;
+	tunx_tx_submit(&self->q);
+	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, invalid_descs, 1, 1000));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 0));
+	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 0));
+}
+
 /* ---- rx: kernel -> user ---- */
 
 TEST_F(rings, rx_udp_lands_in_ring)
