@@ -25,6 +25,7 @@ static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
 	ring->mask = entries - 1;
 	ring->frame_size = frame_size;
 	ring->head = 0;
+	ring->released = 0;
 }
 
 /*

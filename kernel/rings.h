@@ -24,6 +24,7 @@ struct tunx_ring {
 	u32 mask;
 	u32 frame_size;
 	u32 head;	/* the kernel's own index: producer (rx), consumer (tx) */
+	u32 released;	/* tx: the consumer index last published */
 };
 
 /*

@@ -10,6 +10,15 @@
  *   C: full barrier between setting NEED_WAKEUP and re-reading the producer;
  *      pairs with the writer's barrier between its producer store and
  *      reading the flag.
+ *   D: full barrier between publishing the consumer and testing the armed
+ *      bit; pairs with poll's barrier between arming and re-reading what
+ *      was published.
+ *
+ * Room for the writer is what the published consumer index leaves: ring->head
+ * runs ahead of it while a batch is being consumed, and frames behind head
+ * but not yet released still belong to the kernel.  EPOLLOUT follows
+ * ring->released, the kernel's copy of what it published, never ring->head,
+ * so a writer waiting for room sleeps until the kernel releases slots.
  */
 #include <linux/netdevice.h>
 #include <linux/poll.h>
@@ -155,6 +164,13 @@ static bool tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 	return true;
 }
 
+/* B: hand the frames consumed so far back to the writer. */
+static void tunx_tx_release(struct tunx_ring *ring)
+{
+	smp_store_release(ring->consumer, ring->head);	/* B */
+	WRITE_ONCE(ring->released, ring->head);
+}
+
 /* Descriptors ready, or 0 when the producer index is impossible. */
 static u32 tunx_tx_avail(struct tunx_device *td, struct tunx_ring *ring)
 {
@@ -180,7 +196,7 @@ static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
 	if (!netif_running(td->dev)) {
 		atomic64_add(avail, &td->c.tx_dropped);
 		WRITE_ONCE(ring->head, ring->head + avail);
-		smp_store_release(ring->consumer, ring->head);	/* B */
+		tunx_tx_release(ring);
 		return 0;
 	}
 	tunx_tx_limits(&lim, ring, td);
@@ -190,14 +206,14 @@ static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
 		WRITE_ONCE(ring->head, ring->head + 1);
 	}
 	if (done)
-		smp_store_release(ring->consumer, ring->head);	/* B */
+		tunx_tx_release(ring);
 	return done;
 }
 
 /* Someone polled for room in a full tx ring: there is room now. */
 static void tunx_tx_notify(struct tunx_device *td, struct tunx_queue *q)
 {
-	smp_mb();	/* pairs with tunx_poll() arming, then re-reading */
+	smp_mb();	/* D */
 	if (test_bit(TUNX_Q_TX_ARMED, &q->state) &&
 	    test_and_clear_bit(TUNX_Q_TX_ARMED, &q->state)) {
 		tunx_count(td, wakeups);
@@ -281,8 +297,12 @@ bool tunx_tx_dirty(struct tunx_area *area)
 }
 
 /**
- * tunx_tx_full - is the tx ring full from the kernel's point of view?
+ * tunx_tx_full - is the tx ring full as the writer sees it?
  * @area: queue's area
+ *
+ * Counts from the consumer index the kernel published, not from its own
+ * head: a slot NAPI is still consuming is no room yet.  A poller that finds
+ * the ring full arms, issues barrier D, and asks again.
  */
 bool tunx_tx_full(struct tunx_area *area)
 {
@@ -290,6 +310,6 @@ bool tunx_tx_full(struct tunx_area *area)
 
 	/* A: as in tunx_tx_avail(). */
 	return tunx_ring_used(smp_load_acquire(area->tx.producer),
-			      READ_ONCE(area->tx.head), area->tx.entries,
+			      READ_ONCE(area->tx.released), area->tx.entries,
 			      &used) && used == area->tx.entries;
 }

@@ -68,7 +68,10 @@
  *     kernel restarts it and drops (rx_dropped) while the ring stays full,
  *     so queued packets never pin their sockets and namespaces forever;
  *     backpressure resumes once the process consumes.
- * poll: EPOLLIN as above; EPOLLOUT while the tx ring has a free slot.  A
+ * poll: EPOLLIN as above; EPOLLOUT while the tx ring has a free slot as
+ *     the writer sees it: counted from the consumer index the kernel
+ *     published, so a writer waiting for room sleeps until the kernel
+ *     releases slots (a slot it is still consuming is not free).  A
  *     file that is not attached reports EPOLLERR; one whose device was
  *     deleted reports EPOLLERR | EPOLLHUP; an attached file without rings
  *     reports nothing.  Every poll() also acts as a kick.
