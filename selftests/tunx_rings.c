@@ -6,7 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <poll.h>
@@ -18,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -623,6 +626,126 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
 	EXPECT_EQ(1, TUNX_STAT(self->q.fd, invalid_descs, 1, 1000));
 	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 0));
 	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 0));
+}
+
+/*
+ * Write /sys/class/net/@name/@attr of this test's network namespace: mount
+ * a sysfs of it in a mount namespace of our own first (the harness runs
+ * each test in a child).  As in tunx_busy.c.
+ */
+static int sysfs_net_write(const char *name, const char *attr,
+			   const char *val)
+{
+	static bool mounted;
+	char path[128];
+	int fd, ret;
+
+	if (!mounted &&
+	    (unshare(CLONE_NEWNS) ||
+	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	     mount("sysfs", "/sys", "sysfs", 0, NULL)))
+		return -errno;
+	mounted = true;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* Pin the threads named @prefix* (threaded NAPI's "napi/DEV-ID") to @cpu. */
+static int pin_threads(const char *prefix, int cpu)
+{
+	char path[300], comm[32];
+	struct dirent *de;
+	cpu_set_t set;
+	int n = 0;
+	FILE *f;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix)) &&
+		    !sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * POLLOUT means room the writer can see.  NAPI advances its private index
+ * descriptor by descriptor and publishes the consumer index once per batch;
+ * poll() used to count from the private index, so while a batch was being
+ * consumed on another CPU it said "writable" to a writer whose ring was
+ * still full, and a writer waiting for room spun in poll() (about one kick
+ * per packet).  Here threaded NAPI drains on CPU 1 while the writer fills
+ * the ring and waits on CPU 0: every POLLOUT must come with a free slot.
+ */
+TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
+{
+	const __u64 total = 20000;
+	__u64 sent = 0, polls = 0, early = 0;
+	struct pollfd pfd = { .events = POLLOUT };
+	struct tunx_stats st;
+	struct tunx_desc *d;
+	char pkt[256];
+	cpu_set_t set;
+	__u8 *frame;
+	size_t len;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs a second CPU to drain while we poll");
+	ASSERT_EQ(0, open_up(self, 0, 0, 256, 0));
+	ASSERT_EQ(0, sysfs_net_write("tx0", "threaded", "1"));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
+	pfd.fd = self->q.fd;
+	len = tunx_test_packet(pkt, "room");
+	while (sent < total) {
+		while (sent < total && (d = tunx_tx_reserve(&self->q, &frame))) {
+			memcpy(frame, pkt, len);
+			memset(d, 0, sizeof(*d));
+			d->addr = frame - self->q.tx.frames;
+			d->len = len;
+			sent++;
+		}
+		tunx_tx_submit(&self->q);
+		ASSERT_EQ(0, tunx_tx_kick_if_needed(&self->q));
+		if (sent == total)
+			break;
+		/* Full: wait for room as a writer would. */
+		ASSERT_EQ(1, poll(&pfd, 1, 5000));
+		ASSERT_EQ(POLLOUT, pfd.revents);
+		polls++;
+		if (self->q.tx.local - tunx_load_acquire(self->q.tx.consumer) >=
+		    self->q.tx.entries)
+			early++;
+	}
+	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 10000));
+	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	TH_LOG("%llu packets, %llu polls, %llu POLLOUT on a full ring, %llu kicks, %llu wakeups",
+	       (unsigned long long)sent, (unsigned long long)polls,
+	       (unsigned long long)early, (unsigned long long)st.kicks,
+	       (unsigned long long)st.wakeups);
+	EXPECT_EQ(total, st.tx_packets + st.invalid_descs);
+	EXPECT_EQ(0, early);
 }
 
 /* ---- rx: kernel -> user ---- */
