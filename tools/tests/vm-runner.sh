@@ -19,7 +19,7 @@ out=$(vmrun -- sh -c 'uname -r; pwd; grep -c "^tunx " /proc/modules;
 	touch /tmp/w && echo tmp-rw; touch ./.vm-probe 2>/dev/null || echo checkout-ro;
 	dmesg | grep -c "KernelAddressSanitizer initialized";
 	test -e /sys/kernel/debug/kmemleak && echo kmemleak || echo no-kmemleak;
-	exit 3' 2>/dev/null)
+	nproc; exit 3' 2>/dev/null)
 rc=$?
 series=${kernel%-rt}
 [ "$kernel" = debug ] && series=6.1
@@ -37,6 +37,10 @@ result "tunx.ko is loaded and /dev/net/tunx exists" \
 result "/tmp is writable, the checkout is read-only" \
 	[ "$(line 5)/$(line 6)" = tmp-rw/checkout-ro ]
 result "the command's exit status (3) is the runner's ($rc)" [ "$rc" = 3 ]
+# Race tests need two CPUs: with one, threads only meet at sleep points.
+smp=${TUNX_VM_SMP:-2}
+result "the guest runs on the $smp CPUs asked for (nproc: $(line 9))" \
+	[ "$(line 9)" = "$smp" ]
 if [ "$kernel" = debug ]; then
 	result "the debug kernel runs KASAN and kmemleak" \
 		eval '[ "$(line 7)" -ge 1 ] 2>/dev/null && [ "$(line 8)" = kmemleak ]'
