@@ -111,10 +111,11 @@ static int tunx_attach_existing(struct tunx_queue *q, struct tunx_device *td,
 
 	if (a->flags & TUNX_ATTACH_EXCL)
 		return -EBUSY;
-	if ((a->flags ^ td->flags) & TUNX_DEVICE_FLAGS)
-		return -EINVAL;
+	/* Permission first: a stranger must hear EPERM, not a flag detail. */
 	if (tunx_not_capable(td))
 		return -EPERM;
+	if ((a->flags ^ td->flags) & TUNX_DEVICE_FLAGS)
+		return -EINVAL;
 	err = tunx_queue_attach(q, td);
 	if (err)
 		return err;

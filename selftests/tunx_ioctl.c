@@ -653,6 +653,28 @@ TEST_F(ioctl, nonroot_attach_unowned_device_eperm)
 	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
 }
 
+static int child_attach_existing_offload(void *arg)
+{
+	int fd = tunx_open();
+
+	if (fd < 0)
+		return -fd;
+	return -tunx_attach(fd, arg, TUNX_ATTACH_NO_CREATE |
+			    TUNX_ATTACH_OFFLOAD, NULL);
+}
+
+/* A stranger hears about permission, not about the device's flags. */
+TEST_F(ioctl, nonroot_attach_unowned_device_other_flags_eperm)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing_offload,
+				"tx0"));
+	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_OWNER, NOBODY));
+	EXPECT_EQ(EINVAL, run_as(NOBODY, NOBODY, child_attach_existing_offload,
+				 "tx0"));
+	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+}
+
 static int child_drop_net_admin_attach(void *arg)
 {
 	struct __user_cap_header_struct hdr = {
