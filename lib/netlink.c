@@ -98,6 +98,20 @@ int tunx__nl_monitor_open(void)
 	return fd;
 }
 
+/*
+ * The link is already as asked: changing it anyway needs CAP_NET_ADMIN,
+ * which the unprivileged owner of a prepared device does not have.
+ */
+static bool link_already(struct rtnl_link *link, int flags_set,
+			 int flags_clear, unsigned int mtu)
+{
+	unsigned int flags = rtnl_link_get_flags(link);
+
+	return (flags & flags_set) == (unsigned int)flags_set &&
+	       !(flags & flags_clear) &&
+	       (!mtu || rtnl_link_get_mtu(link) == mtu);
+}
+
 static int link_change(struct tunx_device *dev, int flags_set,
 		       int flags_clear, unsigned int mtu)
 {
@@ -110,6 +124,8 @@ static int link_change(struct tunx_device *dev, int flags_set,
 	r = rtnl_link_get_kernel(sk, dev->ifindex, NULL, &orig);
 	if (r)
 		goto out_sock;
+	if (link_already(orig, flags_set, flags_clear, mtu))
+		goto out_orig;
 	change = rtnl_link_alloc();
 	if (!change) {
 		r = -NLE_NOMEM;

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "harness.h"
 
 static struct tunx_device *dev;
@@ -34,6 +36,43 @@ static void mtu_set_and_read(void)
 	CU_ASSERT_EQUAL(tunx_mtu(dev), 1420);
 	CU_ASSERT_EQUAL(tx_sh("ip -o link show nlmtu | grep -q 'mtu 1420'"), 0);
 	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 10), -EINVAL);
+	tunx_close(dev);
+}
+
+/* In a child as nobody: 0 when the calls return what @expect says. */
+static int unprivileged_link_calls(void)
+{
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 10;
+	if (tunx_link_set_mtu(dev, 1420))
+		return 1;	/* already 1420: nothing to ask the kernel */
+	if (tunx_link_set_up(dev, true))
+		return 2;	/* already up */
+	if (tunx_link_set_mtu(dev, 1400) != -EPERM)
+		return 3;	/* a real change still needs CAP_NET_ADMIN */
+	return 0;
+}
+
+/*
+ * A program handed a prepared device (tunx-tunnel as its owner) sets the
+ * MTU and up state it wants; when they are already so, that must not
+ * need privilege.
+ */
+static void unchanged_link_needs_no_privilege(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	open_tun("nlsame");
+	CU_ASSERT_EQUAL_FATAL(tunx_link_set_mtu(dev, 1420), 0);
+	CU_ASSERT_EQUAL_FATAL(tunx_link_set_up(dev, true), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (!pid)
+		_exit(unprivileged_link_calls());
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
 	tunx_close(dev);
 }
 
@@ -127,6 +166,8 @@ static void deleted_link_enodev(void)
 static CU_TestInfo tests[] = {
 	{ "up_and_down", up_and_down },
 	{ "mtu_set_and_read", mtu_set_and_read },
+	{ "unchanged_link_needs_no_privilege",
+	  unchanged_link_needs_no_privilege },
 	{ "ipv4_address_add_del", ipv4_address_add_del },
 	{ "ipv6_address_add", ipv6_address_add },
 	{ "bad_family_or_prefix", bad_family_or_prefix },
