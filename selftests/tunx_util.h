@@ -17,6 +17,11 @@
 #include <sys/types.h>
 #include <linux/tunx.h>
 
+/* The kernel's __printf(), as tools/testing/selftests code spells it. */
+#ifndef __printf
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#endif
+
 #define TUNX_LOCAL4	"10.11.0.1"	/* the device's own address */
 #define TUNX_PEER4	"10.11.0.2"	/* routed through the device */
 #define TUNX_LOCAL6	"fd00:11::1"
@@ -86,6 +91,25 @@ static inline __u32 tunx_load_relaxed(const __u32 *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/*
+ * Single accesses the compiler must emit as written, no ordering: a test
+ * scribbling on (or touching) memory it shares with the kernel.
+ */
+static inline void tunx_store_relaxed(__u32 *p, __u32 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline __u8 tunx_peek_u8(const __u8 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void tunx_poke_u8(__u8 *p, __u8 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
 /* ---- tx ring (user produces) ---- */
 /* Descriptor and frame of the next slot; NULL when the ring is full. */
 struct tunx_desc *tunx_tx_reserve(struct tunx_queue *q, __u8 **frame);
@@ -129,7 +153,7 @@ int tunx_if_delete(const char *name);
 int tunx_net_up(const char *name);
 /* fd00:11::1/64 nodad and up, with IPv6 enabled on this device only. */
 int tunx_net_up6(const char *name);
-int tunx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(1, 2) int tunx_sh(const char *fmt, ...);
 void tunx_msleep(int ms);
 long long tunx_now_ms(void);
 long long tunx_now_us(void);
