@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,8 @@ struct fq {
 };
 
 static struct fq qs[NQ];
-static volatile enum op cur_op;
+/* What the main thread is doing, for the watchdog thread: a label only. */
+static atomic_int cur_op;
 static pid_t main_tid;
 static unsigned long long counts[OP_COUNT], op_us[OP_COUNT];
 static unsigned long long seed, op_no, total_ops;
@@ -538,7 +540,7 @@ static void do_mmap(struct fq *q)
 		return;
 	}
 	/* Touch what we were given, then unmap (mremap must not grow it). */
-	*(volatile __u8 *)m = 1;
+	tunx_poke_u8(m, 1);
 	if (mremap(m, len, len * 2, 0) != MAP_FAILED)
 		fail("mremap grew a tunx mapping");
 	munmap(m, len);
@@ -599,7 +601,7 @@ static void one_op(enum op op)
 	int ret;
 
 	counts[op]++;
-	cur_op = op;
+	atomic_store_explicit(&cur_op, op, memory_order_relaxed);
 	switch (op) {
 	case OP_SEND:
 		do_send();
@@ -800,7 +802,8 @@ static void *watchdog(void *arg)
 		if (++stalled < 12)
 			continue;
 		printf("# fuzz: operation %llu (%s) stuck for 60 s; kernel stack:\n",
-		       op_no, op_names[cur_op]);
+		       op_no,
+		       op_names[atomic_load_explicit(&cur_op, memory_order_relaxed)]);
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stack",
 			 main_tid);
 		fd = open(path, O_RDONLY);

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,7 +566,7 @@ TEST_F(hostile, rx_consumer_jumps_ahead_counted)
 
 struct hammer {
 	struct tunx_queue *q;
-	volatile int stop;
+	atomic_bool stop;
 	bool frames;
 };
 
@@ -575,16 +576,15 @@ static void *hammer_fn(void *arg)
 	unsigned int seed = 1;
 	static const __u32 lens[] = { 0, 31, 60000, 7, 2049 };
 
-	while (!h->stop) {
+	while (!atomic_load(&h->stop)) {
 		__u32 i = rand_r(&seed) & h->q->tx.mask;
-		volatile __u8 *frame = h->q->tx.frames +
-				       (__u64)i * h->q->frame_size;
+		__u8 *frame = h->q->tx.frames + (__u64)i * h->q->frame_size;
 
 		if (h->frames)
-			frame[0] = (rand_r(&seed) & 1) ? 0x45 : 0xf5;
+			tunx_poke_u8(frame, (rand_r(&seed) & 1) ? 0x45 : 0xf5);
 		else
-			((volatile struct tunx_desc *)h->q->tx.descs)[i].len =
-				lens[rand_r(&seed) % 5];
+			tunx_store_relaxed(&h->q->tx.descs[i].len,
+					   lens[rand_r(&seed) % 5]);
 	}
 	return NULL;
 }

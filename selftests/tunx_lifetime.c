@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,7 @@ static int recv_fd(int sock)
 
 struct traffic {
 	struct tunx_queue *q;
-	volatile int stop;
+	atomic_bool stop;
 	bool rx;		/* send UDP into the rx ring, else tx ring */
 	unsigned long sent;
 };
@@ -133,7 +134,7 @@ static void *traffic_fn(void *arg)
 	char pkt[256];
 	size_t len = tunx_test_packet(pkt, "flood");
 
-	while (!t->stop) {
+	while (!atomic_load(&t->stop)) {
 		if (t->rx) {
 			tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "f", 1);
 		} else {
@@ -302,7 +303,7 @@ TEST_F_TIMEOUT(lifetime, link_del_during_tx_traffic, 60)
 	tunx_msleep(300);
 	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
 	tunx_msleep(100);
-	t.stop = 1;
+	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	TH_LOG("%lu tx sends", t.sent);
 	EXPECT_EQ(-ENODEV, tunx_get_stats(self->q.fd, &st));
@@ -323,7 +324,7 @@ TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 60)
 		tunx_rx_take(&self->q, buf, sizeof(buf), NULL);
 	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
 	tunx_msleep(100);
-	t.stop = 1;
+	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	EXPECT_EQ(-ENODEV, tunx_get_stats(self->q.fd, &st));
 }
@@ -348,7 +349,7 @@ TEST_F_TIMEOUT(lifetime, mq_link_del_during_traffic_on_all_queues, 90)
 	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
 	tunx_msleep(100);
 	for (i = 0; i < 5; i++) {
-		t[i].stop = 1;
+		atomic_store(&t[i].stop, true);
 		pthread_join(th[i], NULL);
 	}
 	for (i = 0; i < 4; i++) {
@@ -400,7 +401,8 @@ TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
 		tunx_if_set_mtu("tx0", mtus[i % 5]);
 		tunx_msleep(20);
 	}
-	tx.stop = rx.stop = 1;
+	atomic_store(&tx.stop, true);
+	atomic_store(&rx.stop, true);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1500));
@@ -669,7 +671,7 @@ TEST_F_TIMEOUT(lifetime, munmap_during_rx_traffic, 60)
 	before = TUNX_STAT(self->q.fd, rx_packets, 0, 0) +
 		 TUNX_STAT(self->q.fd, rx_dropped, 0, 0);
 	tunx_msleep(200);
-	t.stop = 1;
+	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	/* The kernel kept placing (or dropping) with nobody mapped. */
 	EXPECT_LT(before, TUNX_STAT(self->q.fd, rx_packets, 0, 0) +
@@ -696,7 +698,7 @@ TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 60)
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	t.stop = 1;
+	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	ASSERT_TRUE(link_exists("tx0"));
 	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "pa")));
@@ -840,8 +842,8 @@ struct racer {
 	int fd;
 	int which;		/* what the thread does */
 	const char *name;
-	volatile int *go;
-	volatile int stop;
+	atomic_bool *go;
+	atomic_bool stop;
 	int ret;
 	unsigned long maps;
 	size_t len;
@@ -851,7 +853,7 @@ static void *racer_fn(void *arg)
 {
 	struct racer *r = arg;
 
-	while (!*r->go)
+	while (!atomic_load(r->go))
 		;
 	switch (r->which) {
 	case 0:
@@ -866,12 +868,12 @@ static void *racer_fn(void *arg)
 		break;
 	case 3:
 		/* Map and unmap as fast as possible until told to stop. */
-		while (!r->stop) {
+		while (!atomic_load(&r->stop)) {
 			void *p = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
 				       MAP_SHARED, r->fd, 0);
 
 			if (p != MAP_FAILED) {
-				((volatile __u8 *)p)[r->len - 1] = 1;
+				tunx_poke_u8((__u8 *)p + r->len - 1, 1);
 				munmap(p, r->len);
 				r->maps++;
 			}
@@ -883,7 +885,7 @@ static void *racer_fn(void *arg)
 
 TEST_F(lifetime, attach_race_same_file_one_wins)
 {
-	volatile int go = 0;
+	atomic_bool go = false;
 	struct racer r[2] = {
 		{ .which = 0, .name = "txa", .go = &go },
 		{ .which = 0, .name = "txb", .go = &go },
@@ -896,7 +898,7 @@ TEST_F(lifetime, attach_race_same_file_one_wins)
 		r[i].fd = self->q.fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
 	}
-	go = 1;
+	atomic_store(&go, true);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	/* One attach, one -EBUSY, one link. */
@@ -906,7 +908,7 @@ TEST_F(lifetime, attach_race_same_file_one_wins)
 
 TEST_F(lifetime, setup_race_same_file_one_wins)
 {
-	volatile int go = 0;
+	atomic_bool go = false;
 	struct racer r[2] = {
 		{ .which = 1, .go = &go }, { .which = 1, .go = &go },
 	};
@@ -919,7 +921,7 @@ TEST_F(lifetime, setup_race_same_file_one_wins)
 		r[i].fd = self->q.fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
 	}
-	go = 1;
+	atomic_store(&go, true);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	EXPECT_EQ(-EBUSY, r[0].ret + r[1].ret);
@@ -927,7 +929,7 @@ TEST_F(lifetime, setup_race_same_file_one_wins)
 
 TEST_F(lifetime, excl_create_race_one_creates)
 {
-	volatile int go = 0;
+	atomic_bool go = false;
 	struct racer r[4];
 	pthread_t th[4];
 	int i, won = 0;
@@ -937,7 +939,7 @@ TEST_F(lifetime, excl_create_race_one_creates)
 		ASSERT_LE(0, r[i].fd = tunx_open());
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
 	}
-	go = 1;
+	atomic_store(&go, true);
 	for (i = 0; i < 4; i++) {
 		pthread_join(th[i], NULL);
 		if (!r[i].ret)
@@ -952,7 +954,7 @@ TEST_F(lifetime, excl_create_race_one_creates)
 
 TEST_F_TIMEOUT(lifetime, mmap_racing_detach_and_link_del, 60)
 {
-	volatile int go = 1;
+	atomic_bool go = true;
 	struct racer r = { .which = 3, .go = &go };
 	pthread_t th;
 
@@ -969,7 +971,7 @@ TEST_F_TIMEOUT(lifetime, mmap_racing_detach_and_link_del, 60)
 	tunx_msleep(100);
 	EXPECT_EQ(0, tunx_sh("ip link del tx1"));
 	tunx_msleep(100);
-	r.stop = 1;
+	atomic_store(&r.stop, true);
 	pthread_join(th, NULL);
 	TH_LOG("%lu mappings made", r.maps);
 	EXPECT_LT(0, r.maps);

@@ -8,10 +8,12 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +21,14 @@
 
 #include "tunx_util.h"
 
-static volatile sig_atomic_t stop;
+/* Set from the signal handler: a lock-free atomic is async-signal-safe. */
+static atomic_bool stop;
+static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "stop must be lock-free");
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	atomic_store(&stop, true);
 }
 
 static bool answer_icmp4(__u8 *p, int len)
@@ -103,7 +107,7 @@ int main(int argc, char **argv)
 	printf("ready %s\n", q.name);
 	fflush(stdout);
 	pfd.fd = q.fd;
-	while (!stop) {
+	while (!atomic_load(&stop)) {
 		len = tunx_rx_take(&q, buf, sizeof(buf), NULL);
 		if (len == -EAGAIN) {
 			poll(&pfd, 1, 200);
