@@ -42,6 +42,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@
 #define PORT_BP	(TUNX_PORT + 10)
 
 static int tap_n, tap_failed, total_cycles;
-static volatile int traffic_on;
+static atomic_bool traffic_on;
 static unsigned long long traffic_sent;
 
 static void tap(bool ok, const char *name, const char *fmt, ...)
@@ -74,8 +75,24 @@ static void tap(bool ok, const char *name, const char *fmt, ...)
 	printf("\n%sok %d stress.%s\n", ok ? "" : "not ", tap_n, name);
 }
 
-#define FAILX(...) do { printf("# stress: " __VA_ARGS__); printf("\n"); \
-	return false; } while (0)
+/* Say why a cycle failed; returns false for the caller to return. */
+static __printf(1, 2) bool failx(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# stress: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	return false;
+}
+
+/* Move a shared index behind the kernel's back, as a buggy user would. */
+static void index_add(__u32 *p, __u32 n)
+{
+	tunx_store_relaxed(p, tunx_load_relaxed(p) + n);
+}
 
 static unsigned long long env_ull(const char *name, unsigned long long def)
 {
@@ -93,7 +110,7 @@ static void *traffic(void *arg)
 
 	(void)arg;
 	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
-	while (traffic_on) {
+	while (atomic_load(&traffic_on)) {
 		if (sendto(s, "traffic", 7, MSG_DONTWAIT, (void *)&sin,
 			   sizeof(sin)) > 0)
 			traffic_sent++;
@@ -156,26 +173,26 @@ static bool cycle_close(int i)
 	int ret = queue_up(&q, DEV, TUNX_ATTACH_PERSIST);
 
 	if (ret)
-		FAILX("close cycle %d: open %d", i, ret);
+		return failx("close cycle %d: open %d", i, ret);
 	burst(&q);
 	if (del && tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0))
-		FAILX("close cycle %d: clear persist", i);
+		return failx("close cycle %d: clear persist", i);
 	if (i & 1) {
 		tunx_queue_unmap(&q);
 		close(q.fd);
 	} else {
 		/* Close first: the mapping alone keeps the queue attached. */
 		close(q.fd);
-		*(volatile __u32 *)q.tx.producer += 3;
+		index_add(q.tx.producer, 3);
 		if (!dev_here(DEV))
-			FAILX("close cycle %d: mapped queue lost its device",
-			      i);
+			return failx("close cycle %d: mapped queue lost its device",
+				     i);
 		tunx_queue_unmap(&q);
 	}
 	if (del && !dev_gone(DEV, 20000))
-		FAILX("close cycle %d: device survived", i);
+		return failx("close cycle %d: device survived", i);
 	if (!del && !dev_here(DEV))
-		FAILX("close cycle %d: persistent device vanished", i);
+		return failx("close cycle %d: persistent device vanished", i);
 	return true;
 }
 
@@ -190,17 +207,17 @@ static bool link_del_queues(int i, struct tunx_queue *q, int n)
 		burst(&q[k]);
 	ret = tunx_if_delete(DEV);
 	if (ret)
-		FAILX("link_del cycle %d: RTM_DELLINK %d", i, ret);
+		return failx("link_del cycle %d: RTM_DELLINK %d", i, ret);
 	if (dev_here(DEV))
-		FAILX("link_del cycle %d: device still listed", i);
+		return failx("link_del cycle %d: device still listed", i);
 	for (int k = 0; k < n; k++) {
 		ret = tunx_kick(q[k].fd);
 		if (ret != -ENODEV)
-			FAILX("link_del cycle %d: kick on queue %d after delete %d",
-			      i, k, ret);
+			return failx("link_del cycle %d: kick on queue %d after delete %d",
+				     i, k, ret);
 		/* The memory stays valid after the device is gone. */
-		*(volatile __u32 *)q[k].rx.consumer = 0xdeadbeef;
-		*(volatile __u32 *)q[k].tx.producer += 7;
+		tunx_store_relaxed(q[k].rx.consumer, 0xdeadbeef);
+		index_add(q[k].tx.producer, 7);
 	}
 	return true;
 }
@@ -222,7 +239,7 @@ static bool cycle_link_del(int i)
 		flags |= TUNX_ATTACH_MULTI_QUEUE;
 	ret = queue_up(&q[0], DEV, flags);
 	if (ret)
-		FAILX("link_del cycle %d: open %d", i, ret);
+		return failx("link_del cycle %d: open %d", i, ret);
 	for (k = 1; k < n; k++) {
 		ret = tunx_queue_open(&q[k], DEV, flags, 16, 16, 2048);
 		if (ret) {
@@ -236,7 +253,7 @@ static bool cycle_link_del(int i)
 	for (k = 0; k < n; k++)
 		tunx_queue_close(&q[k]);
 	if (ok && !dev_gone(DEV, 20000))
-		FAILX("link_del cycle %d: device survived", i);
+		return failx("link_del cycle %d: device survived", i);
 	return ok;
 }
 
@@ -246,27 +263,27 @@ static bool cycle_netns_del(int i, int home)
 	int ret;
 
 	if (unshare(CLONE_NEWNET))
-		FAILX("netns cycle %d: unshare %s", i, strerror(errno));
+		return failx("netns cycle %d: unshare %s", i, strerror(errno));
 	tunx_if_flags("lo", true);
 	ret = queue_up(&q, DEV, 0);
 	if (ret) {
 		setns(home, CLONE_NEWNET);
-		FAILX("netns cycle %d: open %d", i, ret);
+		return failx("netns cycle %d: open %d", i, ret);
 	}
 	burst(&q);
 	if (i & 1) {
 		/* Leave the namespace with the queue open and mapped. */
 		if (setns(home, CLONE_NEWNET))
-			FAILX("netns cycle %d: setns %s", i, strerror(errno));
-		*(volatile __u32 *)q.tx.producer += 1;
+			return failx("netns cycle %d: setns %s", i, strerror(errno));
+		index_add(q.tx.producer, 1);
 		tunx_kick(q.fd);
 		tunx_queue_close(&q);
 	} else {
 		/* Close the fd first, keep the mapping past the netns. */
 		close(q.fd);
 		if (setns(home, CLONE_NEWNET))
-			FAILX("netns cycle %d: setns %s", i, strerror(errno));
-		*(volatile __u32 *)q.rx.consumer += 1;
+			return failx("netns cycle %d: setns %s", i, strerror(errno));
+		index_add(q.rx.consumer, 1);
 		tunx_queue_unmap(&q);
 	}
 	return true;
@@ -278,7 +295,7 @@ static bool cycle_rmmod(int i, const char *ko)
 	int ret = queue_up(&q, DEV, 0), fd;
 
 	if (ret)
-		FAILX("rmmod cycle %d: open %d", i, ret);
+		return failx("rmmod cycle %d: open %d", i, ret);
 	burst(&q);
 	tunx_queue_close(&q);
 	/* The last reference may drop a moment after close (RCU, netdev). */
@@ -289,18 +306,18 @@ static bool cycle_rmmod(int i, const char *ko)
 		tunx_msleep(5);
 	}
 	if (ret)
-		FAILX("rmmod cycle %d: delete_module %s", i, strerror(errno));
+		return failx("rmmod cycle %d: delete_module %s", i, strerror(errno));
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		FAILX("rmmod cycle %d: open %s: %s", i, ko, strerror(errno));
+		return failx("rmmod cycle %d: open %s: %s", i, ko, strerror(errno));
 	ret = syscall(SYS_finit_module, fd, "", 0);
 	close(fd);
 	if (ret)
-		FAILX("rmmod cycle %d: finit_module %s", i, strerror(errno));
+		return failx("rmmod cycle %d: finit_module %s", i, strerror(errno));
 	for (int t = 0; t < 400 && !tunx_present(); t++)
 		tunx_msleep(5);
 	if (!tunx_present())
-		FAILX("rmmod cycle %d: node did not come back", i);
+		return failx("rmmod cycle %d: node did not come back", i);
 	return true;
 }
 
@@ -310,16 +327,16 @@ static bool cycle_mtu(int i, struct tunx_queue *q)
 
 	ret = tunx_if_set_mtu(q->name, mtu);
 	if (ret)
-		FAILX("mtu cycle %d: set %d: %d", i, mtu, ret);
+		return failx("mtu cycle %d: set %d: %d", i, mtu, ret);
 	burst(q);
 	/* Above the frame size while rings exist: refused. */
 	ret = tunx_if_set_mtu(q->name, 2049 + i);
 	if (ret != -EINVAL)
-		FAILX("mtu cycle %d: set %d gave %d, want -EINVAL", i,
-		      2049 + i, ret);
+		return failx("mtu cycle %d: set %d gave %d, want -EINVAL", i,
+			     2049 + i, ret);
 	if (tunx_if_get_mtu(q->name) != mtu)
-		FAILX("mtu cycle %d: mtu %d, want %d", i,
-		      tunx_if_get_mtu(q->name), mtu);
+		return failx("mtu cycle %d: mtu %d, want %d", i,
+			     tunx_if_get_mtu(q->name), mtu);
 	return true;
 }
 
@@ -331,21 +348,21 @@ static bool cycle_detach(int i, struct tunx_queue *q1)
 	burst(q1);
 	ret = tunx_detach(q1->fd);
 	if (ret)
-		FAILX("detach cycle %d: detach %d", i, ret);
+		return failx("detach cycle %d: detach %d", i, ret);
 	ret = tunx_kick(q1->fd);
 	if (ret != -EBADFD)
-		FAILX("detach cycle %d: kick after detach %d", i, ret);
-	*(volatile __u32 *)q1->tx.producer += 5;
+		return failx("detach cycle %d: kick after detach %d", i, ret);
+	index_add(q1->tx.producer, 5);
 	tunx_queue_unmap(q1);
 	ret = tunx_attach(q1->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, &a);
 	if (ret)
-		FAILX("detach cycle %d: attach %d", i, ret);
+		return failx("detach cycle %d: attach %d", i, ret);
 	ret = tunx_setup_rings(q1->fd, 16, 16, 2048, &q1->setup);
 	if (ret)
-		FAILX("detach cycle %d: setup %d", i, ret);
+		return failx("detach cycle %d: setup %d", i, ret);
 	ret = tunx_queue_map(q1);
 	if (ret)
-		FAILX("detach cycle %d: mmap %d", i, ret);
+		return failx("detach cycle %d: mmap %d", i, ret);
 	return true;
 }
 
@@ -379,7 +396,7 @@ struct bp {
 	long long slow_ms;
 	unsigned char *seen;
 	unsigned int got, dup, other;
-	volatile int stop;
+	atomic_bool stop;
 };
 
 /*
@@ -392,7 +409,7 @@ static void bp_slow_wait(struct bp *bp)
 	long long end = tunx_now_ms() + 200;
 
 	while (tunx_rx_ready(bp->q) < bp->q->rx.entries &&
-	       tunx_now_ms() < end && !bp->stop)
+	       tunx_now_ms() < end && !atomic_load(&bp->stop))
 		tunx_msleep(1);
 }
 
@@ -423,7 +440,7 @@ static void *bp_consumer(void *arg)
 		len = tunx_rx_take(bp->q, buf, sizeof(buf), NULL);
 
 		if (len == -EAGAIN) {
-			if (bp->stop)
+			if (atomic_load(&bp->stop))
 				break;
 			poll(&pfd, 1, 100);
 			continue;
@@ -459,7 +476,7 @@ static bool backpressure_rx(unsigned int n)
 
 	ret = queue_up(&q, "bp0", 0);
 	if (ret)
-		FAILX("backpressure rx: open %d", ret);
+		return failx("backpressure rx: open %d", ret);
 	bp.seen = calloc(n, 1);
 	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -473,7 +490,7 @@ static bool backpressure_rx(unsigned int n)
 	}
 	for (int t = 0; t < 3000 && bp.got < sent; t++)
 		tunx_msleep(5);
-	bp.stop = 1;
+	atomic_store(&bp.stop, true);
 	pthread_join(th, NULL);
 	tunx_get_stats(q.fd, &st);
 	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped &&
@@ -500,7 +517,7 @@ static void *bp_receiver(void *arg)
 		int len = recv(s, &seq, sizeof(seq), 0);
 
 		if (len < 0) {
-			if (bp->stop)
+			if (atomic_load(&bp->stop))
 				break;
 			continue;
 		}
@@ -526,7 +543,7 @@ static bool backpressure_tx(unsigned int n)
 
 	ret = queue_up(&q, "bp1", 0);
 	if (ret)
-		FAILX("backpressure tx: open %d", ret);
+		return failx("backpressure tx: open %d", ret);
 	sq.fd = tunx_udp_listen4(TUNX_LOCAL4, PORT_BP + 1, 200);
 	setsockopt(sq.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	bp.seen = calloc(n, 1);
@@ -551,7 +568,7 @@ static bool backpressure_tx(unsigned int n)
 	}
 	for (int t = 0; t < 1000 && bp.got < sent; t++)
 		tunx_msleep(5);
-	bp.stop = 1;
+	atomic_store(&bp.stop, true);
 	pthread_join(th, NULL);
 	tunx_get_stats(q.fd, &st);
 	ret = sent == n && bp.got == n && !bp.dup && st.tx_packets == n &&
@@ -592,7 +609,7 @@ int main(void)
 		return 1;
 	}
 	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	traffic_on = 1;
+	atomic_store(&traffic_on, true);
 	pthread_create(&th, NULL, traffic, NULL);
 
 	close_cycles = cycles;
@@ -619,14 +636,15 @@ int main(void)
 		run_cycles("rmmod", cycles, w_rmmod, (void *)ko);
 	else
 		printf("ok %d stress.rmmod # SKIP TUNX_KO not set\n", ++tap_n);
-	traffic_on = 0;
+	atomic_store(&traffic_on, false);
 	pthread_join(th, NULL);
 	printf("# stress: background traffic %llu datagrams\n", traffic_sent);
 
 	backpressure_rx(packets);
 	backpressure_tx(packets);
-	printf("# stress: %d teardown cycles under traffic (%d each of close, netns_del, mtu, detach, rmmod; %d link_del), %d failed, %lld ms\n",
-	       total_cycles, cycles, del_cycles, tap_failed,
-	       tunx_now_ms() - t0);
+	printf("# stress: %d teardown cycles under traffic ", total_cycles);
+	printf("(%d each of close, netns_del, mtu, detach, rmmod; %d link_del), ",
+	       cycles, del_cycles);
+	printf("%d failed, %lld ms\n", tap_failed, tunx_now_ms() - t0);
 	return tap_failed ? 1 : 0;
 }
