@@ -106,8 +106,9 @@ static void fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\n# reproduce: TUNX_FUZZ_SEED=%llu TUNX_FUZZ_OPS=%llu "
-	       "./tunx_fuzz\nnot ok 1 fuzz\n", seed, total_ops);
+	printf("\n# reproduce: TUNX_FUZZ_SEED=%llu TUNX_FUZZ_OPS=%llu ./tunx_fuzz\n",
+	       seed, total_ops);
+	printf("not ok 1 fuzz\n");
 	exit(1);
 }
 
@@ -287,10 +288,18 @@ static void do_index(__u8 *b, const struct tunx_ring_setup *s)
 
 	view_of(b, s, rn(2), &v);
 	switch (rn(4)) {
-	case 0: p = v.prod; break;
-	case 1: p = v.cons; break;
-	case 2: p = v.flags; break;
-	default: p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4)); break;
+	case 0:
+		p = v.prod;
+		break;
+	case 1:
+		p = v.cons;
+		break;
+	case 2:
+		p = v.flags;
+		break;
+	default:
+		p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4));
+		break;
 	}
 	tunx_store_release(p, evil_u32(tunx_load_relaxed(p), v.entries));
 }
@@ -435,10 +444,18 @@ static void do_ioctl(struct fq *q)
 		return;
 	memset(&u, 0, sizeof(u));
 	switch (rn(4)) {
-	case 0: sz = 0; break;
-	case 1: sz = rnd(); break;
-	case 2: sz = 4096 + rn(16); break;
-	default: sz = 0xffff; break;
+	case 0:
+		sz = 0;
+		break;
+	case 1:
+		sz = rnd();
+		break;
+	case 2:
+		sz = 4096 + rn(16);
+		break;
+	default:
+		sz = 0xffff;
+		break;
 	}
 	switch (rn(10)) {
 	case 0:
@@ -525,11 +542,21 @@ static void do_mmap(struct fq *q)
 	}
 	len = q->rings ? q->setup.mmap_size : pg;
 	switch (rn(5)) {
-	case 0: off = pg * (1 + rn(4)); break;
-	case 1: len += pg * (1 + rn(4)); break;
-	case 2: flags = MAP_PRIVATE; break;
-	case 3: len = pg * (1 + rn(4)); break;	/* shorter: allowed */
-	default: len = (size_t)rnd() & ~(pg - 1); break;
+	case 0:
+		off = pg * (1 + rn(4));
+		break;
+	case 1:
+		len += pg * (1 + rn(4));
+		break;
+	case 2:
+		flags = MAP_PRIVATE;
+		break;
+	case 3:
+		len = pg * (1 + rn(4));	/* shorter: allowed */
+		break;
+	default:
+		len = (size_t)rnd() & ~(pg - 1);
+		break;
 	}
 	if (!len)
 		len = pg;
@@ -782,7 +809,6 @@ static void final_check(void)
 	close(s);
 	tunx_queue_close(&q);
 }
-
 
 /* A stuck operation: say which, show the kernel stack, fail. */
 static void *watchdog(void *arg)

@@ -370,11 +370,21 @@ TEST_F(hostile, tx_mixed_bad_batch_then_valid_all_accounted)
 	for (i = 0; i < 10; i++) {
 		d = next_good(&self->q, "bad");
 		switch (i % 5) {
-		case 0: d.len = 0; break;
-		case 1: d.addr = ~0ULL; break;
-		case 2: d.flags = 0x4000; break;
-		case 3: d.reserved2 = 7; break;
-		case 4: d.addr = FRAME * 2 - 1; break;
+		case 0:
+			d.len = 0;
+			break;
+		case 1:
+			d.addr = ~0ULL;
+			break;
+		case 2:
+			d.flags = 0x4000;
+			break;
+		case 3:
+			d.reserved2 = 7;
+			break;
+		case 4:
+			d.addr = FRAME * 2 - 1;
+			break;
 		}
 		slot = tunx_tx_reserve(&self->q, NULL);
 		ASSERT_NE(NULL, slot);

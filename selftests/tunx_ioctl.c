@@ -346,8 +346,7 @@ TEST_F(ioctl, attach_reserved_nonzero_einval)
 	struct tunx_attach a0;
 	int i;
 
-	for (i = 0; i < (int)(sizeof(a0.reserved) / sizeof(a0.reserved[0]));
-	     i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(a0.reserved); i++) {
 		struct tunx_attach a = { .size = sizeof(a) };
 
 		strcpy(a.name, "tx0");

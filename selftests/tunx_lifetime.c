@@ -139,9 +139,10 @@ static void *traffic_fn(void *arg)
 			tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "f", 1);
 		} else {
 			/* Only the ring memory and fd: both stay valid. */
+			struct tunx_ring *tx = &t->q->tx;
+
 			if (tunx_tx_send(t->q, pkt, len) == -ENOSPC)
-				t->q->tx.local = tunx_load_acquire(
-						t->q->tx.consumer);
+				tx->local = tunx_load_acquire(tx->consumer);
 			tunx_kick(t->q->fd);
 		}
 		t->sent++;
@@ -372,7 +373,8 @@ TEST_F_TIMEOUT(lifetime, netns_exit_during_traffic, 60)
 		if (tunx_netns_enter() || tunx_queue_open(&q, "tx0", 0, 8, 8, 0) ||
 		    tunx_net_up("tx0"))
 			_exit(1);
-		tx.q = rx.q = &q;
+		tx.q = &q;
+		rx.q = &q;
 		rx.rx = true;
 		if (pthread_create(&a, NULL, traffic_fn, &tx) ||
 		    pthread_create(&b, NULL, traffic_fn, &rx))

@@ -42,9 +42,11 @@ static bool answer_icmp4(__u8 *p, int len)
 	memcpy(p + 12, p + 16, 4);
 	memcpy(p + 16, tmp, 4);
 	p[ihl] = 0;			/* echo reply */
-	p[ihl + 2] = p[ihl + 3] = 0;
+	p[ihl + 2] = 0;
+	p[ihl + 3] = 0;
 	*(__u16 *)(p + ihl + 2) = tunx_csum(p + ihl, len - ihl, 0);
-	p[10] = p[11] = 0;
+	p[10] = 0;
+	p[11] = 0;
 	*(__u16 *)(p + 10) = tunx_csum(p, ihl, 0);
 	return true;
 }
@@ -61,7 +63,8 @@ static bool answer_icmp6(__u8 *p, int len)
 	memcpy(p + 8, p + 24, 16);
 	memcpy(p + 24, tmp, 16);
 	p[40] = 129;			/* echo reply */
-	p[42] = p[43] = 0;
+	p[42] = 0;
+	p[43] = 0;
 	for (i = 8; i < 40; i += 2)
 		sum += (p[i] << 8) | p[i + 1];
 	sum += plen + IPPROTO_ICMPV6;

@@ -80,9 +80,10 @@ static __u64 link_packets(const char *dev, int which)
 			;
 		if (strncmp(p, dev, n) || p[n] != ':')
 			continue;
-		sscanf(p + n + 1, "%llu %llu %llu %llu %llu %llu %llu %llu "
-		       "%llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		       &v[6], &v[7], &v[8], &v[9]);
+		if (sscanf(p + n + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8], &v[9]) != 10)
+			memset(v, 0, sizeof(v));
 		break;
 	}
 	fclose(f);
