@@ -83,27 +83,27 @@ static struct tunx_desc next_good(struct tunx_queue *q, const char *tag)
  * so, nothing reached the stack, and a valid packet still arrives.
  */
 static void expect_counted_then_valid(struct __test_metadata *_metadata,
-				      FIXTURE_DATA(hostile) *self,
+				      struct tunx_queue *q, int sock,
 				      __u64 invalid, __u64 bad)
 {
 	struct tunx_desc d;
 	struct tunx_stats st;
 	char buf[64];
 
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	TUNX_STAT(self->q.fd, invalid_descs, invalid, 500);
-	TUNX_STAT(self->q.fd, tx_bad_packets, bad, 500);
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
+	TUNX_STAT(q->fd, invalid_descs, invalid, 500);
+	TUNX_STAT(q->fd, tx_bad_packets, bad, 500);
+	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
 	EXPECT_EQ(invalid, st.invalid_descs);
 	EXPECT_EQ(bad, st.tx_bad_packets);
 	EXPECT_EQ(0, st.tx_packets);
-	d = next_good(&self->q, "good");
-	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	d = next_good(q, "good");
+	ASSERT_EQ(0, publish(q, &d));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
+	ASSERT_EQ(4, tunx_udp_recv(sock, buf, sizeof(buf)));
 	ASSERT_EQ(0, memcmp(buf, "good", 4));
-	ASSERT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(1, TUNX_STAT(q->fd, tx_packets, 1, 1000));
+	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
 	EXPECT_EQ(invalid, st.invalid_descs);
 	EXPECT_EQ(bad, st.tx_bad_packets);
 }
@@ -115,7 +115,8 @@ static void expect_counted_then_valid(struct __test_metadata *_metadata,
 									\
 		field_expr;						\
 		ASSERT_EQ(0, publish(&self->q, &d));			\
-		expect_counted_then_valid(_metadata, self, invalid, bad); \
+		expect_counted_then_valid(_metadata, &self->q,		\
+					  self->sock, invalid, bad);	\
 	}
 
 /* ---- descriptor fields ---- */
@@ -169,7 +170,7 @@ TEST_F(hostile, tx_af_xdp_vectors_one_batch_then_valid_arrives)
 	}
 	tunx_tx_submit(&self->q);
 	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	expect_counted_then_valid(_metadata, self, n, 0);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, n, 0);
 }
 
 TEST_F(hostile, tx_descriptor_crosses_frame_boundary_counted)
@@ -183,7 +184,7 @@ TEST_F(hostile, tx_descriptor_crosses_frame_boundary_counted)
 	d.len = len;
 	memcpy(self->q.tx.frames + d.addr, pkt, len);
 	ASSERT_EQ(0, publish(&self->q, &d));
-	expect_counted_then_valid(_metadata, self, 1, 0);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, 1, 0);
 }
 
 TEST_F(hostile, tx_descriptor_ends_exactly_at_area_end_valid)
@@ -226,7 +227,7 @@ TEST_F(hostile, tx_packet_version_nibble_5_counted)
 
 	p[0] = 0x55;
 	ASSERT_EQ(0, publish(&self->q, &d));
-	expect_counted_then_valid(_metadata, self, 0, 1);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, 0, 1);
 }
 
 TEST_F(hostile, tx_packet_version_nibble_0_counted)
@@ -236,7 +237,7 @@ TEST_F(hostile, tx_packet_version_nibble_0_counted)
 
 	p[0] = 0x05;
 	ASSERT_EQ(0, publish(&self->q, &d));
-	expect_counted_then_valid(_metadata, self, 0, 1);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, 0, 1);
 }
 
 TEST_F(hostile, tx_packet_ipv4_ihl_below_5_counted)
@@ -246,7 +247,7 @@ TEST_F(hostile, tx_packet_ipv4_ihl_below_5_counted)
 
 	p[0] = 0x44;
 	ASSERT_EQ(0, publish(&self->q, &d));
-	expect_counted_then_valid(_metadata, self, 0, 1);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, 0, 1);
 }
 
 TEST_F(hostile, tx_packet_ipv4_ihl_past_len_counted)
@@ -257,7 +258,7 @@ TEST_F(hostile, tx_packet_ipv4_ihl_past_len_counted)
 	/* 60-byte header claimed, 31-byte packet. */
 	p[0] = 0x4f;
 	ASSERT_EQ(0, publish(&self->q, &d));
-	expect_counted_then_valid(_metadata, self, 0, 1);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, 0, 1);
 }
 
 TEST_F(hostile, tx_packet_ipv6_shorter_than_header_counted)
@@ -275,8 +276,8 @@ TEST_F(hostile, tx_packet_ipv6_shorter_than_header_counted)
 	/* Either check may catch it, but exactly one of them, once. */
 	EXPECT_EQ(1, st.invalid_descs + st.tx_bad_packets);
 	EXPECT_EQ(0, st.tx_packets);
-	expect_counted_then_valid(_metadata, self, st.invalid_descs,
-				  st.tx_bad_packets);
+	expect_counted_then_valid(_metadata, &self->q, self->sock,
+				  st.invalid_descs, st.tx_bad_packets);
 }
 
 /*
@@ -338,7 +339,7 @@ TEST_F(hostile, tx_packet_longer_than_frame_counted)
 	ASSERT_EQ(0, d.addr);
 	d.len = FRAME + 1;
 	ASSERT_EQ(0, publish(&self->q, &d));
-	expect_counted_then_valid(_metadata, self, 1, 0);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, 1, 0);
 	EXPECT_EQ(0, TUNX_STAT(self->q.fd, tx_over_mtu, 0, 0));
 }
 
@@ -419,7 +420,7 @@ TEST_F(hostile, tx_ring_of_garbage_all_counted)
 	}
 	tunx_tx_submit(&self->q);
 	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	expect_counted_then_valid(_metadata, self, ENTRIES, 0);
+	expect_counted_then_valid(_metadata, &self->q, self->sock, ENTRIES, 0);
 }
 
 TEST_F_TIMEOUT(hostile, tx_big_ring_of_garbage_one_kick_all_counted, 120)
@@ -600,9 +601,9 @@ static void *hammer_fn(void *arg)
 }
 
 static void race_publish(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(hostile) *self, bool frames)
+			 struct tunx_queue *q, bool frames)
 {
-	struct hammer h = { .q = &self->q, .frames = frames };
+	struct hammer h = { .q = q, .frames = frames };
 	const __u32 total = 400;
 	struct tunx_stats st;
 	pthread_t th;
@@ -611,30 +612,30 @@ static void race_publish(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, hammer_fn, &h));
 	while (sent < total) {
-		struct tunx_desc *d = tunx_tx_reserve(&self->q, &frame);
+		struct tunx_desc *d = tunx_tx_reserve(q, &frame);
 
 		if (!d) {
-			tunx_tx_submit(&self->q);
-			tunx_kick(self->q.fd);
+			tunx_tx_submit(q);
+			tunx_kick(q->fd);
 			tunx_msleep(1);
 			continue;
 		}
-		d->addr = frame - self->q.tx.frames;
+		d->addr = frame - q->tx.frames;
 		d->len = tunx_test_packet(frame, "race");
 		d->flags = 0;
 		sent++;
 		if (!(sent % 4)) {
-			tunx_tx_submit(&self->q);
-			tunx_kick(self->q.fd);
+			tunx_tx_submit(q);
+			tunx_kick(q->fd);
 		}
 	}
-	tunx_tx_submit(&self->q);
-	tunx_kick(self->q.fd);
-	h.stop = 1;
+	tunx_tx_submit(q);
+	tunx_kick(q->fd);
+	atomic_store(&h.stop, true);
 	pthread_join(th, NULL);
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 5000));
 	tunx_msleep(100);
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
 	/* Each descriptor was judged once, on one copy. */
 	EXPECT_EQ(total, st.tx_packets + st.invalid_descs + st.tx_bad_packets);
 	EXPECT_EQ(0, st.ring_errors);
@@ -646,12 +647,12 @@ static void race_publish(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(hostile, tx_descriptor_changed_after_publish_judged_once, 120)
 {
-	race_publish(_metadata, self, false);
+	race_publish(_metadata, &self->q, false);
 }
 
 TEST_F_TIMEOUT(hostile, tx_frame_changed_after_publish_judged_once, 120)
 {
-	race_publish(_metadata, self, true);
+	race_publish(_metadata, &self->q, true);
 }
 
 /* ---- mmap ---- */

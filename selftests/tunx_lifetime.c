@@ -48,18 +48,18 @@ FIXTURE_TEARDOWN(lifetime)
 	tunx_queue_close(&self->q);
 }
 
-static int open_up(FIXTURE_DATA(lifetime) *self, const char *name,
+static int open_up(struct tunx_queue *q, int *sock, const char *name,
 		   __u32 flags)
 {
-	int ret = tunx_queue_open(&self->q, name, flags, 16, 16, 0);
+	int ret = tunx_queue_open(q, name, flags, 16, 16, 0);
 
 	if (ret)
 		return ret;
 	ret = tunx_net_up(name);
 	if (ret)
 		return ret;
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 1000);
-	return self->sock < 0 ? self->sock : 0;
+	*sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 1000);
+	return *sock < 0 ? *sock : 0;
 }
 
 static bool link_exists(const char *name)
@@ -224,7 +224,7 @@ TEST_F(lifetime, link_del_attached_ioctls_enodev)
 
 TEST_F(lifetime, link_del_while_mapped_memory_stays_valid)
 {
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	memset(self->q.tx.frames, 0xa5, self->q.tx.area);
 	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
 	/* Still our memory: no SIGBUS, contents intact, writable. */
@@ -237,7 +237,7 @@ TEST_F(lifetime, link_del_while_mapped_memory_stays_valid)
 
 TEST_F(lifetime, close_while_mapped_memory_stays_valid)
 {
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	close(self->q.fd);
 	self->q.fd = -1;
 	memset(self->q.tx.frames, 0x3c, self->q.tx.area);
@@ -299,7 +299,7 @@ TEST_F_TIMEOUT(lifetime, link_del_during_tx_traffic, 60)
 	struct tunx_stats st;
 	pthread_t th;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
 	tunx_msleep(300);
 	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
@@ -318,7 +318,7 @@ TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 60)
 	pthread_t th;
 	long long end;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
 	end = tunx_now_ms() + 300;
 	while (tunx_now_ms() < end)
@@ -396,7 +396,7 @@ TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
 	char pkt[256], buf[64];
 	int i;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	ASSERT_EQ(0, pthread_create(&a, NULL, traffic_fn, &tx));
 	ASSERT_EQ(0, pthread_create(&b, NULL, traffic_fn, &rx));
 	for (i = 0; i < 20; i++) {
@@ -424,7 +424,7 @@ TEST_F(lifetime, mtu_above_frame_never_overflows_frame)
 	struct tunx_desc d;
 	int ret;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	ret = tunx_if_set_mtu("tx0", 4000);
 	if (ret) {
 		/* Refusing an MTU the frames cannot hold is fine too. */
@@ -666,7 +666,7 @@ TEST_F_TIMEOUT(lifetime, munmap_during_rx_traffic, 60)
 	__u64 before;
 	pthread_t th;
 
-	ASSERT_EQ(0, open_up(self, "tx0", TUNX_ATTACH_TAIL_DROP));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", TUNX_ATTACH_TAIL_DROP));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
 	tunx_msleep(100);
 	tunx_queue_unmap(&self->q);
@@ -688,7 +688,7 @@ TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 60)
 	pthread_t th;
 	pid_t pid;
 
-	ASSERT_EQ(0, open_up(self, "tx0", TUNX_ATTACH_TAIL_DROP));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", TUNX_ATTACH_TAIL_DROP));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
 	tunx_msleep(50);
 	pid = fork();
@@ -713,7 +713,7 @@ TEST_F(lifetime, fork_child_consumes_rx_of_shared_mapping)
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -737,7 +737,7 @@ TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 90)
 	int status, i;
 	pid_t pid;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	/* Both sides run the same racing producer on one ring. */
@@ -789,7 +789,7 @@ TEST_F(lifetime, close_during_blocking_poll_other_thread)
 	struct poller p = { .timeout = 2000 };
 	pthread_t th;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	tunx_queue_unmap(&self->q);	/* only the poll holds the file */
 	p.fd = self->q.fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, poll_fn, &p));
@@ -810,7 +810,7 @@ TEST_F(lifetime, link_del_wakes_blocking_poll)
 	struct poller p = { .timeout = 8000 };
 	pthread_t th;
 
-	ASSERT_EQ(0, open_up(self, "tx0", 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	p.fd = self->q.fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, poll_fn, &p));
 	tunx_msleep(200);

@@ -534,7 +534,7 @@ static size_t build_tcp(void *buf, __u32 seq, __u32 ack, __u8 flags,
 
 /* Handshake from PEER4:40000; returns the server's ISN + 1. */
 static int tcp_connect(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(offload) *self, __u32 isn, __u32 *ack)
+		       struct tunx_queue *q, __u8 *buf, __u32 isn, __u32 *ack)
 {
 	const struct tcphdr *th;
 	__u8 pkt[128];
@@ -542,17 +542,16 @@ static int tcp_connect(struct __test_metadata *_metadata,
 	int len;
 
 	len = build_tcp(pkt, isn, 0, TH_SYN, NULL, 0);
-	EXPECT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), 40000,
-			   IPPROTO_TCP, &d);
+	EXPECT_EQ(0, tunx_tx_send(q, pkt, len));
+	len = rx_take_port(q, buf, FRAME, 40000, IPPROTO_TCP, &d);
 	if (len < (int)IP_TCP_HDRS)
 		return -1;
-	th = (const struct tcphdr *)(self->buf + sizeof(struct iphdr));
+	th = (const struct tcphdr *)(buf + sizeof(struct iphdr));
 	if (ntohl(th->ack_seq) != isn + 1)
 		return -1;
 	*ack = ntohl(th->seq) + 1;
 	len = build_tcp(pkt, isn + 1, *ack, TH_ACK, NULL, 0);
-	return tunx_tx_send(&self->q, pkt, len);
+	return tunx_tx_send(q, pkt, len);
 }
 
 /*
@@ -648,7 +647,7 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	ASSERT_EQ(0, bind(ls, (void *)&sin, sizeof(sin)));
 	ASSERT_EQ(0, listen(ls, 1));
-	ASSERT_EQ(0, tcp_connect(_metadata, self, 1000, &ack));
+	ASSERT_EQ(0, tcp_connect(_metadata, &self->q, self->buf, 1000, &ack));
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = pattern(i);
 	slot = tunx_tx_reserve(&self->q, &frame);
@@ -729,23 +728,23 @@ TEST_F(offload, tx_plain_partial_csum_above_mtu_delivered)
  * stack, and a plain packet sent afterwards still arrives.
  */
 static void expect_invalid_then_valid(struct __test_metadata *_metadata,
-				      FIXTURE_DATA(offload) *self)
+				      struct tunx_queue *q, int sock)
 {
 	struct tunx_stats st;
 	char buf[64];
 	__u8 pkt[64];
 
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(1, TUNX_STAT(self->q.fd, invalid_descs, 1, 500));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
+	ASSERT_EQ(1, TUNX_STAT(q->fd, invalid_descs, 1, 500));
+	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
 	EXPECT_EQ(0, st.tx_packets);
 	EXPECT_EQ(0, st.tx_bad_packets);
-	EXPECT_EQ(0, tunx_udp_drain_nowait(self->sock));
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "good")));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, tunx_udp_drain_nowait(sock));
+	ASSERT_EQ(0, tunx_tx_send(q, pkt, tunx_test_packet(pkt, "good")));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
+	ASSERT_EQ(4, tunx_udp_recv(sock, buf, sizeof(buf)));
 	ASSERT_EQ(0, memcmp(buf, "good", 4));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(1, st.invalid_descs);
 }
@@ -776,7 +775,8 @@ static void set_tot_len(__u8 *frame, size_t len)
 		*slot = d;						\
 		tunx_tx_submit(&self->q);				\
 		ASSERT_EQ(0, tunx_kick(self->q.fd));			\
-		expect_invalid_then_valid(_metadata, self);		\
+		expect_invalid_then_valid(_metadata, &self->q,		\
+					  self->sock);			\
 	}
 
 /* Caught by the descriptor check. */
@@ -834,7 +834,7 @@ TEST_F(offload, tx_uso6_behind_extension_header_counted)
 
 	ASSERT_EQ(0, tunx_net_up6("tx0"));
 	ASSERT_EQ(0, publish(&self->q, &d, build_uso6_hbh));
-	expect_invalid_then_valid(_metadata, self);
+	expect_invalid_then_valid(_metadata, &self->q, self->sock);
 }
 
 /* ---- forwarded super-packets (tx0 -> ip_forward -> fw0) ---- */
@@ -924,19 +924,19 @@ FIXTURE_TEARDOWN(fwd)
 
 /* Send one super-packet of @nseg datagrams into tx0 and wait for NAPI. */
 static void fwd_send(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(fwd) *self, size_t nseg)
+		     struct tunx_queue *in, size_t nseg)
 {
 	struct tunx_desc d, *slot;
 	__u8 *frame;
 
-	slot = tunx_tx_reserve(&self->in, &frame);
+	slot = tunx_tx_reserve(in, &frame);
 	ASSERT_NE(NULL, slot);
 	build_fwd_uso(frame, &d, nseg);
-	d.addr = frame - self->in.tx.frames;
+	d.addr = frame - in->tx.frames;
 	*slot = d;
-	tunx_tx_submit(&self->in);
-	ASSERT_EQ(0, tunx_kick(self->in.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->in, 2000));
+	tunx_tx_submit(in);
+	ASSERT_EQ(0, tunx_kick(in->fd));
+	ASSERT_EQ(0, tunx_tx_wait_consumed(in, 2000));
 }
 
 /*
@@ -945,23 +945,22 @@ static void fwd_send(struct __test_metadata *_metadata,
  * completes, carrying datagram @i's bytes.
  */
 static void fwd_expect_segment(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(fwd) *self, size_t i)
+			       struct tunx_queue *out, __u8 *buf, size_t i)
 {
-	const __u8 *payload = self->buf + IP_UDP_HDRS;
-	const struct iphdr *ip = (const void *)self->buf;
+	const __u8 *payload = buf + IP_UDP_HDRS;
+	const struct iphdr *ip = (const void *)buf;
 	struct tunx_desc d;
 	size_t k;
 	int len;
 
-	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
-			   SINK_PORT, IPPROTO_UDP, &d);
+	len = rx_take_port(out, buf, FRAME, SINK_PORT, IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + SEG), len);
 	EXPECT_GE(FWD_FRAME, len);
 	EXPECT_EQ(63, ip->ttl);
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 	EXPECT_EQ(TUNX_GSO_NONE, d.gso_type);
 	EXPECT_EQ(TUNX_CSUM_NEEDS_CSUM, d.csum_flags);
-	EXPECT_EQ(0, udp_csum_finish_check(self->buf, len, &d));
+	EXPECT_EQ(0, udp_csum_finish_check(buf, len, &d));
 	for (k = 0; k < SEG; k++)
 		if (payload[k] != pattern(i * SEG + k))
 			break;
@@ -970,13 +969,12 @@ static void fwd_expect_segment(struct __test_metadata *_metadata,
 
 /* Nothing more is on its way to fw0's ring. */
 static void fwd_expect_no_more(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(fwd) *self)
+			       struct tunx_queue *out, __u8 *buf)
 {
 	struct tunx_desc d;
 
 	tunx_msleep(100);
-	EXPECT_EQ(-EAGAIN, tunx_rx_take(&self->out, self->buf,
-					sizeof(self->buf), &d));
+	EXPECT_EQ(-EAGAIN, tunx_rx_take(out, buf, FRAME, &d));
 }
 
 /*
@@ -993,7 +991,7 @@ TEST_F(fwd, fits_frame_leaves_whole)
 	int len;
 
 	ASSERT_GT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
-	fwd_send(_metadata, self, nseg);
+	fwd_send(_metadata, &self->in, nseg);
 	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
 			   SINK_PORT, IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + nseg * SEG), len);
@@ -1009,7 +1007,7 @@ TEST_F(fwd, fits_frame_leaves_whole)
 		if (payload[k] != pattern(k))
 			break;
 	EXPECT_EQ(nseg * SEG, k);
-	fwd_expect_no_more(_metadata, self);
+	fwd_expect_no_more(_metadata, &self->out, self->buf);
 	ASSERT_EQ(0, tunx_get_stats(self->out.fd, &st));
 	EXPECT_EQ(1, st.rx_packets);
 	EXPECT_EQ(0, st.rx_dropped);
@@ -1082,17 +1080,17 @@ TEST_F(fwd, larger_than_frame_arrives_in_segments)
 	bool tail = variant->flags & TUNX_ATTACH_TAIL_DROP;
 
 	ASSERT_LT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
-	fwd_send(_metadata, self, nseg);
+	fwd_send(_metadata, &self->in, nseg);
 	ASSERT_EQ(0, tunx_rx_wait_ready(&self->out, room, 2000));
 	tunx_msleep(100);
 	/* The ring holds exactly what fits, in order. */
 	for (i = 0; i < room; i++)
-		fwd_expect_segment(_metadata, self, i);
+		fwd_expect_segment(_metadata, &self->out, self->buf, i);
 	if (!tail)
 		ASSERT_EQ(0, tunx_kick(self->out.fd));
 	for (; !tail && i < nseg; i++)
-		fwd_expect_segment(_metadata, self, i);
-	fwd_expect_no_more(_metadata, self);
+		fwd_expect_segment(_metadata, &self->out, self->buf, i);
+	fwd_expect_no_more(_metadata, &self->out, self->buf);
 	ASSERT_EQ(0, tunx_get_stats(self->out.fd, &st));
 	EXPECT_EQ(tail ? room : nseg, st.rx_packets);
 	EXPECT_EQ(tail ? nseg - room : 0, st.rx_dropped);

@@ -48,18 +48,18 @@ FIXTURE_TEARDOWN(rings)
 }
 
 /* Open tx0 with the given geometry, bring it up, listen on LOCAL4:PORT. */
-static int open_up(FIXTURE_DATA(rings) *self, __u32 flags, __u32 rx, __u32 tx,
-		   __u32 frame)
+static int open_up(struct tunx_queue *q, int *sock, __u32 flags, __u32 rx,
+		   __u32 tx, __u32 frame)
 {
-	int ret = tunx_queue_open(&self->q, "tx0", flags, rx, tx, frame);
+	int ret = tunx_queue_open(q, "tx0", flags, rx, tx, frame);
 
 	if (ret)
 		return ret;
 	ret = tunx_net_up("tx0");
 	if (ret)
 		return ret;
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
-	return self->sock < 0 ? self->sock : 0;
+	*sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	return *sock < 0 ? *sock : 0;
 }
 
 /*
@@ -321,7 +321,7 @@ TEST_F(rings, tx_one_udp_reaches_socket)
 	char pkt[256], buf[256];
 	size_t len;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	len = tunx_test_packet(pkt, "hello-tx");
 	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
 	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
@@ -344,7 +344,7 @@ TEST_F(rings, madv_dontneed_faults_the_same_pages_back)
 	char pkt[256], buf[256];
 	size_t len;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	len = tunx_test_packet(pkt, "before");
 	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
 	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
@@ -366,7 +366,7 @@ TEST_F(rings, tx_full_ring_one_kick_all_delivered)
 	__u8 *frame;
 	__u32 i;
 
-	ASSERT_EQ(0, open_up(self, 0, 64, 64, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
 	for (i = 0; i < 64; i++) {
 		d = tunx_tx_reserve(&self->q, &frame);
 		ASSERT_NE(NULL, d);
@@ -390,7 +390,7 @@ TEST_F(rings, tx_frames_reused_after_consumer_passes)
 	char pkt[256], tag[16];
 	int i;
 
-	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	for (i = 0; i < 40; i++) {
 		snprintf(tag, sizeof(tag), "r%d", i);
 		ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
@@ -409,7 +409,7 @@ TEST_F(rings, tx_poll_kicks_when_need_wakeup)
 	char buf[64];
 	__u8 *frame;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	d = tunx_tx_reserve(&self->q, &frame);
 	ASSERT_NE(NULL, d);
 	memset(d, 0, sizeof(*d));
@@ -428,7 +428,7 @@ TEST_F(rings, tx_need_wakeup_set_again_when_idle)
 	char pkt[256];
 	long long end;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "a")));
 	ASSERT_EQ(0, tunx_kick(self->q.fd));
 	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
@@ -449,7 +449,7 @@ TEST_F_TIMEOUT(rings, tx_need_wakeup_protocol_loses_no_packet, 120)
 	int ret;
 
 	/* Kick only when the kernel asks: a lost wakeup strands packets. */
-	ASSERT_EQ(0, open_up(self, 0, 16, 16, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 16, 16, 0));
 	len = tunx_test_packet(pkt, "nw");
 	for (i = 0; i < total; i++) {
 		while ((ret = tunx_tx_send(&self->q, pkt, len)) == -ENOSPC) {
@@ -472,7 +472,7 @@ TEST_F_TIMEOUT(rings, rx_need_wakeup_protocol_loses_no_packet, 120)
 	int got = 0, len;
 
 	/* Backpressure on an 8-slot ring; the reader polls only when empty. */
-	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, send_many, &n));
 	while (got < n) {
 		len = tunx_rx_recv(&self->q, buf, sizeof(buf), 3000);
@@ -523,7 +523,7 @@ TEST_F(rings, tx_counts_in_link_rx_statistics)
 	__u64 before;
 	int i;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	before = link_packets("tx0", 0);
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
@@ -545,7 +545,7 @@ TEST_F(rings, tx_longer_than_mtu_delivered_and_counted)
 	struct tunx_stats st;
 	size_t len;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1400));
 	memset(payload, 0x48, sizeof(payload));
 	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
@@ -600,7 +600,7 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
 	__u8 *frame;
 	size_t len;
 
-	ASSERT_EQ(0, open_up(self, 0, 8, 8, TUNX_FRAME_MAX_SIZE));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, TUNX_FRAME_MAX_SIZE));
 	ASSERT_EQ(TUNX_FRAME_MAX_SIZE, self->q.frame_size);
 	ASSERT_EQ(1500, tunx_if_get_mtu("tx0"));
 	memset(payload, 0x64, sizeof(payload));
@@ -711,7 +711,7 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs a second CPU to drain while we poll");
-	ASSERT_EQ(0, open_up(self, 0, 0, 256, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 256, 0));
 	ASSERT_EQ(0, sysfs_net_write("tx0", "threaded", "1"));
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
@@ -758,7 +758,7 @@ TEST_F(rings, rx_udp_lands_in_ring)
 	struct iphdr *ip = (struct iphdr *)buf;
 	int len;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(5, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "hello", 5));
 	len = tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT, 2000);
 	ASSERT_EQ(20 + 8 + 5, len);
@@ -777,7 +777,7 @@ TEST_F(rings, rx_desc_addr_is_its_slot_frame)
 	__u8 buf[2048];
 	__u32 i;
 
-	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	for (i = 0; i < 12; i++) {
 		__u32 slot = self->q.rx.local & self->q.rx.mask;
 
@@ -797,7 +797,7 @@ TEST_F(rings, rx_mtu_sized_packet_whole)
 	static char payload[1472];
 	__u8 buf[4096];
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	memset(payload, 0xab, sizeof(payload));
 	ASSERT_EQ(1472, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, payload, 1472));
 	ASSERT_EQ(1500, tunx_rx_recv_udp(&self->q, buf, sizeof(buf),
@@ -856,7 +856,7 @@ TEST_F(rings, rx_counts_in_link_tx_statistics)
 	__u64 before;
 	int i;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	before = link_packets("tx0", 1);
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "y", 1));
@@ -869,7 +869,7 @@ TEST_F(rings, rx_poll_empty_times_out)
 {
 	struct pollfd pfd;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	pfd.fd = self->q.fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
@@ -882,7 +882,7 @@ TEST_F(rings, rx_poll_level_triggered_until_consumed)
 	struct pollfd pfd;
 	__u8 buf[2048];
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "z", 1));
 	pfd.fd = self->q.fd;
 	pfd.events = POLLIN;
@@ -901,7 +901,7 @@ TEST_F(rings, rx_epoll_level_triggered)
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	ASSERT_LE(0, ep);
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->q.fd, &ev));
 	ASSERT_EQ(0, epoll_wait(ep, &out, 1, 100));
 	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "e", 1));
@@ -926,7 +926,7 @@ TEST_F(rings, rx_blocking_poll_woken_by_packet)
 	pthread_t th;
 	int ret;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	pfd.fd = self->q.fd;
 	pfd.events = POLLIN;
 	ASSERT_EQ(0, pthread_create(&th, NULL, send_later, NULL));
@@ -944,7 +944,7 @@ TEST_F(rings, rx_busy_reader_without_poll_costs_no_wakeup)
 	__u8 buf[2048];
 	int i, got = 0;
 
-	ASSERT_EQ(0, open_up(self, 0, 0, 0, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "w", 1));
 	/* Spin on the ring, never poll(): the kernel must not wake anyone. */
@@ -966,7 +966,7 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 90)
 	__u8 buf[2048];
 	int i, got = 0;
 
-	ASSERT_EQ(0, open_up(self, 0, 8, 8, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	for (i = 0; i < 20; i++)
 		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "b", 1));
 	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
@@ -996,7 +996,7 @@ TEST_F(rings, rx_tail_drop_full_ring_counts_drops)
 	__u8 buf[2048];
 	int i;
 
-	ASSERT_EQ(0, open_up(self, TUNX_ATTACH_TAIL_DROP, 8, 8, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, TUNX_ATTACH_TAIL_DROP, 8, 8, 0));
 	for (i = 0; i < 20; i++)
 		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "d", 1));
 	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
@@ -1018,7 +1018,7 @@ TEST_F(rings, mq_each_queue_has_own_rings)
 	struct tunx_queue q2;
 	char pkt[256];
 
-	ASSERT_EQ(0, open_up(self, TUNX_ATTACH_MULTI_QUEUE, 8, 8, 0));
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, TUNX_ATTACH_MULTI_QUEUE, 8, 8, 0));
 	ASSERT_EQ(0, tunx_queue_open(&q2, "tx0", TUNX_ATTACH_MULTI_QUEUE, 8, 8,
 				     0));
 	EXPECT_NE(self->q.queue_index, q2.queue_index);
