@@ -24,7 +24,7 @@ VM_SUITES := vm-6.1 vm-6.12 vm-6.12-rt vm-debug
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/tunx-$(VERSION)
 
-.PHONY: all demo demo-run deps module lib tools selftests lib-tests check \
+.PHONY: all demo demo-run deps module lib go tools selftests lib-tests check \
 	check-host check-quick check-run check-fresh check-fresh-run \
 	$(addprefix check-,$(VM_SUITES)) vm-shell vm-shell-run clean help \
 	dkms-install dkms-uninstall
@@ -55,6 +55,10 @@ tools:
 selftests:
 	@if [ -e selftests/Makefile ]; then $(MAKE) -C selftests; fi
 
+## go            build tunx-wireguard (wireguard-go on libtunx) into build/lib/
+go: lib
+	@$(MAKE) -C lib go
+
 # Library tests that run in the VM are built on the host: the VM sees the
 # checkout read-only.  go: tunx-wireguard, for the VM's WireGuard test.
 lib-tests:
@@ -66,7 +70,7 @@ after-deps = @tools/deps && $(MAKE) $(1)
 
 ## demo          ping through tunx and through tun side by side (in the VM here)
 demo:
-	$(call after-deps,all demo-run)
+	$(call after-deps,all go demo-run)
 
 demo-run:
 	@tools/demo
