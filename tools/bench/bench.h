@@ -13,7 +13,7 @@
 #include <tunx/tunx.h>
 
 enum bench_mode { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP, MODE_MEM,
-		  MODE_COUNT };
+		  MODE_WIREGUARD, MODE_COUNT };
 /*
  * tunx: the module's rings; in packet modes without offload (as plain tun,
  * so tx/rx compare the device path alone), in tcp as the tunnel opens it
@@ -82,8 +82,15 @@ void bench_reflect(uint8_t *p, size_t len);
 /* devpath.c: tx, rx and echo on one device */
 void bench_run_device(const struct bench_run *r, struct bench_result *res);
 
-/* tcp.c: iperf3 through tunx-tunnel, or straight over the veth */
+/* tcp.c: iperf3 through tunx-tunnel, or straight over the veth; or
+ * through wireguard-go (tunx-wireguard) to the kernel's WireGuard */
 void bench_run_tcp(const struct bench_run *r, struct bench_result *res);
+void bench_run_wireguard(const struct bench_run *r, struct bench_result *res);
+/* modes measured with iperf3, in Mbit/s */
+static inline int bench_mode_iperf(enum bench_mode m)
+{
+	return m == MODE_TCP || m == MODE_WIREGUARD;
+}
 
 /* cpu.c: /proc/stat shares */
 struct bench_cpu {

@@ -12,7 +12,7 @@
 #include "bench.h"
 
 const char *const bench_mode_names[MODE_COUNT] = {
-	"tx", "rx", "echo", "tcp", "mem" };
+	"tx", "rx", "echo", "tcp", "mem", "wireguard" };
 const char *const bench_backend_names[BK_COUNT] = {
 	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain" };
 
@@ -32,7 +32,11 @@ static const char usage_text[] =
 "                             namespaces\n"
 "                       mem   memory per device: the ring mapping, and\n"
 "                             the growth of Slab and VmallocUsed over 4\n"
-"                             devices (default: tx)\n"
+"                             devices\n"
+"                       wireguard  iperf3 through wireguard-go\n"
+"                             (tunx-wireguard) on the backend, to the\n"
+"                             kernel's WireGuard in a second namespace;\n"
+"                             tunx and tun only (default: tx)\n"
 "  -b, --backend LIST   tunx (no offload in packet modes; tcp: as the\n"
 "                       tunnel opens it, offload on), tunx-busy (busy\n"
 "                       polling), tunx-plain (tcp, mem: tunx without\n"
@@ -219,13 +223,15 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 		run->size, run->batch, run->queues, run->streams);
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
+	else if (run->mode == MODE_WIREGUARD)
+		bench_run_wireguard(run, res);
 	else if (run->mode == MODE_MEM)
 		bench_run_mem(run, res);
 	else
 		bench_run_device(run, res);
 	if (res->seconds > 0)
 		res->pps = (double)res->packets / res->seconds;
-	if (run->mode != MODE_TCP && res->seconds > 0)
+	if (!bench_mode_iperf(run->mode) && res->seconds > 0)
 		res->bits_per_sec = (double)res->bytes * 8 / res->seconds;
 }
 
@@ -290,7 +296,8 @@ int main(int argc, char **argv)
 	}
 	if (!n) {
 		fprintf(stderr, "tunx-bench: nothing to run (veth is for --mode "
-			"tcp, tunx-plain for tcp and mem)\n");
+			"tcp, tunx-plain for tcp and mem, wireguard takes tunx "
+			"and tun)\n");
 		return 2;
 	}
 	if (bench_env_init()) {

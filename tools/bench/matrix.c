@@ -19,6 +19,9 @@ static bool same(const struct bench_run *a, const struct bench_run *b)
 
 static bool makes_sense(const struct bench_run *r)
 {
+	/* tunx-wireguard opens tunx or tun (with offload, as libtunx does). */
+	if (r->mode == MODE_WIREGUARD)
+		return r->backend == BK_TUNX || r->backend == BK_TUN;
 	if (r->backend == BK_VETH)
 		return r->mode == MODE_TCP;
 	if (r->mode == MODE_MEM)
@@ -38,13 +41,14 @@ unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 	if (!makes_sense(&r) || n == BENCH_MAX_RUNS)
 		return n;
 	/* Echo keeps one datagram in flight: batch and queues change nothing. */
-	if (r.mode == MODE_TCP || r.mode == MODE_ECHO || r.mode == MODE_MEM)
+	if (bench_mode_iperf(r.mode) || r.mode == MODE_ECHO || r.mode == MODE_MEM)
 		r.batch = 0;
-	if (r.mode == MODE_TCP || r.mode == MODE_MEM)
+	if (bench_mode_iperf(r.mode) || r.mode == MODE_MEM)
 		r.size = 0;
-	if (r.mode == MODE_ECHO || r.mode == MODE_MEM)
+	/* tunx-wireguard opens one queue. */
+	if (r.mode == MODE_ECHO || r.mode == MODE_MEM || r.mode == MODE_WIREGUARD)
 		r.queues = 1;
-	if (r.mode != MODE_TCP)
+	if (!bench_mode_iperf(r.mode))
 		r.streams = 0;
 	else if (!r.streams)
 		r.streams = 1;

@@ -75,7 +75,7 @@ static void print_mem(const struct bench_result *r)
 
 static void print_row(const struct bench_result *r)
 {
-	printf("%-5s %-10s %5u %5u%s %2u %2u ", bench_mode_names[r->run.mode],
+	printf("%-9s %-10s %5u %5u%s %2u %2u ", bench_mode_names[r->run.mode],
 	       bench_backend_names[r->run.backend], r->run.size, r->batch_used,
 	       r->zero_copy ? "z" : " ", r->run.queues, r->run.streams);
 	if (r->error[0]) {
@@ -110,7 +110,7 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 
 	header(k, sizeof(k), d, sizeof(d), v, sizeof(v));
 	printf("tunx-bench %s kernel %s virt %s\n", d, k, v);
-	printf("%-5s %-10s %5s %6s %2s %2s %12s %10s\n", "mode", "backend",
+	printf("%-9s %-10s %5s %6s %2s %2s %12s %10s\n", "mode", "backend",
 	       "size", "batch", "q", "st", "packets/s", "Mbit/s");
 	for (i = 0; i < n; i++)
 		print_row(&res[i]);
@@ -118,7 +118,8 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	       "stops at 64, so larger tunx tx batches use tunx_reserve()/"
 	       "tunx_submit() (marked z) on rings of twice the batch; "
 	       "q: queues; st: tcp streams; kicks/wakeups/stops: the tunx "
-	       "device's counters over the run (both tunnel ends in tcp); cpu: "
+	       "device's counters over the run (both tunnel ends in tcp, "
+	       "wireguard-go's end in wireguard); cpu: "
 	       "share of all CPUs in user, system, softirq and idle\n");
 	printf("note: %s\n", caveat);
 }
@@ -130,7 +131,7 @@ double bench_figure(const struct bench_result *r)
 		return -1;
 	if (r->run.mode == MODE_MEM)
 		return (double)(r->mem_mmap + r->mem_slab + r->mem_vmalloc);
-	return r->run.mode == MODE_TCP ? r->bits_per_sec / 1e6 : r->pps;
+	return bench_mode_iperf(r->run.mode) ? r->bits_per_sec / 1e6 : r->pps;
 }
 
 static void json_string(const char *s)

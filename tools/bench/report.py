@@ -9,7 +9,7 @@ import json
 import sys
 
 UNITS = {"tx": "packets/s", "rx": "packets/s", "echo": "round trips/s",
-         "tcp": "Mbit/s", "mem": "bytes"}
+         "tcp": "Mbit/s", "mem": "bytes", "wireguard": "Mbit/s"}
 
 
 def extract(text):
@@ -22,7 +22,9 @@ def figure(r):
         return None
     if r["mode"] == "mem":
         return r["mem_slab"] + r["mem_vmalloc"]
-    return r["bits_per_second"] / 1e6 if r["mode"] == "tcp" else r["pps"]
+    if r["mode"] in ("tcp", "wireguard"):
+        return r["bits_per_second"] / 1e6
+    return r["pps"]
 
 
 def num(x, fmt="%.0f"):

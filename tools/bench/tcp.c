@@ -4,8 +4,15 @@
  * each on the backend under test, iperf3 through the tunnel.  The veth
  * backend runs iperf3 straight over the underlay: no userspace hop, the
  * ceiling the tunnels are measured against.
+ *
+ * The wireguard mode: the same underlay, wireguard-go (tunx-wireguard, the
+ * Go binding's program) on the backend under test in the first namespace,
+ * the kernel's WireGuard (wireguard.ko, set up with wg and ip) in the
+ * second, iperf3 from wireguard-go's side once a ping has made the
+ * handshake.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <libgen.h>
 #include <limits.h>
@@ -217,6 +224,194 @@ void bench_run_tcp(const struct bench_run *r, struct bench_result *res)
 		side_events(e.ns[0], res);
 		side_events(e.ns[1], res);
 	}
+out:
+	stop_tunnels(&e);
+	bench_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+		 e.ns[0], e.ns[1]);
+	if (!res->error[0])
+		unlink(e.log);
+}
+
+/* tunx-wireguard: next to tunx-bench, else in the build tree (build/lib
+ * beside build/tools).  0 when found. */
+static int wireguard_path(char *buf, size_t len)
+{
+	char self[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = 0;
+	dir = dirname(self);
+	snprintf(buf, len, "%s/tunx-wireguard", dir);
+	if (!access(buf, X_OK))
+		return 0;
+	snprintf(buf, len, "%s/../lib/tunx-wireguard", dir);
+	return access(buf, X_OK);
+}
+
+/* The first line a shell command prints, newline cut; -1 when the command
+ * failed or printed nothing. */
+static int sh_line(char *buf, size_t len, const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	FILE *p;
+	int ok;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	ok = fgets(buf, (int)len, p) != NULL;
+	if (pclose(p) != 0 || !ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/* A wg key (base64, 32 bytes) as the hex wireguard-go's UAPI wants. */
+static int key_hex(const char *b64, char hex[65])
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned int acc = 0, bits = 0, n = 0;
+	const char *c, *p;
+
+	for (c = b64; *c && *c != '='; c++) {
+		p = strchr(tbl, *c);
+		if (!p)
+			return -1;
+		acc = (acc << 6 | (unsigned int)(p - tbl)) & 0xffff;
+		bits += 6;
+		if (bits < 8)
+			continue;
+		bits -= 8;
+		if (n == 32)
+			return -1;
+		snprintf(hex + 2 * n++, 3, "%02x", acc >> bits & 0xff);
+	}
+	return n == 32 ? 0 : -1;
+}
+
+/* wireguard-go in the first namespace on device tbt0 (so side_events()
+ * reads its counters), its UAPI configuration on stdin from CONF (opened
+ * without close-on-exec: it is the program's stdin). */
+static pid_t start_wireguard(struct tcp_env *e, const char *bin,
+			     const char *conf, const struct bench_run *r)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	if (!freopen(conf, "r", stdin) || !freopen(e->log, "a", stdout) ||
+	    dup2(1, 2) < 0)
+		_exit(127);
+	setenv("TUNX_WG_BACKEND", r->backend == BK_TUNX ? "tunx" : "tun", 1);
+	execlp("ip", "ip", "netns", "exec", e->ns[0], bin, "tbt0", "1420",
+	       (char *)NULL);
+	_exit(127);
+}
+
+/* Both ends: the kernel's wg0 (10.203.0.2) in the second namespace,
+ * wireguard-go's tbt0 (10.203.0.1) in the first, up and with a handshake
+ * done.  On failure, the reason in res->error. */
+static void wireguard_ends(struct tcp_env *e, const struct bench_run *r,
+			   struct bench_result *res)
+{
+	char bin[PATH_MAX], conf[64], kpriv[64], kpub[64], gpriv[64], gpub[64];
+	char gpriv_hex[65], kpub_hex[65];
+	FILE *f;
+	int i;
+
+	if (wireguard_path(bin, sizeof(bin))) {
+		snprintf(res->error, sizeof(res->error), "tunx-wireguard is "
+			 "not next to tunx-bench nor in ../lib; run 'make go'");
+		return;
+	}
+	if (sh_line(kpriv, sizeof(kpriv), "wg genkey") ||
+	    sh_line(kpub, sizeof(kpub), "echo %s | wg pubkey", kpriv) ||
+	    sh_line(gpriv, sizeof(gpriv), "wg genkey") ||
+	    sh_line(gpub, sizeof(gpub), "echo %s | wg pubkey", gpriv) ||
+	    key_hex(gpriv, gpriv_hex) || key_hex(kpub, kpub_hex)) {
+		snprintf(res->error, sizeof(res->error), "wg genkey/pubkey "
+			 "failed; install wireguard-tools ('make deps')");
+		return;
+	}
+	/* No kmod helper in the VM: "ip link add type wireguard" cannot
+	 * load it. */
+	bench_sh("modprobe -q wireguard 2>/dev/null");
+	if (bench_sh("ip -n %s link add wg0 type wireguard 2>/dev/null", e->ns[1])) {
+		snprintf(res->error, sizeof(res->error), "the kernel has no "
+			 "WireGuard (modprobe wireguard)");
+		return;
+	}
+	/* wg reads a private key from a file only (the VM has no /dev/stdin:
+	 * nothing makes the link in its devtmpfs); keys are base64, nothing
+	 * the shell would expand. */
+	snprintf(conf, sizeof(conf), "/tmp/tunx-bench-%d-wg.key", (int)getpid());
+	i = bench_sh("umask 077 && echo %s >%s && ip netns exec %s wg set wg0 "
+		     "private-key %s listen-port 7000 peer %s "
+		     "allowed-ips 10.203.0.1/32 endpoint 192.168.203.1:7000 && "
+		     "ip -n %s addr add 10.203.0.2/24 dev wg0 && "
+		     "ip -n %s link set wg0 mtu 1420 up",
+		     kpriv, conf, e->ns[1], conf, gpub, e->ns[1], e->ns[1]);
+	unlink(conf);
+	if (i) {
+		snprintf(res->error, sizeof(res->error), "wg set on the "
+			 "kernel's wg0 failed");
+		return;
+	}
+	snprintf(conf, sizeof(conf), "/tmp/tunx-bench-%d-wg.conf", (int)getpid());
+	f = fopen(conf, "we");
+	if (!f) {
+		snprintf(res->error, sizeof(res->error), "%s: %s", conf,
+			 strerror(errno));
+		return;
+	}
+	fprintf(f, "private_key=%s\nlisten_port=7000\npublic_key=%s\n"
+		"endpoint=192.168.203.2:7000\nallowed_ip=10.203.0.2/32\n",
+		gpriv_hex, kpub_hex);
+	fclose(f);
+	e->pid[0] = start_wireguard(e, bin, conf, r);
+	/* It prints the device's name once up; Go starts slowly under TCG. */
+	for (i = 0; i < 1200; i++) {
+		if (!bench_sh("grep -qx tbt0 %s", e->log) ||
+		    waitpid(e->pid[0], NULL, WNOHANG) == e->pid[0])
+			break;
+		usleep(100000);
+	}
+	unlink(conf);
+	if (bench_sh("grep -qx tbt0 %s", e->log)) {
+		snprintf(res->error, sizeof(res->error), "tunx-wireguard did "
+			 "not come up (see %s)", e->log);
+		return;
+	}
+	if (bench_sh("ip -n %s addr add 10.203.0.1/24 dev tbt0 && "
+		     "ip -n %s link set tbt0 up", e->ns[0], e->ns[0]) ||
+	    bench_sh("ip netns exec %s ping -q -c 1 -w 60 10.203.0.2 >/dev/null",
+		     e->ns[0]))
+		snprintf(res->error, sizeof(res->error), "no ping through "
+			 "wireguard-go to the kernel in 60 s (see %s)", e->log);
+}
+
+void bench_run_wireguard(const struct bench_run *r, struct bench_result *res)
+{
+	struct tcp_env e = { 0 };
+
+	bench_env_home_netns();
+	snprintf(e.log, sizeof(e.log), "/tmp/tunx-bench-%d-wg.log", (int)getpid());
+	if (underlay(&e)) {
+		snprintf(res->error, sizeof(res->error), "cannot build the "
+			 "namespaces (needs root, iproute2 and veth)");
+		goto out;
+	}
+	wireguard_ends(&e, r, res);
+	if (res->error[0])
+		goto out;
+	iperf(&e, r, res);
+	if (r->backend == BK_TUNX)
+		side_events(e.ns[0], res);
 out:
 	stop_tunnels(&e);
 	bench_sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",

@@ -5,6 +5,7 @@
 # set up with wg and ip in another, a veth between them; then the same with
 # wireguard-go on /dev/net/tun.  For each: the handshake completes, ping
 # passes both ways, iperf3 TCP passes both ways (its Mbit/s in the line).
+# Then tunx-bench's wireguard mode on both backends.
 # Run inside tools/vm/run, which loads tunx.ko; build on the host first
 # (make all, make -C lib go).  TUNX_WG_SECONDS: iperf3 -t (3).
 #
@@ -109,6 +110,21 @@ for backend in tunx tun; do
 	[ "$failed" = 0 ] || sed 's/^/# /' "$wg_log"
 	wg_pair_down
 done
+# tunx-bench's wireguard mode builds the same pair itself, on both backends.
+bench() {
+	local out
+	out=$("$top/build/tools/tunx-bench" -m wireguard -b tunx,tun \
+		-d "$wg_secs" --json 2>/dev/null) || return 1
+	echo "$out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["results"]
+for x in r:
+    print("# tunx-bench wireguard %s: %s" % (x["backend"], x["error"] or
+          "%.1f Mbit/s" % (x["bits_per_second"] / 1e6)))
+assert [x["backend"] for x in r] == ["tunx", "tun"], r
+assert all(x["error"] is None and x["bits_per_second"] > 0 for x in r), r'
+}
+result "tunx-bench -m wireguard -b tunx,tun measures both" bench
 for backend in tunx tun; do
 	echo "# wireguard-go on $backend: TCP to the kernel ${up[$backend]} Mbit/s," \
 		"from the kernel ${down[$backend]} Mbit/s (iperf3 -t $wg_secs)"
