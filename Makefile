@@ -123,11 +123,15 @@ dkms-uninstall:
 	-dkms remove -m tunx -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# Install layout.  udev rules and modules-load.d belong to the system
-# whatever PREFIX is (override UDEVRULESDIR/MODULESLOADDIR if need be);
+# Install layout.  The library goes to LIBDIR: a Debian-style multiarch
+# install needs PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu (the triplet is
+# `dpkg-architecture -qDEB_HOST_MULTIARCH`; `make deb` sets both).  udev
+# rules and modules-load.d belong to the system whatever PREFIX is
+# (override UDEVRULESDIR/MODULESLOADDIR if need be);
 # every path is under DESTDIR.  The tools go to BINDIR together (as wg(8)
 # does): tunx-bench finds tunx-tunnel next to itself.
 PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
@@ -139,9 +143,9 @@ has_target = $(shell grep -qs '^$(2):' $(1)/Makefile && echo yes)
 
 .PHONY: install uninstall modules_install
 
-## install       library, headers, libtunx.pc, tools, udev rule, modules-load.d, man pages (PREFIX, DESTDIR)
+## install       library, headers, libtunx.pc, tools, udev rule, modules-load.d, man pages (PREFIX, DESTDIR, LIBDIR: multiarch is LIBDIR=/usr/lib/x86_64-linux-gnu)
 install: lib tools
-	$(MAKE) -C lib install PREFIX=$(PREFIX) MANDIR=$(MANDIR)
+	$(MAKE) -C lib install PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) MANDIR=$(MANDIR)
 ifeq ($(call has_target,tools,install),yes)
 	$(MAKE) -C tools install PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
 else
@@ -157,9 +161,9 @@ endif
 	install -D -m 0644 tools/packaging/tunx.conf $(DESTDIR)$(MODULESLOADDIR)/tunx.conf
 	@if [ -z "$(DESTDIR)" ]; then ldconfig; udevadm control --reload 2>/dev/null || true; fi
 
-## uninstall     remove what install put there (same PREFIX, DESTDIR)
+## uninstall     remove what install put there (same PREFIX, LIBDIR, DESTDIR)
 uninstall:
-	$(MAKE) -C lib uninstall PREFIX=$(PREFIX) MANDIR=$(MANDIR)
+	$(MAKE) -C lib uninstall PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) MANDIR=$(MANDIR)
 ifeq ($(call has_target,tools,uninstall),yes)
 	$(MAKE) -C tools uninstall PREFIX=$(PREFIX) BINDIR=$(BINDIR) MANDIR=$(MANDIR)
 endif
