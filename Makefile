@@ -27,7 +27,7 @@ DKMS_SRC := /usr/src/tunx-$(VERSION)
 .PHONY: all demo demo-run deps module lib go tools selftests lib-tests check \
 	check-host check-quick check-run check-fresh check-fresh-run \
 	$(addprefix check-,$(VM_SUITES)) vm-shell vm-shell-run clean help \
-	dkms-install dkms-uninstall
+	dkms-install dkms-uninstall deb deb-run
 
 all: module lib tools selftests
 
@@ -107,6 +107,13 @@ vm-shell:
 
 vm-shell-run:
 	@tools/vm/run --kernel $(or $(KERNEL),6.1)
+
+## deb           Debian packages tunx-dkms, libtunx0, libtunx-dev, tunx-tools into build/deb/
+deb:
+	$(call after-deps,deb-run)
+
+deb-run:
+	@tools/deb
 
 ## dkms-install  register the module with DKMS and build it for every installed kernel
 dkms-install:
