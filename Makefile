@@ -94,9 +94,9 @@ $(addprefix check-,$(VM_SUITES)):
 check-run:
 	@tools/check $(SUITES)
 
-## check-fresh   the two README commands in a bare Debian 12 root (mmdebstrap)
+## check-fresh   the two README commands, then the .debs, in a bare Debian 12 root (mmdebstrap)
 check-fresh:
-	$(call after-deps,check-fresh-run)
+	$(call after-deps,check-run SUITES=fresh)
 
 check-fresh-run:
 	@tools/check-fresh
