@@ -8,11 +8,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -258,33 +256,6 @@ TEST_F(busy, close_while_spinning)
 }
 
 /*
- * Write /sys/class/net/@name/@attr.  The test runs in its own network
- * namespace, so it mounts a sysfs of that namespace in a mount namespace
- * of its own first (the harness runs each test in a child).
- */
-static int sysfs_net_write(const char *name, const char *attr,
-			   const char *val)
-{
-	static bool mounted;
-	char path[128];
-	int fd, ret;
-
-	if (!mounted &&
-	    (unshare(CLONE_NEWNS) ||
-	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	     mount("sysfs", "/sys", "sysfs", 0, NULL)))
-		return -errno;
-	mounted = true;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-/*
  * With threaded NAPI turned off (sysfs), the poll runs in softirq context:
  * it must not spin there, so the queue goes idle, NEED_WAKEUP set, right
  * after its work instead of busy_poll_usecs (1 s) later.
@@ -294,7 +265,7 @@ TEST_F(busy, threaded_off_does_not_spin_in_softirq)
 	long long start, deadline;
 
 	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 0));
-	ASSERT_EQ(0, sysfs_net_write(self->q.name, "threaded", "0"));
+	ASSERT_EQ(0, tunx_sysfs_net_write(self->q.name, "threaded", "0"));
 	start = tunx_now_ms();
 	ASSERT_TRUE(produce(&self->q, "softirq"));
 	ASSERT_EQ(0, tunx_kick(self->q.fd));
@@ -305,7 +276,7 @@ TEST_F(busy, threaded_off_does_not_spin_in_softirq)
 	EXPECT_TRUE(tx_need_wakeup(&self->q));
 	TH_LOG("NEED_WAKEUP after %lld ms", tunx_now_ms() - start);
 	/* Back on: it spins again, NEED_WAKEUP clear while it does. */
-	ASSERT_EQ(0, sysfs_net_write(self->q.name, "threaded", "1"));
+	ASSERT_EQ(0, tunx_sysfs_net_write(self->q.name, "threaded", "1"));
 	ASSERT_TRUE(produce(&self->q, "thread"));
 	ASSERT_LE(0, tunx_tx_kick_if_needed(&self->q));
 	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));

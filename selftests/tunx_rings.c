@@ -20,7 +20,6 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -629,33 +628,6 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
 	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 0));
 }
 
-/*
- * Write /sys/class/net/@name/@attr of this test's network namespace: mount
- * a sysfs of it in a mount namespace of our own first (the harness runs
- * each test in a child).  As in tunx_busy.c.
- */
-static int sysfs_net_write(const char *name, const char *attr,
-			   const char *val)
-{
-	static bool mounted;
-	char path[128];
-	int fd, ret;
-
-	if (!mounted &&
-	    (unshare(CLONE_NEWNS) ||
-	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	     mount("sysfs", "/sys", "sysfs", 0, NULL)))
-		return -errno;
-	mounted = true;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
 /* Pin the threads named @prefix* (threaded NAPI's "napi/DEV-ID") to @cpu. */
 static int pin_threads(const char *prefix, int cpu)
 {
@@ -712,7 +684,7 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs a second CPU to drain while we poll");
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 256, 0));
-	ASSERT_EQ(0, sysfs_net_write("tx0", "threaded", "1"));
+	ASSERT_EQ(0, tunx_sysfs_net_write("tx0", "threaded", "1"));
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));

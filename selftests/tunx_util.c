@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -767,4 +768,31 @@ int tunx_if_index(const char *name)
 	else if (ret >= 0)
 		ret = link_answer_error(&ans.nh);
 	return ret == -ENODEV ? 0 : ret;
+}
+
+/*
+ * Write /sys/class/net/@name/@attr of the caller's network namespace.  A
+ * test in a namespace of its own mounts a sysfs of it first, in a mount
+ * namespace of its own (the harness runs each test in a child, so this
+ * happens once per test).
+ */
+int tunx_sysfs_net_write(const char *name, const char *attr, const char *val)
+{
+	static bool mounted;
+	char path[128];
+	int fd, ret;
+
+	if (!mounted &&
+	    (unshare(CLONE_NEWNS) ||
+	     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	     mount("sysfs", "/sys", "sysfs", 0, NULL)))
+		return -errno;
+	mounted = true;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
+	close(fd);
+	return ret;
 }

@@ -157,6 +157,7 @@ __printf(1, 2) int tunx_sh(const char *fmt, ...);
 void tunx_msleep(int ms);
 long long tunx_now_ms(void);
 long long tunx_now_us(void);
+int tunx_sysfs_net_write(const char *name, const char *attr, const char *val);
 
 /* ---- packets ---- */
 __u16 tunx_csum(const void *data, size_t len, __u32 sum);
