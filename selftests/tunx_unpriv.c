@@ -460,22 +460,23 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 }
 
 /*
- * Keep setting up 128 MiB of rings until the test is over: one persistent
- * device, so what holds RTNL is the rings, not creating and deleting
- * devices.
+ * Keep detaching from a persistent device and attaching to it again until
+ * the test is over, with @rings (non-NULL) setting up 128 MiB of rings
+ * each time: one device, so what holds RTNL is the rings or the detach,
+ * not creating and deleting devices.
  */
-static int allocator(struct cg *cg, void *arg)
+static int attach_cycler(struct cg *cg, void *rings)
 {
 	struct tunx_attach a;
 	int fd = tunx_open();
 
 	(void)cg;
-	(void)arg;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (fd < 0 || tunx_attach(fd, "ux%d", TUNX_ATTACH_PERSIST, &a))
 		return 1;
 	for (;;) {
-		tunx_setup_rings(fd, 1024, 1024, 65536, NULL);
+		if (rings)
+			tunx_setup_rings(fd, 1024, 1024, 65536, NULL);
 		tunx_detach(fd);
 		if (tunx_attach(fd, a.name, TUNX_ATTACH_NO_CREATE, NULL))
 			return 2;
@@ -496,28 +497,6 @@ static long long rtnl_bound_ms(void)
 	if (v && *v)
 		return strtoll(v, NULL, 0);
 	return k && !strcmp(k, "debug") ? 5000 : 500;
-}
-
-/*
- * Keep attaching a persistent device and detaching from it, without rings:
- * what each cycle holds RTNL for is attach and detach themselves.
- */
-static int detacher(struct cg *cg, void *arg)
-{
-	struct tunx_attach a;
-	int fd = tunx_open();
-
-	(void)cg;
-	(void)arg;
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (fd < 0 || tunx_attach(fd, "ud%d", TUNX_ATTACH_PERSIST, &a))
-		return 1;
-	for (;;) {
-		tunx_detach(fd);
-		if (tunx_attach(fd, a.name, TUNX_ATTACH_NO_CREATE, NULL))
-			return 2;
-	}
-	return 0;
 }
 
 /*
@@ -545,10 +524,10 @@ struct rtnl_wait {
 };
 
 /*
- * Run two unprivileged @fn loops for 5 s while this namespace probes RTNL
- * every 20 ms; how long the probes waited.
+ * Run two unprivileged attach_cycler() loops (with @rings or without) for
+ * 5 s while this namespace probes RTNL every 20 ms; how long it waited.
  */
-static int measure_rtnl_wait(struct unpriv *u, int (*fn)(struct cg *, void *),
+static int measure_rtnl_wait(struct unpriv *u, bool rings,
 			     struct rtnl_wait *w)
 {
 	long long t, end, total = 0, n = 0;
@@ -556,7 +535,8 @@ static int measure_rtnl_wait(struct unpriv *u, int (*fn)(struct cg *, void *),
 	pid_t kids[2];
 
 	w->worst = 0;
-	u->fn = fn;
+	u->fn = attach_cycler;
+	u->arg = rings ? u : NULL;	/* any non-NULL pointer means rings */
 	for (int k = 0; k < 2; k++) {
 		kids[k] = fork();
 		if (kids[k] < 0)
@@ -592,7 +572,7 @@ TEST_F_TIMEOUT(unpriv, setup_does_not_stall_rtnl, 120)
 
 	cg_remove(&self->u.cg);
 	ASSERT_EQ(0, cg_make(&self->u.cg, 320 * MIB, 16));
-	ASSERT_EQ(0, measure_rtnl_wait(&self->u, allocator, &w));
+	ASSERT_EQ(0, measure_rtnl_wait(&self->u, true, &w));
 	fprintf(stderr, "# unpriv: RTNL wait: max %lld ms (bound %lld), mean %lld us\n",
 		w.worst, bound, w.mean_us);
 	EXPECT_GT(bound, w.worst);
@@ -620,7 +600,7 @@ TEST_F_TIMEOUT(unpriv, detach_does_not_stall_rtnl, 120)
 	long long bound = rtnl_bound_ms(), mean_bound = rtnl_mean_bound_us();
 	struct rtnl_wait w;
 
-	ASSERT_EQ(0, measure_rtnl_wait(&self->u, detacher, &w));
+	ASSERT_EQ(0, measure_rtnl_wait(&self->u, false, &w));
 	fprintf(stderr, "# unpriv: RTNL wait: max %lld ms (bound %lld), mean %lld us (%lld)\n",
 		w.worst, bound, w.mean_us, mean_bound);
 	EXPECT_GT(bound, w.worst);
