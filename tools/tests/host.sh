@@ -37,6 +37,13 @@ printf '%s\n' 'ok 1 a' '# ok 1 x' '# not ok 2 y' 'not ok 2 b' 'ok 3 c # SKIP no 
 result "tap-count counts nested cases, skips and CUnit rows" \
 	[ "$(tools/tap-count "$tmp/tap")" = "11 2 1" ]
 
+# The suites beside each other: every one counted, a failure never lost.
+CHECK_LOGS=$tmp/check CHECK_JOBS=2 tools/check nosuch1 nosuch2 nosuch3 >"$tmp/check.out" 2>&1
+rc=$?
+result "check runs suites two at a time and counts each one's failure" \
+	[ "$rc" = 1 -a "$(tail -n 1 "$tmp/check.out")" = "0 passed, 3 failed, 0 skipped" \
+	-a "$(grep -c '^=== suite nosuch.: 0 passed, 1 failed' "$tmp/check.out")" = 3 ]
+
 # KUnit's KTAP, as 6.1 prints it, flattened; a failed case must fail.
 printf '%s\n' 'KTAP version 1' '1..1' '    KTAP version 1' '    # Subtest: tunx_x' \
 	'    1..2' '    ok 1 case_a' '    # case_b: EXPECTATION FAILED at kernel/kunit.c:9' \
