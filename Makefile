@@ -45,15 +45,15 @@ module:
 
 ## lib           build libtunx (shared and static) into build/lib/
 lib:
-	@if [ -e lib/Makefile ]; then $(MAKE) -C lib; fi
+	@$(MAKE) -C lib
 
 ## tools         build the command-line tools
 tools:
-	@if [ -e tools/Makefile ]; then $(MAKE) -C tools; fi
+	@$(MAKE) -C tools
 
 ## selftests     build the kselftest programs
 selftests:
-	@if [ -e selftests/Makefile ]; then $(MAKE) -C selftests; fi
+	@$(MAKE) -C selftests
 
 ## go            build tunx-wireguard (wireguard-go on libtunx) into build/lib/
 go: lib
@@ -208,8 +208,8 @@ modules_install:
 ## clean         remove build/ (the debug kernel cache stays in /var/cache/tunx)
 clean:
 	rm -rf build
-	@if [ -e lib/Makefile ]; then $(MAKE) -C lib clean; fi
-	@if [ -e selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
+	@$(MAKE) -C lib clean
+	@$(MAKE) -C selftests clean
 
 ## bench         tunx-bench's full matrix (in the VM here); results in build/bench/
 .PHONY: bench
