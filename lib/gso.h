@@ -12,6 +12,21 @@
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5
 #endif
 
+/*
+ * Internet checksum (RFC 1071).  tunx__csum_add() adds the @len bytes at @p,
+ * as big-endian 16-bit words, to @sum; tunx__csum_fold() folds a result to
+ * the 16-bit one's-complement sum (0 only when every word and @sum were 0),
+ * whose complement is what goes into a header.  Only the folded value is
+ * defined: the 64-bit result is not the plain sum of the words.
+ *
+ * @p must be at an even offset of the region being checksummed: p[0] is
+ * the high byte of a word, and an odd last byte is the high byte of one
+ * padded with zero.  Its address may have any alignment.  @sum may be any
+ * value: 0, a few 16-bit words (the pseudo header: tunx__pseudo_sum()
+ * returns a result of tunx__csum_add(), its own @sum < 2^33), or an earlier
+ * result, so a region can be summed in pieces of even length.  It is added
+ * with the carry brought back in, so even one near 2^64 cannot overflow.
+ */
 TUNX_HIDDEN uint64_t tunx__csum_add(const uint8_t *p, size_t len,
 				    uint64_t sum);
 TUNX_HIDDEN uint16_t tunx__csum_fold(uint64_t sum);
