@@ -120,6 +120,9 @@ struct bench_goal_result {
 unsigned int bench_goals(const struct bench_result *res, unsigned int n,
 			 struct bench_goal_result *out, unsigned int max);
 void bench_print_goals(const struct bench_result *res, unsigned int n);
+/* csum.c: libtunx's checksum against the two-byte loop (--csum) */
+int bench_csum(void);
+
 /* report.c */
 double bench_figure(const struct bench_result *r);
 void bench_print_table(const struct bench_result *res, unsigned int n);
