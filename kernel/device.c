@@ -244,9 +244,9 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	td = netdev_priv(dev);
-	td->flags = flags & (TUNX_ATTACH_PERSIST | TUNX_ATTACH_MULTI_QUEUE |
-			     TUNX_ATTACH_OFFLOAD | TUNX_ATTACH_TAIL_DROP |
-			     TUNX_ATTACH_BUSY_POLL);
+	td->flags = flags & (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD |
+			     TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL);
+	td->persist = flags & TUNX_ATTACH_PERSIST;
 	tunx_offload_init(dev, flags);
 	dev_net_set(dev, net);
 	dev->rtnl_link_ops = &tunx_link_ops;

@@ -36,12 +36,19 @@ struct tunx_counters {
 /*
  * netdev_priv() of a tunx device.  @queues and @num_queues change under RTNL
  * only; the data path reads @queues under RCU.
+ *
+ * @flags is set before the device is registered and never written again,
+ * so the data path reads it plainly.  What the admin may change later
+ * (@persist, @owner, @group) is kept apart from it: written under RTNL with
+ * WRITE_ONCE, read under RTNL, or with READ_ONCE by sysfs, which does not
+ * take RTNL.
  */
 struct tunx_device {
 	struct net_device *dev;
 	struct tunx_queue __rcu *queues[TUNX_MAX_QUEUES];
 	u32 num_queues;
-	u32 flags;			/* TUNX_ATTACH_* properties */
+	u32 flags;			/* TUNX_ATTACH_* but PERSIST; fixed */
+	bool persist;			/* TUNX_ATTACH_PERSIST */
 	u64 busy_poll_ns;		/* busy-poll idle time, 0: off */
 	kuid_t owner;
 	kgid_t group;
@@ -60,5 +67,11 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 struct tunx_device *tunx_device_find(struct net *net, const char *name);
 void tunx_device_update_carrier(struct tunx_device *td);
 void tunx_stats_fold(struct tunx_device *td, struct tunx_stats *st);
+
+/* The TUNX_ATTACH_* properties as userspace sees them, PERSIST included. */
+static inline u32 tunx_device_flags(const struct tunx_device *td)
+{
+	return td->flags | (READ_ONCE(td->persist) ? TUNX_ATTACH_PERSIST : 0);
+}
 
 #endif /* _TUNX_DEVICE_H */

@@ -91,7 +91,7 @@ struct tunx_area *tunx_file_detach_begin(struct tunx_queue *q)
 	struct tunx_device *td = rtnl_dereference(q->td);
 	struct tunx_area *area = tunx_queue_detach_begin(q, false);
 
-	if (!td->num_queues && !(td->flags & TUNX_ATTACH_PERSIST))
+	if (!td->num_queues && !td->persist)
 		unregister_netdevice(td->dev);
 	return area;
 }
@@ -119,7 +119,8 @@ static int tunx_attach_existing(struct tunx_queue *q, struct tunx_device *td,
 	err = tunx_queue_attach(q, td);
 	if (err)
 		return err;
-	td->flags |= a->flags & TUNX_ATTACH_PERSIST;
+	if (a->flags & TUNX_ATTACH_PERSIST)
+		WRITE_ONCE(td->persist, true);
 	return 0;
 }
 
@@ -258,7 +259,7 @@ static void tunx_info_fill(struct tunx_queue *q, struct tunx_info *info)
 	info->max_queues = TUNX_MAX_QUEUES;
 	if (!td)
 		return;
-	info->flags = td->flags;
+	info->flags = tunx_device_flags(td);
 	strscpy(info->name, td->dev->name, sizeof(info->name));
 	info->ifindex = td->dev->ifindex;
 	info->owner = tunx_id_out(ns, td->owner);
@@ -462,7 +463,7 @@ static int tunx_set_owner(struct tunx_device *td, u32 id)
 
 	if (id != TUNX_NO_OWNER && !uid_valid(uid))
 		return -EINVAL;
-	td->owner = uid;
+	WRITE_ONCE(td->owner, uid);
 	return 0;
 }
 
@@ -472,7 +473,7 @@ static int tunx_set_group(struct tunx_device *td, u32 id)
 
 	if (id != TUNX_NO_OWNER && !gid_valid(gid))
 		return -EINVAL;
-	td->group = gid;
+	WRITE_ONCE(td->group, gid);
 	return 0;
 }
 
@@ -480,10 +481,7 @@ static int tunx_set_persist(struct tunx_device *td, u32 on)
 {
 	if (on > 1)
 		return -EINVAL;
-	if (on)
-		td->flags |= TUNX_ATTACH_PERSIST;
-	else
-		td->flags &= ~TUNX_ATTACH_PERSIST;
+	WRITE_ONCE(td->persist, on);
 	return 0;
 }
 

@@ -20,14 +20,14 @@ static struct tunx_device *tunx_sysfs_dev(struct device *d)
 static ssize_t tunx_flags_show(struct device *d, struct device_attribute *attr,
 			       char *buf)
 {
-	return sysfs_emit(buf, "0x%x\n", READ_ONCE(tunx_sysfs_dev(d)->flags));
+	return sysfs_emit(buf, "0x%x\n", tunx_device_flags(tunx_sysfs_dev(d)));
 }
 
 /* -1 for "unset", as tun prints it; ids as the reader's namespace sees them. */
 static ssize_t owner_show(struct device *d, struct device_attribute *attr,
 			  char *buf)
 {
-	kuid_t uid = tunx_sysfs_dev(d)->owner;
+	kuid_t uid = READ_ONCE(tunx_sysfs_dev(d)->owner);
 
 	if (!uid_valid(uid))
 		return sysfs_emit(buf, "-1\n");
@@ -37,7 +37,7 @@ static ssize_t owner_show(struct device *d, struct device_attribute *attr,
 static ssize_t group_show(struct device *d, struct device_attribute *attr,
 			  char *buf)
 {
-	kgid_t gid = tunx_sysfs_dev(d)->group;
+	kgid_t gid = READ_ONCE(tunx_sysfs_dev(d)->group);
 
 	if (!gid_valid(gid))
 		return sysfs_emit(buf, "-1\n");
