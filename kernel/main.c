@@ -3,6 +3,8 @@
  * tunx module entry: the rtnl_link kind and /dev/net/tunx.  Only init and
  * exit live here.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <net/rtnetlink.h>
 
@@ -25,12 +27,12 @@ static int __init tunx_init(void)
 	err = tunx_chardev_init();
 	if (err)
 		goto uninit_device;
-	pr_info("tunx: ABI %d ready\n", TUNX_ABI_VERSION);
+	pr_info("ABI %d ready\n", TUNX_ABI_VERSION);
 	return 0;
 
 uninit_device:
 	tunx_device_uninit();
-	pr_err("tunx: cannot register /dev/net/tunx: %d\n", err);
+	pr_err("cannot register /dev/net/tunx: %d\n", err);
 uninit_rings:
 	tunx_rings_uninit();
 	return err;

@@ -3,6 +3,8 @@
  * Queues: attaching a file to a device and detaching it again, whether the
  * file asks, closes, or the device goes away under it.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/netdevice.h>
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
@@ -112,7 +114,7 @@ static void tunx_queue_settle(struct tunx_device *td)
 {
 	/* Only sysfs allocations can fail here; more real queues is harmless. */
 	if (tunx_queue_set_real(td))
-		net_warn_ratelimited("tunx: %s: cannot shrink queues\n",
+		net_warn_ratelimited("%s: cannot shrink queues\n",
 				     td->dev->name);
 	tunx_device_update_carrier(td);
 	/* A moved queue may inherit a stopped txq; xmit stops it again. */
