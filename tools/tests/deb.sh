@@ -137,7 +137,7 @@ cleanup() {
 		echo "# $root still has mounts; not removed: umount -R $root/*"
 	fi
 }
-trap cleanup EXIT
+trap 'if [ "$BASHPID" = "$$" ]; then cleanup; fi' EXIT
 bind() {
 	mkdir -p "$root$1"
 	mount --rbind "$1" "$root$1" && mount --make-rslave "$root$1" &&

@@ -17,7 +17,7 @@ cleanup() {
 	for d in tvx0 tvq0 hold0 sp0 sx0; do ip link del "$d" 2>/dev/null; done
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap 'if [ "$BASHPID" = "$$" ]; then cleanup; fi' EXIT
 echo "TAP version 13"
 modprobe -q veth 2>/dev/null	# no kmod helper in the VM
 has() { [ -e "/sys/class/net/$1/$2" ]; }
@@ -89,17 +89,20 @@ result "the tunnel whose device was deleted still stops cleanly" [ $? = 0 ]
 # tunx-tunnel as an unprivileged user (nobody) on a device made for it,
 # as in tunx-tunnel(8): it sets nothing that is already so, and says what
 # to run as root for what it may not change.
-# as_nobody NAME [OPTION...]: a tunnel end as nobody on NAME, 3 s at most;
+# as_nobody NAME [OPTION...]: a tunnel end as nobody on NAME, 10 s at most;
 # its output in $tmp/nb.log.  Succeeds when it ran until stopped.  setpriv
 # execs the tunnel, so $! is the tunnel's pid and TERM reaches it.
 as_nobody() {
 	local name=$1 p
 	shift
+	# Empty before the fork: the last run's "backend tunx" must not be
+	# taken for this one's.
+	: >"$tmp/nb.log"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/tunx-tunnel" \
 		-b tunx -n "$name" -l 127.0.0.1:7101 -p 127.0.0.1:7102 "$@" \
 		>"$tmp/nb.log" 2>&1 &
 	p=$!
-	for _ in $(seq 30); do
+	for _ in $(seq 100); do
 		grep -q 'backend tunx' "$tmp/nb.log" && break
 		kill -0 "$p" 2>/dev/null || break
 		sleep 0.1

@@ -16,7 +16,7 @@ cleanup() {
 	ip netns del "$nsb" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+trap 'if [ "$BASHPID" = "$$" ]; then cleanup; fi' EXIT
 echo "TAP version 13"
 
 # rc WANT CMD...: CMD exits with WANT; its stderr is kept in $tmp/err.

@@ -16,7 +16,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tools/tests/tap.sh"
 . "$top/tools/wg-pair.sh"
-trap wg_pair_down EXIT
+trap 'if [ "$BASHPID" = "$$" ]; then wg_pair_down; fi' EXIT
 echo "TAP version 13"
 
 # The kernel's config: y, m, n, or "" when none is found (then the module
