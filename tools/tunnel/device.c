@@ -45,11 +45,20 @@ static int parse_cidr(const char *s, int *family, uint8_t addr[16],
 	return 0;
 }
 
-/* The cause, then the command that fixes it (tunx-tunnel(8)). */
-static void needs_admin(const char *what, const char *cmd, const char *then)
+/*
+ * The cause, then the command that fixes it (tunx-tunnel(8)), as one
+ * message: one "tunx-tunnel:" line, the rest indented under it.  @why,
+ * when there is one, is the cause and @what what the fix would change.
+ */
+static void needs_admin(const char *why, const char *what, const char *cmd,
+			const char *then)
 {
-	fprintf(stderr, "tunx-tunnel: %s needs CAP_NET_ADMIN, which this "
-		"program lacks:\n  run `sudo %s`%s\n", what, cmd, then);
+	if (why)
+		fprintf(stderr, "tunx-tunnel: %s;\n  %s", why, what);
+	else
+		fprintf(stderr, "tunx-tunnel: %s", what);
+	fprintf(stderr, " needs CAP_NET_ADMIN, which this program lacks:\n"
+		"  run `sudo %s`%s\n", cmd, then);
 }
 
 /* An address (or a route) on the device, unless it has it already. */
@@ -73,7 +82,7 @@ static int add_prefix(struct tunnel *t, const char *name, const char *cidr,
 			 "adding %s to %s", cidr, name);
 		snprintf(cmd, sizeof(cmd), "ip %s add %s dev %s", kind, cidr,
 			 name);
-		needs_admin(what, cmd, ", then start the tunnel again");
+		needs_admin(NULL, what, cmd, ", then start the tunnel again");
 		return -EPERM;
 	}
 	return r == -EEXIST ? 0 : r;
@@ -93,7 +102,7 @@ static int set_up(struct tunnel *t, const char *name)
 		return r;
 	snprintf(what, sizeof(what), "bringing %s up", name);
 	snprintf(cmd, sizeof(cmd), "ip link set %s up", name);
-	needs_admin(what, cmd, "; packets flow once it is up");
+	needs_admin(NULL, what, cmd, "; packets flow once it is up");
 	return 0;
 }
 
@@ -123,7 +132,7 @@ static int plan_mtu(struct tunnel *t, const struct tunnel_opts *o,
 		    unsigned int *cfg_mtu)
 {
 	unsigned int cur = tunnel_existing_mtu(o->name);
-	char what[96], cmd[96];
+	char why[160], what[96], cmd[96];
 
 	*cfg_mtu = cur == t->mtu ? 0 : t->mtu;
 	if (!cur || cur == t->mtu || tunnel_net_admin())
@@ -132,17 +141,17 @@ static int plan_mtu(struct tunnel *t, const struct tunnel_opts *o,
 		 o->name, cur, t->mtu);
 	snprintf(cmd, sizeof(cmd), "tunxctl set %s --mtu %u", o->name, t->mtu);
 	if (cur < t->mtu) {
-		fprintf(stderr, "tunx-tunnel: %s keeps its MTU %u, below the %u "
-			"the underlay leaves room for;\n", o->name, cur, t->mtu);
-		needs_admin(what, cmd, " to raise it");
+		snprintf(why, sizeof(why), "%s keeps its MTU %u, below the %u "
+			 "the underlay leaves room for", o->name, cur, t->mtu);
+		needs_admin(why, what, cmd, " to raise it");
 		*cfg_mtu = 0;
 		t->mtu = cur;
 		return 0;
 	}
-	fprintf(stderr, "tunx-tunnel: %s has MTU %u: its packets would not fit "
-		"the underlay (--mtu %u leaves %u);\n", o->name, cur,
-		o->underlay_mtu, t->mtu);
-	needs_admin(what, cmd, ",\n  or pass a larger --mtu if the path "
+	snprintf(why, sizeof(why), "%s has MTU %u: its packets would not fit "
+		 "the underlay (--mtu %u leaves %u)", o->name, cur,
+		 o->underlay_mtu, t->mtu);
+	needs_admin(why, what, cmd, ",\n  or pass a larger --mtu if the path "
 		    "between the ends carries it");
 	return -EPERM;
 }
