@@ -159,6 +159,18 @@ start_user() {
 	wait "$pa"
 	return 1
 }
+# follow FILE: run each command of FILE as root in host1's namespace, as
+# the message said; each must work (and its own messages say what to do).
+follow() {
+	local c
+	while read -r c; do
+		ip netns exec "$nsa" bash -c "$c" >/dev/null 2>"$tmp/ferr"
+		local r=$?
+		show_err "$tmp/ferr"
+		result "did what it said, as root: $c" \
+			eval "[ $r = 0 ] && says_what_to_do '$tmp/ferr'"
+	done <"$1"
+}
 # Try; when it refuses, do what it says and try again (four times at most).
 tries=0 followed=0 ran=0
 while [ $tries -lt 4 ]; do
@@ -170,11 +182,8 @@ while [ $tries -lt 4 ]; do
 		says_what_to_do "$tmp/a.err"
 	commands "$tmp/a.err" >"$tmp/todo"
 	[ -s "$tmp/todo" ] || break
-	while read -r c; do
-		echo "# following it, as root: $c"
-		ip netns exec "$nsa" bash -c "$c" || echo "# ... which failed"
-		followed=$((followed + 1))
-	done <"$tmp/todo"
+	follow "$tmp/todo"
+	followed=$((followed + $(wc -l <"$tmp/todo")))
 done
 result "tunx-tunnel runs as $user on vpn0 after doing what its messages said ($followed commands)" \
 	[ "$ran" = 1 ]
@@ -185,10 +194,7 @@ for _ in $(seq 20); do ip -n "$nsb" link show tunx0 2>/dev/null | grep -q ',UP' 
 show_err "$tmp/a.err"
 result "the running tunnel's warnings say what to do" says_what_to_do "$tmp/a.err"
 commands "$tmp/a.err" >"$tmp/todo"
-while read -r c; do
-	echo "# following it, as root: $c"
-	ip netns exec "$nsa" bash -c "$c" || echo "# ... which failed"
-done <"$tmp/todo"
+follow "$tmp/todo"
 result "host2's tunnel (root, backend auto) runs on tunx" grep -q 'backend tunx' "$tmp/b.out"
 for _ in $(seq 30); do ip -n "$nsa" link show vpn0 | grep -q ',UP' && break; sleep 0.1; done
 
