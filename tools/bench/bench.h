@@ -22,6 +22,19 @@ enum bench_mode { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP, MODE_MEM,
  */
 enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
 		     BK_TUNX_PLAIN, BK_COUNT };
+/*
+ * Where tx packets end (tx only; SINK_NONE in every other mode):
+ * drop    a tc ingress qdisc on the device with a matchall filter whose
+ *         action is drop: the stack does nothing else, so what is left is
+ *         the device's own cost (the goal's row);
+ * route   forwarded (ip_forward on) to a dummy device by a cached route,
+ *         what a router would do with them;
+ * socket  delivered to a UDP socket bound to the sink address, read with
+ *         recvmmsg() by a thread of the benchmark.
+ * The blackhole route used before allocated a route entry and queued an
+ * RCU callback per packet on 6.1, for tun and tunx alike.
+ */
+enum bench_sink { SINK_NONE, SINK_DROP, SINK_ROUTE, SINK_SOCKET, SINK_COUNT };
 
 #define BENCH_MAX_BATCH 512
 #define BENCH_MAX_RUNS 256
@@ -34,6 +47,7 @@ struct bench_run {
 	unsigned int queues;	/* device queues (tunnel queues in tcp) */
 	unsigned int streams;	/* tcp: parallel iperf3 streams */
 	double duration;	/* seconds */
+	enum bench_sink sink;	/* tx: where packets end (0: drop) */
 };
 
 struct bench_result {
@@ -50,6 +64,10 @@ struct bench_result {
 	int64_t mem_avail, mem_slab, mem_vmalloc;	/* deltas, bytes */
 	/* device counters over the run (tunx: TUNX_IOC_GET_STATS) */
 	uint64_t kicks, wakeups, queue_stops;
+	/* what the sink saw (tx): packets tc dropped, the dummy device sent,
+	 * or the socket read; and, socket only, datagrams the kernel dropped
+	 * for a full receive buffer (Udp RcvbufErrors) */
+	uint64_t sink_packets, sink_lost;
 	/* share of all CPUs over the measured part, percent (cpu.c) */
 	double cpu_user, cpu_sys, cpu_softirq, cpu_idle;
 	unsigned int repeats;		/* runs this median comes from */
@@ -60,6 +78,7 @@ struct bench_result {
 /* main.c */
 extern const char *const bench_mode_names[MODE_COUNT];
 extern const char *const bench_backend_names[BK_COUNT];
+extern const char *const bench_sink_names[SINK_COUNT];
 
 /* env.c: namespaces and the device under test */
 int bench_env_init(void);
@@ -67,6 +86,9 @@ int bench_env_fresh_netns(char *err, size_t len);
 int bench_env_home_netns(void);
 int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 		   char *err, size_t len);
+int bench_env_sink(const struct bench_run *r, char *err, size_t len);
+void bench_env_sink_count(const struct bench_run *r, struct bench_result *res);
+uint64_t bench_env_udp_rcvbuf_errors(void);
 int bench_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r);
 double bench_now(void);
@@ -74,7 +96,9 @@ double bench_now(void);
 /* packet.c */
 #define BENCH_DEV_ADDR	"10.201.1.1"	/* the device's address */
 #define BENCH_PEER_ADDR	"10.201.1.2"	/* "the other side" of the device */
-#define BENCH_SINK_ADDR	"10.202.0.1"	/* blackholed: tx packets end there */
+#define BENCH_SINK_ADDR	"10.202.0.1"	/* tx packets go there (see sinks) */
+#define BENCH_SINK_NET	"10.202.0.0/16"	/* routed to the dummy (route sink) */
+#define BENCH_SINK_PORT	9
 void bench_udp_packet(uint8_t *p, unsigned int size, const char *src,
 		      const char *dst, uint16_t sport, uint16_t dport);
 void bench_reflect(uint8_t *p, size_t len);

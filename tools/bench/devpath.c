@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The packet modes, one worker thread per queue:
- *   tx    user -> kernel: write batches of UDP packets that the stack routes
- *         into a blackhole; counts what the device took.
+ *   tx    user -> kernel: write batches of UDP packets to the sink address,
+ *         where the run's sink (bench.h) takes them; counts what the
+ *         device took, and what the sink saw.
  *   rx    kernel -> user: a UDP socket floods the device's subnet; counts
  *         what the workers read.
  *   echo  a socket sends one datagram at a time through the device and a
@@ -93,7 +94,8 @@ static void tx_zero_copy(struct worker *w)
 
 	if (!p || !tmpl)
 		goto out;
-	bench_udp_packet(tmpl, size, BENCH_PEER_ADDR, BENCH_SINK_ADDR, 1024, 9);
+	bench_udp_packet(tmpl, size, BENCH_PEER_ADDR, BENCH_SINK_ADDR, 1024,
+			  BENCH_SINK_PORT);
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		k = tunx_reserve(w->dev, p, n);
 		if (k == -EAGAIN) {
@@ -127,7 +129,7 @@ static bool wants_zero_copy(const struct worker *w)
 /*
  * Every packet of a batch is its own flow (source port): with tun-vnet the
  * library would otherwise coalesce a batch of one flow into a single
- * super-packet that the blackhole drops whole, which measures nothing.
+ * super-packet that the sink takes whole, which measures nothing.
  * Bulk TCP, where coalescing is real, is the tcp mode's job.
  */
 static void *tx_worker(void *arg)
@@ -146,7 +148,8 @@ static void *tx_worker(void *arg)
 		goto out;
 	for (i = 0; i < b.n; i++) {
 		bench_udp_packet(b.b[i] + b.off, size, BENCH_PEER_ADDR,
-				 BENCH_SINK_ADDR, tx_port(w, i), 9);
+				 BENCH_SINK_ADDR, tx_port(w, i),
+				 BENCH_SINK_PORT);
 		b.sizes[i] = size;
 		memcpy(hdr[i], b.b[i] + b.off, sizeof(hdr[i]));
 	}
@@ -274,6 +277,66 @@ static void *flood_thread(void *arg)
 	return NULL;
 }
 
+/* The socket sink: a UDP socket on the sink address, read 64 datagrams a
+ * call (truncated to 2 KiB: only the count matters) until the run stops
+ * and the last packets have come through. */
+struct sink {
+	atomic_bool *stop;
+	int fd;
+	uint64_t packets, lost0;
+	pthread_t th;
+};
+
+static int sink_open(struct sink *s, char *err, size_t len)
+{
+	struct timeval tv = { .tv_usec = 100000 };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(BENCH_SINK_PORT) };
+	int buf = 4 << 20;
+
+	inet_pton(AF_INET, BENCH_SINK_ADDR, &a.sin_addr);
+	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof(a))) {
+		snprintf(err, len, "socket sink: %s", strerror(errno));
+		return -1;
+	}
+	/* As root, past rmem_max: the reader, not the buffer, should limit. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)))
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	s->lost0 = bench_env_udp_rcvbuf_errors();
+	return 0;
+}
+
+static void *sink_thread(void *arg)
+{
+	static uint8_t buf[64][2048];
+	struct sink *s = arg;
+	struct mmsghdr m[64];
+	struct iovec iov[64];
+	int i, n;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < 64; i++) {
+		iov[i] = (struct iovec){ buf[i], sizeof(buf[i]) };
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (;;) {
+		n = recvmmsg(s->fd, m, 64, MSG_WAITFORONE, NULL);
+		if (n > 0) {
+			s->packets += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* timed out (100 ms without a packet) or failed */
+		if (atomic_load(s->stop) || (n < 0 && errno != EAGAIN))
+			break;
+	}
+	return NULL;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -325,6 +388,8 @@ static int open_queues(struct worker *w, const struct bench_run *r,
 		return -1;
 	if (bench_env_open(&w[0].dev, r, res->error, sizeof(res->error)))
 		return -1;
+	if (bench_env_sink(r, res->error, sizeof(res->error)))
+		return -1;
 	for (q = 1; q < r->queues; q++) {
 		e = tunx_attach_queue(w[0].dev, &w[q].dev);
 		if (e) {
@@ -361,10 +426,19 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 {
 	const struct bench_run *r = w[0].r;
 	struct flood f = { .r = r, .stop = w[0].stop };
+	struct sink sk = { .stop = w[0].stop, .fd = -1 };
+	bool sock = r->mode == MODE_TX && r->sink == SINK_SOCKET;
 	struct bench_cpu c0, c1;
-	double t0 = bench_now();
+	double t0;
 	unsigned int q;
 
+	if (sock && (sink_open(&sk, res->error, sizeof(res->error)) ||
+		     pthread_create(&sk.th, NULL, sink_thread, &sk))) {
+		if (sk.fd >= 0)
+			close(sk.fd);
+		return;
+	}
+	t0 = bench_now();
 	bench_cpu_read(&c0);
 	for (q = 0; q < nq; q++)
 		pthread_create(&w[q].th, NULL, worker_fn[r->mode], &w[q]);
@@ -385,6 +459,14 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 		pthread_join(f.th, NULL);
 	for (q = 0; q < nq; q++)
 		pthread_join(w[q].th, NULL);
+	if (sock) {
+		pthread_join(sk.th, NULL);
+		close(sk.fd);
+		res->sink_packets = sk.packets;
+		res->sink_lost = bench_env_udp_rcvbuf_errors() - sk.lost0;
+	} else if (r->mode == MODE_TX) {
+		bench_env_sink_count(r, res);
+	}
 }
 
 void bench_run_device(const struct bench_run *r, struct bench_result *res)

@@ -3,9 +3,10 @@
  * The environment of a run.  A packet-mode run unshares a fresh network
  * namespace (traffic cannot leave it, and the previous run's devices and
  * routes are gone), opens the device through libtunx and gives it an
- * address and a blackhole route for the tx packets to die in.
+ * address; a tx run then gets its sink (bench.h), where the packets end.
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -71,12 +72,156 @@ int bench_env_fresh_netns(char *err, size_t len)
 			 "CAP_SYS_ADMIN: run as root)", strerror(errno));
 		return -1;
 	}
-	/* Forwarding on, so packets to the blackhole are routed and dropped
-	 * silently instead of answered with ICMP unreachable. */
+	/* Forwarding on, for the route sink; rp_filter off, as the packets
+	 * come from an address that is only "behind" the device. */
 	write_file("/proc/sys/net/ipv4/ip_forward", "1");
 	write_file("/proc/sys/net/ipv4/conf/all/rp_filter", "0");
 	write_file("/proc/sys/net/ipv4/conf/default/rp_filter", "0");
-	return bench_sh("ip link set lo up && ip route add blackhole 10.202.0.0/16");
+	return bench_sh("ip link set lo up");
+}
+
+/*
+ * The modules a sink needs.  The kernel would load them on demand, but
+ * the VM has no kmod helper (its modprobe works, with the host's
+ * /lib/modules): ask once, quietly; a module built in or missing shows up
+ * as the setup failing below, with the message that says what to check.
+ */
+static void sink_modules(enum bench_sink s)
+{
+	static bool tried[SINK_COUNT];
+
+	if (tried[s])
+		return;
+	tried[s] = true;
+	if (s == SINK_DROP)
+		bench_sh("modprobe -qa sch_ingress cls_matchall act_gact "
+			 "2>/dev/null");
+	else if (s == SINK_ROUTE)
+		bench_sh("modprobe -qa dummy 2>/dev/null");
+}
+
+/* After the device is up: where its tx packets end (bench.h).  The socket
+ * sink's socket is devpath.c's; here it gets its address. */
+int bench_env_sink(const struct bench_run *r, char *err, size_t len)
+{
+	int e = 0;
+
+	if (r->mode != MODE_TX)
+		return 0;
+	sink_modules(r->sink);
+	switch (r->sink) {
+	case SINK_DROP:
+		e = bench_sh("tc qdisc add dev bench0 ingress && "
+			     "tc filter add dev bench0 parent ffff: matchall "
+			     "action drop");
+		if (e)
+			snprintf(err, len, "drop sink: tc ingress matchall drop "
+				 "failed (needs iproute2's tc and the modules "
+				 "sch_ingress, cls_matchall, act_gact)");
+		break;
+	case SINK_ROUTE:
+		e = bench_sh("ip link add sink0 type dummy && "
+			     "ip link set sink0 up && "
+			     "ip route add " BENCH_SINK_NET " dev sink0");
+		if (e)
+			snprintf(err, len, "route sink: a dummy device and a "
+				 "route to it failed (needs the module dummy)");
+		break;
+	case SINK_SOCKET:
+		e = bench_sh("ip addr add " BENCH_SINK_ADDR "/32 dev lo");
+		if (e)
+			snprintf(err, len, "socket sink: cannot add "
+				 BENCH_SINK_ADDR " to lo");
+		break;
+	default:
+		snprintf(err, len, "tx without a sink");
+		e = -1;
+	}
+	return e;
+}
+
+/* The first number after @key in @line, or 0. */
+static uint64_t number_after(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/* Packets the matchall filter's drop action took. */
+static uint64_t tc_drops(void)
+{
+	FILE *p = popen("tc -s filter show dev bench0 parent ffff: 2>/dev/null",
+			"r");
+	char line[512];
+	uint64_t n = 0;
+
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof(line), p))
+		if (strstr(line, "Sent ") && strstr(line, " pkt"))
+			n += number_after(line, "bytes ");
+	pclose(p);
+	return n;
+}
+
+/* tx_packets of a device in this namespace (/proc/net/dev: after the
+ * name, 8 receive fields, then transmit bytes and packets). */
+static uint64_t dev_tx_packets(const char *name)
+{
+	FILE *f = fopen("/proc/thread-self/net/dev", "re");
+	char line[512], *p;
+	uint64_t v[10] = { 0 };
+	size_t len = strlen(name);
+	int i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		for (p = line; *p == ' '; p++)
+			;
+		if (strncmp(p, name, len) || p[len] != ':')
+			continue;
+		p += len + 1;
+		for (i = 0; i < 10; i++)
+			v[i] = strtoull(p, &p, 10);
+		break;
+	}
+	fclose(f);
+	return v[9];
+}
+
+/* Udp RcvbufErrors of this namespace (/proc/net/snmp: a line of names,
+ * then one of values). */
+uint64_t bench_env_udp_rcvbuf_errors(void)
+{
+	FILE *f = fopen("/proc/thread-self/net/snmp", "re");
+	char names[1024], vals[1024], *a, *b, *sa = NULL, *sb = NULL;
+	uint64_t n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(names, sizeof(names), f)) {
+		if (strncmp(names, "Udp: ", 5) || !fgets(vals, sizeof(vals), f))
+			continue;
+		for (a = strtok_r(names, " \n", &sa), b = strtok_r(vals, " \n", &sb);
+		     a && b; a = strtok_r(NULL, " \n", &sa),
+		     b = strtok_r(NULL, " \n", &sb))
+			if (!strcmp(a, "RcvbufErrors"))
+				n = strtoull(b, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
+/* What the drop and route sinks saw; the socket sink counts itself. */
+void bench_env_sink_count(const struct bench_run *r, struct bench_result *res)
+{
+	if (r->sink == SINK_DROP)
+		res->sink_packets = tc_drops();
+	else if (r->sink == SINK_ROUTE)
+		res->sink_packets = dev_tx_packets("sink0");
 }
 
 static bool is_tunx(enum bench_backend b)

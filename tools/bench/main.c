@@ -15,6 +15,8 @@ const char *const bench_mode_names[MODE_COUNT] = {
 	"tx", "rx", "echo", "tcp", "mem", "wireguard" };
 const char *const bench_backend_names[BK_COUNT] = {
 	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain" };
+const char *const bench_sink_names[SINK_COUNT] = {
+	"-", "drop", "route", "socket" };
 
 static const char usage_text[] =
 "usage: tunx-bench [options]\n"
@@ -53,6 +55,14 @@ static const char usage_text[] =
 "  -q, --queues LIST    queues, one thread each (tx, rx; tcp: the\n"
 "                       tunnel's --queues) (default 1)\n"
 "  -S, --streams LIST   tcp: parallel iperf3 streams (default 1)\n"
+"      --sink LIST      tx: where the packets end (default drop)\n"
+"                       drop    tc ingress matchall drop on the device:\n"
+"                               the device's own cost\n"
+"                       route   forwarded to a dummy device (cached\n"
+"                               route), as a router would\n"
+"                       socket  a UDP socket bound to the sink address,\n"
+"                               read with recvmmsg() by a thread\n"
+"                       the row reports what the sink saw\n"
 "  -d, --duration SEC   seconds per run (default 3; tcp at least 3)\n"
 "  -r, --repeat N       run the whole list N times, interleaved, and report\n"
 "                       each run's median with its min and max (default 1)\n"
@@ -84,6 +94,7 @@ struct opts {
 	unsigned int batches[MAX_VALUES], n_batches;
 	unsigned int queues[MAX_VALUES], n_queues;
 	unsigned int streams[MAX_VALUES], n_streams;
+	unsigned int sinks[MAX_VALUES], n_sinks;
 	double duration;
 	unsigned int repeat;
 	bool json, compare, full, csum;
@@ -134,6 +145,19 @@ static void set_list(unsigned int *v, unsigned int *n, const unsigned int *src,
 	*n = count;
 }
 
+/* Sink names, without the "-" of modes that have none. */
+static int parse_sinks(struct opts *o, char *arg)
+{
+	unsigned int i;
+
+	if (parse_list(arg, o->sinks, &o->n_sinks, bench_sink_names + 1,
+		       SINK_COUNT - 1, 0, 0))
+		return -1;
+	for (i = 0; i < o->n_sinks; i++)
+		o->sinks[i]++;
+	return 0;
+}
+
 static int parse_one(struct opts *o, int c, char *arg)
 {
 	switch (c) {
@@ -147,6 +171,7 @@ static int parse_one(struct opts *o, int c, char *arg)
 	case 'S': return parse_list(arg, o->streams, &o->n_streams, NULL, 0, 1, 64);
 	case 'q': return parse_list(arg, o->queues, &o->n_queues, NULL, 0, 1,
 				    TUNX_MAX_QUEUES);
+	case 'K': return parse_sinks(o, arg);
 	case 'd': o->duration = strtod(arg, NULL);
 		return o->duration > 0 && o->duration <= 600 ? 0 : -1;
 	case 'r': o->repeat = (unsigned int)strtoul(arg, NULL, 10);
@@ -167,12 +192,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "size", 1, NULL, 's' }, { "batch", 1, NULL, 'B' },
 		{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
 		{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
+		{ "sink", 1, NULL, 'K' },
 		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
 		{ "full", 0, NULL, 'F' }, { "csum", 0, NULL, 'C' },
 		{ "help", 0, NULL, 'h' }, { 0 },
 	};
 	static const unsigned int dmode[] = { MODE_TX }, dbk[] = { BK_TUNX, BK_TUN };
 	static const unsigned int dsize[] = { 1400 }, dzero[] = { 0 }, done[] = { 1 };
+	static const unsigned int dsink[] = { SINK_DROP };
 	int c;
 
 	set_list(o->modes, &o->n_modes, dmode, 1);
@@ -181,6 +208,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	set_list(o->batches, &o->n_batches, dzero, 1);
 	set_list(o->queues, &o->n_queues, done, 1);
 	set_list(o->streams, &o->n_streams, done, 1);
+	set_list(o->sinks, &o->n_sinks, dsink, 1);
 	o->duration = 3;
 	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "m:b:s:B:q:S:d:r:jch", longs, NULL)) != -1) {
@@ -201,10 +229,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static unsigned int product(const struct opts *o, struct bench_run *runs)
 {
-	unsigned int m, b, s, t, q, k, n = 0;
+	unsigned int m, b, s, t, q, k, d, n = 0;
 	struct bench_run r;
 
 	for (m = 0; m < o->n_modes; m++)
+	for (d = 0; d < o->n_sinks; d++)
 	for (s = 0; s < o->n_sizes; s++)
 	for (t = 0; t < o->n_batches; t++)
 	for (q = 0; q < o->n_queues; q++)
@@ -212,7 +241,8 @@ static unsigned int product(const struct opts *o, struct bench_run *runs)
 	for (b = 0; b < o->n_backends; b++) {
 		r = (struct bench_run){ o->modes[m], o->backends[b], o->sizes[s],
 					o->batches[t], o->queues[q],
-					o->streams[k], o->duration };
+					o->streams[k], o->duration,
+					o->sinks[d] };
 		n = bench_add_run(runs, n, &r);
 	}
 	return n;
@@ -224,9 +254,10 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 	memset(res, 0, sizeof(*res));
 	res->run = *run;
 	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u"
-		" streams %u\n", i + 1, n, k ? " repeat " : "", k + (k ? 1 : 0),
+		" streams %u%s%s\n", i + 1, n, k ? " repeat " : "", k + (k ? 1 : 0),
 		bench_mode_names[run->mode], bench_backend_names[run->backend],
-		run->size, run->batch, run->queues, run->streams);
+		run->size, run->batch, run->queues, run->streams,
+		run->sink ? " sink " : "", run->sink ? bench_sink_names[run->sink] : "");
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
 	else if (run->mode == MODE_WIREGUARD)

@@ -14,7 +14,8 @@ static bool same(const struct bench_run *a, const struct bench_run *b)
 {
 	return a->mode == b->mode && a->backend == b->backend &&
 	       a->size == b->size && a->batch == b->batch &&
-	       a->queues == b->queues && a->streams == b->streams;
+	       a->queues == b->queues && a->streams == b->streams &&
+	       a->sink == b->sink;
 }
 
 static bool makes_sense(const struct bench_run *r)
@@ -48,6 +49,11 @@ unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 	/* tunx-wireguard opens one queue. */
 	if (r.mode == MODE_ECHO || r.mode == MODE_MEM || r.mode == MODE_WIREGUARD)
 		r.queues = 1;
+	/* Only tx has a sink; drop unless told. */
+	if (r.mode != MODE_TX)
+		r.sink = SINK_NONE;
+	else if (!r.sink)
+		r.sink = SINK_DROP;
 	if (!bench_mode_iperf(r.mode))
 		r.streams = 0;
 	else if (!r.streams)
@@ -64,7 +70,8 @@ static unsigned int add(struct bench_run *runs, unsigned int n,
 			unsigned int batch, unsigned int queues,
 			unsigned int streams, double dur)
 {
-	struct bench_run r = { m, b, size, batch, queues, streams, dur };
+	struct bench_run r = { m, b, size, batch, queues, streams, dur,
+			       SINK_NONE };	/* tx: drop */
 
 	return bench_add_run(runs, n, &r);
 }
@@ -87,7 +94,8 @@ static unsigned int each(struct bench_run *runs, unsigned int n,
 /*
  * The goals, in the order of the issue: 64 B tx and rx against tun, TCP
  * through the tunnel against tun-vnet, plain tun and veth, two queues
- * against one, then the batch and size curves and memory.  --full adds
+ * against one, then the batch and size curves (tx on the drop sink) and
+ * memory.  --full adds
  * echo (latency).
  */
 unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)

@@ -75,9 +75,10 @@ static void print_mem(const struct bench_result *r)
 
 static void print_row(const struct bench_result *r)
 {
-	printf("%-9s %-10s %5u %5u%s %2u %2u ", bench_mode_names[r->run.mode],
+	printf("%-9s %-10s %5u %5u%s %2u %2u %-6s ", bench_mode_names[r->run.mode],
 	       bench_backend_names[r->run.backend], r->run.size, r->batch_used,
-	       r->zero_copy ? "z" : " ", r->run.queues, r->run.streams);
+	       r->zero_copy ? "z" : " ", r->run.queues, r->run.streams,
+	       bench_sink_names[r->run.sink]);
 	if (r->error[0]) {
 		printf("not run: %s\n", r->error);
 		return;
@@ -97,6 +98,10 @@ static void print_row(const struct bench_result *r)
 		       (unsigned long long)r->kicks,
 		       (unsigned long long)r->wakeups,
 		       (unsigned long long)r->queue_stops);
+	if (r->run.sink)
+		printf(" sink got %llu", (unsigned long long)r->sink_packets);
+	if (r->run.sink == SINK_SOCKET)
+		printf(" lost %llu", (unsigned long long)r->sink_lost);
 	if (r->repeats > 1)
 		printf("  (median of %u: %.0f..%.0f)", r->repeats, r->fig_min,
 		       r->fig_max);
@@ -110,14 +115,17 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 
 	header(k, sizeof(k), d, sizeof(d), v, sizeof(v));
 	printf("tunx-bench %s kernel %s virt %s\n", d, k, v);
-	printf("%-9s %-10s %5s %6s %2s %2s %12s %10s\n", "mode", "backend",
-	       "size", "batch", "q", "st", "packets/s", "Mbit/s");
+	printf("%-9s %-10s %5s %6s %2s %2s %-6s %12s %10s\n", "mode", "backend",
+	       "size", "batch", "q", "st", "sink", "packets/s", "Mbit/s");
 	for (i = 0; i < n; i++)
 		print_row(&res[i]);
 	printf("note: batch is what each call really took: tunx_write() "
 	       "stops at 64, so larger tunx tx batches use tunx_reserve()/"
 	       "tunx_submit() (marked z) on rings of twice the batch; "
-	       "q: queues; st: tcp streams; kicks/wakeups/stops: the tunx "
+	       "q: queues; st: tcp streams; sink: where tx packets end "
+	       "(drop: tc ingress matchall drop, route: forwarded to a dummy "
+	       "device, socket: a UDP socket reading), with what it got (and "
+	       "the socket's receive-buffer drops); kicks/wakeups/stops: the tunx "
 	       "device's counters over the run (both tunnel ends in tcp, "
 	       "wireguard-go's end in wireguard); cpu: "
 	       "share of all CPUs in user, system, softirq and idle\n");
@@ -152,26 +160,33 @@ static void json_result(const struct bench_result *r)
 {
 	printf("    {\"mode\": \"%s\", \"backend\": \"%s\", \"size\": %u, "
 	       "\"batch\": %u, \"batch_used\": %u, \"queues\": %u, "
-	       "\"streams\": %u, \"zero_copy\": %s, \"ring_entries\": %u,\n"
+	       "\"streams\": %u, \"sink\": %s%s%s, \"zero_copy\": %s, "
+	       "\"ring_entries\": %u,\n"
 	       "     \"seconds\": %.3f, \"packets\": %llu, \"bytes\": %llu, "
 	       "\"pps\": %.1f, \"bits_per_second\": %.0f,\n"
 	       "     \"rtt_p50_us\": %.1f, \"rtt_p99_us\": %.1f, \"repeats\": %u, "
 	       "\"figure_min\": %.1f, \"figure_max\": %.1f,",
 	       bench_mode_names[r->run.mode], bench_backend_names[r->run.backend],
 	       r->run.size, r->run.batch, r->batch_used, r->run.queues,
-	       r->run.streams, r->zero_copy ? "true" : "false", r->ring_entries,
+	       r->run.streams, r->run.sink ? "\"" : "",
+	       r->run.sink ? bench_sink_names[r->run.sink] : "null",
+	       r->run.sink ? "\"" : "",
+	       r->zero_copy ? "true" : "false", r->ring_entries,
 	       r->seconds,
 	       (unsigned long long)r->packets, (unsigned long long)r->bytes,
 	       r->pps, r->bits_per_sec, r->rtt_p50_us, r->rtt_p99_us, r->repeats,
 	       r->fig_min, r->fig_max);
 	printf("\n     \"mem_mmap\": %llu, \"mem_avail\": %lld, \"mem_slab\": %lld, "
 	       "\"mem_vmalloc\": %lld, \"kicks\": %llu, \"wakeups\": %llu, "
-	       "\"queue_stops\": %llu,\n     \"cpu_user\": %.1f, \"cpu_sys\": %.1f, "
+	       "\"queue_stops\": %llu, \"sink_packets\": %llu, \"sink_lost\": %llu,"
+	       "\n     \"cpu_user\": %.1f, \"cpu_sys\": %.1f, "
 	       "\"cpu_softirq\": %.1f, \"cpu_idle\": %.1f, \"error\": ",
 	       (unsigned long long)r->mem_mmap, (long long)r->mem_avail,
 	       (long long)r->mem_slab, (long long)r->mem_vmalloc,
 	       (unsigned long long)r->kicks, (unsigned long long)r->wakeups,
-	       (unsigned long long)r->queue_stops, r->cpu_user, r->cpu_sys,
+	       (unsigned long long)r->queue_stops,
+	       (unsigned long long)r->sink_packets,
+	       (unsigned long long)r->sink_lost, r->cpu_user, r->cpu_sys,
 	       r->cpu_softirq, r->cpu_idle);
 	if (r->error[0])
 		json_string(r->error);

@@ -104,6 +104,11 @@ result "tunx-bench tunx-plain without tcp or mem has nothing to run" \
 result "tunx-bench wireguard on other backends than tunx and tun has nothing to run" \
 	rc 2 "$bin/tunx-bench" -b veth,tun-vnet,tunx-busy -m wireguard
 result "tunx-bench --batch 513 is refused" rc 2 "$bin/tunx-bench" --batch 513
+result "tunx-bench --sink blackhole is refused, naming the value" \
+	eval "'$bin/tunx-bench' --sink blackhole 2>'$tmp/err'; [ \$? = 2 ] &&
+	      grep -q 'bad value: blackhole' '$tmp/err'"
+result "tunx-bench --sink - (the name of no sink) is refused" \
+	rc 2 "$bin/tunx-bench" --sink -
 
 if [ -c /dev/net/tunx ]; then
 	skip "tunxctl explains a missing module" "tunx is loaded here"
@@ -233,8 +238,8 @@ result "tunx-tunnel refuses a local address it cannot bind" \
 
 # The bench runs and reports; its figures are not judged here.
 result "tunx-bench tx on tun prints a row" \
-	eval "'$bin/tunx-bench' -m tx -b tun -s 256 -d 0.3 2>/dev/null |
-	      grep -Eq '^tx +tun +256 +[0-9]+ +1 +[0-9]+'"
+	eval "'$bin/tunx-bench' -m tx -b tun -s 256 --sink socket -d 0.3 2>/dev/null |
+	      grep -Eq '^tx +tun +256 +[0-9]+ +1 +[0-9]+ +socket +[0-9]+ '"
 result "tunx-bench --json is valid JSON with a result per backend" \
 	eval "'$bin/tunx-bench' -m echo -b tun,tun-vnet -d 0.3 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"];
@@ -250,9 +255,10 @@ result "tunx-bench mem on tun measures a device" \
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"packets\"] == 4 and r[\"mem_mmap\"] == 0, r'"
 result "tunx-bench tx on tun at batch 512 takes 512 per call" \
-	eval "'$bin/tunx-bench' -m tx -b tun -s 64 -B 512 -d 0.3 --json 2>/dev/null |
+	eval "'$bin/tunx-bench' -m tx -b tun -s 64 -B 512 --sink socket -d 0.3 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
-assert r[\"error\"] is None and r[\"batch_used\"] == 512 and r[\"pps\"] > 0, r'"
+assert r[\"error\"] is None and r[\"batch_used\"] == 512 and r[\"pps\"] > 0, r
+assert r[\"sink\"] == \"socket\" and r[\"sink_packets\"] > 0, r'"
 # report.py on a made-up run: goals, verdicts and the tables come out.
 python3 - "$tmp/fake.json" <<'PY'
 import json, sys
