@@ -92,7 +92,8 @@ static unsigned int each(struct bench_run *runs, unsigned int n,
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * The goals, in the order of the issue: 64 B tx and rx against tun, TCP
+ * The goals, in the order of the issue: 64 B tx (drop sink, then route
+ * and socket for tunx and tun) and rx against tun, TCP
  * through the tunnel against tun-vnet, plain tun and veth, two queues
  * against one, then the batch and size curves (tx on the drop sink) and
  * memory.  --full adds
@@ -111,6 +112,16 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	unsigned int n = 0, i, q;
 
 	n = each(runs, n, MODE_TX, pkt, N(pkt), 64, 0, 1, 0, dur);
+	/* Beside the drop sink's rows: what a router or a local socket
+	 * adds (the issue's route goal, and context). */
+	for (i = 0; i < N(two); i++) {
+		struct bench_run r = { MODE_TX, two[i], 64, 0, 1, 0, dur,
+				       SINK_ROUTE };
+
+		n = bench_add_run(runs, n, &r);
+		r.sink = SINK_SOCKET;
+		n = bench_add_run(runs, n, &r);
+	}
 	n = each(runs, n, MODE_RX, pkt, N(pkt), 64, 0, 1, 0, dur);
 	n = each(runs, n, MODE_TCP, tcp, N(tcp), 0, 0, 1, 1, dur);
 	for (q = 1; q <= 2; q++) {

@@ -74,7 +74,45 @@ def tcp(res):
             events(r), cpu(r)))
 
 
+def sink(r):
+    """tx: where the packets ended; older JSON has no sink (a blackhole)."""
+    return r.get("sink") or ("blackhole" if r["mode"] == "tx" and
+                             "sink" not in r else None)
+
+
+def sinks(res):
+    rows = [r for r in res if r["mode"] == "tx" and r["size"] == 64 and
+            r["batch"] == 0 and r["queues"] == 1 and
+            r["backend"] in ("tunx", "tun") and r.get("sink")]
+    names = [s for s in ("drop", "route", "socket")
+             if any(r["sink"] == s for r in rows)]
+    if len(names) < 2:
+        return
+    print("\n**tx 64 B by sink** (drop: tc ingress matchall drop on the "
+          "device, its own cost; route: forwarded to a dummy device; "
+          "socket: a UDP socket reading; \"sink got\": what the sink "
+          "counted against what the device took)\n")
+    print("| sink | tunx pps | tun pps | tunx/tun | tunx sink got / took | "
+          "tun sink got / took |")
+    print("|---|---|---|---|---|---|")
+    for s in names:
+        x = find(rows, backend="tunx", sink=s)
+        t = find(rows, backend="tun", sink=s)
+        fx, ft = x and figure(x), t and figure(t)
+
+        def got(r):
+            if not r or r["error"]:
+                return "-"
+            return "%d / %d" % (r.get("sink_packets", 0), r["packets"])
+        print("| %s | %s | %s | %s | %s | %s |" % (
+            s, num(fx), num(ft), "%.2f" % (fx / ft) if fx and ft else "-",
+            got(x), got(t)))
+
+
 def curve(res, mode, key, title):
+    # tx curves on the drop sink (or, in older JSON, the blackhole)
+    res = [r for r in res if r["mode"] != "tx" or
+           r.get("sink", "drop") == "drop"]
     pts = sorted({r[key] for r in res if r["mode"] == mode and
                   r["queues"] == 1 and r["backend"] in ("tunx", "tun") and
                   (key == "batch" and r["size"] == 64 or
@@ -139,14 +177,14 @@ def cpu(r):
 
 def everything(res):
     print("\n<details><summary>every run</summary>\n")
-    print("| mode | backend | size | batch | queues | streams | figure | "
-          "unit | kicks / wakeups / stops | cpu user / sys / softirq / "
-          "idle % |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| mode | backend | sink | size | batch | queues | streams | "
+          "figure | unit | kicks / wakeups / stops | cpu user / sys / "
+          "softirq / idle % |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in res:
         f = figure(r)
-        print("| %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
-            r["mode"], r["backend"], r["size"] or "-",
+        print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
+            r["mode"], r["backend"], sink(r) or "-", r["size"] or "-",
             r["batch_used"] if r["batch"] else "default", r["queues"],
             r["streams"] or "-", "failed: " + r["error"] if f is None
             else num(f), UNITS[r["mode"]], events(r), cpu(r)))
@@ -164,9 +202,10 @@ def main():
     print("Measured %s, kernel %s, %s, %s.  Caveat: %s.\n" %
           (doc["date"], doc["kernel"], doc["virt"], runs, doc["caveat"]))
     goals(doc)
+    sinks(res)
     tcp(res)
-    curve(res, "tx", "batch", "tx 64 B: packets/s by batch size")
-    curve(res, "tx", "size", "tx: packets/s by packet size")
+    curve(res, "tx", "batch", "tx 64 B, drop sink: packets/s by batch size")
+    curve(res, "tx", "size", "tx, drop sink: packets/s by packet size")
     curve(res, "rx", "size", "rx: packets/s by packet size")
     memory(res)
     everything(res)
