@@ -64,6 +64,9 @@ struct bench_result {
 	int64_t mem_avail, mem_slab, mem_vmalloc;	/* deltas, bytes */
 	/* device counters over the run (tunx: TUNX_IOC_GET_STATS) */
 	uint64_t kicks, wakeups, queue_stops;
+	/* calls the worker threads made (calls.c): poll() (libtunx's waits
+	 * and the benchmark's own) and TUNX_IOC_KICK ioctls */
+	uint64_t polls, kick_ioctls;
 	/* what the sink saw (tx): packets tc dropped, the dummy device sent,
 	 * or the socket read; and, socket only, datagrams the kernel dropped
 	 * for a full receive buffer (Udp RcvbufErrors) */
@@ -115,6 +118,13 @@ static inline int bench_mode_iperf(enum bench_mode m)
 {
 	return m == MODE_TCP || m == MODE_WIREGUARD;
 }
+
+/* calls.c: poll() and TUNX_IOC_KICK calls of the threads that set
+ * bench_calls to their own counters */
+struct bench_calls {
+	uint64_t polls, kick_ioctls;
+};
+extern __thread struct bench_calls *bench_calls;
 
 /* cpu.c: /proc/stat shares */
 struct bench_cpu {

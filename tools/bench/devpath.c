@@ -29,6 +29,7 @@ struct worker {
 	atomic_bool *stop;
 	unsigned int queue;
 	uint64_t packets, bytes;
+	struct bench_calls calls;	/* this thread's polls and kicks */
 	pthread_t th;
 };
 
@@ -140,6 +141,8 @@ static void *tx_worker(void *arg)
 	struct bufs b = { 0 };
 	int n;
 
+	bench_calls = &w->calls;
+
 	if (wants_zero_copy(w)) {
 		tx_zero_copy(w);
 		return NULL;
@@ -177,6 +180,7 @@ static void *rx_worker(void *arg)
 	struct bufs b = { 0 };
 	int i, n;
 
+	bench_calls = &w->calls;
 	if (bufs_alloc(&b, w->dev))
 		goto out;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
@@ -201,6 +205,7 @@ static void *echo_worker(void *arg)
 	struct bufs b = { 0 };
 	int i, n, k;
 
+	bench_calls = &w->calls;
 	if (bufs_alloc(&b, w->dev))
 		goto out;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
@@ -482,6 +487,10 @@ void bench_run_device(const struct bench_run *r, struct bench_result *res)
 
 		count_events(w, &st, false, res);
 		measure(w, nq, &st, res);
+		for (q = 0; q < nq; q++) {
+			res->polls += w[q].calls.polls;
+			res->kick_ioctls += w[q].calls.kick_ioctls;
+		}
 		for (q = 0; r->mode != MODE_ECHO && q < nq; q++) {
 			res->packets += w[q].packets;
 			res->bytes += w[q].bytes;

@@ -98,6 +98,10 @@ static void print_row(const struct bench_result *r)
 		       (unsigned long long)r->kicks,
 		       (unsigned long long)r->wakeups,
 		       (unsigned long long)r->queue_stops);
+	if (r->polls || r->kick_ioctls)
+		printf(" polls %llu kick-ioctls %llu",
+		       (unsigned long long)r->polls,
+		       (unsigned long long)r->kick_ioctls);
 	if (r->run.sink)
 		printf(" sink got %llu", (unsigned long long)r->sink_packets);
 	if (r->run.sink == SINK_SOCKET)
@@ -127,7 +131,10 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	       "device, socket: a UDP socket reading), with what it got (and "
 	       "the socket's receive-buffer drops); kicks/wakeups/stops: the tunx "
 	       "device's counters over the run (both tunnel ends in tcp, "
-	       "wireguard-go's end in wireguard); cpu: "
+	       "wireguard-go's end in wireguard; kicks count TUNX_IOC_KICK "
+	       "and the poll() calls that found tx work); polls/kick-ioctls: "
+	       "poll() and TUNX_IOC_KICK calls the worker threads made "
+	       "(libtunx's and the benchmark's own, packet modes); cpu: "
 	       "share of all CPUs in user, system, softirq and idle\n");
 	printf("note: %s\n", caveat);
 }
@@ -178,13 +185,16 @@ static void json_result(const struct bench_result *r)
 	       r->fig_min, r->fig_max);
 	printf("\n     \"mem_mmap\": %llu, \"mem_avail\": %lld, \"mem_slab\": %lld, "
 	       "\"mem_vmalloc\": %lld, \"kicks\": %llu, \"wakeups\": %llu, "
-	       "\"queue_stops\": %llu, \"sink_packets\": %llu, \"sink_lost\": %llu,"
+	       "\"queue_stops\": %llu, \"polls\": %llu, \"kick_ioctls\": %llu,"
+	       "\n     \"sink_packets\": %llu, \"sink_lost\": %llu,"
 	       "\n     \"cpu_user\": %.1f, \"cpu_sys\": %.1f, "
 	       "\"cpu_softirq\": %.1f, \"cpu_idle\": %.1f, \"error\": ",
 	       (unsigned long long)r->mem_mmap, (long long)r->mem_avail,
 	       (long long)r->mem_slab, (long long)r->mem_vmalloc,
 	       (unsigned long long)r->kicks, (unsigned long long)r->wakeups,
 	       (unsigned long long)r->queue_stops,
+	       (unsigned long long)r->polls,
+	       (unsigned long long)r->kick_ioctls,
 	       (unsigned long long)r->sink_packets,
 	       (unsigned long long)r->sink_lost, r->cpu_user, r->cpu_sys,
 	       r->cpu_softirq, r->cpu_idle);

@@ -60,6 +60,20 @@ def events(r):
     return "%d / %d / %d" % (r["kicks"], r["wakeups"], r["queue_stops"])
 
 
+def calls(r):
+    """poll() and TUNX_IOC_KICK calls of the worker threads (packet modes;
+    older JSON has none)."""
+    if not r or not (r.get("polls") or r.get("kick_ioctls")):
+        return "-"
+    return "%d / %d" % (r["polls"], r["kick_ioctls"])
+
+
+def per_packet(r, key):
+    if not r or r["error"] or not r["packets"] or key not in r:
+        return "-"
+    return "%.3f" % (r[key] / r["packets"])
+
+
 def tcp(res):
     rows = [r for r in res if r["mode"] == "tcp"]
     if not rows:
@@ -121,8 +135,8 @@ def curve(res, mode, key, title):
         return
     print("\n**%s**\n" % title)
     print("| %s | tunx pps | tun pps | tunx/tun | tunx batch used | "
-          "tunx Mbit/s |" % key)
-    print("|---|---|---|---|---|---|")
+          "tunx Mbit/s | tunx kicks / packet | tunx polls / packet |" % key)
+    print("|---|---|---|---|---|---|---|---|")
     for p in pts:
         sel = dict(mode=mode, queues=1, **{key: p})
         if key == "batch":
@@ -136,10 +150,11 @@ def curve(res, mode, key, title):
         if x and not x["error"]:
             used = "%d%s" % (x["batch_used"], " (reserve/submit)"
                              if x["zero_copy"] else "")
-        print("| %s | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
             "default" if p == 0 else p, num(fx), num(ft),
             "%.2f" % (fx / ft) if fx and ft else "-", used,
-            num(x["bits_per_second"] / 1e6 if fx else None)))
+            num(x["bits_per_second"] / 1e6 if fx else None),
+            per_packet(x, "kicks"), per_packet(x, "polls")))
 
 
 def memory(res):
@@ -178,16 +193,16 @@ def cpu(r):
 def everything(res):
     print("\n<details><summary>every run</summary>\n")
     print("| mode | backend | sink | size | batch | queues | streams | "
-          "figure | unit | kicks / wakeups / stops | cpu user / sys / "
-          "softirq / idle % |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "figure | unit | kicks / wakeups / stops | polls / KICK ioctls | "
+          "cpu user / sys / softirq / idle % |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in res:
         f = figure(r)
-        print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s |" % (
+        print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
             r["mode"], r["backend"], sink(r) or "-", r["size"] or "-",
             r["batch_used"] if r["batch"] else "default", r["queues"],
             r["streams"] or "-", "failed: " + r["error"] if f is None
-            else num(f), UNITS[r["mode"]], events(r), cpu(r)))
+            else num(f), UNITS[r["mode"]], events(r), calls(r), cpu(r)))
     print("\n</details>")
 
 
@@ -212,6 +227,10 @@ def main():
     if reps > 1:
         print("\nEach figure is the median of %d runs interleaved across the "
               "matrix; the JSON has each one's min and max." % reps)
+    print("\n(kicks: the tunx device's counter, TUNX_IOC_KICK ioctls plus "
+          "the poll() calls that found tx work; polls and KICK ioctls: the "
+          "calls the benchmark's worker threads made, in libtunx or "
+          "themselves, counted apart)")
     print("\n(size: IP packet bytes; tunx in tx/rx runs without offload, as "
           "plain tun; tunx_write() takes at most 64 packets per call, so "
           "tunx tx batches above 64 use reserve/submit on rings of twice "
