@@ -309,6 +309,15 @@ result "tunx-bench tx on tunx at batch 512 uses reserve/submit, 512 a call" \
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"zero_copy\"] and r[\"batch_used\"] == 512, r
 assert r[\"pps\"] > 0 and r[\"ring_entries\"] in (0, 1024), r'"
+result "tunx-bench tx on tunx: each sink takes what the device took (tc drop count, dummy tx, socket reads)" \
+	eval "'$bin/tunx-bench' -m tx -b tunx -s 64 --sink drop,route,socket -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"sink\"] for r in rs] == [\"drop\", \"route\", \"socket\"], rs
+for r in rs:
+    assert r[\"error\"] is None and r[\"packets\"] > 0, r
+    # all but what was still in the ring when the run stopped
+    got = r[\"sink_packets\"] + r[\"sink_lost\"]
+    assert r[\"packets\"] - 1024 <= got <= r[\"packets\"], r'"
 result "tunx-bench rx on tunx with 2 queues reads packets" \
 	eval "'$bin/tunx-bench' -m rx -b tunx -s 64 -q 2 -d 0.5 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];

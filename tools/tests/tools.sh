@@ -62,7 +62,7 @@ for o in --queues --busy-poll --no-offload; do
 		eval "'$bin/tunx-tunnel' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-tunnel.8'"
 done
-for o in --streams --compare --full --batch; do
+for o in --streams --compare --full --batch --sink; do
 	result "tunx-bench $o is in --help and the man page" \
 		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
