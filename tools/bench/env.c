@@ -120,7 +120,11 @@ int bench_env_sink(const struct bench_run *r, char *err, size_t len)
 				 "sch_ingress, cls_matchall, act_gact)");
 		break;
 	case SINK_ROUTE:
+		/* IPv6 off on the dummy: its own router solicitations and
+		 * MLD reports would add to the count. */
 		e = bench_sh("ip link add sink0 type dummy && "
+			     "{ echo 1 >/proc/sys/net/ipv6/conf/sink0/"
+			     "disable_ipv6 || true; } 2>/dev/null && "
 			     "ip link set sink0 up && "
 			     "ip route add " BENCH_SINK_NET " dev sink0");
 		if (e)
