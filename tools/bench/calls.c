@@ -2,7 +2,8 @@
 /*
  * Counting the calls that wait and kick, from the worker threads.  The
  * device's kicks counter (TUNX_IOC_GET_STATS) adds up TUNX_IOC_KICK
- * ioctls and the poll() calls that found tx work, so by itself it cannot
+ * ioctls and the times poll() looked at the queue and found tx work (a
+ * poll() that sleeps looks again when woken), so by itself it cannot
  * tell a writer that kicks from one that spins in poll() (issue 16).
  * libtunx waits in poll() and kicks with ioctl(), from inside tunx_write()
  * and tunx_read(); the benchmark cannot see those calls through the API,

@@ -132,7 +132,8 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	       "the socket's receive-buffer drops); kicks/wakeups/stops: the tunx "
 	       "device's counters over the run (both tunnel ends in tcp, "
 	       "wireguard-go's end in wireguard; kicks count TUNX_IOC_KICK "
-	       "and the poll() calls that found tx work); polls/kick-ioctls: "
+	       "and the times poll() found tx work, a sleeping poll() looking "
+	       "again when woken); polls/kick-ioctls: "
 	       "poll() and TUNX_IOC_KICK calls the worker threads made "
 	       "(libtunx's and the benchmark's own, packet modes); cpu: "
 	       "share of all CPUs in user, system, softirq and idle\n");

@@ -228,7 +228,8 @@ def main():
         print("\nEach figure is the median of %d runs interleaved across the "
               "matrix; the JSON has each one's min and max." % reps)
     print("\n(kicks: the tunx device's counter, TUNX_IOC_KICK ioctls plus "
-          "the poll() calls that found tx work; polls and KICK ioctls: the "
+          "the times poll() found tx work, a sleeping poll() looking again "
+          "when woken; polls and KICK ioctls: the "
           "calls the benchmark's worker threads made, in libtunx or "
           "themselves, counted apart)")
     print("\n(size: IP packet bytes; tunx in tx/rx runs without offload, as "
