@@ -43,6 +43,8 @@ rc=$?
 result "check runs suites two at a time and counts each one's failure" \
 	[ "$rc" = 1 -a "$(tail -n 1 "$tmp/check.out")" = "0 passed, 3 failed, 0 skipped" \
 	-a "$(grep -c '^=== suite nosuch.: 0 passed, 1 failed' "$tmp/check.out")" = 3 ]
+result "check lists what failed at the end, just before its summary" \
+	[ "$(tail -n 5 "$tmp/check.out" | head -n 1)" = "=== what failed (logs: $tmp/check)" ]
 
 # KUnit's KTAP, as 6.1 prints it, flattened; a failed case must fail.
 printf '%s\n' 'KTAP version 1' '1..1' '    KTAP version 1' '    # Subtest: tunx_x' \
