@@ -59,13 +59,12 @@ static void tunx_busy_stop(struct tunx_queue *q, struct tunx_device *td,
 	struct netdev_queue *txq;
 
 	clear_bit(TUNX_Q_BUSY, &q->state);
-	smp_mb__after_atomic();	/* E */
+	smp_mb__after_atomic();	/* I, matches J in rx.c */
 	txq = netdev_get_tx_queue(td->dev, READ_ONCE(q->index));
 	if (!netif_tx_queue_stopped(txq))
 		return;
-	tunx_ring_set_flags(&area->rx, TUNX_RING_NEED_WAKEUP);
-	smp_mb();	/* as barrier C of rx.c: re-read the consumer after */
-	tunx_rx_restart(q, td->dev, area);
+	tunx_ring_need_wakeup(&area->rx);	/* E, matches F */
+	tunx_rx_restart(q, td->dev, area);	/* A */
 }
 
 /**

@@ -29,13 +29,13 @@ static __poll_t tunx_poll_rings(struct tunx_queue *q, struct tunx_device *td,
 		tunx_count(td, kicks);
 	if (!tunx_rx_ready(area)) {
 		set_bit(TUNX_Q_RX_ARMED, &q->state);
-		smp_mb__after_atomic();	/* pairs with tunx_rx_notify() */
+		smp_mb__after_atomic();	/* G, matches H in rx.c */
 	}
 	if (tunx_rx_ready(area))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (tunx_tx_full(area)) {
 		set_bit(TUNX_Q_TX_ARMED, &q->state);
-		smp_mb__after_atomic();	/* pairs with tunx_tx_notify() */
+		smp_mb__after_atomic();	/* G, matches H in tx.c */
 	}
 	if (!tunx_tx_full(area))
 		mask |= EPOLLOUT | EPOLLWRNORM;

@@ -6,6 +6,7 @@
 #include <kunit/test.h>
 
 #include "geometry.c"
+#include "ring.h"
 #include "validate.c"
 
 static void geometry_defaults(struct kunit *test)
@@ -489,6 +490,40 @@ static void ip_rejects_above_max_len(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_ip_check(pkt_v6, 40, 39), 0);
 }
 
+static struct kunit_case tunx_validate_cases[] = {
+	KUNIT_CASE(desc_accepts_plain_packet),
+	KUNIT_CASE(desc_accepts_packet_ending_at_area_end),
+	KUNIT_CASE(desc_rejects_straddling_area_end),
+	KUNIT_CASE(desc_rejects_overflowing_addr),
+	KUNIT_CASE(desc_rejects_crossing_frame_boundary),
+	KUNIT_CASE(desc_rejects_bad_lengths),
+	KUNIT_CASE(desc_accepts_longer_than_mtu),
+	KUNIT_CASE(desc_plain_packet_at_most_packet_max),
+	KUNIT_CASE(desc_rejects_reserved_bits),
+	KUNIT_CASE(desc_rejects_offload_without_offload_device),
+	KUNIT_CASE(desc_offload_accepts_plain_and_csum),
+	KUNIT_CASE(desc_offload_accepts_super_packets),
+	KUNIT_CASE(desc_offload_rejects_unknown_gso_type),
+	KUNIT_CASE(desc_offload_rejects_unknown_csum_flags),
+	KUNIT_CASE(desc_offload_gso_size_iff_gso),
+	KUNIT_CASE(desc_offload_gso_needs_csum),
+	KUNIT_CASE(desc_offload_rejects_csum_outside_packet),
+	KUNIT_CASE(desc_offload_rejects_hdr_len_beyond_len),
+	KUNIT_CASE(desc_offload_len_bounded_by_frame),
+	KUNIT_CASE(desc_offload_still_checks_reserved),
+	KUNIT_CASE(ip_accepts_v4_and_v6),
+	KUNIT_CASE(ip_rejects_too_short),
+	KUNIT_CASE(ip_rejects_bad_ihl),
+	KUNIT_CASE(ip_rejects_wrong_version),
+	KUNIT_CASE(ip_rejects_above_max_len),
+	{}
+};
+
+static struct kunit_suite tunx_validate_suite = {
+	.name = "tunx_validate",
+	.test_cases = tunx_validate_cases,
+};
+
 static void ring_used_counts_across_wrap(struct kunit *test)
 {
 	u32 used = 99;
@@ -519,43 +554,163 @@ static void ring_used_rejects_producer_going_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, used, 99U);
 }
 
-static struct kunit_case tunx_validate_cases[] = {
-	KUNIT_CASE(desc_accepts_plain_packet),
-	KUNIT_CASE(desc_accepts_packet_ending_at_area_end),
-	KUNIT_CASE(desc_rejects_straddling_area_end),
-	KUNIT_CASE(desc_rejects_overflowing_addr),
-	KUNIT_CASE(desc_rejects_crossing_frame_boundary),
-	KUNIT_CASE(desc_rejects_bad_lengths),
-	KUNIT_CASE(desc_accepts_longer_than_mtu),
-	KUNIT_CASE(desc_plain_packet_at_most_packet_max),
-	KUNIT_CASE(desc_rejects_reserved_bits),
-	KUNIT_CASE(desc_rejects_offload_without_offload_device),
-	KUNIT_CASE(desc_offload_accepts_plain_and_csum),
-	KUNIT_CASE(desc_offload_accepts_super_packets),
-	KUNIT_CASE(desc_offload_rejects_unknown_gso_type),
-	KUNIT_CASE(desc_offload_rejects_unknown_csum_flags),
-	KUNIT_CASE(desc_offload_gso_size_iff_gso),
-	KUNIT_CASE(desc_offload_gso_needs_csum),
-	KUNIT_CASE(desc_offload_rejects_csum_outside_packet),
-	KUNIT_CASE(desc_offload_rejects_hdr_len_beyond_len),
-	KUNIT_CASE(desc_offload_len_bounded_by_frame),
-	KUNIT_CASE(desc_offload_still_checks_reserved),
-	KUNIT_CASE(ip_accepts_v4_and_v6),
-	KUNIT_CASE(ip_rejects_too_short),
-	KUNIT_CASE(ip_rejects_bad_ihl),
-	KUNIT_CASE(ip_rejects_wrong_version),
-	KUNIT_CASE(ip_rejects_above_max_len),
+/* A ring over plain kernel memory, shaped as tunx_area_create() makes it. */
+struct fake_ring {
+	u32 producer, consumer, flags;
+	struct tunx_desc descs[8];
+	struct tunx_ring ring;
+};
+
+static struct tunx_ring *fake_ring(struct kunit *test)
+{
+	struct fake_ring *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->ring.producer = &f->producer;
+	f->ring.consumer = &f->consumer;
+	f->ring.flags = &f->flags;
+	f->ring.descs = f->descs;
+	f->ring.entries = ARRAY_SIZE(f->descs);
+	f->ring.mask = ARRAY_SIZE(f->descs) - 1;
+	f->ring.frame_size = 2048;
+	return &f->ring;
+}
+
+static void ring_prod_fills_then_reports_no_room(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 free = 99, i;
+
+	for (i = 0; i < 8; i++) {
+		KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+		KUNIT_EXPECT_EQ(test, free, 8 - i);
+		KUNIT_EXPECT_EQ(test, tunx_ring_prod_slot(r), i);
+		tunx_ring_prod_submit(r);
+		KUNIT_EXPECT_EQ(test, *r->producer, i + 1);
+	}
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 0U);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_unread(r));
+	*r->consumer = 8;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 8U);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_unread(r));
+	KUNIT_EXPECT_EQ(test, tunx_ring_prod_slot(r), 0U);
+}
+
+static void ring_prod_rejects_hostile_consumer(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 free = 99;
+
+	r->head = 4;
+	*r->consumer = 5;		/* ahead of what was produced */
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_free(r, &free));
+	*r->consumer = 4 - 9;		/* further back than the ring */
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 99U);
+	*r->consumer = 4 - 8;		/* full, which is possible */
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 0U);
+}
+
+static void ring_cons_releases_only_on_release(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 avail = 99;
+
+	*r->producer = 8;
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_full(r));
+	KUNIT_ASSERT_TRUE(test, tunx_ring_cons_avail(r, &avail));
+	KUNIT_EXPECT_EQ(test, avail, 8U);
+	KUNIT_EXPECT_PTR_EQ(test, tunx_ring_cons_desc(r), &r->descs[0]);
+	tunx_ring_cons_skip(r, 3);
+	KUNIT_EXPECT_PTR_EQ(test, tunx_ring_cons_desc(r), &r->descs[3]);
+	KUNIT_ASSERT_TRUE(test, tunx_ring_cons_avail(r, &avail));
+	KUNIT_EXPECT_EQ(test, avail, 5U);
+	/* Consumed is not yet room: the writer waits for the release. */
+	KUNIT_EXPECT_EQ(test, *r->consumer, 0U);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_full(r));
+	tunx_ring_cons_release(r);
+	KUNIT_EXPECT_EQ(test, *r->consumer, 3U);
+	KUNIT_EXPECT_EQ(test, r->released, 3U);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_pending(r));
+	tunx_ring_cons_skip(r, 5);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_pending(r));
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_dirty(r));
+}
+
+static void ring_cons_wraps_u32(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 avail = 99;
+
+	r->head = U32_MAX - 1;
+	r->released = r->head;
+	*r->producer = 2;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_cons_avail(r, &avail));
+	KUNIT_EXPECT_EQ(test, avail, 4U);
+	KUNIT_EXPECT_PTR_EQ(test, tunx_ring_cons_desc(r), &r->descs[6]);
+	tunx_ring_cons_skip(r, 4);
+	tunx_ring_cons_release(r);
+	KUNIT_EXPECT_EQ(test, *r->consumer, 2U);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_pending(r));
+}
+
+static void ring_cons_hostile_producer_is_not_pending(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 avail = 99;
+
+	*r->producer = 9;		/* past the ring */
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_avail(r, &avail));
+	KUNIT_EXPECT_EQ(test, avail, 99U);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_pending(r));
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));
+	/* Still dirty, so a kick lets NAPI see it and count it. */
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_dirty(r));
+	*r->producer = U32_MAX;		/* behind the consumer */
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_pending(r));
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_dirty(r));
+}
+
+static void ring_wakeup_flag_set_and_cleared(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+
+	tunx_ring_need_wakeup(r);
+	KUNIT_EXPECT_EQ(test, *r->flags, (u32)TUNX_RING_NEED_WAKEUP);
+	tunx_ring_need_wakeup(r);
+	KUNIT_EXPECT_EQ(test, *r->flags, (u32)TUNX_RING_NEED_WAKEUP);
+	tunx_ring_clear_wakeup(r);
+	KUNIT_EXPECT_EQ(test, *r->flags, 0U);
+	/* Whatever the user scribbled there, the kernel's word wins. */
+	*r->flags = ~0U;
+	tunx_ring_clear_wakeup(r);
+	KUNIT_EXPECT_EQ(test, *r->flags, 0U);
+}
+
+static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_used_counts_across_wrap),
 	KUNIT_CASE(ring_used_rejects_producer_jump),
 	KUNIT_CASE(ring_used_rejects_producer_going_back),
+	KUNIT_CASE(ring_prod_fills_then_reports_no_room),
+	KUNIT_CASE(ring_prod_rejects_hostile_consumer),
+	KUNIT_CASE(ring_cons_releases_only_on_release),
+	KUNIT_CASE(ring_cons_wraps_u32),
+	KUNIT_CASE(ring_cons_hostile_producer_is_not_pending),
+	KUNIT_CASE(ring_wakeup_flag_set_and_cleared),
 	{}
 };
 
-static struct kunit_suite tunx_validate_suite = {
-	.name = "tunx_validate",
-	.test_cases = tunx_validate_cases,
+static struct kunit_suite tunx_ring_suite = {
+	.name = "tunx_ring",
+	.test_cases = tunx_ring_cases,
 };
 
-kunit_test_suites(&tunx_geometry_suite, &tunx_validate_suite);
+kunit_test_suites(&tunx_geometry_suite, &tunx_validate_suite,
+		  &tunx_ring_suite);
+
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for tunx");

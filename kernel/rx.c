@@ -3,16 +3,15 @@
  * The rx ring (kernel -> user): the device's transmit path produces into it.
  * One producer per ring because each queue owns one txq and the core holds
  * that txq's lock around ndo_start_xmit; a queue that moves to another txq
- * moves under its old txq's lock (tunx_queue_unlink()).
+ * moves under its old txq's lock (tunx_queue_unlink()).  Ring accesses and
+ * the barrier letters are ring.h's.
  *
- * Barriers, paired with userspace (see the uapi header):
- *   A: load-acquire of the consumer before reusing a slot it released.
- *   B: store-release of the producer after the frame and descriptor.
- *   C: full barrier between NEED_WAKEUP/stop and re-reading the consumer;
- *      pairs with the reader's barrier between its consumer store and
- *      reading the flag.
- *   D: full barrier between the producer store and testing the armed bit;
- *      pairs with poll's barrier between arming and re-reading the producer.
+ * Backpressure stops the txq as soon as the ring fills, and only a reader
+ * that made room wakes it, so xmit does not find its ring full while the
+ * queue runs and never returns NETDEV_TX_BUSY
+ * (Documentation/networking/driver.rst).  If it finds it full all the
+ * same (tail-drop mode, a stalled reader, a reader that moved its consumer
+ * index back), the packet is dropped and counted.
  */
 #include <linux/netdevice.h>
 #include <linux/poll.h>
@@ -23,6 +22,7 @@
 #include "offload.h"
 #include "queue.h"
 #include "rx.h"
+#include "ring.h"
 #include "validate.h"
 
 /*
@@ -32,17 +32,6 @@
  */
 #define TUNX_STALL_TIMEOUT	(2 * HZ)
 
-/* Free slots, or -1 when the consumer index is impossible. */
-static int tunx_rx_space(struct tunx_ring *ring)
-{
-	u32 cons = smp_load_acquire(ring->consumer);	/* A */
-	u32 used;
-
-	if (!tunx_ring_used(ring->head, cons, ring->entries, &used))
-		return -1;
-	return ring->entries - used;
-}
-
 /*
  * Backpressure: stop the txq and ask for a kick.  Returns true when the
  * reader freed a slot meanwhile and the queue runs again.
@@ -50,26 +39,31 @@ static int tunx_rx_space(struct tunx_ring *ring)
 static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 			 struct tunx_ring *ring, struct netdev_queue *txq)
 {
-	tunx_count(td, rx_ring_full);
+	u32 free;
+
 	tunx_count(td, queue_stops);
 	netif_tx_stop_queue(txq);
 	/* Measured from the latest stop: a reader that keeps up never stalls. */
 	mod_timer(&q->stall, jiffies + TUNX_STALL_TIMEOUT);
-	smp_mb();	/* E of busy.c */
-	/* A spinning busy-poll NAPI restarts the queue: no kick needed. */
-	if (!tunx_busy_polling(td, q))
-		tunx_ring_set_flags(ring, TUNX_RING_NEED_WAKEUP);
-	smp_mb();	/* C */
-	if (tunx_rx_space(ring) <= 0)
+	smp_mb();	/* J, matches I in busy.c */
+	/*
+	 * A spinning busy-poll NAPI restarts the queue, and reads the consumer
+	 * on every poll: no kick, and no need to look again here.
+	 */
+	if (tunx_busy_polling(td, q))
 		return false;
-	tunx_ring_set_flags(ring, 0);
+	tunx_ring_need_wakeup(ring);	/* E, matches F */
+	if (!tunx_ring_prod_free(ring, &free) || !free)
+		return false;
+	tunx_ring_clear_wakeup(ring);
 	netif_tx_start_queue(txq);
 	return true;
 }
 
+/* Wake a poller that found the ring empty: it is not now. */
 static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q)
 {
-	smp_mb();	/* D */
+	smp_mb();	/* H, matches G in chardev.c */
 	if (test_bit(TUNX_Q_RX_ARMED, &q->state) &&
 	    test_and_clear_bit(TUNX_Q_RX_ARMED, &q->state)) {
 		tunx_count(td, wakeups);
@@ -81,7 +75,7 @@ static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q)
 static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 			    struct sk_buff *skb)
 {
-	u32 slot = ring->head & ring->mask;
+	u32 slot = tunx_ring_prod_slot(ring);
 	struct tunx_desc desc = {
 		.addr = (u64)slot * ring->frame_size,
 		.len = skb->len,
@@ -93,8 +87,7 @@ static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 	/* Cannot fail: len was checked against the frame size. */
 	skb_copy_bits(skb, 0, ring->frames + desc.addr, desc.len);
 	memcpy(&ring->descs[slot], &desc, sizeof(desc));
-	WRITE_ONCE(ring->head, ring->head + 1);
-	smp_store_release(ring->producer, ring->head);	/* B */
+	tunx_ring_prod_submit(ring);	/* B */
 
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_inc(&st->rx_packets);
@@ -124,51 +117,46 @@ static netdev_tx_t tunx_rx_drop(struct tunx_device *td, struct sk_buff *skb)
 	return NETDEV_TX_OK;
 }
 
-/* What to do with the next packet. */
-enum tunx_rx_verdict {
-	TUNX_RX_FITS,
-	TUNX_RX_DROP,
-	TUNX_RX_BUSY,	/* the txq is stopped, the skb goes back to the qdisc */
-};
-
-/* Make room for a packet; *space is what the ring has free then. */
-static enum tunx_rx_verdict tunx_rx_room(struct tunx_device *td,
-					 struct tunx_queue *q,
-					 struct tunx_ring *ring,
-					 struct netdev_queue *txq, int *space)
+/* Does a full ring stop the queue (backpressure) or drop? */
+static bool tunx_rx_holds_back(struct tunx_device *td, struct tunx_queue *q)
 {
-	*space = tunx_rx_space(ring);
-	if (*space < 0) {
+	return !(td->flags & TUNX_ATTACH_TAIL_DROP) &&
+	       !test_bit(TUNX_Q_RX_STALLED, &q->state);
+}
+
+/* Room for one packet?  *@space is what the ring has free then. */
+static bool tunx_rx_room(struct tunx_device *td, struct tunx_queue *q,
+			 struct tunx_ring *ring, struct netdev_queue *txq,
+			 u32 *space)
+{
+	if (!tunx_ring_prod_free(ring, space)) {
 		tunx_count(td, ring_errors);
-		return TUNX_RX_DROP;
+		return false;
 	}
 	if (*space && test_bit(TUNX_Q_RX_STALLED, &q->state))
 		clear_bit(TUNX_Q_RX_STALLED, &q->state);
-	if (*space > 0)
-		return TUNX_RX_FITS;
-	if (td->flags & TUNX_ATTACH_TAIL_DROP ||
-	    test_bit(TUNX_Q_RX_STALLED, &q->state)) {
-		tunx_count(td, rx_ring_full);
-		return TUNX_RX_DROP;
-	}
-	if (!tunx_rx_stop(td, q, ring, txq)) {
-		tunx_rx_notify(td, q);
-		return TUNX_RX_BUSY;
-	}
-	/* Slow path: reread, so tunx_rx_done() does not stop needlessly. */
-	*space = max(tunx_rx_space(ring), 1);
-	return TUNX_RX_FITS;
+	if (*space)
+		return true;
+	tunx_count(td, rx_ring_full);
+	/* Running with a full ring: see the top of this file. */
+	if (!tunx_rx_holds_back(td, q))
+		return false;
+	if (tunx_rx_stop(td, q, ring, txq))	/* the reader made room */
+		return tunx_ring_prod_free(ring, space) && *space;
+	tunx_rx_notify(td, q);
+	return false;
 }
 
 /* After producing: @space slots are left (or more, never fewer). */
 static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
 			 struct tunx_ring *ring, struct netdev_queue *txq,
-			 int space)
+			 u32 space)
 {
-	/* Stop as soon as the ring fills, so xmit rarely sees it full. */
-	if (!space && !(td->flags & TUNX_ATTACH_TAIL_DROP) &&
-	    !test_bit(TUNX_Q_RX_STALLED, &q->state))
+	/* Stop as soon as the ring fills: xmit must not find it full. */
+	if (!space && tunx_rx_holds_back(td, q)) {
+		tunx_count(td, rx_ring_full);
 		tunx_rx_stop(td, q, ring, txq);
+	}
 	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
 		tunx_rx_notify(td, q);
 }
@@ -177,15 +165,10 @@ static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
 				 struct tunx_ring *ring, struct sk_buff *skb,
 				 struct netdev_queue *txq)
 {
-	enum tunx_rx_verdict v;
-	int space;
+	u32 space;
 
-	if (tunx_rx_prepare(td, skb, ring))
-		return tunx_rx_drop(td, skb);
-	v = tunx_rx_room(td, q, ring, txq, &space);
-	if (v == TUNX_RX_BUSY)
-		return NETDEV_TX_BUSY;
-	if (v == TUNX_RX_DROP)
+	if (tunx_rx_prepare(td, skb, ring) ||
+	    !tunx_rx_room(td, q, ring, txq, &space))
 		return tunx_rx_drop(td, skb);
 	tunx_rx_produce(td, ring, skb);
 	skb_tx_timestamp(skb);
@@ -215,7 +198,7 @@ static bool tunx_rx_whole(struct tunx_device *td, struct sk_buff *skb,
  * @dev: tunx device
  *
  * Context: BH disabled, the txq lock of skb's queue held.
- * Return: NETDEV_TX_OK, or NETDEV_TX_BUSY with the txq stopped.
+ * Return: NETDEV_TX_OK: the packet is in the ring or dropped and counted.
  */
 netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -253,18 +236,14 @@ bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
 		     struct tunx_area *area)
 {
 	struct netdev_queue *txq;
-	u32 cons, used;
+	u32 free;
 
 	txq = netdev_get_tx_queue(dev, READ_ONCE(q->index));
 	if (!netif_tx_queue_stopped(txq) || !netif_running(dev))
 		return false;
-	/* A: slots the reader released are free. */
-	cons = smp_load_acquire(area->rx.consumer);
-	if (!tunx_ring_used(READ_ONCE(area->rx.head), cons, area->rx.entries,
-			    &used) ||
-	    used == area->rx.entries)
+	if (!tunx_ring_prod_free(&area->rx, &free) || !free)	/* A */
 		return false;
-	tunx_ring_set_flags(&area->rx, 0);
+	tunx_ring_clear_wakeup(&area->rx);
 	netif_tx_wake_queue(txq);
 	return true;
 }
@@ -275,8 +254,7 @@ bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
  */
 bool tunx_rx_ready(struct tunx_area *area)
 {
-	/* A: order against the reader's consumer store. */
-	return smp_load_acquire(area->rx.consumer) != READ_ONCE(area->rx.head);
+	return tunx_ring_prod_unread(&area->rx);	/* A */
 }
 
 /*

@@ -2,17 +2,8 @@
 /*
  * The tx ring (user -> kernel): NAPI consumes it, at most budget descriptors
  * per poll.  Kicks only schedule NAPI, so two processes kicking one queue
- * never consume concurrently.
- *
- * Barriers, paired with userspace (see the uapi header):
- *   A: load-acquire of the producer before reading descriptors and frames.
- *   B: store-release of the consumer after the last copy out of a frame.
- *   C: full barrier between setting NEED_WAKEUP and re-reading the producer;
- *      pairs with the writer's barrier between its producer store and
- *      reading the flag.
- *   D: full barrier between publishing the consumer and testing the armed
- *      bit; pairs with poll's barrier between arming and re-reading what
- *      was published.
+ * never consume concurrently.  Ring accesses and the barrier letters are
+ * ring.h's.
  *
  * Room for the writer is what the published consumer index leaves: ring->head
  * runs ahead of it while a batch is being consumed, and frames behind head
@@ -27,6 +18,7 @@
 #include "busy.h"
 #include "offload.h"
 #include "queue.h"
+#include "ring.h"
 #include "tx.h"
 #include "validate.h"
 
@@ -151,7 +143,7 @@ static bool tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 	struct tunx_desc desc;
 	struct sk_buff *skb;
 
-	tunx_desc_fetch(&desc, &ring->descs[ring->head & ring->mask]);
+	tunx_desc_fetch(&desc, tunx_ring_cons_desc(ring));
 	if (tunx_desc_check(&desc, lim)) {
 		tunx_count(td, invalid_descs);
 		return false;
@@ -164,20 +156,12 @@ static bool tunx_tx_one(struct tunx_queue *q, struct tunx_device *td,
 	return true;
 }
 
-/* B: hand the frames consumed so far back to the writer. */
-static void tunx_tx_release(struct tunx_ring *ring)
-{
-	smp_store_release(ring->consumer, ring->head);	/* B */
-	WRITE_ONCE(ring->released, ring->head);
-}
-
 /* Descriptors ready, or 0 when the producer index is impossible. */
 static u32 tunx_tx_avail(struct tunx_device *td, struct tunx_ring *ring)
 {
-	u32 prod = smp_load_acquire(ring->producer);	/* A */
 	u32 avail;
 
-	if (!tunx_ring_used(prod, ring->head, ring->entries, &avail)) {
+	if (!tunx_ring_cons_avail(ring, &avail)) {	/* C */
 		tunx_count(td, ring_errors);
 		return 0;
 	}
@@ -195,25 +179,26 @@ static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
 	*valid = 0;
 	if (!netif_running(td->dev)) {
 		atomic64_add(avail, &td->c.tx_dropped);
-		WRITE_ONCE(ring->head, ring->head + avail);
-		tunx_tx_release(ring);
+		tunx_ring_cons_skip(ring, avail);
+		tunx_ring_cons_release(ring);	/* D */
 		return 0;
 	}
 	tunx_tx_limits(&lim, ring, td);
 	for (done = 0; done < budget && done < avail; done++) {
 		if (tunx_tx_one(q, td, ring, &lim))
 			(*valid)++;
-		WRITE_ONCE(ring->head, ring->head + 1);
+		tunx_ring_cons_skip(ring, 1);
 	}
+	/* After the last copy out of a frame: the writer may reuse them. */
 	if (done)
-		tunx_tx_release(ring);
+		tunx_ring_cons_release(ring);	/* D */
 	return done;
 }
 
 /* Someone polled for room in a full tx ring: there is room now. */
 static void tunx_tx_notify(struct tunx_device *td, struct tunx_queue *q)
 {
-	smp_mb();	/* D */
+	smp_mb();	/* H, matches G in chardev.c */
 	if (test_bit(TUNX_Q_TX_ARMED, &q->state) &&
 	    test_and_clear_bit(TUNX_Q_TX_ARMED, &q->state)) {
 		tunx_count(td, wakeups);
@@ -243,7 +228,7 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 	/* Stable while NAPI is enabled: detach disables NAPI first. */
 	area = rcu_dereference(q->area);
 	if (area) {
-		tunx_ring_set_flags(&area->tx, 0);
+		tunx_ring_clear_wakeup(&area->tx);
 		done = tunx_tx_consume(q, td, &area->tx, budget, &valid);
 		tunx_tx_notify(td, q);
 		/*
@@ -258,9 +243,8 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 		}
 	}
 	if (done < budget && napi_complete_done(napi, done) && area) {
-		tunx_ring_set_flags(&area->tx, TUNX_RING_NEED_WAKEUP);
-		smp_mb();	/* C */
-		if (tunx_tx_pending(area))
+		tunx_ring_need_wakeup(&area->tx);	/* E, matches F */
+		if (tunx_tx_pending(area))	/* C */
 			napi_schedule(napi);
 	}
 	rcu_read_unlock();
@@ -276,12 +260,7 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
  */
 bool tunx_tx_pending(struct tunx_area *area)
 {
-	u32 used;
-
-	/* A: as in tunx_tx_avail(). */
-	return tunx_ring_used(smp_load_acquire(area->tx.producer),
-			      READ_ONCE(area->tx.head), area->tx.entries,
-			      &used) && used;
+	return tunx_ring_cons_pending(&area->tx);	/* C */
 }
 
 /**
@@ -293,7 +272,7 @@ bool tunx_tx_pending(struct tunx_area *area)
  */
 bool tunx_tx_dirty(struct tunx_area *area)
 {
-	return READ_ONCE(*area->tx.producer) != READ_ONCE(area->tx.head);
+	return tunx_ring_cons_dirty(&area->tx);
 }
 
 /**
@@ -302,14 +281,9 @@ bool tunx_tx_dirty(struct tunx_area *area)
  *
  * Counts from the consumer index the kernel published, not from its own
  * head: a slot NAPI is still consuming is no room yet.  A poller that finds
- * the ring full arms, issues barrier D, and asks again.
+ * the ring full arms, issues barrier G, and asks again.
  */
 bool tunx_tx_full(struct tunx_area *area)
 {
-	u32 used;
-
-	/* A: as in tunx_tx_avail(). */
-	return tunx_ring_used(smp_load_acquire(area->tx.producer),
-			      READ_ONCE(area->tx.released), area->tx.entries,
-			      &used) && used == area->tx.entries;
+	return tunx_ring_cons_full(&area->tx);	/* C */
 }

@@ -191,25 +191,3 @@ __be16 tunx_ip_check(const u8 *data, u32 len, u32 max_len)
 		return 0;
 	}
 }
-
-/**
- * tunx_ring_used - entries between a producer and a consumer index
- * @producer: free-running producer index
- * @consumer: free-running consumer index
- * @entries: ring size, a power of two, from the kernel's private copy
- * @used: out: producer - consumer when the pair is possible
- *
- * Indices are free-running, so the difference is correct across wrap.  A
- * difference above @entries means one side jumped ahead or went backwards.
- *
- * Return: false when the pair of indices is impossible.
- */
-bool tunx_ring_used(u32 producer, u32 consumer, u32 entries, u32 *used)
-{
-	u32 n = producer - consumer;
-
-	if (n > entries)
-		return false;
-	*used = n;
-	return true;
-}

@@ -23,6 +23,5 @@ u32 tunx_desc_max_len(const struct tunx_desc *desc,
 bool tunx_desc_over_mtu(const struct tunx_desc *desc,
 			const struct tunx_desc_limits *lim);
 __be16 tunx_ip_check(const u8 *data, u32 len, u32 max_len);
-bool tunx_ring_used(u32 producer, u32 consumer, u32 entries, u32 *used);
 
 #endif /* _TUNX_VALIDATE_H */

@@ -44,10 +44,28 @@
  * break.  The kernel keeps its own copy of sizes and masks and never reads
  * them back from the shared area.
  *
- * Memory ordering (the same pairing as AF_XDP's rings):
- *   producer: write descriptors and frames, then store-release producer.
- *   consumer: load-acquire producer, read descriptors and frames, then
- *             store-release consumer.
+ * Memory ordering (the pairing of AF_XDP's rings).  The process produces
+ * into the tx ring and consumes the rx ring; the kernel does the opposite.
+ * The letters are the kernel's too (kernel/ring.h), and libtunx and the
+ * kselftests tag their barriers with them:
+ *
+ *   producer                           consumer
+ *
+ *   LOAD.acq ->consumer        (A)     LOAD.acq ->producer         (C)
+ *   if there is room:                  if there are entries:
+ *      STORE descriptor, frame            LOAD descriptor, frame
+ *      STORE.rel ->producer    (B)        STORE.rel ->consumer     (D)
+ *
+ *   (A) pairs with (D): a slot is rewritten only after its reader is done.
+ *   (B) pairs with (C): a descriptor is read only after it was written.
+ *
+ *   kernel, about to wait              process, after publishing
+ *   STORE flags = NEED_WAKEUP          STORE.rel its index (B or D)
+ *   full barrier               (E)     full barrier                (F)
+ *   LOAD the process's index           LOAD flags, kick if set
+ *
+ *   (E) pairs with (F): the kernel sees the new index, or the process sees
+ *   TUNX_RING_NEED_WAKEUP and kicks.
  *
  * Wakeups
  * -------
@@ -55,7 +73,7 @@
  *     TUNX_RING_NEED_WAKEUP in the tx ring's flags word; a busy writer then
  *     makes no syscall.  When the flag is set the process must kick after
  *     producing: ioctl(TUNX_IOC_KICK) or poll().  Check the flag after a full
- *     memory barrier that follows the producer store.
+ *     memory barrier that follows the producer store (F).
  * rx: poll()/epoll (level-triggered) report EPOLLIN while the rx ring holds
  *     packets; the kernel only pays for a wakeup when a poller found the ring
  *     empty.  A busy reader that never polls makes no syscall.

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ring protocol, kernel side.  Every access to a ring's shared indices
+ * and flags word goes through this header; rx.c, tx.c and busy.c keep the
+ * skb, NAPI and txq logic.  The kernel produces into the rx ring (xmit,
+ * under the txq lock) and consumes the tx ring (NAPI, one poll at a time).
+ *
+ * Indices are free-running u32 counters, slot = index & mask.  The user's
+ * index is hostile: every load of it is checked by tunx_ring_used() before
+ * it is trusted, and sizes and masks are the kernel's private copies.
+ *
+ * The only barrier diagram.  include/uapi/linux/tunx.h prints the user's
+ * half with the same letters; lib/ring.c and selftests/tunx_util.c tag
+ * their sites with them too.
+ *
+ *   producer                           consumer
+ *
+ *   LOAD.acq ->consumer        (A)     LOAD.acq ->producer         (C)
+ *   if there is room:                  if there are entries:
+ *      STORE descriptor, frame            LOAD descriptor, frame
+ *      STORE.rel ->producer    (B)        STORE.rel ->consumer     (D)
+ *
+ *   (A) pairs with (D): a slot is rewritten only after its reader is done.
+ *   (B) pairs with (C): a descriptor is read only after it was written.
+ *
+ * NEED_WAKEUP, either ring: the kernel is about to wait for the user.
+ *
+ *   kernel                             user, after publishing
+ *   STORE flags = NEED_WAKEUP          STORE.rel its index (B or D)
+ *   smp_mb()                   (E)     full barrier                (F)
+ *   LOAD the user's index              LOAD flags, kick if set
+ *
+ *   (E) pairs with (F): the kernel sees the new index, or the user sees the
+ *   flag and kicks.  Clearing the flag needs no barrier: the kernel is
+ *   awake then, and sets it again through (E) before it waits.
+ *
+ * Poll arming, kernel only (chardev.c against rx.c and tx.c):
+ *
+ *   poll()                             xmit (rx ring) or NAPI (tx ring)
+ *   set_bit(ARMED)                     publish its index (B or D)
+ *   smp_mb__after_atomic()     (G)     smp_mb()                    (H)
+ *   look at the ring again             test_and_clear_bit(ARMED), wake
+ *
+ *   (G) pairs with (H): the poller sees the news, or the publisher sees the
+ *   armed bit and wakes it.
+ *
+ * Busy-poll handoff, kernel only (busy.c against rx.c):
+ *
+ *   busy NAPI, leaving                 xmit, rx ring full
+ *   clear_bit(TUNX_Q_BUSY)             netif_tx_stop_queue()
+ *   smp_mb__after_atomic()     (I)     smp_mb()                    (J)
+ *   txq stopped? NEED_WAKEUP           not busy? NEED_WAKEUP
+ *
+ *   (I) pairs with (J): whichever runs second sets NEED_WAKEUP, so a
+ *   stopped queue never waits for a kick that nobody asked for.
+ */
+#ifndef _TUNX_RING_H
+#define _TUNX_RING_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <linux/tunx.h>
+
+/*
+ * Kernel view of one ring.  The pointers aim into shared memory and are set
+ * once before the area is published; everything else is private and never
+ * re-read from there.
+ */
+struct tunx_ring {
+	u32 *producer;			/* shared, user-writable on tx */
+	u32 *consumer;			/* shared, user-writable on rx */
+	u32 *flags;			/* shared, TUNX_RING_NEED_WAKEUP */
+	struct tunx_desc *descs;	/* shared, user-writable on tx */
+	u8 *frames;			/* shared */
+	u32 entries;			/* fixed at setup */
+	u32 mask;			/* fixed at setup */
+	u32 frame_size;			/* fixed at setup */
+	/*
+	 * The kernel's own index: producer (rx) or consumer (tx).  Written by
+	 * its one owner (xmit under the txq lock, or NAPI) with WRITE_ONCE,
+	 * read by kicks and poll with READ_ONCE.
+	 */
+	u32 head;
+	/* tx: the consumer index last published; NAPI writes, poll reads. */
+	u32 released;
+};
+
+/**
+ * tunx_ring_used - entries between a producer and a consumer index
+ * @producer: free-running producer index
+ * @consumer: free-running consumer index
+ * @entries: ring size, a power of two, from the kernel's private copy
+ * @used: out: producer - consumer when the pair is possible
+ *
+ * Indices are free-running, so the difference is correct across wrap.  A
+ * difference above @entries means one side jumped ahead or went backwards.
+ *
+ * Return: false when the pair of indices is impossible.
+ */
+static inline bool tunx_ring_used(u32 producer, u32 consumer, u32 entries,
+				  u32 *used)
+{
+	u32 n = producer - consumer;
+
+	if (n > entries)
+		return false;
+	*used = n;
+	return true;
+}
+
+/* ---- producer: the rx ring ---- */
+
+/* Free slots; false when the reader's consumer index is impossible. */
+static inline bool tunx_ring_prod_free(struct tunx_ring *ring, u32 *free)
+{
+	u32 cons = smp_load_acquire(ring->consumer);	/* A, matches D */
+	u32 used;
+
+	if (!tunx_ring_used(READ_ONCE(ring->head), cons, ring->entries, &used))
+		return false;
+	*free = ring->entries - used;
+	return true;
+}
+
+/* The slot the next packet goes to; the caller checked there is room. */
+static inline u32 tunx_ring_prod_slot(const struct tunx_ring *ring)
+{
+	return ring->head & ring->mask;
+}
+
+/* Publish one slot, its frame and descriptor written. */
+static inline void tunx_ring_prod_submit(struct tunx_ring *ring)
+{
+	u32 head = ring->head + 1;
+
+	WRITE_ONCE(ring->head, head);
+	smp_store_release(ring->producer, head);	/* B, matches C */
+}
+
+/* Does the reader have packets it has not released (poll's EPOLLIN)? */
+static inline bool tunx_ring_prod_unread(struct tunx_ring *ring)
+{
+	/* A, matches D: a slot released is no longer unread. */
+	return smp_load_acquire(ring->consumer) != READ_ONCE(ring->head);
+}
+
+/* ---- consumer: the tx ring ---- */
+
+/* Descriptors ready; false when the writer's producer index is impossible. */
+static inline bool tunx_ring_cons_avail(struct tunx_ring *ring, u32 *avail)
+{
+	u32 prod = smp_load_acquire(ring->producer);	/* C, matches B */
+
+	return tunx_ring_used(prod, READ_ONCE(ring->head), ring->entries,
+			      avail);
+}
+
+/* The next descriptor; the caller checked one is available. */
+static inline struct tunx_desc *tunx_ring_cons_desc(const struct tunx_ring *ring)
+{
+	return &ring->descs[ring->head & ring->mask];
+}
+
+/* Step past @n consumed descriptors; their frames stay ours until release. */
+static inline void tunx_ring_cons_skip(struct tunx_ring *ring, u32 n)
+{
+	WRITE_ONCE(ring->head, ring->head + n);
+}
+
+/* Hand every frame consumed so far back to the writer. */
+static inline void tunx_ring_cons_release(struct tunx_ring *ring)
+{
+	smp_store_release(ring->consumer, ring->head);	/* D, matches A */
+	WRITE_ONCE(ring->released, ring->head);
+}
+
+/*
+ * Has the writer produced what NAPI has not consumed?  Impossible indices
+ * count as nothing, so a hostile producer cannot keep NAPI rescheduling.
+ */
+static inline bool tunx_ring_cons_pending(struct tunx_ring *ring)
+{
+	u32 used;
+
+	return tunx_ring_cons_avail(ring, &used) && used;
+}
+
+/*
+ * Has the writer moved its index at all?  Impossible indices included, so
+ * that a kick lets NAPI count them.  No barrier: this only decides whether
+ * to schedule NAPI, which loads the producer again with (C).
+ */
+static inline bool tunx_ring_cons_dirty(const struct tunx_ring *ring)
+{
+	return READ_ONCE(*ring->producer) != READ_ONCE(ring->head);
+}
+
+/*
+ * Is the ring full as the writer sees it (poll's EPOLLOUT)?  Counted from
+ * the consumer index published, not from head: a slot NAPI is still
+ * consuming is no room yet.
+ */
+static inline bool tunx_ring_cons_full(struct tunx_ring *ring)
+{
+	u32 prod = smp_load_acquire(ring->producer);	/* C, matches B */
+	u32 used;
+
+	return tunx_ring_used(prod, READ_ONCE(ring->released), ring->entries,
+			      &used) && used == ring->entries;
+}
+
+/* ---- NEED_WAKEUP ---- */
+
+static inline void tunx_ring_write_flags(struct tunx_ring *ring, u32 flags)
+{
+	/* Only write when changing, to keep the line clean in the fast path. */
+	if (READ_ONCE(*ring->flags) != flags)
+		WRITE_ONCE(*ring->flags, flags);
+}
+
+/* The kernel will wait for a kick: load the user's index after this. */
+static inline void tunx_ring_need_wakeup(struct tunx_ring *ring)
+{
+	tunx_ring_write_flags(ring, TUNX_RING_NEED_WAKEUP);
+	smp_mb();	/* E, matches F */
+}
+
+/* The kernel is awake: a busy user may skip its kicks. */
+static inline void tunx_ring_clear_wakeup(struct tunx_ring *ring)
+{
+	tunx_ring_write_flags(ring, 0);
+}
+
+#endif /* _TUNX_RING_H */
