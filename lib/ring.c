@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The tunx ring protocol, user side.  Same pairing as AF_XDP:
- *   (A) consumer: load-acquire producer, then read descriptors/frames;
- *   (B) producer: write descriptors/frames, then store-release producer;
- *   (C) consumer: store-release consumer after the last read of a slot;
- *   (D) after publishing, a full fence before reading NEED_WAKEUP, so the
- *       kernel either sees our index or we see its flag.
- * The kernel side is hostile-proofed in the module; here we still refuse a
- * producer that jumps past the ring and descriptors outside the area.
+ * The tunx ring protocol, user side.  The barrier letters are the ones the
+ * uapi header's diagram prints (and kernel/ring.h, which owns it):
+ *   (A) producer (tx): load-acquire the consumer before reusing a slot;
+ *   (B) producer (tx): write descriptors/frames, then store-release producer;
+ *   (C) consumer (rx): load-acquire producer, then read descriptors/frames;
+ *   (D) consumer (rx): store-release consumer after the last read of a slot;
+ *   (F) after publishing, a full fence before reading NEED_WAKEUP, so the
+ *       kernel either sees our index or we see its flag (its E).
+ * Every index and ring field is written here only: callers give slots back
+ * with unpeek and cancel, never by writing the struct.  The kernel side is
+ * hostile-proofed in the module; here we still refuse a producer that jumps
+ * past the ring and descriptors outside the area.
  */
 #include <string.h>
 #include "offload.h"
@@ -49,7 +53,7 @@ int tunx__ring_init(struct tunx_ring *r, uint8_t *map, uint64_t map_size,
 
 static void maybe_kick(struct tunx_ring *r)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* (D) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* F, matches E */
 	if (__atomic_load_n(r->flags, __ATOMIC_ACQUIRE) & TUNX_RING_NEED_WAKEUP &&
 	    r->kick)
 		r->kick(r->kick_arg);
@@ -58,7 +62,8 @@ static void maybe_kick(struct tunx_ring *r)
 /* Packets ready past what we already peeked, or -EIO on a wild producer. */
 static int rx_ready(struct tunx_ring *r)
 {
-	uint32_t prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE); /* (A) */
+	/* C, matches B in the kernel's tunx_ring_prod_submit() */
+	uint32_t prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
 	uint32_t avail = prod - r->cached;
 
 	if (avail > r->entries) {
@@ -102,6 +107,7 @@ int tunx__ring_peek(struct tunx_ring *r, struct tunx_pkt *pkts, unsigned int n)
 			/* nothing handed out yet: consume and count it */
 			r->invalid++;
 			r->cached++;
+			/* D, matches A in the kernel's tunx_ring_prod_free() */
 			__atomic_store_n(r->consumer, r->cached, __ATOMIC_RELEASE);
 			avail--;
 			continue;
@@ -119,15 +125,30 @@ int tunx__ring_release(struct tunx_ring *r, unsigned int n)
 		return -EINVAL;
 	r->pending -= n;
 	r->cached += n;
-	__atomic_store_n(r->consumer, r->cached, __ATOMIC_RELEASE);	/* (C) */
+	/* D, matches A in the kernel's tunx_ring_prod_free() */
+	__atomic_store_n(r->consumer, r->cached, __ATOMIC_RELEASE);
 	maybe_kick(r);	/* a full ring stopped the queue: restart it */
 	return 0;
+}
+
+int tunx__ring_unpeek(struct tunx_ring *r, unsigned int n)
+{
+	if (n > r->pending)
+		return -EINVAL;
+	r->pending -= n;	/* the next peek hands them out again */
+	return 0;
+}
+
+unsigned int tunx__ring_peeked(const struct tunx_ring *r)
+{
+	return r->pending;
 }
 
 int tunx__ring_reserve(struct tunx_ring *r, struct tunx_pkt *pkts,
 		       unsigned int n)
 {
-	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE); /* (A) */
+	/* A, matches D in the kernel's tunx_ring_cons_release() */
+	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
 	uint32_t used = r->cached - cons;
 	unsigned int k;
 
@@ -171,9 +192,18 @@ int tunx__ring_submit(struct tunx_ring *r, const struct tunx_pkt *pkts,
 	/* Reserved but unsubmitted frames go back: reserve is per batch. */
 	r->pending = 0;
 	r->cached += n;
-	__atomic_store_n(r->producer, r->cached, __ATOMIC_RELEASE);	/* (B) */
+	/* B, matches C in the kernel's tunx_ring_cons_avail() */
+	__atomic_store_n(r->producer, r->cached, __ATOMIC_RELEASE);
 	maybe_kick(r);
 	return (int)n;
+}
+
+int tunx__ring_cancel(struct tunx_ring *r, unsigned int n)
+{
+	if (n > r->pending)
+		return -EINVAL;
+	r->pending -= n;	/* the last n reserved frames are free again */
+	return 0;
 }
 
 bool tunx__ring_can_peek(struct tunx_ring *r)
@@ -183,7 +213,8 @@ bool tunx__ring_can_peek(struct tunx_ring *r)
 
 bool tunx__ring_can_reserve(struct tunx_ring *r)
 {
-	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE); /* (A) */
+	/* A, matches D in the kernel's tunx_ring_cons_release() */
+	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
 	uint32_t used = r->cached - cons;
 
 	/* a wild consumer is news too: reserve reports it */

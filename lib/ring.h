@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One tunx ring seen from user space: rx is consumed (peek/release), tx is
- * produced (reserve/submit).  Pointers come from the published offsets;
+ * One tunx ring seen from user space: rx is consumed (peek/release, unpeek),
+ * tx is produced (reserve/submit, cancel); the same operations and barrier
+ * letters as the kernel's kernel/ring.h.  Callers never write its fields.  Pointers come from the published offsets;
  * sizes and masks are private copies, never re-read from shared memory.
  */
 #ifndef TUNX_RING_H
@@ -33,10 +34,16 @@ TUNX_HIDDEN int tunx__ring_init(struct tunx_ring *r, uint8_t *map,
 TUNX_HIDDEN int tunx__ring_peek(struct tunx_ring *r, struct tunx_pkt *pkts,
 				unsigned int n);
 TUNX_HIDDEN int tunx__ring_release(struct tunx_ring *r, unsigned int n);
+/* Give back the last @n peeked, unreleased packets: peek returns them
+ * again.  How many are peeked and not released. */
+TUNX_HIDDEN int tunx__ring_unpeek(struct tunx_ring *r, unsigned int n);
+TUNX_HIDDEN unsigned int tunx__ring_peeked(const struct tunx_ring *r);
 TUNX_HIDDEN int tunx__ring_reserve(struct tunx_ring *r, struct tunx_pkt *pkts,
 				   unsigned int n);
 TUNX_HIDDEN int tunx__ring_submit(struct tunx_ring *r,
 				  const struct tunx_pkt *pkts, unsigned int n);
+/* Give back the last @n reserved, unsubmitted frames. */
+TUNX_HIDDEN int tunx__ring_cancel(struct tunx_ring *r, unsigned int n);
 
 /* Busy polling: is there something to peek (rx) or a free slot (tx)?
  * Shared memory loads only, never a syscall. */

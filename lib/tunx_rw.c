@@ -61,7 +61,7 @@ int tunx__tunx_read(struct tunx_device *dev, uint8_t *const *bufs,
 {
 	struct tunx_dev *t = tunx__to_tx(dev);
 	struct tunx_pkt pkts[TUNX_RW_MAX];
-	unsigned int k, done = 0;
+	unsigned int k, keep, done = 0;
 	int got;
 
 	got = tunx__ring_peek(&t->rx, pkts, n < TUNX_RW_MAX ? n : TUNX_RW_MAX);
@@ -71,10 +71,11 @@ int tunx__tunx_read(struct tunx_device *dev, uint8_t *const *bufs,
 		    buf_size - offset, sizes, n, offset, &done);
 	tunx__ring_release(&t->rx, done);
 	/* Un-peek the rest (read again next time) but a half-split one. */
-	t->rx.pending = tunx__split_more(&t->split) ? 1 : 0;
+	keep = tunx__split_more(&t->split) ? 1 : 0;
+	tunx__ring_unpeek(&t->rx, tunx__ring_peeked(&t->rx) - keep);
 	if (k)
 		return (int)k;
-	if (!t->rx.pending)
+	if (!keep)
 		return -EAGAIN;		/* all we peeked was malformed */
 	return tunx__seterr(dev, -EMSGSIZE, "read buffers of %zu bytes are "
 			    "too small", buf_size - offset);
@@ -122,7 +123,7 @@ static int tx_locked(struct tunx_device *dev, uint8_t *const *bufs,
 			break;
 	}
 	if (!k) {
-		t->tx.pending = 0;
+		tunx__ring_cancel(&t->tx, (unsigned int)r);
 		return tunx__seterr(dev, -EMSGSIZE, "packet of %zu bytes does not "
 				    "fit a %u byte frame", sizes[0], t->tx.frame_size);
 	}

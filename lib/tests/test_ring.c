@@ -198,6 +198,53 @@ static void tx_submit_checks_lengths(void)
 	free(map);
 }
 
+/* Unpeek gives the last peeked packets back: the next peek hands them out
+ * again, and release still counts from the first one. */
+static void rx_unpeek_hands_packets_out_again(void)
+{
+	struct tunx_pkt p[ENTRIES];
+	uint32_t prod = 0;
+
+	setup();
+	kernel_rx(&prod, 60, 1);
+	kernel_rx(&prod, 70, 2);
+	kernel_rx(&prod, 80, 3);
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 4), 3);
+	CU_ASSERT_EQUAL(tunx__ring_unpeek(&rx, 4), -EINVAL);
+	CU_ASSERT_EQUAL(tunx__ring_peeked(&rx), 3);
+	CU_ASSERT_EQUAL(tunx__ring_unpeek(&rx, 2), 0);
+	CU_ASSERT_EQUAL(tunx__ring_peeked(&rx), 1);
+	CU_ASSERT_EQUAL(*rx.consumer, 0);		/* nothing released */
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 4), 2);
+	CU_ASSERT_EQUAL(p[0].len, 70);
+	CU_ASSERT_EQUAL(p[1].len, 80);
+	CU_ASSERT_EQUAL(tunx__ring_release(&rx, 3), 0);
+	CU_ASSERT_EQUAL(*rx.consumer, 3);
+	CU_ASSERT_EQUAL(tunx__ring_peeked(&rx), 0);
+	free(map);
+}
+
+/* Cancel frees reserved frames without publishing anything. */
+static void tx_cancel_frees_reserved_frames(void)
+{
+	struct tunx_pkt p[ENTRIES];
+
+	setup();
+	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, ENTRIES), ENTRIES);
+	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 1), -EAGAIN);
+	CU_ASSERT_EQUAL(tunx__ring_cancel(&tx, ENTRIES + 1), -EINVAL);
+	CU_ASSERT_EQUAL(tunx__ring_cancel(&tx, ENTRIES), 0);
+	CU_ASSERT_EQUAL(*tx.producer, 0);
+	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 3), 3);
+	CU_ASSERT_EQUAL(tunx__ring_cancel(&tx, 1), 0);
+	p[0].len = p[1].len = 40;
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 3), -EINVAL);	/* 2 left */
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 2), 2);
+	CU_ASSERT_EQUAL(*tx.producer, 2);
+	CU_ASSERT_EQUAL(tx.descs[1].addr, (uint64_t)FRAME);
+	free(map);
+}
+
 static void init_rejects_bad_layout(void)
 {
 	struct tunx_ring_offsets o = { 0, 64, 128, 256 };
@@ -225,6 +272,8 @@ static CU_TestInfo tests[] = {
 	{ "tx_reserve_submit", tx_reserve_submit },
 	{ "tx_full_ring_until_kernel_consumes", tx_full_ring_until_kernel_consumes },
 	{ "tx_submit_checks_lengths", tx_submit_checks_lengths },
+	{ "rx_unpeek_hands_packets_out_again", rx_unpeek_hands_packets_out_again },
+	{ "tx_cancel_frees_reserved_frames", tx_cancel_frees_reserved_frames },
 	{ "init_rejects_bad_layout", init_rejects_bad_layout },
 	CU_TEST_INFO_NULL,
 };
