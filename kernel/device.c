@@ -38,7 +38,8 @@ static void tunx_dev_uninit(struct net_device *dev)
 
 static int tunx_dev_open(struct net_device *dev)
 {
-	netif_tx_start_all_queues(dev);
+	/* Not start_all: a ring left full while down keeps its txq stopped. */
+	tunx_rx_settle(netdev_priv(dev), false);
 	return 0;
 }
 

@@ -117,9 +117,9 @@ static void tunx_queue_settle(struct tunx_device *td)
 		net_warn_ratelimited("%s: cannot shrink queues\n",
 				     td->dev->name);
 	tunx_device_update_carrier(td);
-	/* A moved queue may inherit a stopped txq; xmit stops it again. */
+	/* A moved queue may inherit a stopped txq, or a running one. */
 	if (netif_running(td->dev))
-		netif_tx_wake_all_queues(td->dev);
+		tunx_rx_settle(td, true);
 }
 
 /**

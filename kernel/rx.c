@@ -15,6 +15,7 @@
  */
 #include <linux/netdevice.h>
 #include <linux/poll.h>
+#include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 
 #include "busy.h"
@@ -246,6 +247,52 @@ bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
 	tunx_ring_clear_wakeup(&area->rx);
 	netif_tx_wake_queue(txq);
 	return true;
+}
+
+/*
+ * Under the txq lock, as xmit: stop @txq when its ring is full, else run
+ * it; @wake also schedules the qdisc, for packets it held meanwhile.
+ */
+static void tunx_rx_settle_txq(struct tunx_device *td, struct tunx_queue *q,
+			       struct netdev_queue *txq, bool wake)
+{
+	struct tunx_area *area = q ? rtnl_dereference(q->area) : NULL;
+	u32 free;
+
+	__netif_tx_lock_bh(txq);
+	if (area && tunx_rx_holds_back(td, q) &&
+	    tunx_ring_prod_free(&area->rx, &free) && !free &&
+	    !tunx_rx_stop(td, q, &area->rx, txq))
+		tunx_rx_notify(td, q);
+	else if (wake)
+		netif_tx_wake_queue(txq);
+	else
+		netif_tx_start_queue(txq);
+	__netif_tx_unlock_bh(txq);
+}
+
+/**
+ * tunx_rx_settle - run every txq whose rx ring has room, stop the others
+ * @td: running device
+ * @wake: schedule the qdiscs too (after queues moved), or only start the
+ *	txqs (ndo_open, before the qdiscs are attached)
+ *
+ * A txq left running over a full ring would make xmit drop, so such a one
+ * is stopped as xmit stops it instead.
+ *
+ * Context: RTNL held.
+ */
+void tunx_rx_settle(struct tunx_device *td, bool wake)
+{
+	struct tunx_queue *q;
+	unsigned int i;
+
+	for (i = 0; i < td->dev->real_num_tx_queues; i++) {
+		q = i < TUNX_MAX_QUEUES ? rtnl_dereference(td->queues[i]) :
+					  NULL;
+		tunx_rx_settle_txq(td, q, netdev_get_tx_queue(td->dev, i),
+				   wake);
+	}
 }
 
 /**

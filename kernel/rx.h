@@ -4,6 +4,7 @@
 
 #include <linux/netdevice.h>
 
+struct tunx_device;
 struct tunx_queue;
 struct tunx_area;
 
@@ -11,6 +12,7 @@ netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev);
 bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
 		     struct tunx_area *area);
 bool tunx_rx_ready(struct tunx_area *area);
+void tunx_rx_settle(struct tunx_device *td, bool wake);
 void tunx_rx_stall_init(struct tunx_queue *q);
 
 #endif /* _TUNX_RX_H */
