@@ -23,7 +23,7 @@
 #define BURSTS		4
 
 FIXTURE(busy) {
-	struct tunx_queue q;
+	struct st_queue q;
 	int sock;
 };
 
@@ -31,16 +31,16 @@ FIXTURE_SETUP(busy)
 {
 	self->q.fd = -1;
 	self->sock = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, st_netns_enter());
 }
 
 FIXTURE_TEARDOWN(busy)
 {
 	if (self->sock >= 0)
 		close(self->sock);
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 }
 
 static int attach_busy(int fd, const char *name, __u32 flags, __u32 usecs)
@@ -53,38 +53,38 @@ static int attach_busy(int fd, const char *name, __u32 flags, __u32 usecs)
 	return ioctl(fd, TUNX_IOC_ATTACH, &a) ? -errno : 0;
 }
 
-/* tunx_queue_open() with busy_poll_usecs, rx ring of rx entries. */
-static int open_busy(struct tunx_queue *q, __u32 usecs, __u32 rx)
+/* st_queue_open() with busy_poll_usecs, rx ring of rx entries. */
+static int open_busy(struct st_queue *q, __u32 usecs, __u32 rx)
 {
 	int ret;
 
 	memset(q, 0, sizeof(*q));
-	q->fd = tunx_open();
+	q->fd = st_open();
 	if (q->fd < 0)
 		return q->fd;
 	strcpy(q->name, "bp0");
 	ret = attach_busy(q->fd, q->name, TUNX_ATTACH_BUSY_POLL, usecs);
 	if (!ret)
-		ret = tunx_setup_rings(q->fd, rx, 0, 0, &q->setup);
+		ret = st_setup_rings(q->fd, rx, 0, 0, &q->setup);
 	if (!ret)
-		ret = tunx_queue_map(q);
+		ret = st_queue_map(q);
 	if (!ret)
-		ret = tunx_net_up(q->name);
+		ret = st_net_up(q->name);
 	return ret;
 }
 
-static bool tx_need_wakeup(struct tunx_queue *q)
+static bool tx_need_wakeup(struct st_queue *q)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return tunx_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP;
+	return st_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP;
 }
 
 /* Produce one test packet without kicking; false when the ring is full. */
-static bool produce(struct tunx_queue *q, const char *tag)
+static bool produce(struct st_queue *q, const char *tag)
 {
 	__u8 pkt[128], *frame;
-	struct tunx_desc *d = tunx_tx_reserve(q, &frame);
-	size_t len = tunx_test_packet(pkt, tag);
+	struct tunx_desc *d = st_tx_reserve(q, &frame);
+	size_t len = st_test_packet(pkt, tag);
 
 	if (!d)
 		return false;
@@ -92,24 +92,24 @@ static bool produce(struct tunx_queue *q, const char *tag)
 	memset(d, 0, sizeof(*d));
 	d->addr = frame - q->tx.frames;
 	d->len = len;
-	tunx_tx_submit(q);
+	st_tx_submit(q);
 	return true;
 }
 
 TEST_F(busy, feature_reported)
 {
 	struct tunx_info info = { .size = sizeof(info) };
-	int fd = tunx_open();
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, tunx_get_info(fd, &info));
+	ASSERT_EQ(0, st_get_info(fd, &info));
 	EXPECT_TRUE(info.features & TUNX_FEAT_BUSY_POLL);
 	close(fd);
 }
 
 TEST_F(busy, usecs_without_flag_einval)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, attach_busy(fd, "bp0", 0, 10));
@@ -118,7 +118,7 @@ TEST_F(busy, usecs_without_flag_einval)
 
 TEST_F(busy, usecs_above_max_einval)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, attach_busy(fd, "bp0", TUNX_ATTACH_BUSY_POLL,
@@ -129,16 +129,16 @@ TEST_F(busy, usecs_above_max_einval)
 TEST_F(busy, attach_mismatch_einval)
 {
 	struct tunx_info info = { .size = sizeof(info) };
-	int fd = tunx_open(), fd2 = tunx_open();
+	int fd = st_open(), fd2 = st_open();
 
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, attach_busy(fd, "bp0", TUNX_ATTACH_BUSY_POLL |
 				 TUNX_ATTACH_MULTI_QUEUE, 0));
-	ASSERT_EQ(0, tunx_get_info(fd, &info));
+	ASSERT_EQ(0, st_get_info(fd, &info));
 	EXPECT_TRUE(info.flags & TUNX_ATTACH_BUSY_POLL);
-	EXPECT_EQ(-EINVAL, tunx_attach(fd2, "bp0", TUNX_ATTACH_MULTI_QUEUE,
-				       NULL));
+	EXPECT_EQ(-EINVAL, st_attach(fd2, "bp0", TUNX_ATTACH_MULTI_QUEUE,
+				     NULL));
 	EXPECT_EQ(0, attach_busy(fd2, "bp0", TUNX_ATTACH_BUSY_POLL |
 				 TUNX_ATTACH_MULTI_QUEUE, 0));
 	close(fd2);
@@ -153,30 +153,30 @@ TEST_F(busy, tx_stream_needs_one_kick)
 	long long deadline;
 
 	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 0));
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	ASSERT_LE(0, self->sock);
 	ASSERT_TRUE(produce(&self->q, "first"));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, st_kick(self->q.fd));
 	/* The kick only wakes the NAPI thread: let it start spinning. */
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	tunx_msleep(20);
-	deadline = tunx_now_ms() + 60000;
-	while (sent < PACKETS && tunx_now_ms() < deadline) {
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	st_msleep(20);
+	deadline = st_now_ms() + 60000;
+	while (sent < PACKETS && st_now_ms() < deadline) {
 		if (tx_need_wakeup(&self->q))
 			wakeup_seen++;
 		if (produce(&self->q, "busy"))
 			sent++;
 		else
-			tunx_udp_drain_nowait(self->sock);
+			st_udp_drain_nowait(self->sock);
 	}
 	ASSERT_EQ(PACKETS, sent);
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 10000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 10000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(1, st.kicks);
 	EXPECT_EQ(0, wakeup_seen);
 	/* Every packet went to the stack (the socket may overflow). */
 	EXPECT_EQ(PACKETS + 1, st.tx_packets);
-	got = tunx_udp_drain(self->sock);
+	got = st_udp_drain(self->sock);
 	EXPECT_LT(0, got);
 	TH_LOG("%d packets without a kick, %d reached the socket", sent, got);
 }
@@ -188,16 +188,16 @@ TEST_F(busy, idle_sets_need_wakeup)
 
 	ASSERT_EQ(0, open_busy(&self->q, 1000, 0));
 	ASSERT_TRUE(produce(&self->q, "first"));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	deadline = tunx_now_ms() + 5000;
-	while (!tx_need_wakeup(&self->q) && tunx_now_ms() < deadline)
-		tunx_msleep(10);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	deadline = st_now_ms() + 5000;
+	while (!tx_need_wakeup(&self->q) && st_now_ms() < deadline)
+		st_msleep(10);
 	EXPECT_TRUE(tx_need_wakeup(&self->q));
 	/* And the protocol still works: produce, kick, consumed. */
 	ASSERT_TRUE(produce(&self->q, "again"));
-	ASSERT_LE(0, tunx_tx_kick_if_needed(&self->q));
-	EXPECT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	ASSERT_LE(0, st_tx_kick_if_needed(&self->q));
+	EXPECT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
 }
 
 /*
@@ -214,23 +214,23 @@ TEST_F(busy, rx_backpressure_without_kicks)
 
 	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 8));
 	ASSERT_TRUE(produce(&self->q, "start"));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	ASSERT_EQ(0, st_kick(self->q.fd));
 	/* Else the first burst can stop the queue before the thread spins. */
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	tunx_msleep(20);
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	st_msleep(20);
 	for (burst = 1; burst <= BURSTS; burst++) {
 		for (i = 0; i < BURST; i++)
 			ASSERT_EQ((int)sizeof(payload),
-				  tunx_udp_send4(TUNX_PEER4, TUNX_PORT,
-						 payload, sizeof(payload)));
-		deadline = tunx_now_ms() + 20000;
-		while (got < burst * BURST && tunx_now_ms() < deadline) {
-			len = tunx_rx_take(&self->q, buf, sizeof(buf), NULL);
+				  st_udp_send4(ST_PEER4, ST_PORT,
+					       payload, sizeof(payload)));
+		deadline = st_now_ms() + 20000;
+		while (got < burst * BURST && st_now_ms() < deadline) {
+			len = st_rx_take(&self->q, buf, sizeof(buf), NULL);
 			if (len > 0 && len == 28 + (int)sizeof(payload))
 				got++;
 		}
 	}
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(BURSTS * BURST, got);
 	EXPECT_LT(0, st.queue_stops);
 	EXPECT_EQ(1, st.kicks);
@@ -248,10 +248,10 @@ TEST_F(busy, close_while_spinning)
 	for (i = 0; i < 20; i++) {
 		ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 0));
 		ASSERT_TRUE(produce(&self->q, "spin"));
-		ASSERT_EQ(0, tunx_kick(self->q.fd));
+		ASSERT_EQ(0, st_kick(self->q.fd));
 		if (i & 1)
-			ASSERT_EQ(0, tunx_if_delete(self->q.name));
-		tunx_queue_close(&self->q);
+			ASSERT_EQ(0, st_if_delete(self->q.name));
+		st_queue_close(&self->q);
 	}
 }
 
@@ -265,22 +265,22 @@ TEST_F(busy, threaded_off_does_not_spin_in_softirq)
 	long long start, deadline;
 
 	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 0));
-	ASSERT_EQ(0, tunx_sysfs_net_write(self->q.name, "threaded", "0"));
-	start = tunx_now_ms();
+	ASSERT_EQ(0, st_sysfs_net_write(self->q.name, "threaded", "0"));
+	start = st_now_ms();
 	ASSERT_TRUE(produce(&self->q, "softirq"));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
 	deadline = start + 400;
-	while (!tx_need_wakeup(&self->q) && tunx_now_ms() < deadline)
-		tunx_msleep(5);
+	while (!tx_need_wakeup(&self->q) && st_now_ms() < deadline)
+		st_msleep(5);
 	EXPECT_TRUE(tx_need_wakeup(&self->q));
-	TH_LOG("NEED_WAKEUP after %lld ms", tunx_now_ms() - start);
+	TH_LOG("NEED_WAKEUP after %lld ms", st_now_ms() - start);
 	/* Back on: it spins again, NEED_WAKEUP clear while it does. */
-	ASSERT_EQ(0, tunx_sysfs_net_write(self->q.name, "threaded", "1"));
+	ASSERT_EQ(0, st_sysfs_net_write(self->q.name, "threaded", "1"));
 	ASSERT_TRUE(produce(&self->q, "thread"));
-	ASSERT_LE(0, tunx_tx_kick_if_needed(&self->q));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	tunx_msleep(50);
+	ASSERT_LE(0, st_tx_kick_if_needed(&self->q));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	st_msleep(50);
 	EXPECT_FALSE(tx_need_wakeup(&self->q));
 }
 
@@ -301,16 +301,16 @@ TEST_F(busy, invalid_descriptors_do_not_extend_the_spin)
 	for (i = 0; i < 12; i++) {
 		if (i && tx_need_wakeup(&self->q))
 			woke++;
-		d = tunx_tx_reserve(&self->q, &frame);
+		d = st_tx_reserve(&self->q, &frame);
 		ASSERT_NE(NULL, d);
 		memset(d, 0, sizeof(*d));	/* len 0: invalid */
-		tunx_tx_submit(&self->q);
-		ASSERT_LE(0, tunx_tx_kick_if_needed(&self->q));
-		tunx_msleep(200);
+		st_tx_submit(&self->q);
+		ASSERT_LE(0, st_tx_kick_if_needed(&self->q));
+		st_msleep(200);
 	}
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(12, st.invalid_descs);
 	EXPECT_LT(0, woke);
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

@@ -219,14 +219,14 @@ static int q_map(struct fq *q)
  */
 static bool dev_here(void)
 {
-	return tunx_if_index(DEV) > 0;
+	return st_if_index(DEV) > 0;
 }
 
 static void net_up(void)
 {
 	/* The device may be a fresh one: address it again (errors ignored). */
 	if (dev_here())
-		tunx_net_up(DEV);
+		st_net_up(DEV);
 }
 
 static void op_open(struct fq *q)
@@ -237,14 +237,14 @@ static void op_open(struct fq *q)
 
 	q_close(q);	/* also the mappings a close left behind */
 	fresh = !dev_here();
-	q->fd = tunx_open();
+	q->fd = st_open();
 	if (q->fd < 0)
 		fail("open: %d", q->fd);
-	ret = tunx_attach(q->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, NULL);
+	ret = st_attach(q->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, NULL);
 	check("attach", ret, EBUSY, EINVAL, 0);
 	if (ret)
 		return;
-	ret = tunx_setup_rings(q->fd, e, 8u << rn(4), 0, &q->setup);
+	ret = st_setup_rings(q->fd, e, 8u << rn(4), 0, &q->setup);
 	check("setup_rings", ret, EINVAL, ENODEV, 0);
 	if (ret)
 		return;
@@ -301,7 +301,7 @@ static void do_index(__u8 *b, const struct tunx_ring_setup *s)
 		p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4));
 		break;
 	}
-	tunx_store_release(p, evil_u32(tunx_load_relaxed(p), v.entries));
+	st_store_release(p, evil_u32(st_load_relaxed(p), v.entries));
 }
 
 static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
@@ -310,7 +310,7 @@ static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
 	__u32 prod, n = 1 + rn(8);
 
 	view_of(b, s, true, &v);
-	prod = tunx_load_relaxed(v.prod);
+	prod = st_load_relaxed(v.prod);
 	for (__u32 i = 0; i < n; i++) {
 		struct tunx_desc *d = &v.descs[(prod + i) & (v.entries - 1)];
 		__u64 slot = (__u64)((prod + i) & (v.entries - 1));
@@ -323,7 +323,7 @@ static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
 		} else {
 			__u8 *f = v.frames + slot * s->frame_size;
 
-			d->len = tunx_test_packet(f, "fz");
+			d->len = st_test_packet(f, "fz");
 		}
 		if (rn(6) == 0)
 			d->flags = rnd();
@@ -340,7 +340,7 @@ static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
 			d->hdr_len = rnd();
 		}
 	}
-	tunx_store_release(v.prod, rn(8) ? prod + n : evil_u32(prod, v.entries));
+	st_store_release(v.prod, rn(8) ? prod + n : evil_u32(prod, v.entries));
 }
 
 static void do_frame(__u8 *b, const struct tunx_ring_setup *s)
@@ -368,8 +368,8 @@ static void do_tx_valid(struct fq *q, __u8 *b)
 	__u32 prod, cons, n = 1 + rn(16);
 
 	view_of(b, s, true, &v);
-	prod = tunx_load_relaxed(v.prod);
-	cons = tunx_load_acquire(v.cons);
+	prod = st_load_relaxed(v.prod);
+	cons = st_load_acquire(v.cons);
 	if (prod - cons > v.entries)	/* we scribbled: start over from cons */
 		prod = cons;
 	for (__u32 i = 0; i < n && prod - cons < v.entries; i++, prod++) {
@@ -378,12 +378,12 @@ static void do_tx_valid(struct fq *q, __u8 *b)
 
 		memset(d, 0, sizeof(*d));
 		d->addr = (__u64)slot * s->frame_size;
-		d->len = tunx_test_packet(v.frames + d->addr, "fz");
+		d->len = st_test_packet(v.frames + d->addr, "fz");
 	}
-	tunx_store_release(v.prod, prod);
+	st_store_release(v.prod, prod);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (tunx_load_relaxed(v.flags) & TUNX_RING_NEED_WAKEUP || rn(2))
-		check("kick", tunx_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
+	if (st_load_relaxed(v.flags) & TUNX_RING_NEED_WAKEUP || rn(2))
+		check("kick", st_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
 }
 
 /* Honest consumer: release what the kernel says is there, then kick. */
@@ -393,26 +393,26 @@ static void do_rx_consume(struct fq *q, __u8 *b)
 	__u32 prod, cons;
 
 	view_of(b, &q->setup, false, &v);
-	prod = tunx_load_acquire(v.prod);
-	cons = tunx_load_relaxed(v.cons);
+	prod = st_load_acquire(v.prod);
+	cons = st_load_relaxed(v.cons);
 	if (prod - cons > v.entries)
 		cons = prod;	/* we scribbled: resynchronise */
 	else if (rn(2))
 		cons += rn(prod - cons + 1);
 	else
 		cons = prod;
-	tunx_store_release(v.cons, cons);
-	check("kick", tunx_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
+	st_store_release(v.cons, cons);
+	check("kick", st_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
 }
 
 static void do_send(void)
 {
 	char payload[64];
 	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons(TUNX_PORT) };
+				   .sin_port = htons(ST_PORT) };
 	unsigned int n = 1 + rn(16);
 
-	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	inet_pton(AF_INET, ST_PEER4, &sin.sin_addr);
 	memset(payload, 'x', sizeof(payload));
 	for (unsigned int i = 0; i < n; i++) {
 		int ret = sendto(sock_tx, payload, 1 + rn(sizeof(payload)),
@@ -423,7 +423,7 @@ static void do_send(void)
 		      ENOBUFS, ENETDOWN, EHOSTUNREACH, EINVAL, EMSGSIZE,
 		      ENXIO, ENODEV, EPERM, 0);
 	}
-	tunx_udp_drain_nowait(sock_rx);
+	st_udp_drain_nowait(sock_rx);
 }
 
 static void do_ioctl(struct fq *q)
@@ -567,7 +567,7 @@ static void do_mmap(struct fq *q)
 		return;
 	}
 	/* Touch what we were given, then unmap (mremap must not grow it). */
-	tunx_poke_u8(m, 1);
+	st_poke_u8(m, 1);
 	if (mremap(m, len, len * 2, 0) != MAP_FAILED)
 		fail("mremap grew a tunx mapping");
 	munmap(m, len);
@@ -602,7 +602,7 @@ static void do_fork(void)
 				do_index(b, &q->setup);
 			else
 				do_desc(b, &q->setup);
-			tunx_kick(q->fd);
+			st_kick(q->fd);
 		}
 		if (rn(2) && qs[0].fd >= 0)
 			close(qs[0].fd);
@@ -641,13 +641,13 @@ static void one_op(enum op op)
 		if (b)
 			do_index(b, &q->setup);
 		if (b && rn(2))
-			tunx_kick(q->fd);
+			st_kick(q->fd);
 		break;
 	case OP_DESC:
 		if (b) {
 			do_desc(b, &q->setup);
 			if (rn(2))
-				check("kick", tunx_kick(q->fd), ENODEV, EBADFD,
+				check("kick", st_kick(q->fd), ENODEV, EBADFD,
 				      ENXIO, EBADF, 0);
 		}
 		break;
@@ -686,7 +686,7 @@ static void one_op(enum op op)
 		break;
 	case OP_DETACH:
 		if (q->fd >= 0) {
-			check("DETACH", tunx_detach(q->fd), EBADFD, ENODEV, 0);
+			check("DETACH", st_detach(q->fd), EBADFD, ENODEV, 0);
 			q->rings = false;
 			if (rn(2)) {
 				/* The memory stays valid: scribble on it. */
@@ -697,13 +697,13 @@ static void one_op(enum op op)
 		}
 		break;
 	case OP_LINK_DEL:
-		ret = tunx_if_delete(DEV);
+		ret = st_if_delete(DEV);
 		check("link del", ret, ENODEV, 0);
 		break;
 	case OP_MTU:
 		if (!dev_here())
 			break;
-		ret = tunx_if_set_mtu(DEV, rn(3) ? 576 + (int)rn(1500) :
+		ret = st_if_set_mtu(DEV, rn(3) ? 576 + (int)rn(1500) :
 				      (int)evil_u32(1500, 65536));
 		check("mtu", ret, EINVAL, ENODEV, EBUSY, 0);
 		break;
@@ -712,7 +712,7 @@ static void one_op(enum op op)
 		if (rn(8))
 			net_up();
 		else if (dev_here())
-			tunx_if_flags(DEV, false);
+			st_if_flags(DEV, false);
 		break;
 	case OP_POLL:
 		do_poll(q);
@@ -741,7 +741,7 @@ static enum op pick_op(void)
  * A device left with no queue must be persistent (every queue closed after
  * an ioctl set it): attach, check the flag, clear it, close.
  */
-#define TUNX_ADOPT_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
+#define ST_ADOPT_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
 			  TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
 
 static void adopt_persistent(void)
@@ -753,19 +753,19 @@ static void adopt_persistent(void)
 		return;
 	__u32 f;
 
-	fd = tunx_open();
+	fd = st_open();
 	if (fd < 0)
 		fail("open: %d", fd);
 	/* A random ATTACH ioctl may have made it: try each device kind. */
 	for (f = 0; f <= TUNX_ATTACH_ALL; f++)
-		if (!(f & ~TUNX_ADOPT_FLAGS) &&
-		    !tunx_attach(fd, DEV, f | TUNX_ATTACH_NO_CREATE, NULL))
+		if (!(f & ~ST_ADOPT_FLAGS) &&
+		    !st_attach(fd, DEV, f | TUNX_ATTACH_NO_CREATE, NULL))
 			break;
-	if (f > TUNX_ATTACH_ALL || tunx_get_info(fd, &info))
+	if (f > TUNX_ATTACH_ALL || st_get_info(fd, &info))
 		fail("cannot attach to the remaining %s", DEV);
 	if (!(info.flags & TUNX_ATTACH_PERSIST))
 		fail("device %s outlived its queues, not persistent", DEV);
-	if (tunx_ioctl_u32(fd, TUNX_IOC_SET_PERSIST, 0))
+	if (st_ioctl_u32(fd, TUNX_IOC_SET_PERSIST, 0))
 		fail("clear persist on %s", DEV);
 	close(fd);
 }
@@ -773,41 +773,41 @@ static void adopt_persistent(void)
 /* After the storm: a fresh queue moves a packet both ways. */
 static void final_check(void)
 {
-	struct tunx_queue q;
+	struct st_queue q;
 	char buf[2048];
 	int s, ret;
 
 	/* An ioctl may have made the device persistent: undo it. */
 	for (int i = 0; i < NQ; i++)
 		if (qs[i].fd >= 0)
-			tunx_ioctl_u32(qs[i].fd, TUNX_IOC_SET_PERSIST, 0);
+			st_ioctl_u32(qs[i].fd, TUNX_IOC_SET_PERSIST, 0);
 	for (int i = 0; i < NQ; i++)
 		q_close(&qs[i]);
 	adopt_persistent();
 	/* Our kernel did not leak the device: the last close deleted it. */
 	for (int i = 0; i < 200 && dev_here(); i++)
-		tunx_msleep(10);
+		st_msleep(10);
 	if (dev_here())
 		fail("device %s survived its last close", DEV);
-	ret = tunx_queue_open(&q, DEV, 0, 16, 16, 2048);
+	ret = st_queue_open(&q, DEV, 0, 16, 16, 2048);
 	if (ret)
 		fail("final open: %d", ret);
-	tunx_net_up(DEV);
-	s = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT + 1, 2000);
+	st_net_up(DEV);
+	s = st_udp_listen4(ST_LOCAL4, ST_PORT + 1, 2000);
 	if (s < 0)
 		fail("listen: %d", s);
-	ret = tunx_build_udp4(buf, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT + 1,
-			      "final", 5);
-	if (tunx_tx_send(&q, buf, ret) || tunx_tx_wait_consumed(&q, 2000))
+	ret = st_build_udp4(buf, ST_PEER4, ST_LOCAL4, 9, ST_PORT + 1,
+			    "final", 5);
+	if (st_tx_send(&q, buf, ret) || st_tx_wait_consumed(&q, 2000))
 		fail("final tx");
-	if (tunx_udp_recv(s, buf, sizeof(buf)) != 5 || memcmp(buf, "final", 5))
+	if (st_udp_recv(s, buf, sizeof(buf)) != 5 || memcmp(buf, "final", 5))
 		fail("final tx packet did not arrive");
-	if (tunx_udp_send4(TUNX_PEER4, TUNX_PORT + 2, "back", 4) != 4)
+	if (st_udp_send4(ST_PEER4, ST_PORT + 2, "back", 4) != 4)
 		fail("final send");
-	if (tunx_rx_recv_udp(&q, buf, sizeof(buf), TUNX_PORT + 2, 3000) <= 0)
+	if (st_rx_recv_udp(&q, buf, sizeof(buf), ST_PORT + 2, 3000) <= 0)
 		fail("final rx packet did not arrive");
 	close(s);
-	tunx_queue_close(&q);
+	st_queue_close(&q);
 }
 
 /* A stuck operation: say which, show the kernel stack, fail. */
@@ -858,9 +858,9 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
-	if (!tunx_present()) {
+	if (!st_present()) {
 		printf("ok 1 fuzz # SKIP " TUNX_DEVICE_PATH " not present\n");
-		return TUNX_KSFT_SKIP;
+		return KSFT_SKIP;
 	}
 	seed = env_ull("TUNX_FUZZ_SEED", 1234);
 	total_ops = env_ull("TUNX_FUZZ_OPS",
@@ -868,17 +868,17 @@ int main(void)
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
 	signal(SIGPIPE, SIG_IGN);
 	printf("# fuzz: seed %llu, %llu operations\n", seed, total_ops);
-	if (tunx_netns_enter())
+	if (st_netns_enter())
 		fail("netns");
 	for (int i = 0; i < NQ; i++)
 		qs[i].fd = -1;
 	for (int i = 0; i < NQ; i++)
 		op_open(&qs[i]);
-	sock_rx = tunx_udp_listen4("0.0.0.0", TUNX_PORT, 0);
+	sock_rx = st_udp_listen4("0.0.0.0", ST_PORT, 0);
 	sock_tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock_rx < 0 || sock_tx < 0)
 		fail("sockets");
-	t0 = tunx_now_ms();
+	t0 = st_now_ms();
 	main_tid = gettid();
 	pthread_create(&wd, NULL, watchdog, NULL);
 	for (op_no = 0; op_no < total_ops; op_no++) {
@@ -900,7 +900,7 @@ int main(void)
 		len += snprintf(line + len, sizeof(line) - len, "%s%s %llu",
 				i ? ", " : "", op_names[i], counts[i]);
 	printf("# fuzz: seed %llu, %llu operations (%s) in %lld ms\n", seed,
-	       total_ops, line, tunx_now_ms() - t0);
+	       total_ops, line, st_now_ms() - t0);
 	printf("ok 1 fuzz\n");
 	return 0;
 }

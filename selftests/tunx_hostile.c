@@ -26,7 +26,7 @@
 #define FRAME	2048
 
 FIXTURE(hostile) {
-	struct tunx_queue q;
+	struct st_queue q;
 	int sock;
 };
 
@@ -34,13 +34,13 @@ FIXTURE_SETUP(hostile)
 {
 	self->q.fd = -1;
 	self->sock = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, ENTRIES, ENTRIES,
-				     FRAME));
-	ASSERT_EQ(0, tunx_net_up("tx0"));
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, ENTRIES, ENTRIES,
+				   FRAME));
+	ASSERT_EQ(0, st_net_up("tx0"));
+	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	ASSERT_LE(0, self->sock);
 }
 
@@ -48,33 +48,33 @@ FIXTURE_TEARDOWN(hostile)
 {
 	if (self->sock >= 0)
 		close(self->sock);
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 }
 
 /*
  * Publish one descriptor as given (the frame of its slot holds a valid test
  * packet unless the test wrote something else), then kick.
  */
-static int publish(struct tunx_queue *q, const struct tunx_desc *bad)
+static int publish(struct st_queue *q, const struct tunx_desc *bad)
 {
-	struct tunx_desc *d = tunx_tx_reserve(q, NULL);
+	struct tunx_desc *d = st_tx_reserve(q, NULL);
 
 	if (!d)
 		return -ENOSPC;
 	*d = *bad;
-	tunx_tx_submit(q);
-	return tunx_kick(q->fd);
+	st_tx_submit(q);
+	return st_kick(q->fd);
 }
 
 /* A valid descriptor for the next slot's frame, packet written there. */
-static struct tunx_desc next_good(struct tunx_queue *q, const char *tag)
+static struct tunx_desc next_good(struct st_queue *q, const char *tag)
 {
 	__u32 slot = q->tx.local & q->tx.mask;
 	__u8 *frame = q->tx.frames + (__u64)slot * q->frame_size;
 	struct tunx_desc d = {};
 
 	d.addr = frame - q->tx.frames;
-	d.len = tunx_test_packet(frame, tag);
+	d.len = st_test_packet(frame, tag);
 	return d;
 }
 
@@ -83,27 +83,27 @@ static struct tunx_desc next_good(struct tunx_queue *q, const char *tag)
  * so, nothing reached the stack, and a valid packet still arrives.
  */
 static void expect_counted_then_valid(struct __test_metadata *_metadata,
-				      struct tunx_queue *q, int sock,
+				      struct st_queue *q, int sock,
 				      __u64 invalid, __u64 bad)
 {
 	struct tunx_desc d;
 	struct tunx_stats st;
 	char buf[64];
 
-	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
-	TUNX_STAT(q->fd, invalid_descs, invalid, 500);
-	TUNX_STAT(q->fd, tx_bad_packets, bad, 500);
-	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
+	ASSERT_EQ(0, st_tx_wait_consumed(q, 2000));
+	ST_STAT(q->fd, invalid_descs, invalid, 500);
+	ST_STAT(q->fd, tx_bad_packets, bad, 500);
+	ASSERT_EQ(0, st_get_stats(q->fd, &st));
 	EXPECT_EQ(invalid, st.invalid_descs);
 	EXPECT_EQ(bad, st.tx_bad_packets);
 	EXPECT_EQ(0, st.tx_packets);
 	d = next_good(q, "good");
 	ASSERT_EQ(0, publish(q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
-	ASSERT_EQ(4, tunx_udp_recv(sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_wait_consumed(q, 2000));
+	ASSERT_EQ(4, st_udp_recv(sock, buf, sizeof(buf)));
 	ASSERT_EQ(0, memcmp(buf, "good", 4));
-	ASSERT_EQ(1, TUNX_STAT(q->fd, tx_packets, 1, 1000));
-	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
+	ASSERT_EQ(1, ST_STAT(q->fd, tx_packets, 1, 1000));
+	ASSERT_EQ(0, st_get_stats(q->fd, &st));
 	EXPECT_EQ(invalid, st.invalid_descs);
 	EXPECT_EQ(bad, st.tx_bad_packets);
 }
@@ -163,13 +163,13 @@ TEST_F(hostile, tx_af_xdp_vectors_one_batch_then_valid_arrives)
 	v[n++].len = FRAME + 1;
 	v[n++].reserved2 = 1;				/* reserved bits */
 	for (int i = 0; i < n; i++) {
-		struct tunx_desc *d = tunx_tx_reserve(&self->q, NULL);
+		struct tunx_desc *d = st_tx_reserve(&self->q, NULL);
 
 		ASSERT_NE(NULL, d);
 		*d = v[i];
 	}
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
 	expect_counted_then_valid(_metadata, &self->q, self->sock, n, 0);
 }
 
@@ -177,7 +177,7 @@ TEST_F(hostile, tx_descriptor_crosses_frame_boundary_counted)
 {
 	char pkt[256];
 	struct tunx_desc d = {};
-	size_t len = tunx_test_packet(pkt, "cross");
+	size_t len = st_test_packet(pkt, "cross");
 
 	/* A real packet, straddling frames 0 and 1. */
 	d.addr = FRAME - 16;
@@ -191,31 +191,31 @@ TEST_F(hostile, tx_descriptor_ends_exactly_at_area_end_valid)
 {
 	struct tunx_desc d = {};
 	char pkt[256], buf[64];
-	size_t len = tunx_test_packet(pkt, "end");
+	size_t len = st_test_packet(pkt, "end");
 
 	d.addr = (__u64)ENTRIES * FRAME - len;
 	d.len = len;
 	memcpy(self->q.tx.frames + d.addr, pkt, len);
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(3, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(3, st_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_packets, 1, 1000));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 }
 
 TEST_F(hostile, tx_descriptor_unaligned_inside_frame_valid)
 {
 	struct tunx_desc d = {};
 	char pkt[256], buf[64];
-	size_t len = tunx_test_packet(pkt, "odd");
+	size_t len = st_test_packet(pkt, "odd");
 
 	d.addr = 3 * FRAME + 3;
 	d.len = len;
 	memcpy(self->q.tx.frames + d.addr, pkt, len);
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(3, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(3, st_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 }
 
 /* ---- packet contents ---- */
@@ -271,8 +271,8 @@ TEST_F(hostile, tx_packet_ipv6_shorter_than_header_counted)
 	p[0] = 0x60;
 	d.len = 24;
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	/* Either check may catch it, but exactly one of them, once. */
 	EXPECT_EQ(1, st.invalid_descs + st.tx_bad_packets);
 	EXPECT_EQ(0, st.tx_packets);
@@ -292,17 +292,17 @@ TEST_F(hostile, tx_packet_longer_than_mtu_accepted_and_counted)
 	struct tunx_stats st;
 	char buf[2048];
 
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1400));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1400));
 	memset(payload, 0x6d, sizeof(payload));
-	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
-				payload, sizeof(payload));
+	d.len = st_build_udp4(frame, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
+			      payload, sizeof(payload));
 	ASSERT_EQ(1448, d.len);
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(1420, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(1420, st_udp_recv(self->sock, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, payload, sizeof(payload)));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(1448, st.tx_bytes);
 	EXPECT_EQ(0, st.invalid_descs);
@@ -317,15 +317,15 @@ TEST_F(hostile, tx_packet_filling_frame_accepted)
 	__u8 *frame = self->q.tx.frames;
 	char buf[FRAME];
 
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1000));
-	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
-				payload, sizeof(payload));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1000));
+	d.len = st_build_udp4(frame, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
+			      payload, sizeof(payload));
 	ASSERT_EQ(FRAME, d.len);
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(FRAME - 28, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(FRAME - 28, st_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 }
 
 /*
@@ -340,7 +340,7 @@ TEST_F(hostile, tx_packet_longer_than_frame_counted)
 	d.len = FRAME + 1;
 	ASSERT_EQ(0, publish(&self->q, &d));
 	expect_counted_then_valid(_metadata, &self->q, self->sock, 1, 0);
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, tx_over_mtu, 0, 0));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, tx_over_mtu, 0, 0));
 }
 
 TEST_F(hostile, tx_packet_exactly_mtu_valid)
@@ -350,15 +350,15 @@ TEST_F(hostile, tx_packet_exactly_mtu_valid)
 	__u8 *frame = self->q.tx.frames;
 	char buf[2048];
 
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1000));
-	d.len = tunx_build_udp4(frame, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
-				payload, sizeof(payload));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1000));
+	d.len = st_build_udp4(frame, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
+			      payload, sizeof(payload));
 	ASSERT_EQ(1000, d.len);
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(972, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, tx_over_mtu, 0, 0));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(972, st_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, tx_over_mtu, 0, 0));
 }
 
 TEST_F(hostile, tx_mixed_bad_batch_then_valid_all_accounted)
@@ -387,20 +387,20 @@ TEST_F(hostile, tx_mixed_bad_batch_then_valid_all_accounted)
 			d.addr = FRAME * 2 - 1;
 			break;
 		}
-		slot = tunx_tx_reserve(&self->q, NULL);
+		slot = st_tx_reserve(&self->q, NULL);
 		ASSERT_NE(NULL, slot);
 		*slot = d;
 	}
 	d = next_good(&self->q, "last");
-	slot = tunx_tx_reserve(&self->q, NULL);
+	slot = st_tx_reserve(&self->q, NULL);
 	*slot = d;
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(4, st_udp_recv(self->sock, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, "last", 4));
-	EXPECT_EQ(10, TUNX_STAT(self->q.fd, invalid_descs, 10, 1000));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
+	EXPECT_EQ(10, ST_STAT(self->q.fd, invalid_descs, 10, 1000));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_packets, 1, 1000));
 }
 
 TEST_F(hostile, tx_ring_of_garbage_all_counted)
@@ -410,7 +410,7 @@ TEST_F(hostile, tx_ring_of_garbage_all_counted)
 	/* Every slot: random bytes as a descriptor. */
 	srand(42);
 	for (i = 0; i < ENTRIES; i++) {
-		struct tunx_desc *d = tunx_tx_reserve(&self->q, NULL);
+		struct tunx_desc *d = st_tx_reserve(&self->q, NULL);
 		__u8 *b = (__u8 *)d;
 		size_t j;
 
@@ -418,35 +418,35 @@ TEST_F(hostile, tx_ring_of_garbage_all_counted)
 			b[j] = rand();
 		d->reserved2 |= 1;	/* never valid by chance */
 	}
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
 	expect_counted_then_valid(_metadata, &self->q, self->sock, ENTRIES, 0);
 }
 
 TEST_F_TIMEOUT(hostile, tx_big_ring_of_garbage_one_kick_all_counted, 120)
 {
 	const __u32 entries = 4096;
-	struct tunx_queue q;
+	struct st_queue q;
 	struct tunx_stats st;
 	__u32 i;
 
 	/* One kick, 4096 bad descriptors: done in budgeted steps, all counted. */
-	ASSERT_EQ(0, tunx_queue_open(&q, "tx1", 0, 8, entries, 0));
-	ASSERT_EQ(0, tunx_if_flags("tx1", true));
+	ASSERT_EQ(0, st_queue_open(&q, "tx1", 0, 8, entries, 0));
+	ASSERT_EQ(0, st_if_flags("tx1", true));
 	for (i = 0; i < entries; i++) {
-		struct tunx_desc *d = tunx_tx_reserve(&q, NULL);
+		struct tunx_desc *d = st_tx_reserve(&q, NULL);
 
 		ASSERT_NE(NULL, d);
 		memset(d, 0, sizeof(*d));	/* len 0 */
 	}
-	tunx_tx_submit(&q);
-	ASSERT_EQ(0, tunx_kick(q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&q, 30000));
-	EXPECT_EQ(entries, TUNX_STAT(q.fd, invalid_descs, entries, 2000));
-	ASSERT_EQ(0, tunx_get_stats(q.fd, &st));
+	st_tx_submit(&q);
+	ASSERT_EQ(0, st_kick(q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&q, 30000));
+	EXPECT_EQ(entries, ST_STAT(q.fd, invalid_descs, entries, 2000));
+	ASSERT_EQ(0, st_get_stats(q.fd, &st));
 	EXPECT_EQ(0, st.tx_packets);
 	EXPECT_EQ(0, st.ring_errors);
-	tunx_queue_close(&q);
+	st_queue_close(&q);
 }
 
 /* ---- indices in shared memory ---- */
@@ -456,15 +456,15 @@ TEST_F(hostile, tx_producer_jumps_past_ring_counted)
 	struct tunx_desc d;
 	char buf[64];
 
-	tunx_store_release(self->q.tx.producer, ENTRIES * 3 + 5);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	EXPECT_LE(1, TUNX_STAT(self->q.fd, ring_errors, 1, 1000));
+	st_store_release(self->q.tx.producer, ENTRIES * 3 + 5);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	EXPECT_LE(1, ST_STAT(self->q.fd, ring_errors, 1, 1000));
 	/* Start again from wherever the kernel says it is. */
-	self->q.tx.local = tunx_load_acquire(self->q.tx.consumer);
+	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
 	d = next_good(&self->q, "after");
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(5, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(5, st_udp_recv(self->sock, buf, sizeof(buf)));
 }
 
 TEST_F(hostile, tx_producer_goes_backwards_counted)
@@ -476,18 +476,18 @@ TEST_F(hostile, tx_producer_goes_backwards_counted)
 	ASSERT_EQ(0, publish(&self->q, &d));
 	d = next_good(&self->q, "two");
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(2, TUNX_STAT(self->q.fd, tx_packets, 2, 1000));
-	tunx_store_release(self->q.tx.producer, 1);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	EXPECT_LE(1, TUNX_STAT(self->q.fd, ring_errors, 1, 1000));
-	EXPECT_EQ(2, TUNX_STAT(self->q.fd, tx_packets, 2, 0));
-	tunx_store_release(self->q.tx.producer, self->q.tx.local);
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(2, ST_STAT(self->q.fd, tx_packets, 2, 1000));
+	st_store_release(self->q.tx.producer, 1);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	EXPECT_LE(1, ST_STAT(self->q.fd, ring_errors, 1, 1000));
+	EXPECT_EQ(2, ST_STAT(self->q.fd, tx_packets, 2, 0));
+	st_store_release(self->q.tx.producer, self->q.tx.local);
 	d = next_good(&self->q, "three");
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(3, tunx_udp_drain(self->sock));
-	EXPECT_EQ(3, TUNX_STAT(self->q.fd, tx_packets, 3, 1000));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(3, st_udp_drain(self->sock));
+	EXPECT_EQ(3, ST_STAT(self->q.fd, tx_packets, 3, 1000));
 	(void)buf;
 }
 
@@ -499,16 +499,16 @@ TEST_F(hostile, tx_consumer_overwritten_kernel_keeps_own)
 	struct tunx_desc *slot;
 
 	d = next_good(&self->q, "mine");
-	slot = tunx_tx_reserve(&self->q, NULL);
+	slot = st_tx_reserve(&self->q, NULL);
 	ASSERT_NE(NULL, slot);
 	*slot = d;
-	tunx_store_release(self->q.tx.consumer, 0xdead0000);
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	st_store_release(self->q.tx.consumer, 0xdead0000);
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(4, st_udp_recv(self->sock, buf, sizeof(buf)));
 	/* The kernel wrote back its own index. */
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 1000));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_packets, 1, 1000));
 }
 
 TEST_F(hostile, ring_flags_words_overwritten_still_work)
@@ -516,28 +516,28 @@ TEST_F(hostile, ring_flags_words_overwritten_still_work)
 	struct tunx_desc d;
 	__u8 buf[2048];
 
-	tunx_store_release(self->q.tx.flags, ~0U);
-	tunx_store_release(self->q.rx.flags, ~0U);
+	st_store_release(self->q.tx.flags, ~0U);
+	st_store_release(self->q.rx.flags, ~0U);
 	d = next_good(&self->q, "flag");
 	ASSERT_EQ(0, publish(&self->q, &d));
-	ASSERT_EQ(4, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "r", 1));
-	ASSERT_EQ(29, tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT,
-				       2000));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, ring_errors, 0, 0));
+	ASSERT_EQ(4, st_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "r", 1));
+	ASSERT_EQ(29, st_rx_recv_udp(&self->q, buf, sizeof(buf), ST_PORT,
+				     2000));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, ring_errors, 0, 0));
 }
 
 TEST_F(hostile, rx_producer_overwritten_kernel_keeps_own)
 {
 	__u8 buf[2048];
 
-	tunx_store_release(self->q.rx.producer, 999);
+	st_store_release(self->q.rx.producer, 999);
 	self->q.rx.local = 0;
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "p", 1));
-	ASSERT_EQ(1, TUNX_STAT(self->q.fd, rx_packets, 1, 2000));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "p", 1));
+	ASSERT_EQ(1, ST_STAT(self->q.fd, rx_packets, 1, 2000));
 	/* The kernel's producer, not ours, is what is in the ring now. */
-	ASSERT_EQ(1, tunx_load_acquire(self->q.rx.producer));
-	ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), NULL));
+	ASSERT_EQ(1, st_load_acquire(self->q.rx.producer));
+	ASSERT_EQ(29, st_rx_take(&self->q, buf, sizeof(buf), NULL));
 	EXPECT_EQ(0, memcmp(buf + 28, "p", 1));
 }
 
@@ -548,9 +548,9 @@ TEST_F(hostile, rx_descriptors_overwritten_kernel_rewrites)
 
 	/* The kernel writes rx descriptors; whatever we put there is noise. */
 	memset(self->q.rx.descs, 0xff, ENTRIES * sizeof(struct tunx_desc));
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "w", 1));
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 1, 2000));
-	ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), &d));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "w", 1));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+	ASSERT_EQ(29, st_rx_take(&self->q, buf, sizeof(buf), &d));
 	EXPECT_EQ(0, d.addr);
 	EXPECT_EQ(0, d.flags);
 	EXPECT_EQ(0, d.reserved2);
@@ -561,22 +561,22 @@ TEST_F(hostile, rx_consumer_jumps_ahead_counted)
 {
 	__u8 buf[2048];
 
-	tunx_store_release(self->q.rx.consumer, 1000);
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "j", 1));
-	EXPECT_LE(1, TUNX_STAT(self->q.fd, ring_errors, 1, 2000));
+	st_store_release(self->q.rx.consumer, 1000);
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "j", 1));
+	EXPECT_LE(1, ST_STAT(self->q.fd, ring_errors, 1, 2000));
 	/* Back to sane indices, then traffic flows again. */
-	self->q.rx.local = tunx_load_acquire(self->q.rx.producer);
-	tunx_store_release(self->q.rx.consumer, self->q.rx.local);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "k", 1));
-	ASSERT_EQ(29, tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT,
-				       3000));
+	self->q.rx.local = st_load_acquire(self->q.rx.producer);
+	st_store_release(self->q.rx.consumer, self->q.rx.local);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "k", 1));
+	ASSERT_EQ(29, st_rx_recv_udp(&self->q, buf, sizeof(buf), ST_PORT,
+				     3000));
 }
 
 /* ---- racing the kernel: double fetch ---- */
 
 struct hammer {
-	struct tunx_queue *q;
+	struct st_queue *q;
 	atomic_bool stop;
 	bool frames;
 };
@@ -592,16 +592,16 @@ static void *hammer_fn(void *arg)
 		__u8 *frame = h->q->tx.frames + (__u64)i * h->q->frame_size;
 
 		if (h->frames)
-			tunx_poke_u8(frame, (rand_r(&seed) & 1) ? 0x45 : 0xf5);
+			st_poke_u8(frame, (rand_r(&seed) & 1) ? 0x45 : 0xf5);
 		else
-			tunx_store_relaxed(&h->q->tx.descs[i].len,
-					   lens[rand_r(&seed) % 5]);
+			st_store_relaxed(&h->q->tx.descs[i].len,
+					 lens[rand_r(&seed) % 5]);
 	}
 	return NULL;
 }
 
 static void race_publish(struct __test_metadata *_metadata,
-			 struct tunx_queue *q, bool frames)
+			 struct st_queue *q, bool frames)
 {
 	struct hammer h = { .q = q, .frames = frames };
 	const __u32 total = 400;
@@ -612,30 +612,30 @@ static void race_publish(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, hammer_fn, &h));
 	while (sent < total) {
-		struct tunx_desc *d = tunx_tx_reserve(q, &frame);
+		struct tunx_desc *d = st_tx_reserve(q, &frame);
 
 		if (!d) {
-			tunx_tx_submit(q);
-			tunx_kick(q->fd);
-			tunx_msleep(1);
+			st_tx_submit(q);
+			st_kick(q->fd);
+			st_msleep(1);
 			continue;
 		}
 		d->addr = frame - q->tx.frames;
-		d->len = tunx_test_packet(frame, "race");
+		d->len = st_test_packet(frame, "race");
 		d->flags = 0;
 		sent++;
 		if (!(sent % 4)) {
-			tunx_tx_submit(q);
-			tunx_kick(q->fd);
+			st_tx_submit(q);
+			st_kick(q->fd);
 		}
 	}
-	tunx_tx_submit(q);
-	tunx_kick(q->fd);
+	st_tx_submit(q);
+	st_kick(q->fd);
 	atomic_store(&h.stop, true);
 	pthread_join(th, NULL);
-	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 5000));
-	tunx_msleep(100);
-	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
+	ASSERT_EQ(0, st_tx_wait_consumed(q, 5000));
+	st_msleep(100);
+	ASSERT_EQ(0, st_get_stats(q->fd, &st));
 	/* Each descriptor was judged once, on one copy. */
 	EXPECT_EQ(total, st.tx_packets + st.invalid_descs + st.tx_bad_packets);
 	EXPECT_EQ(0, st.ring_errors);
@@ -690,11 +690,11 @@ TEST_F(hostile, mmap_private_einval)
 
 TEST_F(hostile, mmap_before_setup_fails)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 	void *p;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, tunx_attach(fd, "tx1", 0, NULL));
+	ASSERT_EQ(0, st_attach(fd, "tx1", 0, NULL));
 	p = map_at(fd, 1 << 20, MAP_SHARED, 0);
 	ASSERT_EQ(MAP_FAILED, p);
 	TH_LOG("mmap before setup: errno %d", errno);
@@ -703,7 +703,7 @@ TEST_F(hostile, mmap_before_setup_fails)
 
 TEST_F(hostile, mmap_unattached_fails)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 	void *p;
 
 	ASSERT_LE(0, fd);
@@ -727,16 +727,16 @@ TEST_F(hostile, mmap_second_mapping_shares_memory)
 
 TEST_F(hostile, setup_u32_max_values_einval)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, tunx_attach(fd, "tx1", 0, NULL));
+	ASSERT_EQ(0, st_attach(fd, "tx1", 0, NULL));
 	/* Rounding these up to a power of two overflows a u32. */
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 0xffffffff, 8, 0, NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 8, 0x80000001, 0, NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 8, 8, 0xffffffff, NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(fd, 8, 8, 0x80000001, NULL));
-	EXPECT_EQ(0, tunx_setup_rings(fd, 8, 8, 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(fd, 0xffffffff, 8, 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(fd, 8, 0x80000001, 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(fd, 8, 8, 0xffffffff, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(fd, 8, 8, 0x80000001, NULL));
+	EXPECT_EQ(0, st_setup_rings(fd, 8, 8, 0, NULL));
 	close(fd);
 }
 
@@ -772,7 +772,7 @@ TEST_F(hostile, ioctl_bad_pointer_efault)
 TEST_F(hostile, attach_name_too_long_einval)
 {
 	struct tunx_attach a = { .size = sizeof(a) };
-	int fd = tunx_open();
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
 	memset(a.name, 'x', sizeof(a.name));
@@ -784,4 +784,4 @@ TEST_F(hostile, attach_name_too_long_einval)
 	close(fd);
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

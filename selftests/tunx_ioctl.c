@@ -34,8 +34,8 @@ FIXTURE(ioctl) {
 
 FIXTURE_SETUP(ioctl)
 {
-	ASSERT_EQ(0, tunx_netns_enter());
-	self->fd = tunx_open();
+	ASSERT_EQ(0, st_netns_enter());
+	self->fd = st_open();
 	if (self->fd == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
 	ASSERT_LE(0, self->fd);
@@ -63,26 +63,26 @@ static int attach_name(int fd, const char *name)
 /* Create a persistent device and close its file: nobody is attached. */
 static int make_persistent(const char *name)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 	int ret;
 
 	if (fd < 0)
 		return fd;
-	ret = tunx_attach(fd, name, TUNX_ATTACH_PERSIST, NULL);
+	ret = st_attach(fd, name, TUNX_ATTACH_PERSIST, NULL);
 	close(fd);
 	return ret;
 }
 
 static int set_on_device(const char *name, unsigned long req, __u32 val)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 	int ret;
 
 	if (fd < 0)
 		return fd;
-	ret = tunx_attach(fd, name, TUNX_ATTACH_NO_CREATE, NULL);
+	ret = st_attach(fd, name, TUNX_ATTACH_NO_CREATE, NULL);
 	if (!ret)
-		ret = tunx_ioctl_u32(fd, req, val);
+		ret = st_ioctl_u32(fd, req, val);
 	close(fd);
 	return ret;
 }
@@ -112,20 +112,20 @@ static int run_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
 /* Child body: errno of attaching to (or creating) arg, 0 on success. */
 static int child_attach(void *arg)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 
 	if (fd < 0)
 		return -fd;
-	return -tunx_attach(fd, arg, 0, NULL);
+	return -st_attach(fd, arg, 0, NULL);
 }
 
 static int child_attach_existing(void *arg)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 
 	if (fd < 0)
 		return -fd;
-	return -tunx_attach(fd, arg, TUNX_ATTACH_NO_CREATE, NULL);
+	return -st_attach(fd, arg, TUNX_ATTACH_NO_CREATE, NULL);
 }
 
 /* ---- the unattached file ---- */
@@ -134,7 +134,7 @@ TEST_F(ioctl, info_unattached_reports_abi_only)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
 	EXPECT_EQ(TUNX_MAX_QUEUES, info.max_queues);
 	EXPECT_TRUE(info.features & TUNX_FEAT_NEED_WAKEUP);
@@ -192,29 +192,29 @@ TEST_F(ioctl, stats_unattached_ebadfd)
 {
 	struct tunx_stats st;
 
-	ASSERT_EQ(-EBADFD, tunx_get_stats(self->fd, &st));
+	ASSERT_EQ(-EBADFD, st_get_stats(self->fd, &st));
 }
 
 TEST_F(ioctl, kick_unattached_ebadfd)
 {
-	ASSERT_EQ(-EBADFD, tunx_kick(self->fd));
+	ASSERT_EQ(-EBADFD, st_kick(self->fd));
 }
 
 TEST_F(ioctl, setup_rings_unattached_ebadfd)
 {
-	ASSERT_EQ(-EBADFD, tunx_setup_rings(self->fd, 0, 0, 0, NULL));
+	ASSERT_EQ(-EBADFD, st_setup_rings(self->fd, 0, 0, 0, NULL));
 }
 
 TEST_F(ioctl, detach_unattached_ebadfd)
 {
-	ASSERT_EQ(-EBADFD, tunx_detach(self->fd));
+	ASSERT_EQ(-EBADFD, st_detach(self->fd));
 }
 
 TEST_F(ioctl, owner_group_persist_unattached_ebadfd)
 {
-	EXPECT_EQ(-EBADFD, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, 0));
-	EXPECT_EQ(-EBADFD, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, 0));
-	EXPECT_EQ(-EBADFD, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 1));
+	EXPECT_EQ(-EBADFD, st_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, 0));
+	EXPECT_EQ(-EBADFD, st_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, 0));
+	EXPECT_EQ(-EBADFD, st_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 1));
 }
 
 TEST_F(ioctl, unknown_ioctl_enotty)
@@ -229,22 +229,22 @@ TEST_F(ioctl, attach_empty_name_uses_default_pattern)
 {
 	struct tunx_attach a;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "", 0, &a));
+	ASSERT_EQ(0, st_attach(self->fd, "", 0, &a));
 	ASSERT_EQ(0, strncmp(a.name, "tunx", 4));
 	ASSERT_TRUE(a.name[4] >= '0' && a.name[4] <= '9');
 	ASSERT_NE(0, a.ifindex);
-	ASSERT_EQ(tunx_if_index(a.name), a.ifindex);
+	ASSERT_EQ(st_if_index(a.name), a.ifindex);
 	ASSERT_EQ(0, a.queue_index);
 }
 
 TEST_F(ioctl, attach_pattern_two_files_get_next_numbers)
 {
 	struct tunx_attach a, b;
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tt%d", 0, &a));
-	ASSERT_EQ(0, tunx_attach(fd2, "tt%d", 0, &b));
+	ASSERT_EQ(0, st_attach(self->fd, "tt%d", 0, &a));
+	ASSERT_EQ(0, st_attach(fd2, "tt%d", 0, &b));
 	EXPECT_STREQ("tt0", a.name);
 	EXPECT_STREQ("tt1", b.name);
 	EXPECT_NE(a.ifindex, b.ifindex);
@@ -255,10 +255,10 @@ TEST_F(ioctl, attach_explicit_name_creates_link)
 {
 	struct tunx_attach a;
 
-	ASSERT_EQ(0, tunx_if_index("tx-named"));
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx-named", 0, &a));
+	ASSERT_EQ(0, st_if_index("tx-named"));
+	ASSERT_EQ(0, st_attach(self->fd, "tx-named", 0, &a));
 	ASSERT_STREQ("tx-named", a.name);
-	ASSERT_EQ(tunx_if_index("tx-named"), a.ifindex);
+	ASSERT_EQ(st_if_index("tx-named"), a.ifindex);
 }
 
 TEST_F(ioctl, attach_name_unterminated_einval)
@@ -315,7 +315,7 @@ TEST_F(ioctl, attach_size_larger_zero_tail_ok)
 	big.a.size = sizeof(big);
 	strcpy(big.a.name, "tx-big");
 	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_ATTACH, &big));
-	ASSERT_EQ(tunx_if_index("tx-big"), big.a.ifindex);
+	ASSERT_EQ(st_if_index("tx-big"), big.a.ifindex);
 }
 
 TEST_F(ioctl, attach_size_larger_nonzero_tail_e2big)
@@ -327,18 +327,18 @@ TEST_F(ioctl, attach_size_larger_nonzero_tail_e2big)
 	strcpy(big.a.name, "tx-big");
 	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_ATTACH, &big));
 	ASSERT_EQ(E2BIG, errno);
-	ASSERT_EQ(0, tunx_if_index("tx-big"));
+	ASSERT_EQ(0, st_if_index("tx-big"));
 }
 
 TEST_F(ioctl, attach_unknown_flags_einval)
 {
 	/* The lowest bit the header does not define. */
-	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0",
-				       1U << __builtin_ctz(~TUNX_ATTACH_ALL),
+	EXPECT_EQ(-EINVAL, st_attach(self->fd, "tx0",
+				     1U << __builtin_ctz(~TUNX_ATTACH_ALL),
 				       NULL));
-	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", 1U << 31, NULL));
-	EXPECT_EQ(-EINVAL, tunx_attach(self->fd, "tx0", ~TUNX_ATTACH_ALL, NULL));
-	EXPECT_EQ(0, tunx_if_index("tx0"));
+	EXPECT_EQ(-EINVAL, st_attach(self->fd, "tx0", 1U << 31, NULL));
+	EXPECT_EQ(-EINVAL, st_attach(self->fd, "tx0", ~TUNX_ATTACH_ALL, NULL));
+	EXPECT_EQ(0, st_if_index("tx0"));
 }
 
 TEST_F(ioctl, attach_reserved_nonzero_einval)
@@ -353,33 +353,33 @@ TEST_F(ioctl, attach_reserved_nonzero_einval)
 		a.reserved[i] = 1;
 		EXPECT_EQ(-EINVAL, attach_raw(self->fd, &a));
 	}
-	EXPECT_EQ(0, tunx_if_index("tx0"));
+	EXPECT_EQ(0, st_if_index("tx0"));
 }
 
 /* ---- attach: existing devices ---- */
 
 TEST_F(ioctl, attach_twice_ebusy)
 {
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(-EBUSY, tunx_attach(self->fd, "tx1", 0, NULL));
-	ASSERT_EQ(0, tunx_if_index("tx1"));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(-EBUSY, st_attach(self->fd, "tx1", 0, NULL));
+	ASSERT_EQ(0, st_if_index("tx1"));
 }
 
 TEST_F(ioctl, attach_single_queue_second_file_ebusy)
 {
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(-EBUSY, tunx_attach(fd2, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(-EBUSY, st_attach(fd2, "tx0", 0, NULL));
 	close(fd2);
 }
 
 TEST_F(ioctl, attach_no_create_absent_enodev)
 {
-	ASSERT_EQ(-ENODEV, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE,
-				       NULL));
-	ASSERT_EQ(0, tunx_if_index("tx0"));
+	ASSERT_EQ(-ENODEV, st_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE,
+				     NULL));
+	ASSERT_EQ(0, st_if_index("tx0"));
 }
 
 TEST_F(ioctl, attach_no_create_persistent_ok)
@@ -387,21 +387,21 @@ TEST_F(ioctl, attach_no_create_persistent_ok)
 	struct tunx_attach a;
 
 	ASSERT_EQ(0, make_persistent("tx0"));
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, &a));
-	ASSERT_EQ(tunx_if_index("tx0"), a.ifindex);
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, &a));
+	ASSERT_EQ(st_if_index("tx0"), a.ifindex);
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
 }
 
 TEST_F(ioctl, attach_excl_present_ebusy)
 {
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
-				 NULL));
-	ASSERT_EQ(-EBUSY, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
+			       NULL));
+	ASSERT_EQ(-EBUSY, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
 				      TUNX_ATTACH_EXCL, NULL));
-	ASSERT_EQ(0, tunx_attach(fd2, "tx1", TUNX_ATTACH_EXCL, NULL));
+	ASSERT_EQ(0, st_attach(fd2, "tx1", TUNX_ATTACH_EXCL, NULL));
 	close(fd2);
 }
 
@@ -409,16 +409,16 @@ TEST_F(ioctl, attach_multi_queue_two_files_get_queue_indices)
 {
 	struct tunx_attach a, b;
 	struct tunx_info info;
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, &a));
-	ASSERT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, &b));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, &a));
+	ASSERT_EQ(0, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, &b));
 	EXPECT_EQ(a.ifindex, b.ifindex);
 	EXPECT_NE(a.queue_index, b.queue_index);
 	EXPECT_GT(TUNX_MAX_QUEUES, a.queue_index);
 	EXPECT_GT(TUNX_MAX_QUEUES, b.queue_index);
-	ASSERT_EQ(0, tunx_get_info(fd2, &info));
+	ASSERT_EQ(0, st_get_info(fd2, &info));
 	EXPECT_EQ(2, info.num_queues);
 	EXPECT_EQ(b.queue_index, info.queue_index);
 	close(fd2);
@@ -430,18 +430,18 @@ TEST_F(ioctl, attach_multi_queue_full_ebusy)
 	int i, extra;
 
 	for (i = 0; i < TUNX_MAX_QUEUES; i++) {
-		fds[i] = tunx_open();
+		fds[i] = st_open();
 		ASSERT_LE(0, fds[i]);
-		ASSERT_EQ(0, tunx_attach(fds[i], "tx0",
-					 TUNX_ATTACH_MULTI_QUEUE, NULL));
+		ASSERT_EQ(0, st_attach(fds[i], "tx0",
+				       TUNX_ATTACH_MULTI_QUEUE, NULL));
 	}
-	ASSERT_EQ(-EBUSY, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
-				      NULL));
+	ASSERT_EQ(-EBUSY, st_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
+				    NULL));
 	/* A freed slot can be taken again. */
 	close(fds[5]);
-	extra = tunx_open();
+	extra = st_open();
 	ASSERT_LE(0, extra);
-	ASSERT_EQ(0, tunx_attach(extra, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_EQ(0, st_attach(extra, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
 	close(extra);
 	for (i = 0; i < TUNX_MAX_QUEUES; i++)
 		if (i != 5)
@@ -451,18 +451,18 @@ TEST_F(ioctl, attach_multi_queue_full_ebusy)
 TEST_F(ioctl, attach_property_mismatch_einval)
 {
 	struct tunx_info info;
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
-	EXPECT_EQ(-EINVAL, tunx_attach(fd2, "tx0", 0, NULL));
-	EXPECT_EQ(-EINVAL, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	EXPECT_EQ(-EINVAL, st_attach(fd2, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
 				       TUNX_ATTACH_TAIL_DROP, NULL));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_TRUE(info.features & TUNX_FEAT_OFFLOAD);
-	EXPECT_EQ(-EINVAL, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+	EXPECT_EQ(-EINVAL, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
 				       TUNX_ATTACH_OFFLOAD, NULL));
-	EXPECT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	EXPECT_EQ(0, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
 	close(fd2);
 }
 
@@ -470,29 +470,29 @@ TEST_F(ioctl, attach_offload_feature_reported_device_has_it)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	ASSERT_TRUE(info.features & TUNX_FEAT_OFFLOAD);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_OFFLOAD, NULL));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_OFFLOAD, NULL));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	ASSERT_TRUE(info.flags & TUNX_ATTACH_OFFLOAD);
 }
 
 TEST_F(ioctl, attach_persist_to_existing_makes_persistent)
 {
 	struct tunx_info info;
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
-	ASSERT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_EQ(0, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE |
 				 TUNX_ATTACH_PERSIST, NULL));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_TRUE(info.flags & TUNX_ATTACH_PERSIST);
 	close(fd2);
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_NE(0, tunx_if_index("tx0"));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_NE(0, st_if_index("tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 }
 
 /* ---- info and stats on an attached file ---- */
@@ -502,8 +502,8 @@ TEST_F(ioctl, info_attached_reports_device)
 	struct tunx_attach a;
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, &a));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, &a));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_STREQ("tx0", info.name);
 	EXPECT_EQ(a.ifindex, info.ifindex);
 	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
@@ -511,7 +511,7 @@ TEST_F(ioctl, info_attached_reports_device)
 	EXPECT_EQ(0, info.queue_index);
 	EXPECT_EQ(TUNX_NO_OWNER, info.owner);
 	EXPECT_EQ(TUNX_NO_OWNER, info.group);
-	EXPECT_EQ((__u32)tunx_if_get_mtu("tx0"), info.mtu);
+	EXPECT_EQ((__u32)st_if_get_mtu("tx0"), info.mtu);
 	EXPECT_EQ(0, info.rx_entries);
 	EXPECT_EQ(0, info.tx_entries);
 	EXPECT_EQ(0, info.frame_size);
@@ -524,13 +524,13 @@ TEST_F(ioctl, info_flags_report_device_properties)
 			    TUNX_ATTACH_TAIL_DROP;
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", props | TUNX_ATTACH_EXCL,
-				 NULL));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", props | TUNX_ATTACH_EXCL,
+			       NULL));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_EQ(props, info.flags & ~(TUNX_ATTACH_NO_CREATE |
 					TUNX_ATTACH_EXCL));
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_FALSE(info.flags & TUNX_ATTACH_PERSIST);
 }
 
@@ -538,9 +538,9 @@ TEST_F(ioctl, info_mtu_follows_link_mtu)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1280));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1280));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_EQ(1280, info.mtu);
 }
 
@@ -548,8 +548,8 @@ TEST_F(ioctl, stats_fresh_device_zero)
 {
 	struct tunx_stats st;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_get_stats(self->fd, &st));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_get_stats(self->fd, &st));
 	EXPECT_EQ(0, st.tx_packets);
 	EXPECT_EQ(0, st.tx_bytes);
 	EXPECT_EQ(0, st.invalid_descs);
@@ -562,7 +562,7 @@ TEST_F(ioctl, stats_size_short_einval_larger_e2big)
 {
 	struct { struct tunx_stats st; __u64 tail[2]; } big = {};
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
 	big.st.size = offsetof(struct tunx_stats, tx_packets);
 	ASSERT_EQ(-1, ioctl(self->fd, TUNX_IOC_GET_STATS, &big));
 	EXPECT_EQ(EINVAL, errno);
@@ -577,42 +577,42 @@ TEST_F(ioctl, stats_size_short_einval_larger_e2big)
 
 TEST_F(ioctl, detach_deletes_nonpersistent_link)
 {
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_detach(self->fd));
-	ASSERT_EQ(0, tunx_if_index("tx0"));
-	ASSERT_EQ(-EBADFD, tunx_kick(self->fd));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_detach(self->fd));
+	ASSERT_EQ(0, st_if_index("tx0"));
+	ASSERT_EQ(-EBADFD, st_kick(self->fd));
 }
 
 TEST_F(ioctl, detach_attach_again_ok)
 {
 	struct tunx_attach a;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_detach(self->fd));
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx1", 0, &a));
-	ASSERT_EQ(tunx_if_index("tx1"), a.ifindex);
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_detach(self->fd));
+	ASSERT_EQ(0, st_attach(self->fd, "tx1", 0, &a));
+	ASSERT_EQ(st_if_index("tx1"), a.ifindex);
 }
 
 TEST_F(ioctl, persist_close_keeps_link_unpersist_close_deletes)
 {
 	ASSERT_EQ(0, make_persistent("tx0"));
-	ASSERT_NE(0, tunx_if_index("tx0"));
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, NULL));
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
-	ASSERT_NE(0, tunx_if_index("tx0"));
+	ASSERT_NE(0, st_if_index("tx0"));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", TUNX_ATTACH_NO_CREATE, NULL));
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 0));
+	ASSERT_NE(0, st_if_index("tx0"));
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, tunx_if_index("tx0"));
+	ASSERT_EQ(0, st_if_index("tx0"));
 }
 
 TEST_F(ioctl, set_owner_group_reported_in_info)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, NOBODY));
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, OTHER_GID));
-	ASSERT_EQ(0, tunx_get_info(self->fd, &info));
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, NOBODY));
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, OTHER_GID));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
 	EXPECT_EQ(NOBODY, info.owner);
 	EXPECT_EQ(OTHER_GID, info.group);
 }
@@ -622,7 +622,7 @@ TEST_F(ioctl, set_owner_group_reported_in_info)
 TEST_F(ioctl, nonroot_create_eperm)
 {
 	ASSERT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach, "tx0"));
-	ASSERT_EQ(0, tunx_if_index("tx0"));
+	ASSERT_EQ(0, st_if_index("tx0"));
 }
 
 TEST_F(ioctl, nonroot_attach_owned_device_ok)
@@ -632,7 +632,7 @@ TEST_F(ioctl, nonroot_attach_owned_device_ok)
 	EXPECT_EQ(0, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
 	EXPECT_EQ(EPERM, run_as(OTHER_UID, OTHER_GID, child_attach_existing,
 				"tx0"));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 }
 
 TEST_F(ioctl, nonroot_attach_group_member_ok)
@@ -642,23 +642,23 @@ TEST_F(ioctl, nonroot_attach_group_member_ok)
 	EXPECT_EQ(0, run_as(OTHER_UID, OTHER_GID, child_attach_existing,
 			    "tx0"));
 	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 }
 
 TEST_F(ioctl, nonroot_attach_unowned_device_eperm)
 {
 	ASSERT_EQ(0, make_persistent("tx0"));
 	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 }
 
 static int child_attach_existing_offload(void *arg)
 {
-	int fd = tunx_open();
+	int fd = st_open();
 
 	if (fd < 0)
 		return -fd;
-	return -tunx_attach(fd, arg, TUNX_ATTACH_NO_CREATE |
+	return -st_attach(fd, arg, TUNX_ATTACH_NO_CREATE |
 			    TUNX_ATTACH_OFFLOAD, NULL);
 }
 
@@ -671,7 +671,7 @@ TEST_F(ioctl, nonroot_attach_unowned_device_other_flags_eperm)
 	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_OWNER, NOBODY));
 	EXPECT_EQ(EINVAL, run_as(NOBODY, NOBODY, child_attach_existing_offload,
 				 "tx0"));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 }
 
 static int child_drop_net_admin_attach(void *arg)
@@ -718,7 +718,7 @@ TEST_F(ioctl, nonroot_with_cap_net_admin_create_ok)
 TEST_F(ioctl, root_without_cap_net_admin_create_eperm)
 {
 	ASSERT_EQ(EPERM, run_as(0, 0, child_drop_net_admin_attach, "tx0"));
-	ASSERT_EQ(0, tunx_if_index("tx0"));
+	ASSERT_EQ(0, st_if_index("tx0"));
 }
 
 static int child_userns(void *arg)
@@ -735,10 +735,10 @@ static int child_userns(void *arg)
 	if (unshare(CLONE_NEWNET))
 		return CHILD_SKIP;
 	/* This netns is ours: creating is allowed. */
-	fd = tunx_open();
+	fd = st_open();
 	if (fd < 0)
 		return -fd;
-	return -tunx_attach(fd, arg, 0, NULL);
+	return -st_attach(fd, arg, 0, NULL);
 }
 
 TEST_F(ioctl, userns_host_netns_eperm_own_netns_ok)
@@ -748,7 +748,7 @@ TEST_F(ioctl, userns_host_netns_eperm_own_netns_ok)
 	if (ret == CHILD_SKIP)
 		SKIP(return, "cannot unshare(CLONE_NEWUSER): chroot or disabled");
 	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tunx_if_index("tx0"));
+	ASSERT_EQ(0, st_if_index("tx0"));
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

@@ -28,7 +28,7 @@
 #include "tunx_util.h"
 
 FIXTURE(lifetime) {
-	struct tunx_queue q;
+	struct st_queue q;
 	int sock;
 };
 
@@ -36,46 +36,46 @@ FIXTURE_SETUP(lifetime)
 {
 	self->q.fd = -1;
 	self->sock = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, st_netns_enter());
 }
 
 FIXTURE_TEARDOWN(lifetime)
 {
 	if (self->sock >= 0)
 		close(self->sock);
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 }
 
-static int open_up(struct tunx_queue *q, int *sock, const char *name,
+static int open_up(struct st_queue *q, int *sock, const char *name,
 		   __u32 flags)
 {
-	int ret = tunx_queue_open(q, name, flags, 16, 16, 0);
+	int ret = st_queue_open(q, name, flags, 16, 16, 0);
 
 	if (ret)
 		return ret;
-	ret = tunx_net_up(name);
+	ret = st_net_up(name);
 	if (ret)
 		return ret;
-	*sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 1000);
+	*sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 1000);
 	return *sock < 0 ? *sock : 0;
 }
 
 static bool link_exists(const char *name)
 {
-	return tunx_if_index(name) > 0;
+	return st_if_index(name) > 0;
 }
 
 /* Wait for a link to appear (want) or go away (!want). */
 static bool wait_link(const char *name, bool want, int ms)
 {
-	long long end = tunx_now_ms() + ms;
+	long long end = st_now_ms() + ms;
 
 	while (link_exists(name) != want) {
-		if (tunx_now_ms() > end)
+		if (st_now_ms() > end)
 			return false;
-		tunx_msleep(10);
+		st_msleep(10);
 	}
 	return true;
 }
@@ -122,7 +122,7 @@ static int recv_fd(int sock)
 /* ---- background traffic ---- */
 
 struct traffic {
-	struct tunx_queue *q;
+	struct st_queue *q;
 	atomic_bool stop;
 	bool rx;		/* send UDP into the rx ring, else tx ring */
 	unsigned long sent;
@@ -132,18 +132,18 @@ static void *traffic_fn(void *arg)
 {
 	struct traffic *t = arg;
 	char pkt[256];
-	size_t len = tunx_test_packet(pkt, "flood");
+	size_t len = st_test_packet(pkt, "flood");
 
 	while (!atomic_load(&t->stop)) {
 		if (t->rx) {
-			tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "f", 1);
+			st_udp_send4(ST_PEER4, ST_PORT, "f", 1);
 		} else {
 			/* Only the ring memory and fd: both stay valid. */
-			struct tunx_ring *tx = &t->q->tx;
+			struct st_ring *tx = &t->q->tx;
 
-			if (tunx_tx_send(t->q, pkt, len) == -ENOSPC)
-				tx->local = tunx_load_acquire(tx->consumer);
-			tunx_kick(t->q->fd);
+			if (st_tx_send(t->q, pkt, len) == -ENOSPC)
+				tx->local = st_load_acquire(tx->consumer);
+			st_kick(t->q->fd);
 		}
 		t->sent++;
 	}
@@ -154,10 +154,10 @@ static void *traffic_fn(void *arg)
 
 TEST_F(lifetime, detach_delete_close)
 {
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	ASSERT_TRUE(link_exists("tx0"));
-	ASSERT_EQ(0, tunx_detach(self->q.fd));
+	ASSERT_EQ(0, st_detach(self->q.fd));
 	ASSERT_FALSE(link_exists("tx0"));
 	ASSERT_EQ(0, close(self->q.fd));
 	self->q.fd = -1;
@@ -165,8 +165,8 @@ TEST_F(lifetime, detach_delete_close)
 
 TEST_F(lifetime, close_deletes_nonpersistent_link)
 {
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	close(self->q.fd);
 	self->q.fd = -1;
 	ASSERT_TRUE(wait_link("tx0", false, 2000));
@@ -179,9 +179,9 @@ TEST_F(lifetime, exit_without_close_deletes_link_and_rings)
 
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct tunx_queue q;
+		struct st_queue q;
 
-		if (tunx_queue_open(&q, "tx0", 0, 8, 8, 0))
+		if (st_queue_open(&q, "tx0", 0, 8, 8, 0))
 			_exit(1);
 		_exit(0);	/* fd and mapping left for the kernel */
 	}
@@ -195,44 +195,44 @@ TEST_F(lifetime, persist_close_reattach_then_link_del_enodev)
 	struct tunx_stats st;
 	int fd;
 
-	ASSERT_LE(0, fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(fd, "tx0", TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_LE(0, fd = st_open());
+	ASSERT_EQ(0, st_attach(fd, "tx0", TUNX_ATTACH_PERSIST, NULL));
 	close(fd);
 	ASSERT_TRUE(link_exists("tx0"));
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", TUNX_ATTACH_NO_CREATE,
-				     8, 8, 0));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", TUNX_ATTACH_NO_CREATE,
+				   8, 8, 0));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 	ASSERT_FALSE(link_exists("tx0"));
-	EXPECT_EQ(-ENODEV, tunx_get_stats(self->q.fd, &st));
-	EXPECT_EQ(-ENODEV, tunx_kick(self->q.fd));
-	EXPECT_EQ(-ENODEV, tunx_ioctl_u32(self->q.fd, TUNX_IOC_SET_PERSIST, 0));
+	EXPECT_EQ(-ENODEV, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(-ENODEV, st_kick(self->q.fd));
+	EXPECT_EQ(-ENODEV, st_ioctl_u32(self->q.fd, TUNX_IOC_SET_PERSIST, 0));
 }
 
 TEST_F(lifetime, link_del_attached_ioctls_enodev)
 {
 	struct tunx_stats st;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 	ASSERT_FALSE(link_exists("tx0"));
-	EXPECT_EQ(-ENODEV, tunx_get_stats(self->q.fd, &st));
-	EXPECT_EQ(-ENODEV, tunx_kick(self->q.fd));
-	EXPECT_EQ(-ENODEV, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
-	EXPECT_EQ(-ENODEV, tunx_ioctl_u32(self->q.fd, TUNX_IOC_SET_OWNER, 0));
+	EXPECT_EQ(-ENODEV, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(-ENODEV, st_kick(self->q.fd));
+	EXPECT_EQ(-ENODEV, st_setup_rings(self->q.fd, 8, 8, 0, NULL));
+	EXPECT_EQ(-ENODEV, st_ioctl_u32(self->q.fd, TUNX_IOC_SET_OWNER, 0));
 }
 
 TEST_F(lifetime, link_del_while_mapped_memory_stays_valid)
 {
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	memset(self->q.tx.frames, 0xa5, self->q.tx.area);
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 	/* Still our memory: no SIGBUS, contents intact, writable. */
 	EXPECT_EQ(0xa5, self->q.tx.frames[self->q.tx.area - 1]);
 	memset(self->q.rx.frames, 0x11, self->q.rx.area);
 	*self->q.tx.producer = 12345;
 	EXPECT_EQ(0x11, self->q.rx.frames[0]);
-	tunx_queue_unmap(&self->q);
+	st_queue_unmap(&self->q);
 }
 
 TEST_F(lifetime, close_while_mapped_memory_stays_valid)
@@ -244,29 +244,29 @@ TEST_F(lifetime, close_while_mapped_memory_stays_valid)
 	EXPECT_EQ(0x3c, self->q.tx.frames[7]);
 	EXPECT_EQ(0, *self->q.rx.producer);
 	/* The mapping held the file; its last unmap releases the device. */
-	tunx_queue_unmap(&self->q);
+	st_queue_unmap(&self->q);
 	ASSERT_TRUE(wait_link("tx0", false, 2000));
 }
 
 TEST_F(lifetime, detach_while_mapped_then_new_rings)
 {
-	struct tunx_queue q2;
+	struct st_queue q2;
 	char pkt[256], buf[64];
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 8, 8, 0));
-	ASSERT_EQ(0, tunx_detach(self->q.fd));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8, 0));
+	ASSERT_EQ(0, st_detach(self->q.fd));
 	memset(self->q.tx.frames, 0x42, self->q.tx.area);
 	/* The same file attaches elsewhere and gets rings again. */
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx1", 0, NULL));
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx1", 0, NULL));
 	q2 = self->q;
-	ASSERT_EQ(0, tunx_setup_rings(q2.fd, 16, 16, 0, &q2.setup));
-	ASSERT_EQ(0, tunx_queue_map(&q2));
-	ASSERT_EQ(0, tunx_net_up("tx1"));
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_setup_rings(q2.fd, 16, 16, 0, &q2.setup));
+	ASSERT_EQ(0, st_queue_map(&q2));
+	ASSERT_EQ(0, st_net_up("tx1"));
+	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	ASSERT_LE(0, self->sock);
-	ASSERT_EQ(0, tunx_tx_send(&q2, pkt, tunx_test_packet(pkt, "new")));
-	ASSERT_EQ(0, tunx_kick(q2.fd));
-	ASSERT_EQ(3, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_send(&q2, pkt, st_test_packet(pkt, "new")));
+	ASSERT_EQ(0, st_kick(q2.fd));
+	ASSERT_EQ(3, st_udp_recv(self->sock, buf, sizeof(buf)));
 	/* The old mapping is still ours. */
 	EXPECT_EQ(0x42, self->q.tx.frames[0]);
 	munmap(q2.map, q2.map_len);
@@ -277,14 +277,14 @@ TEST_F(lifetime, mq_close_one_queue_link_stays)
 	struct tunx_info info;
 	int fd2;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_LE(0, fd2 = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
-				 NULL));
-	ASSERT_EQ(0, tunx_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_LE(0, fd2 = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", TUNX_ATTACH_MULTI_QUEUE,
+			       NULL));
+	ASSERT_EQ(0, st_attach(fd2, "tx0", TUNX_ATTACH_MULTI_QUEUE, NULL));
 	close(fd2);
 	ASSERT_TRUE(link_exists("tx0"));
-	ASSERT_EQ(0, tunx_get_info(self->q.fd, &info));
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
 	EXPECT_EQ(1, info.num_queues);
 	close(self->q.fd);
 	self->q.fd = -1;
@@ -301,13 +301,13 @@ TEST_F_TIMEOUT(lifetime, link_del_during_tx_traffic, 60)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
-	tunx_msleep(300);
-	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
-	tunx_msleep(100);
+	st_msleep(300);
+	EXPECT_EQ(0, st_sh("ip link del tx0"));
+	st_msleep(100);
 	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	TH_LOG("%lu tx sends", t.sent);
-	EXPECT_EQ(-ENODEV, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(-ENODEV, st_get_stats(self->q.fd, &st));
 }
 
 TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 60)
@@ -320,42 +320,42 @@ TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 60)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
-	end = tunx_now_ms() + 300;
-	while (tunx_now_ms() < end)
-		tunx_rx_take(&self->q, buf, sizeof(buf), NULL);
-	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
-	tunx_msleep(100);
+	end = st_now_ms() + 300;
+	while (st_now_ms() < end)
+		st_rx_take(&self->q, buf, sizeof(buf), NULL);
+	EXPECT_EQ(0, st_sh("ip link del tx0"));
+	st_msleep(100);
 	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
-	EXPECT_EQ(-ENODEV, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(-ENODEV, st_get_stats(self->q.fd, &st));
 }
 
 TEST_F_TIMEOUT(lifetime, mq_link_del_during_traffic_on_all_queues, 90)
 {
-	struct tunx_queue q[4];
+	struct st_queue q[4];
 	struct traffic t[5];
 	pthread_t th[5];
 	struct tunx_stats st;
 	int i;
 
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, tunx_queue_open(&q[i], "tx0",
-					     TUNX_ATTACH_MULTI_QUEUE, 8, 8, 0));
-	ASSERT_EQ(0, tunx_net_up("tx0"));
+		ASSERT_EQ(0, st_queue_open(&q[i], "tx0",
+					   TUNX_ATTACH_MULTI_QUEUE, 8, 8, 0));
+	ASSERT_EQ(0, st_net_up("tx0"));
 	for (i = 0; i < 5; i++) {
 		t[i] = (struct traffic){ .q = &q[i % 4], .rx = i == 4 };
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, traffic_fn, &t[i]));
 	}
-	tunx_msleep(300);
-	EXPECT_EQ(0, tunx_sh("ip link del tx0"));
-	tunx_msleep(100);
+	st_msleep(300);
+	EXPECT_EQ(0, st_sh("ip link del tx0"));
+	st_msleep(100);
 	for (i = 0; i < 5; i++) {
 		atomic_store(&t[i].stop, true);
 		pthread_join(th[i], NULL);
 	}
 	for (i = 0; i < 4; i++) {
-		EXPECT_EQ(-ENODEV, tunx_get_stats(q[i].fd, &st));
-		tunx_queue_close(&q[i]);
+		EXPECT_EQ(-ENODEV, st_get_stats(q[i].fd, &st));
+		st_queue_close(&q[i]);
 	}
 }
 
@@ -367,11 +367,11 @@ TEST_F_TIMEOUT(lifetime, netns_exit_during_traffic, 60)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		static struct traffic tx, rx;
-		static struct tunx_queue q;
+		static struct st_queue q;
 		pthread_t a, b;
 
-		if (tunx_netns_enter() || tunx_queue_open(&q, "tx0", 0, 8, 8, 0) ||
-		    tunx_net_up("tx0"))
+		if (st_netns_enter() || st_queue_open(&q, "tx0", 0, 8, 8, 0) ||
+		    st_net_up("tx0"))
 			_exit(1);
 		tx.q = &q;
 		rx.q = &q;
@@ -379,13 +379,13 @@ TEST_F_TIMEOUT(lifetime, netns_exit_during_traffic, 60)
 		if (pthread_create(&a, NULL, traffic_fn, &tx) ||
 		    pthread_create(&b, NULL, traffic_fn, &rx))
 			_exit(2);
-		tunx_msleep(300);
+		st_msleep(300);
 		_exit(0);	/* threads, file, mapping and netns all go now */
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	tunx_msleep(1000);	/* netns cleanup runs from a workqueue */
+	st_msleep(1000);	/* netns cleanup runs from a workqueue */
 }
 
 TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
@@ -400,21 +400,21 @@ TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
 	ASSERT_EQ(0, pthread_create(&a, NULL, traffic_fn, &tx));
 	ASSERT_EQ(0, pthread_create(&b, NULL, traffic_fn, &rx));
 	for (i = 0; i < 20; i++) {
-		tunx_if_set_mtu("tx0", mtus[i % 5]);
-		tunx_msleep(20);
+		st_if_set_mtu("tx0", mtus[i % 5]);
+		st_msleep(20);
 	}
 	atomic_store(&tx.stop, true);
 	atomic_store(&rx.stop, true);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1500));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1500));
 	/* Still a working device. */
-	tunx_udp_drain(self->sock);
-	self->q.tx.local = tunx_load_acquire(self->q.tx.consumer);
-	tunx_store_release(self->q.tx.producer, self->q.tx.local);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "ok")));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(2, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	st_udp_drain(self->sock);
+	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+	st_store_release(self->q.tx.producer, self->q.tx.local);
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "ok")));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(2, st_udp_recv(self->sock, buf, sizeof(buf)));
 }
 
 TEST_F(lifetime, mtu_above_frame_never_overflows_frame)
@@ -425,15 +425,15 @@ TEST_F(lifetime, mtu_above_frame_never_overflows_frame)
 	int ret;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
-	ret = tunx_if_set_mtu("tx0", 4000);
+	ret = st_if_set_mtu("tx0", 4000);
 	if (ret) {
 		/* Refusing an MTU the frames cannot hold is fine too. */
 		ASSERT_EQ(-EINVAL, ret);
 		return;
 	}
-	ASSERT_EQ(3000, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, payload, 3000));
-	ASSERT_LE(1, TUNX_STAT(self->q.fd, rx_dropped, 1, 2000));
-	while (tunx_rx_take(&self->q, buf, sizeof(buf), &d) >= 0)
+	ASSERT_EQ(3000, st_udp_send4(ST_PEER4, ST_PORT, payload, 3000));
+	ASSERT_LE(1, ST_STAT(self->q.fd, rx_dropped, 1, 2000));
+	while (st_rx_take(&self->q, buf, sizeof(buf), &d) >= 0)
 		ASSERT_GE(self->q.frame_size, d.len);
 }
 
@@ -449,11 +449,11 @@ TEST_F(lifetime, netns_delete_with_attached_file)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct tunx_queue q;
+		struct st_queue q;
 
-		if (tunx_netns_enter() ||
-		    tunx_queue_open(&q, "tx0", 0, 8, 8, 0) ||
-		    tunx_net_up("tx0"))
+		if (st_netns_enter() ||
+		    st_queue_open(&q, "tx0", 0, 8, 8, 0) ||
+		    st_net_up("tx0"))
 			_exit(1);
 		_exit(send_fd(sv[1], q.fd) ? 2 : 0);
 	}
@@ -462,14 +462,14 @@ TEST_F(lifetime, netns_delete_with_attached_file)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	ASSERT_LE(0, fd);
 	/* The child, its netns' last process, is gone. */
-	tunx_msleep(500);
-	ret = tunx_get_stats(fd, &st);
+	st_msleep(500);
+	ret = st_get_stats(fd, &st);
 	TH_LOG("GET_STATS after netns exit: %d", ret);
 	EXPECT_TRUE(ret == 0 || ret == -ENODEV);
 	close(fd);
 	close(sv[0]);
 	close(sv[1]);
-	tunx_msleep(500);
+	st_msleep(500);
 }
 
 TEST_F(lifetime, netns_delete_with_persistent_device)
@@ -481,24 +481,24 @@ TEST_F(lifetime, netns_delete_with_persistent_device)
 	if (!pid) {
 		int fd;
 
-		if (tunx_netns_enter())
+		if (st_netns_enter())
 			_exit(1);
-		fd = tunx_open();
-		if (fd < 0 || tunx_attach(fd, "txnsp0", TUNX_ATTACH_PERSIST,
-					  NULL))
+		fd = st_open();
+		if (fd < 0 || st_attach(fd, "txnsp0", TUNX_ATTACH_PERSIST,
+					NULL))
 			_exit(2);
 		close(fd);
-		_exit(tunx_net_up("txnsp0") ? 3 : 0);
+		_exit(st_net_up("txnsp0") ? 3 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	tunx_msleep(1000);
+	st_msleep(1000);
 	/* Deleted with the netns, or handed back to init_net: clean up. */
 	host = open("/proc/1/ns/net", O_RDONLY | O_CLOEXEC);
 	if (host >= 0 && !setns(host, CLONE_NEWNET)) {
 		if (link_exists("txnsp0")) {
 			TH_LOG("device moved to init_net on netns exit");
-			tunx_sh("ip link del txnsp0");
+			st_sh("ip link del txnsp0");
 		}
 	}
 	if (host >= 0)
@@ -510,7 +510,7 @@ static int child_wait_for_link(int rd, int wr)
 	char c;
 	int found;
 
-	if (tunx_netns_enter())
+	if (st_netns_enter())
 		return 1;
 	if (write(wr, "r", 1) != 1 || read(rd, &c, 1) != 1)
 		return 2;
@@ -527,7 +527,7 @@ TEST_F(lifetime, move_to_other_netns_file_stays_attached)
 	char c = 0;
 	pid_t pid;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 8, 8, 0));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8, 0));
 	ASSERT_EQ(0, pipe(to_child));
 	ASSERT_EQ(0, pipe(to_parent));
 	pid = fork();
@@ -535,7 +535,7 @@ TEST_F(lifetime, move_to_other_netns_file_stays_attached)
 	if (!pid)
 		_exit(child_wait_for_link(to_child[0], to_parent[1]));
 	ASSERT_EQ(1, read(to_parent[0], &c, 1));
-	ret = tunx_sh("ip link set dev tx0 netns %d", pid);
+	ret = st_sh("ip link set dev tx0 netns %d", pid);
 	if (ret) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -545,15 +545,15 @@ TEST_F(lifetime, move_to_other_netns_file_stays_attached)
 	ASSERT_EQ(1, write(to_child[1], "g", 1));
 	ASSERT_EQ(1, read(to_parent[0], &c, 1));
 	EXPECT_EQ('y', c);
-	ASSERT_EQ(0, tunx_get_info(self->q.fd, &info));
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
 	EXPECT_STREQ("tx0", info.name);
-	EXPECT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st_get_stats(self->q.fd, &st));
 	/* Let the child and its netns go. */
 	ASSERT_EQ(1, write(to_child[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	tunx_msleep(500);
-	ret = tunx_get_stats(self->q.fd, &st);
+	st_msleep(500);
+	ret = st_get_stats(self->q.fd, &st);
 	EXPECT_TRUE(ret == 0 || ret == -ENODEV);
 }
 
@@ -561,13 +561,13 @@ TEST_F(lifetime, rename_while_attached_info_follows)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 8, 8, 0));
-	ASSERT_EQ(0, tunx_if_rename("tx0", "tx-renamed"));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8, 0));
+	ASSERT_EQ(0, st_if_rename("tx0", "tx-renamed"));
 	ASSERT_FALSE(link_exists("tx0"));
-	ASSERT_EQ(0, tunx_get_info(self->q.fd, &info));
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
 	EXPECT_STREQ("tx-renamed", info.name);
 	EXPECT_EQ(self->q.ifindex, info.ifindex);
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 	ASSERT_TRUE(wait_link("tx-renamed", false, 2000));
 }
 
@@ -575,12 +575,12 @@ TEST_F(lifetime, rename_while_attached_info_follows)
 
 static bool wait_dev_node(bool want, int ms)
 {
-	long long end = tunx_now_ms() + ms;
+	long long end = st_now_ms() + ms;
 
-	while (tunx_present() != want) {
-		if (tunx_now_ms() > end)
+	while (st_present() != want) {
+		if (st_now_ms() > end)
 			return false;
-		tunx_msleep(20);
+		st_msleep(20);
 	}
 	return true;
 }
@@ -590,36 +590,36 @@ static int reload_module(void)
 {
 	const char *ko = getenv("TUNX_KO");
 
-	if (tunx_present())
+	if (st_present())
 		return 0;
-	if (!ko || tunx_sh("insmod '%s'", ko))
+	if (!ko || st_sh("insmod '%s'", ko))
 		return -1;
 	return wait_dev_node(true, 3000) ? 0 : -1;
 }
 
 TEST_F_TIMEOUT(lifetime, rmmod_with_persistent_devices_then_reload, 60)
 {
-	struct tunx_queue q;
+	struct st_queue q;
 	int fd;
 
 	if (!getenv("TUNX_KO"))
 		SKIP(return, "TUNX_KO not set");
-	ASSERT_LE(0, fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(fd, "txp0", TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_LE(0, fd = st_open());
+	ASSERT_EQ(0, st_attach(fd, "txp0", TUNX_ATTACH_PERSIST, NULL));
 	close(fd);
-	ASSERT_EQ(0, tunx_queue_open(&q, "txp1", TUNX_ATTACH_PERSIST, 8, 8, 0));
-	ASSERT_EQ(0, tunx_net_up("txp1"));
-	tunx_queue_close(&q);
+	ASSERT_EQ(0, st_queue_open(&q, "txp1", TUNX_ATTACH_PERSIST, 8, 8, 0));
+	ASSERT_EQ(0, st_net_up("txp1"));
+	st_queue_close(&q);
 	ASSERT_TRUE(link_exists("txp0"));
 	ASSERT_TRUE(link_exists("txp1"));
-	EXPECT_EQ(0, tunx_sh("rmmod tunx"));
+	EXPECT_EQ(0, st_sh("rmmod tunx"));
 	EXPECT_FALSE(link_exists("txp0"));
 	EXPECT_FALSE(link_exists("txp1"));
 	EXPECT_TRUE(wait_dev_node(false, 3000));
 	ASSERT_EQ(0, reload_module());
 	/* The reloaded module works. */
-	ASSERT_LE(0, fd = tunx_open());
-	EXPECT_EQ(0, tunx_attach(fd, "txp0", 0, NULL));
+	ASSERT_LE(0, fd = st_open());
+	EXPECT_EQ(0, st_attach(fd, "txp0", 0, NULL));
 	close(fd);
 }
 
@@ -629,14 +629,14 @@ TEST_F_TIMEOUT(lifetime, rmmod_with_open_file_refused, 60)
 
 	if (!getenv("TUNX_KO"))
 		SKIP(return, "TUNX_KO not set");
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ret = tunx_sh("rmmod tunx 2>/dev/null");
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ret = st_sh("rmmod tunx 2>/dev/null");
 	if (!ret) {
 		reload_module();
 		ASSERT_NE(0, ret);
 	}
-	ASSERT_TRUE(tunx_present());
+	ASSERT_TRUE(st_present());
 }
 
 TEST_F_TIMEOUT(lifetime, rmmod_while_mapped_refused, 60)
@@ -645,17 +645,17 @@ TEST_F_TIMEOUT(lifetime, rmmod_while_mapped_refused, 60)
 
 	if (!getenv("TUNX_KO"))
 		SKIP(return, "TUNX_KO not set");
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 8, 8, 0));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8, 0));
 	close(self->q.fd);
 	self->q.fd = -1;
 	/* The mapping alone keeps the module in. */
-	ret = tunx_sh("rmmod tunx 2>/dev/null");
+	ret = st_sh("rmmod tunx 2>/dev/null");
 	if (!ret) {
 		reload_module();
 		ASSERT_NE(0, ret);
 	}
 	memset(self->q.rx.frames, 1, self->q.rx.area);
-	tunx_queue_unmap(&self->q);
+	st_queue_unmap(&self->q);
 }
 
 /* ---- munmap, fork, two processes ---- */
@@ -668,16 +668,16 @@ TEST_F_TIMEOUT(lifetime, munmap_during_rx_traffic, 60)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", TUNX_ATTACH_TAIL_DROP));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
-	tunx_msleep(100);
-	tunx_queue_unmap(&self->q);
-	before = TUNX_STAT(self->q.fd, rx_packets, 0, 0) +
-		 TUNX_STAT(self->q.fd, rx_dropped, 0, 0);
-	tunx_msleep(200);
+	st_msleep(100);
+	st_queue_unmap(&self->q);
+	before = ST_STAT(self->q.fd, rx_packets, 0, 0) +
+		 ST_STAT(self->q.fd, rx_dropped, 0, 0);
+	st_msleep(200);
 	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	/* The kernel kept placing (or dropping) with nobody mapped. */
-	EXPECT_LT(before, TUNX_STAT(self->q.fd, rx_packets, 0, 0) +
-			  TUNX_STAT(self->q.fd, rx_dropped, 0, 0));
+	EXPECT_LT(before, ST_STAT(self->q.fd, rx_packets, 0, 0) +
+			  ST_STAT(self->q.fd, rx_dropped, 0, 0));
 }
 
 TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 60)
@@ -690,7 +690,7 @@ TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 60)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", TUNX_ATTACH_TAIL_DROP));
 	ASSERT_EQ(0, pthread_create(&th, NULL, traffic_fn, &t));
-	tunx_msleep(50);
+	st_msleep(50);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -703,9 +703,9 @@ TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 60)
 	atomic_store(&t.stop, true);
 	pthread_join(th, NULL);
 	ASSERT_TRUE(link_exists("tx0"));
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "pa")));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(2, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "pa")));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(2, st_udp_recv(self->sock, buf, sizeof(buf)));
 }
 
 TEST_F(lifetime, fork_child_consumes_rx_of_shared_mapping)
@@ -719,16 +719,16 @@ TEST_F(lifetime, fork_child_consumes_rx_of_shared_mapping)
 	if (!pid) {
 		__u8 buf[2048];
 
-		_exit(tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT,
-				       3000) == 29 ? 0 : 1);
+		_exit(st_rx_recv_udp(&self->q, buf, sizeof(buf), ST_PORT,
+				     3000) == 29 ? 0 : 1);
 	}
-	tunx_msleep(100);
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "c", 1));
+	st_msleep(100);
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "c", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	/* The child's release is visible here: same memory. */
-	EXPECT_EQ(tunx_load_acquire(self->q.rx.producer),
-		  tunx_load_acquire(self->q.rx.consumer));
+	EXPECT_EQ(st_load_acquire(self->q.rx.producer),
+		  st_load_acquire(self->q.rx.consumer));
 }
 
 TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 90)
@@ -742,24 +742,24 @@ TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 90)
 	ASSERT_LE(0, pid);
 	/* Both sides run the same racing producer on one ring. */
 	for (i = 0; i < 300; i++) {
-		if (tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "2p")) ==
+		if (st_tx_send(&self->q, pkt, st_test_packet(pkt, "2p")) ==
 		    -ENOSPC)
-			self->q.tx.local = tunx_load_acquire(self->q.tx.consumer);
-		tunx_kick(self->q.fd);
+			self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+		st_kick(self->q.fd);
 	}
 	if (!pid)
 		_exit(0);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	tunx_msleep(200);
-	tunx_udp_drain(self->sock);
+	st_msleep(200);
+	st_udp_drain(self->sock);
 	/* Resynchronise with the kernel: the queue still works. */
-	self->q.tx.local = tunx_load_acquire(self->q.tx.consumer);
-	tunx_store_release(self->q.tx.producer, self->q.tx.local);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	self->q.tx.local = tunx_load_acquire(self->q.tx.consumer);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "ok")));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(2, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+	st_store_release(self->q.tx.producer, self->q.tx.local);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "ok")));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(2, st_udp_recv(self->sock, buf, sizeof(buf)));
 }
 
 /* ---- blocking poll ---- */
@@ -776,11 +776,11 @@ static void *poll_fn(void *arg)
 {
 	struct poller *p = arg;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	long long start = tunx_now_ms();
+	long long start = st_now_ms();
 
 	p->ret = poll(&pfd, 1, p->timeout);
 	p->revents = pfd.revents;
-	p->elapsed = tunx_now_ms() - start;
+	p->elapsed = st_now_ms() - start;
 	return NULL;
 }
 
@@ -790,10 +790,10 @@ TEST_F(lifetime, close_during_blocking_poll_other_thread)
 	pthread_t th;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
-	tunx_queue_unmap(&self->q);	/* only the poll holds the file */
+	st_queue_unmap(&self->q);	/* only the poll holds the file */
 	p.fd = self->q.fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, poll_fn, &p));
-	tunx_msleep(200);
+	st_msleep(200);
 	close(self->q.fd);
 	self->q.fd = -1;
 	pthread_join(th, NULL);
@@ -813,8 +813,8 @@ TEST_F(lifetime, link_del_wakes_blocking_poll)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
 	p.fd = self->q.fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, poll_fn, &p));
-	tunx_msleep(200);
-	ASSERT_EQ(0, tunx_sh("ip link del tx0"));
+	st_msleep(200);
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
 	pthread_join(th, NULL);
 	TH_LOG("poll returned %d revents %#x after %lld ms", p.ret, p.revents,
 	       p.elapsed);
@@ -828,13 +828,13 @@ TEST_F(lifetime, close_with_backpressured_qdisc)
 {
 	int i;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 8, 8, 0));
-	ASSERT_EQ(0, tunx_net_up("tx0"));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8, 0));
+	ASSERT_EQ(0, st_net_up("tx0"));
 	for (i = 0; i < 40; i++)
-		tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "q", 1);
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
+		st_udp_send4(ST_PEER4, ST_PORT, "q", 1);
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
 	/* Packets sit in the ring and in the stopped qdisc: drop them all. */
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 	ASSERT_TRUE(wait_link("tx0", false, 2000));
 }
 
@@ -859,13 +859,13 @@ static void *racer_fn(void *arg)
 		;
 	switch (r->which) {
 	case 0:
-		r->ret = tunx_attach(r->fd, r->name, 0, NULL);
+		r->ret = st_attach(r->fd, r->name, 0, NULL);
 		break;
 	case 1:
-		r->ret = tunx_setup_rings(r->fd, 8, 8, 0, NULL);
+		r->ret = st_setup_rings(r->fd, 8, 8, 0, NULL);
 		break;
 	case 2:
-		r->ret = tunx_attach(r->fd, r->name, TUNX_ATTACH_MULTI_QUEUE |
+		r->ret = st_attach(r->fd, r->name, TUNX_ATTACH_MULTI_QUEUE |
 				     TUNX_ATTACH_EXCL, NULL);
 		break;
 	case 3:
@@ -875,7 +875,7 @@ static void *racer_fn(void *arg)
 				       MAP_SHARED, r->fd, 0);
 
 			if (p != MAP_FAILED) {
-				tunx_poke_u8((__u8 *)p + r->len - 1, 1);
+				st_poke_u8((__u8 *)p + r->len - 1, 1);
 				munmap(p, r->len);
 				r->maps++;
 			}
@@ -895,7 +895,7 @@ TEST_F(lifetime, attach_race_same_file_one_wins)
 	pthread_t th[2];
 	int i;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
+	ASSERT_LE(0, self->q.fd = st_open());
 	for (i = 0; i < 2; i++) {
 		r[i].fd = self->q.fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
@@ -917,8 +917,8 @@ TEST_F(lifetime, setup_race_same_file_one_wins)
 	pthread_t th[2];
 	int i;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	for (i = 0; i < 2; i++) {
 		r[i].fd = self->q.fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
@@ -938,7 +938,7 @@ TEST_F(lifetime, excl_create_race_one_creates)
 
 	for (i = 0; i < 4; i++) {
 		r[i] = (struct racer){ .which = 2, .name = "txx", .go = &go };
-		ASSERT_LE(0, r[i].fd = tunx_open());
+		ASSERT_LE(0, r[i].fd = st_open());
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, racer_fn, &r[i]));
 	}
 	atomic_store(&go, true);
@@ -960,23 +960,23 @@ TEST_F_TIMEOUT(lifetime, mmap_racing_detach_and_link_del, 60)
 	struct racer r = { .which = 3, .go = &go };
 	pthread_t th;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 8, 8, 0));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8, 0));
 	r.fd = self->q.fd;
 	r.len = self->q.map_len;
 	ASSERT_EQ(0, pthread_create(&th, NULL, racer_fn, &r));
-	tunx_msleep(100);
-	EXPECT_EQ(0, tunx_detach(self->q.fd));
-	tunx_msleep(100);
+	st_msleep(100);
+	EXPECT_EQ(0, st_detach(self->q.fd));
+	st_msleep(100);
 	/* Attached again elsewhere, then the link deleted under the maps. */
-	EXPECT_EQ(0, tunx_attach(self->q.fd, "tx1", 0, NULL));
-	EXPECT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
-	tunx_msleep(100);
-	EXPECT_EQ(0, tunx_sh("ip link del tx1"));
-	tunx_msleep(100);
+	EXPECT_EQ(0, st_attach(self->q.fd, "tx1", 0, NULL));
+	EXPECT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 0, NULL));
+	st_msleep(100);
+	EXPECT_EQ(0, st_sh("ip link del tx1"));
+	st_msleep(100);
 	atomic_store(&r.stop, true);
 	pthread_join(th, NULL);
 	TH_LOG("%lu mappings made", r.maps);
 	EXPECT_LT(0, r.maps);
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

@@ -61,7 +61,7 @@ static __u16 pseudo4_partial(const struct iphdr *ip, __u8 proto, __u32 l4len)
 
 static void ip4_fill(struct iphdr *ip, __u8 proto, size_t len)
 {
-	tunx_ip4_fill(ip, proto, len, TUNX_PEER4, TUNX_LOCAL4);
+	st_ip4_fill(ip, proto, len, ST_PEER4, ST_LOCAL4);
 }
 
 static __u8 pattern(size_t i)
@@ -70,7 +70,7 @@ static __u8 pattern(size_t i)
 }
 
 /*
- * A UDP super-packet PEER4:9 -> LOCAL4:TUNX_PORT of NSEG * SEG payload
+ * A UDP super-packet PEER4:9 -> LOCAL4:ST_PORT of NSEG * SEG payload
  * bytes with a partial checksum, and the descriptor that offers it.
  */
 static size_t build_uso(void *buf, struct tunx_desc *d)
@@ -83,7 +83,7 @@ static size_t build_uso(void *buf, struct tunx_desc *d)
 
 	ip4_fill(ip, IPPROTO_UDP, len);
 	udp->source = htons(9);
-	udp->dest = htons(TUNX_PORT);
+	udp->dest = htons(ST_PORT);
 	udp->len = htons(sizeof(*udp) + plen);
 	udp->check = pseudo4_partial(ip, IPPROTO_UDP, sizeof(*udp) + plen);
 	for (i = 0; i < plen; i++)
@@ -136,15 +136,15 @@ static size_t build_uso6_ext(void *buf, struct tunx_desc *d, size_t ext)
 	ip6->ip6_plen = htons(ext + l4);
 	ip6->ip6_nxt = ext ? 0 : IPPROTO_UDP;
 	ip6->ip6_hlim = 64;
-	inet_pton(AF_INET6, TUNX_PEER6, &ip6->ip6_src);
-	inet_pton(AF_INET6, TUNX_LOCAL6, &ip6->ip6_dst);
+	inet_pton(AF_INET6, ST_PEER6, &ip6->ip6_src);
+	inet_pton(AF_INET6, ST_LOCAL6, &ip6->ip6_dst);
 	if (ext) {
 		hbh[0] = IPPROTO_UDP;	/* next header; length 0: 8 bytes */
 		hbh[2] = 1;		/* PadN over the remaining 4 bytes */
 		hbh[3] = 4;
 	}
 	udp->source = htons(9);
-	udp->dest = htons(TUNX_PORT);
+	udp->dest = htons(ST_PORT);
 	udp->len = htons(l4);
 	udp->check = fold(pseudo6(ip6, IPPROTO_UDP, l4));
 	for (i = 0; i < plen; i++)
@@ -171,35 +171,35 @@ static size_t build_uso6_hbh(void *buf, struct tunx_desc *d)
 }
 
 /* Write @d's packet (built by @build) into the next tx frame; publish. */
-static int publish(struct tunx_queue *q, struct tunx_desc *d,
+static int publish(struct st_queue *q, struct tunx_desc *d,
 		   size_t (*build)(void *, struct tunx_desc *))
 {
 	struct tunx_desc *slot;
 	__u8 *frame;
 
-	slot = tunx_tx_reserve(q, &frame);
+	slot = st_tx_reserve(q, &frame);
 	if (!slot)
 		return -ENOSPC;
 	if (build)
 		build(frame, d);
 	d->addr = frame - q->tx.frames;
 	*slot = *d;
-	tunx_tx_submit(q);
-	return tunx_kick(q->fd);
+	st_tx_submit(q);
+	return st_kick(q->fd);
 }
 
 /* Next rx packet that is UDP/TCP to @dport, with its descriptor. */
-static int rx_take_port(struct tunx_queue *q, void *buf, size_t cap,
+static int rx_take_port(struct st_queue *q, void *buf, size_t cap,
 			__u16 dport, __u8 proto, struct tunx_desc *d)
 {
-	long long end = tunx_now_ms() + 3000;
+	long long end = st_now_ms() + 3000;
 	const struct iphdr *ip = buf;
 	int len;
 
-	while (tunx_now_ms() < end) {
-		len = tunx_rx_take(q, buf, cap, d);
+	while (st_now_ms() < end) {
+		len = st_rx_take(q, buf, cap, d);
 		if (len == -EAGAIN) {
-			tunx_msleep(5);
+			st_msleep(5);
 			continue;
 		}
 		if (len < 0)
@@ -282,7 +282,7 @@ static __u16 udp_csum_check(const __u8 *pkt, size_t len)
 	const struct iphdr *ip = (const void *)pkt;
 	size_t l4 = len - ip->ihl * 4;
 
-	return tunx_csum(pkt + ip->ihl * 4, l4, pseudo4(ip, IPPROTO_UDP, l4));
+	return st_csum(pkt + ip->ihl * 4, l4, pseudo4(ip, IPPROTO_UDP, l4));
 }
 
 /*
@@ -292,7 +292,7 @@ static __u16 udp_csum_check(const __u8 *pkt, size_t len)
 static __u16 udp_csum_finish_check(__u8 *pkt, size_t len,
 				   const struct tunx_desc *d)
 {
-	__u16 sum = tunx_csum(pkt + d->csum_start, len - d->csum_start, 0);
+	__u16 sum = st_csum(pkt + d->csum_start, len - d->csum_start, 0);
 
 	memcpy(pkt + d->csum_start + d->csum_offset, &sum, sizeof(sum));
 	return udp_csum_check(pkt, len);
@@ -303,45 +303,45 @@ static __u16 udp_csum_finish_check(__u8 *pkt, size_t len,
 TEST(feature_offload_reported)
 {
 	struct tunx_info info;
-	int fd = tunx_open();
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, tunx_get_info(fd, &info));
+	ASSERT_EQ(0, st_get_info(fd, &info));
 	EXPECT_TRUE(info.features & TUNX_FEAT_OFFLOAD);
 	close(fd);
 }
 
 TEST(create_offload_turns_on_tso_csum_and_caps_gso_at_frame)
 {
-	struct tunx_queue q, plain, small;
+	struct st_queue q, plain, small;
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_netns_enter());
-	ASSERT_EQ(0, tunx_queue_open(&q, "tx0", TUNX_ATTACH_OFFLOAD, ENTRIES,
-				     ENTRIES, FRAME));
-	ASSERT_EQ(0, tunx_get_info(q.fd, &info));
+	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, st_queue_open(&q, "tx0", TUNX_ATTACH_OFFLOAD, ENTRIES,
+				   ENTRIES, FRAME));
+	ASSERT_EQ(0, st_get_info(q.fd, &info));
 	EXPECT_TRUE(info.flags & TUNX_ATTACH_OFFLOAD);
 	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GTSO));
 	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GTXCSUM));
 	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GSG));
-	EXPECT_EQ(0, tunx_sh("ip -d link show tx0 | grep -q 'gso_max_size 65536 '"));
+	EXPECT_EQ(0, st_sh("ip -d link show tx0 | grep -q 'gso_max_size 65536 '"));
 	/* A device without offload offers none of it. */
-	ASSERT_EQ(0, tunx_queue_open(&plain, "tx1", 0, ENTRIES, ENTRIES, 0));
+	ASSERT_EQ(0, st_queue_open(&plain, "tx1", 0, ENTRIES, ENTRIES, 0));
 	EXPECT_EQ(0, ethtool_get("tx1", ETHTOOL_GTSO));
 	EXPECT_EQ(0, ethtool_get("tx1", ETHTOOL_GTXCSUM));
 	/* Super-packets are capped at the smallest frame of any queue. */
-	ASSERT_EQ(0, tunx_queue_open(&small, "tx2", TUNX_ATTACH_OFFLOAD,
-				     ENTRIES, ENTRIES, 8192));
-	EXPECT_EQ(0, tunx_sh("ip -d link show tx2 | grep -q 'gso_max_size 8192 '"));
-	tunx_queue_close(&small);
-	tunx_queue_close(&plain);
-	tunx_queue_close(&q);
+	ASSERT_EQ(0, st_queue_open(&small, "tx2", TUNX_ATTACH_OFFLOAD,
+				   ENTRIES, ENTRIES, 8192));
+	EXPECT_EQ(0, st_sh("ip -d link show tx2 | grep -q 'gso_max_size 8192 '"));
+	st_queue_close(&small);
+	st_queue_close(&plain);
+	st_queue_close(&q);
 }
 
 /* ---- traffic on an offload device ---- */
 
 FIXTURE(offload) {
-	struct tunx_queue q;
+	struct st_queue q;
 	int sock;
 	__u8 buf[FRAME];
 };
@@ -350,13 +350,13 @@ FIXTURE_SETUP(offload)
 {
 	self->q.fd = -1;
 	self->sock = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", TUNX_ATTACH_OFFLOAD,
-				     ENTRIES, ENTRIES, FRAME));
-	ASSERT_EQ(0, tunx_net_up("tx0"));
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", TUNX_ATTACH_OFFLOAD,
+				   ENTRIES, ENTRIES, FRAME));
+	ASSERT_EQ(0, st_net_up("tx0"));
+	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	ASSERT_LE(0, self->sock);
 }
 
@@ -364,7 +364,7 @@ FIXTURE_TEARDOWN(offload)
 {
 	if (self->sock >= 0)
 		close(self->sock);
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 }
 
 TEST_F(offload, rx_uso_send_is_one_super_packet_descriptor)
@@ -373,11 +373,11 @@ TEST_F(offload, rx_uso_send_is_one_super_packet_descriptor)
 	struct tunx_desc d;
 	int len, i;
 
-	ASSERT_EQ(0, send_uso(AF_INET, TUNX_PEER4, SINK_PORT));
+	ASSERT_EQ(0, send_uso(AF_INET, ST_PEER4, SINK_PORT));
 	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
 			   IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + NSEG * SEG), len);
-	EXPECT_GT(len, tunx_if_get_mtu("tx0"));
+	EXPECT_GT(len, st_if_get_mtu("tx0"));
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 	EXPECT_EQ(TUNX_GSO_UDP_L4, d.gso_type);
 	EXPECT_EQ(SEG, d.gso_size);
@@ -404,7 +404,7 @@ TEST_F(offload, rx_plain_udp_has_partial_checksum)
 	struct tunx_desc d;
 	int len;
 
-	ASSERT_LT(0, tunx_udp_send4(TUNX_PEER4, SINK_PORT, msg, sizeof(msg)));
+	ASSERT_LT(0, st_udp_send4(ST_PEER4, SINK_PORT, msg, sizeof(msg)));
 	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
 			   IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
@@ -428,7 +428,7 @@ TEST_F(offload, rx_checksum_offload_off_gives_full_checksums)
 	ASSERT_EQ(0, ethtool_set("tx0", ETHTOOL_STXCSUM, 0));
 	ASSERT_EQ(0, ethtool_get("tx0", ETHTOOL_GTXCSUM));
 	ASSERT_EQ(0, ethtool_get("tx0", ETHTOOL_GTSO));
-	ASSERT_LT(0, tunx_udp_send4(TUNX_PEER4, SINK_PORT, msg, sizeof(msg)));
+	ASSERT_LT(0, st_udp_send4(ST_PEER4, SINK_PORT, msg, sizeof(msg)));
 	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
 			   IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
@@ -446,16 +446,16 @@ TEST_F(offload, tx_uso_super_packet_delivers_each_datagram)
 	int i, j;
 
 	ASSERT_EQ(0, publish(&self->q, &d, build_uso));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
 	for (i = 0; i < NSEG; i++) {
-		ASSERT_EQ(SEG, tunx_udp_recv(self->sock, got, sizeof(got)));
+		ASSERT_EQ(SEG, st_udp_recv(self->sock, got, sizeof(got)));
 		for (j = 0; j < SEG; j++)
 			if (got[j] != pattern(i * SEG + j))
 				break;
 		EXPECT_EQ(SEG, j);
 	}
-	EXPECT_EQ(0, tunx_udp_drain_nowait(self->sock));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st_udp_drain_nowait(self->sock));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(IP_UDP_HDRS + NSEG * SEG, st.tx_bytes);
 	EXPECT_EQ(0, st.invalid_descs);
@@ -466,8 +466,8 @@ TEST_F(offload, rx_uso6_send_is_one_super_packet_descriptor)
 	struct tunx_desc d;
 	int len;
 
-	ASSERT_EQ(0, tunx_net_up6("tx0"));
-	ASSERT_EQ(0, send_uso(AF_INET6, TUNX_PEER6, SINK_PORT));
+	ASSERT_EQ(0, st_net_up6("tx0"));
+	ASSERT_EQ(0, send_uso(AF_INET6, ST_PEER6, SINK_PORT));
 	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
 			   IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP6_UDP_HDRS + NSEG * SEG), len);
@@ -487,21 +487,21 @@ TEST_F(offload, tx_uso6_super_packet_delivers_each_datagram)
 	__u8 got[2048];
 	int sock6, i, j;
 
-	ASSERT_EQ(0, tunx_net_up6("tx0"));
-	sock6 = tunx_udp_listen6(TUNX_LOCAL6, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_net_up6("tx0"));
+	sock6 = st_udp_listen6(ST_LOCAL6, ST_PORT, 2000);
 	ASSERT_LE(0, sock6);
 	ASSERT_EQ(0, publish(&self->q, &d, build_uso6));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
 	for (i = 0; i < NSEG; i++) {
-		ASSERT_EQ(SEG, tunx_udp_recv(sock6, got, sizeof(got)));
+		ASSERT_EQ(SEG, st_udp_recv(sock6, got, sizeof(got)));
 		for (j = 0; j < SEG; j++)
 			if (got[j] != pattern(i * SEG + j))
 				break;
 		EXPECT_EQ(SEG, j);
 	}
-	EXPECT_EQ(0, tunx_udp_drain_nowait(sock6));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 500));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	EXPECT_EQ(0, st_udp_drain_nowait(sock6));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_packets, 1, 500));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 	close(sock6);
 }
 
@@ -524,7 +524,7 @@ static size_t build_tcp(void *buf, __u32 seq, __u32 ack, __u8 flags,
 	((__u8 *)th)[13] = flags;
 	th->window = htons(65535);
 	memcpy(th + 1, data, dlen);
-	th->check = tunx_csum(th, l4, pseudo4(ip, IPPROTO_TCP, l4));
+	th->check = st_csum(th, l4, pseudo4(ip, IPPROTO_TCP, l4));
 	return sizeof(*ip) + l4;
 }
 
@@ -534,7 +534,7 @@ static size_t build_tcp(void *buf, __u32 seq, __u32 ack, __u8 flags,
 
 /* Handshake from PEER4:40000; returns the server's ISN + 1. */
 static int tcp_connect(struct __test_metadata *_metadata,
-		       struct tunx_queue *q, __u8 *buf, __u32 isn, __u32 *ack)
+		       struct st_queue *q, __u8 *buf, __u32 isn, __u32 *ack)
 {
 	const struct tcphdr *th;
 	__u8 pkt[128];
@@ -542,7 +542,7 @@ static int tcp_connect(struct __test_metadata *_metadata,
 	int len;
 
 	len = build_tcp(pkt, isn, 0, TH_SYN, NULL, 0);
-	EXPECT_EQ(0, tunx_tx_send(q, pkt, len));
+	EXPECT_EQ(0, st_tx_send(q, pkt, len));
 	len = rx_take_port(q, buf, FRAME, 40000, IPPROTO_TCP, &d);
 	if (len < (int)IP_TCP_HDRS)
 		return -1;
@@ -551,7 +551,7 @@ static int tcp_connect(struct __test_metadata *_metadata,
 		return -1;
 	*ack = ntohl(th->seq) + 1;
 	len = build_tcp(pkt, isn + 1, *ack, TH_ACK, NULL, 0);
-	return tunx_tx_send(q, pkt, len);
+	return st_tx_send(q, pkt, len);
 }
 
 /*
@@ -576,7 +576,7 @@ static size_t build_synack(void *buf, __u16 dport, __u32 seq, __u32 ack)
 	((__u8 *)th)[13] = TH_SYN | TH_ACK;
 	th->window = htons(65535);
 	memcpy(th + 1, opts, sizeof(opts));
-	th->check = tunx_csum(th, l4, pseudo4(ip, IPPROTO_TCP, l4));
+	th->check = st_csum(th, l4, pseudo4(ip, IPPROTO_TCP, l4));
 	return sizeof(*ip) + l4;
 }
 
@@ -594,7 +594,7 @@ TEST_F(offload, rx_tcp_send_is_tso_super_packet_descriptor)
 
 	cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	ASSERT_LE(0, cs);
-	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	inet_pton(AF_INET, ST_PEER4, &sin.sin_addr);
 	ASSERT_NE(0, connect(cs, (void *)&sin, sizeof(sin)));
 	ASSERT_EQ(EINPROGRESS, errno);
 	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), TCP_PORT,
@@ -604,10 +604,10 @@ TEST_F(offload, rx_tcp_send_is_tso_super_packet_descriptor)
 	sport = ntohs(th->source);
 	isn = ntohl(th->seq);
 	len = build_synack(pkt, sport, 5000, isn + 1);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
 	/* Established once the SYN-ACK is in: the send fills the window. */
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	tunx_msleep(100);
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	st_msleep(100);
 	ASSERT_EQ((ssize_t)sizeof(data), send(cs, data, sizeof(data), 0));
 	do {	/* skip the handshake's ACK */
 		len = rx_take_port(&self->q, self->buf, sizeof(self->buf),
@@ -615,7 +615,7 @@ TEST_F(offload, rx_tcp_send_is_tso_super_packet_descriptor)
 		ASSERT_LT(0, len);
 	} while (len == (int)(IP_TCP_HDRS + 12));
 	/* The first data skb: several MSS at once, described not split. */
-	EXPECT_GT(len, tunx_if_get_mtu("tx0"));
+	EXPECT_GT(len, st_if_get_mtu("tx0"));
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 	EXPECT_EQ(TUNX_GSO_TCPV4, d.gso_type);
 	EXPECT_EQ(1448, d.gso_size);
@@ -641,7 +641,7 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	__u8 *frame;
 	ssize_t r;
 
-	inet_pton(AF_INET, TUNX_LOCAL4, &sin.sin_addr);
+	inet_pton(AF_INET, ST_LOCAL4, &sin.sin_addr);
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, ls);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -650,7 +650,7 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	ASSERT_EQ(0, tcp_connect(_metadata, &self->q, self->buf, 1000, &ack));
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = pattern(i);
-	slot = tunx_tx_reserve(&self->q, &frame);
+	slot = st_tx_reserve(&self->q, &frame);
 	ASSERT_NE(NULL, slot);
 	d.len = build_tcp(frame, 1001, ack, TH_ACK | TH_PSH, data, sizeof(data));
 	/* Offload the checksum: leave the pseudo sum in the field. */
@@ -666,9 +666,9 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	d.csum_start = sizeof(struct iphdr);
 	d.csum_offset = offsetof(struct tcphdr, check);
 	*slot = d;
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
 	cs = accept(ls, NULL, NULL);
 	ASSERT_LE(0, cs);
 	setsockopt(cs, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -680,7 +680,7 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	}
 	EXPECT_EQ(sizeof(got), n);
 	EXPECT_EQ(0, memcmp(data, got, sizeof(got)));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(0, st.invalid_descs);
 	close(cs);
 	close(ls);
@@ -699,23 +699,23 @@ TEST_F(offload, tx_plain_partial_csum_above_mtu_delivered)
 	int n;
 	size_t i;
 
-	slot = tunx_tx_reserve(&self->q, &frame);
+	slot = st_tx_reserve(&self->q, &frame);
 	ASSERT_NE(NULL, slot);
 	build_uso(frame, &d);
 	d.addr = frame - self->q.tx.frames;
 	d.gso_type = TUNX_GSO_NONE;
 	d.gso_size = 0;
-	ASSERT_LT(tunx_if_get_mtu("tx0"), d.len);
+	ASSERT_LT(st_if_get_mtu("tx0"), d.len);
 	*slot = d;
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	n = tunx_udp_recv(self->sock, self->buf, sizeof(self->buf));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	n = st_udp_recv(self->sock, self->buf, sizeof(self->buf));
 	ASSERT_EQ(NSEG * SEG, n);
 	for (i = 0; i < NSEG * SEG; i++)
 		ASSERT_EQ(pattern(i), self->buf[i]);
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(0, st.invalid_descs);
 	EXPECT_EQ(0, st.tx_bad_packets);
@@ -728,23 +728,23 @@ TEST_F(offload, tx_plain_partial_csum_above_mtu_delivered)
  * stack, and a plain packet sent afterwards still arrives.
  */
 static void expect_invalid_then_valid(struct __test_metadata *_metadata,
-				      struct tunx_queue *q, int sock)
+				      struct st_queue *q, int sock)
 {
 	struct tunx_stats st;
 	char buf[64];
 	__u8 pkt[64];
 
-	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
-	ASSERT_EQ(1, TUNX_STAT(q->fd, invalid_descs, 1, 500));
-	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
+	ASSERT_EQ(0, st_tx_wait_consumed(q, 2000));
+	ASSERT_EQ(1, ST_STAT(q->fd, invalid_descs, 1, 500));
+	ASSERT_EQ(0, st_get_stats(q->fd, &st));
 	EXPECT_EQ(0, st.tx_packets);
 	EXPECT_EQ(0, st.tx_bad_packets);
-	EXPECT_EQ(0, tunx_udp_drain_nowait(sock));
-	ASSERT_EQ(0, tunx_tx_send(q, pkt, tunx_test_packet(pkt, "good")));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(q, 2000));
-	ASSERT_EQ(4, tunx_udp_recv(sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, st_udp_drain_nowait(sock));
+	ASSERT_EQ(0, st_tx_send(q, pkt, st_test_packet(pkt, "good")));
+	ASSERT_EQ(0, st_tx_wait_consumed(q, 2000));
+	ASSERT_EQ(4, st_udp_recv(sock, buf, sizeof(buf)));
 	ASSERT_EQ(0, memcmp(buf, "good", 4));
-	ASSERT_EQ(0, tunx_get_stats(q->fd, &st));
+	ASSERT_EQ(0, st_get_stats(q->fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(1, st.invalid_descs);
 }
@@ -756,7 +756,7 @@ static void set_tot_len(__u8 *frame, size_t len)
 
 	ip->tot_len = htons(len);
 	ip->check = 0;
-	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	ip->check = st_csum(ip, sizeof(*ip), 0);
 }
 
 /* A USO super-packet whose descriptor (or packet) @mutate spoils. */
@@ -767,14 +767,14 @@ static void set_tot_len(__u8 *frame, size_t len)
 		struct tunx_desc *slot;					\
 		__u8 *frame;						\
 									\
-		slot = tunx_tx_reserve(&self->q, &frame);		\
+		slot = st_tx_reserve(&self->q, &frame);		\
 		ASSERT_NE(NULL, slot);					\
 		build_uso(frame, &d);					\
 		d.addr = frame - self->q.tx.frames;			\
 		mutate;							\
 		*slot = d;						\
-		tunx_tx_submit(&self->q);				\
-		ASSERT_EQ(0, tunx_kick(self->q.fd));			\
+		st_tx_submit(&self->q);				\
+		ASSERT_EQ(0, st_kick(self->q.fd));			\
 		expect_invalid_then_valid(_metadata, &self->q,		\
 					  self->sock);			\
 	}
@@ -832,7 +832,7 @@ TEST_F(offload, tx_uso6_behind_extension_header_counted)
 {
 	struct tunx_desc d = {};
 
-	ASSERT_EQ(0, tunx_net_up6("tx0"));
+	ASSERT_EQ(0, st_net_up6("tx0"));
 	ASSERT_EQ(0, publish(&self->q, &d, build_uso6_hbh));
 	expect_invalid_then_valid(_metadata, &self->q, self->sock);
 }
@@ -855,7 +855,7 @@ static size_t build_fwd_uso(void *buf, struct tunx_desc *d, size_t nseg)
 	ip4_fill(ip, IPPROTO_UDP, len);
 	inet_pton(AF_INET, FWD_DST, &ip->daddr);
 	ip->check = 0;
-	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	ip->check = st_csum(ip, sizeof(*ip), 0);
 	udp->source = htons(9);
 	udp->dest = htons(SINK_PORT);
 	udp->len = htons(sizeof(*udp) + plen);
@@ -880,7 +880,7 @@ static size_t build_fwd_uso(void *buf, struct tunx_desc *d, size_t nseg)
  * super-packet leaves through fw0, whose frames (FWD_FRAME) are smaller.
  */
 FIXTURE(fwd) {
-	struct tunx_queue in, out;
+	struct st_queue in, out;
 	__u8 buf[FRAME];
 };
 
@@ -903,40 +903,40 @@ FIXTURE_SETUP(fwd)
 {
 	self->in.fd = -1;
 	self->out.fd = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
-	ASSERT_EQ(0, tunx_queue_open(&self->in, "tx0", TUNX_ATTACH_OFFLOAD,
-				     ENTRIES, ENTRIES, FRAME));
-	ASSERT_EQ(0, tunx_net_up("tx0"));
-	ASSERT_EQ(0, tunx_queue_open(&self->out, "fw0", variant->flags,
-				     variant->entries, ENTRIES, FWD_FRAME));
-	ASSERT_EQ(0, tunx_if_addr4("fw0", FWD_ADDR, 24));
-	ASSERT_EQ(0, tunx_if_flags("fw0", true));
-	ASSERT_EQ(0, tunx_sh("sysctl -qw net.ipv4.ip_forward=1"));
+	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, st_queue_open(&self->in, "tx0", TUNX_ATTACH_OFFLOAD,
+				   ENTRIES, ENTRIES, FRAME));
+	ASSERT_EQ(0, st_net_up("tx0"));
+	ASSERT_EQ(0, st_queue_open(&self->out, "fw0", variant->flags,
+				   variant->entries, ENTRIES, FWD_FRAME));
+	ASSERT_EQ(0, st_if_addr4("fw0", FWD_ADDR, 24));
+	ASSERT_EQ(0, st_if_flags("fw0", true));
+	ASSERT_EQ(0, st_sh("sysctl -qw net.ipv4.ip_forward=1"));
 }
 
 FIXTURE_TEARDOWN(fwd)
 {
-	tunx_queue_close(&self->out);
-	tunx_queue_close(&self->in);
+	st_queue_close(&self->out);
+	st_queue_close(&self->in);
 }
 
 /* Send one super-packet of @nseg datagrams into tx0 and wait for NAPI. */
 static void fwd_send(struct __test_metadata *_metadata,
-		     struct tunx_queue *in, size_t nseg)
+		     struct st_queue *in, size_t nseg)
 {
 	struct tunx_desc d, *slot;
 	__u8 *frame;
 
-	slot = tunx_tx_reserve(in, &frame);
+	slot = st_tx_reserve(in, &frame);
 	ASSERT_NE(NULL, slot);
 	build_fwd_uso(frame, &d, nseg);
 	d.addr = frame - in->tx.frames;
 	*slot = d;
-	tunx_tx_submit(in);
-	ASSERT_EQ(0, tunx_kick(in->fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(in, 2000));
+	st_tx_submit(in);
+	ASSERT_EQ(0, st_kick(in->fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(in, 2000));
 }
 
 /*
@@ -945,7 +945,7 @@ static void fwd_send(struct __test_metadata *_metadata,
  * completes, carrying datagram @i's bytes.
  */
 static void fwd_expect_segment(struct __test_metadata *_metadata,
-			       struct tunx_queue *out, __u8 *buf, size_t i)
+			       struct st_queue *out, __u8 *buf, size_t i)
 {
 	const __u8 *payload = buf + IP_UDP_HDRS;
 	const struct iphdr *ip = (const void *)buf;
@@ -969,12 +969,12 @@ static void fwd_expect_segment(struct __test_metadata *_metadata,
 
 /* Nothing more is on its way to fw0's ring. */
 static void fwd_expect_no_more(struct __test_metadata *_metadata,
-			       struct tunx_queue *out, __u8 *buf)
+			       struct st_queue *out, __u8 *buf)
 {
 	struct tunx_desc d;
 
-	tunx_msleep(100);
-	EXPECT_EQ(-EAGAIN, tunx_rx_take(out, buf, FRAME, &d));
+	st_msleep(100);
+	EXPECT_EQ(-EAGAIN, st_rx_take(out, buf, FRAME, &d));
 }
 
 /*
@@ -1008,7 +1008,7 @@ TEST_F(fwd, fits_frame_leaves_whole)
 			break;
 	EXPECT_EQ(nseg * SEG, k);
 	fwd_expect_no_more(_metadata, &self->out, self->buf);
-	ASSERT_EQ(0, tunx_get_stats(self->out.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->out.fd, &st));
 	EXPECT_EQ(1, st.rx_packets);
 	EXPECT_EQ(0, st.rx_dropped);
 }
@@ -1028,14 +1028,14 @@ TEST_F(fwd, tcp_with_options_one_segment_is_plain)
 	__u8 *frame;
 	int len;
 
-	slot = tunx_tx_reserve(&self->in, &frame);
+	slot = st_tx_reserve(&self->in, &frame);
 	ASSERT_NE(NULL, slot);
 	ip = (struct iphdr *)frame;
 	th = (struct tcphdr *)(ip + 1);
 	ip4_fill(ip, IPPROTO_TCP, sizeof(*ip) + l4);
 	inet_pton(AF_INET, FWD_DST, &ip->daddr);
 	ip->check = 0;
-	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	ip->check = st_csum(ip, sizeof(*ip), 0);
 	memset(th, 0, sizeof(*th));
 	th->source = htons(40000);
 	th->dest = htons(SINK_PORT);
@@ -1056,9 +1056,9 @@ TEST_F(fwd, tcp_with_options_one_segment_is_plain)
 	d.csum_start = sizeof(*ip);
 	d.csum_offset = offsetof(struct tcphdr, check);
 	*slot = d;
-	tunx_tx_submit(&self->in);
-	ASSERT_EQ(0, tunx_kick(self->in.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->in, 2000));
+	st_tx_submit(&self->in);
+	ASSERT_EQ(0, st_kick(self->in.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->in, 2000));
 	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
 			   SINK_PORT, IPPROTO_TCP, &d);
 	ASSERT_EQ((int)(sizeof(*ip) + l4), len);
@@ -1081,17 +1081,17 @@ TEST_F(fwd, larger_than_frame_arrives_in_segments)
 
 	ASSERT_LT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
 	fwd_send(_metadata, &self->in, nseg);
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->out, room, 2000));
-	tunx_msleep(100);
+	ASSERT_EQ(0, st_rx_wait_ready(&self->out, room, 2000));
+	st_msleep(100);
 	/* The ring holds exactly what fits, in order. */
 	for (i = 0; i < room; i++)
 		fwd_expect_segment(_metadata, &self->out, self->buf, i);
 	if (!tail)
-		ASSERT_EQ(0, tunx_kick(self->out.fd));
+		ASSERT_EQ(0, st_kick(self->out.fd));
 	for (; !tail && i < nseg; i++)
 		fwd_expect_segment(_metadata, &self->out, self->buf, i);
 	fwd_expect_no_more(_metadata, &self->out, self->buf);
-	ASSERT_EQ(0, tunx_get_stats(self->out.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->out.fd, &st));
 	EXPECT_EQ(tail ? room : nseg, st.rx_packets);
 	EXPECT_EQ(tail ? nseg - room : 0, st.rx_dropped);
 	if (tail)
@@ -1099,4 +1099,4 @@ TEST_F(fwd, larger_than_frame_arrives_in_segments)
 	EXPECT_EQ(0, st.ring_errors);
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

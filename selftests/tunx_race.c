@@ -133,18 +133,18 @@ static int race_one(struct race *r, enum race_op op, int fd)
 
 	switch (op) {
 	case OP_KICK:
-		return tunx_kick(fd);
+		return st_kick(fd);
 	case OP_STATS:
-		return tunx_get_stats(fd, &st);
+		return st_get_stats(fd, &st);
 	case OP_INFO:
-		return tunx_get_info(fd, &info);
+		return st_get_info(fd, &info);
 	case OP_POLL:
 		return poll(&pfd, 1, 0) < 0 ? -errno : 0;
 	case OP_MMAP:
 		/* mmap() gives -EINVAL with a length above its area. */
 		return race_mmap(r, fd);
 	case OP_SETUP:
-		return tunx_setup_rings(fd, RING, RING, FRAME, NULL);
+		return st_setup_rings(fd, RING, RING, FRAME, NULL);
 	default:
 		return -EINVAL;
 	}
@@ -177,7 +177,7 @@ static void *race_traffic(void *arg)
 	struct race *r = arg;
 
 	while (!atomic_load(&r->stop)) {
-		tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "race", 4);
+		st_udp_send4(ST_PEER4, ST_PORT, "race", 4);
 		usleep(200);
 	}
 	return NULL;
@@ -189,15 +189,15 @@ static void *race_traffic(void *arg)
  */
 static int race_queue_up(int fd, __u32 flags)
 {
-	int ret = tunx_attach(fd, DEV, flags, NULL);
+	int ret = st_attach(fd, DEV, flags, NULL);
 
 	if (!ret) {
-		ret = tunx_setup_rings(fd, RING, RING, FRAME, NULL);
+		ret = st_setup_rings(fd, RING, RING, FRAME, NULL);
 		if (ret == -EBUSY)
 			ret = 0;
 	}
 	if (!ret && !(flags & TUNX_ATTACH_NO_CREATE))
-		ret = tunx_net_up(DEV);
+		ret = st_net_up(DEV);
 	return ret;
 }
 
@@ -234,7 +234,7 @@ static int race_run(struct race *r, const struct race_spec *spec)
 	unsigned long want = env_ul("TUNX_RACE_CYCLES", def_cycles);
 	struct race_user users[MAX_USERS];
 	pthread_t th[MAX_USERS + 1];
-	long long start = tunx_now_ms(), now;
+	long long start = st_now_ms(), now;
 	unsigned long i;
 	int ret = 0;
 
@@ -248,7 +248,7 @@ static int race_run(struct race *r, const struct race_spec *spec)
 	if (spec->traffic)
 		pthread_create(&th[spec->nops], NULL, race_traffic, r);
 	for (i = 0; !ret; i++) {
-		now = tunx_now_ms();
+		now = st_now_ms();
 		if (now - start >= (long long)max * 1000 ||
 		    (now - start >= (long long)secs * 1000 && i >= want))
 			break;
@@ -260,7 +260,7 @@ static int race_run(struct race *r, const struct race_spec *spec)
 	for (int k = 0; k < spec->nops + spec->traffic; k++)
 		pthread_join(th[k], NULL);
 	printf("# race: %s: %lu cycles in %.1f s%s;", name,
-	       atomic_load(&r->cycles), (tunx_now_ms() - start) / 1000.0,
+	       atomic_load(&r->cycles), (st_now_ms() - start) / 1000.0,
 	       debug_kernel() ? " (debug kernel)" : "");
 	for (int k = 0; k < OP_NR; k++)
 		printf(" %s %lu", op_names[k], atomic_load(&r->ops[k]));
@@ -281,13 +281,13 @@ static int race_run(struct race *r, const struct race_spec *spec)
 static int race_geometry(struct race *r)
 {
 	struct tunx_ring_setup rs;
-	int fd = tunx_open(), ret;
+	int fd = st_open(), ret;
 
 	if (fd < 0)
 		return fd;
-	ret = tunx_attach(fd, "rcg%d", 0, NULL);
+	ret = st_attach(fd, "rcg%d", 0, NULL);
 	if (!ret)
-		ret = tunx_setup_rings(fd, RING, RING, FRAME, &rs);
+		ret = st_setup_rings(fd, RING, RING, FRAME, &rs);
 	close(fd);
 	if (ret)
 		return ret;
@@ -305,9 +305,9 @@ FIXTURE_SETUP(race)
 	memset(&self->r, 0, sizeof(self->r));
 	for (int k = 0; k < NFDS; k++)
 		self->r.fds[k] = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, st_netns_enter());
 	ASSERT_EQ(0, race_geometry(&self->r));
 }
 
@@ -325,7 +325,7 @@ static int race_files(struct race *r, int n, __u32 flags)
 
 	r->nfds = n;
 	for (int k = 0; k < n; k++) {
-		fd = tunx_open();
+		fd = st_open();
 		if (fd < 0)
 			return fd;
 		r->fds[k] = fd;
@@ -353,11 +353,11 @@ static int cycle_detach(struct race *r, unsigned long i)
 	int fd = atomic_load(&r->fds[0]), ret;
 
 	(void)i;
-	ret = tunx_detach(fd);
+	ret = st_detach(fd);
 	if (!ret)
-		ret = tunx_attach(fd, DEV, TUNX_ATTACH_PERSIST, NULL);
+		ret = st_attach(fd, DEV, TUNX_ATTACH_PERSIST, NULL);
 	if (!ret)
-		ret = tunx_setup_rings(fd, RING, RING, FRAME, NULL);
+		ret = st_setup_rings(fd, RING, RING, FRAME, NULL);
 	return ret == -EBUSY ? 0 : ret;	/* a user's SETUP came first */
 }
 
@@ -378,7 +378,7 @@ static int cycle_detach_delete(struct race *r, unsigned long i)
 {
 	int fd = atomic_load(&r->fds[0]), ret;
 
-	ret = tunx_detach(fd);
+	ret = st_detach(fd);
 	if (ret)
 		return ret;
 	return race_queue_up(fd, i & 1 ? TUNX_ATTACH_PERSIST : 0);
@@ -403,7 +403,7 @@ TEST_F_TIMEOUT(race, detach_vs_every_ioctl, RACE_TIMEOUT)
  */
 static int cycle_close(struct race *r, unsigned long i)
 {
-	int fd = tunx_open(), slot = atomic_load(&r->fds[0]), ret;
+	int fd = st_open(), slot = atomic_load(&r->fds[0]), ret;
 
 	(void)i;
 	if (fd < 0)
@@ -417,7 +417,7 @@ static int cycle_close(struct race *r, unsigned long i)
 		ret = race_queue_up(slot, 0);
 		if (ret != -EBUSY)
 			break;
-		tunx_msleep(1);
+		st_msleep(1);
 	}
 	return ret;
 }
@@ -437,7 +437,7 @@ TEST_F_TIMEOUT(race, close_vs_every_ioctl, RACE_TIMEOUT)
 /* RTM_DELLINK under the users; the file gets -ENODEV, then re-attaches. */
 static int cycle_link_del(struct race *r, unsigned long i)
 {
-	int ret = tunx_if_delete(DEV);
+	int ret = st_if_delete(DEV);
 
 	(void)i;
 	if (ret)
@@ -524,7 +524,7 @@ static int netns_new(void)
  */
 static int cycle_netns_del(struct race *r, unsigned long i)
 {
-	int nsfd = netns_new(), ifindex = tunx_if_index(DEV), ret;
+	int nsfd = netns_new(), ifindex = st_if_index(DEV), ret;
 	long long end;
 
 	(void)i;
@@ -535,11 +535,11 @@ static int cycle_netns_del(struct race *r, unsigned long i)
 	if (ret)
 		return ret;
 	/* cleanup_net() runs from a workqueue. */
-	end = tunx_now_ms() + 30000;
-	while (tunx_kick(atomic_load(&r->fds[0])) != -ENODEV) {
-		if (tunx_now_ms() > end)
+	end = st_now_ms() + 30000;
+	while (st_kick(atomic_load(&r->fds[0])) != -ENODEV) {
+		if (st_now_ms() > end)
 			return -ETIMEDOUT;
-		tunx_msleep(2);
+		st_msleep(2);
 	}
 	return race_queue_up(atomic_load(&r->fds[0]), 0);
 }
@@ -564,7 +564,7 @@ static int cycle_queue_move(struct race *r, unsigned long i)
 {
 	int fd = atomic_load(&r->fds[i % 2]), ret;
 
-	ret = tunx_detach(fd);
+	ret = st_detach(fd);
 	if (ret)
 		return ret;
 	return race_queue_up(fd, TUNX_ATTACH_MULTI_QUEUE |
@@ -593,17 +593,17 @@ static int cycle_mtu(struct race *r, unsigned long i)
 	int fd = atomic_load(&r->fds[1]), ret;
 	int mtu = i % 3 == 2 ? 4000 : 1280 + (int)(i % 700);
 
-	ret = tunx_if_set_mtu(DEV, mtu);
+	ret = st_if_set_mtu(DEV, mtu);
 	if (ret && ret != -EINVAL)
 		return ret;
-	ret = tunx_detach(fd);
+	ret = st_detach(fd);
 	if (ret)
 		return ret;
 	ret = race_queue_up(fd, TUNX_ATTACH_MULTI_QUEUE |
 				TUNX_ATTACH_NO_CREATE);
 	/* Rings of 2 KB frames cannot carry an MTU of 4000. */
-	if (ret == -EINVAL && tunx_if_get_mtu(DEV) > FRAME)
-		ret = tunx_if_set_mtu(DEV, 1500);
+	if (ret == -EINVAL && st_if_get_mtu(DEV) > FRAME)
+		ret = st_if_set_mtu(DEV, 1500);
 	return ret;
 }
 
@@ -633,7 +633,7 @@ static int cycle_rmmod(struct race *r, unsigned long i)
 	(void)r;
 	(void)i;
 	if (syscall(SYS_delete_module, "tunx", O_NONBLOCK)) {
-		tunx_msleep(1);
+		st_msleep(1);
 		return errno == EWOULDBLOCK || errno == EAGAIN ? 0 : -errno;
 	}
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
@@ -650,7 +650,7 @@ static void *rmmod_user(void *arg)
 	int fd, err;
 
 	while (!atomic_load(&r->stop)) {
-		fd = tunx_open();
+		fd = st_open();
 		/* The node is gone, or the module is going. */
 		if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO)
 			continue;
@@ -658,13 +658,13 @@ static void *rmmod_user(void *arg)
 			race_bad(r, OP_INFO, fd);
 			continue;
 		}
-		err = tunx_attach(fd, "rm%d", 0, NULL);
+		err = st_attach(fd, "rm%d", 0, NULL);
 		if (!err)
-			err = tunx_setup_rings(fd, RING, RING, FRAME, NULL);
+			err = st_setup_rings(fd, RING, RING, FRAME, NULL);
 		if (!err)
 			err = race_mmap(r, fd);
 		if (!err)
-			err = tunx_kick(fd);
+			err = st_kick(fd);
 		if (err)
 			race_bad(r, OP_SETUP, err);
 		atomic_fetch_add(&r->ops[OP_SETUP], 1);
@@ -685,8 +685,8 @@ TEST_F_TIMEOUT(race, rmmod_vs_open_attach_mmap, RACE_TIMEOUT)
 	self->r.nfds = 0;
 	for (int k = 0; k < 2; k++)
 		pthread_create(&th[k], NULL, rmmod_user, &self->r);
-	end = tunx_now_ms() + secs * 1000 * (debug_kernel() ? 5 : 1);
-	while (tunx_now_ms() < end && !atomic_load(&self->r.bad_op)) {
+	end = st_now_ms() + secs * 1000 * (debug_kernel() ? 5 : 1);
+	while (st_now_ms() < end && !atomic_load(&self->r.bad_op)) {
 		ASSERT_EQ(0, cycle_rmmod(&self->r, n));
 		n++;
 	}
@@ -694,10 +694,10 @@ TEST_F_TIMEOUT(race, rmmod_vs_open_attach_mmap, RACE_TIMEOUT)
 	for (int k = 0; k < 2; k++)
 		pthread_join(th[k], NULL);
 	/* Leave the module loaded for the tests after us. */
-	if (!tunx_present())
+	if (!st_present())
 		ASSERT_EQ(0, cycle_rmmod(&self->r, 0));
-	for (int t = 0; t < 400 && !tunx_present(); t++)
-		tunx_msleep(5);
+	for (int t = 0; t < 400 && !st_present(); t++)
+		st_msleep(5);
 	printf("# race: rmmod: %lu tries, %lu user cycles\n", n,
 	       atomic_load(&self->r.ops[OP_SETUP]));
 	if (atomic_load(&self->r.bad_op))
@@ -705,7 +705,7 @@ TEST_F_TIMEOUT(race, rmmod_vs_open_attach_mmap, RACE_TIMEOUT)
 		       atomic_load(&self->r.bad_err));
 	fflush(stdout);
 	ASSERT_EQ(0, atomic_load(&self->r.bad_op));
-	ASSERT_TRUE(tunx_present());
+	ASSERT_TRUE(st_present());
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

@@ -44,10 +44,10 @@ static bool answer_icmp4(__u8 *p, int len)
 	p[ihl] = 0;			/* echo reply */
 	p[ihl + 2] = 0;
 	p[ihl + 3] = 0;
-	*(__u16 *)(p + ihl + 2) = tunx_csum(p + ihl, len - ihl, 0);
+	*(__u16 *)(p + ihl + 2) = st_csum(p + ihl, len - ihl, 0);
 	p[10] = 0;
 	p[11] = 0;
-	*(__u16 *)(p + 10) = tunx_csum(p, ihl, 0);
+	*(__u16 *)(p + 10) = st_csum(p, ihl, 0);
 	return true;
 }
 
@@ -68,19 +68,19 @@ static bool answer_icmp6(__u8 *p, int len)
 	for (i = 8; i < 40; i += 2)
 		sum += (p[i] << 8) | p[i + 1];
 	sum += plen + IPPROTO_ICMPV6;
-	*(__u16 *)(p + 42) = tunx_csum(p + 40, plen, sum);
+	*(__u16 *)(p + 42) = st_csum(p + 40, plen, sum);
 	return true;
 }
 
-static int reply(struct tunx_queue *q, const __u8 *pkt, int len)
+static int reply(struct st_queue *q, const __u8 *pkt, int len)
 {
 	int tries = 1000;
 
-	while (tunx_tx_send(q, pkt, len) == -ENOSPC) {
+	while (st_tx_send(q, pkt, len) == -ENOSPC) {
 		if (!--tries)
 			return -ENOSPC;
-		tunx_kick(q->fd);
-		tunx_msleep(1);
+		st_kick(q->fd);
+		st_msleep(1);
 	}
 	return 0;
 }
@@ -88,7 +88,7 @@ static int reply(struct tunx_queue *q, const __u8 *pkt, int len)
 int main(int argc, char **argv)
 {
 	struct pollfd pfd = { .events = POLLIN };
-	struct tunx_queue q;
+	struct st_queue q;
 	unsigned long answered = 0, seen = 0;
 	static __u8 buf[65536];
 	int len, ret;
@@ -97,9 +97,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s NAME\n", argv[0]);
 		return 2;
 	}
-	if (!tunx_present())
-		return TUNX_KSFT_SKIP;
-	ret = tunx_queue_open(&q, argv[1], 0, 0, 0, 0);
+	if (!st_present())
+		return KSFT_SKIP;
+	ret = st_queue_open(&q, argv[1], 0, 0, 0, 0);
 	if (ret) {
 		fprintf(stderr, "tunx_responder: %s: %s\n", argv[1],
 			strerror(-ret));
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	pfd.fd = q.fd;
 	while (!atomic_load(&stop)) {
-		len = tunx_rx_take(&q, buf, sizeof(buf), NULL);
+		len = st_rx_take(&q, buf, sizeof(buf), NULL);
 		if (len == -EAGAIN) {
 			poll(&pfd, 1, 200);
 			continue;
@@ -127,6 +127,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "tunx_responder: %lu packets seen, %lu answered\n",
 		seen, answered);
-	tunx_queue_close(&q);
+	st_queue_close(&q);
 	return 0;
 }

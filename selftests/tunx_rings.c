@@ -26,7 +26,7 @@
 #include "tunx_util.h"
 
 FIXTURE(rings) {
-	struct tunx_queue q;
+	struct st_queue q;
 	int sock;
 };
 
@@ -34,30 +34,30 @@ FIXTURE_SETUP(rings)
 {
 	self->q.fd = -1;
 	self->sock = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, st_netns_enter());
 }
 
 FIXTURE_TEARDOWN(rings)
 {
 	if (self->sock >= 0)
 		close(self->sock);
-	tunx_queue_close(&self->q);
+	st_queue_close(&self->q);
 }
 
 /* Open tx0 with the given geometry, bring it up, listen on LOCAL4:PORT. */
-static int open_up(struct tunx_queue *q, int *sock, __u32 flags, __u32 rx,
+static int open_up(struct st_queue *q, int *sock, __u32 flags, __u32 rx,
 		   __u32 tx, __u32 frame)
 {
-	int ret = tunx_queue_open(q, "tx0", flags, rx, tx, frame);
+	int ret = st_queue_open(q, "tx0", flags, rx, tx, frame);
 
 	if (ret)
 		return ret;
-	ret = tunx_net_up("tx0");
+	ret = st_net_up("tx0");
 	if (ret)
 		return ret;
-	*sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	*sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	return *sock < 0 ? *sock : 0;
 }
 
@@ -100,8 +100,8 @@ static void *send_many(void *arg)
 	int n = *(int *)arg, i;
 
 	for (i = 0; i < n; i++)
-		while (tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "m", 1) != 1)
-			tunx_msleep(1);
+		while (st_udp_send4(ST_PEER4, ST_PORT, "m", 1) != 1)
+			st_msleep(1);
 	return NULL;
 }
 
@@ -112,9 +112,9 @@ TEST_F(rings, setup_defaults_reported)
 	struct tunx_ring_setup s;
 	const __u64 ring = 3 * 64;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 0, 0, 0, &s));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 0, 0, 0, &s));
 	EXPECT_EQ(TUNX_RING_DEF_ENTRIES, s.rx_entries);
 	EXPECT_EQ(TUNX_RING_DEF_ENTRIES, s.tx_entries);
 	EXPECT_EQ(TUNX_FRAME_MIN_SIZE, s.frame_size);
@@ -148,9 +148,9 @@ TEST_F(rings, setup_rounds_up_to_power_of_two)
 {
 	struct tunx_ring_setup s;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 100, 9, 3000, &s));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 100, 9, 3000, &s));
 	EXPECT_EQ(128, s.rx_entries);
 	EXPECT_EQ(16, s.tx_entries);
 	EXPECT_EQ(4096, s.frame_size);
@@ -159,13 +159,13 @@ TEST_F(rings, setup_rounds_up_to_power_of_two)
 /* A fresh attached file for each request, so one answer cannot hide another. */
 static int setup_fresh(const char *name, __u32 rx, __u32 tx, __u32 frame)
 {
-	int fd = tunx_open(), ret;
+	int fd = st_open(), ret;
 
 	if (fd < 0)
 		return fd;
-	ret = tunx_attach(fd, name, 0, NULL);
+	ret = st_attach(fd, name, 0, NULL);
 	if (!ret)
-		ret = tunx_setup_rings(fd, rx, tx, frame, NULL);
+		ret = st_setup_rings(fd, rx, tx, frame, NULL);
 	close(fd);
 	return ret;
 }
@@ -183,54 +183,54 @@ TEST_F(rings, setup_entries_below_min_einval)
 
 TEST_F(rings, setup_entries_above_max_einval)
 {
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd,
-					    TUNX_RING_MAX_ENTRIES + 1, 0, 0,
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd,
+					  TUNX_RING_MAX_ENTRIES + 1, 0, 0,
 					    NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 0,
-					    TUNX_RING_MAX_ENTRIES + 1, 0,
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 0,
+					  TUNX_RING_MAX_ENTRIES + 1, 0,
 					    NULL));
 }
 
 TEST_F(rings, setup_frame_above_max_einval)
 {
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 8, 8,
-					    TUNX_FRAME_MAX_SIZE + 1, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 8, 8,
+					  TUNX_FRAME_MAX_SIZE + 1, NULL));
 }
 
 TEST_F(rings, setup_frame_below_mtu_einval)
 {
 	struct tunx_ring_setup s;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 3000));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 8, 8, 2048, NULL));
-	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0 + 4096, &s));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 3000));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 8, 8, 2048, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 0 + 4096, &s));
 	EXPECT_EQ(4096, s.frame_size);
 }
 
 TEST_F(rings, setup_over_mmap_limit_einval)
 {
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, TUNX_RING_MAX_ENTRIES,
-					    TUNX_RING_MAX_ENTRIES,
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, TUNX_RING_MAX_ENTRIES,
+					  TUNX_RING_MAX_ENTRIES,
 					    TUNX_FRAME_MAX_SIZE, NULL));
 	/* 4096 * 65536 * 2 = 512 MiB: over the limit too. */
-	EXPECT_EQ(-EINVAL, tunx_setup_rings(self->q.fd, 4096, 4096,
-					    TUNX_FRAME_MAX_SIZE, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 4096, 4096,
+					  TUNX_FRAME_MAX_SIZE, NULL));
 }
 
 TEST_F(rings, setup_twice_ebusy)
 {
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
-	ASSERT_EQ(-EBUSY, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 0, NULL));
+	ASSERT_EQ(-EBUSY, st_setup_rings(self->q.fd, 8, 8, 0, NULL));
 }
 
 TEST_F(rings, setup_flags_or_reserved_nonzero_einval)
@@ -238,8 +238,8 @@ TEST_F(rings, setup_flags_or_reserved_nonzero_einval)
 	struct tunx_ring_setup s;
 	int i;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	s.flags = 1;
@@ -258,7 +258,7 @@ TEST_F(rings, setup_flags_or_reserved_nonzero_einval)
 		EXPECT_EQ(EINVAL, errno);
 	}
 	/* None of the failures consumed the one setup per attach. */
-	EXPECT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 0, NULL));
+	EXPECT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 0, NULL));
 }
 
 TEST_F(rings, setup_size_short_einval)
@@ -266,8 +266,8 @@ TEST_F(rings, setup_size_short_einval)
 	struct tunx_ring_setup s = { .size = offsetof(struct tunx_ring_setup,
 						      mmap_size) };
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	ASSERT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
 	ASSERT_EQ(EINVAL, errno);
 }
@@ -276,8 +276,8 @@ TEST_F(rings, info_after_setup_matches_setup)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 16, 32, 4096));
-	ASSERT_EQ(0, tunx_get_info(self->q.fd, &info));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 16, 32, 4096));
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
 	EXPECT_EQ(self->q.setup.rx_entries, info.rx_entries);
 	EXPECT_EQ(self->q.setup.tx_entries, info.tx_entries);
 	EXPECT_EQ(self->q.setup.frame_size, info.frame_size);
@@ -288,7 +288,7 @@ TEST_F(rings, info_after_setup_matches_setup)
 
 TEST_F(rings, mmap_indices_start_at_zero)
 {
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 0, 0, 0));
 	EXPECT_EQ(0, *self->q.rx.producer);
 	EXPECT_EQ(0, *self->q.rx.consumer);
 	EXPECT_EQ(0, *self->q.tx.producer);
@@ -302,8 +302,8 @@ TEST_F(rings, mmap_indices_start_at_zero)
 		__u8 sum = 0;
 
 		for (off = 0; off < self->q.map_len; off += getpagesize())
-			sum += tunx_peek_u8(p + off);
-		sum += tunx_peek_u8(p + self->q.map_len - 1);
+			sum += st_peek_u8(p + off);
+		sum += st_peek_u8(p + self->q.map_len - 1);
 		(void)sum;
 	}
 	memset(self->q.tx.frames, 0x5a, self->q.tx.area);
@@ -321,12 +321,12 @@ TEST_F(rings, tx_one_udp_reaches_socket)
 	size_t len;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	len = tunx_test_packet(pkt, "hello-tx");
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(8, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	len = st_test_packet(pkt, "hello-tx");
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(8, st_udp_recv(self->sock, buf, sizeof(buf)));
 	ASSERT_EQ(0, memcmp(buf, "hello-tx", 8));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(len, st.tx_bytes);
 	EXPECT_EQ(0, st.invalid_descs);
@@ -344,17 +344,17 @@ TEST_F(rings, madv_dontneed_faults_the_same_pages_back)
 	size_t len;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	len = tunx_test_packet(pkt, "before");
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+	len = st_test_packet(pkt, "before");
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
 	ASSERT_EQ(0, madvise(self->q.map, self->q.map_len, MADV_DONTNEED));
 	/* The kernel's consumer index, not a fresh zero page. */
-	ASSERT_EQ(1, tunx_load_acquire(self->q.tx.consumer));
-	ASSERT_EQ(6, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	len = tunx_test_packet(pkt, "after!");
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(6, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(1, st_load_acquire(self->q.tx.consumer));
+	ASSERT_EQ(6, st_udp_recv(self->sock, buf, sizeof(buf)));
+	len = st_test_packet(pkt, "after!");
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(6, st_udp_recv(self->sock, buf, sizeof(buf)));
 	ASSERT_EQ(0, memcmp(buf, "after!", 6));
 }
 
@@ -367,20 +367,20 @@ TEST_F(rings, tx_full_ring_one_kick_all_delivered)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
 	for (i = 0; i < 64; i++) {
-		d = tunx_tx_reserve(&self->q, &frame);
+		d = st_tx_reserve(&self->q, &frame);
 		ASSERT_NE(NULL, d);
 		snprintf(tag, sizeof(tag), "p%u", i);
 		memset(d, 0, sizeof(*d));
-		d->len = tunx_test_packet(frame, tag);
+		d->len = st_test_packet(frame, tag);
 		d->addr = frame - self->q.tx.frames;
 	}
 	/* The ring is full now. */
-	ASSERT_EQ(NULL, tunx_tx_reserve(&self->q, NULL));
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	EXPECT_EQ(64, TUNX_STAT(self->q.fd, tx_packets, 64, 2000));
-	EXPECT_EQ(64, tunx_udp_drain(self->sock));
+	ASSERT_EQ(NULL, st_tx_reserve(&self->q, NULL));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	EXPECT_EQ(64, ST_STAT(self->q.fd, tx_packets, 64, 2000));
+	EXPECT_EQ(64, st_udp_drain(self->sock));
 	(void)pkt;
 }
 
@@ -392,13 +392,13 @@ TEST_F(rings, tx_frames_reused_after_consumer_passes)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	for (i = 0; i < 40; i++) {
 		snprintf(tag, sizeof(tag), "r%d", i);
-		ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
-					  tunx_test_packet(pkt, tag)));
-		ASSERT_EQ(0, tunx_kick(self->q.fd));
-		ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
+		ASSERT_EQ(0, st_tx_send(&self->q, pkt,
+					st_test_packet(pkt, tag)));
+		ASSERT_EQ(0, st_kick(self->q.fd));
+		ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
 	}
-	EXPECT_EQ(40, TUNX_STAT(self->q.fd, tx_packets, 40, 2000));
-	EXPECT_EQ(40, tunx_udp_drain(self->sock));
+	EXPECT_EQ(40, ST_STAT(self->q.fd, tx_packets, 40, 2000));
+	EXPECT_EQ(40, st_udp_drain(self->sock));
 }
 
 TEST_F(rings, tx_poll_kicks_when_need_wakeup)
@@ -409,17 +409,17 @@ TEST_F(rings, tx_poll_kicks_when_need_wakeup)
 	__u8 *frame;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	d = tunx_tx_reserve(&self->q, &frame);
+	d = st_tx_reserve(&self->q, &frame);
 	ASSERT_NE(NULL, d);
 	memset(d, 0, sizeof(*d));
-	d->len = tunx_test_packet(frame, "polled");
+	d->len = st_test_packet(frame, "polled");
 	d->addr = frame - self->q.tx.frames;
-	tunx_tx_submit(&self->q);
+	st_tx_submit(&self->q);
 	pfd.fd = self->q.fd;
 	pfd.events = POLLOUT;
 	ASSERT_LE(0, poll(&pfd, 1, 1000));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(6, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(6, st_udp_recv(self->sock, buf, sizeof(buf)));
 }
 
 TEST_F(rings, tx_need_wakeup_set_again_when_idle)
@@ -428,14 +428,14 @@ TEST_F(rings, tx_need_wakeup_set_again_when_idle)
 	long long end;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "a")));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	end = tunx_now_ms() + 2000;
-	while (!(tunx_load_acquire(self->q.tx.flags) & TUNX_RING_NEED_WAKEUP) &&
-	       tunx_now_ms() < end)
-		tunx_msleep(5);
-	ASSERT_TRUE(tunx_load_acquire(self->q.tx.flags) &
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "a")));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	end = st_now_ms() + 2000;
+	while (!(st_load_acquire(self->q.tx.flags) & TUNX_RING_NEED_WAKEUP) &&
+	       st_now_ms() < end)
+		st_msleep(5);
+	ASSERT_TRUE(st_load_acquire(self->q.tx.flags) &
 		    TUNX_RING_NEED_WAKEUP);
 }
 
@@ -449,18 +449,18 @@ TEST_F_TIMEOUT(rings, tx_need_wakeup_protocol_loses_no_packet, 120)
 
 	/* Kick only when the kernel asks: a lost wakeup strands packets. */
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 16, 16, 0));
-	len = tunx_test_packet(pkt, "nw");
+	len = st_test_packet(pkt, "nw");
 	for (i = 0; i < total; i++) {
-		while ((ret = tunx_tx_send(&self->q, pkt, len)) == -ENOSPC) {
-			ASSERT_EQ(0, tunx_tx_kick_if_needed(&self->q));
+		while ((ret = st_tx_send(&self->q, pkt, len)) == -ENOSPC) {
+			ASSERT_EQ(0, st_tx_kick_if_needed(&self->q));
 			sched_yield();
 		}
 		ASSERT_EQ(0, ret);
 		if (!(i % 64))
-			tunx_udp_drain_nowait(self->sock);
+			st_udp_drain_nowait(self->sock);
 	}
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	EXPECT_EQ(total, TUNX_STAT(self->q.fd, tx_packets, total, 2000));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	EXPECT_EQ(total, ST_STAT(self->q.fd, tx_packets, total, 2000));
 }
 
 TEST_F_TIMEOUT(rings, rx_need_wakeup_protocol_loses_no_packet, 120)
@@ -474,25 +474,25 @@ TEST_F_TIMEOUT(rings, rx_need_wakeup_protocol_loses_no_packet, 120)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	ASSERT_EQ(0, pthread_create(&th, NULL, send_many, &n));
 	while (got < n) {
-		len = tunx_rx_recv(&self->q, buf, sizeof(buf), 3000);
+		len = st_rx_recv(&self->q, buf, sizeof(buf), 3000);
 		if (len < 0)
 			break;
 		got++;
 	}
 	pthread_join(th, NULL);
 	EXPECT_EQ(n, got);
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, rx_dropped, 0, 0));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, rx_dropped, 0, 0));
 }
 
 TEST_F(rings, tx_kicks_counted)
 {
 	struct tunx_stats st;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_LE(3, st.kicks);
 	EXPECT_EQ(0, st.tx_packets);
 	EXPECT_EQ(0, st.ring_errors);
@@ -503,16 +503,16 @@ TEST_F(rings, tx_ipv6_udp_reaches_socket)
 	char pkt[256], buf[64];
 	int s;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
-	ASSERT_EQ(0, tunx_net_up6("tx0"));
-	s = tunx_udp_listen6(TUNX_LOCAL6, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, st_net_up6("tx0"));
+	s = st_udp_listen6(ST_LOCAL6, ST_PORT, 2000);
 	ASSERT_LE(0, s);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
-				  tunx_build_udp6(pkt, TUNX_PEER6, TUNX_LOCAL6,
-						  9, TUNX_PORT, "six", 3)));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	EXPECT_EQ(3, tunx_udp_recv(s, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt,
+				st_build_udp6(pkt, ST_PEER6, ST_LOCAL6,
+					      9, ST_PORT, "six", 3)));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(3, st_udp_recv(s, buf, sizeof(buf)));
 	close(s);
 }
 
@@ -525,11 +525,11 @@ TEST_F(rings, tx_counts_in_link_rx_statistics)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	before = link_packets("tx0", 0);
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, tunx_tx_send(&self->q, pkt,
-					  tunx_test_packet(pkt, "s")));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	EXPECT_EQ(5, tunx_udp_drain(self->sock));
+		ASSERT_EQ(0, st_tx_send(&self->q, pkt,
+					st_test_packet(pkt, "s")));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(5, st_udp_drain(self->sock));
 	EXPECT_EQ(before + 5, link_packets("tx0", 0));
 }
 
@@ -545,18 +545,18 @@ TEST_F(rings, tx_longer_than_mtu_delivered_and_counted)
 	size_t len;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1400));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1400));
 	memset(payload, 0x48, sizeof(payload));
-	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
-			      payload, sizeof(payload));
+	len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
+			    payload, sizeof(payload));
 	ASSERT_EQ(1448, len);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(1420, tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(1420, st_udp_recv(self->sock, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, payload, sizeof(payload)));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(1, st.tx_packets);
 	EXPECT_EQ(len, st.tx_bytes);
 	EXPECT_EQ(0, st.invalid_descs);
@@ -569,20 +569,20 @@ TEST_F(rings, tx_ipv6_longer_than_mtu_delivered_and_counted)
 	size_t len;
 	int s;
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 1280));
-	ASSERT_EQ(0, tunx_net_up6("tx0"));
-	s = tunx_udp_listen6(TUNX_LOCAL6, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 1280));
+	ASSERT_EQ(0, st_net_up6("tx0"));
+	s = st_udp_listen6(ST_LOCAL6, ST_PORT, 2000);
 	ASSERT_LE(0, s);
-	len = tunx_build_udp6(pkt, TUNX_PEER6, TUNX_LOCAL6, 9, TUNX_PORT,
-			      payload, sizeof(payload));
+	len = st_build_udp6(pkt, ST_PEER6, ST_LOCAL6, 9, ST_PORT,
+			    payload, sizeof(payload));
 	ASSERT_EQ(1448, len);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	EXPECT_EQ(1400, tunx_udp_recv(s, buf, sizeof(buf)));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	EXPECT_EQ(1400, st_udp_recv(s, buf, sizeof(buf)));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 	close(s);
 }
 
@@ -601,31 +601,31 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, TUNX_FRAME_MAX_SIZE));
 	ASSERT_EQ(TUNX_FRAME_MAX_SIZE, self->q.frame_size);
-	ASSERT_EQ(1500, tunx_if_get_mtu("tx0"));
+	ASSERT_EQ(1500, st_if_get_mtu("tx0"));
 	memset(payload, 0x64, sizeof(payload));
-	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
-			      payload, sizeof(payload));
+	len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
+			    payload, sizeof(payload));
 	ASSERT_EQ(TUNX_PACKET_MAX, len);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	ASSERT_EQ(sizeof(payload), tunx_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	ASSERT_EQ(sizeof(payload), st_udp_recv(self->sock, buf, sizeof(buf)));
 	EXPECT_EQ(0, memcmp(buf, payload, sizeof(payload)));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 1000));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 
-	d = tunx_tx_reserve(&self->q, &frame);
+	d = st_tx_reserve(&self->q, &frame);
 	ASSERT_NE(NULL, d);
 	memcpy(frame, pkt, len);
 	memset(d, 0, sizeof(*d));
 	d->addr = frame - self->q.tx.frames;
 	d->len = TUNX_FRAME_MAX_SIZE;
-	tunx_tx_submit(&self->q);
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 5000));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, invalid_descs, 1, 1000));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_packets, 1, 0));
-	EXPECT_EQ(1, TUNX_STAT(self->q.fd, tx_over_mtu, 1, 0));
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, invalid_descs, 1, 1000));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_packets, 1, 0));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 0));
 }
 
 /* Pin the threads named @prefix* (threaded NAPI's "napi/DEV-ID") to @cpu. */
@@ -684,35 +684,35 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs a second CPU to drain while we poll");
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 256, 0));
-	ASSERT_EQ(0, tunx_sysfs_net_write("tx0", "threaded", "1"));
+	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
 	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
 	pfd.fd = self->q.fd;
-	len = tunx_test_packet(pkt, "room");
+	len = st_test_packet(pkt, "room");
 	while (sent < total) {
-		while (sent < total && (d = tunx_tx_reserve(&self->q, &frame))) {
+		while (sent < total && (d = st_tx_reserve(&self->q, &frame))) {
 			memcpy(frame, pkt, len);
 			memset(d, 0, sizeof(*d));
 			d->addr = frame - self->q.tx.frames;
 			d->len = len;
 			sent++;
 		}
-		tunx_tx_submit(&self->q);
-		ASSERT_EQ(0, tunx_tx_kick_if_needed(&self->q));
+		st_tx_submit(&self->q);
+		ASSERT_EQ(0, st_tx_kick_if_needed(&self->q));
 		if (sent == total)
 			break;
 		/* Full: wait for room as a writer would. */
 		ASSERT_EQ(1, poll(&pfd, 1, 5000));
 		ASSERT_EQ(POLLOUT, pfd.revents);
 		polls++;
-		if (self->q.tx.local - tunx_load_acquire(self->q.tx.consumer) >=
+		if (self->q.tx.local - st_load_acquire(self->q.tx.consumer) >=
 		    self->q.tx.entries)
 			early++;
 	}
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 10000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 10000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	TH_LOG("%llu packets, %llu polls, %llu POLLOUT on a full ring, %llu kicks, %llu wakeups",
 	       (unsigned long long)sent, (unsigned long long)polls,
 	       (unsigned long long)early, (unsigned long long)st.kicks,
@@ -731,14 +731,14 @@ TEST_F(rings, rx_udp_lands_in_ring)
 	int len;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	ASSERT_EQ(5, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "hello", 5));
-	len = tunx_rx_recv_udp(&self->q, buf, sizeof(buf), TUNX_PORT, 2000);
+	ASSERT_EQ(5, st_udp_send4(ST_PEER4, ST_PORT, "hello", 5));
+	len = st_rx_recv_udp(&self->q, buf, sizeof(buf), ST_PORT, 2000);
 	ASSERT_EQ(20 + 8 + 5, len);
 	EXPECT_EQ(4, buf[0] >> 4);
 	EXPECT_EQ(htonl(0x0a0b0001), ip->saddr);
 	EXPECT_EQ(htonl(0x0a0b0002), ip->daddr);
 	EXPECT_EQ(0, memcmp(buf + 28, "hello", 5));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_LE(1, st.rx_packets);
 	EXPECT_LE((__u64)len, st.rx_bytes);
 }
@@ -753,9 +753,9 @@ TEST_F(rings, rx_desc_addr_is_its_slot_frame)
 	for (i = 0; i < 12; i++) {
 		__u32 slot = self->q.rx.local & self->q.rx.mask;
 
-		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "x", 1));
-		ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 1, 2000));
-		ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), &d));
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "x", 1));
+		ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+		ASSERT_EQ(29, st_rx_take(&self->q, buf, sizeof(buf), &d));
 		EXPECT_EQ((__u64)slot * self->q.frame_size, d.addr);
 		EXPECT_EQ(0, d.flags);
 		EXPECT_EQ(0, d.reserved0);
@@ -771,9 +771,9 @@ TEST_F(rings, rx_mtu_sized_packet_whole)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	memset(payload, 0xab, sizeof(payload));
-	ASSERT_EQ(1472, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, payload, 1472));
-	ASSERT_EQ(1500, tunx_rx_recv_udp(&self->q, buf, sizeof(buf),
-					 TUNX_PORT, 2000));
+	ASSERT_EQ(1472, st_udp_send4(ST_PEER4, ST_PORT, payload, 1472));
+	ASSERT_EQ(1500, st_rx_recv_udp(&self->q, buf, sizeof(buf),
+				       ST_PORT, 2000));
 	EXPECT_EQ(0, memcmp(buf + 28, payload, 1472));
 }
 
@@ -784,42 +784,42 @@ TEST_F(rings, jumbo_mtu_big_frames_both_directions)
 	struct tunx_desc d;
 	size_t len;
 
-	ASSERT_LE(0, self->q.fd = tunx_open());
-	ASSERT_EQ(0, tunx_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, tunx_if_set_mtu("tx0", 4000));
-	ASSERT_EQ(0, tunx_setup_rings(self->q.fd, 8, 8, 4000, &self->q.setup));
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 4000));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 4000, &self->q.setup));
 	ASSERT_EQ(4096, self->q.setup.frame_size);
-	ASSERT_EQ(0, tunx_queue_map(&self->q));
-	ASSERT_EQ(0, tunx_net_up("tx0"));
-	self->sock = tunx_udp_listen4(TUNX_LOCAL4, TUNX_PORT, 2000);
+	ASSERT_EQ(0, st_queue_map(&self->q));
+	ASSERT_EQ(0, st_net_up("tx0"));
+	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	ASSERT_LE(0, self->sock);
 	memset(payload, 0x3c, sizeof(payload));
 	/* kernel -> user: one 3928-byte packet in a 4096-byte frame */
-	ASSERT_EQ(3900, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, payload, 3900));
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 1, 2000));
-	ASSERT_EQ(3928, tunx_rx_take(&self->q, buf, sizeof(buf), &d));
+	ASSERT_EQ(3900, st_udp_send4(ST_PEER4, ST_PORT, payload, 3900));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+	ASSERT_EQ(3928, st_rx_take(&self->q, buf, sizeof(buf), &d));
 	EXPECT_EQ(0, d.addr);
 	EXPECT_EQ(0, memcmp(buf + 28, payload, 3900));
 	/* user -> kernel: the same size back, in the second tx frame */
-	len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
-			      payload, sizeof(payload));
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, len));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(3900, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	ASSERT_EQ(3900, tunx_udp_recv(self->sock, buf, sizeof(buf)));
-	EXPECT_EQ(0, TUNX_STAT(self->q.fd, invalid_descs, 0, 0));
+	len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
+			    payload, sizeof(payload));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(3900, st_udp_recv(self->sock, buf, sizeof(buf)));
+	ASSERT_EQ(3900, st_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 }
 
 TEST_F(rings, rx_ipv6_udp_lands_in_ring)
 {
 	__u8 buf[2048];
 
-	ASSERT_EQ(0, tunx_queue_open(&self->q, "tx0", 0, 0, 0, 0));
-	ASSERT_EQ(0, tunx_net_up6("tx0"));
-	ASSERT_EQ(3, tunx_udp_send6(TUNX_PEER6, TUNX_PORT, "six", 3));
-	ASSERT_EQ(40 + 8 + 3, tunx_rx_recv_udp(&self->q, buf, sizeof(buf),
-					       TUNX_PORT, 2000));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 0, 0, 0));
+	ASSERT_EQ(0, st_net_up6("tx0"));
+	ASSERT_EQ(3, st_udp_send6(ST_PEER6, ST_PORT, "six", 3));
+	ASSERT_EQ(40 + 8 + 3, st_rx_recv_udp(&self->q, buf, sizeof(buf),
+					     ST_PORT, 2000));
 	EXPECT_EQ(6, buf[0] >> 4);
 }
 
@@ -831,10 +831,10 @@ TEST_F(rings, rx_counts_in_link_tx_statistics)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	before = link_packets("tx0", 1);
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "y", 1));
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 5, 2000));
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "y", 1));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 5, 2000));
 	EXPECT_LE(before + 5, link_packets("tx0", 1));
-	EXPECT_LE(5, TUNX_STAT(self->q.fd, rx_packets, 5, 1000));
+	EXPECT_LE(5, ST_STAT(self->q.fd, rx_packets, 5, 1000));
 }
 
 TEST_F(rings, rx_poll_empty_times_out)
@@ -846,7 +846,7 @@ TEST_F(rings, rx_poll_empty_times_out)
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	ASSERT_EQ(0, poll(&pfd, 1, 200));
-	ASSERT_EQ(0, tunx_rx_ready(&self->q));
+	ASSERT_EQ(0, st_rx_ready(&self->q));
 }
 
 TEST_F(rings, rx_poll_level_triggered_until_consumed)
@@ -855,14 +855,14 @@ TEST_F(rings, rx_poll_level_triggered_until_consumed)
 	__u8 buf[2048];
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "z", 1));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "z", 1));
 	pfd.fd = self->q.fd;
 	pfd.events = POLLIN;
 	ASSERT_EQ(1, poll(&pfd, 1, 2000));
 	ASSERT_TRUE(pfd.revents & POLLIN);
 	ASSERT_EQ(1, poll(&pfd, 1, 0));
 	ASSERT_TRUE(pfd.revents & POLLIN);
-	while (tunx_rx_take(&self->q, buf, sizeof(buf), NULL) >= 0)
+	while (st_rx_take(&self->q, buf, sizeof(buf), NULL) >= 0)
 		;
 	ASSERT_EQ(0, poll(&pfd, 1, 100));
 }
@@ -876,7 +876,7 @@ TEST_F(rings, rx_epoll_level_triggered)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->q.fd, &ev));
 	ASSERT_EQ(0, epoll_wait(ep, &out, 1, 100));
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "e", 1));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "e", 1));
 	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 2000));
 	ASSERT_TRUE(out.events & EPOLLIN);
 	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 0));
@@ -886,8 +886,8 @@ TEST_F(rings, rx_epoll_level_triggered)
 static void *send_later(void *arg)
 {
 	(void)arg;
-	tunx_msleep(300);
-	tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "late", 4);
+	st_msleep(300);
+	st_udp_send4(ST_PEER4, ST_PORT, "late", 4);
 	return NULL;
 }
 
@@ -906,7 +906,7 @@ TEST_F(rings, rx_blocking_poll_woken_by_packet)
 	pthread_join(th, NULL);
 	ASSERT_EQ(1, ret);
 	ASSERT_TRUE(pfd.revents & POLLIN);
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_LE(1, st.wakeups);
 }
 
@@ -918,16 +918,16 @@ TEST_F(rings, rx_busy_reader_without_poll_costs_no_wakeup)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "w", 1));
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "w", 1));
 	/* Spin on the ring, never poll(): the kernel must not wake anyone. */
 	for (i = 0; i < 2000 && got < 5; i++) {
-		if (tunx_rx_take(&self->q, buf, sizeof(buf), NULL) > 0)
+		if (st_rx_take(&self->q, buf, sizeof(buf), NULL) > 0)
 			got++;
 		else
-			tunx_msleep(1);
+			st_msleep(1);
 	}
 	ASSERT_EQ(5, got);
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(0, st.wakeups);
 	EXPECT_EQ(5, st.rx_packets);
 }
@@ -940,24 +940,24 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 90)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	for (i = 0; i < 20; i++)
-		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "b", 1));
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
-	tunx_msleep(200);
-	EXPECT_EQ(8, tunx_rx_ready(&self->q));
-	EXPECT_TRUE(tunx_load_acquire(self->q.rx.flags) &
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "b", 1));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
+	st_msleep(200);
+	EXPECT_EQ(8, st_rx_ready(&self->q));
+	EXPECT_TRUE(st_load_acquire(self->q.rx.flags) &
 		    TUNX_RING_NEED_WAKEUP);
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_LE(1, st.queue_stops);
 	EXPECT_LE(1, st.rx_ring_full);
 	EXPECT_EQ(0, st.rx_dropped);
 	/* Consuming and kicking drains what the qdisc held: nothing lost. */
 	while (got < 20) {
-		int len = tunx_rx_recv(&self->q, buf, sizeof(buf), 2000);
+		int len = st_rx_recv(&self->q, buf, sizeof(buf), 2000);
 
 		ASSERT_LT(0, len);
 		got++;
 	}
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(0, st.rx_dropped);
 	EXPECT_EQ(20, st.rx_packets);
 }
@@ -970,40 +970,40 @@ TEST_F(rings, rx_tail_drop_full_ring_counts_drops)
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, TUNX_ATTACH_TAIL_DROP, 8, 8, 0));
 	for (i = 0; i < 20; i++)
-		ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "d", 1));
-	ASSERT_EQ(0, tunx_rx_wait_ready(&self->q, 8, 2000));
-	EXPECT_EQ(12, TUNX_STAT(self->q.fd, rx_dropped, 12, 2000));
-	ASSERT_EQ(0, tunx_get_stats(self->q.fd, &st));
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "d", 1));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
+	EXPECT_EQ(12, ST_STAT(self->q.fd, rx_dropped, 12, 2000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_EQ(8, st.rx_packets);
 	EXPECT_EQ(12, st.rx_ring_full);
 	EXPECT_EQ(0, st.queue_stops);
-	EXPECT_EQ(8, tunx_rx_ready(&self->q));
+	EXPECT_EQ(8, st_rx_ready(&self->q));
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(29, tunx_rx_take(&self->q, buf, sizeof(buf), NULL));
+		ASSERT_EQ(29, st_rx_take(&self->q, buf, sizeof(buf), NULL));
 	/* Room again: the next packet is placed. */
-	ASSERT_EQ(1, tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "n", 1));
-	ASSERT_EQ(29, tunx_rx_recv(&self->q, buf, sizeof(buf), 2000));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "n", 1));
+	ASSERT_EQ(29, st_rx_recv(&self->q, buf, sizeof(buf), 2000));
 }
 
 TEST_F(rings, mq_each_queue_has_own_rings)
 {
-	struct tunx_queue q2;
+	struct st_queue q2;
 	char pkt[256];
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, TUNX_ATTACH_MULTI_QUEUE, 8, 8, 0));
-	ASSERT_EQ(0, tunx_queue_open(&q2, "tx0", TUNX_ATTACH_MULTI_QUEUE, 8, 8,
-				     0));
+	ASSERT_EQ(0, st_queue_open(&q2, "tx0", TUNX_ATTACH_MULTI_QUEUE, 8, 8,
+				   0));
 	EXPECT_NE(self->q.queue_index, q2.queue_index);
-	ASSERT_EQ(0, tunx_tx_send(&self->q, pkt, tunx_test_packet(pkt, "q0")));
-	ASSERT_EQ(0, tunx_tx_send(&q2, pkt, tunx_test_packet(pkt, "q1")));
-	ASSERT_EQ(0, tunx_kick(self->q.fd));
-	ASSERT_EQ(0, tunx_kick(q2.fd));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&self->q, 2000));
-	ASSERT_EQ(0, tunx_tx_wait_consumed(&q2, 2000));
-	EXPECT_EQ(2, tunx_udp_drain(self->sock));
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "q0")));
+	ASSERT_EQ(0, st_tx_send(&q2, pkt, st_test_packet(pkt, "q1")));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_kick(q2.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, st_tx_wait_consumed(&q2, 2000));
+	EXPECT_EQ(2, st_udp_drain(self->sock));
 	/* Device counters add up all queues, whichever file asks. */
-	EXPECT_EQ(2, TUNX_STAT(q2.fd, tx_packets, 2, 1000));
-	tunx_queue_close(&q2);
+	EXPECT_EQ(2, ST_STAT(q2.fd, tx_packets, 2, 1000));
+	st_queue_close(&q2);
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

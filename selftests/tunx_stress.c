@@ -55,7 +55,7 @@
 #include "tunx_util.h"
 
 #define DEV	"st0"
-#define PORT_BP	(TUNX_PORT + 10)
+#define PORT_BP	(ST_PORT + 10)
 
 static int tap_n, tap_failed, total_cycles;
 static atomic_bool traffic_on;
@@ -91,7 +91,7 @@ static __printf(1, 2) bool failx(const char *fmt, ...)
 /* Move a shared index behind the kernel's back, as a buggy user would. */
 static void index_add(__u32 *p, __u32 n)
 {
-	tunx_store_relaxed(p, tunx_load_relaxed(p) + n);
+	st_store_relaxed(p, st_load_relaxed(p) + n);
 }
 
 static unsigned long long env_ull(const char *name, unsigned long long def)
@@ -105,11 +105,11 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
 static void *traffic(void *arg)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons(TUNX_PORT) };
+				   .sin_port = htons(ST_PORT) };
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	(void)arg;
-	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	inet_pton(AF_INET, ST_PEER4, &sin.sin_addr);
 	while (atomic_load(&traffic_on)) {
 		if (sendto(s, "traffic", 7, MSG_DONTWAIT, (void *)&sin,
 			   sizeof(sin)) > 0)
@@ -121,40 +121,40 @@ static void *traffic(void *arg)
 }
 
 /* A burst of both directions on a fresh queue. */
-static void burst(struct tunx_queue *q)
+static void burst(struct st_queue *q)
 {
 	char pkt[128];
-	size_t len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9,
-				     TUNX_PORT, "burst", 5);
+	size_t len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9,
+				     ST_PORT, "burst", 5);
 
 	for (int i = 0; i < 8; i++)
-		tunx_tx_send(q, pkt, len);
+		st_tx_send(q, pkt, len);
 	for (int i = 0; i < 8; i++)
-		tunx_udp_send4(TUNX_PEER4, TUNX_PORT, "burst", 5);
+		st_udp_send4(ST_PEER4, ST_PORT, "burst", 5);
 }
 
 /* Not if_nametoindex(): on an absent name that runs modprobe twice. */
 static bool dev_here(const char *name)
 {
-	return tunx_if_index(name) > 0;
+	return st_if_index(name) > 0;
 }
 
 static bool dev_gone(const char *name, int ms)
 {
 	for (int i = 0; i < ms / 5 && dev_here(name); i++)
-		tunx_msleep(5);
+		st_msleep(5);
 	return !dev_here(name);
 }
 
-static int queue_up(struct tunx_queue *q, const char *name, __u32 flags)
+static int queue_up(struct st_queue *q, const char *name, __u32 flags)
 {
-	int ret = tunx_queue_open(q, name, flags, 16, 16, 2048);
+	int ret = st_queue_open(q, name, flags, 16, 16, 2048);
 
 	if (ret)
 		return ret;
-	ret = tunx_net_up(q->name);
+	ret = st_net_up(q->name);
 	if (ret)
-		tunx_queue_close(q);
+		st_queue_close(q);
 	return ret;
 }
 
@@ -169,16 +169,16 @@ static int close_cycles;
 static bool cycle_close(int i)
 {
 	bool del = i & 2 || i == close_cycles - 1;
-	struct tunx_queue q;
+	struct st_queue q;
 	int ret = queue_up(&q, DEV, TUNX_ATTACH_PERSIST);
 
 	if (ret)
 		return failx("close cycle %d: open %d", i, ret);
 	burst(&q);
-	if (del && tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0))
+	if (del && st_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0))
 		return failx("close cycle %d: clear persist", i);
 	if (i & 1) {
-		tunx_queue_unmap(&q);
+		st_queue_unmap(&q);
 		close(q.fd);
 	} else {
 		/* Close first: the mapping alone keeps the queue attached. */
@@ -187,7 +187,7 @@ static bool cycle_close(int i)
 		if (!dev_here(DEV))
 			return failx("close cycle %d: mapped queue lost its device",
 				     i);
-		tunx_queue_unmap(&q);
+		st_queue_unmap(&q);
 	}
 	if (del && !dev_gone(DEV, 20000))
 		return failx("close cycle %d: device survived", i);
@@ -199,24 +199,24 @@ static bool cycle_close(int i)
 #define LINK_DEL_QUEUES	4
 
 /* Delete a device whose @n queues are mapped and carry traffic. */
-static bool link_del_queues(int i, struct tunx_queue *q, int n)
+static bool link_del_queues(int i, struct st_queue *q, int n)
 {
 	int ret;
 
 	for (int k = 0; k < n; k++)
 		burst(&q[k]);
-	ret = tunx_if_delete(DEV);
+	ret = st_if_delete(DEV);
 	if (ret)
 		return failx("link_del cycle %d: RTM_DELLINK %d", i, ret);
 	if (dev_here(DEV))
 		return failx("link_del cycle %d: device still listed", i);
 	for (int k = 0; k < n; k++) {
-		ret = tunx_kick(q[k].fd);
+		ret = st_kick(q[k].fd);
 		if (ret != -ENODEV)
 			return failx("link_del cycle %d: kick on queue %d after delete %d",
 				     i, k, ret);
 		/* The memory stays valid after the device is gone. */
-		tunx_store_relaxed(q[k].rx.consumer, 0xdeadbeef);
+		st_store_relaxed(q[k].rx.consumer, 0xdeadbeef);
 		index_add(q[k].tx.producer, 7);
 	}
 	return true;
@@ -231,7 +231,7 @@ static bool link_del_queues(int i, struct tunx_queue *q, int n)
 static bool cycle_link_del(int i)
 {
 	__u32 flags = i & 1 ? TUNX_ATTACH_PERSIST : 0;
-	struct tunx_queue q[LINK_DEL_QUEUES];
+	struct st_queue q[LINK_DEL_QUEUES];
 	int n = i % 4 == 2 ? LINK_DEL_QUEUES : 1, ret, k;
 	bool ok;
 
@@ -241,7 +241,7 @@ static bool cycle_link_del(int i)
 	if (ret)
 		return failx("link_del cycle %d: open %d", i, ret);
 	for (k = 1; k < n; k++) {
-		ret = tunx_queue_open(&q[k], DEV, flags, 16, 16, 2048);
+		ret = st_queue_open(&q[k], DEV, flags, 16, 16, 2048);
 		if (ret) {
 			printf("# stress: link_del cycle %d: open queue %d: %d\n",
 			       i, k, ret);
@@ -251,7 +251,7 @@ static bool cycle_link_del(int i)
 	}
 	ok = !ret && link_del_queues(i, q, n);
 	for (k = 0; k < n; k++)
-		tunx_queue_close(&q[k]);
+		st_queue_close(&q[k]);
 	if (ok && !dev_gone(DEV, 20000))
 		return failx("link_del cycle %d: device survived", i);
 	return ok;
@@ -259,12 +259,12 @@ static bool cycle_link_del(int i)
 
 static bool cycle_netns_del(int i, int home)
 {
-	struct tunx_queue q;
+	struct st_queue q;
 	int ret;
 
 	if (unshare(CLONE_NEWNET))
 		return failx("netns cycle %d: unshare %s", i, strerror(errno));
-	tunx_if_flags("lo", true);
+	st_if_flags("lo", true);
 	ret = queue_up(&q, DEV, 0);
 	if (ret) {
 		setns(home, CLONE_NEWNET);
@@ -276,34 +276,34 @@ static bool cycle_netns_del(int i, int home)
 		if (setns(home, CLONE_NEWNET))
 			return failx("netns cycle %d: setns %s", i, strerror(errno));
 		index_add(q.tx.producer, 1);
-		tunx_kick(q.fd);
-		tunx_queue_close(&q);
+		st_kick(q.fd);
+		st_queue_close(&q);
 	} else {
 		/* Close the fd first, keep the mapping past the netns. */
 		close(q.fd);
 		if (setns(home, CLONE_NEWNET))
 			return failx("netns cycle %d: setns %s", i, strerror(errno));
 		index_add(q.rx.consumer, 1);
-		tunx_queue_unmap(&q);
+		st_queue_unmap(&q);
 	}
 	return true;
 }
 
 static bool cycle_rmmod(int i, const char *ko)
 {
-	struct tunx_queue q;
+	struct st_queue q;
 	int ret = queue_up(&q, DEV, 0), fd;
 
 	if (ret)
 		return failx("rmmod cycle %d: open %d", i, ret);
 	burst(&q);
-	tunx_queue_close(&q);
+	st_queue_close(&q);
 	/* The last reference may drop a moment after close (RCU, netdev). */
 	for (int t = 0; t < 600; t++) {
 		ret = syscall(SYS_delete_module, "tunx", O_NONBLOCK);
 		if (!ret || errno != EWOULDBLOCK)
 			break;
-		tunx_msleep(5);
+		st_msleep(5);
 	}
 	if (ret)
 		return failx("rmmod cycle %d: delete_module %s", i, strerror(errno));
@@ -314,53 +314,53 @@ static bool cycle_rmmod(int i, const char *ko)
 	close(fd);
 	if (ret)
 		return failx("rmmod cycle %d: finit_module %s", i, strerror(errno));
-	for (int t = 0; t < 400 && !tunx_present(); t++)
-		tunx_msleep(5);
-	if (!tunx_present())
+	for (int t = 0; t < 400 && !st_present(); t++)
+		st_msleep(5);
+	if (!st_present())
 		return failx("rmmod cycle %d: node did not come back", i);
 	return true;
 }
 
-static bool cycle_mtu(int i, struct tunx_queue *q)
+static bool cycle_mtu(int i, struct st_queue *q)
 {
 	int mtu = 576 + (i * 97) % (2048 - 576 + 1), ret;
 
-	ret = tunx_if_set_mtu(q->name, mtu);
+	ret = st_if_set_mtu(q->name, mtu);
 	if (ret)
 		return failx("mtu cycle %d: set %d: %d", i, mtu, ret);
 	burst(q);
 	/* Above the frame size while rings exist: refused. */
-	ret = tunx_if_set_mtu(q->name, 2049 + i);
+	ret = st_if_set_mtu(q->name, 2049 + i);
 	if (ret != -EINVAL)
 		return failx("mtu cycle %d: set %d gave %d, want -EINVAL", i,
 			     2049 + i, ret);
-	if (tunx_if_get_mtu(q->name) != mtu)
+	if (st_if_get_mtu(q->name) != mtu)
 		return failx("mtu cycle %d: mtu %d, want %d", i,
-			     tunx_if_get_mtu(q->name), mtu);
+			     st_if_get_mtu(q->name), mtu);
 	return true;
 }
 
-static bool cycle_detach(int i, struct tunx_queue *q1)
+static bool cycle_detach(int i, struct st_queue *q1)
 {
 	struct tunx_attach a;
 	int ret;
 
 	burst(q1);
-	ret = tunx_detach(q1->fd);
+	ret = st_detach(q1->fd);
 	if (ret)
 		return failx("detach cycle %d: detach %d", i, ret);
-	ret = tunx_kick(q1->fd);
+	ret = st_kick(q1->fd);
 	if (ret != -EBADFD)
 		return failx("detach cycle %d: kick after detach %d", i, ret);
 	index_add(q1->tx.producer, 5);
-	tunx_queue_unmap(q1);
-	ret = tunx_attach(q1->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, &a);
+	st_queue_unmap(q1);
+	ret = st_attach(q1->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, &a);
 	if (ret)
 		return failx("detach cycle %d: attach %d", i, ret);
-	ret = tunx_setup_rings(q1->fd, 16, 16, 2048, &q1->setup);
+	ret = st_setup_rings(q1->fd, 16, 16, 2048, &q1->setup);
 	if (ret)
 		return failx("detach cycle %d: setup %d", i, ret);
-	ret = tunx_queue_map(q1);
+	ret = st_queue_map(q1);
 	if (ret)
 		return failx("detach cycle %d: mmap %d", i, ret);
 	return true;
@@ -369,14 +369,14 @@ static bool cycle_detach(int i, struct tunx_queue *q1)
 static void run_cycles(const char *name, int n, bool (*fn)(int, void *),
 		       void *arg)
 {
-	long long t0 = tunx_now_ms();
+	long long t0 = st_now_ms();
 	int done = 0;
 
 	while (done < n && fn(done, arg))
 		done++;
 	total_cycles += done;
 	tap(done == n, name, "%s %d cycles under traffic in %lld ms", name,
-	    done, tunx_now_ms() - t0);
+	    done, st_now_ms() - t0);
 }
 
 static bool w_close(int i, void *a) { (void)a; return cycle_close(i); }
@@ -389,7 +389,7 @@ static bool w_detach(int i, void *a) { return cycle_detach(i, a); }
 /* ---- backpressure: count every packet end to end ---- */
 
 struct bp {
-	struct tunx_queue *q;
+	struct st_queue *q;
 	unsigned int n;
 	unsigned int slow;	/* packets read by the slow reader first */
 	unsigned long long slow_stops;	/* queue_stops during that phase */
@@ -406,19 +406,19 @@ struct bp {
  */
 static void bp_slow_wait(struct bp *bp)
 {
-	long long end = tunx_now_ms() + 200;
+	long long end = st_now_ms() + 200;
 
-	while (tunx_rx_ready(bp->q) < bp->q->rx.entries &&
-	       tunx_now_ms() < end && !atomic_load(&bp->stop))
-		tunx_msleep(1);
+	while (st_rx_ready(bp->q) < bp->q->rx.entries &&
+	       st_now_ms() < end && !atomic_load(&bp->stop))
+		st_msleep(1);
 }
 
 static void bp_slow_done(struct bp *bp, long long t0)
 {
 	struct tunx_stats st;
 
-	bp->slow_ms = tunx_now_ms() - t0;
-	if (!tunx_get_stats(bp->q->fd, &st))
+	bp->slow_ms = st_now_ms() - t0;
+	if (!st_get_stats(bp->q->fd, &st))
 		bp->slow_stops = st.queue_stops;
 }
 
@@ -427,17 +427,17 @@ static void *bp_consumer(void *arg)
 	struct bp *bp = arg;
 	struct pollfd pfd = { .fd = bp->q->fd, .events = POLLIN };
 	unsigned char buf[2048];
-	long long t0 = tunx_now_ms(), idle_end = t0 + 10000;
+	long long t0 = st_now_ms(), idle_end = t0 + 10000;
 
-	while (bp->got < bp->n && tunx_now_ms() < idle_end) {
+	while (bp->got < bp->n && st_now_ms() < idle_end) {
 		unsigned int seq;
 		int len;
 
-		if (bp->got < bp->slow && !tunx_rx_ready(bp->q))
+		if (bp->got < bp->slow && !st_rx_ready(bp->q))
 			bp_slow_wait(bp);
 		if (bp->got == bp->slow && !bp->slow_ms)
 			bp_slow_done(bp, t0);
-		len = tunx_rx_take(bp->q, buf, sizeof(buf), NULL);
+		len = st_rx_take(bp->q, buf, sizeof(buf), NULL);
 
 		if (len == -EAGAIN) {
 			if (atomic_load(&bp->stop))
@@ -445,7 +445,7 @@ static void *bp_consumer(void *arg)
 			poll(&pfd, 1, 100);
 			continue;
 		}
-		idle_end = tunx_now_ms() + 10000;
+		idle_end = st_now_ms() + 10000;
 		if (len != 28 + 4 || (buf[0] >> 4) != 4 ||
 		    ntohs(*(__u16 *)(buf + 22)) != PORT_BP) {
 			bp->other++;
@@ -463,14 +463,14 @@ static void *bp_consumer(void *arg)
 
 static bool backpressure_rx(unsigned int n)
 {
-	struct tunx_queue q;
+	struct st_queue q;
 	struct tunx_stats st;
 	struct bp bp = { .q = &q, .n = n, .slow = n / 5 };
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(PORT_BP) };
 	unsigned int sent = 0;
 	pthread_t th;
-	long long t0 = tunx_now_ms();
+	long long t0 = st_now_ms();
 	int s, ret;
 	bool ok;
 
@@ -478,7 +478,7 @@ static bool backpressure_rx(unsigned int n)
 	if (ret)
 		return failx("backpressure rx: open %d", ret);
 	bp.seen = calloc(n, 1);
-	inet_pton(AF_INET, TUNX_PEER4, &sin.sin_addr);
+	inet_pton(AF_INET, ST_PEER4, &sin.sin_addr);
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	pthread_create(&th, NULL, bp_consumer, &bp);
 	for (unsigned int i = 0; i < n; i++) {
@@ -489,10 +489,10 @@ static bool backpressure_rx(unsigned int n)
 			printf("# stress: sendto %u: %s\n", i, strerror(errno));
 	}
 	for (int t = 0; t < 3000 && bp.got < sent; t++)
-		tunx_msleep(5);
+		st_msleep(5);
 	atomic_store(&bp.stop, true);
 	pthread_join(th, NULL);
-	tunx_get_stats(q.fd, &st);
+	st_get_stats(q.fd, &st);
 	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped &&
 	     (!bp.slow || bp.slow_stops);
 	tap(ok, "backpressure_rx_zero_loss",
@@ -500,10 +500,10 @@ static bool backpressure_rx(unsigned int n)
 	    sent, bp.got, n - bp.got, bp.dup, bp.other,
 	    (unsigned long long)st.rx_dropped,
 	    (unsigned long long)st.queue_stops, bp.slow_stops, bp.slow,
-	    bp.slow_ms, tunx_now_ms() - t0);
+	    bp.slow_ms, st_now_ms() - t0);
 	close(s);
 	free(bp.seen);
-	tunx_queue_close(&q);
+	st_queue_close(&q);
 	return ok;
 }
 
@@ -532,24 +532,24 @@ static void *bp_receiver(void *arg)
 
 static bool backpressure_tx(unsigned int n)
 {
-	struct tunx_queue q, sq = { .fd = -1 };
+	struct st_queue q, sq = { .fd = -1 };
 	struct tunx_stats st;
 	struct bp bp = { .q = &sq, .n = n };
 	unsigned char pkt[64];
 	unsigned int sent = 0;
-	long long t0 = tunx_now_ms(), end;
+	long long t0 = st_now_ms(), end;
 	pthread_t th;
 	int ret, big = 4 << 20;
 
 	ret = queue_up(&q, "bp1", 0);
 	if (ret)
 		return failx("backpressure tx: open %d", ret);
-	sq.fd = tunx_udp_listen4(TUNX_LOCAL4, PORT_BP + 1, 200);
+	sq.fd = st_udp_listen4(ST_LOCAL4, PORT_BP + 1, 200);
 	setsockopt(sq.fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
 	bp.seen = calloc(n, 1);
 	pthread_create(&th, NULL, bp_receiver, &bp);
-	end = tunx_now_ms() + 120000;
-	while (sent < n && tunx_now_ms() < end) {
+	end = st_now_ms() + 120000;
+	while (sent < n && st_now_ms() < end) {
 		size_t len;
 
 		/* End-to-end window: at most 64 in flight to the socket. */
@@ -557,9 +557,9 @@ static bool backpressure_tx(unsigned int n)
 			sched_yield();
 			continue;
 		}
-		len = tunx_build_udp4(pkt, TUNX_PEER4, TUNX_LOCAL4, 9,
-				      PORT_BP + 1, &sent, 4);
-		ret = tunx_tx_send(&q, pkt, len);
+		len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9,
+				    PORT_BP + 1, &sent, 4);
+		ret = st_tx_send(&q, pkt, len);
 		if (ret == -ENOSPC) {
 			sched_yield();
 			continue;
@@ -567,19 +567,19 @@ static bool backpressure_tx(unsigned int n)
 		sent++;
 	}
 	for (int t = 0; t < 1000 && bp.got < sent; t++)
-		tunx_msleep(5);
+		st_msleep(5);
 	atomic_store(&bp.stop, true);
 	pthread_join(th, NULL);
-	tunx_get_stats(q.fd, &st);
+	st_get_stats(q.fd, &st);
 	ret = sent == n && bp.got == n && !bp.dup && st.tx_packets == n &&
 	      !st.invalid_descs && !st.tx_bad_packets;
 	tap(ret, "backpressure_tx_zero_loss",
 	    "backpressure tx: %u produced on the tx ring, %u received by a UDP socket, %u lost, %u duplicate; tx_packets %llu, in %lld ms",
 	    sent, bp.got, sent - bp.got, bp.dup,
-	    (unsigned long long)st.tx_packets, tunx_now_ms() - t0);
+	    (unsigned long long)st.tx_packets, st_now_ms() - t0);
 	close(sq.fd);
 	free(bp.seen);
-	tunx_queue_close(&q);
+	st_queue_close(&q);
 	return ret;
 }
 
@@ -592,19 +592,19 @@ int main(void)
 	int del_cycles = env_ull("TUNX_STRESS_LINK_DEL_CYCLES", cycles);
 	unsigned int packets = env_ull("TUNX_STRESS_PACKETS",
 				       debug ? 5000 : 20000);
-	struct tunx_queue q0, q1;
+	struct st_queue q0, q1;
 	pthread_t th;
-	long long t0 = tunx_now_ms();
+	long long t0 = st_now_ms();
 	int home;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n");
-	if (!tunx_present()) {
+	if (!st_present()) {
 		printf("1..0 # SKIP " TUNX_DEVICE_PATH " not present\n");
-		return TUNX_KSFT_SKIP;
+		return KSFT_SKIP;
 	}
 	printf("1..8\n");
-	if (tunx_netns_enter()) {
+	if (st_netns_enter()) {
 		printf("# stress: cannot enter a netns\n");
 		return 1;
 	}
@@ -618,16 +618,16 @@ int main(void)
 	run_cycles("netns_del", cycles, w_netns, &home);
 	if (queue_up(&q0, DEV, 0) == 0) {
 		run_cycles("mtu", cycles, w_mtu, &q0);
-		tunx_queue_close(&q0);
+		st_queue_close(&q0);
 	} else {
 		tap(false, "mtu", "mtu: cannot open a queue");
 	}
 	if (queue_up(&q0, DEV, TUNX_ATTACH_MULTI_QUEUE) == 0 &&
-	    tunx_queue_open(&q1, DEV, TUNX_ATTACH_MULTI_QUEUE, 16, 16,
-			    2048) == 0) {
+	    st_queue_open(&q1, DEV, TUNX_ATTACH_MULTI_QUEUE, 16, 16,
+			  2048) == 0) {
 		run_cycles("detach", cycles, w_detach, &q1);
-		tunx_queue_close(&q1);
-		tunx_queue_close(&q0);
+		st_queue_close(&q1);
+		st_queue_close(&q0);
 	} else {
 		tap(false, "detach", "detach: cannot open two queues");
 	}
@@ -645,6 +645,6 @@ int main(void)
 	printf("# stress: %d teardown cycles under traffic ", total_cycles);
 	printf("(%d each of close, netns_del, mtu, detach, rmmod; %d link_del), ",
 	       cycles, del_cycles);
-	printf("%d failed, %lld ms\n", tap_failed, tunx_now_ms() - t0);
+	printf("%d failed, %lld ms\n", tap_failed, st_now_ms() - t0);
 	return tap_failed ? 1 : 0;
 }

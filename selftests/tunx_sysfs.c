@@ -52,11 +52,11 @@ FIXTURE(sysfs) {
 FIXTURE_SETUP(sysfs)
 {
 	self->fd = -1;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, st_netns_enter());
 	ASSERT_EQ(0, sysfs_for_this_netns());
-	self->fd = tunx_open();
+	self->fd = st_open();
 	ASSERT_LE(0, self->fd);
 }
 
@@ -70,7 +70,7 @@ TEST_F(sysfs, flags_show_device_properties)
 {
 	char buf[64];
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "sy0", TUNX_ATTACH_MULTI_QUEUE |
+	ASSERT_EQ(0, st_attach(self->fd, "sy0", TUNX_ATTACH_MULTI_QUEUE |
 				 TUNX_ATTACH_TAIL_DROP, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_flags", buf, sizeof(buf)));
 	EXPECT_STREQ("0xa\n", buf);
@@ -80,13 +80,13 @@ TEST_F(sysfs, owner_group_unset_minus_one_then_set)
 {
 	char buf[64];
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "sy0", 0, NULL));
+	ASSERT_EQ(0, st_attach(self->fd, "sy0", 0, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "owner", buf, sizeof(buf)));
 	EXPECT_STREQ("-1\n", buf);
 	ASSERT_EQ(0, read_attr("sy0", "group", buf, sizeof(buf)));
 	EXPECT_STREQ("-1\n", buf);
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, 1234));
-	ASSERT_EQ(0, tunx_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, 4321));
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_OWNER, 1234));
+	ASSERT_EQ(0, st_ioctl_u32(self->fd, TUNX_IOC_SET_GROUP, 4321));
 	ASSERT_EQ(0, read_attr("sy0", "owner", buf, sizeof(buf)));
 	EXPECT_STREQ("1234\n", buf);
 	ASSERT_EQ(0, read_attr("sy0", "group", buf, sizeof(buf)));
@@ -95,17 +95,17 @@ TEST_F(sysfs, owner_group_unset_minus_one_then_set)
 
 TEST_F(sysfs, queues_and_rings_follow_attach_and_setup)
 {
-	int fd2 = tunx_open();
+	int fd2 = st_open();
 	char buf[256];
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, tunx_attach(self->fd, "sy0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_EQ(0, st_attach(self->fd, "sy0", TUNX_ATTACH_MULTI_QUEUE, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_rings", buf, sizeof(buf)));
 	EXPECT_STREQ("", buf);	/* attached, no rings yet */
-	ASSERT_EQ(0, tunx_attach(fd2, "sy0", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_EQ(0, st_attach(fd2, "sy0", TUNX_ATTACH_MULTI_QUEUE, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_queues", buf, sizeof(buf)));
 	EXPECT_STREQ("2\n", buf);
-	ASSERT_EQ(0, tunx_setup_rings(fd2, 64, 32, 4096, NULL));
+	ASSERT_EQ(0, st_setup_rings(fd2, 64, 32, 4096, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_rings", buf, sizeof(buf)));
 	EXPECT_STREQ("1 64 32 4096\n", buf);
 	close(fd2);
@@ -119,7 +119,7 @@ TEST_F(sysfs, attributes_go_with_the_device)
 {
 	char buf[64];
 
-	ASSERT_EQ(0, tunx_attach(self->fd, "sy0", 0, NULL));
+	ASSERT_EQ(0, st_attach(self->fd, "sy0", 0, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_queues", buf, sizeof(buf)));
 	close(self->fd);
 	self->fd = -1;

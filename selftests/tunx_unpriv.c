@@ -153,7 +153,7 @@ static void cg_remove(struct cg *cg)
 {
 	/* Ring memory of closed files is freed from a workqueue. */
 	for (int i = 0; i < 500 && rmdir(cg->dir) && errno == EBUSY; i++)
-		tunx_msleep(10);
+		st_msleep(10);
 }
 
 /* Become nobody; with @userns also root of a user+net namespace of its own. */
@@ -176,7 +176,7 @@ static int drop_privileges(bool userns)
 		return -EPERM;
 	if (unshare(CLONE_NEWNET))
 		return -EPERM;
-	return tunx_if_flags("lo", true);
+	return st_if_flags("lo", true);
 }
 
 struct unpriv {
@@ -219,14 +219,14 @@ FIXTURE_SETUP(unpriv)
 {
 	memset(&self->u, 0, sizeof(self->u));
 	self->u.userns = true;
-	if (!tunx_present())
+	if (!st_present())
 		SKIP(return, TUNX_DEVICE_PATH " not present");
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	if (!cg_available())
 		SKIP(return, "no cgroup v2 with the memory and pids controllers");
 	ASSERT_EQ(0, cg_make(&self->u.cg, 64 * MIB, 16));
-	ASSERT_EQ(0, tunx_netns_enter());
+	ASSERT_EQ(0, st_netns_enter());
 }
 
 FIXTURE_TEARDOWN(unpriv)
@@ -241,45 +241,45 @@ static int every_ioctl(struct cg *cg, void *arg)
 	struct tunx_info info = { .size = sizeof(info) };
 	struct pollfd pfd = { .events = POLLIN | POLLOUT };
 	struct tunx_stats st;
-	struct tunx_queue q;
+	struct st_queue q;
 	__u8 pkt[128];
 	int ret;
 
 	(void)cg;
 	(void)arg;
-	ret = tunx_queue_open(&q, "ux0", 0, 16, 16, 0);
+	ret = st_queue_open(&q, "ux0", 0, 16, 16, 0);
 	if (ret)
 		return fail(1, ret);
-	ret = tunx_get_info(q.fd, &info);
+	ret = st_get_info(q.fd, &info);
 	if (!ret)
-		ret = tunx_net_up("ux0");
+		ret = st_net_up("ux0");
 	if (!ret)
-		ret = tunx_tx_send(&q, pkt, tunx_test_packet(pkt, "unpriv"));
+		ret = st_tx_send(&q, pkt, st_test_packet(pkt, "unpriv"));
 	if (!ret)
-		ret = tunx_tx_wait_consumed(&q, 5000);
+		ret = st_tx_wait_consumed(&q, 5000);
 	if (!ret)
-		ret = tunx_kick(q.fd);
+		ret = st_kick(q.fd);
 	pfd.fd = q.fd;
 	if (!ret && poll(&pfd, 1, 0) < 0)
 		ret = -errno;
 	if (!ret)
-		ret = tunx_get_stats(q.fd, &st);
+		ret = st_get_stats(q.fd, &st);
 	if (ret)
 		return fail(2, ret);
 	if (st.tx_packets != 1)
 		return fail(3, -EIO);
 	/* Root of this user namespace owns the device's namespace. */
-	ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 1);
+	ret = st_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 1);
 	if (!ret)
-		ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_OWNER, 0);
+		ret = st_ioctl_u32(q.fd, TUNX_IOC_SET_OWNER, 0);
 	if (!ret)
-		ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_GROUP, 0);
+		ret = st_ioctl_u32(q.fd, TUNX_IOC_SET_GROUP, 0);
 	if (!ret)
-		ret = tunx_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0);
+		ret = st_ioctl_u32(q.fd, TUNX_IOC_SET_PERSIST, 0);
 	if (ret)
 		return fail(4, ret);
-	tunx_queue_unmap(&q);
-	ret = tunx_detach(q.fd);
+	st_queue_unmap(&q);
+	ret = st_detach(q.fd);
 	close(q.fd);
 	return ret ? fail(5, ret) : 0;
 }
@@ -300,13 +300,13 @@ TEST_F(unpriv, every_ioctl_and_mmap)
 /* A queue of a new device with rings of @entries frames of 64 KB. */
 static int big_queue(__u32 entries)
 {
-	int fd = tunx_open(), ret;
+	int fd = st_open(), ret;
 
 	if (fd < 0)
 		return fd;
-	ret = tunx_attach(fd, "ux%d", 0, NULL);
+	ret = st_attach(fd, "ux%d", 0, NULL);
 	if (!ret)
-		ret = tunx_setup_rings(fd, entries, entries, 65536, NULL);
+		ret = st_setup_rings(fd, entries, entries, 65536, NULL);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -376,7 +376,7 @@ static bool log_has(const char *what)
 	char cmd[160];
 
 	snprintf(cmd, sizeof(cmd), "dmesg | grep -q '%s'", what);
-	return !tunx_sh("%s", cmd);
+	return !st_sh("%s", cmd);
 }
 
 TEST_F(unpriv, huge_setup_quiet_enomem)
@@ -397,7 +397,7 @@ static int busy_poll(struct cg *cg, void *arg)
 		.size = sizeof(a), .flags = TUNX_ATTACH_BUSY_POLL,
 		.name = "ux0",
 	};
-	int fd = tunx_open(), ret;
+	int fd = st_open(), ret;
 
 	(void)cg;
 	(void)arg;
@@ -422,17 +422,17 @@ TEST_F(unpriv, busy_poll_needs_host_cap_net_admin)
 /* Attach as the owner (allowed), then try to give the device away. */
 static int chown_device(struct cg *cg, void *arg)
 {
-	int fd = tunx_open(), owner, group, persist, ret;
+	int fd = st_open(), owner, group, persist, ret;
 
 	(void)cg;
 	if (fd < 0)
 		return fail(1, fd);
-	ret = tunx_attach(fd, arg, TUNX_ATTACH_NO_CREATE, NULL);
+	ret = st_attach(fd, arg, TUNX_ATTACH_NO_CREATE, NULL);
 	if (ret)
 		return fail(2, ret);
-	owner = tunx_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY - 1);
-	group = tunx_ioctl_u32(fd, TUNX_IOC_SET_GROUP, NOBODY);
-	persist = tunx_ioctl_u32(fd, TUNX_IOC_SET_PERSIST, 1);
+	owner = st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY - 1);
+	group = st_ioctl_u32(fd, TUNX_IOC_SET_GROUP, NOBODY);
+	persist = st_ioctl_u32(fd, TUNX_IOC_SET_PERSIST, 1);
 	close(fd);
 	if (owner != -EPERM)
 		return 3;
@@ -443,11 +443,11 @@ static int chown_device(struct cg *cg, void *arg)
 
 TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 {
-	int fd = tunx_open(), rc;
+	int fd = st_open(), rc;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, tunx_attach(fd, "uo0", TUNX_ATTACH_PERSIST, NULL));
-	ASSERT_EQ(0, tunx_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY));
+	ASSERT_EQ(0, st_attach(fd, "uo0", TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_EQ(0, st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY));
 	close(fd);
 	self->u.userns = false;
 	self->u.fn = chown_device;
@@ -456,7 +456,7 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 	if (rc == CHILD_SKIP)
 		SKIP(return, SKIP_MSG);
 	ASSERT_EQ(0, rc);
-	EXPECT_EQ(0, tunx_if_delete("uo0"));
+	EXPECT_EQ(0, st_if_delete("uo0"));
 }
 
 /*
@@ -468,17 +468,17 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 static int attach_cycler(struct cg *cg, void *rings)
 {
 	struct tunx_attach a;
-	int fd = tunx_open();
+	int fd = st_open();
 
 	(void)cg;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (fd < 0 || tunx_attach(fd, "ux%d", TUNX_ATTACH_PERSIST, &a))
+	if (fd < 0 || st_attach(fd, "ux%d", TUNX_ATTACH_PERSIST, &a))
 		return 1;
 	for (;;) {
 		if (rings)
-			tunx_setup_rings(fd, 1024, 1024, 65536, NULL);
-		tunx_detach(fd);
-		if (tunx_attach(fd, a.name, TUNX_ATTACH_NO_CREATE, NULL))
+			st_setup_rings(fd, 1024, 1024, 65536, NULL);
+		st_detach(fd);
+		if (st_attach(fd, a.name, TUNX_ATTACH_NO_CREATE, NULL))
 			return 2;
 	}
 	return 0;
@@ -544,16 +544,16 @@ static int measure_rtnl_wait(struct unpriv *u, bool rings,
 		if (!kids[k])
 			_exit(run_unpriv(u));
 	}
-	tunx_msleep(500);
-	end = tunx_now_ms() + 5000;
-	while (!err && tunx_now_ms() < end) {
-		t = tunx_now_us();
+	st_msleep(500);
+	end = st_now_ms() + 5000;
+	while (!err && st_now_ms() < end) {
+		t = st_now_us();
 		err = rtnl_probe();
-		t = tunx_now_us() - t;
+		t = st_now_us() - t;
 		total += t;
 		n++;
 		w->worst = t / 1000 > w->worst ? t / 1000 : w->worst;
-		tunx_msleep(20);
+		st_msleep(20);
 	}
 	w->mean_us = total / n;
 	for (int k = 0; k < 2; k++) {
@@ -607,4 +607,4 @@ TEST_F_TIMEOUT(unpriv, detach_does_not_stall_rtnl, 120)
 	EXPECT_GT(mean_bound, w.mean_us);
 }
 
-TUNX_HARNESS_MAIN
+ST_HARNESS_MAIN

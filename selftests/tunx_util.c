@@ -33,17 +33,17 @@ static int neg_errno(int ret)
 	return ret < 0 ? -errno : ret;
 }
 
-bool tunx_present(void)
+bool st_present(void)
 {
 	return access(TUNX_DEVICE_PATH, F_OK) == 0;
 }
 
-int tunx_open(void)
+int st_open(void)
 {
 	return neg_errno(open(TUNX_DEVICE_PATH, O_RDWR | O_CLOEXEC));
 }
 
-int tunx_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out)
+int st_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out)
 {
 	struct tunx_attach a = { .size = sizeof(a), .flags = flags };
 	int ret;
@@ -56,13 +56,13 @@ int tunx_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out)
 	return ret;
 }
 
-int tunx_detach(int fd)
+int st_detach(int fd)
 {
 	return neg_errno(ioctl(fd, TUNX_IOC_DETACH));
 }
 
-int tunx_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
-		     struct tunx_ring_setup *out)
+int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
+		   struct tunx_ring_setup *out)
 {
 	struct tunx_ring_setup s = {
 		.size = sizeof(s), .rx_entries = rx, .tx_entries = tx,
@@ -76,32 +76,32 @@ int tunx_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
 	return ret;
 }
 
-int tunx_get_info(int fd, struct tunx_info *info)
+int st_get_info(int fd, struct tunx_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return neg_errno(ioctl(fd, TUNX_IOC_GET_INFO, info));
 }
 
-int tunx_get_stats(int fd, struct tunx_stats *st)
+int st_get_stats(int fd, struct tunx_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	return neg_errno(ioctl(fd, TUNX_IOC_GET_STATS, st));
 }
 
-int tunx_kick(int fd)
+int st_kick(int fd)
 {
 	return neg_errno(ioctl(fd, TUNX_IOC_KICK));
 }
 
-int tunx_ioctl_u32(int fd, unsigned long req, __u32 val)
+int st_ioctl_u32(int fd, unsigned long req, __u32 val)
 {
 	return neg_errno(ioctl(fd, req, val));
 }
 
-static void tunx_ring_init(struct tunx_ring *r, __u8 *base,
-			   const struct tunx_ring_offsets *off, __u64 frames,
+static void st_ring_init(struct st_ring *r, __u8 *base,
+			 const struct tunx_ring_offsets *off, __u64 frames,
 			   __u32 entries, __u32 frame_size)
 {
 	r->producer = (__u32 *)(base + off->producer);
@@ -115,7 +115,7 @@ static void tunx_ring_init(struct tunx_ring *r, __u8 *base,
 	r->local = 0;
 }
 
-int tunx_queue_map(struct tunx_queue *q)
+int st_queue_map(struct st_queue *q)
 {
 	const struct tunx_ring_setup *s = &q->setup;
 	void *map;
@@ -127,37 +127,37 @@ int tunx_queue_map(struct tunx_queue *q)
 	q->map = map;
 	q->map_len = s->mmap_size;
 	q->frame_size = s->frame_size;
-	tunx_ring_init(&q->rx, map, &s->rx, s->rx_frames, s->rx_entries,
-		       s->frame_size);
-	tunx_ring_init(&q->tx, map, &s->tx, s->tx_frames, s->tx_entries,
-		       s->frame_size);
+	st_ring_init(&q->rx, map, &s->rx, s->rx_frames, s->rx_entries,
+		     s->frame_size);
+	st_ring_init(&q->tx, map, &s->tx, s->tx_frames, s->tx_entries,
+		     s->frame_size);
 	/* Start from wherever the kernel is, normally 0. */
-	q->rx.local = tunx_load_acquire(q->rx.consumer);
-	q->tx.local = tunx_load_acquire(q->tx.producer);
+	q->rx.local = st_load_acquire(q->rx.consumer);
+	q->tx.local = st_load_acquire(q->tx.producer);
 	return 0;
 }
 
-int tunx_queue_open(struct tunx_queue *q, const char *name, __u32 flags,
-		    __u32 rx, __u32 tx, __u32 frame)
+int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
+		  __u32 rx, __u32 tx, __u32 frame)
 {
 	struct tunx_attach a;
 	int ret;
 
 	memset(q, 0, sizeof(*q));
-	q->fd = tunx_open();
+	q->fd = st_open();
 	if (q->fd < 0)
 		return q->fd;
-	ret = tunx_attach(q->fd, name, flags, &a);
+	ret = st_attach(q->fd, name, flags, &a);
 	if (ret)
 		goto err_close;
 	memcpy(q->name, a.name, sizeof(q->name));
 	q->name[sizeof(q->name) - 1] = '\0';
 	q->ifindex = a.ifindex;
 	q->queue_index = a.queue_index;
-	ret = tunx_setup_rings(q->fd, rx, tx, frame, &q->setup);
+	ret = st_setup_rings(q->fd, rx, tx, frame, &q->setup);
 	if (ret)
 		goto err_close;
-	ret = tunx_queue_map(q);
+	ret = st_queue_map(q);
 	if (ret)
 		goto err_close;
 	return 0;
@@ -168,28 +168,28 @@ err_close:
 	return ret;
 }
 
-void tunx_queue_unmap(struct tunx_queue *q)
+void st_queue_unmap(struct st_queue *q)
 {
 	if (q->map)
 		munmap(q->map, q->map_len);
 	q->map = NULL;
 }
 
-void tunx_queue_close(struct tunx_queue *q)
+void st_queue_close(struct st_queue *q)
 {
-	tunx_queue_unmap(q);
+	st_queue_unmap(q);
 	if (q->fd >= 0)
 		close(q->fd);
 	q->fd = -1;
 }
 
-struct tunx_desc *tunx_tx_reserve(struct tunx_queue *q, __u8 **frame)
+struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame)
 {
-	struct tunx_ring *r = &q->tx;
+	struct st_ring *r = &q->tx;
 	__u32 slot;
 
 	/* A: pairs with the kernel's store-release of the consumer. */
-	if (r->local - tunx_load_acquire(r->consumer) >= r->entries)
+	if (r->local - st_load_acquire(r->consumer) >= r->entries)
 		return NULL;
 	slot = r->local & r->mask;
 	if (frame)
@@ -198,63 +198,63 @@ struct tunx_desc *tunx_tx_reserve(struct tunx_queue *q, __u8 **frame)
 	return &r->descs[slot];
 }
 
-void tunx_tx_submit(struct tunx_queue *q)
+void st_tx_submit(struct st_queue *q)
 {
 	/* B: descriptors and frames are visible before the producer. */
-	tunx_store_release(q->tx.producer, q->tx.local);
+	st_store_release(q->tx.producer, q->tx.local);
 }
 
-int tunx_tx_kick_if_needed(struct tunx_queue *q)
+int st_tx_kick_if_needed(struct st_queue *q)
 {
 	/* C: the flag is read after the producer store is globally visible. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (tunx_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP)
-		return tunx_kick(q->fd);
+	if (st_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP)
+		return st_kick(q->fd);
 	return 0;
 }
 
-int tunx_tx_send(struct tunx_queue *q, const void *pkt, __u32 len)
+int st_tx_send(struct st_queue *q, const void *pkt, __u32 len)
 {
 	struct tunx_desc *d;
 	__u8 *frame;
 
-	d = tunx_tx_reserve(q, &frame);
+	d = st_tx_reserve(q, &frame);
 	if (!d)
 		return -ENOSPC;
 	memcpy(frame, pkt, len);
 	memset(d, 0, sizeof(*d));
 	d->addr = frame - q->tx.frames;
 	d->len = len;
-	tunx_tx_submit(q);
-	return tunx_tx_kick_if_needed(q);
+	st_tx_submit(q);
+	return st_tx_kick_if_needed(q);
 }
 
-int tunx_tx_wait_consumed(struct tunx_queue *q, int timeout_ms)
+int st_tx_wait_consumed(struct st_queue *q, int timeout_ms)
 {
-	long long end = tunx_now_ms() + timeout_ms;
+	long long end = st_now_ms() + timeout_ms;
 
-	while (tunx_load_acquire(q->tx.consumer) != q->tx.local) {
-		if (tunx_now_ms() > end)
+	while (st_load_acquire(q->tx.consumer) != q->tx.local) {
+		if (st_now_ms() > end)
 			return -ETIMEDOUT;
-		tunx_msleep(1);
+		st_msleep(1);
 	}
 	return 0;
 }
 
-__u32 tunx_rx_ready(struct tunx_queue *q)
+__u32 st_rx_ready(struct st_queue *q)
 {
 	/* A: pairs with the kernel's store-release of the producer. */
-	return tunx_load_acquire(q->rx.producer) - q->rx.local;
+	return st_load_acquire(q->rx.producer) - q->rx.local;
 }
 
-int tunx_rx_take(struct tunx_queue *q, void *buf, size_t cap,
-		 struct tunx_desc *desc)
+int st_rx_take(struct st_queue *q, void *buf, size_t cap,
+	       struct tunx_desc *desc)
 {
-	struct tunx_ring *r = &q->rx;
+	struct st_ring *r = &q->rx;
 	struct tunx_desc d;
 	__u32 len;
 
-	if (!tunx_rx_ready(q))
+	if (!st_rx_ready(q))
 		return -EAGAIN;
 	d = r->descs[r->local & r->mask];
 	if (desc)
@@ -265,24 +265,24 @@ int tunx_rx_take(struct tunx_queue *q, void *buf, size_t cap,
 	len = d.len < cap ? d.len : cap;
 	memcpy(buf, r->frames + d.addr, len);
 	/* D: reads of the slot are done before the slot is handed back. */
-	tunx_store_release(r->consumer, ++r->local);
+	st_store_release(r->consumer, ++r->local);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (tunx_load_relaxed(r->flags) & TUNX_RING_NEED_WAKEUP)
-		tunx_kick(q->fd);
+	if (st_load_relaxed(r->flags) & TUNX_RING_NEED_WAKEUP)
+		st_kick(q->fd);
 	return d.len;
 }
 
-int tunx_rx_recv(struct tunx_queue *q, void *buf, size_t cap, int timeout_ms)
+int st_rx_recv(struct st_queue *q, void *buf, size_t cap, int timeout_ms)
 {
-	long long end = tunx_now_ms() + timeout_ms;
+	long long end = st_now_ms() + timeout_ms;
 	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
 	int ret;
 
 	for (;;) {
-		ret = tunx_rx_take(q, buf, cap, NULL);
+		ret = st_rx_take(q, buf, cap, NULL);
 		if (ret != -EAGAIN)
 			return ret;
-		int left = (int)(end - tunx_now_ms());
+		int left = (int)(end - st_now_ms());
 
 		if (left <= 0)
 			return -ETIMEDOUT;
@@ -291,20 +291,20 @@ int tunx_rx_recv(struct tunx_queue *q, void *buf, size_t cap, int timeout_ms)
 	}
 }
 
-int tunx_rx_recv_udp(struct tunx_queue *q, void *buf, size_t cap,
-		     __u16 dport, int timeout_ms)
+int st_rx_recv_udp(struct st_queue *q, void *buf, size_t cap,
+		   __u16 dport, int timeout_ms)
 {
-	long long end = tunx_now_ms() + timeout_ms;
+	long long end = st_now_ms() + timeout_ms;
 	const __u8 *p = buf;
 	int len;
 
 	for (;;) {
-		int left = (int)(end - tunx_now_ms());
+		int left = (int)(end - st_now_ms());
 		size_t l4;
 
 		if (left <= 0)
 			return -ETIMEDOUT;
-		len = tunx_rx_recv(q, buf, cap, left);
+		len = st_rx_recv(q, buf, cap, left);
 		if (len < 0)
 			return len;
 		if (len >= 28 && (p[0] >> 4) == 4 && p[9] == IPPROTO_UDP) {
@@ -319,31 +319,31 @@ int tunx_rx_recv_udp(struct tunx_queue *q, void *buf, size_t cap,
 	}
 }
 
-int tunx_rx_wait_ready(struct tunx_queue *q, __u32 n, int timeout_ms)
+int st_rx_wait_ready(struct st_queue *q, __u32 n, int timeout_ms)
 {
-	long long end = tunx_now_ms() + timeout_ms;
+	long long end = st_now_ms() + timeout_ms;
 
-	while (tunx_rx_ready(q) < n) {
-		if (tunx_now_ms() > end)
+	while (st_rx_ready(q) < n) {
+		if (st_now_ms() > end)
 			return -ETIMEDOUT;
-		tunx_msleep(2);
+		st_msleep(2);
 	}
 	return 0;
 }
 
-__u64 tunx_stat_wait(int fd, size_t field_off, __u64 want, int timeout_ms)
+__u64 st_stat_wait(int fd, size_t field_off, __u64 want, int timeout_ms)
 {
-	long long end = tunx_now_ms() + timeout_ms;
+	long long end = st_now_ms() + timeout_ms;
 	struct tunx_stats st;
 	__u64 v = 0;
 
 	for (;;) {
-		if (tunx_get_stats(fd, &st))
+		if (st_get_stats(fd, &st))
 			return v;
 		memcpy(&v, (char *)&st + field_off, sizeof(v));
-		if (v >= want || tunx_now_ms() > end)
+		if (v >= want || st_now_ms() > end)
 			return v;
-		tunx_msleep(2);
+		st_msleep(2);
 	}
 }
 
@@ -359,14 +359,14 @@ static int write_file(const char *path, const char *val)
 	return ret;
 }
 
-int tunx_netns_enter(void)
+int st_netns_enter(void)
 {
 	if (unshare(CLONE_NEWNET))
 		return -errno;
 	/* No IPv6 autoconf chatter in the rx rings unless a test asks. */
 	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	return tunx_if_flags("lo", true);
+	return st_if_flags("lo", true);
 }
 
 static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
@@ -381,7 +381,7 @@ static int ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 	return ret;
 }
 
-int tunx_if_flags(const char *name, bool up)
+int st_if_flags(const char *name, bool up)
 {
 	struct ifreq ifr = {};
 	int ret;
@@ -397,7 +397,7 @@ int tunx_if_flags(const char *name, bool up)
 	return ifreq_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
-int tunx_if_addr4(const char *name, const char *addr, int prefix)
+int st_if_addr4(const char *name, const char *addr, int prefix)
 {
 	struct ifreq ifr = {};
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
@@ -413,7 +413,7 @@ int tunx_if_addr4(const char *name, const char *addr, int prefix)
 	return ifreq_ioctl(SIOCSIFNETMASK, &ifr);
 }
 
-int tunx_if_set_mtu(const char *name, int mtu)
+int st_if_set_mtu(const char *name, int mtu)
 {
 	struct ifreq ifr = {};
 
@@ -422,7 +422,7 @@ int tunx_if_set_mtu(const char *name, int mtu)
 	return ifreq_ioctl(SIOCSIFMTU, &ifr);
 }
 
-int tunx_if_get_mtu(const char *name)
+int st_if_get_mtu(const char *name)
 {
 	struct ifreq ifr = {};
 	int ret;
@@ -477,7 +477,7 @@ static int link_answer_error(const struct nlmsghdr *ans)
 }
 
 /* RTM_DELLINK by name, as `ip link del`: 0 or the kernel's -errno. */
-int tunx_if_delete(const char *name)
+int st_if_delete(const char *name)
 {
 	union {
 		struct nlmsghdr nh;
@@ -489,7 +489,7 @@ int tunx_if_delete(const char *name)
 	return ret < 0 ? ret : link_answer_error(&ans.nh);
 }
 
-int tunx_if_rename(const char *name, const char *newname)
+int st_if_rename(const char *name, const char *newname)
 {
 	struct ifreq ifr = {};
 
@@ -498,14 +498,14 @@ int tunx_if_rename(const char *name, const char *newname)
 	return ifreq_ioctl(SIOCSIFNAME, &ifr);
 }
 
-int tunx_net_up(const char *name)
+int st_net_up(const char *name)
 {
-	int ret = tunx_if_addr4(name, TUNX_LOCAL4, 24);
+	int ret = st_if_addr4(name, ST_LOCAL4, 24);
 
-	return ret ? ret : tunx_if_flags(name, true);
+	return ret ? ret : st_if_flags(name, true);
 }
 
-int tunx_net_up6(const char *name)
+int st_net_up6(const char *name)
 {
 	char path[128];
 	int ret;
@@ -518,14 +518,14 @@ int tunx_net_up6(const char *name)
 		 name);
 	write_file(path, "0");
 	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "0");
-	ret = tunx_if_flags(name, true);
+	ret = st_if_flags(name, true);
 	if (ret)
 		return ret;
-	return tunx_sh("ip -6 addr add %s/64 dev %s nodad", TUNX_LOCAL6, name)
+	return st_sh("ip -6 addr add %s/64 dev %s nodad", ST_LOCAL6, name)
 		? -EIO : 0;
 }
 
-int tunx_sh(const char *fmt, ...)
+int st_sh(const char *fmt, ...)
 {
 	char cmd[512];
 	va_list ap;
@@ -542,7 +542,7 @@ int tunx_sh(const char *fmt, ...)
 	return WIFEXITED(ret) ? WEXITSTATUS(ret) : 128;
 }
 
-void tunx_msleep(int ms)
+void st_msleep(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -550,7 +550,7 @@ void tunx_msleep(int ms)
 		;
 }
 
-long long tunx_now_us(void)
+long long st_now_us(void)
 {
 	struct timespec ts;
 
@@ -558,12 +558,12 @@ long long tunx_now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-long long tunx_now_ms(void)
+long long st_now_ms(void)
 {
-	return tunx_now_us() / 1000;
+	return st_now_us() / 1000;
 }
 
-__u16 tunx_csum(const void *data, size_t len, __u32 sum)
+__u16 st_csum(const void *data, size_t len, __u32 sum)
 {
 	const __u8 *p = data;
 
@@ -579,8 +579,8 @@ __u16 tunx_csum(const void *data, size_t len, __u32 sum)
 	return htons((__u16)~sum);
 }
 
-void tunx_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
-		   const char *src, const char *dst)
+void st_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
+		 const char *src, const char *dst)
 {
 	memset(ip, 0, sizeof(*ip));
 	ip->version = 4;
@@ -591,18 +591,18 @@ void tunx_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
 	ip->protocol = proto;
 	inet_pton(AF_INET, src, &ip->saddr);
 	inet_pton(AF_INET, dst, &ip->daddr);
-	ip->check = tunx_csum(ip, sizeof(*ip), 0);
+	ip->check = st_csum(ip, sizeof(*ip), 0);
 }
 
-size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
-		       __u16 sport, __u16 dport, const void *payload,
+size_t st_build_udp4(void *buf, const char *src, const char *dst,
+		     __u16 sport, __u16 dport, const void *payload,
 		       size_t plen)
 {
 	struct iphdr *ip = buf;
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
 	size_t len = sizeof(*ip) + sizeof(*udp) + plen;
 
-	tunx_ip4_fill(ip, IPPROTO_UDP, len, src, dst);
+	st_ip4_fill(ip, IPPROTO_UDP, len, src, dst);
 	memset(udp, 0, sizeof(*udp));
 	udp->source = htons(sport);
 	udp->dest = htons(dport);
@@ -612,8 +612,8 @@ size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
 	return len;
 }
 
-size_t tunx_build_udp6(void *buf, const char *src, const char *dst,
-		       __u16 sport, __u16 dport, const void *payload,
+size_t st_build_udp6(void *buf, const char *src, const char *dst,
+		     __u16 sport, __u16 dport, const void *payload,
 		       size_t plen)
 {
 	struct ip6_hdr *ip6 = buf;
@@ -639,15 +639,15 @@ size_t tunx_build_udp6(void *buf, const char *src, const char *dst,
 	for (i = 0; i < 16; i++)
 		sum += ntohs(w[i]);
 	sum += ulen + IPPROTO_UDP;
-	udp->check = tunx_csum(udp, ulen, sum);
+	udp->check = st_csum(udp, ulen, sum);
 	if (!udp->check)
 		udp->check = 0xffff;
 	return sizeof(*ip6) + ulen;
 }
 
-size_t tunx_test_packet(void *buf, const char *tag)
+size_t st_test_packet(void *buf, const char *tag)
 {
-	return tunx_build_udp4(buf, TUNX_PEER4, TUNX_LOCAL4, 9, TUNX_PORT,
+	return st_build_udp4(buf, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
 			       tag, strlen(tag));
 }
 
@@ -673,7 +673,7 @@ static int udp_socket(int family, const void *sa, socklen_t salen,
 	return s;
 }
 
-int tunx_udp_listen4(const char *addr, __u16 port, int timeout_ms)
+int st_udp_listen4(const char *addr, __u16 port, int timeout_ms)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
@@ -682,7 +682,7 @@ int tunx_udp_listen4(const char *addr, __u16 port, int timeout_ms)
 	return udp_socket(AF_INET, &sin, sizeof(sin), timeout_ms);
 }
 
-int tunx_udp_listen6(const char *addr, __u16 port, int timeout_ms)
+int st_udp_listen6(const char *addr, __u16 port, int timeout_ms)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
 				     .sin6_port = htons(port) };
@@ -691,7 +691,7 @@ int tunx_udp_listen6(const char *addr, __u16 port, int timeout_ms)
 	return udp_socket(AF_INET6, &sin6, sizeof(sin6), timeout_ms);
 }
 
-int tunx_udp_send4(const char *dst, __u16 port, const void *data, size_t len)
+int st_udp_send4(const char *dst, __u16 port, const void *data, size_t len)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
@@ -706,7 +706,7 @@ int tunx_udp_send4(const char *dst, __u16 port, const void *data, size_t len)
 	return ret;
 }
 
-int tunx_udp_send6(const char *dst, __u16 port, const void *data, size_t len)
+int st_udp_send6(const char *dst, __u16 port, const void *data, size_t len)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
 				     .sin6_port = htons(port) };
@@ -721,7 +721,7 @@ int tunx_udp_send6(const char *dst, __u16 port, const void *data, size_t len)
 	return ret;
 }
 
-int tunx_udp_recv(int sock, void *buf, size_t cap)
+int st_udp_recv(int sock, void *buf, size_t cap)
 {
 	int ret = recv(sock, buf, cap, 0);
 
@@ -730,17 +730,17 @@ int tunx_udp_recv(int sock, void *buf, size_t cap)
 	return ret;
 }
 
-int tunx_udp_drain(int sock)
+int st_udp_drain(int sock)
 {
 	char buf[2048];
 	int n = 0;
 
-	while (tunx_udp_recv(sock, buf, sizeof(buf)) >= 0)
+	while (st_udp_recv(sock, buf, sizeof(buf)) >= 0)
 		n++;
 	return n;
 }
 
-int tunx_udp_drain_nowait(int sock)
+int st_udp_drain_nowait(int sock)
 {
 	char buf[2048];
 	int n = 0;
@@ -755,7 +755,7 @@ int tunx_udp_drain_nowait(int sock)
  * makes the kernel run modprobe for "netdev-NAME" and "NAME" when the
  * device is absent: two usermode helpers that cost seconds under TCG.
  */
-int tunx_if_index(const char *name)
+int st_if_index(const char *name)
 {
 	union {
 		struct nlmsghdr nh;
@@ -776,7 +776,7 @@ int tunx_if_index(const char *name)
  * namespace of its own (the harness runs each test in a child, so this
  * happens once per test).
  */
-int tunx_sysfs_net_write(const char *name, const char *attr, const char *val)
+int st_sysfs_net_write(const char *name, const char *attr, const char *val)
 {
 	static bool mounted;
 	char path[128];

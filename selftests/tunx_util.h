@@ -8,8 +8,8 @@
  * Helpers return 0 or a length on success and -errno on failure so a test
  * can ASSERT_EQ() the exact error.
  */
-#ifndef _TUNX_UTIL_H
-#define _TUNX_UTIL_H
+#ifndef _ST_UTIL_H
+#define _ST_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,16 +22,16 @@
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #endif
 
-#define TUNX_LOCAL4	"10.11.0.1"	/* the device's own address */
-#define TUNX_PEER4	"10.11.0.2"	/* routed through the device */
-#define TUNX_LOCAL6	"fd00:11::1"
-#define TUNX_PEER6	"fd00:11::2"
-#define TUNX_PORT	7000		/* UDP port the tests listen on */
+#define ST_LOCAL4	"10.11.0.1"	/* the device's own address */
+#define ST_PEER4	"10.11.0.2"	/* routed through the device */
+#define ST_LOCAL6	"fd00:11::1"
+#define ST_PEER6	"fd00:11::2"
+#define ST_PORT	7000		/* UDP port the tests listen on */
 
 /* Exit code of a skipped kselftest. */
-#define TUNX_KSFT_SKIP	4
+#define KSFT_SKIP	4
 
-struct tunx_ring {
+struct st_ring {
 	__u32 *producer;
 	__u32 *consumer;
 	__u32 *flags;
@@ -43,7 +43,7 @@ struct tunx_ring {
 	__u32 local;		/* our private producer (tx) / consumer (rx) */
 };
 
-struct tunx_queue {
+struct st_queue {
 	int fd;
 	char name[TUNX_NAME_SIZE];
 	__u32 ifindex;
@@ -52,41 +52,41 @@ struct tunx_queue {
 	struct tunx_ring_setup setup;
 	void *map;
 	size_t map_len;
-	struct tunx_ring rx;
-	struct tunx_ring tx;
+	struct st_ring rx;
+	struct st_ring tx;
 };
 
 /* ---- device and ioctls ---- */
-bool tunx_present(void);
-int tunx_open(void);
-int tunx_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out);
-int tunx_detach(int fd);
-int tunx_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
-		     struct tunx_ring_setup *out);
-int tunx_get_info(int fd, struct tunx_info *info);
-int tunx_get_stats(int fd, struct tunx_stats *st);
-int tunx_kick(int fd);
-int tunx_ioctl_u32(int fd, unsigned long req, __u32 val);
+bool st_present(void);
+int st_open(void);
+int st_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out);
+int st_detach(int fd);
+int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
+		   struct tunx_ring_setup *out);
+int st_get_info(int fd, struct tunx_info *info);
+int st_get_stats(int fd, struct tunx_stats *st);
+int st_kick(int fd);
+int st_ioctl_u32(int fd, unsigned long req, __u32 val);
 
 /* ---- queue: open + attach + setup + mmap ---- */
-int tunx_queue_map(struct tunx_queue *q);
-int tunx_queue_open(struct tunx_queue *q, const char *name, __u32 flags,
-		    __u32 rx, __u32 tx, __u32 frame);
-void tunx_queue_unmap(struct tunx_queue *q);
-void tunx_queue_close(struct tunx_queue *q);
+int st_queue_map(struct st_queue *q);
+int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
+		  __u32 rx, __u32 tx, __u32 frame);
+void st_queue_unmap(struct st_queue *q);
+void st_queue_close(struct st_queue *q);
 
 /* ---- shared-memory index access, barriers tagged as in the header ---- */
-static inline __u32 tunx_load_acquire(const __u32 *p)
+static inline __u32 st_load_acquire(const __u32 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-static inline void tunx_store_release(__u32 *p, __u32 v)
+static inline void st_store_release(__u32 *p, __u32 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static inline __u32 tunx_load_relaxed(const __u32 *p)
+static inline __u32 st_load_relaxed(const __u32 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
@@ -95,117 +95,117 @@ static inline __u32 tunx_load_relaxed(const __u32 *p)
  * Single accesses the compiler must emit as written, no ordering: a test
  * scribbling on (or touching) memory it shares with the kernel.
  */
-static inline void tunx_store_relaxed(__u32 *p, __u32 v)
+static inline void st_store_relaxed(__u32 *p, __u32 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
-static inline __u8 tunx_peek_u8(const __u8 *p)
+static inline __u8 st_peek_u8(const __u8 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-static inline void tunx_poke_u8(__u8 *p, __u8 v)
+static inline void st_poke_u8(__u8 *p, __u8 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
 /* ---- tx ring (user produces) ---- */
 /* Descriptor and frame of the next slot; NULL when the ring is full. */
-struct tunx_desc *tunx_tx_reserve(struct tunx_queue *q, __u8 **frame);
+struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame);
 /* Publish every reserved slot up to q->tx.local (store-release). */
-void tunx_tx_submit(struct tunx_queue *q);
+void st_tx_submit(struct st_queue *q);
 /* Kick when the kernel asks for it (full barrier, then read the flag). */
-int tunx_tx_kick_if_needed(struct tunx_queue *q);
+int st_tx_kick_if_needed(struct st_queue *q);
 /* reserve + copy + submit + kick; -ENOSPC when full. */
-int tunx_tx_send(struct tunx_queue *q, const void *pkt, __u32 len);
+int st_tx_send(struct st_queue *q, const void *pkt, __u32 len);
 /* Wait until the kernel consumed everything produced; -ETIMEDOUT else. */
-int tunx_tx_wait_consumed(struct tunx_queue *q, int timeout_ms);
+int st_tx_wait_consumed(struct st_queue *q, int timeout_ms);
 
 /* ---- rx ring (user consumes) ---- */
-__u32 tunx_rx_ready(struct tunx_queue *q);
+__u32 st_rx_ready(struct st_queue *q);
 /* Copy the next packet out, release it; -EAGAIN when empty. */
-int tunx_rx_take(struct tunx_queue *q, void *buf, size_t cap,
-		 struct tunx_desc *desc);
-/* As tunx_rx_take but waits with poll() up to timeout_ms. */
-int tunx_rx_recv(struct tunx_queue *q, void *buf, size_t cap, int timeout_ms);
+int st_rx_take(struct st_queue *q, void *buf, size_t cap,
+	       struct tunx_desc *desc);
+/* As st_rx_take but waits with poll() up to timeout_ms. */
+int st_rx_recv(struct st_queue *q, void *buf, size_t cap, int timeout_ms);
 /* Receive until an IPv4/IPv6 UDP packet to dport arrives; others skipped. */
-int tunx_rx_recv_udp(struct tunx_queue *q, void *buf, size_t cap,
-		     __u16 dport, int timeout_ms);
+int st_rx_recv_udp(struct st_queue *q, void *buf, size_t cap,
+		   __u16 dport, int timeout_ms);
 /* Wait until at least n packets sit in the rx ring. */
-int tunx_rx_wait_ready(struct tunx_queue *q, __u32 n, int timeout_ms);
+int st_rx_wait_ready(struct st_queue *q, __u32 n, int timeout_ms);
 
 /* ---- counters ---- */
 /* Poll GET_STATS until *field >= want; returns the last value read. */
-__u64 tunx_stat_wait(int fd, size_t field_off, __u64 want, int timeout_ms);
-#define TUNX_STAT(fd, field, want, ms) \
-	tunx_stat_wait(fd, offsetof(struct tunx_stats, field), want, ms)
+__u64 st_stat_wait(int fd, size_t field_off, __u64 want, int timeout_ms);
+#define ST_STAT(fd, field, want, ms) \
+	st_stat_wait(fd, offsetof(struct tunx_stats, field), want, ms)
 
 /* ---- network namespace, links, addresses ---- */
-int tunx_netns_enter(void);
-int tunx_if_flags(const char *name, bool up);
-int tunx_if_addr4(const char *name, const char *addr, int prefix);
-int tunx_if_set_mtu(const char *name, int mtu);
-int tunx_if_get_mtu(const char *name);
-int tunx_if_rename(const char *name, const char *newname);
-int tunx_if_delete(const char *name);
+int st_netns_enter(void);
+int st_if_flags(const char *name, bool up);
+int st_if_addr4(const char *name, const char *addr, int prefix);
+int st_if_set_mtu(const char *name, int mtu);
+int st_if_get_mtu(const char *name);
+int st_if_rename(const char *name, const char *newname);
+int st_if_delete(const char *name);
 /* 10.11.0.1/24 and up: the usual test network. */
-int tunx_net_up(const char *name);
+int st_net_up(const char *name);
 /* fd00:11::1/64 nodad and up, with IPv6 enabled on this device only. */
-int tunx_net_up6(const char *name);
-__printf(1, 2) int tunx_sh(const char *fmt, ...);
-void tunx_msleep(int ms);
-long long tunx_now_ms(void);
-long long tunx_now_us(void);
-int tunx_sysfs_net_write(const char *name, const char *attr, const char *val);
+int st_net_up6(const char *name);
+__printf(1, 2) int st_sh(const char *fmt, ...);
+void st_msleep(int ms);
+long long st_now_ms(void);
+long long st_now_us(void);
+int st_sysfs_net_write(const char *name, const char *attr, const char *val);
 
 /* ---- packets ---- */
-__u16 tunx_csum(const void *data, size_t len, __u32 sum);
+__u16 st_csum(const void *data, size_t len, __u32 sum);
 /* A 20-byte IPv4 header with its checksum, id 1, TTL 64. */
 struct iphdr;
-void tunx_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
-		   const char *src, const char *dst);
-size_t tunx_build_udp4(void *buf, const char *src, const char *dst,
-		       __u16 sport, __u16 dport, const void *payload,
+void st_ip4_fill(struct iphdr *ip, __u8 proto, size_t len,
+		 const char *src, const char *dst);
+size_t st_build_udp4(void *buf, const char *src, const char *dst,
+		     __u16 sport, __u16 dport, const void *payload,
 		       size_t plen);
-size_t tunx_build_udp6(void *buf, const char *src, const char *dst,
-		       __u16 sport, __u16 dport, const void *payload,
+size_t st_build_udp6(void *buf, const char *src, const char *dst,
+		     __u16 sport, __u16 dport, const void *payload,
 		       size_t plen);
-/* The standard test packet: PEER4:9 -> LOCAL4:TUNX_PORT carrying tag. */
-size_t tunx_test_packet(void *buf, const char *tag);
+/* The standard test packet: PEER4:9 -> LOCAL4:ST_PORT carrying tag. */
+size_t st_test_packet(void *buf, const char *tag);
 
 /* ---- UDP sockets ---- */
-int tunx_udp_listen4(const char *addr, __u16 port, int timeout_ms);
-int tunx_udp_listen6(const char *addr, __u16 port, int timeout_ms);
-int tunx_udp_send4(const char *dst, __u16 port, const void *data, size_t len);
-int tunx_udp_send6(const char *dst, __u16 port, const void *data, size_t len);
+int st_udp_listen4(const char *addr, __u16 port, int timeout_ms);
+int st_udp_listen6(const char *addr, __u16 port, int timeout_ms);
+int st_udp_send4(const char *dst, __u16 port, const void *data, size_t len);
+int st_udp_send6(const char *dst, __u16 port, const void *data, size_t len);
 /* recv with the socket's timeout; -EAGAIN when nothing came. */
-int tunx_udp_recv(int sock, void *buf, size_t cap);
+int st_udp_recv(int sock, void *buf, size_t cap);
 /* Count datagrams until one receive timeout passes. */
-int tunx_udp_drain(int sock);
+int st_udp_drain(int sock);
 /* Discard what is queued now without waiting; returns how many. */
-int tunx_udp_drain_nowait(int sock);
+int st_udp_drain_nowait(int sock);
 
 /*
  * ifindex of NAME in the current netns, 0 when absent, -errno on error.
  * Use it instead of if_nametoindex(): on an absent name SIOCGIFINDEX runs
  * modprobe twice (dev_load), seconds per call in a TCG VM.
  */
-int tunx_if_index(const char *name);
+int st_if_index(const char *name);
 
 /*
  * main() for a test file: skip the whole program (exit 4) when the module
  * is not loaded, else run the harness.  Expand after kselftest_harness.h.
  */
-#define TUNX_HARNESS_MAIN						\
+#define ST_HARNESS_MAIN						\
 	int main(int argc, char **argv)					\
 	{								\
-		if (!tunx_present()) {					\
+		if (!st_present()) {					\
 			printf("TAP version 13\n1..0 # SKIP "		\
 			       TUNX_DEVICE_PATH " not present\n");	\
-			return TUNX_KSFT_SKIP;				\
+			return KSFT_SKIP;				\
 		}							\
 		return test_harness_run(argc, argv);			\
 	}
 
-#endif /* _TUNX_UTIL_H */
+#endif /* _ST_UTIL_H */

@@ -89,7 +89,7 @@ grep -E ': (ERROR|WARNING|CHECK):' "$tmp/cp" | head -30 | sed 's/^/# /'
 #   macros; tunx_util.h defines __printf from the very attribute it flags.
 #  COMPLEX_MACRO: BAD_DESC_TEST/BAD_OFFLOAD_TEST expand to TEST_F() function
 #   definitions, which cannot be wrapped in parentheses.
-#  MACRO_WITH_FLOW_CONTROL: TUNX_HARNESS_MAIN defines main() (as the
+#  MACRO_WITH_FLOW_CONTROL: ST_HARNESS_MAIN defines main() (as the
 #   harness's TEST_HARNESS_MAIN does); its return leaves main, not a caller.
 st_ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
 st_ignore+=,PREFER_DEFINED_ATTRIBUTE_MACRO,COMPLEX_MACRO,MACRO_WITH_FLOW_CONTROL
