@@ -75,8 +75,7 @@ static int open_busy(struct st_queue *q, __u32 usecs, __u32 rx)
 
 static bool tx_need_wakeup(struct st_queue *q)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return st_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP;
+	return st_need_wakeup(&q->tx);
 }
 
 /* Produce one test packet without kicking; false when the ring is full. */

@@ -255,7 +255,15 @@ static void op_open(struct fq *q)
 		net_up();
 }
 
-/* ---- shared-memory operations on a mapped queue ---- */
+/*
+ * ---- shared-memory operations on a mapped queue ----
+ *
+ * Hand-rolled on purpose instead of st_tx_reserve() & co.: a fuzz step may
+ * act on any of the mappings alive at the moment, and the steps scribble
+ * on the indices, so even the honest producer and consumer below re-read
+ * their own index from shared memory each time instead of keeping one.
+ * Barriers use the alphabet of tunx_util.h.
+ */
 
 struct view {
 	__u8 *base;
@@ -301,6 +309,7 @@ static void do_index(__u8 *b, const struct tunx_ring_setup *s)
 		p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4));
 		break;
 	}
+	/* Hostile on purpose: no pairing to speak of. */
 	st_store_release(p, evil_u32(st_load_relaxed(p), v.entries));
 }
 
@@ -340,6 +349,7 @@ static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
 			d->hdr_len = rnd();
 		}
 	}
+	/* B, matches C in the kernel's tx consumer (when not hostile). */
 	st_store_release(v.prod, rn(8) ? prod + n : evil_u32(prod, v.entries));
 }
 
@@ -369,6 +379,7 @@ static void do_tx_valid(struct fq *q, __u8 *b)
 
 	view_of(b, s, true, &v);
 	prod = st_load_relaxed(v.prod);
+	/* A, matches D in the kernel's tx consumer. */
 	cons = st_load_acquire(v.cons);
 	if (prod - cons > v.entries)	/* we scribbled: start over from cons */
 		prod = cons;
@@ -380,7 +391,9 @@ static void do_tx_valid(struct fq *q, __u8 *b)
 		d->addr = (__u64)slot * s->frame_size;
 		d->len = st_test_packet(v.frames + d->addr, "fz");
 	}
+	/* B, matches C in the kernel's tx consumer. */
 	st_store_release(v.prod, prod);
+	/* F, matches E. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (st_load_relaxed(v.flags) & TUNX_RING_NEED_WAKEUP || rn(2))
 		check("kick", st_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
@@ -393,6 +406,7 @@ static void do_rx_consume(struct fq *q, __u8 *b)
 	__u32 prod, cons;
 
 	view_of(b, &q->setup, false, &v);
+	/* C, matches B in the kernel's rx producer. */
 	prod = st_load_acquire(v.prod);
 	cons = st_load_relaxed(v.cons);
 	if (prod - cons > v.entries)
@@ -401,6 +415,7 @@ static void do_rx_consume(struct fq *q, __u8 *b)
 		cons += rn(prod - cons + 1);
 	else
 		cons = prod;
+	/* D, matches A in the kernel's rx producer; always kicks, no F. */
 	st_store_release(v.cons, cons);
 	check("kick", st_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
 }

@@ -449,7 +449,12 @@ TEST_F_TIMEOUT(hostile, tx_big_ring_of_garbage_one_kick_all_counted, 120)
 	st_queue_close(&q);
 }
 
-/* ---- indices in shared memory ---- */
+/*
+ * ---- indices in shared memory ----
+ *
+ * These tests store hostile values into the shared indices on purpose,
+ * with raw st_store_release() rather than the ring helpers.
+ */
 
 TEST_F(hostile, tx_producer_jumps_past_ring_counted)
 {
@@ -460,7 +465,7 @@ TEST_F(hostile, tx_producer_jumps_past_ring_counted)
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	EXPECT_LE(1, ST_STAT(self->q.fd, ring_errors, 1, 1000));
 	/* Start again from wherever the kernel says it is. */
-	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+	st_tx_resync(&self->q);
 	d = next_good(&self->q, "after");
 	ASSERT_EQ(0, publish(&self->q, &d));
 	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
@@ -482,7 +487,8 @@ TEST_F(hostile, tx_producer_goes_backwards_counted)
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	EXPECT_LE(1, ST_STAT(self->q.fd, ring_errors, 1, 1000));
 	EXPECT_EQ(2, ST_STAT(self->q.fd, tx_packets, 2, 0));
-	st_store_release(self->q.tx.producer, self->q.tx.local);
+	/* Our own producer back in place of the hostile one. */
+	st_tx_submit(&self->q);
 	d = next_good(&self->q, "three");
 	ASSERT_EQ(0, publish(&self->q, &d));
 	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
@@ -535,7 +541,10 @@ TEST_F(hostile, rx_producer_overwritten_kernel_keeps_own)
 	self->q.rx.local = 0;
 	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "p", 1));
 	ASSERT_EQ(1, ST_STAT(self->q.fd, rx_packets, 1, 2000));
-	/* The kernel's producer, not ours, is what is in the ring now. */
+	/*
+	 * The kernel's producer, not ours, is what is in the ring now.  C,
+	 * matches B in the kernel's rx producer.
+	 */
 	ASSERT_EQ(1, st_load_acquire(self->q.rx.producer));
 	ASSERT_EQ(29, st_rx_take(&self->q, buf, sizeof(buf), NULL));
 	EXPECT_EQ(0, memcmp(buf + 28, "p", 1));
@@ -565,8 +574,7 @@ TEST_F(hostile, rx_consumer_jumps_ahead_counted)
 	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "j", 1));
 	EXPECT_LE(1, ST_STAT(self->q.fd, ring_errors, 1, 2000));
 	/* Back to sane indices, then traffic flows again. */
-	self->q.rx.local = st_load_acquire(self->q.rx.producer);
-	st_store_release(self->q.rx.consumer, self->q.rx.local);
+	st_rx_resync(&self->q);
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "k", 1));
 	ASSERT_EQ(29, st_rx_recv_udp(&self->q, buf, sizeof(buf), ST_PORT,

@@ -139,10 +139,8 @@ static void *traffic_fn(void *arg)
 			st_udp_send4(ST_PEER4, ST_PORT, "f", 1);
 		} else {
 			/* Only the ring memory and fd: both stay valid. */
-			struct st_ring *tx = &t->q->tx;
-
 			if (st_tx_send(t->q, pkt, len) == -ENOSPC)
-				tx->local = st_load_acquire(tx->consumer);
+				st_tx_resync(t->q);
 			st_kick(t->q->fd);
 		}
 		t->sent++;
@@ -230,6 +228,7 @@ TEST_F(lifetime, link_del_while_mapped_memory_stays_valid)
 	/* Still our memory: no SIGBUS, contents intact, writable. */
 	EXPECT_EQ(0xa5, self->q.tx.frames[self->q.tx.area - 1]);
 	memset(self->q.rx.frames, 0x11, self->q.rx.area);
+	/* A raw store on purpose: only "still writable" is tested. */
 	*self->q.tx.producer = 12345;
 	EXPECT_EQ(0x11, self->q.rx.frames[0]);
 	st_queue_unmap(&self->q);
@@ -410,8 +409,8 @@ TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
 	ASSERT_EQ(0, st_if_set_mtu("tx0", 1500));
 	/* Still a working device. */
 	st_udp_drain(self->sock);
-	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
-	st_store_release(self->q.tx.producer, self->q.tx.local);
+	st_tx_resync(&self->q);
+	st_tx_submit(&self->q);
 	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "ok")));
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	ASSERT_EQ(2, st_udp_recv(self->sock, buf, sizeof(buf)));
@@ -726,7 +725,10 @@ TEST_F(lifetime, fork_child_consumes_rx_of_shared_mapping)
 	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "c", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	/* The child's release is visible here: same memory. */
+	/*
+	 * The child's release is visible here: same memory, and waitpid()
+	 * orders it before these loads.
+	 */
 	EXPECT_EQ(st_load_acquire(self->q.rx.producer),
 		  st_load_acquire(self->q.rx.consumer));
 }
@@ -744,7 +746,7 @@ TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 90)
 	for (i = 0; i < 300; i++) {
 		if (st_tx_send(&self->q, pkt, st_test_packet(pkt, "2p")) ==
 		    -ENOSPC)
-			self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+			st_tx_resync(&self->q);
 		st_kick(self->q.fd);
 	}
 	if (!pid)
@@ -753,10 +755,10 @@ TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 90)
 	st_msleep(200);
 	st_udp_drain(self->sock);
 	/* Resynchronise with the kernel: the queue still works. */
-	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
-	st_store_release(self->q.tx.producer, self->q.tx.local);
+	st_tx_resync(&self->q);
+	st_tx_submit(&self->q);
 	ASSERT_EQ(0, st_kick(self->q.fd));
-	self->q.tx.local = st_load_acquire(self->q.tx.consumer);
+	st_tx_resync(&self->q);
 	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "ok")));
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	ASSERT_EQ(2, st_udp_recv(self->sock, buf, sizeof(buf)));

@@ -118,7 +118,10 @@ static int race_mmap(struct race *r, int fd)
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
-	/* An invalid descriptor (all zero) makes NAPI run and count it. */
+	/*
+	 * Hostile on purpose, so no st_tx_submit(): publish an invalid (all
+	 * zero) descriptor behind the queue's back; NAPI runs and counts it.
+	 */
 	__atomic_fetch_add((__u32 *)(map + r->tx_producer), 1,
 			   __ATOMIC_RELEASE);
 	munmap(map, len);

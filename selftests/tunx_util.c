@@ -131,9 +131,12 @@ int st_queue_map(struct st_queue *q)
 		     s->frame_size);
 	st_ring_init(&q->tx, map, &s->tx, s->tx_frames, s->tx_entries,
 		     s->frame_size);
-	/* Start from wherever the kernel is, normally 0. */
-	q->rx.local = st_load_acquire(q->rx.consumer);
-	q->tx.local = st_load_acquire(q->tx.producer);
+	/*
+	 * Start from wherever the indices are, normally 0.  No pairing: our
+	 * own indices, and nothing of ours is in flight yet.
+	 */
+	q->rx.local = st_load_relaxed(q->rx.consumer);
+	q->tx.local = st_load_relaxed(q->tx.producer);
 	return 0;
 }
 
@@ -183,13 +186,31 @@ void st_queue_close(struct st_queue *q)
 	q->fd = -1;
 }
 
+bool st_need_wakeup(const struct st_ring *r)
+{
+	/* F, matches E: our index store is ordered before the flag load. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return st_load_relaxed(r->flags) & TUNX_RING_NEED_WAKEUP;
+}
+
+__u32 st_tx_free(struct st_queue *q)
+{
+	struct st_ring *r = &q->tx;
+
+	__u32 used;
+
+	/* A, matches D in the kernel's tx consumer. */
+	used = r->local - st_load_acquire(r->consumer);
+	/* A consumer a test scribbled on may be anywhere: no room then. */
+	return used >= r->entries ? 0 : r->entries - used;
+}
+
 struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame)
 {
 	struct st_ring *r = &q->tx;
 	__u32 slot;
 
-	/* A: pairs with the kernel's store-release of the consumer. */
-	if (r->local - st_load_acquire(r->consumer) >= r->entries)
+	if (!st_tx_free(q))
 		return NULL;
 	slot = r->local & r->mask;
 	if (frame)
@@ -200,17 +221,19 @@ struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame)
 
 void st_tx_submit(struct st_queue *q)
 {
-	/* B: descriptors and frames are visible before the producer. */
+	/* B, matches C in the kernel's tx consumer. */
 	st_store_release(q->tx.producer, q->tx.local);
+}
+
+void st_tx_resync(struct st_queue *q)
+{
+	/* A, matches D in the kernel's tx consumer. */
+	q->tx.local = st_load_acquire(q->tx.consumer);
 }
 
 int st_tx_kick_if_needed(struct st_queue *q)
 {
-	/* C: the flag is read after the producer store is globally visible. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (st_load_relaxed(q->tx.flags) & TUNX_RING_NEED_WAKEUP)
-		return st_kick(q->fd);
-	return 0;
+	return st_need_wakeup(&q->tx) ? st_kick(q->fd) : 0;
 }
 
 int st_tx_send(struct st_queue *q, const void *pkt, __u32 len)
@@ -233,6 +256,7 @@ int st_tx_wait_consumed(struct st_queue *q, int timeout_ms)
 {
 	long long end = st_now_ms() + timeout_ms;
 
+	/* A, matches D in the kernel's tx consumer. */
 	while (st_load_acquire(q->tx.consumer) != q->tx.local) {
 		if (st_now_ms() > end)
 			return -ETIMEDOUT;
@@ -243,20 +267,50 @@ int st_tx_wait_consumed(struct st_queue *q, int timeout_ms)
 
 __u32 st_rx_ready(struct st_queue *q)
 {
-	/* A: pairs with the kernel's store-release of the producer. */
+	/* C, matches B in the kernel's rx producer. */
 	return st_load_acquire(q->rx.producer) - q->rx.local;
+}
+
+const struct tunx_desc *st_rx_peek(struct st_queue *q)
+{
+	struct st_ring *r = &q->rx;
+
+	if (!st_rx_ready(q))
+		return NULL;
+	return &r->descs[r->local & r->mask];
+}
+
+void st_rx_release(struct st_queue *q)
+{
+	struct st_ring *r = &q->rx;
+
+	/* D, matches A in the kernel's rx producer. */
+	st_store_release(r->consumer, ++r->local);
+	if (st_need_wakeup(r))
+		st_kick(q->fd);
+}
+
+void st_rx_resync(struct st_queue *q)
+{
+	struct st_ring *r = &q->rx;
+
+	/* C, matches B in the kernel's rx producer. */
+	r->local = st_load_acquire(r->producer);
+	/* D, matches A in the kernel's rx producer. */
+	st_store_release(r->consumer, r->local);
 }
 
 int st_rx_take(struct st_queue *q, void *buf, size_t cap,
 	       struct tunx_desc *desc)
 {
-	struct st_ring *r = &q->rx;
+	const struct tunx_desc *slot = st_rx_peek(q);
+	const struct st_ring *r = &q->rx;
 	struct tunx_desc d;
 	__u32 len;
 
-	if (!st_rx_ready(q))
+	if (!slot)
 		return -EAGAIN;
-	d = r->descs[r->local & r->mask];
+	d = *slot;
 	if (desc)
 		*desc = d;
 	/* Trust nothing, not even the kernel: stay inside our mapping. */
@@ -264,11 +318,7 @@ int st_rx_take(struct st_queue *q, void *buf, size_t cap,
 		return -EFAULT;
 	len = d.len < cap ? d.len : cap;
 	memcpy(buf, r->frames + d.addr, len);
-	/* D: reads of the slot are done before the slot is handed back. */
-	st_store_release(r->consumer, ++r->local);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (st_load_relaxed(r->flags) & TUNX_RING_NEED_WAKEUP)
-		st_kick(q->fd);
+	st_rx_release(q);
 	return d.len;
 }
 

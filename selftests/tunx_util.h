@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared helpers of the tunx kselftests: open/attach/setup/mmap a queue,
- * produce and consume on its rings with the header's acquire/release
- * pairing, build test packets, and drive the network stack around the
+ * produce and consume on its rings with the project's barrier alphabet
+ * (below), build test packets, and drive the network stack around the
  * device.  Written only against include/uapi/linux/tunx.h.
  *
  * Helpers return 0 or a length on success and -errno on failure so a test
@@ -75,7 +75,34 @@ int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
 void st_queue_unmap(struct st_queue *q);
 void st_queue_close(struct st_queue *q);
 
-/* ---- shared-memory index access, barriers tagged as in the header ---- */
+/*
+ * ---- the ring protocol, user half ----
+ *
+ * One barrier alphabet for the kernel (kernel/ring.h), the uapi header,
+ * libtunx (lib/ring.c) and these helpers:
+ *
+ *   producer                           consumer
+ *   LOAD.acq ->consumer         (A)    LOAD.acq ->producer          (C)
+ *   if there is room:                  if there are entries:
+ *      STORE descriptor, frame            LOAD descriptor, frame
+ *      STORE.rel ->producer     (B)       STORE.rel ->consumer      (D)
+ *   (A) pairs with (D): a slot is rewritten only after its reader is done
+ *   with it.
+ *   (B) pairs with (C): a descriptor is read only after it was written.
+ *
+ *   NEED_WAKEUP flag, either ring:
+ *   kernel (may sleep)                 user (must kick when asked)
+ *   STORE flags = NEED_WAKEUP          STORE.rel its index (B or D)
+ *   full barrier                (E)    full barrier                 (F)
+ *   LOAD the user's index              LOAD flags; kick if set
+ *   (E) pairs with (F): the kernel sees the new index or the user sees
+ *   the flag.
+ *
+ * On the tx ring the process produces (A, B) and the kernel consumes
+ * (C, D); on the rx ring the kernel produces (A, B) and the process
+ * consumes (C, D).  The operations are named as in libtunx: tx
+ * st_tx_reserve / st_tx_submit, rx st_rx_peek / st_rx_release.
+ */
 static inline __u32 st_load_acquire(const __u32 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
@@ -110,21 +137,38 @@ static inline void st_poke_u8(__u8 *p, __u8 v)
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
-/* ---- tx ring (user produces) ---- */
+/* F, matches E: true when the kernel asked for a kick on ring r. */
+bool st_need_wakeup(const struct st_ring *r);
+
+/* ---- tx ring (user produces: A, B) ---- */
+/* Free slots from our producer to the kernel's consumer (A). */
+__u32 st_tx_free(struct st_queue *q);
 /* Descriptor and frame of the next slot; NULL when the ring is full. */
 struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame);
-/* Publish every reserved slot up to q->tx.local (store-release). */
+/* Publish every reserved slot up to q->tx.local (B). */
 void st_tx_submit(struct st_queue *q);
-/* Kick when the kernel asks for it (full barrier, then read the flag). */
+/*
+ * Forget what we reserved and restart from the kernel's consumer (A): after
+ * a test scribbled on the indices, or lost a race with another producer.
+ */
+void st_tx_resync(struct st_queue *q);
+/* Kick when the kernel asks for it (F, then read the flag). */
 int st_tx_kick_if_needed(struct st_queue *q);
 /* reserve + copy + submit + kick; -ENOSPC when full. */
 int st_tx_send(struct st_queue *q, const void *pkt, __u32 len);
 /* Wait until the kernel consumed everything produced; -ETIMEDOUT else. */
 int st_tx_wait_consumed(struct st_queue *q, int timeout_ms);
 
-/* ---- rx ring (user consumes) ---- */
+/* ---- rx ring (user consumes: C, D) ---- */
+/* Entries the kernel produced that we have not released (C). */
 __u32 st_rx_ready(struct st_queue *q);
-/* Copy the next packet out, release it; -EAGAIN when empty. */
+/* The next entry's descriptor, still in the ring; NULL when empty (C). */
+const struct tunx_desc *st_rx_peek(struct st_queue *q);
+/* Hand the peeked entry back to the kernel (D), kick if asked (F). */
+void st_rx_release(struct st_queue *q);
+/* Release everything the kernel produced so far (C, D), without a kick. */
+void st_rx_resync(struct st_queue *q);
+/* peek + copy out + release; -EAGAIN when empty. */
 int st_rx_take(struct st_queue *q, void *buf, size_t cap,
 	       struct tunx_desc *desc);
 /* As st_rx_take but waits with poll() up to timeout_ms. */
