@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "tunx_util.h"
 
 #define DEV		"fz0"
@@ -97,19 +98,20 @@ static unsigned int rn(unsigned int n)
 	return n ? (unsigned int)(rnd() % n) : 0;
 }
 
-static void fail(const char *fmt, ...)
+static __printf(1, 2) void fail(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	printf("# fuzz: FAILED at operation %llu of %llu, seed %llu: ",
-	       op_no, total_ops, seed);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n# reproduce: TUNX_FUZZ_SEED=%llu TUNX_FUZZ_OPS=%llu ./tunx_fuzz\n",
-	       seed, total_ops);
-	printf("not ok 1 fuzz\n");
-	exit(1);
+	ksft_print_msg("fuzz: FAILED at operation %llu of %llu, seed %llu: %s\n",
+		       op_no, total_ops, seed, msg);
+	ksft_print_msg("reproduce: TUNX_FUZZ_SEED=%llu TUNX_FUZZ_OPS=%llu ./tunx_fuzz\n",
+		       seed, total_ops);
+	ksft_test_result_fail("fuzz\n");
+	ksft_exit_fail();
 }
 
 /* ret is 0 or -errno; anything outside allowed (a 0-terminated list) fails. */
@@ -842,15 +844,17 @@ static void *watchdog(void *arg)
 		}
 		if (++stalled < 12)
 			continue;
-		printf("# fuzz: operation %llu (%s) stuck for 60 s; kernel stack:\n",
-		       op_no,
-		       op_names[atomic_load_explicit(&cur_op, memory_order_relaxed)]);
+		ksft_print_msg("fuzz: operation %llu (%s) stuck for 60 s; kernel stack:\n",
+			       op_no,
+			       op_names[atomic_load_explicit(&cur_op,
+							     memory_order_relaxed)]);
 		snprintf(path, sizeof(path), "/proc/self/task/%d/stack",
 			 main_tid);
 		fd = open(path, O_RDONLY);
 		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
 		buf[n > 0 ? n : 0] = '\0';
-		printf("%s", buf);
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+			ksft_print_msg("%s\n", l);
 		fail("stuck");
 	}
 	return NULL;
@@ -872,17 +876,16 @@ int main(void)
 	int len = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..1\n");
-	if (!st_present()) {
-		printf("ok 1 fuzz # SKIP " TUNX_DEVICE_PATH " not present\n");
-		return KSFT_SKIP;
-	}
+	ksft_print_header();
+	if (!st_present())
+		ksft_exit_skip(TUNX_DEVICE_PATH " not present\n");
+	ksft_set_plan(1);
 	seed = env_ull("TUNX_FUZZ_SEED", 1234);
 	total_ops = env_ull("TUNX_FUZZ_OPS",
 			    k && !strcmp(k, "debug") ? 2000 : 10000);
 	rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
 	signal(SIGPIPE, SIG_IGN);
-	printf("# fuzz: seed %llu, %llu operations\n", seed, total_ops);
+	ksft_print_msg("fuzz: seed %llu, %llu operations\n", seed, total_ops);
 	if (st_netns_enter())
 		fail("netns");
 	for (int i = 0; i < NQ; i++)
@@ -908,14 +911,14 @@ int main(void)
 	}
 	if (getenv("TUNX_FUZZ_PROFILE"))
 		for (int i = 0; i < OP_COUNT; i++)
-			printf("# fuzz: %s %llu ops %llu us\n", op_names[i],
-			       counts[i], op_us[i]);
+			ksft_print_msg("fuzz: %s %llu ops %llu us\n",
+				       op_names[i], counts[i], op_us[i]);
 	final_check();
 	for (int i = 0; i < OP_COUNT; i++)
 		len += snprintf(line + len, sizeof(line) - len, "%s%s %llu",
 				i ? ", " : "", op_names[i], counts[i]);
-	printf("# fuzz: seed %llu, %llu operations (%s) in %lld ms\n", seed,
-	       total_ops, line, st_now_ms() - t0);
-	printf("ok 1 fuzz\n");
-	return 0;
+	ksft_print_msg("fuzz: seed %llu, %llu operations (%s) in %lld ms\n",
+		       seed, total_ops, line, st_now_ms() - t0);
+	ksft_test_result_pass("fuzz\n");
+	ksft_finished();
 }

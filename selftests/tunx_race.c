@@ -238,6 +238,7 @@ static int race_run(struct race *r, const struct race_spec *spec)
 	struct race_user users[MAX_USERS];
 	pthread_t th[MAX_USERS + 1];
 	long long start = st_now_ms(), now;
+	char ops[256];
 	unsigned long i;
 	int ret = 0;
 
@@ -262,17 +263,17 @@ static int race_run(struct race *r, const struct race_spec *spec)
 	atomic_store(&r->stop, true);
 	for (int k = 0; k < spec->nops + spec->traffic; k++)
 		pthread_join(th[k], NULL);
-	printf("# race: %s: %lu cycles in %.1f s%s;", name,
-	       atomic_load(&r->cycles), (st_now_ms() - start) / 1000.0,
-	       debug_kernel() ? " (debug kernel)" : "");
-	for (int k = 0; k < OP_NR; k++)
-		printf(" %s %lu", op_names[k], atomic_load(&r->ops[k]));
-	printf("\n");
+	for (int k = 0, len = 0; k < OP_NR; k++)
+		len += snprintf(ops + len, sizeof(ops) - len, " %s %lu",
+				op_names[k], atomic_load(&r->ops[k]));
+	ksft_print_msg("race: %s: %lu cycles in %.1f s%s;%s\n", name,
+		       atomic_load(&r->cycles), (st_now_ms() - start) / 1000.0,
+		       debug_kernel() ? " (debug kernel)" : "", ops);
 	if (atomic_load(&r->bad_op))
-		printf("# race: %s: %s gave %d (%s)\n", name,
-		       op_names[atomic_load(&r->bad_op) - 1],
-		       atomic_load(&r->bad_err),
-		       strerror(-atomic_load(&r->bad_err)));
+		ksft_print_msg("race: %s: %s gave %d (%s)\n", name,
+			       op_names[atomic_load(&r->bad_op) - 1],
+			       atomic_load(&r->bad_err),
+			       strerror(-atomic_load(&r->bad_err)));
 	/* The harness ends each test's child with _exit(): flush, or a
 	 * piped stdout loses these lines.
 	 */
@@ -701,11 +702,11 @@ TEST_F_TIMEOUT(race, rmmod_vs_open_attach_mmap, RACE_TIMEOUT)
 		ASSERT_EQ(0, cycle_rmmod(&self->r, 0));
 	for (int t = 0; t < 400 && !st_present(); t++)
 		st_msleep(5);
-	printf("# race: rmmod: %lu tries, %lu user cycles\n", n,
-	       atomic_load(&self->r.ops[OP_SETUP]));
+	ksft_print_msg("race: rmmod: %lu tries, %lu user cycles\n", n,
+		       atomic_load(&self->r.ops[OP_SETUP]));
 	if (atomic_load(&self->r.bad_op))
-		printf("# race: rmmod: user step gave %d\n",
-		       atomic_load(&self->r.bad_err));
+		ksft_print_msg("race: rmmod: user step gave %d\n",
+			       atomic_load(&self->r.bad_err));
 	fflush(stdout);
 	ASSERT_EQ(0, atomic_load(&self->r.bad_op));
 	ASSERT_TRUE(st_present());

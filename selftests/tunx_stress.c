@@ -52,39 +52,39 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "tunx_util.h"
 
 #define DEV	"st0"
 #define PORT_BP	(ST_PORT + 10)
 
-static int tap_n, tap_failed, total_cycles;
+static int total_cycles;
 static atomic_bool traffic_on;
 static unsigned long long traffic_sent;
 
-static void tap(bool ok, const char *name, const char *fmt, ...)
+/* One test result, after a diagnostic line that says what was done. */
+static __printf(3, 4) void tap(bool ok, const char *name, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	tap_n++;
-	if (!ok)
-		tap_failed++;
-	printf("# stress: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n%sok %d stress.%s\n", ok ? "" : "not ", tap_n, name);
+	ksft_print_msg("stress: %s\n", msg);
+	ksft_test_result(ok, "stress.%s\n", name);
 }
 
 /* Say why a cycle failed; returns false for the caller to return. */
 static __printf(1, 2) bool failx(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	printf("# stress: ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	ksft_print_msg("stress: %s\n", msg);
 	return false;
 }
 
@@ -243,8 +243,8 @@ static bool cycle_link_del(int i)
 	for (k = 1; k < n; k++) {
 		ret = st_queue_open(&q[k], DEV, flags, 16, 16, 2048);
 		if (ret) {
-			printf("# stress: link_del cycle %d: open queue %d: %d\n",
-			       i, k, ret);
+			ksft_print_msg("stress: link_del cycle %d: open queue %d: %d\n",
+				       i, k, ret);
 			n = k;
 			break;
 		}
@@ -486,7 +486,8 @@ static bool backpressure_rx(unsigned int n)
 		if (sendto(s, &i, 4, 0, (void *)&sin, sizeof(sin)) == 4)
 			sent++;
 		else
-			printf("# stress: sendto %u: %s\n", i, strerror(errno));
+			ksft_print_msg("stress: sendto %u: %s\n", i,
+				       strerror(errno));
 	}
 	for (int t = 0; t < 3000 && bp.got < sent; t++)
 		st_msleep(5);
@@ -595,19 +596,16 @@ int main(void)
 	struct st_queue q0, q1;
 	pthread_t th;
 	long long t0 = st_now_ms();
+	char what[128];
 	int home;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n");
-	if (!st_present()) {
-		printf("1..0 # SKIP " TUNX_DEVICE_PATH " not present\n");
-		return KSFT_SKIP;
-	}
-	printf("1..8\n");
-	if (st_netns_enter()) {
-		printf("# stress: cannot enter a netns\n");
-		return 1;
-	}
+	ksft_print_header();
+	if (!st_present())
+		ksft_exit_skip(TUNX_DEVICE_PATH " not present\n");
+	ksft_set_plan(8);
+	if (st_netns_enter())
+		ksft_exit_fail_msg("stress: cannot enter a netns\n");
 	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	atomic_store(&traffic_on, true);
 	pthread_create(&th, NULL, traffic, NULL);
@@ -635,16 +633,18 @@ int main(void)
 	if (ko && *ko && !access(ko, R_OK))
 		run_cycles("rmmod", cycles, w_rmmod, (void *)ko);
 	else
-		printf("ok %d stress.rmmod # SKIP TUNX_KO not set\n", ++tap_n);
+		ksft_test_result_skip("stress.rmmod: TUNX_KO not set\n");
 	atomic_store(&traffic_on, false);
 	pthread_join(th, NULL);
-	printf("# stress: background traffic %llu datagrams\n", traffic_sent);
+	ksft_print_msg("stress: background traffic %llu datagrams\n",
+		       traffic_sent);
 
 	backpressure_rx(packets);
 	backpressure_tx(packets);
-	printf("# stress: %d teardown cycles under traffic ", total_cycles);
-	printf("(%d each of close, netns_del, mtu, detach, rmmod; %d link_del), ",
-	       cycles, del_cycles);
-	printf("%d failed, %lld ms\n", tap_failed, st_now_ms() - t0);
-	return tap_failed ? 1 : 0;
+	snprintf(what, sizeof(what),
+		 "%d each of close, netns_del, mtu, detach, rmmod; %d link_del",
+		 cycles, del_cycles);
+	ksft_print_msg("stress: %d teardown cycles under traffic (%s), %d failed, %lld ms\n",
+		       total_cycles, what, ksft_get_fail_cnt(), st_now_ms() - t0);
+	ksft_finished();
 }

@@ -238,16 +238,16 @@ int st_udp_drain_nowait(int sock);
 int st_if_index(const char *name);
 
 /*
- * main() for a test file: skip the whole program (exit 4) when the module
- * is not loaded, else run the harness.  Expand after kselftest_harness.h.
+ * main() for a test file: skip the whole program (KSFT_SKIP) when the
+ * module is not loaded, else run the harness.  Expand after
+ * kselftest_harness.h.
  */
-#define ST_HARNESS_MAIN						\
+#define ST_HARNESS_MAIN							\
 	int main(int argc, char **argv)					\
 	{								\
 		if (!st_present()) {					\
-			printf("TAP version 13\n1..0 # SKIP "		\
-			       TUNX_DEVICE_PATH " not present\n");	\
-			return KSFT_SKIP;				\
+			ksft_print_header();				\
+			ksft_exit_skip(TUNX_DEVICE_PATH " not present\n"); \
 		}							\
 		return test_harness_run(argc, argv);			\
 	}
