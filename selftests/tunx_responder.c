@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kselftest.h"
 #include "tunx_util.h"
 
 /* Set from the signal handler: a lock-free atomic is async-signal-safe. */

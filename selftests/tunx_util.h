@@ -28,9 +28,6 @@
 #define ST_PEER6	"fd00:11::2"
 #define ST_PORT	7000		/* UDP port the tests listen on */
 
-/* Exit code of a skipped kselftest. */
-#define KSFT_SKIP	4
-
 struct st_ring {
 	__u32 *producer;
 	__u32 *consumer;
