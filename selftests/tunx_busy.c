@@ -29,11 +29,11 @@ FIXTURE(busy) {
 
 FIXTURE_SETUP(busy)
 {
-	self->q.fd = -1;
-	self->sock = -1;
-	if (!st_present())
+	int ret = st_fixture_enter(&self->q, &self->sock);
+
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, ret);
 }
 
 FIXTURE_TEARDOWN(busy)

@@ -32,15 +32,13 @@ FIXTURE(hostile) {
 
 FIXTURE_SETUP(hostile)
 {
-	self->q.fd = -1;
-	self->sock = -1;
-	if (!st_present())
+	int ret = st_fixture_enter(&self->q, &self->sock);
+
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
-	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, ENTRIES, ENTRIES,
-				   FRAME));
-	ASSERT_EQ(0, st_net_up("tx0"));
-	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, st_queue_up(&self->q, &self->sock, "tx0", 0, ENTRIES,
+				 ENTRIES, FRAME, 2000));
 	ASSERT_LE(0, self->sock);
 }
 

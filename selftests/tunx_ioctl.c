@@ -34,10 +34,14 @@ FIXTURE(ioctl) {
 
 FIXTURE_SETUP(ioctl)
 {
-	ASSERT_EQ(0, st_netns_enter());
-	self->fd = st_open();
-	if (self->fd == -ENOENT)
+	int ret;
+
+	self->fd = -1;
+	ret = st_fixture_enter(NULL, NULL);
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, ret);
+	self->fd = st_open();
 	ASSERT_LE(0, self->fd);
 }
 

@@ -34,11 +34,11 @@ FIXTURE(lifetime) {
 
 FIXTURE_SETUP(lifetime)
 {
-	self->q.fd = -1;
-	self->sock = -1;
-	if (!st_present())
+	int ret = st_fixture_enter(&self->q, &self->sock);
+
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, ret);
 }
 
 FIXTURE_TEARDOWN(lifetime)
@@ -51,15 +51,7 @@ FIXTURE_TEARDOWN(lifetime)
 static int open_up(struct st_queue *q, int *sock, const char *name,
 		   __u32 flags)
 {
-	int ret = st_queue_open(q, name, flags, 16, 16, 0);
-
-	if (ret)
-		return ret;
-	ret = st_net_up(name);
-	if (ret)
-		return ret;
-	*sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 1000);
-	return *sock < 0 ? *sock : 0;
+	return st_queue_up(q, sock, name, flags, 16, 16, 0, 1000);
 }
 
 static bool link_exists(const char *name)

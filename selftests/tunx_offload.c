@@ -348,15 +348,14 @@ FIXTURE(offload) {
 
 FIXTURE_SETUP(offload)
 {
-	self->q.fd = -1;
-	self->sock = -1;
-	if (!st_present())
+	int ret = st_fixture_enter(&self->q, &self->sock);
+
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
-	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", TUNX_ATTACH_OFFLOAD,
-				   ENTRIES, ENTRIES, FRAME));
-	ASSERT_EQ(0, st_net_up("tx0"));
-	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, st_queue_up(&self->q, &self->sock, "tx0",
+				 TUNX_ATTACH_OFFLOAD, ENTRIES, ENTRIES, FRAME,
+				 2000));
 	ASSERT_LE(0, self->sock);
 }
 
@@ -901,14 +900,15 @@ FIXTURE_VARIANT_ADD(fwd, tail_drop) {
 
 FIXTURE_SETUP(fwd)
 {
-	self->in.fd = -1;
+	int ret;
+
 	self->out.fd = -1;
-	if (!st_present())
+	ret = st_fixture_enter(&self->in, NULL);
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
-	ASSERT_EQ(0, st_queue_open(&self->in, "tx0", TUNX_ATTACH_OFFLOAD,
-				   ENTRIES, ENTRIES, FRAME));
-	ASSERT_EQ(0, st_net_up("tx0"));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, st_queue_up(&self->in, NULL, "tx0", TUNX_ATTACH_OFFLOAD,
+				 ENTRIES, ENTRIES, FRAME, 0));
 	ASSERT_EQ(0, st_queue_open(&self->out, "fw0", variant->flags,
 				   variant->entries, ENTRIES, FWD_FRAME));
 	ASSERT_EQ(0, st_if_addr4("fw0", FWD_ADDR, 24));

@@ -306,12 +306,15 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
+	int ret;
+
 	memset(&self->r, 0, sizeof(self->r));
 	for (int k = 0; k < NFDS; k++)
 		self->r.fds[k] = -1;
-	if (!st_present())
+	ret = st_fixture_enter(NULL, NULL);
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, race_geometry(&self->r));
 }
 

@@ -32,11 +32,11 @@ FIXTURE(rings) {
 
 FIXTURE_SETUP(rings)
 {
-	self->q.fd = -1;
-	self->sock = -1;
-	if (!st_present())
+	int ret = st_fixture_enter(&self->q, &self->sock);
+
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, ret);
 }
 
 FIXTURE_TEARDOWN(rings)
@@ -50,15 +50,7 @@ FIXTURE_TEARDOWN(rings)
 static int open_up(struct st_queue *q, int *sock, __u32 flags, __u32 rx,
 		   __u32 tx, __u32 frame)
 {
-	int ret = st_queue_open(q, "tx0", flags, rx, tx, frame);
-
-	if (ret)
-		return ret;
-	ret = st_net_up("tx0");
-	if (ret)
-		return ret;
-	*sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
-	return *sock < 0 ? *sock : 0;
+	return st_queue_up(q, sock, "tx0", flags, rx, tx, frame, 2000);
 }
 
 /*

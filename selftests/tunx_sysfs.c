@@ -51,10 +51,13 @@ FIXTURE(sysfs) {
 
 FIXTURE_SETUP(sysfs)
 {
+	int ret;
+
 	self->fd = -1;
-	if (!st_present())
+	ret = st_fixture_enter(NULL, NULL);
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
-	ASSERT_EQ(0, st_netns_enter());
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, sysfs_for_this_netns());
 	self->fd = st_open();
 	ASSERT_LE(0, self->fd);

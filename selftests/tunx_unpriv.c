@@ -217,16 +217,19 @@ FIXTURE(unpriv) {
 
 FIXTURE_SETUP(unpriv)
 {
+	int ret;
+
 	memset(&self->u, 0, sizeof(self->u));
 	self->u.userns = true;
-	if (!st_present())
+	ret = st_fixture_enter(NULL, NULL);
+	if (ret == -ENOENT)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	if (!cg_available())
 		SKIP(return, "no cgroup v2 with the memory and pids controllers");
 	ASSERT_EQ(0, cg_make(&self->u.cg, 64 * MIB, 16));
-	ASSERT_EQ(0, st_netns_enter());
 }
 
 FIXTURE_TEARDOWN(unpriv)

@@ -205,6 +205,41 @@ __u32 st_tx_free(struct st_queue *q)
 	return used >= r->entries ? 0 : r->entries - used;
 }
 
+int st_fixture_enter(struct st_queue *q, int *sock)
+{
+	if (q)
+		q->fd = -1;
+	if (sock)
+		*sock = -1;
+	if (!st_present())
+		return -ENOENT;
+	return st_netns_enter();
+}
+
+/* Say which step of a fixture failed: the ASSERT only sees the errno. */
+static int fixture_step(const char *what, const char *name, int ret)
+{
+	if (ret < 0)
+		fprintf(stderr, "# %s %s: %s\n", what, name, strerror(-ret));
+	return ret;
+}
+
+int st_queue_up(struct st_queue *q, int *sock, const char *name, __u32 flags,
+		__u32 rx, __u32 tx, __u32 frame, int timeout_ms)
+{
+	int ret;
+
+	ret = fixture_step("open", name,
+			   st_queue_open(q, name, flags, rx, tx, frame));
+	if (ret)
+		return ret;
+	ret = fixture_step("net up", name, st_net_up(name));
+	if (ret || !sock)
+		return ret;
+	*sock = st_udp_listen4(ST_LOCAL4, ST_PORT, timeout_ms);
+	return fixture_step("listen on", ST_LOCAL4, *sock < 0 ? *sock : 0);
+}
+
 struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame)
 {
 	struct st_ring *r = &q->tx;

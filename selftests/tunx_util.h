@@ -72,6 +72,22 @@ int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
 void st_queue_unmap(struct st_queue *q);
 void st_queue_close(struct st_queue *q);
 
+/* ---- fixtures ---- */
+/*
+ * Every FIXTURE_SETUP's first step: q's fd and *sock (either may be NULL)
+ * set to -1 so the teardown may run, then -ENOENT when the module is not
+ * loaded (the caller SKIP()s), else 0 in a network namespace of the
+ * test's own.
+ */
+int st_fixture_enter(struct st_queue *q, int *sock);
+/*
+ * The usual test queue: NAME opened with flags and ring geometry, on the
+ * test network (st_net_up), and when sock is not NULL a UDP socket on
+ * ST_LOCAL4:ST_PORT whose receive timeout is timeout_ms.
+ */
+int st_queue_up(struct st_queue *q, int *sock, const char *name, __u32 flags,
+		__u32 rx, __u32 tx, __u32 frame, int timeout_ms);
+
 /*
  * ---- the ring protocol, user half ----
  *
