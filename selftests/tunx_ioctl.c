@@ -755,4 +755,164 @@ TEST_F(ioctl, userns_host_netns_eperm_own_netns_ok)
 	ASSERT_EQ(0, st_if_index("tx0"));
 }
 
+/*
+ * ---- the size word of every size-prefixed ioctl ----
+ *
+ * The contract in the uapi header's "Errors": smaller than the first
+ * version (today's sizeof) is -EINVAL; larger up to a page is accepted when
+ * the bytes the kernel does not know are zero, else -E2BIG; more than a page
+ * is -E2BIG.  The kernel never writes the size word nor past its sizeof.
+ */
+FIXTURE(size_word) {
+	int fd;
+	__u8 *buf;		/* two pages: room for a size of a page + 1 */
+	size_t page;
+};
+
+FIXTURE_VARIANT(size_word) {
+	unsigned long cmd;
+	__u32 ksize;		/* the first (today's only) version */
+	bool attached;		/* the command needs an attached file */
+	/* Valid contents besides the size word, or NULL for all zero. */
+	void (*fill)(__u8 *buf);
+};
+
+static void fill_ring_setup(__u8 *buf)
+{
+	struct tunx_ring_setup *s = (struct tunx_ring_setup *)buf;
+
+	s->rx_entries = 8;
+	s->tx_entries = 8;
+}
+
+FIXTURE_VARIANT_ADD(size_word, attach) {
+	.cmd = TUNX_IOC_ATTACH,
+	.ksize = sizeof(struct tunx_attach),
+};
+
+FIXTURE_VARIANT_ADD(size_word, get_info) {
+	.cmd = TUNX_IOC_GET_INFO,
+	.ksize = sizeof(struct tunx_info),
+};
+
+FIXTURE_VARIANT_ADD(size_word, setup_rings) {
+	.cmd = TUNX_IOC_SETUP_RINGS,
+	.ksize = sizeof(struct tunx_ring_setup),
+	.attached = true,
+	.fill = fill_ring_setup,
+};
+
+FIXTURE_VARIANT_ADD(size_word, get_stats) {
+	.cmd = TUNX_IOC_GET_STATS,
+	.ksize = sizeof(struct tunx_stats),
+	.attached = true,
+};
+
+FIXTURE_SETUP(size_word)
+{
+	int ret;
+
+	self->fd = -1;
+	self->page = sysconf(_SC_PAGESIZE);
+	self->buf = calloc(2, self->page);
+	ASSERT_NE(NULL, self->buf);
+	ret = st_fixture_enter(NULL, NULL);
+	if (ret == -ENOENT)
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, ret);
+	self->fd = st_open();
+	ASSERT_LE(0, self->fd);
+	if (variant->attached)
+		ASSERT_EQ(0, st_attach(self->fd, "sz0", 0, NULL));
+	if (variant->fill)
+		variant->fill(self->buf);
+}
+
+FIXTURE_TEARDOWN(size_word)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	free(self->buf);
+}
+
+/* The command with size word usize over self->buf: 0 or -errno. */
+static int sized_ioctl(int fd, unsigned long cmd, __u8 *buf, __u32 usize)
+{
+	memcpy(buf, &usize, sizeof(usize));
+	return ioctl(fd, cmd, buf) ? -errno : 0;
+}
+
+/* Nothing written past ksize, up to n bytes: the caller's tail is its own. */
+static bool tail_zero(const __u8 *buf, size_t ksize, size_t n)
+{
+	for (size_t i = ksize; i < n; i++)
+		if (buf[i])
+			return false;
+	return true;
+}
+
+TEST_F(size_word, zero_einval)
+{
+	EXPECT_EQ(-EINVAL, sized_ioctl(self->fd, variant->cmd, self->buf, 0));
+}
+
+TEST_F(size_word, size_word_only_einval)
+{
+	EXPECT_EQ(-EINVAL, sized_ioctl(self->fd, variant->cmd, self->buf,
+				       sizeof(__u32)));
+}
+
+TEST_F(size_word, one_below_first_version_einval)
+{
+	EXPECT_EQ(-EINVAL, sized_ioctl(self->fd, variant->cmd, self->buf,
+				       variant->ksize - 1));
+}
+
+TEST_F(size_word, exact_ok_size_word_kept)
+{
+	__u32 usize;
+
+	ASSERT_EQ(0, sized_ioctl(self->fd, variant->cmd, self->buf,
+				 variant->ksize));
+	memcpy(&usize, self->buf, sizeof(usize));
+	EXPECT_EQ(variant->ksize, usize);
+}
+
+TEST_F(size_word, larger_zero_tail_ok_tail_untouched)
+{
+	__u32 usize = variant->ksize + 64;
+
+	ASSERT_EQ(0, sized_ioctl(self->fd, variant->cmd, self->buf, usize));
+	EXPECT_TRUE(tail_zero(self->buf, variant->ksize, 2 * self->page));
+	memcpy(&usize, self->buf, sizeof(usize));
+	EXPECT_EQ(variant->ksize + 64, usize);
+}
+
+TEST_F(size_word, page_zero_tail_ok)
+{
+	ASSERT_EQ(0, sized_ioctl(self->fd, variant->cmd, self->buf,
+				 self->page));
+	EXPECT_TRUE(tail_zero(self->buf, variant->ksize, 2 * self->page));
+}
+
+TEST_F(size_word, larger_nonzero_tail_e2big)
+{
+	self->buf[variant->ksize + 63] = 1;
+	EXPECT_EQ(-E2BIG, sized_ioctl(self->fd, variant->cmd, self->buf,
+				      variant->ksize + 64));
+}
+
+TEST_F(size_word, page_nonzero_last_byte_e2big)
+{
+	self->buf[self->page - 1] = 1;
+	EXPECT_EQ(-E2BIG, sized_ioctl(self->fd, variant->cmd, self->buf,
+				      self->page));
+}
+
+TEST_F(size_word, above_page_e2big)
+{
+	EXPECT_EQ(-E2BIG, sized_ioctl(self->fd, variant->cmd, self->buf,
+				      self->page + 1));
+}
+
 ST_HARNESS_MAIN
