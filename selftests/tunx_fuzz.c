@@ -79,7 +79,9 @@ static struct fq qs[NQ];
 static atomic_int cur_op;
 static pid_t main_tid;
 static unsigned long long counts[OP_COUNT], op_us[OP_COUNT];
-static unsigned long long seed, op_no, total_ops;
+static unsigned long long seed, total_ops;
+/* The operation running now: the watchdog thread reads it. */
+static atomic_ullong op_no;
 static unsigned long long rng_state;
 static int sock_rx = -1;	/* listens on LOCAL4:PORT: tx ring traffic */
 static int sock_tx = -1;	/* sends to PEER4: rx ring traffic */

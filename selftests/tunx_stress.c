@@ -395,7 +395,8 @@ struct bp {
 	unsigned long long slow_stops;	/* queue_stops during that phase */
 	long long slow_ms;
 	unsigned char *seen;
-	unsigned int got, dup, other;
+	atomic_uint got;	/* written by one thread, read by another */
+	unsigned int dup, other;
 	atomic_bool stop;
 };
 
@@ -526,7 +527,7 @@ static void *bp_receiver(void *arg)
 			bp->dup++;
 		else
 			bp->seen[seq] = 1;
-		__atomic_add_fetch(&bp->got, 1, __ATOMIC_RELEASE);
+		atomic_fetch_add_explicit(&bp->got, 1, memory_order_release);
 	}
 	return NULL;
 }
@@ -554,7 +555,8 @@ static bool backpressure_tx(unsigned int n)
 		size_t len;
 
 		/* End-to-end window: at most 64 in flight to the socket. */
-		if (sent - __atomic_load_n(&bp.got, __ATOMIC_ACQUIRE) >= 64) {
+		if (sent - atomic_load_explicit(&bp.got, memory_order_acquire) >=
+		    64) {
 			sched_yield();
 			continue;
 		}

@@ -26,7 +26,7 @@
 #define ST_PEER4	"10.11.0.2"	/* routed through the device */
 #define ST_LOCAL6	"fd00:11::1"
 #define ST_PEER6	"fd00:11::2"
-#define ST_PORT	7000		/* UDP port the tests listen on */
+#define ST_PORT		7000		/* UDP port the tests listen on */
 
 struct st_ring {
 	__u32 *producer;
