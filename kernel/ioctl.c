@@ -176,9 +176,10 @@ static int tunx_attach_locked(struct tunx_queue *q, struct tunx_attach *a)
 	if (IS_ERR(td))
 		return PTR_ERR(td);
 	err = tunx_attach_existing(q, td, a);
-	if (!err)
-		tunx_attach_result(q, td, a);
-	return err;
+	if (err)
+		return err;
+	tunx_attach_result(q, td, a);
+	return 0;
 }
 
 static int tunx_attach_check(struct tunx_attach *a)
@@ -201,8 +202,9 @@ static long tunx_ioctl_attach(struct tunx_queue *q, void __user *argp)
 	int err;
 
 	err = tunx_copy_in(&a, sizeof(a), argp);
-	if (!err)
-		err = tunx_attach_check(&a);
+	if (err)
+		return err;
+	err = tunx_attach_check(&a);
 	if (err)
 		return err;
 	mutex_lock(&q->attach_mutex);
@@ -215,17 +217,22 @@ static long tunx_ioctl_attach(struct tunx_queue *q, void __user *argp)
 
 static long tunx_ioctl_detach(struct tunx_queue *q)
 {
-	struct tunx_area *area = NULL;
+	struct tunx_area *area;
 	int err;
 
 	mutex_lock(&q->attach_mutex);
 	rtnl_lock();
 	err = tunx_queue_errno(q, rtnl_dereference(q->td));
-	if (!err)
-		area = tunx_file_detach_begin(q);
+	if (err)
+		goto out_unlock;
+	area = tunx_file_detach_begin(q);
 	rtnl_unlock();
-	if (!err)
-		tunx_queue_detach_finish(q, area);
+	tunx_queue_detach_finish(q, area);
+	mutex_unlock(&q->attach_mutex);
+	return 0;
+
+out_unlock:
+	rtnl_unlock();
 	mutex_unlock(&q->attach_mutex);
 	return err;
 }
@@ -310,10 +317,14 @@ static int tunx_setup_prepare(struct tunx_queue *q, u32 *mtu)
 	rtnl_lock();
 	td = rtnl_dereference(q->td);
 	err = tunx_queue_errno(q, td);
-	if (!err && rtnl_dereference(q->area))
+	if (err)
+		goto out_unlock;
+	if (rtnl_dereference(q->area)) {
 		err = -EBUSY;
-	if (!err)
-		*mtu = td->dev->mtu;
+		goto out_unlock;
+	}
+	*mtu = td->dev->mtu;
+out_unlock:
 	rtnl_unlock();
 	return err;
 }
@@ -325,12 +336,12 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
 	int err;
 
 	err = tunx_queue_errno(q, td);
-	if (!err && rtnl_dereference(q->area))
-		err = -EBUSY;
-	if (!err && td->dev->mtu > area->geo.frame_size)
-		err = -EINVAL;
 	if (err)
 		return err;
+	if (rtnl_dereference(q->area))
+		return -EBUSY;
+	if (td->dev->mtu > area->geo.frame_size)
+		return -EINVAL;
 	mutex_lock(&q->lock);
 	rcu_assign_pointer(q->area, area);
 	mutex_unlock(&q->lock);
@@ -352,10 +363,10 @@ static int tunx_setup(struct tunx_queue *q, struct tunx_ring_setup *rs)
 	int err;
 
 	err = tunx_setup_prepare(q, &mtu);
-	if (!err)
-		err = tunx_geometry_compute(&geo, rs->rx_entries,
-					    rs->tx_entries, rs->frame_size,
-					    mtu);
+	if (err)
+		return err;
+	err = tunx_geometry_compute(&geo, rs->rx_entries, rs->tx_entries,
+				    rs->frame_size, mtu);
 	if (err)
 		return err;
 	area = tunx_area_create(&geo);
@@ -428,12 +439,15 @@ static long tunx_ioctl_kick(struct tunx_queue *q)
 	td = rcu_dereference(q->td);
 	area = rcu_dereference(q->area);
 	err = tunx_queue_errno(q, td);
-	if (!err && !area)
+	if (err)
+		goto out_unlock;
+	if (!area) {
 		err = -ENXIO;
-	if (!err) {
-		tunx_count(td, kicks);
-		tunx_kick(q, td, area);
+		goto out_unlock;
 	}
+	tunx_count(td, kicks);
+	tunx_kick(q, td, area);
+out_unlock:
 	rcu_read_unlock();
 	return err;
 }
@@ -451,38 +465,12 @@ static long tunx_ioctl_get_stats(struct tunx_queue *q, void __user *argp)
 	rcu_read_lock();
 	td = rcu_dereference(q->td);
 	err = tunx_queue_errno(q, td);
-	if (!err)
-		tunx_stats_fold(td, &st);
+	if (err)
+		goto out_unlock;
+	tunx_stats_fold(td, &st);
+out_unlock:
 	rcu_read_unlock();
 	return err ? err : tunx_copy_out(argp, &st, sizeof(st));
-}
-
-static int tunx_set_owner(struct tunx_device *td, u32 id)
-{
-	kuid_t uid = make_kuid(current_user_ns(), id);
-
-	if (id != TUNX_NO_OWNER && !uid_valid(uid))
-		return -EINVAL;
-	WRITE_ONCE(td->owner, uid);
-	return 0;
-}
-
-static int tunx_set_group(struct tunx_device *td, u32 id)
-{
-	kgid_t gid = make_kgid(current_user_ns(), id);
-
-	if (id != TUNX_NO_OWNER && !gid_valid(gid))
-		return -EINVAL;
-	WRITE_ONCE(td->group, gid);
-	return 0;
-}
-
-static int tunx_set_persist(struct tunx_device *td, u32 on)
-{
-	if (on > 1)
-		return -EINVAL;
-	WRITE_ONCE(td->persist, on);
-	return 0;
 }
 
 /*
@@ -495,9 +483,45 @@ static bool tunx_may_chown(struct tunx_device *td)
 	return ns_capable(dev_net(td->dev)->user_ns, CAP_NET_ADMIN);
 }
 
-/* TUNX_IOC_SET_{OWNER,GROUP,PERSIST}: the argument is the value. */
-static long tunx_ioctl_set(struct tunx_queue *q, unsigned int cmd,
-			   unsigned long arg)
+static int tunx_set_owner(struct tunx_device *td, u32 id)
+{
+	kuid_t uid = make_kuid(current_user_ns(), id);
+
+	if (!tunx_may_chown(td))
+		return -EPERM;
+	if (id != TUNX_NO_OWNER && !uid_valid(uid))
+		return -EINVAL;
+	WRITE_ONCE(td->owner, uid);
+	return 0;
+}
+
+static int tunx_set_group(struct tunx_device *td, u32 id)
+{
+	kgid_t gid = make_kgid(current_user_ns(), id);
+
+	if (!tunx_may_chown(td))
+		return -EPERM;
+	if (id != TUNX_NO_OWNER && !gid_valid(gid))
+		return -EINVAL;
+	WRITE_ONCE(td->group, gid);
+	return 0;
+}
+
+/* Any holder of a file may keep the device, as with tun. */
+static int tunx_set_persist(struct tunx_device *td, u32 on)
+{
+	if (on > 1)
+		return -EINVAL;
+	WRITE_ONCE(td->persist, on);
+	return 0;
+}
+
+/*
+ * TUNX_IOC_SET_{OWNER,GROUP,PERSIST}: the argument is the value, which
+ * @set checks and stores on the queue's device under RTNL.
+ */
+static long tunx_ioctl_set(struct tunx_queue *q, unsigned long arg,
+			   int (*set)(struct tunx_device *td, u32 val))
 {
 	struct tunx_device *td;
 	int err;
@@ -507,14 +531,10 @@ static long tunx_ioctl_set(struct tunx_queue *q, unsigned int cmd,
 	rtnl_lock();
 	td = rtnl_dereference(q->td);
 	err = tunx_queue_errno(q, td);
-	if (!err && cmd != TUNX_IOC_SET_PERSIST && !tunx_may_chown(td))
-		err = -EPERM;
-	if (!err && cmd == TUNX_IOC_SET_OWNER)
-		err = tunx_set_owner(td, arg);
-	else if (!err && cmd == TUNX_IOC_SET_GROUP)
-		err = tunx_set_group(td, arg);
-	else if (!err)
-		err = tunx_set_persist(td, arg);
+	if (err)
+		goto out_unlock;
+	err = set(td, arg);
+out_unlock:
 	rtnl_unlock();
 	return err;
 }
@@ -538,9 +558,11 @@ long tunx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case TUNX_IOC_GET_STATS:
 		return tunx_ioctl_get_stats(q, argp);
 	case TUNX_IOC_SET_OWNER:
+		return tunx_ioctl_set(q, arg, tunx_set_owner);
 	case TUNX_IOC_SET_GROUP:
+		return tunx_ioctl_set(q, arg, tunx_set_group);
 	case TUNX_IOC_SET_PERSIST:
-		return tunx_ioctl_set(q, cmd, arg);
+		return tunx_ioctl_set(q, arg, tunx_set_persist);
 	default:
 		return -ENOTTY;
 	}
