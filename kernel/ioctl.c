@@ -18,8 +18,6 @@
 #include "ioctl.h"
 #include "offload.h"
 #include "queue.h"
-#include "rx.h"
-#include "tx.h"
 
 #define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
 			   TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
@@ -398,36 +396,6 @@ static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
 	return err ? err : tunx_copy_out(argp, &rs, sizeof(rs));
 }
 
-/**
- * tunx_kick - run NAPI for a dirty tx ring, restart a stopped rx queue
- * @q: attached queue
- * @td: its device
- * @area: its area
- *
- * Context: RCU read lock held.
- * Return: true when there was something to do.
- */
-bool tunx_kick(struct tunx_queue *q, struct tunx_device *td,
-	       struct tunx_area *area)
-{
-	bool kicked = false;
-
-	/* BH off so the NAPI softirq runs when we turn it back on. */
-	local_bh_disable();
-	if (tunx_tx_dirty(area)) {
-		napi_schedule(&q->napi);
-		kicked = true;
-	}
-	if (tunx_rx_restart(q, td->dev, area)) {
-		/* Busy-poll: let NAPI restart the queue from now on. */
-		if (td->busy_poll_ns)
-			napi_schedule(&q->napi);
-		kicked = true;
-	}
-	local_bh_enable();
-	return kicked;
-}
-
 static long tunx_ioctl_kick(struct tunx_queue *q)
 {
 	struct tunx_device *td;
@@ -446,7 +414,7 @@ static long tunx_ioctl_kick(struct tunx_queue *q)
 		goto out_unlock;
 	}
 	tunx_count(td, kicks);
-	tunx_kick(q, td, area);
+	tunx_queue_kick(q, td, area);
 out_unlock:
 	rcu_read_unlock();
 	return err;

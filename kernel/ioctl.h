@@ -10,8 +10,6 @@ struct tunx_device;
 struct tunx_area;
 
 long tunx_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-bool tunx_kick(struct tunx_queue *q, struct tunx_device *td,
-	       struct tunx_area *area);
 struct tunx_area *tunx_file_detach_begin(struct tunx_queue *q);
 
 #endif /* _TUNX_IOCTL_H */

@@ -217,6 +217,40 @@ void tunx_queue_detach_all(struct tunx_device *td)
 }
 
 /**
+ * tunx_queue_kick - ring the queue's doorbell
+ * @q: attached queue
+ * @td: its device
+ * @area: its area
+ *
+ * Runs NAPI for a dirty tx ring and restarts a stopped rx queue: what the
+ * KICK ioctl asks for, and what poll() does before it sleeps, so a reader
+ * that only polls never waits on work the kernel could have started.
+ *
+ * Context: RCU read lock held.
+ * Return: true when there was something to do.
+ */
+bool tunx_queue_kick(struct tunx_queue *q, struct tunx_device *td,
+		     struct tunx_area *area)
+{
+	bool kicked = false;
+
+	/* BH off so the NAPI softirq runs when we turn it back on. */
+	local_bh_disable();
+	if (tunx_tx_dirty(area)) {
+		napi_schedule(&q->napi);
+		kicked = true;
+	}
+	if (tunx_rx_restart(q, td->dev, area)) {
+		/* Busy-poll: let NAPI restart the queue from now on. */
+		if (td->busy_poll_ns)
+			napi_schedule(&q->napi);
+		kicked = true;
+	}
+	local_bh_enable();
+	return kicked;
+}
+
+/**
  * tunx_queue_errno - errno for ioctls that need an attached queue
  * @q: queue
  * @td: the one value of @q->td the caller read, and the only one it uses

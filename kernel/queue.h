@@ -52,5 +52,7 @@ void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area);
 void tunx_queue_detach(struct tunx_queue *q, bool dead);
 void tunx_queue_detach_all(struct tunx_device *td);
 int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td);
+bool tunx_queue_kick(struct tunx_queue *q, struct tunx_device *td,
+		     struct tunx_area *area);
 
 #endif /* _TUNX_QUEUE_H */
