@@ -9,7 +9,6 @@
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
 #include <linux/poll.h>
-#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
 
@@ -96,18 +95,9 @@ static int tunx_open(struct inode *inode, struct file *file)
 static int tunx_release(struct inode *inode, struct file *file)
 {
 	struct tunx_queue *q = file->private_data;
-	struct tunx_area *area = NULL;
-	bool attached;
 
-	mutex_lock(&q->attach_mutex);
-	rtnl_lock();
-	attached = rtnl_dereference(q->td);
-	if (attached)
-		area = tunx_file_detach_begin(q);
-	rtnl_unlock();
-	if (attached)
-		tunx_queue_detach_finish(q, area);
-	mutex_unlock(&q->attach_mutex);
+	/* Not attached (-EBADFD) or device gone (-ENODEV): nothing to undo. */
+	tunx_queue_detach_file(q);
 	put_net(q->net);
 	mutex_destroy(&q->attach_mutex);
 	mutex_destroy(&q->lock);

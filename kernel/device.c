@@ -4,6 +4,8 @@
  * Devices are created through /dev/net/tunx only; rtnl_link_ops exist so
  * that `ip link del`, namespace teardown and module unload delete them.
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -245,8 +247,7 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	td = netdev_priv(dev);
-	td->flags = flags & (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD |
-			     TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL);
+	td->flags = flags & TUNX_DEVICE_FLAGS;
 	td->persist = flags & TUNX_ATTACH_PERSIST;
 	tunx_offload_init(dev, flags);
 	dev_net_set(dev, net);
@@ -283,6 +284,63 @@ void tunx_device_update_carrier(struct tunx_device *td)
 		}
 	}
 	netif_carrier_off(td->dev);
+}
+
+/**
+ * tunx_device_may_attach - may the current task attach a queue to @td?
+ * @td: device
+ *
+ * Owner, group member, or CAP_NET_ADMIN.  Unlike tun_not_capable(), a device
+ * with neither owner nor group is not open to everyone.
+ *
+ * Context: RTNL held (it orders this against tunx_device_set_owner()).
+ */
+bool tunx_device_may_attach(struct tunx_device *td)
+{
+	const struct cred *cred = current_cred();
+	struct net *net = dev_net(td->dev);
+
+	if (uid_valid(td->owner) && uid_eq(cred->euid, td->owner))
+		return true;
+	if (gid_valid(td->group) && in_egroup_p(td->group))
+		return true;
+	return ns_capable(net->user_ns, CAP_NET_ADMIN);
+}
+
+/**
+ * tunx_device_may_chown - may the current task change @td's owner or group?
+ * @td: device
+ *
+ * Who a device belongs to is the admin's decision, not the decision of
+ * whoever holds one of its files (tun lets the holder decide).  The check
+ * is the one for creating a device in the device's namespace.
+ */
+bool tunx_device_may_chown(struct tunx_device *td)
+{
+	return ns_capable(dev_net(td->dev)->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * The setters of what the admin may change after creation.  RTNL orders
+ * them against the attach checks; sysfs reads without RTNL, hence
+ * WRITE_ONCE.
+ */
+void tunx_device_set_owner(struct tunx_device *td, kuid_t uid)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(td->owner, uid);
+}
+
+void tunx_device_set_group(struct tunx_device *td, kgid_t gid)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(td->group, gid);
+}
+
+void tunx_device_set_persist(struct tunx_device *td, bool on)
+{
+	ASSERT_RTNL();
+	WRITE_ONCE(td->persist, on);
 }
 
 int tunx_device_init(void)

@@ -10,6 +10,10 @@
 
 struct tunx_queue;
 
+/* The TUNX_ATTACH_* bits that are properties of a device, fixed at create. */
+#define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
+			   TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
+
 /* Packet counters, bumped in BH context only (xmit and NAPI). */
 struct tunx_pcpu_stats {
 	u64_stats_t rx_packets;		/* kernel -> user */
@@ -66,6 +70,11 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 				       u32 flags);
 struct tunx_device *tunx_device_find(struct net *net, const char *name);
 void tunx_device_update_carrier(struct tunx_device *td);
+bool tunx_device_may_attach(struct tunx_device *td);
+bool tunx_device_may_chown(struct tunx_device *td);
+void tunx_device_set_owner(struct tunx_device *td, kuid_t uid);
+void tunx_device_set_group(struct tunx_device *td, kgid_t gid);
+void tunx_device_set_persist(struct tunx_device *td, bool on);
 void tunx_stats_fold(struct tunx_device *td, struct tunx_stats *st);
 
 /* The TUNX_ATTACH_* properties as userspace sees them, PERSIST included. */

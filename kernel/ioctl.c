@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The ioctls of /dev/net/tunx.  User structs are copied in before any lock
- * is taken and copied out after all are dropped, so no page fault ever
- * happens under RTNL or a queue lock.
+ * The ioctls of /dev/net/tunx: copy in, validate, call, copy out.  What an
+ * ioctl does to a queue or device (who may attach, when a device goes, the
+ * doorbell) belongs to queue.c and device.c.  User structs are copied in
+ * before any lock is taken and copied out after all are dropped, so no page
+ * fault ever happens under RTNL or a queue lock.
  *
  * Lock order: RTNL, then tunx_queue.lock; mmap takes the queue lock under
  * mmap_lock, and nothing here takes RTNL or mmap_lock under the queue lock.
  */
-#include <linux/capability.h>
-#include <linux/cred.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/uaccess.h>
@@ -19,8 +19,6 @@
 #include "offload.h"
 #include "queue.h"
 
-#define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
-			   TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
 #define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_OFFLOAD | \
 		       TUNX_FEAT_TAIL_DROP | TUNX_FEAT_NEED_WAKEUP | \
 		       TUNX_FEAT_BUSY_POLL)
@@ -58,128 +56,6 @@ static int tunx_copy_out(void __user *argp, const void *src, size_t ksize)
 	return copy_to_user(argp + skip, src + skip, ksize - skip) ? -EFAULT : 0;
 }
 
-/*
- * Owner, group member, or CAP_NET_ADMIN.  Unlike tun_not_capable(), a device
- * with neither owner nor group is not open to everyone.
- */
-static bool tunx_not_capable(struct tunx_device *td)
-{
-	const struct cred *cred = current_cred();
-	struct net *net = dev_net(td->dev);
-
-	if (uid_valid(td->owner) && uid_eq(cred->euid, td->owner))
-		return false;
-	if (gid_valid(td->group) && in_egroup_p(td->group))
-		return false;
-	return !ns_capable(net->user_ns, CAP_NET_ADMIN);
-}
-
-/**
- * tunx_file_detach_begin - first half of detaching a file's queue
- * @q: attached queue
- *
- * Deletes a device that is neither persistent nor in use any more.
- *
- * Context: RTNL and @q->attach_mutex held; the caller drops RTNL and then
- * calls tunx_queue_detach_finish() with the result.
- * Return: the queue's area, for tunx_queue_detach_finish().
- */
-struct tunx_area *tunx_file_detach_begin(struct tunx_queue *q)
-{
-	struct tunx_device *td = rtnl_dereference(q->td);
-	struct tunx_area *area = tunx_queue_detach_begin(q, false);
-
-	if (!td->num_queues && !td->persist)
-		unregister_netdevice(td->dev);
-	return area;
-}
-
-static void tunx_attach_result(struct tunx_queue *q, struct tunx_device *td,
-			       struct tunx_attach *a)
-{
-	strscpy(a->name, td->dev->name, sizeof(a->name));
-	a->ifindex = td->dev->ifindex;
-	a->queue_index = q->index;
-}
-
-static int tunx_attach_existing(struct tunx_queue *q, struct tunx_device *td,
-				struct tunx_attach *a)
-{
-	int err;
-
-	if (a->flags & TUNX_ATTACH_EXCL)
-		return -EBUSY;
-	/* Permission first: a stranger must hear EPERM, not a flag detail. */
-	if (tunx_not_capable(td))
-		return -EPERM;
-	if ((a->flags ^ td->flags) & TUNX_DEVICE_FLAGS)
-		return -EINVAL;
-	err = tunx_queue_attach(q, td);
-	if (err)
-		return err;
-	if (a->flags & TUNX_ATTACH_PERSIST)
-		WRITE_ONCE(td->persist, true);
-	return 0;
-}
-
-static int tunx_attach_new(struct tunx_queue *q, const char *name,
-			   struct tunx_attach *a)
-{
-	struct tunx_device *td;
-	int err;
-
-	if (a->flags & TUNX_ATTACH_NO_CREATE)
-		return -ENODEV;
-	if (!ns_capable(q->net->user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	/*
-	 * Busy-poll kernel threads spin on behalf of the creator but belong
-	 * to no cgroup of its: only the host's admin may start them.
-	 */
-	if (a->flags & TUNX_ATTACH_BUSY_POLL && !capable(CAP_NET_ADMIN))
-		return -EPERM;
-	td = tunx_device_create(q->net, name, a->flags);
-	if (IS_ERR(td))
-		return PTR_ERR(td);
-	if (a->flags & TUNX_ATTACH_BUSY_POLL) {
-		err = tunx_busy_device_init(td, a->busy_poll_usecs);
-		if (err)
-			goto unregister;
-	}
-	err = tunx_queue_attach(q, td);
-	if (err)
-		goto unregister;
-	tunx_attach_result(q, td, a);
-	return 0;
-
-unregister:
-	unregister_netdevice(td->dev);
-	return err;
-}
-
-static int tunx_attach_locked(struct tunx_queue *q, struct tunx_attach *a)
-{
-	const char *name = a->name[0] ? a->name : TUNX_DEFAULT_PATTERN;
-	struct tunx_device *td;
-	int err;
-
-	if (rtnl_dereference(q->td))
-		return -EBUSY;
-	/* A pattern always makes a new device. */
-	if (strchr(name, '%'))
-		return tunx_attach_new(q, name, a);
-	td = tunx_device_find(q->net, name);
-	if (PTR_ERR(td) == -ENODEV)
-		return tunx_attach_new(q, name, a);
-	if (IS_ERR(td))
-		return PTR_ERR(td);
-	err = tunx_attach_existing(q, td, a);
-	if (err)
-		return err;
-	tunx_attach_result(q, td, a);
-	return 0;
-}
-
 static int tunx_attach_check(struct tunx_attach *a)
 {
 	if (a->flags & ~TUNX_ATTACH_ALL ||
@@ -205,34 +81,13 @@ static long tunx_ioctl_attach(struct tunx_queue *q, void __user *argp)
 	err = tunx_attach_check(&a);
 	if (err)
 		return err;
-	mutex_lock(&q->attach_mutex);
-	rtnl_lock();
-	err = tunx_attach_locked(q, &a);
-	rtnl_unlock();
-	mutex_unlock(&q->attach_mutex);
+	err = tunx_queue_attach_file(q, &a);
 	return err ? err : tunx_copy_out(argp, &a, sizeof(a));
 }
 
 static long tunx_ioctl_detach(struct tunx_queue *q)
 {
-	struct tunx_area *area;
-	int err;
-
-	mutex_lock(&q->attach_mutex);
-	rtnl_lock();
-	err = tunx_queue_errno(q, rtnl_dereference(q->td));
-	if (err)
-		goto out_unlock;
-	area = tunx_file_detach_begin(q);
-	rtnl_unlock();
-	tunx_queue_detach_finish(q, area);
-	mutex_unlock(&q->attach_mutex);
-	return 0;
-
-out_unlock:
-	rtnl_unlock();
-	mutex_unlock(&q->attach_mutex);
-	return err;
+	return tunx_queue_detach_file(q);
 }
 
 static u32 tunx_id_out(struct user_namespace *ns, kuid_t uid)
@@ -441,25 +296,15 @@ out_unlock:
 	return err ? err : tunx_copy_out(argp, &st, sizeof(st));
 }
 
-/*
- * Who a device belongs to is the admin's decision, not the decision of
- * whoever holds one of its files (tun lets the holder decide).  The check
- * is the one for creating a device in the device's namespace.
- */
-static bool tunx_may_chown(struct tunx_device *td)
-{
-	return ns_capable(dev_net(td->dev)->user_ns, CAP_NET_ADMIN);
-}
-
 static int tunx_set_owner(struct tunx_device *td, u32 id)
 {
 	kuid_t uid = make_kuid(current_user_ns(), id);
 
-	if (!tunx_may_chown(td))
+	if (!tunx_device_may_chown(td))
 		return -EPERM;
 	if (id != TUNX_NO_OWNER && !uid_valid(uid))
 		return -EINVAL;
-	WRITE_ONCE(td->owner, uid);
+	tunx_device_set_owner(td, uid);
 	return 0;
 }
 
@@ -467,11 +312,11 @@ static int tunx_set_group(struct tunx_device *td, u32 id)
 {
 	kgid_t gid = make_kgid(current_user_ns(), id);
 
-	if (!tunx_may_chown(td))
+	if (!tunx_device_may_chown(td))
 		return -EPERM;
 	if (id != TUNX_NO_OWNER && !gid_valid(gid))
 		return -EINVAL;
-	WRITE_ONCE(td->group, gid);
+	tunx_device_set_group(td, gid);
 	return 0;
 }
 
@@ -480,7 +325,7 @@ static int tunx_set_persist(struct tunx_device *td, u32 on)
 {
 	if (on > 1)
 		return -EINVAL;
-	WRITE_ONCE(td->persist, on);
+	tunx_device_set_persist(td, on);
 	return 0;
 }
 

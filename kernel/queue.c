@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Queues: attaching a file to a device and detaching it again, whether the
- * file asks, closes, or the device goes away under it.
+ * file asks, closes, or the device goes away under it; who may attach, and
+ * when a device goes with its last queue; the doorbell that kicks a queue.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/netdevice.h>
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
 
+#include "busy.h"
 #include "compat.h"
 #include "queue.h"
 #include "rx.h"
@@ -266,4 +269,158 @@ int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td)
 	if (td)
 		return 0;
 	return READ_ONCE(q->dead) ? -ENODEV : -EBADFD;
+}
+
+/* What the ATTACH ioctl reports back. */
+static void tunx_queue_attach_result(struct tunx_queue *q,
+				     struct tunx_device *td,
+				     struct tunx_attach *a)
+{
+	strscpy(a->name, td->dev->name, sizeof(a->name));
+	a->ifindex = td->dev->ifindex;
+	a->queue_index = q->index;
+}
+
+/* Who may join a device, and on which terms. */
+static int tunx_queue_attach_existing(struct tunx_queue *q,
+				      struct tunx_device *td,
+				      struct tunx_attach *a)
+{
+	int err;
+
+	if (a->flags & TUNX_ATTACH_EXCL)
+		return -EBUSY;
+	/* Permission first: a stranger must hear EPERM, not a flag detail. */
+	if (!tunx_device_may_attach(td))
+		return -EPERM;
+	if ((a->flags ^ td->flags) & TUNX_DEVICE_FLAGS)
+		return -EINVAL;
+	err = tunx_queue_attach(q, td);
+	if (err)
+		return err;
+	if (a->flags & TUNX_ATTACH_PERSIST)
+		tunx_device_set_persist(td, true);
+	return 0;
+}
+
+/*
+ * Who may create a device: CAP_NET_ADMIN in the file's namespace, and in
+ * the host's for busy poll.
+ */
+static int tunx_queue_attach_new(struct tunx_queue *q, const char *name,
+				 struct tunx_attach *a)
+{
+	struct tunx_device *td;
+	int err;
+
+	if (a->flags & TUNX_ATTACH_NO_CREATE)
+		return -ENODEV;
+	if (!ns_capable(q->net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	/*
+	 * Busy-poll kernel threads spin on behalf of the creator but belong
+	 * to no cgroup of its: only the host's admin may start them.
+	 */
+	if (a->flags & TUNX_ATTACH_BUSY_POLL && !capable(CAP_NET_ADMIN))
+		return -EPERM;
+	td = tunx_device_create(q->net, name, a->flags);
+	if (IS_ERR(td))
+		return PTR_ERR(td);
+	if (a->flags & TUNX_ATTACH_BUSY_POLL) {
+		err = tunx_busy_device_init(td, a->busy_poll_usecs);
+		if (err)
+			goto unregister;
+	}
+	err = tunx_queue_attach(q, td);
+	if (err)
+		goto unregister;
+	tunx_queue_attach_result(q, td, a);
+	return 0;
+
+unregister:
+	unregister_netdevice(td->dev);
+	return err;
+}
+
+static int tunx_queue_attach_locked(struct tunx_queue *q,
+				    struct tunx_attach *a)
+{
+	const char *name = a->name[0] ? a->name : TUNX_DEFAULT_PATTERN;
+	struct tunx_device *td;
+	int err;
+
+	if (rtnl_dereference(q->td))
+		return -EBUSY;
+	/* A pattern always makes a new device. */
+	if (strchr(name, '%'))
+		return tunx_queue_attach_new(q, name, a);
+	td = tunx_device_find(q->net, name);
+	if (PTR_ERR(td) == -ENODEV)
+		return tunx_queue_attach_new(q, name, a);
+	if (IS_ERR(td))
+		return PTR_ERR(td);
+	err = tunx_queue_attach_existing(q, td, a);
+	if (err)
+		return err;
+	tunx_queue_attach_result(q, td, a);
+	return 0;
+}
+
+/**
+ * tunx_queue_attach_file - attach @q as the ATTACH ioctl asks
+ * @q: the file's queue
+ * @a: the request, checked for reserved bits and a valid name; on success
+ *	the device's name and ifindex and the queue's index are written back
+ *
+ * Joins the named device, or creates it (always, for a "%d" pattern).
+ *
+ * Context: process; takes @q->attach_mutex and RTNL.
+ * Return: 0 or -errno.
+ */
+int tunx_queue_attach_file(struct tunx_queue *q, struct tunx_attach *a)
+{
+	int err;
+
+	mutex_lock(&q->attach_mutex);
+	rtnl_lock();
+	err = tunx_queue_attach_locked(q, a);
+	rtnl_unlock();
+	mutex_unlock(&q->attach_mutex);
+	return err;
+}
+
+/**
+ * tunx_queue_detach_file - detach @q as the DETACH ioctl or close asks
+ * @q: the file's queue
+ *
+ * Deletes a device that is neither persistent nor in use any more, as tun
+ * does when its last file goes.
+ *
+ * Context: process; takes @q->attach_mutex and RTNL.
+ * Return: 0, or tunx_queue_errno() when @q is not attached.
+ */
+int tunx_queue_detach_file(struct tunx_queue *q)
+{
+	struct tunx_device *td;
+	struct tunx_area *area;
+	int err;
+
+	mutex_lock(&q->attach_mutex);
+	rtnl_lock();
+	td = rtnl_dereference(q->td);
+	err = tunx_queue_errno(q, td);
+	if (err)
+		goto out_unlock;
+	area = tunx_queue_detach_begin(q, false);
+	if (!td->num_queues && !td->persist)
+		unregister_netdevice(td->dev);
+	rtnl_unlock();
+	tunx_queue_detach_finish(q, area);
+	mutex_unlock(&q->attach_mutex);
+	return 0;
+
+out_unlock:
+	rtnl_unlock();
+	mutex_unlock(&q->attach_mutex);
+	return err;
 }

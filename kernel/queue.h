@@ -51,6 +51,8 @@ struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q, bool dead);
 void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area);
 void tunx_queue_detach(struct tunx_queue *q, bool dead);
 void tunx_queue_detach_all(struct tunx_device *td);
+int tunx_queue_attach_file(struct tunx_queue *q, struct tunx_attach *a);
+int tunx_queue_detach_file(struct tunx_queue *q);
 int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td);
 bool tunx_queue_kick(struct tunx_queue *q, struct tunx_device *td,
 		     struct tunx_area *area);
