@@ -41,7 +41,7 @@ static __poll_t tunx_poll_rings(struct tunx_queue *q, struct tunx_device *td,
 	return mask;
 }
 
-static __poll_t tunx_poll(struct file *file, poll_table *wait)
+static __poll_t tunx_chr_poll(struct file *file, poll_table *wait)
 {
 	struct tunx_queue *q = file->private_data;
 	struct tunx_device *td;
@@ -62,7 +62,7 @@ static __poll_t tunx_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-static int tunx_mmap(struct file *file, struct vm_area_struct *vma)
+static int tunx_chr_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct tunx_queue *q = file->private_data;
 	struct tunx_area *area;
@@ -75,7 +75,7 @@ static int tunx_mmap(struct file *file, struct vm_area_struct *vma)
 	return err;
 }
 
-static int tunx_open(struct inode *inode, struct file *file)
+static int tunx_chr_open(struct inode *inode, struct file *file)
 {
 	struct tunx_queue *q;
 
@@ -92,7 +92,7 @@ static int tunx_open(struct inode *inode, struct file *file)
 }
 
 /* A mapping holds the file, so this runs after the last munmap too. */
-static int tunx_release(struct inode *inode, struct file *file)
+static int tunx_chr_release(struct inode *inode, struct file *file)
 {
 	struct tunx_queue *q = file->private_data;
 
@@ -105,14 +105,14 @@ static int tunx_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static const struct file_operations tunx_fops = {
+static const struct file_operations tunx_chr_fops = {
 	.owner = THIS_MODULE,
-	.open = tunx_open,
-	.release = tunx_release,
-	.unlocked_ioctl = tunx_ioctl,
+	.open = tunx_chr_open,
+	.release = tunx_chr_release,
+	.unlocked_ioctl = tunx_chr_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.poll = tunx_poll,
-	.mmap = tunx_mmap,
+	.poll = tunx_chr_poll,
+	.mmap = tunx_chr_mmap,
 	.llseek = noop_llseek,
 };
 
@@ -121,7 +121,7 @@ static struct miscdevice tunx_miscdev = {
 	.name = "tunx",
 	.nodename = "net/tunx",
 	.mode = 0666,
-	.fops = &tunx_fops,
+	.fops = &tunx_chr_fops,
 };
 
 int tunx_chardev_init(void)

@@ -352,7 +352,7 @@ out_unlock:
 	return err;
 }
 
-long tunx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+long tunx_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct tunx_queue *q = file->private_data;
 	void __user *argp = (void __user *)arg;

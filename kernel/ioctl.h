@@ -5,6 +5,6 @@
 #include <linux/fs.h>
 #include <linux/types.h>
 
-long tunx_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long tunx_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 #endif /* _TUNX_IOCTL_H */
