@@ -35,7 +35,8 @@ static void tunx_dev_uninit(struct net_device *dev)
 	struct tunx_device *td = netdev_priv(dev);
 
 	free_percpu(td->pcpu);
-	td->pcpu = NULL;
+	/* tunx_stats_fold() reads it without RTNL. */
+	WRITE_ONCE(td->pcpu, NULL);
 }
 
 static int tunx_dev_open(struct net_device *dev)

@@ -42,12 +42,17 @@ int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td)
 		return -EBUSY;
 	netif_napi_add(td->dev, &q->napi, tunx_tx_poll);
 	napi_enable(&q->napi);
-	q->index = index;
-	q->dead = false;
+	/*
+	 * Both are read without RTNL: @index by kicks, NAPI and the stall
+	 * timer once @q is published, @dead by an ioctl or poll on this file
+	 * that still finds @q->td NULL.
+	 */
+	WRITE_ONCE(q->index, index);
+	WRITE_ONCE(q->dead, false);
 	q->state = 0;
 	rcu_assign_pointer(q->td, td);
 	rcu_assign_pointer(td->queues[index], q);
-	td->num_queues++;
+	WRITE_ONCE(td->num_queues, index + 1);	/* sysfs reads it locklessly */
 	err = tunx_queue_set_real(td);
 	if (err)
 		goto unlink;
@@ -77,7 +82,7 @@ static void tunx_queue_unlink(struct tunx_device *td, u32 index)
 	WRITE_ONCE(moved->index, index);
 	RCU_INIT_POINTER(td->queues[last], NULL);
 	__netif_tx_unlock_bh(txq);
-	td->num_queues = last;
+	WRITE_ONCE(td->num_queues, last);
 }
 
 /*
