@@ -14,7 +14,12 @@ struct tunx_queue;
 #define TUNX_DEVICE_FLAGS (TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD | \
 			   TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL)
 
-/* Packet counters, bumped in BH context only (xmit and NAPI). */
+/*
+ * Packet counters, per CPU.  Written on the local CPU in BH context only:
+ * rx_* by xmit (tunx_rx_produce()), tx_* and tx_over_mtu by NAPI (tx.c),
+ * each inside u64_stats_update_begin/end() on @syncp.  Read from any CPU
+ * by tunx_stats_fold() with u64_stats_fetch_begin/retry(), no lock.
+ */
 struct tunx_pcpu_stats {
 	u64_stats_t rx_packets;		/* kernel -> user */
 	u64_stats_t rx_bytes;
@@ -24,7 +29,11 @@ struct tunx_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
-/* Rare events, bumped from any context. */
+/*
+ * Rare events.  Every field is an atomic64_t bumped with tunx_count() from
+ * any context (xmit, NAPI, ioctl, timer) and read with atomic64_read() by
+ * tunx_stats_fold() and ndo_get_stats64, no lock.
+ */
 struct tunx_counters {
 	atomic64_t invalid_descs;
 	atomic64_t tx_bad_packets;
@@ -37,23 +46,41 @@ struct tunx_counters {
 	atomic64_t ring_errors;
 };
 
-/*
- * netdev_priv() of a tunx device.  @queues and @num_queues change under RTNL
- * only; the data path reads @queues under RCU.
- *
- * @flags is set before the device is registered and never written again,
- * so the data path reads it plainly.  What the admin may change later
- * (@persist, @owner, @group) is kept apart from it: written under RTNL with
- * WRITE_ONCE, read under RTNL, or with READ_ONCE by sysfs, which does not
- * take RTNL.
+/**
+ * struct tunx_device - netdev_priv() of a tunx device
+ * @dev: the net_device; set by ->setup, fixed.
+ * @queues: attached queues, slots [0, @num_queues) used.  Written under
+ *	RTNL by tunx_queue_attach() and tunx_queue_unlink() (the latter also
+ *	under the moved queue's txq lock) with rcu_assign_pointer(); read by
+ *	xmit with rcu_dereference(), elsewhere under RTNL.
+ * @num_queues: written under RTNL with WRITE_ONCE() by queue.c; read under
+ *	RTNL plainly, or with READ_ONCE() by sysfs, which does not take RTNL.
+ * @flags: TUNX_DEVICE_FLAGS bits; set before the device is registered and
+ *	never written again, so the data path reads it plainly.
+ * @persist: TUNX_ATTACH_PERSIST; kept out of @flags because it changes.
+ *	Set at create before registering, later written under RTNL with
+ *	WRITE_ONCE() by tunx_device_set_persist(); read under RTNL plainly,
+ *	or with READ_ONCE() by tunx_device_flags() (sysfs has no RTNL).
+ * @busy_poll_ns: busy-poll idle time, 0: off.  Written once, under RTNL,
+ *	by tunx_busy_device_init() before the first queue attaches; the data
+ *	path reaches @td only through a queue published after that with
+ *	rcu_assign_pointer(), so it reads the fixed value plainly.
+ * @owner: uid that may attach; as @persist, written by
+ *	tunx_device_set_owner(), read under RTNL or with READ_ONCE() (sysfs).
+ * @group: gid that may attach; as @owner, by tunx_device_set_group().
+ * @pcpu: packet counters; allocated by ndo_init, freed by ndo_uninit
+ *	(both under RTNL; the NULL store with WRITE_ONCE()).  The data path
+ *	uses it plainly, as it only runs between the two;
+ *	tunx_stats_fold() tests and uses one READ_ONCE().
+ * @c: rare-event counters, atomic (see struct tunx_counters).
  */
 struct tunx_device {
 	struct net_device *dev;
 	struct tunx_queue __rcu *queues[TUNX_MAX_QUEUES];
 	u32 num_queues;
-	u32 flags;			/* TUNX_ATTACH_* but PERSIST; fixed */
-	bool persist;			/* TUNX_ATTACH_PERSIST */
-	u64 busy_poll_ns;		/* busy-poll idle time, 0: off */
+	u32 flags;
+	bool persist;
+	u64 busy_poll_ns;
 	kuid_t owner;
 	kgid_t group;
 	struct tunx_pcpu_stats __percpu *pcpu;

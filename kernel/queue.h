@@ -19,31 +19,59 @@ enum {
 	TUNX_Q_BUSY,		/* busy-poll NAPI is spinning (busy.c) */
 };
 
-/*
- * Per-file state; it is also the queue once attached.  It lives as long as
- * the file, so the device only ever holds pointers to live queues.
+/**
+ * struct tunx_queue - per-file state; it is also the queue once attached
+ * @net: namespace the file was opened in; set at open, fixed.
+ * @td: the device, NULL while detached.  Written under @attach_mutex and
+ *	RTNL by attach and detach with rcu_assign_pointer(); read under RCU
+ *	by poll, kicks, GET_STATS and the stall timer, else under RTNL.
+ *	Detach clears it and waits for a grace period before the queue is
+ *	reused.
+ * @area: the rings, NULL before SETUP_RINGS.  Written under RTNL and @lock
+ *	(setup publishes it, detach clears it); read under RCU by the data
+ *	path, poll and kicks, under @lock by mmap, else under RTNL.
+ * @lock: @area against mmap, which runs under mmap_lock without RTNL.
+ * @attach_mutex: taken before RTNL by attach and detach: detach waits for
+ *	@td's readers after dropping RTNL, and must not find the queue
+ *	attached again, its NAPI instance re-added, before they are gone.
+ * @napi: added and enabled by attach, disabled and deleted by detach, both
+ *	under RTNL; its poll runs in NAPI context only.
+ * @stall: see tunx_rx_stall(); armed by xmit, deleted by detach after the
+ *	grace period, so nothing re-arms it.
+ * @detached: tunx_queue_detach_all() only, under RTNL.
+ * @retiring: tunx_queue_detach_all() only, under RTNL.
+ * @wq: pollers of the file; its own lock.
+ * @state: TUNX_Q_* bits, changed with atomic bitops from poll, xmit, NAPI
+ *	and the stall timer.  Reset with a plain store by attach under RTNL,
+ *	before @td is published: no other path reaches the queue then.
+ * @busy_last: last busy-poll work (ktime ns); NAPI poll only, plain.
+ * @index: the queue's slot in @td->queues.  Written under RTNL with
+ *	WRITE_ONCE() by attach and, under the old txq's lock too, when
+ *	another queue detaches and this one moves (tunx_queue_unlink()).
+ *	Read under RTNL plainly, or with READ_ONCE() by kicks, the stall
+ *	timer and busy-poll NAPI (rx.c, busy.c).
+ * @dead: the device was deleted under us.  Written under RTNL with
+ *	WRITE_ONCE() by attach and detach; read with READ_ONCE() without
+ *	locks (tunx_queue_errno(), poll) right after seeing @td NULL.
  *
- * @td and @area are written under RTNL (and @lock for @area) and read by
- * the data path under RCU; detach clears them and waits for readers.
- * @attach_mutex is taken before RTNL by attach and detach: detach waits for
- * those readers after dropping RTNL, and must not find the queue attached
- * again, its NAPI instance re-added, before they are gone.
+ * It lives as long as the file, so the device only ever holds pointers to
+ * live queues.
  */
 struct tunx_queue {
-	struct net *net;		/* namespace the file was opened in */
+	struct net *net;
 	struct tunx_device __rcu *td;
 	struct tunx_area __rcu *area;
 	struct mutex lock;		/* @area against mmap */
 	struct mutex attach_mutex;	/* attach against detach's wait */
 	struct napi_struct napi;
-	struct timer_list stall;	/* see tunx_rx_stall() */
-	struct list_head detached;	/* tunx_queue_detach_all() only */
-	struct tunx_area *retiring;	/* tunx_queue_detach_all() only */
+	struct timer_list stall;
+	struct list_head detached;
+	struct tunx_area *retiring;
 	wait_queue_head_t wq;
 	unsigned long state;
-	u64 busy_last;			/* NAPI only: last busy-poll work */
-	u32 index;			/* changes when another queue detaches */
-	bool dead;			/* the device was deleted under us */
+	u64 busy_last;
+	u32 index;
+	bool dead;
 };
 
 int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td);
