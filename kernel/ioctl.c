@@ -6,8 +6,9 @@
  * before any lock is taken and copied out after all are dropped, so no page
  * fault ever happens under RTNL or a queue lock.
  *
- * Lock order: RTNL, then tunx_queue.lock; mmap takes the queue lock under
- * mmap_lock, and nothing here takes RTNL or mmap_lock under the queue lock.
+ * Lock order: tunx_queue.attach_mutex (queue.c), RTNL, tunx_queue.lock;
+ * mmap takes the queue lock under mmap_lock, and nothing here takes RTNL or
+ * mmap_lock under the queue lock.
  */
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>

@@ -25,44 +25,6 @@ static int tunx_queue_set_real(struct tunx_device *td)
 	return netif_set_real_num_queues(td->dev, n, n);
 }
 
-/**
- * tunx_queue_attach - make @q the next queue of @td
- * @q: unattached queue
- * @td: device
- *
- * Context: RTNL held.
- * Return: 0, or -EBUSY when the device has no free queue.
- */
-int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td)
-{
-	u32 index = td->num_queues;
-	int err;
-
-	if (index >= td->dev->num_tx_queues)
-		return -EBUSY;
-	netif_napi_add(td->dev, &q->napi, tunx_tx_poll);
-	napi_enable(&q->napi);
-	/*
-	 * Both are read without RTNL: @index by kicks, NAPI and the stall
-	 * timer once @q is published, @dead by an ioctl or poll on this file
-	 * that still finds @q->td NULL.
-	 */
-	WRITE_ONCE(q->index, index);
-	WRITE_ONCE(q->dead, false);
-	q->state = 0;
-	rcu_assign_pointer(q->td, td);
-	rcu_assign_pointer(td->queues[index], q);
-	WRITE_ONCE(td->num_queues, index + 1);	/* sysfs reads it locklessly */
-	err = tunx_queue_set_real(td);
-	if (err)
-		goto unlink;
-	return 0;
-
-unlink:
-	tunx_queue_detach(q, false);
-	return err;
-}
-
 /*
  * Fill the hole at @index with the last queue, as tun does.  The rx ring
  * has one producer, the xmit that holds its txq's lock: an xmit on txq
@@ -142,7 +104,8 @@ static void tunx_queue_settle(struct tunx_device *td)
  * Context: RTNL and @q->attach_mutex held.
  * Return: the queue's area (or NULL), for tunx_queue_detach_finish().
  */
-struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q, bool dead)
+static struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q,
+						 bool dead)
 {
 	struct tunx_device *td = rtnl_dereference(q->td);
 	struct tunx_area *area;
@@ -166,7 +129,8 @@ struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q, bool dead)
  *
  * Context: process, RTNL not held, @q->attach_mutex held.
  */
-void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area)
+static void tunx_queue_detach_finish(struct tunx_queue *q,
+				     struct tunx_area *area)
 {
 	lockdep_assert_held(&q->attach_mutex);
 	synchronize_rcu_expedited();
@@ -183,7 +147,7 @@ void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area)
  *
  * Context: RTNL and @q->attach_mutex held.
  */
-void tunx_queue_detach(struct tunx_queue *q, bool dead)
+static void tunx_queue_detach(struct tunx_queue *q, bool dead)
 {
 	struct tunx_area *area = tunx_queue_detach_begin(q, dead);
 
@@ -274,6 +238,44 @@ int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td)
 	if (td)
 		return 0;
 	return READ_ONCE(q->dead) ? -ENODEV : -EBADFD;
+}
+
+/**
+ * tunx_queue_attach - make @q the next queue of @td
+ * @q: unattached queue
+ * @td: device
+ *
+ * Context: RTNL held.
+ * Return: 0, or -EBUSY when the device has no free queue.
+ */
+static int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td)
+{
+	u32 index = td->num_queues;
+	int err;
+
+	if (index >= td->dev->num_tx_queues)
+		return -EBUSY;
+	netif_napi_add(td->dev, &q->napi, tunx_tx_poll);
+	napi_enable(&q->napi);
+	/*
+	 * Both are read without RTNL: @index by kicks, NAPI and the stall
+	 * timer once @q is published, @dead by an ioctl or poll on this file
+	 * that still finds @q->td NULL.
+	 */
+	WRITE_ONCE(q->index, index);
+	WRITE_ONCE(q->dead, false);
+	q->state = 0;
+	rcu_assign_pointer(q->td, td);
+	rcu_assign_pointer(td->queues[index], q);
+	WRITE_ONCE(td->num_queues, index + 1);	/* sysfs reads it locklessly */
+	err = tunx_queue_set_real(td);
+	if (err)
+		goto unlink;
+	return 0;
+
+unlink:
+	tunx_queue_detach(q, false);
+	return err;
 }
 
 /* What the ATTACH ioctl reports back. */

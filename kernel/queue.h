@@ -74,10 +74,6 @@ struct tunx_queue {
 	bool dead;
 };
 
-int tunx_queue_attach(struct tunx_queue *q, struct tunx_device *td);
-struct tunx_area *tunx_queue_detach_begin(struct tunx_queue *q, bool dead);
-void tunx_queue_detach_finish(struct tunx_queue *q, struct tunx_area *area);
-void tunx_queue_detach(struct tunx_queue *q, bool dead);
 void tunx_queue_detach_all(struct tunx_device *td);
 int tunx_queue_attach_file(struct tunx_queue *q, struct tunx_attach *a);
 int tunx_queue_detach_file(struct tunx_queue *q);
