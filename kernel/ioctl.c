@@ -209,7 +209,7 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
  * failure, without RTNL: an unprivileged user's setup must not stall
  * every other namespace's link changes.
  */
-static int tunx_setup(struct tunx_queue *q, struct tunx_ring_setup *rs)
+static int tunx_setup_area(struct tunx_queue *q, struct tunx_ring_setup *rs)
 {
 	struct tunx_geometry geo;
 	struct tunx_area *area;
@@ -248,7 +248,7 @@ static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
 	if (rs.flags || rs.reserved0 ||
 	    !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
 		return -EINVAL;
-	err = tunx_setup(q, &rs);
+	err = tunx_setup_area(q, &rs);
 	return err ? err : tunx_copy_out(argp, &rs, sizeof(rs));
 }
 
