@@ -24,7 +24,7 @@ static __poll_t tunx_poll_rings(struct tunx_queue *q, struct tunx_device *td,
 {
 	__poll_t mask = 0;
 
-	if (tunx_queue_kick(q, td, area))
+	if (tunx_kick(q, td, area))
 		tunx_count(td, kicks);
 	if (!tunx_rx_ready(area)) {
 		set_bit(TUNX_Q_RX_ARMED, &q->state);

@@ -270,7 +270,7 @@ static long tunx_ioctl_kick(struct tunx_queue *q)
 		goto out_unlock;
 	}
 	tunx_count(td, kicks);
-	tunx_queue_kick(q, td, area);
+	tunx_kick(q, td, area);
 out_unlock:
 	rcu_read_unlock();
 	return err;

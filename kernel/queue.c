@@ -189,7 +189,7 @@ void tunx_queue_detach_all(struct tunx_device *td)
 }
 
 /**
- * tunx_queue_kick - ring the queue's doorbell
+ * tunx_kick - ring the queue's doorbell
  * @q: attached queue
  * @td: its device
  * @area: its area
@@ -201,8 +201,8 @@ void tunx_queue_detach_all(struct tunx_device *td)
  * Context: RCU read lock held.
  * Return: true when there was something to do.
  */
-bool tunx_queue_kick(struct tunx_queue *q, struct tunx_device *td,
-		     struct tunx_area *area)
+bool tunx_kick(struct tunx_queue *q, struct tunx_device *td,
+	       struct tunx_area *area)
 {
 	bool kicked = false;
 

@@ -78,7 +78,7 @@ void tunx_queue_detach_all(struct tunx_device *td);
 int tunx_queue_attach_file(struct tunx_queue *q, struct tunx_attach *a);
 int tunx_queue_detach_file(struct tunx_queue *q);
 int tunx_queue_errno(struct tunx_queue *q, struct tunx_device *td);
-bool tunx_queue_kick(struct tunx_queue *q, struct tunx_device *td,
-		     struct tunx_area *area);
+bool tunx_kick(struct tunx_queue *q, struct tunx_device *td,
+	       struct tunx_area *area);
 
 #endif /* _TUNX_QUEUE_H */
