@@ -955,6 +955,41 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 90)
 	EXPECT_EQ(20, st.rx_packets);
 }
 
+/*
+ * A ring left full while the device was down: opening it must not run the
+ * txq over the full ring (xmit would drop), but stop it and ask for a kick.
+ */
+TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_survives_down_up, 90)
+{
+	struct tunx_stats st;
+	__u8 buf[2048];
+	int i, got = 0;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "f", 1));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
+	ASSERT_EQ(0, st_if_flags(self->q.name, false));
+	ASSERT_EQ(0, st_if_flags(self->q.name, true));
+	/* Only observes the flag: no index store to order, so no F here. */
+	EXPECT_TRUE(st_load_acquire(self->q.rx.flags) &
+		    TUNX_RING_NEED_WAKEUP);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "g", 1));
+	st_msleep(200);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.rx_dropped);
+	while (got < 12) {
+		int len = st_rx_recv(&self->q, buf, sizeof(buf), 2000);
+
+		ASSERT_LT(0, len);
+		got++;
+	}
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.rx_dropped);
+	EXPECT_EQ(12, st.rx_packets);
+}
+
 TEST_F(rings, rx_tail_drop_full_ring_counts_drops)
 {
 	struct tunx_stats st;
