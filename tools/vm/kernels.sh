@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the VM scripts: map a kernel name (6.1, 6.12, 6.12-rt, debug) to
-# what booting it and building for it need.  Sets vm_kver (the release, or
-# "debug"), vm_image (bzImage/vmlinuz), vm_kdir (build tree for modules).
+# Sourced by the VM scripts: map a kernel name (6.1, 6.12, 6.12-rt, debug,
+# kcsan) to what booting it and building for it need.  Sets vm_kver (the
+# release, or "debug"/"kcsan": the two debug kernels built here from
+# tools/vm/*.config), vm_image (bzImage/vmlinuz), vm_kdir (build tree for
+# modules).
 
 # The kernel names the VM suites know, in make check's order.
-vm_kernel_names="6.1 6.12 6.12-rt debug"
+vm_kernel_names="6.1 6.12 6.12-rt debug kcsan"
 
 # vm_debian_kernel SERIES FLAVOUR: the newest installed Debian kernel of a
 # series and flavour (amd64 or rt-amd64) that has image and headers.
@@ -31,9 +33,9 @@ vm_resolve_kernel() {
 	case "$1" in
 	6.1|6.12) vm_debian_kernel "$1" amd64 ;;
 	6.12-rt) vm_debian_kernel 6.12 rt-amd64 ;;
-	debug)
-		vm_kdir=$("$(dirname "${BASH_SOURCE[0]}")/debug-kernel") || return 1
-		vm_kver=debug
+	debug|kcsan)
+		vm_kdir=$("$(dirname "${BASH_SOURCE[0]}")/debug-kernel" "$1") || return 1
+		vm_kver=$1
 		vm_image=$vm_kdir/arch/x86/boot/bzImage ;;
 	*) echo "vm: unknown kernel '$1' ($vm_kernel_names)" >&2; return 1 ;;
 	esac
