@@ -16,6 +16,7 @@ echo "TAP version 13"
 for report in \
 	'WARNING: CPU: 1 PID: 42 at kernel/foo.c:12 bar+0x1/0x2' \
 	'BUG: KASAN: slab-use-after-free in tunx_rx+0x10/0x20' \
+	'BUG: KCSAN: data-race in tunx_queue_poll [tunx] / tunx_queue_detach [tunx]' \
 	'BUG: kernel NULL pointer dereference, address: 0000000000000008' \
 	'kernel BUG at drivers/net/tunx/ring.c:99!' \
 	'Oops: 0000 [#1] PREEMPT SMP KASAN' \
