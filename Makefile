@@ -2,7 +2,7 @@
 #
 # tunx top-level build.  `make` builds the module for KDIR, the library and
 # the tools; `make check` runs every suite (host, then VMs on Debian's 6.1,
-# 6.12 and 6.12-rt and on the debug kernel) and ends with "N passed, N failed".
+# 6.12 and 6.12-rt and on the debug and kcsan kernels) and ends with "N passed, N failed".
 
 # The running kernel's build tree when there is one, else the newest
 # installed Debian headers.  Recursive (=), never computed while the Makefile
@@ -17,8 +17,9 @@ KDIR ?= $(patsubst %/Makefile,%,$(firstword \
 MAKEFLAGS += --no-print-directory
 
 # The VM suites of `make check`: Debian's 6.1, 6.12 and 6.12 PREEMPT_RT
-# kernels, and the debug kernel (KASAN, lockdep, kmemleak, KUnit).
-VM_SUITES := vm-6.1 vm-6.12 vm-6.12-rt vm-debug
+# kernels, the debug kernel (KASAN, lockdep, kmemleak, KUnit) and the kcsan
+# kernel (the same config with KCSAN, which excludes KASAN).
+VM_SUITES := vm-6.1 vm-6.12 vm-6.12-rt vm-debug vm-kcsan
 
 # The version lives in dkms.conf only; everything else reads it from there.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
@@ -87,7 +88,7 @@ check-quick:
 check-host:
 	$(call after-deps,all lib-tests check-run SUITES=host)
 
-## check-vm-6.1, check-vm-6.12, check-vm-6.12-rt, check-vm-debug   one VM suite
+## check-vm-6.1, check-vm-6.12, check-vm-6.12-rt, check-vm-debug, check-vm-kcsan   one VM suite
 $(addprefix check-,$(VM_SUITES)):
 	$(call after-deps,all lib-tests check-run SUITES=$(patsubst check-%,%,$@))
 
@@ -101,7 +102,7 @@ check-fresh:
 check-fresh-run:
 	@tools/check-fresh
 
-## vm-shell      a root shell in the 6.1 VM with tunx.ko loaded (KERNEL=6.12|6.12-rt|debug)
+## vm-shell      a root shell in the 6.1 VM with tunx.ko loaded (KERNEL=6.12|6.12-rt|debug|kcsan)
 vm-shell:
 	$(call after-deps,module vm-shell-run)
 

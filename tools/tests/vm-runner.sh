@@ -6,7 +6,7 @@
 # through, and fails a run whose command passed while the kernel warned.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=${1:?usage: vm-runner.sh 6.1|6.12|6.12-rt|debug}
+kernel=${1:?usage: vm-runner.sh 6.1|6.12|6.12-rt|debug|kcsan}
 vmrun() { (cd "$top" && "$top/tools/vm/run" --kernel "$kernel" "$@"); }
 . "$top/tools/tests/tap.sh"
 line() { echo "$out" | sed -n "$1p"; }
@@ -19,10 +19,11 @@ out=$(vmrun -- sh -c 'uname -r; pwd; grep -c "^tunx " /proc/modules;
 	touch /tmp/w && echo tmp-rw; touch ./.vm-probe 2>/dev/null || echo checkout-ro;
 	dmesg | grep -c "KernelAddressSanitizer initialized";
 	test -e /sys/kernel/debug/kmemleak && echo kmemleak || echo no-kmemleak;
-	nproc; exit 3' 2>/dev/null)
+	nproc; test -e /sys/kernel/debug/kcsan && echo kcsan || echo no-kcsan;
+	exit 3' 2>/dev/null)
 rc=$?
 series=${kernel%-rt}
-[ "$kernel" = debug ] && series=6.1
+case $kernel in debug | kcsan) series=6.1 ;; esac
 rel=$(line 1)
 result "boots a $kernel kernel (uname -r: ${rel:-nothing})" \
 	eval '[[ "$rel" == "$series".* || "$rel" == "$series"-* ]]'
@@ -44,6 +45,13 @@ result "the guest runs on the $smp CPUs asked for (nproc: $(line 9))" \
 if [ "$kernel" = debug ]; then
 	result "the debug kernel runs KASAN and kmemleak" \
 		eval '[ "$(line 7)" -ge 1 ] 2>/dev/null && [ "$(line 8)" = kmemleak ]'
+fi
+# KCSAN and KASAN exclude each other: the kcsan kernel is the only one
+# that watches for data races, so a silently missing KCSAN would make
+# vm-kcsan a second, slower vm-6.1.
+if [ "$kernel" = kcsan ]; then
+	result "the kcsan kernel runs KCSAN (debugfs: $(line 10))" \
+		[ "$(line 10)" = kcsan ]
 fi
 
 # A command that succeeds while the kernel logs a WARNING must fail the run.
