@@ -7,6 +7,7 @@
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/tunx.h>
@@ -35,6 +36,17 @@ enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
  * RCU callback per packet on 6.1, for tun and tunx alike.
  */
 enum bench_sink { SINK_NONE, SINK_DROP, SINK_ROUTE, SINK_SOCKET, SINK_COUNT };
+/*
+ * What makes the rx load (rx only; GEN_NONE in every other mode), gen.c:
+ * packet       an AF_PACKET socket with a TX_RING and qdisc bypass, bound
+ *              to the device: frames filled once, straight into its xmit
+ *              (no route lookup, no socket accounting); the default
+ * udp          connected UDP sockets, one per flow, sendmmsg()
+ * unconnected  one UDP socket, sendmmsg() with an address per datagram (a
+ *              route lookup each): the generator rx used before, which
+ *              cost more than the device it fed
+ */
+enum bench_gen { GEN_NONE, GEN_PACKET, GEN_UDP, GEN_UNCONNECTED, GEN_COUNT };
 
 #define BENCH_MAX_BATCH 512
 #define BENCH_MAX_RUNS 256
@@ -48,6 +60,17 @@ struct bench_run {
 	unsigned int streams;	/* tcp: parallel iperf3 streams */
 	double duration;	/* seconds */
 	enum bench_sink sink;	/* tx: where packets end (0: drop) */
+	enum bench_gen gen;	/* rx: what makes the load (0: packet) */
+	unsigned int rate;	/* rx: packets/s the generator is held to
+				 * (0: as fast as it can); gen.c */
+};
+
+#define BENCH_MAX_CPUS 8
+#define BENCH_EQUAL_RATE 20000	/* --compare's equal-load rows, packets/s */
+
+/* Share of one CPU over the measured part, percent (vcpu.c). */
+struct bench_cpu_share {
+	double user, sys, softirq, idle;
 };
 
 struct bench_result {
@@ -73,6 +96,20 @@ struct bench_result {
 	uint64_t sink_packets, sink_lost;
 	/* share of all CPUs over the measured part, percent (cpu.c) */
 	double cpu_user, cpu_sys, cpu_softirq, cpu_idle;
+	/* per vCPU (the first BENCH_MAX_CPUS), and all CPUs' busy time */
+	unsigned int ncpus;
+	struct bench_cpu_share vcpu[BENCH_MAX_CPUS];
+	double cpu_busy_us;
+	/* rx: what the generator handed the kernel (read + lost), whether
+	 * threads were pinned (pin.c) and how many NAPI threads with them */
+	uint64_t gen_sent;
+	bool pinned;
+	unsigned int napi_pinned;
+	/* rx at a --rate: all CPUs' busy time per packet read, the same
+	 * generator's into a dummy device per packet sent (the baseline),
+	 * and their difference, the device's own cost; microseconds */
+	double cpu_us_per_packet, gen_us_per_packet, dev_us_per_packet;
+	uint64_t gen_base_sent;
 	unsigned int repeats;		/* runs this median comes from */
 	double fig_min, fig_max;	/* spread of the figure over them */
 	char error[200];		/* set: the run did not happen */
@@ -82,6 +119,7 @@ struct bench_result {
 extern const char *const bench_mode_names[MODE_COUNT];
 extern const char *const bench_backend_names[BK_COUNT];
 extern const char *const bench_sink_names[SINK_COUNT];
+extern const char *const bench_gen_names[GEN_COUNT];
 
 /* env.c: namespaces and the device under test */
 int bench_env_init(void);
@@ -133,6 +171,28 @@ struct bench_cpu {
 void bench_cpu_read(struct bench_cpu *c);
 void bench_cpu_share(const struct bench_cpu *a, const struct bench_cpu *b,
 		     struct bench_result *res);
+
+/* vcpu.c: /proc/stat per CPU */
+struct bench_vcpus {
+	unsigned int n;
+	struct bench_vcpu {
+		unsigned long long user, sys, softirq, idle, busy, total;
+	} all, c[BENCH_MAX_CPUS];
+};
+void bench_vcpus_read(struct bench_vcpus *v);
+void bench_vcpus_share(const struct bench_vcpus *a,
+		       const struct bench_vcpus *b, struct bench_result *res);
+
+/* pin.c: the generator on one CPU, the workers on the others */
+int bench_gen_cpu(void);
+int bench_worker_cpu(unsigned int queue);
+bool bench_pin_thread(pthread_t th, int cpu);
+unsigned int bench_pin_napi(const char *ifname, int cpu);
+
+/* gen.c: the rx generators (struct bench_generator in gen.h) */
+void bench_gen_baseline(const struct bench_run *r, struct bench_result *res);
+void bench_gen_row(const struct bench_result *r);
+void bench_gen_json(const struct bench_result *r);
 
 /* mem.c: memory per device */
 void bench_run_mem(const struct bench_run *r, struct bench_result *res);

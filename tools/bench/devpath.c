@@ -4,8 +4,9 @@
  *   tx    user -> kernel: write batches of UDP packets to the sink address,
  *         where the run's sink (bench.h) takes them; counts what the
  *         device took, and what the sink saw.
- *   rx    kernel -> user: a UDP socket floods the device's subnet; counts
- *         what the workers read.
+ *   rx    kernel -> user: a generator (gen.c: AF_PACKET straight into the
+ *         device's xmit, or UDP sockets) loads the device; counts what the
+ *         workers read.
  *   echo  a socket sends one datagram at a time through the device and a
  *         worker reflects it back: round trips per second and latency.
  */
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "gen.h"
 
 struct worker {
 	struct tunx_device *dev;
@@ -244,44 +246,6 @@ static int udp_socket(uint16_t port, struct sockaddr_in *to)
 	return fd;
 }
 
-struct flood {
-	const struct bench_run *r;
-	atomic_bool *stop;
-	pthread_t th;
-};
-
-/* rx load: 64 datagrams per sendmmsg over 16 flows, so multi-queue
- * devices see traffic on every queue. */
-static void *flood_thread(void *arg)
-{
-	struct flood *f = arg;
-	static uint8_t payload[65536];
-	struct sockaddr_in to[16];
-	struct mmsghdr m[64];
-	struct iovec iov;
-	int i, fd = udp_socket(9000, &to[0]);
-
-	if (fd < 0)
-		return NULL;
-	for (i = 0; i < 16; i++) {
-		to[i] = to[0];
-		to[i].sin_port = htons((uint16_t)(9000 + i));
-	}
-	iov.iov_base = payload;
-	iov.iov_len = f->r->size - 28;
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < 64; i++) {
-		m[i].msg_hdr.msg_name = &to[i % 16];
-		m[i].msg_hdr.msg_namelen = sizeof(to[0]);
-		m[i].msg_hdr.msg_iov = &iov;
-		m[i].msg_hdr.msg_iovlen = 1;
-	}
-	while (!atomic_load_explicit(f->stop, memory_order_relaxed))
-		sendmmsg(fd, m, 64, 0);
-	close(fd);
-	return NULL;
-}
-
 /* The socket sink: a UDP socket on the sink address, read 64 datagrams a
  * call (truncated to 2 KiB: only the count matters) until the run stops
  * and the last packets have come through. */
@@ -430,10 +394,11 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 		    struct bench_result *res)
 {
 	const struct bench_run *r = w[0].r;
-	struct flood f = { .r = r, .stop = w[0].stop };
+	struct bench_generator g = { 0 };
 	struct sink sk = { .stop = w[0].stop, .fd = -1 };
 	bool sock = r->mode == MODE_TX && r->sink == SINK_SOCKET;
 	struct bench_cpu c0, c1;
+	struct bench_vcpus v0, v1;
 	double t0;
 	unsigned int q;
 
@@ -443,12 +408,24 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 			close(sk.fd);
 		return;
 	}
+	if (r->mode == MODE_RX && bench_gen_open(&g, r, w[0].stop, "bench0",
+						 res->error, sizeof(res->error))) {
+		bench_gen_close(&g, res);
+		return;
+	}
 	t0 = bench_now();
 	bench_cpu_read(&c0);
-	for (q = 0; q < nq; q++)
+	bench_vcpus_read(&v0);
+	res->pinned = r->mode != MODE_ECHO;
+	for (q = 0; q < nq; q++) {
 		pthread_create(&w[q].th, NULL, worker_fn[r->mode], &w[q]);
+		/* tx and rx: the workers on their own CPUs (pin.c) */
+		if (r->mode != MODE_ECHO)
+			res->pinned = bench_pin_thread(w[q].th,
+					bench_worker_cpu(q)) && res->pinned;
+	}
 	if (r->mode == MODE_RX)
-		pthread_create(&f.th, NULL, flood_thread, &f);
+		bench_gen_start(&g, res);
 	if (r->mode == MODE_ECHO)
 		res->packets = ping_pong(r, res);
 	else
@@ -456,12 +433,14 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 	atomic_store(w[0].stop, true);
 	res->seconds = bench_now() - t0;
 	bench_cpu_read(&c1);
+	bench_vcpus_read(&v1);
 	bench_cpu_share(&c0, &c1, res);
+	bench_vcpus_share(&v0, &v1, res);
 	count_events(w, st, true, res);	/* before shutdown closes them */
 	for (q = 0; q < nq; q++)
 		tunx_shutdown(w[q].dev);
 	if (r->mode == MODE_RX)
-		pthread_join(f.th, NULL);
+		bench_gen_close(&g, res);
 	for (q = 0; q < nq; q++)
 		pthread_join(w[q].th, NULL);
 	if (sock) {
@@ -482,7 +461,9 @@ void bench_run_device(const struct bench_run *r, struct bench_result *res)
 
 	for (q = 0; q < TUNX_MAX_QUEUES; q++)
 		w[q] = (struct worker){ .r = r, .stop = &stop, .queue = q };
-	if (!open_queues(w, r, res)) {
+	if (r->mode == MODE_RX && r->rate)
+		bench_gen_baseline(r, res);	/* the equal-load row's */
+	if (!res->error[0] && !open_queues(w, r, res)) {
 		struct tunx_stats st = { 0 };
 
 		count_events(w, &st, false, res);
@@ -497,6 +478,7 @@ void bench_run_device(const struct bench_run *r, struct bench_result *res)
 		}
 		if (r->mode == MODE_ECHO)
 			res->bytes = res->packets * 2 * r->size;
+		bench_gen_equal_load(res);
 	}
 	for (q = r->queues; q-- > 0;)
 		if (w[q].dev)

@@ -17,6 +17,8 @@ const char *const bench_backend_names[BK_COUNT] = {
 	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain" };
 const char *const bench_sink_names[SINK_COUNT] = {
 	"-", "drop", "route", "socket" };
+const char *const bench_gen_names[GEN_COUNT] = {
+	"-", "packet", "udp", "unconnected" };
 
 static const char usage_text[] =
 "usage: tunx-bench [options]\n"
@@ -27,7 +29,8 @@ static const char usage_text[] =
 "judges them, against the project's goals.\n"
 "\n"
 "  -m, --mode LIST      tx    user -> kernel: write batches, count taken\n"
-"                       rx    kernel -> user: a UDP flood, count read\n"
+"                       rx    kernel -> user: a generator (--gen) loads\n"
+"                             the device, count read\n"
 "                       echo  one datagram at a time through the device\n"
 "                             and back: round trips/s, latency\n"
 "                       tcp   iperf3 through tunx-tunnel between two\n"
@@ -63,11 +66,28 @@ static const char usage_text[] =
 "                       socket  a UDP socket bound to the sink address,\n"
 "                               read with recvmmsg() by a thread\n"
 "                       the row reports what the sink saw\n"
+"      --gen LIST       rx: what makes the load (default packet)\n"
+"                       packet  AF_PACKET with a TX_RING and qdisc\n"
+"                               bypass, bound to the device: frames\n"
+"                               built once, straight into its xmit\n"
+"                       udp     connected UDP sockets, one per flow,\n"
+"                               sendmmsg()\n"
+"                       unconnected  one UDP socket, sendmmsg() with an\n"
+"                               address per datagram (the old flood)\n"
+"                       16 flows; the row says what the generator sent\n"
+"                       and how much of it was not read (lost)\n"
+"      --rate LIST      rx: hold the generator to PPS packets/s (0: as\n"
+"                       fast as it can; default 0).  A paced row is the\n"
+"                       equal-load row: CPU us per packet read over all\n"
+"                       CPUs, minus the same generator's into a dummy\n"
+"                       device (measured first): the device's own cost\n"
 "  -d, --duration SEC   seconds per run (default 3; tcp at least 3)\n"
 "  -r, --repeat N       run the whole list N times, interleaved, and report\n"
 "                       each run's median with its min and max (default 1)\n"
 "  -c, --compare        the performance goals: tx and rx at 64 bytes (tx\n"
 "                       on the drop sink, and on route and socket for\n"
+"                       tunx and tun; rx with the packet generator, and\n"
+"                       with udp and at an equal load of 20000/s for\n"
 "                       tunx and tun), tcp on every backend, 2 queues\n"
 "                       against 1, pps over batch sizes 1..512 and\n"
 "                       packet sizes 64..65535, memory per device;\n"
@@ -96,6 +116,8 @@ struct opts {
 	unsigned int queues[MAX_VALUES], n_queues;
 	unsigned int streams[MAX_VALUES], n_streams;
 	unsigned int sinks[MAX_VALUES], n_sinks;
+	unsigned int gens[MAX_VALUES], n_gens;
+	unsigned int rates[MAX_VALUES], n_rates;
 	double duration;
 	unsigned int repeat;
 	bool json, compare, full, csum;
@@ -159,6 +181,19 @@ static int parse_sinks(struct opts *o, char *arg)
 	return 0;
 }
 
+/* Generator names, the same way. */
+static int parse_gens(struct opts *o, char *arg)
+{
+	unsigned int i;
+
+	if (parse_list(arg, o->gens, &o->n_gens, bench_gen_names + 1,
+		       GEN_COUNT - 1, 0, 0))
+		return -1;
+	for (i = 0; i < o->n_gens; i++)
+		o->gens[i]++;
+	return 0;
+}
+
 static int parse_one(struct opts *o, int c, char *arg)
 {
 	switch (c) {
@@ -173,6 +208,9 @@ static int parse_one(struct opts *o, int c, char *arg)
 	case 'q': return parse_list(arg, o->queues, &o->n_queues, NULL, 0, 1,
 				    TUNX_MAX_QUEUES);
 	case 'K': return parse_sinks(o, arg);
+	case 'G': return parse_gens(o, arg);
+	case 'R': return parse_list(arg, o->rates, &o->n_rates, NULL, 0, 0,
+				    10000000);
 	case 'd': o->duration = strtod(arg, NULL);
 		return o->duration > 0 && o->duration <= 600 ? 0 : -1;
 	case 'r': o->repeat = (unsigned int)strtoul(arg, NULL, 10);
@@ -193,7 +231,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "size", 1, NULL, 's' }, { "batch", 1, NULL, 'B' },
 		{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
 		{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
-		{ "sink", 1, NULL, 'K' },
+		{ "sink", 1, NULL, 'K' }, { "gen", 1, NULL, 'G' },
+		{ "rate", 1, NULL, 'R' },
 		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
 		{ "full", 0, NULL, 'F' }, { "csum", 0, NULL, 'C' },
 		{ "help", 0, NULL, 'h' }, { 0 },
@@ -201,6 +240,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const unsigned int dmode[] = { MODE_TX }, dbk[] = { BK_TUNX, BK_TUN };
 	static const unsigned int dsize[] = { 1400 }, dzero[] = { 0 }, done[] = { 1 };
 	static const unsigned int dsink[] = { SINK_DROP };
+	static const unsigned int dgen[] = { GEN_PACKET };
 	int c;
 
 	set_list(o->modes, &o->n_modes, dmode, 1);
@@ -210,6 +250,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	set_list(o->queues, &o->n_queues, done, 1);
 	set_list(o->streams, &o->n_streams, done, 1);
 	set_list(o->sinks, &o->n_sinks, dsink, 1);
+	set_list(o->gens, &o->n_gens, dgen, 1);
+	set_list(o->rates, &o->n_rates, dzero, 1);
 	o->duration = 3;
 	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "m:b:s:B:q:S:d:r:jch", longs, NULL)) != -1) {
@@ -230,11 +272,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static unsigned int product(const struct opts *o, struct bench_run *runs)
 {
-	unsigned int m, b, s, t, q, k, d, n = 0;
+	unsigned int m, b, s, t, q, k, d, g, p, n = 0;
 	struct bench_run r;
 
 	for (m = 0; m < o->n_modes; m++)
 	for (d = 0; d < o->n_sinks; d++)
+	for (g = 0; g < o->n_gens; g++)
+	for (p = 0; p < o->n_rates; p++)
 	for (s = 0; s < o->n_sizes; s++)
 	for (t = 0; t < o->n_batches; t++)
 	for (q = 0; q < o->n_queues; q++)
@@ -243,7 +287,7 @@ static unsigned int product(const struct opts *o, struct bench_run *runs)
 		r = (struct bench_run){ o->modes[m], o->backends[b], o->sizes[s],
 					o->batches[t], o->queues[q],
 					o->streams[k], o->duration,
-					o->sinks[d] };
+					o->sinks[d], o->gens[g], o->rates[p] };
 		n = bench_add_run(runs, n, &r);
 	}
 	return n;
@@ -255,10 +299,13 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 	memset(res, 0, sizeof(*res));
 	res->run = *run;
 	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u"
-		" streams %u%s%s\n", i + 1, n, k ? " repeat " : "", k + (k ? 1 : 0),
+		" streams %u%s%s%s%s%s%.0u\n", i + 1, n, k ? " repeat " : "",
+		k + (k ? 1 : 0),
 		bench_mode_names[run->mode], bench_backend_names[run->backend],
 		run->size, run->batch, run->queues, run->streams,
-		run->sink ? " sink " : "", run->sink ? bench_sink_names[run->sink] : "");
+		run->sink ? " sink " : "", run->sink ? bench_sink_names[run->sink] : "",
+		run->gen ? " gen " : "", run->gen ? bench_gen_names[run->gen] : "",
+		run->rate ? " rate " : "", run->rate);
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
 	else if (run->mode == MODE_WIREGUARD)

@@ -15,7 +15,7 @@ static bool same(const struct bench_run *a, const struct bench_run *b)
 	return a->mode == b->mode && a->backend == b->backend &&
 	       a->size == b->size && a->batch == b->batch &&
 	       a->queues == b->queues && a->streams == b->streams &&
-	       a->sink == b->sink;
+	       a->sink == b->sink && a->gen == b->gen && a->rate == b->rate;
 }
 
 static bool makes_sense(const struct bench_run *r)
@@ -54,6 +54,12 @@ unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 		r.sink = SINK_NONE;
 	else if (!r.sink)
 		r.sink = SINK_DROP;
+	/* Only rx has a generator; packet unless told, at full speed unless
+	 * held to a rate. */
+	if (r.mode != MODE_RX)
+		r.gen = GEN_NONE, r.rate = 0;
+	else if (!r.gen)
+		r.gen = GEN_PACKET;
 	if (!bench_mode_iperf(r.mode))
 		r.streams = 0;
 	else if (!r.streams)
@@ -71,7 +77,7 @@ static unsigned int add(struct bench_run *runs, unsigned int n,
 			unsigned int streams, double dur)
 {
 	struct bench_run r = { m, b, size, batch, queues, streams, dur,
-			       SINK_NONE };	/* tx: drop */
+			       SINK_NONE, GEN_NONE, 0 };	/* tx: drop; rx: packet */
 
 	return bench_add_run(runs, n, &r);
 }
@@ -116,7 +122,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	 * adds (the issue's route goal, and context). */
 	for (i = 0; i < N(two); i++) {
 		struct bench_run r = { MODE_TX, two[i], 64, 0, 1, 0, dur,
-				       SINK_ROUTE };
+				       SINK_ROUTE, GEN_NONE, 0 };
 
 		n = bench_add_run(runs, n, &r);
 		r.sink = SINK_SOCKET;

@@ -106,6 +106,7 @@ static void print_row(const struct bench_result *r)
 		printf(" sink got %llu", (unsigned long long)r->sink_packets);
 	if (r->run.sink == SINK_SOCKET)
 		printf(" lost %llu", (unsigned long long)r->sink_lost);
+	bench_gen_row(r);
 	if (r->repeats > 1)
 		printf("  (median of %u: %.0f..%.0f)", r->repeats, r->fig_min,
 		       r->fig_max);
@@ -136,17 +137,27 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	       "again when woken); polls/kick-ioctls: "
 	       "poll() and TUNX_IOC_KICK calls the worker threads made "
 	       "(libtunx's and the benchmark's own, packet modes); cpu: "
-	       "share of all CPUs in user, system, softirq and idle\n");
+	       "share of all CPUs in user, system, softirq and idle, and "
+	       "cpuN the same for one CPU; rx: the generator (--gen), what "
+	       "it sent and what of that was not read (lost), pinned: the "
+	       "generator on cpu0 and the workers on the others (+napi: the "
+	       "device's NAPI threads with the generator); rx at a --rate: "
+	       "busy CPU us per packet read, the generator's own into a "
+	       "dummy device, and the difference, the device's\n");
 	printf("note: %s\n", caveat);
 }
 
-/* packets/s for packet modes, Mbit/s for tcp; -1 when it did not run. */
+/* packets/s for packet modes, Mbit/s for tcp, us per packet for rx at a
+ * rate; -1 when it did not run. */
 double bench_figure(const struct bench_result *r)
 {
 	if (r->error[0])
 		return -1;
 	if (r->run.mode == MODE_MEM)
 		return (double)(r->mem_mmap + r->mem_slab + r->mem_vmalloc);
+	/* equal load (gen.c): the device's CPU us per packet */
+	if (r->run.mode == MODE_RX && r->run.rate)
+		return r->dev_us_per_packet;
 	return bench_mode_iperf(r->run.mode) ? r->bits_per_sec / 1e6 : r->pps;
 }
 
@@ -189,7 +200,7 @@ static void json_result(const struct bench_result *r)
 	       "\"queue_stops\": %llu, \"polls\": %llu, \"kick_ioctls\": %llu,"
 	       "\n     \"sink_packets\": %llu, \"sink_lost\": %llu,"
 	       "\n     \"cpu_user\": %.1f, \"cpu_sys\": %.1f, "
-	       "\"cpu_softirq\": %.1f, \"cpu_idle\": %.1f, \"error\": ",
+	       "\"cpu_softirq\": %.1f, \"cpu_idle\": %.1f",
 	       (unsigned long long)r->mem_mmap, (long long)r->mem_avail,
 	       (long long)r->mem_slab, (long long)r->mem_vmalloc,
 	       (unsigned long long)r->kicks, (unsigned long long)r->wakeups,
@@ -199,6 +210,8 @@ static void json_result(const struct bench_result *r)
 	       (unsigned long long)r->sink_packets,
 	       (unsigned long long)r->sink_lost, r->cpu_user, r->cpu_sys,
 	       r->cpu_softirq, r->cpu_idle);
+	bench_gen_json(r);
+	printf(", \"error\": ");
 	if (r->error[0])
 		json_string(r->error);
 	else
