@@ -6,6 +6,9 @@
  * same goal reached in busy mode, shown beside the default mode's.  tx
  * goals name their sink (bench.h): drop is the device's own cost, route
  * what forwarding adds (issue 16: tunx >= 4x tun on drop, >= 2x on route).
+ * rx goals name their generator (gen.c); the equal-load goal compares
+ * the device's CPU per packet at one rate, lower is better, so its ratio
+ * is tun's over tunx's.
  */
 #include <stdio.h>
 
@@ -16,6 +19,8 @@ struct sel {
 	enum bench_backend backend;
 	unsigned int size, queues, streams;
 	enum bench_sink sink;	/* tx: drop or route */
+	enum bench_gen gen;	/* rx: the generator */
+	unsigned int rate;	/* rx: equal load (figure: us per packet) */
 };
 
 static const struct goal_def {
@@ -24,41 +29,48 @@ static const struct goal_def {
 	double target;
 } defs[] = {
 	{ "tx 64 B, drop sink: tunx / tun write()",
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP },
-	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_DROP }, 4 },
+	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
+	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 4 },
 	{ "tx 64 B, drop sink: tunx-busy / tun write()",
-	  { MODE_TX, BK_TUNX_BUSY, 64, 1, 0, SINK_DROP },
-	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_DROP }, 4 },
+	  { MODE_TX, BK_TUNX_BUSY, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
+	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 4 },
 	{ "tx 64 B, route sink: tunx / tun write()",
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_ROUTE },
-	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_ROUTE }, 2 },
-	{ "rx 64 B: tunx / tun read()",
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE },
-	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE }, 2 },
-	{ "rx 64 B: tunx-busy / tun read()",
-	  { MODE_RX, BK_TUNX_BUSY, 64, 1, 0, SINK_NONE },
-	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE }, 2 },
+	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_ROUTE, GEN_NONE, 0 },
+	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_ROUTE, GEN_NONE, 0 }, 2 },
+	{ "rx 64 B, packet gen: tunx / tun read()",
+	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
+	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 2 },
+	{ "rx 64 B, packet gen: tunx-busy / tun read()",
+	  { MODE_RX, BK_TUNX_BUSY, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
+	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 2 },
+	{ "rx 64 B, udp gen: tunx / tun read()",
+	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_UDP, 0 },
+	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_UDP, 0 }, 1.2 },
+	{ "rx 64 B, equal load: device CPU/packet, tun / tunx",
+	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
+	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
+	  2 },
 	{ "TCP via tunx-tunnel: tunx / tun-vnet",
-	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE },
-	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE }, 1.5 },
+	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
+	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 1.5 },
 	{ "TCP via tunx-tunnel: tunx-busy / tun-vnet",
-	  { MODE_TCP, BK_TUNX_BUSY, 0, 1, 1, SINK_NONE },
-	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE }, 1.5 },
+	  { MODE_TCP, BK_TUNX_BUSY, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
+	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 1.5 },
 	{ "TCP via tunx-tunnel: tunx / plain tun",
-	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE },
-	  { MODE_TCP, BK_TUN, 0, 1, 1, SINK_NONE }, 3 },
+	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
+	  { MODE_TCP, BK_TUN, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 3 },
 	{ "TCP: tunx tunnel / veth (no tunnel)",
-	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE },
-	  { MODE_TCP, BK_VETH, 0, 1, 1, SINK_NONE }, 0.6 },
+	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
+	  { MODE_TCP, BK_VETH, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 0.6 },
 	{ "2 queues / 1: TCP, 8 streams, tunx",
-	  { MODE_TCP, BK_TUNX, 0, 2, 8, SINK_NONE },
-	  { MODE_TCP, BK_TUNX, 0, 1, 8, SINK_NONE }, 1.7 },
+	  { MODE_TCP, BK_TUNX, 0, 2, 8, SINK_NONE, GEN_NONE, 0 },
+	  { MODE_TCP, BK_TUNX, 0, 1, 8, SINK_NONE, GEN_NONE, 0 }, 1.7 },
 	{ "2 queues / 1: tx 64 B, tunx",
-	  { MODE_TX, BK_TUNX, 64, 2, 0, SINK_DROP },
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP }, 1.7 },
-	{ "2 queues / 1: rx 64 B, tunx",
-	  { MODE_RX, BK_TUNX, 64, 2, 0, SINK_NONE },
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE }, 1.7 },
+	  { MODE_TX, BK_TUNX, 64, 2, 0, SINK_DROP, GEN_NONE, 0 },
+	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 1.7 },
+	{ "2 queues / 1: rx 64 B, packet gen, tunx",
+	  { MODE_RX, BK_TUNX, 64, 2, 0, SINK_NONE, GEN_PACKET, 0 },
+	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.7 },
 };
 
 /* The default-batch run that matches; -1 when it is missing or failed. */
@@ -73,7 +85,7 @@ static double pick(const struct bench_result *res, unsigned int n,
 		if (r->mode == s->mode && r->backend == s->backend &&
 		    r->size == s->size && r->queues == s->queues &&
 		    r->streams == s->streams && r->sink == s->sink &&
-		    r->batch == 0)
+		    r->gen == s->gen && r->rate == s->rate && r->batch == 0)
 			return bench_figure(&res[i]);
 	}
 	return -1;
@@ -95,7 +107,8 @@ unsigned int bench_goals(const struct bench_result *res, unsigned int n,
 			continue;	/* not part of this run list */
 		g->ratio = g->a > 0 && g->b > 0 ? g->a / g->b : -1;
 		g->met = g->ratio >= g->target;
-		g->unit = defs[i].a.mode == MODE_TCP ? "Mbit/s" : "packets/s";
+		g->unit = defs[i].a.mode == MODE_TCP ? "Mbit/s" :
+			  defs[i].a.rate ? "us/packet" : "packets/s";
 		k++;
 	}
 	return k;
@@ -110,14 +123,18 @@ void bench_print_goals(const struct bench_result *res, unsigned int n)
 	printf("\n%-42s %6s %12s %12s %7s  %s\n", "goal", "target", "measured",
 	       "against", "ratio", "verdict");
 	for (i = 0; i < k; i++) {
-		printf("%-42s %5.1fx %12.0f %12.0f ", g[i].name, g[i].target,
-		       g[i].a, g[i].b);
+		int prec = g[i].unit[0] == 'u' ? 2 : 0;	/* us/packet */
+
+		printf("%-42s %5.1fx %12.*f %12.*f ", g[i].name, g[i].target,
+		       prec, g[i].a, prec, g[i].b);
 		if (g[i].ratio < 0)
-			printf("%7s  not measured (a run failed)\n", "-");
+			printf("%7s  not measured (a run failed, or its "
+			       "figure is not above 0)\n", "-");
 		else
 			printf("%6.2fx  %s\n", g[i].ratio,
 			       g[i].met ? "met" : "NOT met");
 	}
 	printf("(ratios from this one run on this machine; %s)\n",
-	       "figures in packets/s, tcp in Mbit/s");
+	       "figures in packets/s, tcp in Mbit/s, equal load in device "
+	       "CPU us per packet");
 }

@@ -99,7 +99,8 @@ static unsigned int each(struct bench_run *runs, unsigned int n,
 
 /*
  * The goals, in the order of the issue: 64 B tx (drop sink, then route
- * and socket for tunx and tun) and rx against tun, TCP
+ * and socket for tunx and tun) and rx against tun (packet generator,
+ * then udp and equal load for tunx and tun), TCP
  * through the tunnel against tun-vnet, plain tun and veth, two queues
  * against one, then the batch and size curves (tx on the drop sink) and
  * memory.  --full adds
@@ -129,6 +130,18 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		n = bench_add_run(runs, n, &r);
 	}
 	n = each(runs, n, MODE_RX, pkt, N(pkt), 64, 0, 1, 0, dur);
+	/* rx context and the equal-load goal: connected UDP sockets as a
+	 * user would load it, and the packet generator held to 20000/s,
+	 * where the figure is the device's CPU per packet. */
+	for (i = 0; i < N(two); i++) {
+		struct bench_run r = { MODE_RX, two[i], 64, 0, 1, 0, dur,
+				       SINK_NONE, GEN_UDP, 0 };
+
+		n = bench_add_run(runs, n, &r);
+		r.gen = GEN_PACKET;
+		r.rate = BENCH_EQUAL_RATE;
+		n = bench_add_run(runs, n, &r);
+	}
 	n = each(runs, n, MODE_TCP, tcp, N(tcp), 0, 0, 1, 1, dur);
 	for (q = 1; q <= 2; q++) {
 		n = add(runs, n, MODE_TX, BK_TUNX, 64, 0, q, 0, dur);

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """report.py RAW [JSON_OUT]: pull tunx-bench's JSON out of RAW (VM console
 text may surround it), optionally save it clean, and print markdown: the
-goals with their ratios and verdicts, then the TCP, batch, size and memory
-tables, then every run.  The verdicts come from tunx-bench (goals.c); this
+goals with their ratios and verdicts, then the tx sink, rx generator and
+equal-load, TCP, batch, size and memory tables, then every run.  The verdicts come from tunx-bench (goals.c); this
 only lays them out."""
 import json
 import sys
@@ -24,7 +24,15 @@ def figure(r):
         return r["mem_slab"] + r["mem_vmalloc"]
     if r["mode"] in ("tcp", "wireguard"):
         return r["bits_per_second"] / 1e6
+    if r["mode"] == "rx" and r.get("rate"):
+        return r["dev_us_per_packet"]   # equal load: the device's CPU
     return r["pps"]
+
+
+def unit(r):
+    if r["mode"] == "rx" and r.get("rate"):
+        return "device us/packet"
+    return UNITS[r["mode"]]
 
 
 def num(x, fmt="%.0f"):
@@ -47,9 +55,10 @@ def goals(doc):
         else:
             verdict = "**met**" if g["met"] else "not met"
             ratio = "%.2fx" % g["ratio"]
+        fmt = "%.2f" if g["unit"] == "us/packet" else "%.0f"
         print("| %s | %.1fx | %s | %s | %s | %s |" %
-              (g["name"], g["target"], num(g["measured"]),
-               num(g["against"]), ratio, verdict))
+              (g["name"], g["target"], num(g["measured"], fmt),
+               num(g["against"], fmt), ratio, verdict))
     print("\n(measured and against in %s)" %
           ", ".join(sorted({g["unit"] for g in doc.get("goals", [])})))
 
@@ -89,9 +98,73 @@ def tcp(res):
 
 
 def sink(r):
-    """tx: where the packets ended; older JSON has no sink (a blackhole)."""
+    """tx: where the packets ended; older JSON has no sink (a blackhole).
+    rx: the generator (older JSON: the unconnected UDP flood), and its
+    rate when held to one."""
+    if r["mode"] == "rx":
+        g = r.get("gen") or "unconnected"
+        return g + (" @%d/s" % r["rate"] if r.get("rate") else "")
     return r.get("sink") or ("blackhole" if r["mode"] == "tx" and
                              "sink" not in r else None)
+
+
+def vcpus(r):
+    """Per-CPU user/sys/softirq/idle, compact: "cpu0 1/60/30/9 cpu1 ..."."""
+    return " ".join("cpu%d %.0f/%.0f/%.0f/%.0f" % (
+        c["cpu"], c["user"], c["sys"], c["softirq"], c["idle"])
+        for c in r.get("vcpus", [])) or "-"
+
+
+def gens(res):
+    rows = [r for r in res if r["mode"] == "rx" and r["size"] == 64 and
+            r["batch"] == 0 and r["queues"] == 1 and not r.get("rate") and
+            r["backend"] in ("tunx", "tun") and r.get("gen")]
+    names = [g for g in ("packet", "udp", "unconnected")
+             if any(r["gen"] == g for r in rows)]
+    if len(names) < 2:
+        return
+    print("\n**rx 64 B by generator** (packet: AF_PACKET TX_RING with "
+          "qdisc bypass into the device's xmit; udp: connected sockets; "
+          "unconnected: one socket, an address per datagram; the figure "
+          "is what the reader read; sent: what the generator handed the "
+          "kernel, lost: sent but not read)\n")
+    print("| generator | tunx pps | tun pps | tunx/tun | tunx sent / lost | "
+          "tun sent / lost | tunx per CPU us/sy/si/id |")
+    print("|---|---|---|---|---|---|---|")
+    for g in names:
+        x = find(rows, backend="tunx", gen=g)
+        t = find(rows, backend="tun", gen=g)
+        fx, ft = x and figure(x), t and figure(t)
+
+        def sl(r):
+            if not r or r["error"]:
+                return "-"
+            return "%d / %d" % (r["gen_sent"], r["gen_lost"])
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            g, num(fx), num(ft), "%.2f" % (fx / ft) if fx and ft else "-",
+            sl(x), sl(t), vcpus(x) if x else "-"))
+
+
+def equal_load(res):
+    rows = [r for r in res if r["mode"] == "rx" and r.get("rate")]
+    if not rows:
+        return
+    print("\n**rx at equal load** (the generator held to a rate; busy CPU "
+          "of all vCPUs per packet read, the same generator's per packet "
+          "into a dummy device, and the difference: the device's own "
+          "cost, in microseconds)\n")
+    print("| backend | size | generator | read pps | CPU us/packet | "
+          "generator us/packet | device us/packet | per CPU us/sy/si/id |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r["error"]:
+            print("| %s | %d | %s | not run: %s | | | | |" % (
+                r["backend"], r["size"], sink(r), r["error"]))
+            continue
+        print("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %s |" % (
+            r["backend"], r["size"], sink(r), r["pps"],
+            r["cpu_us_per_packet"], r["gen_us_per_packet"],
+            r["dev_us_per_packet"], vcpus(r)))
 
 
 def sinks(res):
@@ -124,9 +197,12 @@ def sinks(res):
 
 
 def curve(res, mode, key, title):
-    # tx curves on the drop sink (or, in older JSON, the blackhole)
+    # tx curves on the drop sink (or, in older JSON, the blackhole); rx
+    # with the packet generator (older JSON: the only one) at full speed
     res = [r for r in res if r["mode"] != "tx" or
            r.get("sink", "drop") == "drop"]
+    res = [r for r in res if r["mode"] != "rx" or
+           r.get("gen", "packet") == "packet" and not r.get("rate")]
     pts = sorted({r[key] for r in res if r["mode"] == mode and
                   r["queues"] == 1 and r["backend"] in ("tunx", "tun") and
                   (key == "batch" and r["size"] == 64 or
@@ -192,7 +268,7 @@ def cpu(r):
 
 def everything(res):
     print("\n<details><summary>every run</summary>\n")
-    print("| mode | backend | sink | size | batch | queues | streams | "
+    print("| mode | backend | sink / generator | size | batch | queues | streams | "
           "figure | unit | kicks / wakeups / stops | polls / KICK ioctls | "
           "cpu user / sys / softirq / idle % |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -202,7 +278,8 @@ def everything(res):
             r["mode"], r["backend"], sink(r) or "-", r["size"] or "-",
             r["batch_used"] if r["batch"] else "default", r["queues"],
             r["streams"] or "-", "failed: " + r["error"] if f is None
-            else num(f), UNITS[r["mode"]], events(r), calls(r), cpu(r)))
+            else num(f, "%.2f" if r.get("rate") else "%.0f"), unit(r),
+            events(r), calls(r), cpu(r)))
     print("\n</details>")
 
 
@@ -218,10 +295,13 @@ def main():
           (doc["date"], doc["kernel"], doc["virt"], runs, doc["caveat"]))
     goals(doc)
     sinks(res)
+    gens(res)
+    equal_load(res)
     tcp(res)
     curve(res, "tx", "batch", "tx 64 B, drop sink: packets/s by batch size")
     curve(res, "tx", "size", "tx, drop sink: packets/s by packet size")
-    curve(res, "rx", "size", "rx: packets/s by packet size")
+    curve(res, "rx", "size", "rx (packet generator): packets/s by packet "
+          "size")
     memory(res)
     everything(res)
     if reps > 1:
