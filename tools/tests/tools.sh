@@ -62,7 +62,7 @@ for o in --queues --busy-poll --no-offload; do
 		eval "'$bin/tunx-tunnel' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-tunnel.8'"
 done
-for o in --streams --compare --full --batch --sink; do
+for o in --streams --compare --full --batch --sink --gen --rate; do
 	result "tunx-bench $o is in --help and the man page" \
 		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
@@ -109,6 +109,10 @@ result "tunx-bench --sink blackhole is refused, naming the value" \
 	      grep -q 'bad value: blackhole' '$tmp/err'"
 result "tunx-bench --sink - (the name of no sink) is refused" \
 	rc 2 "$bin/tunx-bench" --sink -
+result "tunx-bench --gen flood is refused, naming the value" \
+	eval "'$bin/tunx-bench' --gen flood 2>'$tmp/err'; [ \$? = 2 ] &&
+	      grep -q 'bad value: flood' '$tmp/err'"
+result "tunx-bench --rate -5 is refused" rc 2 "$bin/tunx-bench" --rate -5
 
 if [ -c /dev/net/tunx ]; then
 	skip "tunxctl explains a missing module" "tunx is loaded here"
@@ -259,6 +263,14 @@ result "tunx-bench tx on tun at batch 512 takes 512 per call" \
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"batch_used\"] == 512 and r[\"pps\"] > 0, r
 assert r[\"sink\"] == \"socket\" and r[\"sink_packets\"] > 0, r'"
+# The rx generators on tun (no module, no dummy needed): what each sends
+# reaches the reader, which reads no more than was sent.
+result "tunx-bench rx on tun: packet and udp generators' packets reach the reader, read <= sent" \
+	eval "'$bin/tunx-bench' -m rx -b tun -s 64 --gen packet,udp -d 0.3 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"gen\"] for r in rs] == [\"packet\", \"udp\"], rs
+for r in rs:
+    assert r[\"error\"] is None and 0 < r[\"packets\"] <= r[\"gen_sent\"], r'"
 # report.py on a made-up run: goals, verdicts and the tables come out.
 python3 - "$tmp/fake.json" <<'PY'
 import json, sys
@@ -273,6 +285,13 @@ def run(mode, backend, fig, size=64, batch=0, queues=1, streams=0, **kw):
     r.update(kw)
     return r
 res = [run("tx", "tunx", 500), run("tx", "tun", 100),
+       run("rx", "tunx", 300, gen="packet", rate=0, gen_sent=310, gen_lost=10),
+       run("rx", "tun", 100, gen="packet", rate=0, gen_sent=100, gen_lost=0),
+       run("rx", "tunx", 200, gen="udp", rate=0, gen_sent=900, gen_lost=700),
+       run("rx", "tun", 150, gen="udp", rate=0, gen_sent=900, gen_lost=750),
+       run("rx", "tunx", 20000, gen="packet", rate=20000, cpu_us_per_packet=9.5,
+           gen_us_per_packet=4.25, dev_us_per_packet=5.25,
+           vcpus=[dict(cpu=0, user=1, sys=40, softirq=9, idle=50)]),
        run("tcp", "tunx", 900, size=0, streams=1),
        run("tcp", "veth", 1000, size=0, streams=1),
        run("mem", "tunx", 0, size=0, mem_mmap=1 << 20, mem_avail=1 << 21, mem_vmalloc=1 << 21)]
@@ -290,6 +309,10 @@ python3 "$top/tools/bench/report.py" "$tmp/fake.json" >"$tmp/report.md" 2>&1
 result "report.py prints each goal's ratio and verdict" \
 	eval "grep -q '| tx 64 B: tunx / tun write() | 4.0x | 500 | 100 | 5.00x | \*\*met\*\* |' '$tmp/report.md' &&
 	      grep -q '| rx 64 B: tunx / tun read() | 2.0x | 100 | 100 | 1.00x | not met |' '$tmp/report.md'"
+result "report.py prints the rx generator and equal-load tables" \
+	eval "grep -Fq '| packet | 300 | 100 | 3.00 | 310 / 10 | 100 / 0 |' '$tmp/report.md' &&
+	      grep -Fq '| udp | 200 | 150 | 1.33 | 900 / 700 | 900 / 750 |' '$tmp/report.md' &&
+	      grep -Fq '| tunx | 64 | packet @20000/s | 20000 | 9.50 | 4.25 | 5.25 | cpu0 1/40/9/50 |' '$tmp/report.md'"
 result "report.py prints the TCP and memory tables" \
 	eval "grep -q '^| veth | 1 | 1 | 1000 | - | - |' '$tmp/report.md' &&
 	      grep -Fq '| tunx | 256 | 1.00 MiB | 2.00 MiB | +0 KiB | +2.00 MiB | 2.00 MiB |' '$tmp/report.md'"
