@@ -24,6 +24,7 @@ struct bench_generator {
 	size_t ring_len;
 	unsigned int frames, frame_size, per_block, block_size;
 	uint64_t sent;		/* taken by the kernel */
+	uint64_t refused;	/* packet: send()s that found the device full */
 	char error[120];	/* set by the thread: it stopped early */
 	pthread_t th;
 	bool running;

@@ -87,7 +87,7 @@ static const char usage_text[] =
 "  -c, --compare        the performance goals: tx and rx at 64 bytes (tx\n"
 "                       on the drop sink, and on route and socket for\n"
 "                       tunx and tun; rx with the packet generator, and\n"
-"                       with udp and at an equal load of 20000/s for\n"
+"                       with udp and at an equal load of 10000/s for\n"
 "                       tunx and tun), tcp on every backend, 2 queues\n"
 "                       against 1, pps over batch sizes 1..512 and\n"
 "                       packet sizes 64..65535, memory per device;\n"

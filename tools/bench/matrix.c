@@ -131,7 +131,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	}
 	n = each(runs, n, MODE_RX, pkt, N(pkt), 64, 0, 1, 0, dur);
 	/* rx context and the equal-load goal: connected UDP sockets as a
-	 * user would load it, and the packet generator held to 20000/s,
+	 * user would load it, and the packet generator held to BENCH_EQUAL_RATE,
 	 * where the figure is the device's CPU per packet. */
 	for (i = 0; i < N(two); i++) {
 		struct bench_run r = { MODE_RX, two[i], 64, 0, 1, 0, dur,
