@@ -46,12 +46,14 @@
 /*
  * A token bucket in bursts.  A burst is a millisecond's worth (at least 1,
  * at most GEN_BATCH), so a paced generator sends small bursts often, as
- * traffic does, rather than 64 packets every few milliseconds; the bucket
- * holds 4 bursts, so a late wakeup is made up for and a stall is not.
+ * traffic does, rather than 64 packets every few milliseconds.  The bucket
+ * holds 50 ms: in a loaded TCG VM a sleeping vCPU wakes milliseconds late
+ * (with 4 bursts of depth, 10000/s came out as 6300/s at 86% idle), and
+ * what it owes then goes in batches of up to GEN_BATCH.
  */
 struct pacer {
 	unsigned int rate, burst;
-	double credit, last;
+	double credit, depth, last;
 };
 
 static void pacer_init(struct pacer *p, unsigned int rate)
@@ -62,6 +64,7 @@ static void pacer_init(struct pacer *p, unsigned int rate)
 		p->burst = rate / 1000 < 1 ? 1 :
 			   rate / 1000 > GEN_BATCH ? GEN_BATCH : rate / 1000;
 	p->credit = p->burst;
+	p->depth = rate / 20.0 > 4.0 * p->burst ? rate / 20.0 : 4.0 * p->burst;
 	p->last = bench_now();
 }
 
@@ -85,10 +88,11 @@ static unsigned int pacer_wait(struct pacer *p, atomic_bool *stop)
 		now = bench_now();
 		p->credit += (now - p->last) * p->rate;
 		p->last = now;
-		if (p->credit > 4.0 * p->burst)
-			p->credit = 4.0 * p->burst;
+		if (p->credit > p->depth)
+			p->credit = p->depth;
 		if (p->credit >= p->burst)
-			return p->burst;
+			return p->credit >= GEN_BATCH ? GEN_BATCH :
+			       (unsigned int)p->credit;
 		if (atomic_load_explicit(stop, memory_order_relaxed))
 			return 0;
 		nap((p->burst - p->credit) / p->rate);
@@ -121,9 +125,12 @@ static bool transient(int e)
 
 /* ---- packet: AF_PACKET TX_RING with qdisc bypass ---- */
 
-static struct tpacket2_hdr *frame(const struct bench_generator *g, unsigned int i)
+/* Frame @n of the ring's endless sequence (64-bit: the frame count need
+ * not divide 2^32). */
+static struct tpacket2_hdr *frame(const struct bench_generator *g, uint64_t n)
 {
-	i %= g->frames;
+	unsigned int i = (unsigned int)(n % g->frames);
+
 	return (struct tpacket2_hdr *)(g->ring +
 		(size_t)(i / g->per_block) * g->block_size +
 		(size_t)(i % g->per_block) * g->frame_size);
@@ -212,8 +219,8 @@ fail:
 }
 
 /* Frames from *tail the kernel is done with: count them sent. */
-static void packet_reap(struct bench_generator *g, unsigned int *tail,
-			unsigned int head)
+static void packet_reap(struct bench_generator *g, uint64_t *tail,
+			uint64_t head)
 {
 	while (*tail != head && !(__atomic_load_n(&frame(g, *tail)->tp_status,
 			__ATOMIC_ACQUIRE) & (TP_STATUS_SEND_REQUEST |
@@ -224,8 +231,8 @@ static void packet_reap(struct bench_generator *g, unsigned int *tail,
 }
 
 /* Hand the kernel up to @want more frames (as many as are free). */
-static unsigned int packet_queue(struct bench_generator *g, unsigned int *head,
-				 unsigned int tail, unsigned int want)
+static unsigned int packet_queue(struct bench_generator *g, uint64_t *head,
+				 uint64_t tail, unsigned int want)
 {
 	unsigned int n;
 
@@ -238,7 +245,8 @@ static unsigned int packet_queue(struct bench_generator *g, unsigned int *head,
 static void *packet_thread(void *arg)
 {
 	struct bench_generator *g = arg;
-	unsigned int head = 0, tail = 0, want;
+	uint64_t head = 0, tail = 0;
+	unsigned int want;
 	struct pacer p;
 
 	pacer_init(&p, g->r->rate);
@@ -474,17 +482,20 @@ void bench_gen_equal_load(struct bench_result *res)
 			 (unsigned long long)res->packets, res->cpu_busy_us);
 		return;
 	}
-	/* Equal load or nothing: a row the generator or the device could not
-	 * hold at the rate would compare unlike loads. */
-	if ((double)res->packets < 0.9 * res->run.rate * res->seconds) {
-		snprintf(res->error, sizeof(res->error), "equal load not "
-			 "reached: read %.0f/s of the %u/s asked (the generator "
-			 "or the device could not keep up; lower --rate)",
-			 (double)res->packets / res->seconds, res->run.rate);
-		return;
-	}
 	res->cpu_us_per_packet = res->cpu_busy_us / (double)res->packets;
 	res->dev_us_per_packet = res->cpu_us_per_packet - res->gen_us_per_packet;
+}
+
+/*
+ * Did the reader get at least 90% of the rate?  A row that fell short (the
+ * generator or the device could not keep up; in a loaded TCG VM a sleeping
+ * vCPU wakes late) measured CPU per packet at another load: it is shown,
+ * marked, and is not an equal-load figure (bench_figure()).
+ */
+bool bench_gen_rate_reached(const struct bench_result *r)
+{
+	return r->seconds > 0 &&
+	       (double)r->packets >= 0.9 * r->run.rate * r->seconds;
 }
 
 /* ---- output ---- */
@@ -510,8 +521,9 @@ void bench_gen_row(const struct bench_result *r)
 	if (r->napi_pinned)
 		printf(" +napi %u", r->napi_pinned);
 	if (r->run.rate)
-		printf(" rate %u/s cpu %.2f us/pkt gen %.2f dev %.2f",
-		       r->run.rate, r->cpu_us_per_packet,
+		printf(" rate %u/s%s cpu %.2f us/pkt gen %.2f dev %.2f",
+		       r->run.rate, bench_gen_rate_reached(r) ? "" :
+		       " NOT REACHED", r->cpu_us_per_packet,
 		       r->gen_us_per_packet, r->dev_us_per_packet);
 	for (i = 0; i < r->ncpus; i++)
 		printf(" cpu%u %.0f/%.0f/%.0f/%.0f", i, r->vcpu[i].user,
@@ -533,9 +545,11 @@ void bench_gen_json(const struct bench_result *r)
 	       (unsigned long long)r->gen_refused, r->pinned ? "true" : "false", r->napi_pinned);
 	printf("\n     \"cpu_busy_us\": %.0f, \"cpu_us_per_packet\": %.3f, "
 	       "\"gen_us_per_packet\": %.3f, \"dev_us_per_packet\": %.3f, "
-	       "\"gen_base_sent\": %llu,\n     \"vcpus\": [",
+	       "\"gen_base_sent\": %llu, \"rate_reached\": %s,\n     "
+	       "\"vcpus\": [",
 	       r->cpu_busy_us, r->cpu_us_per_packet, r->gen_us_per_packet,
-	       r->dev_us_per_packet, (unsigned long long)r->gen_base_sent);
+	       r->dev_us_per_packet, (unsigned long long)r->gen_base_sent,
+	       !r->run.rate || bench_gen_rate_reached(r) ? "true" : "false");
 	for (i = 0; i < r->ncpus; i++)
 		printf("%s{\"cpu\": %u, \"user\": %.1f, \"sys\": %.1f, "
 		       "\"softirq\": %.1f, \"idle\": %.1f}", i ? ", " : "", i,

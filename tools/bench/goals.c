@@ -128,8 +128,9 @@ void bench_print_goals(const struct bench_result *res, unsigned int n)
 		printf("%-42s %5.1fx %12.*f %12.*f ", g[i].name, g[i].target,
 		       prec, g[i].a, prec, g[i].b);
 		if (g[i].ratio < 0)
-			printf("%7s  not measured (a run failed, or its "
-			       "figure is not above 0)\n", "-");
+			printf("%7s  not measured (a run failed, its "
+			       "figure is not above 0, or it missed its "
+			       "rate)\n", "-");
 		else
 			printf("%6.2fx  %s\n", g[i].ratio,
 			       g[i].met ? "met" : "NOT met");

@@ -157,9 +157,9 @@ double bench_figure(const struct bench_result *r)
 		return -1;
 	if (r->run.mode == MODE_MEM)
 		return (double)(r->mem_mmap + r->mem_slab + r->mem_vmalloc);
-	/* equal load (gen.c): the device's CPU us per packet */
+	/* equal load (gen.c): the device's CPU us per packet, if it was */
 	if (r->run.mode == MODE_RX && r->run.rate)
-		return r->dev_us_per_packet;
+		return bench_gen_rate_reached(r) ? r->dev_us_per_packet : -1;
 	return bench_mode_iperf(r->run.mode) ? r->bits_per_sec / 1e6 : r->pps;
 }
 

@@ -25,7 +25,8 @@ def figure(r):
     if r["mode"] in ("tcp", "wireguard"):
         return r["bits_per_second"] / 1e6
     if r["mode"] == "rx" and r.get("rate"):
-        return r["dev_us_per_packet"]   # equal load: the device's CPU
+        # equal load: the device's CPU, if the row was at its rate
+        return r["dev_us_per_packet"] if r.get("rate_reached", True) else None
     return r["pps"]
 
 
@@ -161,8 +162,9 @@ def equal_load(res):
             print("| %s | %d | %s | not run: %s | | | | |" % (
                 r["backend"], r["size"], sink(r), r["error"]))
             continue
-        print("| %s | %d | %s | %.0f | %.2f | %.2f | %.2f | %s |" % (
+        print("| %s | %d | %s | %.0f%s | %.2f | %.2f | %.2f | %s |" % (
             r["backend"], r["size"], sink(r), r["pps"],
+            "" if r.get("rate_reached", True) else " (rate not reached)",
             r["cpu_us_per_packet"], r["gen_us_per_packet"],
             r["dev_us_per_packet"], vcpus(r)))
 
@@ -277,7 +279,8 @@ def everything(res):
         print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
             r["mode"], r["backend"], sink(r) or "-", r["size"] or "-",
             r["batch_used"] if r["batch"] else "default", r["queues"],
-            r["streams"] or "-", "failed: " + r["error"] if f is None
+            r["streams"] or "-", "failed: " + r["error"] if r["error"]
+            else "rate not reached" if f is None
             else num(f, "%.2f" if r.get("rate") else "%.0f"), unit(r),
             events(r), calls(r), cpu(r)))
     print("\n</details>")

@@ -343,14 +343,16 @@ assert r[\"error\"] is None and len(r[\"vcpus\"]) == n, r
 assert r[\"pinned\"] == (n >= 2), r
 for c in r[\"vcpus\"]:
     assert 99 <= c[\"user\"] + c[\"sys\"] + c[\"softirq\"] + c[\"idle\"] <= 101 or c[\"idle\"] == 0, r'"
-# --rate holds the generator to the rate (generously: a loaded TCG VM),
-# and the equal-load row has its CPU per packet and generator baseline.
-result "tunx-bench rx --rate 5000 on tunx reads at most 1.5x the rate, with CPU per packet and a generator baseline" \
-	eval "'$bin/tunx-bench' -m rx -b tunx -s 64 --rate 5000 -d 2 --json 2>/dev/null |
+# --rate holds the generator to the rate (generously: a loaded TCG VM,
+# where even 2000/s was missed at times: a row under 90% of its rate is
+# marked, not failed), and the equal-load row has its CPU per packet and
+# a generator baseline that add up.
+result "tunx-bench rx --rate 2000 on tunx reads at most 1.5x the rate, with CPU per packet and a generator baseline" \
+	eval "'$bin/tunx-bench' -m rx -b tunx -s 64 --rate 2000 -d 2 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0]
-assert r[\"error\"] is None and r[\"rate\"] == 5000, r
-assert 0 < r[\"pps\"] <= 1.5 * 5000, r
-assert r[\"gen_sent\"] <= 1.5 * 5000 * r[\"seconds\"], r
+assert r[\"error\"] is None and r[\"rate\"] == 2000, r
+assert 0 < r[\"pps\"] <= 1.5 * 2000, r
+assert r[\"gen_sent\"] <= 1.5 * 2000 * r[\"seconds\"], r
 assert r[\"cpu_us_per_packet\"] > 0 and r[\"gen_us_per_packet\"] > 0, r
 assert r[\"gen_base_sent\"] > 0, r
 assert abs(r[\"cpu_us_per_packet\"] - r[\"gen_us_per_packet\"] - r[\"dev_us_per_packet\"]) < 0.01, r'"
