@@ -20,6 +20,8 @@
 #include "sysfs.h"
 
 #define TUNX_TX_QUEUE_LEN	500	/* as tun: the qdisc absorbs bursts */
+/* What every device offers the stack; offload.h adds checksums and GSO. */
+#define TUNX_BASE_FEATURES	(NETIF_F_SG | NETIF_F_FRAGLIST)
 
 static int tunx_dev_init(struct net_device *dev)
 {
@@ -163,8 +165,14 @@ static void tunx_dev_setup(struct net_device *dev)
 	dev->min_mtu = 68;
 	dev->max_mtu = 65535;
 	dev->tx_queue_len = TUNX_TX_QUEUE_LEN;
-	dev->features |= NETIF_F_HIGHDMA;
-	dev->hw_features |= NETIF_F_HIGHDMA;
+	/*
+	 * Scatter-gather on every device, offload or not: xmit copies with
+	 * skb_copy_bits(), which walks frags and frag lists, so a sender's
+	 * large datagram stays in page fragments instead of being built (or
+	 * linearised by validate_xmit_skb()) as one contiguous allocation.
+	 */
+	dev->features |= NETIF_F_HIGHDMA | TUNX_BASE_FEATURES;
+	dev->hw_features |= NETIF_F_HIGHDMA | TUNX_BASE_FEATURES;
 }
 
 /* Creation goes through /dev/net/tunx, which sets up the queues. */

@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <poll.h>
@@ -767,6 +769,48 @@ TEST_F(rings, rx_mtu_sized_packet_whole)
 	ASSERT_EQ(1500, st_rx_recv_udp(&self->q, buf, sizeof(buf),
 				       ST_PORT, 2000));
 	EXPECT_EQ(0, memcmp(buf + 28, payload, 1472));
+}
+
+/* ETHTOOL_GSG: scatter-gather as the stack sees it. */
+static int sg_enabled(const char *name)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GSG };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : (int)ev.data;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Without offload too, the device takes scatter-gather skbs: a datagram
+ * of a 9000-byte MTU is built in page fragments by the sender and must
+ * reach the ring byte for byte (xmit copies across the fragments).
+ */
+TEST_F(rings, rx_scatter_gather_datagram_whole)
+{
+	static __u8 payload[8972], buf[16384];
+	struct tunx_desc d;
+	size_t i;
+
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(1, sg_enabled("tx0"));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", 9000));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 9000, &self->q.setup));
+	ASSERT_EQ(0, st_queue_map(&self->q));
+	ASSERT_EQ(0, st_net_up("tx0"));
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (__u8)(i * 7 % 251);
+	ASSERT_EQ(8972, st_udp_send4(ST_PEER4, ST_PORT, payload, 8972));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+	ASSERT_EQ(9000, st_rx_take(&self->q, buf, sizeof(buf), &d));
+	EXPECT_EQ(0, memcmp(buf + 28, payload, sizeof(payload)));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, rx_dropped, 0, 0));
 }
 
 TEST_F(rings, jumbo_mtu_big_frames_both_directions)
