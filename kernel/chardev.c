@@ -85,7 +85,7 @@ static int tunx_chr_open(struct inode *inode, struct file *file)
 	mutex_init(&q->lock);
 	mutex_init(&q->attach_mutex);
 	init_waitqueue_head(&q->wq);
-	tunx_rx_stall_init(q);
+	tunx_rx_timers_init(q);
 	q->net = get_net(current->nsproxy->net_ns);
 	file->private_data = q;
 	return stream_open(inode, file);
@@ -98,6 +98,8 @@ static int tunx_chr_release(struct inode *inode, struct file *file)
 
 	/* Not attached (-EBADFD) or device gone (-ENODEV): nothing to undo. */
 	tunx_queue_detach_file(q);
+	/* Detach cancelled it unless the device went first; either way. */
+	hrtimer_cancel(&q->rx_wake);
 	put_net(q->net);
 	mutex_destroy(&q->attach_mutex);
 	mutex_destroy(&q->lock);

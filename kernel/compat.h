@@ -10,6 +10,7 @@
 #ifndef _TUNX_COMPAT_H
 #define _TUNX_COMPAT_H
 
+#include <linux/hrtimer.h>
 #include <linux/netdevice.h>
 #include <linux/timer.h>
 
@@ -40,6 +41,24 @@ static inline void tunx_compat_threaded_enable(struct net_device *dev)
 }
 
 #define netif_threaded_enable(dev) tunx_compat_threaded_enable(dev)
+#endif
+
+/*
+ * hrtimer_setup() since 6.13: init and callback in one call; hrtimer_init()
+ * was removed from later kernels.
+ */
+#ifndef TUNX_HAVE_HRTIMER_SETUP
+static inline void
+tunx_compat_hrtimer_setup(struct hrtimer *timer,
+			  enum hrtimer_restart (*fn)(struct hrtimer *),
+			  clockid_t clock, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+}
+
+#define hrtimer_setup(t, fn, clock, mode) \
+	tunx_compat_hrtimer_setup(t, fn, clock, mode)
 #endif
 
 #endif /* _TUNX_COMPAT_H */

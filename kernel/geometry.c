@@ -80,6 +80,12 @@ int tunx_geometry_compute(struct tunx_geometry *geo, u32 rx_entries,
 		return err;
 
 	end = tunx_place_ring(&geo->rx, 0, geo->rx_entries);
+	/*
+	 * The reader's wakeup request shares the line the reader already
+	 * writes (its consumer index), which xmit reads anyway.
+	 */
+	BUILD_BUG_ON(L1_CACHE_BYTES < 2 * sizeof(struct tunx_rx_wake));
+	geo->rx_wake = geo->rx.consumer + sizeof(struct tunx_rx_wake);
 	end = tunx_place_ring(&geo->tx, PAGE_ALIGN(end), geo->tx_entries);
 	geo->rx_frames = PAGE_ALIGN(end);
 

@@ -15,6 +15,7 @@ struct tunx_geometry {
 	u64 rx_frames;
 	u64 tx_frames;
 	u64 mmap_size;
+	u64 rx_wake;		/* struct tunx_rx_wake */
 };
 
 int tunx_geometry_compute(struct tunx_geometry *geo, u32 rx_entries,

@@ -22,7 +22,7 @@
 
 #define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_OFFLOAD | \
 		       TUNX_FEAT_TAIL_DROP | TUNX_FEAT_NEED_WAKEUP | \
-		       TUNX_FEAT_BUSY_POLL)
+		       TUNX_FEAT_BUSY_POLL | TUNX_FEAT_RX_WAKE)
 
 static bool tunx_all_zero(const u32 *words, size_t n)
 {
@@ -160,6 +160,7 @@ static void tunx_setup_result(struct tunx_ring_setup *rs,
 	rs->tx = geo->tx;
 	rs->rx_frames = geo->rx_frames;
 	rs->tx_frames = geo->tx_frames;
+	rs->rx_wake = geo->rx_wake;
 }
 
 /* Before allocating: the queue may take rings; the MTU they must carry. */

@@ -557,6 +557,7 @@ static void ring_used_rejects_producer_going_back(struct kunit *test)
 /* A ring over plain kernel memory, shaped as tunx_area_create() makes it. */
 struct fake_ring {
 	u32 producer, consumer, flags;
+	struct tunx_rx_wake wake;
 	struct tunx_desc descs[8];
 	struct tunx_ring ring;
 };
@@ -569,6 +570,7 @@ static struct tunx_ring *fake_ring(struct kunit *test)
 	f->ring.producer = &f->producer;
 	f->ring.consumer = &f->consumer;
 	f->ring.flags = &f->flags;
+	f->ring.wake = &f->wake;
 	f->ring.descs = f->descs;
 	f->ring.entries = ARRAY_SIZE(f->descs);
 	f->ring.mask = ARRAY_SIZE(f->descs) - 1;
@@ -691,6 +693,56 @@ static void ring_wakeup_flag_set_and_cleared(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *r->flags, 0U);
 }
 
+/* Zeroed words, old programs' case: every packet wakes at once. */
+static void ring_wake_default_is_the_first_packet(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u64 delay = 7;
+
+	r->head = 1;
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	r->wake->packets = 1;
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_EQ(test, delay, 7ULL);
+}
+
+static void ring_wake_waits_for_the_count_within_the_bound(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u64 delay = 0;
+
+	r->wake->packets = 4;
+	r->head = 3;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_EQ(test, delay, TUNX_RX_WAKE_DEF_USECS * NSEC_PER_USEC);
+	r->wake->usecs = 7;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_EQ(test, delay, 7 * NSEC_PER_USEC);
+	r->head = 4;
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	/* What the reader consumed does not count as unread. */
+	*r->consumer = 1;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+}
+
+/* Whatever the reader writes, the wait stays bounded. */
+static void ring_wake_hostile_request_is_bounded(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u64 delay = 0;
+
+	r->wake->packets = U32_MAX;	/* more than the ring holds */
+	r->wake->usecs = U32_MAX;
+	r->head = 7;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_EQ(test, delay,
+			(u64)TUNX_RX_WAKE_MAX_USECS * NSEC_PER_USEC);
+	r->head = 8;			/* a full ring is always due */
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	*r->consumer = 9;		/* impossible: wake, let it see */
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+}
+
 static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_used_counts_across_wrap),
 	KUNIT_CASE(ring_used_rejects_producer_jump),
@@ -701,6 +753,9 @@ static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_cons_wraps_u32),
 	KUNIT_CASE(ring_cons_hostile_producer_is_not_pending),
 	KUNIT_CASE(ring_wakeup_flag_set_and_cleared),
+	KUNIT_CASE(ring_wake_default_is_the_first_packet),
+	KUNIT_CASE(ring_wake_waits_for_the_count_within_the_bound),
+	KUNIT_CASE(ring_wake_hostile_request_is_bounded),
 	{}
 };
 

@@ -75,6 +75,7 @@ static struct tunx_area *tunx_queue_unpublish(struct tunx_device *td,
 static void tunx_queue_retire(struct tunx_queue *q, struct tunx_area *area)
 {
 	timer_delete_sync(&q->stall);
+	hrtimer_cancel(&q->rx_wake);
 	tunx_area_put(area);
 	wake_up_interruptible_poll(&q->wq, EPOLLHUP | EPOLLERR);
 }

@@ -2,6 +2,7 @@
 #ifndef _TUNX_QUEUE_H
 #define _TUNX_QUEUE_H
 
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -17,6 +18,7 @@ enum {
 	TUNX_Q_TX_ARMED,	/* a poller found the tx ring full */
 	TUNX_Q_RX_STALLED,	/* rx ring full too long: drop, do not stop */
 	TUNX_Q_BUSY,		/* busy-poll NAPI is spinning (busy.c) */
+	TUNX_Q_RX_WAKE_TIMER,	/* @rx_wake is started (rx.c) */
 };
 
 /**
@@ -38,6 +40,9 @@ enum {
  *	under RTNL; its poll runs in NAPI context only.
  * @stall: see tunx_rx_stall(); armed by xmit, deleted by detach after the
  *	grace period, so nothing re-arms it.
+ * @rx_wake: the bound on a deferred rx wakeup (tunx_rx_wake_timer());
+ *	started by xmit only while TUNX_Q_RX_WAKE_TIMER was clear, cancelled
+ *	by detach after the grace period, like @stall, and by release.
  * @detached: tunx_queue_detach_all() only, under RTNL.
  * @retiring: tunx_queue_detach_all() only, under RTNL.
  * @wq: pollers of the file; its own lock.
@@ -65,6 +70,7 @@ struct tunx_queue {
 	struct mutex attach_mutex;	/* attach against detach's wait */
 	struct napi_struct napi;
 	struct timer_list stall;
+	struct hrtimer rx_wake;
 	struct list_head detached;
 	struct tunx_area *retiring;
 	wait_queue_head_t wq;

@@ -58,6 +58,8 @@
 #define _TUNX_RING_H
 
 #include <linux/compiler.h>
+#include <linux/minmax.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
 #include <linux/tunx.h>
@@ -73,6 +75,7 @@ struct tunx_ring {
 	u32 *flags;			/* shared, TUNX_RING_NEED_WAKEUP */
 	struct tunx_desc *descs;	/* shared, user-writable on tx */
 	u8 *frames;			/* shared */
+	struct tunx_rx_wake *wake;	/* shared, user-writable; rx only */
 	u32 entries;			/* fixed at setup */
 	u32 mask;			/* fixed at setup */
 	u32 frame_size;			/* fixed at setup */
@@ -143,6 +146,34 @@ static inline bool tunx_ring_prod_unread(struct tunx_ring *ring)
 {
 	/* A, matches D: a slot released is no longer unread. */
 	return smp_load_acquire(ring->consumer) != READ_ONCE(ring->head);
+}
+
+/*
+ * Is a poller sleeping on the empty rx ring due its wakeup (struct
+ * tunx_rx_wake)?  Each word is loaded once and bounded here, whatever the
+ * reader wrote.  When not due yet, *@delay_ns says how long the first
+ * unread packet may wait.  No barrier: a stale request moves the wakeup
+ * within that bound and no further, and nothing is read through it.
+ */
+static inline bool tunx_ring_prod_wake_due(struct tunx_ring *ring,
+					   u64 *delay_ns)
+{
+	u32 want = READ_ONCE(ring->wake->packets);
+	u32 usecs = READ_ONCE(ring->wake->usecs);
+	u32 unread;
+
+	if (want <= 1)
+		return true;
+	/* Impossible indices: wake now, the reader has to sort them out. */
+	if (!tunx_ring_used(READ_ONCE(ring->head), READ_ONCE(*ring->consumer),
+			    ring->entries, &unread) ||
+	    unread >= min(want, ring->entries))
+		return true;
+	if (!usecs)
+		usecs = TUNX_RX_WAKE_DEF_USECS;
+	*delay_ns = (u64)min_t(u32, usecs, TUNX_RX_WAKE_MAX_USECS) *
+		    NSEC_PER_USEC;
+	return false;
 }
 
 /* ---- consumer: the tx ring ---- */

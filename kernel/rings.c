@@ -26,6 +26,7 @@ static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
 	ring->frame_size = frame_size;
 	ring->head = 0;
 	ring->released = 0;
+	ring->wake = NULL;
 }
 
 /*
@@ -101,6 +102,7 @@ struct tunx_area *tunx_area_create(const struct tunx_geometry *geo)
 		       geo->rx_entries, geo->frame_size);
 	tunx_ring_init(&area->tx, area->base, &geo->tx, geo->tx_frames,
 		       geo->tx_entries, geo->frame_size);
+	area->rx.wake = (struct tunx_rx_wake *)(area->base + geo->rx_wake);
 	/* Nobody consumes the tx ring yet: the first packet needs a kick. */
 	WRITE_ONCE(*area->tx.flags, TUNX_RING_NEED_WAKEUP);
 	return area;

@@ -61,15 +61,52 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	return true;
 }
 
-/* Wake a poller that found the ring empty: it is not now. */
-static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q)
+/* Wake the poller that found the ring empty, if it still sleeps. */
+static void tunx_rx_wake_poller(struct tunx_device *td, struct tunx_queue *q)
 {
-	smp_mb();	/* H, matches G in chardev.c */
-	if (test_bit(TUNX_Q_RX_ARMED, &q->state) &&
-	    test_and_clear_bit(TUNX_Q_RX_ARMED, &q->state)) {
+	if (test_and_clear_bit(TUNX_Q_RX_ARMED, &q->state)) {
 		tunx_count(td, wakeups);
 		wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLRDNORM);
 	}
+}
+
+/*
+ * A poller found the ring empty: wake it now, or once as many packets as
+ * it asked for are unread, with the delay bounded by @q->rx_wake (struct
+ * tunx_rx_wake).  One burst, one wakeup.
+ */
+static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
+			   struct tunx_ring *ring)
+{
+	u64 delay_ns;
+
+	smp_mb();	/* H, matches G in chardev.c */
+	if (!test_bit(TUNX_Q_RX_ARMED, &q->state))
+		return;
+	if (tunx_ring_prod_wake_due(ring, &delay_ns))
+		tunx_rx_wake_poller(td, q);
+	else if (!test_and_set_bit(TUNX_Q_RX_WAKE_TIMER, &q->state))
+		hrtimer_start(&q->rx_wake, ns_to_ktime(delay_ns),
+			      HRTIMER_MODE_REL_SOFT);
+}
+
+/*
+ * The first unread packet has waited as long as the reader allows.  The
+ * queue outlives the timer (cancelled by detach and release); the device
+ * may be leaving, so it is looked up as the stall timer does.
+ */
+static enum hrtimer_restart tunx_rx_wake_timer(struct hrtimer *timer)
+{
+	struct tunx_queue *q = container_of(timer, struct tunx_queue, rx_wake);
+	struct tunx_device *td;
+
+	clear_bit(TUNX_Q_RX_WAKE_TIMER, &q->state);
+	rcu_read_lock();
+	td = rcu_dereference(q->td);
+	if (td)
+		tunx_rx_wake_poller(td, q);
+	rcu_read_unlock();
+	return HRTIMER_NORESTART;
 }
 
 /* One copy of the packet into the frame of slot (head & mask). */
@@ -144,7 +181,7 @@ static bool tunx_rx_room(struct tunx_device *td, struct tunx_queue *q,
 		return false;
 	if (tunx_rx_stop(td, q, ring, txq))	/* the reader made room */
 		return tunx_ring_prod_free(ring, space) && *space;
-	tunx_rx_notify(td, q);
+	tunx_rx_notify(td, q, ring);
 	return false;
 }
 
@@ -159,7 +196,7 @@ static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
 		tunx_rx_stop(td, q, ring, txq);
 	}
 	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
-		tunx_rx_notify(td, q);
+		tunx_rx_notify(td, q, ring);
 }
 
 static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
@@ -263,7 +300,7 @@ static void tunx_rx_settle_txq(struct tunx_device *td, struct tunx_queue *q,
 	if (area && tunx_rx_holds_back(td, q) &&
 	    tunx_ring_prod_free(&area->rx, &free) && !free &&
 	    !tunx_rx_stop(td, q, &area->rx, txq))
-		tunx_rx_notify(td, q);
+		tunx_rx_notify(td, q, &area->rx);
 	else if (wake)
 		netif_tx_wake_queue(txq);
 	else
@@ -327,7 +364,10 @@ static void tunx_rx_stall(struct timer_list *timer)
 	rcu_read_unlock();
 }
 
-void tunx_rx_stall_init(struct tunx_queue *q)
+/* Soft: the callback takes the wait queue's lock, a sleeping lock on RT. */
+void tunx_rx_timers_init(struct tunx_queue *q)
 {
 	timer_setup(&q->stall, tunx_rx_stall, 0);
+	hrtimer_setup(&q->rx_wake, tunx_rx_wake_timer, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL_SOFT);
 }

@@ -13,6 +13,6 @@ bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
 		     struct tunx_area *area);
 bool tunx_rx_ready(struct tunx_area *area);
 void tunx_rx_settle(struct tunx_device *td, bool wake);
-void tunx_rx_stall_init(struct tunx_queue *q);
+void tunx_rx_timers_init(struct tunx_queue *q);
 
 #endif /* _TUNX_RX_H */

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -244,7 +245,7 @@ TEST_F(rings, setup_flags_or_reserved_nonzero_einval)
 	s.reserved0 = 1;
 	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
 	EXPECT_EQ(EINVAL, errno);
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(s.reserved); i++) {
 		memset(&s, 0, sizeof(s));
 		s.size = sizeof(s);
 		s.reserved[i] = 0x80000000;
@@ -925,6 +926,107 @@ static void *send_later(void *arg)
 	st_msleep(300);
 	st_udp_send4(ST_PEER4, ST_PORT, "late", 4);
 	return NULL;
+}
+
+/* The poller's state in /proc: 'S' once it sleeps in poll(). */
+static bool st_task_sleeping(pid_t tid)
+{
+	char path[64], line[512], *p = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))
+		p = strrchr(line, ')');
+	fclose(f);
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
+/* Sends @n datagrams once @poller sleeps; @sent_us: when the first left. */
+struct wake_sender {
+	pid_t poller;
+	int n, failed;
+	long long sent_us;
+};
+
+static void *send_once_asleep(void *arg)
+{
+	struct wake_sender *s = arg;
+	int i;
+
+	for (i = 0; i < 5000 && !st_task_sleeping(s->poller); i++)
+		st_msleep(1);
+	s->sent_us = st_now_us();
+	for (i = 0; i < s->n; i++)
+		s->failed += st_udp_send4(ST_PEER4, ST_PORT, "w", 1) != 1;
+	return NULL;
+}
+
+/*
+ * Poll until @q's rx ring is readable while @s sends; returns the
+ * microseconds from the first datagram to the wakeup, -1 on failure.
+ */
+static long long wake_after(struct st_queue *q, struct wake_sender *s)
+{
+	struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+	pthread_t th;
+	long long t;
+
+	s->poller = (pid_t)syscall(SYS_gettid);
+	if (pthread_create(&th, NULL, send_once_asleep, s))
+		return -1;
+	t = poll(&pfd, 1, 20000) == 1 ? st_now_us() : -1;
+	pthread_join(th, NULL);
+	return t < 0 || s->failed ? -1 : t - s->sent_us;
+}
+
+/* Asked for 4, the reader sleeps through 1..3 and wakes at the 4th. */
+TEST_F(rings, rx_wake_at_the_count_asked_for)
+{
+	struct wake_sender s = { .n = 4 };
+	long long us;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	st_rx_wake(&self->q)->packets = 4;
+	st_rx_wake(&self->q)->usecs = TUNX_RX_WAKE_MAX_USECS;
+	us = wake_after(&self->q, &s);
+	ASSERT_LE(0, us);
+	/* Not the one-second bound: the count woke it. */
+	EXPECT_GT(TUNX_RX_WAKE_MAX_USECS, us);
+	EXPECT_EQ(4, st_rx_ready(&self->q));
+}
+
+/* A lone packet waits the bound the reader gave, never less. */
+TEST_F(rings, rx_wake_lone_packet_waits_the_bound)
+{
+	struct wake_sender s = { .n = 1 };
+	long long us;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	st_rx_wake(&self->q)->packets = 4;
+	st_rx_wake(&self->q)->usecs = 200000;
+	us = wake_after(&self->q, &s);
+	ASSERT_LE(0, us);
+	EXPECT_LE(200000, us);
+	EXPECT_EQ(1, st_rx_ready(&self->q));
+	EXPECT_EQ(1, ST_STAT(self->q.fd, wakeups, 1, 0));
+}
+
+/* Any request is bounded: the most is TUNX_RX_WAKE_MAX_USECS. */
+TEST_F_TIMEOUT(rings, rx_wake_hostile_request_bounded, 60)
+{
+	struct wake_sender s = { .n = 1 };
+	long long us;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	st_rx_wake(&self->q)->packets = ~0U;
+	st_rx_wake(&self->q)->usecs = ~0U;
+	us = wake_after(&self->q, &s);
+	ASSERT_LE(0, us);
+	EXPECT_LE(TUNX_RX_WAKE_MAX_USECS, us);
+	EXPECT_EQ(1, st_rx_ready(&self->q));
 }
 
 TEST_F(rings, rx_blocking_poll_woken_by_packet)

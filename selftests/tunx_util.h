@@ -53,6 +53,12 @@ struct st_queue {
 	struct st_ring tx;
 };
 
+/* The rx ring's wakeup request (struct tunx_rx_wake) in the mapping. */
+static inline struct tunx_rx_wake *st_rx_wake(struct st_queue *q)
+{
+	return (struct tunx_rx_wake *)((char *)q->map + q->setup.rx_wake);
+}
+
 /* ---- device and ioctls ---- */
 bool st_present(void);
 int st_open(void);

@@ -76,7 +76,10 @@
  *     memory barrier that follows the producer store (F).
  * rx: poll()/epoll (level-triggered) report EPOLLIN while the rx ring holds
  *     packets; the kernel only pays for a wakeup when a poller found the ring
- *     empty.  A busy reader that never polls makes no syscall.
+ *     empty, and then as the reader asked in struct tunx_rx_wake: at the
+ *     first packet by default, or once per burst of @packets with a bound
+ *     of @usecs on the delay.  A busy reader that never polls makes no
+ *     syscall.
  *     In the default backpressure mode a full rx ring stops the device's
  *     transmit queue (the qdisc holds packets, nothing is dropped) and sets
  *     TUNX_RING_NEED_WAKEUP in the rx ring's flags word: after consuming,
@@ -223,6 +226,7 @@ struct tunx_attach {
 #define TUNX_FEAT_TAIL_DROP	(1ULL << 2)
 #define TUNX_FEAT_NEED_WAKEUP	(1ULL << 3)
 #define TUNX_FEAT_BUSY_POLL	(1ULL << 4)
+#define TUNX_FEAT_RX_WAKE	(1ULL << 5)	/* struct tunx_rx_wake */
 
 #define TUNX_NO_OWNER		0xffffffffU	/* owner or group unset */
 
@@ -266,6 +270,30 @@ struct tunx_ring_offsets {
 #define TUNX_RING_NEED_WAKEUP	(1U << 0)
 
 /*
+ * struct tunx_rx_wake - when the reader wants to be woken (the virtio
+ * EVENT_IDX idea, as a count), at tunx_ring_setup.rx_wake in the mapping,
+ * on the rx consumer's cache line.  Written by the process, read by the
+ * kernel each time it would wake a poller sleeping on an empty rx ring:
+ * @packets:	wake it once this many packets are unread; 0 and 1 mean at
+ *		the first (the default: the words start zeroed), above the
+ *		ring size means a full ring.
+ * @usecs:	or once the first of them has waited this long, whatever
+ *		@packets says; 0 means TUNX_RX_WAKE_DEF_USECS, above
+ *		TUNX_RX_WAKE_MAX_USECS counts as the maximum.
+ * Only the wakeup of a sleeping poller is deferred: poll() called while
+ * packets are unread reports EPOLLIN at once, and a busy reader that never
+ * sleeps is not affected.  Any value is safe: the worst a process can do is
+ * wait up to TUNX_RX_WAKE_MAX_USECS for its own packets.
+ */
+struct tunx_rx_wake {
+	__u32 packets;
+	__u32 usecs;
+};
+
+#define TUNX_RX_WAKE_DEF_USECS	50
+#define TUNX_RX_WAKE_MAX_USECS	1000000
+
+/*
  * struct tunx_ring_setup - argument of TUNX_IOC_SETUP_RINGS (read-write).
  * @rx_entries, @tx_entries: in: requested, 0 for TUNX_RING_DEF_ENTRIES;
  *	rounded up to a power of two; outside [TUNX_RING_MIN_ENTRIES,
@@ -282,6 +310,8 @@ struct tunx_ring_offsets {
  * @rx_frames, @tx_frames: out: offsets of the frame areas; each holds
  *	entries * frame_size bytes.  Descriptor addr fields are relative to
  *	their direction's frame area.
+ * @rx_wake: out: offset of the struct tunx_rx_wake of the rx ring, when
+ *	TUNX_FEAT_RX_WAKE is in tunx_info.features (ignored on input).
  *
  * Rings are set up once per attach: a second call gives -EBUSY.  Memory
  * stays valid while mapped, even after detach, close or device deletion.
@@ -299,7 +329,8 @@ struct tunx_ring_setup {
 	struct tunx_ring_offsets tx;
 	__u64 rx_frames;
 	__u64 tx_frames;
-	__u32 reserved[8];
+	__u64 rx_wake;
+	__u32 reserved[6];
 };
 
 /*
