@@ -55,6 +55,21 @@ static bool tunx_ready(struct tunx_device *dev, short events)
 	return r;
 }
 
+/*
+ * A blocking read of @n packets is about to sleep (@n > 0) or is awake
+ * again (0): ask the kernel to wake it once @n packets wait, or once the
+ * first has waited TUNX_RX_WAKE_DEF_USECS (usecs left 0), instead of at
+ * each packet.  Reset after, so a caller's own poll() on tunx_fd() wakes
+ * at the first packet.  No fence: the kernel bounds a stale request.
+ */
+static void tunx_read_sleep(struct tunx_device *dev, unsigned int n)
+{
+	struct tunx_dev *t = tunx__to_tx(dev);
+
+	if (t->rx_wake)
+		__atomic_store_n(&t->rx_wake->packets, n, __ATOMIC_RELAXED);
+}
+
 static int tunx_peek_op(struct tunx_device *dev, struct tunx_pkt *p,
 			unsigned int n)
 {
@@ -104,6 +119,7 @@ static const struct tunx_device_ops tunx_ops = {
 	.write = tunx__tunx_write,
 	.poll_fd = tunx_poll_fd,
 	.ready = tunx_ready,
+	.read_sleep = tunx_read_sleep,
 	.peek = tunx_peek_op,
 	.release = tunx_release_op,
 	.reserve = tunx_reserve_op,
@@ -146,6 +162,14 @@ static int rings_init(struct tunx_dev *t, const struct tunx_ring_setup *rs)
 	if (!r)
 		r = tunx__ring_init(&t->tx, t->map, rs->mmap_size, &rs->tx,
 				    rs->tx_frames, rs->tx_entries, rs->frame_size);
+	/* A module without it leaves the words unused: wake at each packet. */
+	if (!r && t->features & TUNX_FEAT_RX_WAKE) {
+		if (rs->rx_wake > rs->mmap_size - sizeof(*t->rx_wake) ||
+		    rs->rx_wake % sizeof(uint32_t))
+			r = -EPROTO;
+		else
+			t->rx_wake = (struct tunx_rx_wake *)(t->map + rs->rx_wake);
+	}
 	t->rx.offload = t->tx.offload = tunx__tx_offload(t);
 	t->rx.kick = t->tx.kick = kick;
 	t->rx.kick_arg = t->tx.kick_arg = t;

@@ -18,6 +18,9 @@ struct tunx_dev {
 	uint8_t *map;
 	size_t map_size;
 	struct tunx_ring rx, tx;
+	/* The rx ring's wakeup request (uapi struct tunx_rx_wake); NULL on
+	 * a module without TUNX_FEAT_RX_WAKE.  The reader writes it. */
+	struct tunx_rx_wake *rx_wake;
 	/* tunx_write() from many threads: the tx ring has one producer.
 	 * Held for the copy into the frames only, per queue. */
 	pthread_mutex_t txlock;

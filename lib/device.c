@@ -205,7 +205,11 @@ int tunx_read(struct tunx_device *dev, uint8_t *const *bufs, size_t buf_size,
 		r = dev->ops->read(dev, bufs, buf_size, sizes, n, offset);
 		if (r != -EAGAIN || dev->nonblock)
 			break;
+		if (dev->ops->read_sleep)
+			dev->ops->read_sleep(dev, n);
 		r = tunx__wait(dev, POLLIN, -1);
+		if (dev->ops->read_sleep)
+			dev->ops->read_sleep(dev, 0);
 		if (r)
 			break;
 	}

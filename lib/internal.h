@@ -49,6 +49,9 @@ struct tunx_device_ops {
 	/* Busy polling: would read (POLLIN) or write (POLLOUT) find work?
 	 * Must not make a syscall. */
 	bool (*ready)(struct tunx_device *dev, short events);
+	/* Optional: a blocking read of n packets is about to sleep (n > 0)
+	 * or has woken (0).  Must not make a syscall. */
+	void (*read_sleep)(struct tunx_device *dev, unsigned int n);
 	/* What tunx_fd() hands out when it differs from poll_fd(POLLIN):
 	 * readable also while the library holds packets the fd does not
 	 * show (the rest of a super-packet). */
