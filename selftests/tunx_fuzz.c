@@ -299,7 +299,7 @@ static void do_index(__u8 *b, const struct tunx_ring_setup *s)
 	__u32 *p;
 
 	view_of(b, s, rn(2), &v);
-	switch (rn(4)) {
+	switch (rn(6)) {
 	case 0:
 		p = v.prod;
 		break;
@@ -308,6 +308,9 @@ static void do_index(__u8 *b, const struct tunx_ring_setup *s)
 		break;
 	case 2:
 		p = v.flags;
+		break;
+	case 3:		/* the rx wakeup request: a count and a delay */
+		p = (__u32 *)(b + s->rx_wake) + rn(2);
 		break;
 	default:
 		p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4));
