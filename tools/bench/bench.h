@@ -8,6 +8,7 @@
 #define BENCH_BENCH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/tunx.h>
@@ -22,7 +23,10 @@ enum bench_mode { MODE_TX, MODE_RX, MODE_ECHO, MODE_TCP, MODE_MEM,
  * polling.  tunx-plain: tcp and mem only, tunx with offload off.
  */
 enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
-		     BK_TUNX_PLAIN, BK_COUNT };
+		     BK_TUNX_PLAIN,
+		     /* tx and rx only: tunx through the zero-copy API (zc.c) */
+		     BK_TUNX_ZC,
+		     BK_COUNT };
 /*
  * Where tx packets end (tx only; SINK_NONE in every other mode):
  * drop    a tc ingress qdisc on the device with a matchall filter whose
@@ -83,7 +87,8 @@ struct bench_result {
 	double pps, bits_per_sec;
 	double rtt_p50_us, rtt_p99_us;	/* echo only */
 	unsigned int batch_used;	/* packets per call really made */
-	bool zero_copy;			/* tx used reserve/submit */
+	bool zero_copy;			/* tx used reserve/submit (rx:
+					 * peek/release, tunx-zc) */
 	unsigned int ring_entries;	/* tunx: entries per ring */
 	/* mem: per device (average over the devices made) */
 	uint64_t mem_mmap;		/* tunx ring mapping, all queues */
@@ -150,6 +155,26 @@ void bench_reflect(uint8_t *p, size_t len);
 
 /* devpath.c: tx, rx and echo on one device */
 void bench_run_device(const struct bench_run *r, struct bench_result *res);
+
+/*
+ * zc.c (and later backends of their own): workers that do not go through
+ * tunx_read()/tunx_write().  devpath.c hands them one queue; they count
+ * what they moved and, when they could not run, say why in error.
+ */
+struct bench_io {
+	struct tunx_device *dev;
+	const struct bench_run *r;
+	atomic_bool *stop;
+	unsigned int queue;
+	uint64_t packets, bytes;
+	uint64_t touched;	/* zc rx: what reading the packets summed */
+	char error[160];
+};
+typedef void bench_io_fn(struct bench_io *io);
+/* The worker of a run's mode on its backend, NULL for the copying API. */
+bench_io_fn *bench_own_io(const struct bench_run *r);
+/* The batch a backend moves per call: the run's, or the device's. */
+unsigned int bench_io_batch(const struct bench_io *io);
 
 /* tcp.c: iperf3 through tunx-tunnel, or straight over the veth; or
  * through wireguard-go (tunx-wireguard) to the kernel's WireGuard */

@@ -32,6 +32,7 @@ struct worker {
 	unsigned int queue;
 	uint64_t packets, bytes;
 	struct bench_calls calls;	/* this thread's polls and kicks */
+	char error[160];		/* set: this queue's worker could not run */
 	pthread_t th;
 };
 
@@ -89,7 +90,8 @@ static uint16_t tx_port(const struct worker *w, unsigned int i)
  */
 static void tx_zero_copy(struct worker *w)
 {
-	unsigned int i, n = w->r->batch, size = w->r->size;
+	unsigned int i, size = w->r->size;
+	unsigned int n = w->r->batch ? w->r->batch : tunx_batch_size(w->dev);
 	struct tunx_pkt *p = calloc(n, sizeof(*p));
 	uint8_t *tmpl = malloc(size);
 	struct pollfd pfd = { .fd = tunx_fd(w->dev), .events = POLLOUT };
@@ -126,7 +128,24 @@ out:
 static bool wants_zero_copy(const struct worker *w)
 {
 	return tunx_backend(w->dev) == TUNX_BACKEND_TUNX &&
-	       w->r->batch > tunx_batch_size(w->dev);
+	       (w->r->batch > tunx_batch_size(w->dev) ||
+		w->r->backend == BK_TUNX_ZC);
+}
+
+/* Backends with workers of their own (zc.c): run it on this queue. */
+static bool own_io(struct worker *w)
+{
+	bench_io_fn *fn = bench_own_io(w->r);
+	struct bench_io io = { .dev = w->dev, .r = w->r, .stop = w->stop,
+			       .queue = w->queue };
+
+	if (!fn)
+		return false;
+	fn(&io);
+	w->packets += io.packets;
+	w->bytes += io.bytes;
+	memcpy(w->error, io.error, sizeof(w->error));
+	return true;
 }
 
 /*
@@ -145,6 +164,8 @@ static void *tx_worker(void *arg)
 
 	bench_calls = &w->calls;
 
+	if (own_io(w))
+		return NULL;
 	if (wants_zero_copy(w)) {
 		tx_zero_copy(w);
 		return NULL;
@@ -183,6 +204,8 @@ static void *rx_worker(void *arg)
 	int i, n;
 
 	bench_calls = &w->calls;
+	if (own_io(w))
+		return NULL;
 	if (bufs_alloc(&b, w->dev))
 		goto out;
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
@@ -369,8 +392,10 @@ static int open_queues(struct worker *w, const struct bench_run *r,
 	}
 	res->batch_used = tunx_batch_size(w[0].dev);
 	res->zero_copy = r->mode == MODE_TX && wants_zero_copy(&w[0]);
-	if (res->zero_copy)
+	if (res->zero_copy && r->batch)
 		res->batch_used = r->batch;
+	if (r->backend == BK_TUNX_ZC)
+		res->zero_copy = true;	/* rx: peek/release (zc.c) */
 	return 0;
 }
 
@@ -471,6 +496,11 @@ void bench_run_device(const struct bench_run *r, struct bench_result *res)
 		for (q = 0; q < nq; q++) {
 			res->polls += w[q].calls.polls;
 			res->kick_ioctls += w[q].calls.kick_ioctls;
+			/* A worker that could not run makes the figure no
+			 * measurement: say why instead. */
+			if (w[q].error[0] && !res->error[0])
+				snprintf(res->error, sizeof(res->error),
+					 "queue %u: %s", q, w[q].error);
 		}
 		for (q = 0; r->mode != MODE_ECHO && q < nq; q++) {
 			res->packets += w[q].packets;

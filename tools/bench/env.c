@@ -234,7 +234,8 @@ void bench_env_sink_count(const struct bench_run *r, struct bench_result *res)
 
 static bool is_tunx(enum bench_backend b)
 {
-	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN;
+	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN ||
+	       b == BK_TUNX_ZC;
 }
 
 /*

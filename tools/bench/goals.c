@@ -23,6 +23,15 @@ struct sel {
 	unsigned int rate;	/* rx: equal load (figure: us per packet) */
 };
 
+/* rx at N bytes: tunx-zc >= 1.2x tun read(), tunx (copying) >= 1.0x. */
+#define RX_SIZE(N)							\
+	{ "rx " #N " B: tunx-zc / tun read()",				\
+	  { MODE_RX, BK_TUNX_ZC, N, 1, 0, SINK_NONE, GEN_PACKET, 0 },	\
+	  { MODE_RX, BK_TUN, N, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.2 },	\
+	{ "rx " #N " B: tunx / tun read()",				\
+	  { MODE_RX, BK_TUNX, N, 1, 0, SINK_NONE, GEN_PACKET, 0 },	\
+	  { MODE_RX, BK_TUN, N, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.0 }
+
 static const struct goal_def {
 	const char *name;
 	struct sel a, b;
@@ -50,6 +59,8 @@ static const struct goal_def {
 	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
 	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
 	  2 },
+	/* rx at larger sizes: the zero-copy API, and the copying one */
+	RX_SIZE(512), RX_SIZE(1400), RX_SIZE(9000), RX_SIZE(65535),
 	{ "TCP via tunx-tunnel: tunx / tun-vnet",
 	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
 	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 1.5 },

@@ -14,7 +14,8 @@
 const char *const bench_mode_names[MODE_COUNT] = {
 	"tx", "rx", "echo", "tcp", "mem", "wireguard" };
 const char *const bench_backend_names[BK_COUNT] = {
-	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain" };
+	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain",
+	"tunx-zc" };
 const char *const bench_sink_names[SINK_COUNT] = {
 	"-", "drop", "route", "socket" };
 const char *const bench_gen_names[GEN_COUNT] = {
@@ -48,6 +49,9 @@ static const char usage_text[] =
 "                       offload), tun (IFF_NO_PI), tun-vnet (IFF_VNET_HDR\n"
 "                       with TSO/USO), veth (tcp only: the namespaces\n"
 "                       joined without a userspace hop, the limit)\n"
+"                       tunx-zc (tx, rx: the zero-copy API, reserve/\n"
+"                       submit at every batch, peek/release reading\n"
+"                       each packet's cache lines once)\n"
 "                       (default: tunx,tun)\n"
 "  -s, --size LIST      IP packet sizes in bytes, 28..65535 (default 1400;\n"
 "                       above 1500 the device MTU is 65535)\n"

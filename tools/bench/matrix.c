@@ -25,6 +25,10 @@ static bool makes_sense(const struct bench_run *r)
 		return r->backend == BK_TUNX || r->backend == BK_TUN;
 	if (r->backend == BK_VETH)
 		return r->mode == MODE_TCP;
+	/* The zero-copy API moves packets; echo and the rest go through
+	 * the copying one. */
+	if (r->backend == BK_TUNX_ZC)
+		return r->mode == MODE_TX || r->mode == MODE_RX;
 	if (r->mode == MODE_MEM)
 		return r->backend == BK_TUNX || r->backend == BK_TUNX_PLAIN ||
 		       r->backend == BK_TUN;
@@ -155,6 +159,11 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	for (i = 0; i < N(sizes); i++) {
 		n = each(runs, n, MODE_TX, two, N(two), sizes[i], 0, 1, 0, dur);
 		n = each(runs, n, MODE_RX, two, N(two), sizes[i], 0, 1, 0, dur);
+		/* The zero-copy API beside the copying one: 64 B both ways,
+		 * rx at every size (the issue's size goals). */
+		n = add(runs, n, MODE_RX, BK_TUNX_ZC, sizes[i], 0, 1, 0, dur);
+		if (sizes[i] == 64)
+			n = add(runs, n, MODE_TX, BK_TUNX_ZC, 64, 0, 1, 0, dur);
 	}
 	n = each(runs, n, MODE_MEM, mem, N(mem), 0, 0, 1, 0, dur);
 	if (full)

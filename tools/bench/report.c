@@ -127,6 +127,8 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	printf("note: batch is what each call really took: tunx_write() "
 	       "stops at 64, so larger tunx tx batches use tunx_reserve()/"
 	       "tunx_submit() (marked z) on rings of twice the batch; "
+	       "tunx-zc rows (z) use the zero-copy API at every batch: "
+	       "reserve/submit (tx), peek/release (rx); "
 	       "q: queues; st: tcp streams; sink: where tx packets end "
 	       "(drop: tc ingress matchall drop, route: forwarded to a dummy "
 	       "device, socket: a UDP socket reading), with what it got (and "
