@@ -26,6 +26,8 @@ enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
 		     BK_TUNX_PLAIN,
 		     /* tx and rx only: tunx through the zero-copy API (zc.c) */
 		     BK_TUNX_ZC,
+		     /* tx and rx only: tun through io_uring (uring.c) */
+		     BK_TUN_URING, BK_TUN_SQPOLL,
 		     BK_COUNT };
 /*
  * Where tx packets end (tx only; SINK_NONE in every other mode):
@@ -175,6 +177,16 @@ typedef void bench_io_fn(struct bench_io *io);
 bench_io_fn *bench_own_io(const struct bench_run *r);
 /* The batch a backend moves per call: the run's, or the device's. */
 unsigned int bench_io_batch(const struct bench_io *io);
+/* uring.c: tun-uring and tun-sqpoll, NULL for other backends */
+bench_io_fn *bench_uring_io(const struct bench_run *r);
+/* tun.c: tun attached here and adopted by libtunx (bench_env_open) for
+ * the backends that need its fd or flags libtunx does not set */
+bool bench_tun_own(enum bench_backend b);
+int bench_tun_open(struct tunx_device **dev, const struct tunx_config *cfg,
+		   enum bench_backend b, char *err, size_t len);
+/* The io_uring worker's own duplicate of the tun fd, to close when done;
+ * -EBADF: none */
+int bench_tun_take_fd(const struct tunx_device *dev);
 
 /* tcp.c: iperf3 through tunx-tunnel, or straight over the veth; or
  * through wireguard-go (tunx-wireguard) to the kernel's WireGuard */

@@ -271,10 +271,16 @@ int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 	int e;
 
 	bench_backend_config(&cfg, r);
-	e = tunx_open(dev, &cfg, &diag);
-	if (e) {
-		snprintf(err, len, "%s", diag.message);
-		return e;
+	if (bench_tun_own(r->backend)) {
+		e = bench_tun_open(dev, &cfg, r->backend, err, len);
+		if (e)
+			return e;
+	} else {
+		e = tunx_open(dev, &cfg, &diag);
+		if (e) {
+			snprintf(err, len, "%s", diag.message);
+			return e;
+		}
 	}
 	inet_pton(AF_INET, BENCH_DEV_ADDR, &a);
 	e = tunx_link_add_addr(*dev, AF_INET, &a, 24);
@@ -283,6 +289,7 @@ int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 	if (e) {
 		snprintf(err, len, "configuring the device: %s", tunx_strerror(e));
 		tunx_close(*dev);
+		*dev = NULL;	/* the caller closes what it is left */
 	}
 	return e;
 }

@@ -59,6 +59,20 @@ static const struct goal_def {
 	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
 	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
 	  2 },
+	/* against tun through io_uring: one goal each for the plain ring
+	 * and SQPOLL (a user would pick the faster; both are shown) */
+	{ "tx 64 B, drop sink: tunx / tun-uring",
+	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
+	  { MODE_TX, BK_TUN_URING, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 1.5 },
+	{ "tx 64 B, drop sink: tunx / tun-sqpoll",
+	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
+	  { MODE_TX, BK_TUN_SQPOLL, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 1.5 },
+	{ "rx 64 B: tunx / tun-uring",
+	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
+	  { MODE_RX, BK_TUN_URING, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.5 },
+	{ "rx 64 B: tunx / tun-sqpoll",
+	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
+	  { MODE_RX, BK_TUN_SQPOLL, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.5 },
 	/* rx at larger sizes: the zero-copy API, and the copying one */
 	RX_SIZE(512), RX_SIZE(1400), RX_SIZE(9000), RX_SIZE(65535),
 	{ "TCP via tunx-tunnel: tunx / tun-vnet",

@@ -29,6 +29,11 @@ static bool makes_sense(const struct bench_run *r)
 	 * the copying one. */
 	if (r->backend == BK_TUNX_ZC)
 		return r->mode == MODE_TX || r->mode == MODE_RX;
+	/* tun.c attaches one queue for these */
+	if (bench_tun_own(r->backend) && r->queues > 1)
+		return false;
+	if (r->backend == BK_TUN_URING || r->backend == BK_TUN_SQPOLL)
+		return r->mode == MODE_TX || r->mode == MODE_RX;
 	if (r->mode == MODE_MEM)
 		return r->backend == BK_TUNX || r->backend == BK_TUNX_PLAIN ||
 		       r->backend == BK_TUN;
@@ -117,6 +122,8 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	static const enum bench_backend tcp[] = { BK_TUNX, BK_TUNX_BUSY,
 		BK_TUNX_PLAIN, BK_TUN_VNET, BK_TUN, BK_VETH };
 	static const enum bench_backend two[] = { BK_TUNX, BK_TUN };
+	static const enum bench_backend base[] = { BK_TUN_URING,
+						   BK_TUN_SQPOLL };
 	static const enum bench_backend mem[] = { BK_TUNX, BK_TUNX_PLAIN, BK_TUN };
 	static const unsigned int batches[] = { 1, 4, 16, 64, 256, 512 };
 	static const unsigned int sizes[] = { 64, 512, 1400, 9000, 65535 };
@@ -146,6 +153,9 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		r.rate = BENCH_EQUAL_RATE;
 		n = bench_add_run(runs, n, &r);
 	}
+	/* What a user would pick instead of tunx: tun through io_uring. */
+	n = each(runs, n, MODE_TX, base, N(base), 64, 0, 1, 0, dur);
+	n = each(runs, n, MODE_RX, base, N(base), 64, 0, 1, 0, dur);
 	n = each(runs, n, MODE_TCP, tcp, N(tcp), 0, 0, 1, 1, dur);
 	for (q = 1; q <= 2; q++) {
 		n = add(runs, n, MODE_TX, BK_TUNX, 64, 0, q, 0, dur);

@@ -92,5 +92,5 @@ bench_io_fn *bench_own_io(const struct bench_run *r)
 {
 	if (r->backend == BK_TUNX_ZC && r->mode == MODE_RX)
 		return zc_rx;
-	return NULL;
+	return bench_uring_io(r);
 }
