@@ -28,6 +28,8 @@ enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
 		     BK_TUNX_ZC,
 		     /* tx and rx only: tun through io_uring (uring.c) */
 		     BK_TUN_URING, BK_TUN_SQPOLL,
+		     /* tx, rx, echo: tun with IFF_NAPI, through libtunx */
+		     BK_TUN_NAPI,
 		     BK_COUNT };
 /*
  * Where tx packets end (tx only; SINK_NONE in every other mode):

@@ -15,7 +15,7 @@ const char *const bench_mode_names[MODE_COUNT] = {
 	"tx", "rx", "echo", "tcp", "mem", "wireguard" };
 const char *const bench_backend_names[BK_COUNT] = {
 	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain",
-	"tunx-zc", "tun-uring", "tun-sqpoll" };
+	"tunx-zc", "tun-uring", "tun-sqpoll", "tun-napi" };
 const char *const bench_sink_names[SINK_COUNT] = {
 	"-", "drop", "route", "socket" };
 const char *const bench_gen_names[GEN_COUNT] = {
@@ -56,6 +56,9 @@ static const char usage_text[] =
 "                       batch of WRITEs, or of READs kept in flight, per\n"
 "                       io_uring_enter()), tun-sqpoll (the same with\n"
 "                       IORING_SETUP_SQPOLL: a kernel thread submits)\n"
+"                       tun-napi (tx, rx, echo: tun with IFF_NAPI, its\n"
+"                       writes go through NAPI and GRO; reads as tun)\n"
+"                       (the last three: one queue)\n"
 "                       (default: tunx,tun)\n"
 "  -s, --size LIST      IP packet sizes in bytes, 28..65535 (default 1400;\n"
 "                       above 1500 the device MTU is 65535)\n"

@@ -34,6 +34,9 @@ static bool makes_sense(const struct bench_run *r)
 		return false;
 	if (r->backend == BK_TUN_URING || r->backend == BK_TUN_SQPOLL)
 		return r->mode == MODE_TX || r->mode == MODE_RX;
+	if (r->backend == BK_TUN_NAPI)
+		return r->mode == MODE_TX || r->mode == MODE_RX ||
+		       r->mode == MODE_ECHO;
 	if (r->mode == MODE_MEM)
 		return r->backend == BK_TUNX || r->backend == BK_TUNX_PLAIN ||
 		       r->backend == BK_TUN;
@@ -123,7 +126,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		BK_TUNX_PLAIN, BK_TUN_VNET, BK_TUN, BK_VETH };
 	static const enum bench_backend two[] = { BK_TUNX, BK_TUN };
 	static const enum bench_backend base[] = { BK_TUN_URING,
-						   BK_TUN_SQPOLL };
+						   BK_TUN_SQPOLL, BK_TUN_NAPI };
 	static const enum bench_backend mem[] = { BK_TUNX, BK_TUNX_PLAIN, BK_TUN };
 	static const unsigned int batches[] = { 1, 4, 16, 64, 256, 512 };
 	static const unsigned int sizes[] = { 64, 512, 1400, 9000, 65535 };
@@ -153,7 +156,8 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		r.rate = BENCH_EQUAL_RATE;
 		n = bench_add_run(runs, n, &r);
 	}
-	/* What a user would pick instead of tunx: tun through io_uring. */
+	/* What a user would pick instead of tunx: tun through io_uring;
+	 * and tun with IFF_NAPI, as context (no goal). */
 	n = each(runs, n, MODE_TX, base, N(base), 64, 0, 1, 0, dur);
 	n = each(runs, n, MODE_RX, base, N(base), 64, 0, 1, 0, dur);
 	n = each(runs, n, MODE_TCP, tcp, N(tcp), 0, 0, 1, 1, dur);

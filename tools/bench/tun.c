@@ -39,7 +39,7 @@ static void forget(void)
 
 bool bench_tun_own(enum bench_backend b)
 {
-	return b == BK_TUN_URING || b == BK_TUN_SQPOLL;
+	return b == BK_TUN_URING || b == BK_TUN_SQPOLL || b == BK_TUN_NAPI;
 }
 
 int bench_tun_take_fd(const struct tunx_device *dev)
@@ -82,7 +82,10 @@ static int attach(const char *name, short flags, short *got, char *err,
 int bench_tun_open(struct tunx_device **dev, const struct tunx_config *cfg,
 		   enum bench_backend b, char *err, size_t len)
 {
-	short want = IFF_TUN | IFF_NO_PI, got = 0;
+	/* IFF_NAPI: tun's writes queue the skb and schedule the queue's
+	 * NAPI instance, which hands them to GRO; reads are tun's. */
+	short want = IFF_TUN | IFF_NO_PI | (b == BK_TUN_NAPI ? IFF_NAPI : 0);
+	short got = 0;
 	struct tunx_diag diag;
 	int fd, e;
 
