@@ -27,7 +27,7 @@ struct uring {
 	unsigned int n;		/* SQEs per batch, reads in flight */
 	size_t cap;		/* bytes per buffer */
 	uint8_t *bufs;		/* n buffers of cap bytes */
-	bool up;
+	bool up, sqpoll;
 };
 
 /*
@@ -78,7 +78,8 @@ static int uring_open(struct uring *u, struct bench_io *io)
 		snprintf(io->error, sizeof(io->error), "io_uring: out of memory");
 		return -ENOMEM;
 	}
-	return uring_init(u, io, io->r->backend == BK_TUN_SQPOLL);
+	u->sqpoll = io->r->backend == BK_TUN_SQPOLL;
+	return uring_init(u, io, u->sqpoll);
 }
 
 static void uring_close(struct uring *u)
@@ -95,17 +96,39 @@ static uint8_t *buf(struct uring *u, unsigned int i)
 	return u->bufs + (size_t)i * u->cap;
 }
 
-static void prep(struct uring *u, unsigned int i, bool rx, unsigned int len)
+/*
+ * At most n SQEs are queued between two enters, but SQPOLL's thread
+ * posts a batch's completions before it moves the SQ head past it: right
+ * after the batch completed the SQ can still look full.  Wait for room
+ * then (IORING_ENTER_SQ_WAIT); without SQPOLL, submit what is queued.
+ */
+static struct io_uring_sqe *sqe_get(struct uring *u)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	struct io_uring_sqe *sqe;
+	int e;
 
-	/* Never NULL: at most n SQEs are queued between two submits. */
+	while (!(sqe = io_uring_get_sqe(&u->ring))) {
+		e = u->sqpoll ? io_uring_sqring_wait(&u->ring) :
+				io_uring_submit(&u->ring);
+		if (e < 0)
+			return NULL;
+	}
+	return sqe;
+}
+
+static int prep(struct uring *u, unsigned int i, bool rx, unsigned int len)
+{
+	struct io_uring_sqe *sqe = sqe_get(u);
+
+	if (!sqe)
+		return -EBUSY;
 	if (rx)
 		io_uring_prep_read(sqe, 0, buf(u, i), (unsigned int)u->cap, 0);
 	else
 		io_uring_prep_write(sqe, 0, buf(u, i), len, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, i);
+	return 0;
 }
 
 /*
@@ -127,8 +150,8 @@ static int reap(struct uring *u, struct bench_io *io, bool rx)
 			   cqe->res != -ECANCELED && !err) {
 			err = cqe->res ? cqe->res : -EIO;
 		}
-		if (rx)
-			prep(u, (unsigned int)cqe->user_data, true, 0);
+		if (rx && !err)
+			err = prep(u, (unsigned int)cqe->user_data, true, 0);
 	}
 	io_uring_cq_advance(&u->ring, seen);
 	return err;
@@ -164,8 +187,10 @@ static void uring_tx(struct bench_io *io)
 		goto out;
 	tx_packets(&u, io);
 	while (!e && !atomic_load_explicit(io->stop, memory_order_relaxed)) {
-		for (i = 0; i < u.n; i++)
-			prep(&u, i, false, io->r->size);
+		for (i = 0; i < u.n && !e; i++)
+			e = prep(&u, i, false, io->r->size);
+		if (e)
+			break;
 		e = io_uring_submit_and_wait(&u.ring, u.n);
 		if (e == -EINTR) {
 			e = 0;
@@ -191,8 +216,8 @@ static void uring_rx(struct bench_io *io)
 
 	if (uring_open(&u, io))
 		goto out;
-	for (i = 0; i < u.n; i++)
-		prep(&u, i, true, 0);
+	for (i = 0; i < u.n && !e; i++)
+		e = prep(&u, i, true, 0);
 	while (!e && !atomic_load_explicit(io->stop, memory_order_relaxed)) {
 		e = io_uring_submit_and_wait_timeout(&u.ring, &cqe, 1, &ts, NULL);
 		if (e == -ETIME || e == -EINTR || e == -EAGAIN) {
