@@ -235,6 +235,58 @@ def curve(res, mode, key, title):
             per_packet(x, "kicks"), per_packet(x, "polls")))
 
 
+BASELINES = ("tunx", "tunx-busy", "tunx-zc", "tun", "tun-vnet", "tun-uring",
+             "tun-sqpoll", "tun-napi")
+
+
+def ratio(a, b):
+    return "%.2f" % (a / b) if a and b else "-"
+
+
+def baselines(res):
+    """64 B, one queue, default batch: tunx beside what a user would pick
+    instead (tun through io_uring, tun with IFF_NAPI); tx on drop."""
+    sel = [r for r in res if r["size"] == 64 and r["batch"] == 0 and
+           r["queues"] == 1 and (r["mode"] == "rx" or
+                                 r["mode"] == "tx" and r.get("sink") == "drop")]
+    if not any(r["backend"] in ("tun-uring", "tun-sqpoll", "tun-napi",
+                                "tunx-zc") for r in sel):
+        return
+    print("\n**64 B against the alternatives** (tx on the drop sink; "
+          "tun-uring/tun-sqpoll: tun through io_uring, tun-napi: tun with "
+          "IFF_NAPI, tunx-zc: the zero-copy API)\n")
+    print("| backend | tx pps | rx pps | tunx/this tx | tunx/this rx |")
+    print("|---|---|---|---|---|")
+    f = {(r["mode"], r["backend"]): figure(r) for r in sel}
+    for b in BASELINES:
+        if ("tx", b) not in f and ("rx", b) not in f:
+            continue
+        tx, rx = f.get(("tx", b)), f.get(("rx", b))
+        print("| %s | %s | %s | %s | %s |" % (
+            b, num(tx), num(rx), ratio(f.get(("tx", "tunx")), tx),
+            ratio(f.get(("rx", "tunx")), rx)))
+
+
+def zc_sizes(res):
+    """rx by size: the zero-copy API beside the copying one and tun."""
+    rows = [r for r in res if r["mode"] == "rx" and r["batch"] == 0 and
+            r["queues"] == 1]
+    pts = sorted({r["size"] for r in rows if r["backend"] == "tunx-zc"})
+    if not pts:
+        return
+    print("\n**rx by packet size: zero copy** (tunx-zc reads in place "
+          "with peek/release; tunx copies with tunx_read())\n")
+    print("| size | tun pps | tunx pps | tunx-zc pps | tunx/tun | "
+          "tunx-zc/tun |")
+    print("|---|---|---|---|---|---|")
+    for p in pts:
+        f = {b: figure(r) for b in ("tun", "tunx", "tunx-zc")
+             for r in [find(rows, backend=b, size=p)] if r}
+        t, x, z = f.get("tun"), f.get("tunx"), f.get("tunx-zc")
+        print("| %d | %s | %s | %s | %s | %s |" % (
+            p, num(t), num(x), num(z), ratio(x, t), ratio(z, t)))
+
+
 def memory(res):
     rows = [r for r in res if r["mode"] == "mem"]
     if not rows:
@@ -305,6 +357,8 @@ def main():
     curve(res, "tx", "size", "tx, drop sink: packets/s by packet size")
     curve(res, "rx", "size", "rx (packet generator): packets/s by packet "
           "size")
+    baselines(res)
+    zc_sizes(res)
     memory(res)
     everything(res)
     if reps > 1:

@@ -67,6 +67,15 @@ for o in --streams --compare --full --batch --sink --gen --rate; do
 		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
 done
+for b in tunx-zc tun-uring tun-sqpoll tun-napi; do
+	result "tunx-bench backend $b is in --help and the man page" \
+		eval "'$bin/tunx-bench' --help | grep -q -- '$b' &&
+		      grep -q -- '^\.B $(echo "$b" | sed 's/-/\\\\-/g')\$' '$top/tools/man/tunx-bench.1'"
+done
+result "tunx-bench tun-uring, tun-sqpoll, tun-napi on 2 queues have nothing to run (one queue)" \
+	rc 2 "$bin/tunx-bench" -b tun-uring,tun-sqpoll,tun-napi -m tx,rx -q 2
+result "tunx-bench tunx-zc and tun-uring in tcp or mem have nothing to run" \
+	rc 2 "$bin/tunx-bench" -b tunx-zc,tun-uring,tun-sqpoll -m tcp,mem
 # Interface names hold at most 15 bytes (IFNAMSIZ - 1): a longer one is
 # refused with the limit, as `ip tuntap add` does, never cut to 15.
 long=abcdefghijklmnop
@@ -271,6 +280,28 @@ result "tunx-bench rx on tun: packet and udp generators' packets reach the reade
 assert [r[\"gen\"] for r in rs] == [\"packet\", \"udp\"], rs
 for r in rs:
     assert r[\"error\"] is None and 0 < r[\"packets\"] <= r[\"gen_sent\"], r'"
+# The baselines on stock tun move packets: each tx row's socket sink got
+# what the device took (all but what was in flight at the stop), each rx
+# row read some.  Their figures are not judged here.
+result "tunx-bench tx on tun-uring, tun-sqpoll, tun-napi: the socket sink got what the device took" \
+	eval "'$bin/tunx-bench' -m tx -b tun-uring,tun-sqpoll,tun-napi -s 64 --sink socket -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"backend\"] for r in rs] == [\"tun-uring\", \"tun-sqpoll\", \"tun-napi\"], rs
+for r in rs:
+    assert r[\"error\"] is None and r[\"packets\"] > 0, r
+    got = r[\"sink_packets\"] + r[\"sink_lost\"]
+    assert r[\"packets\"] - 1024 <= got <= r[\"packets\"], r'"
+result "tunx-bench rx on tun-uring, tun-sqpoll, tun-napi reads packets" \
+	eval "'$bin/tunx-bench' -m rx -b tun-uring,tun-sqpoll,tun-napi -s 64 -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert len(rs) == 3, rs
+for r in rs:
+    assert r[\"error\"] is None and r[\"packets\"] > 0, r'"
+result "tunx-bench tun-uring at batch 256 keeps 256 reads in flight and reads 1400 B packets whole" \
+	eval "'$bin/tunx-bench' -m rx -b tun-uring -s 1400 -B 256 -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0]
+assert r[\"error\"] is None and r[\"batch_used\"] == 256, r
+assert r[\"packets\"] > 0 and r[\"bytes\"] > 1300 * r[\"packets\"], r'"
 # report.py on a made-up run: goals, verdicts and the tables come out.
 python3 - "$tmp/fake.json" <<'PY'
 import json, sys
