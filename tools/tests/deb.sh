@@ -243,6 +243,9 @@ else
 	skip "quick start run" "no /dev/net/tun or network namespace here"
 fi
 result "tunxctl from tunx-tools runs (--help)" in_root 'tunxctl --help >/dev/null'
+# tunx-bench links liburing: the package's shlibs must have brought it.
+result "tunx-bench from tunx-tools runs (--help; liburing2 came with it)" \
+	in_root 'tunx-bench --help >/dev/null'
 
 # --- purge -----------------------------------------------------------------
 # Every path the packages installed (not directories: dpkg keeps shared ones).
