@@ -472,6 +472,7 @@ static bool backpressure_rx(unsigned int n)
 	unsigned int sent = 0;
 	pthread_t th;
 	long long t0 = st_now_ms();
+	__u64 sndbuf0 = st_udp_sndbuf_errors();
 	int s, ret;
 	bool ok;
 
@@ -498,8 +499,11 @@ static bool backpressure_rx(unsigned int n)
 	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped &&
 	     (!bp.slow || bp.slow_stops);
 	tap(ok, "backpressure_rx_zero_loss",
-	    "backpressure rx: %u sent by a UDP socket, %u consumed from the rx ring, %u lost, %u duplicate, %u other; rx_dropped %llu, queue_stops %llu (%llu while a slow reader took the first %u in %lld ms), in %lld ms",
-	    sent, bp.got, n - bp.got, bp.dup, bp.other,
+	    "backpressure rx: %u sent by a UDP socket, %u consumed from the rx ring, %u lost (udp sndbuf errors %llu, link tx dropped %llu), %u duplicate, %u other; rx_dropped %llu, queue_stops %llu (%llu while a slow reader took the first %u in %lld ms), in %lld ms",
+	    sent, bp.got, n - bp.got,
+	    (unsigned long long)(st_udp_sndbuf_errors() - sndbuf0),
+	    (unsigned long long)st_link_tx_dropped("bp0"),
+	    bp.dup, bp.other,
 	    (unsigned long long)st.rx_dropped,
 	    (unsigned long long)st.queue_stops, bp.slow_stops, bp.slow,
 	    bp.slow_ms, st_now_ms() - t0);

@@ -881,3 +881,58 @@ int st_sysfs_net_write(const char *name, const char *attr, const char *val)
 	close(fd);
 	return ret;
 }
+
+/* SndbufErrors from the "Udp:" pair of lines in /proc/net/snmp. */
+#define ST_SNMP_SEP	"\t\n "
+__u64 st_udp_sndbuf_errors(void)
+{
+	char names[1024], vals[1024], *n, *v, *sn, *sv;
+	unsigned long long x = 0;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(names, sizeof(names), f)) {
+		if (strncmp(names, "Udp:", 4) || !fgets(vals, sizeof(vals), f))
+			continue;
+		n = strtok_r(names, ST_SNMP_SEP, &sn);
+		v = strtok_r(vals, ST_SNMP_SEP, &sv);
+		while (n && v && strcmp(n, "SndbufErrors")) {
+			n = strtok_r(NULL, ST_SNMP_SEP, &sn);
+			v = strtok_r(NULL, ST_SNMP_SEP, &sv);
+		}
+		if (n && v)
+			x = strtoull(v, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return x;
+}
+
+__u64 st_link_tx_dropped(const char *name)
+{
+	unsigned long long v[12] = {};
+	char line[512], *p;
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		for (p = line; *p == ' '; p++)
+			;
+		if (strncmp(p, name, n) || p[n] != ':')
+			continue;
+		/*
+		 * rx: bytes packets errs drop fifo frame compressed multicast,
+		 * then tx: bytes packets errs drop
+		 */
+		if (sscanf(p + n + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8], &v[9], &v[10], &v[11]) != 12)
+			v[11] = 0;
+		break;
+	}
+	fclose(f);
+	return v[11];
+}

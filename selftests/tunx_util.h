@@ -255,6 +255,13 @@ int st_udp_drain_nowait(int sock);
  * modprobe twice (dev_load), seconds per call in a TCG VM.
  */
 int st_if_index(const char *name);
+/*
+ * Where a lost packet went: Udp SndbufErrors (/proc/net/snmp, a qdisc
+ * drop UDP does not report to the sender) and @name's TX drops
+ * (/proc/net/dev, this netns); 0 when unreadable.
+ */
+__u64 st_udp_sndbuf_errors(void);
+__u64 st_link_tx_dropped(const char *name);
 
 /*
  * main() for a test file: skip the whole program (KSFT_SKIP) when the
