@@ -143,11 +143,13 @@ TEST_F(ioctl, info_unattached_reports_abi_only)
 	EXPECT_EQ(TUNX_MAX_QUEUES, info.max_queues);
 	EXPECT_TRUE(info.features & TUNX_FEAT_NEED_WAKEUP);
 	EXPECT_TRUE(info.features & TUNX_FEAT_OFFLOAD);
+	EXPECT_TRUE(info.features & TUNX_FEAT_RX_WAKE);
 	EXPECT_EQ(0, info.features & ~(TUNX_FEAT_MULTI_QUEUE |
 				       TUNX_FEAT_OFFLOAD |
 				       TUNX_FEAT_TAIL_DROP |
 				       TUNX_FEAT_NEED_WAKEUP |
-				       TUNX_FEAT_BUSY_POLL));
+				       TUNX_FEAT_BUSY_POLL |
+				       TUNX_FEAT_RX_WAKE));
 	EXPECT_EQ(0, info.flags);
 	EXPECT_EQ(0, info.name[0]);
 	EXPECT_EQ(0, info.ifindex);

@@ -799,9 +799,15 @@ TEST_F(lifetime, close_during_blocking_poll_other_thread)
 	ASSERT_TRUE(wait_link("tx0", false, 3000));
 }
 
-TEST_F(lifetime, link_del_wakes_blocking_poll)
+/*
+ * Woken by the deletion, not by the timeout: poll() returns 1 with HUP or
+ * ERR only when woken.  No bound on the time: `ip link del` on the debug
+ * kernel beside other VMs took 6.2 s once, and the timeout is what fails
+ * the test if nobody wakes the poller.
+ */
+TEST_F_TIMEOUT(lifetime, link_del_wakes_blocking_poll, 120)
 {
-	struct poller p = { .timeout = 8000 };
+	struct poller p = { .timeout = 60000 };
 	pthread_t th;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
@@ -815,7 +821,6 @@ TEST_F(lifetime, link_del_wakes_blocking_poll)
 	/* A VPN blocked in poll must learn its device is gone. */
 	EXPECT_EQ(1, p.ret);
 	EXPECT_TRUE(p.revents & (POLLERR | POLLHUP));
-	EXPECT_GT(6000, p.elapsed);
 }
 
 TEST_F(lifetime, close_with_backpressured_qdisc)
