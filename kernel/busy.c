@@ -7,9 +7,10 @@
  * restarted from the poll loop, so an application that keeps its rings busy
  * needs no kick and no poll(): no syscall at all.
  *
- * Barrier E: full barrier between clearing TUNX_Q_BUSY and testing the txq;
- * pairs with tunx_rx_stop(), which stops the txq, then tests TUNX_Q_BUSY.
- * One of the two sides sees the other and sets the rx NEED_WAKEUP flag.
+ * Barrier I (ring.h): full barrier between clearing TUNX_Q_BUSY and testing
+ * the txq; pairs with J in tunx_rx_stop(), which stops the txq, then tests
+ * TUNX_Q_BUSY.  One of the two sides sees the other and sets the rx
+ * NEED_WAKEUP flag.
  */
 #include <linux/ktime.h>
 #include <linux/netdevice.h>
