@@ -502,7 +502,7 @@ static bool backpressure_rx(unsigned int n)
 	    "backpressure rx: %u sent by a UDP socket, %u consumed from the rx ring, %u lost (udp sndbuf errors %llu, link tx dropped %llu), %u duplicate, %u other; rx_dropped %llu, queue_stops %llu (%llu while a slow reader took the first %u in %lld ms), in %lld ms",
 	    sent, bp.got, n - bp.got,
 	    (unsigned long long)(st_udp_sndbuf_errors() - sndbuf0),
-	    (unsigned long long)st_link_tx_dropped("bp0"),
+	    (unsigned long long)st_link_stat("bp0", ST_LINK_TX_DROPPED),
 	    bp.dup, bp.other,
 	    (unsigned long long)st.rx_dropped,
 	    (unsigned long long)st.queue_stops, bp.slow_stops, bp.slow,

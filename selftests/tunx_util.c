@@ -909,7 +909,11 @@ __u64 st_udp_sndbuf_errors(void)
 	return x;
 }
 
-__u64 st_link_tx_dropped(const char *name)
+/*
+ * Link counters from /proc/net/dev, which shows the reader's netns (sysfs
+ * shows the netns it was mounted in).
+ */
+__u64 st_link_stat(const char *name, enum st_link_field field)
 {
 	unsigned long long v[12] = {};
 	char line[512], *p;
@@ -923,16 +927,12 @@ __u64 st_link_tx_dropped(const char *name)
 			;
 		if (strncmp(p, name, n) || p[n] != ':')
 			continue;
-		/*
-		 * rx: bytes packets errs drop fifo frame compressed multicast,
-		 * then tx: bytes packets errs drop
-		 */
 		if (sscanf(p + n + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
 			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
 			   &v[7], &v[8], &v[9], &v[10], &v[11]) != 12)
-			v[11] = 0;
+			memset(v, 0, sizeof(v));
 		break;
 	}
 	fclose(f);
-	return v[11];
+	return v[field];
 }

@@ -256,12 +256,23 @@ int st_udp_drain_nowait(int sock);
  */
 int st_if_index(const char *name);
 /*
- * Where a lost packet went: Udp SndbufErrors (/proc/net/snmp, a qdisc
- * drop UDP does not report to the sender) and @name's TX drops
- * (/proc/net/dev, this netns); 0 when unreadable.
+ * Udp SndbufErrors (/proc/net/snmp): a qdisc drop UDP does not report to
+ * the sender, where a lost datagram may have gone; 0 when unreadable.
  */
 __u64 st_udp_sndbuf_errors(void);
-__u64 st_link_tx_dropped(const char *name);
+
+/*
+ * Columns of /proc/net/dev (this netns): rx bytes packets errs drop fifo
+ * frame compressed multicast, then tx bytes packets errs drop.  0 when the
+ * link or the file is missing.
+ */
+enum st_link_field {
+	ST_LINK_RX_PACKETS = 1,
+	ST_LINK_TX_PACKETS = 9,
+	ST_LINK_TX_DROPPED = 11,
+};
+
+__u64 st_link_stat(const char *name, enum st_link_field field);
 
 /*
  * main() for a test file: skip the whole program (KSFT_SKIP) when the
