@@ -67,10 +67,13 @@ result "lintian reports no error (E:)" eval '! grep -q "^E: " "$logdir/lintian.l
 files() { dpkg-deb -c "$out/${1}_${version}_"*.deb | awk '$1 !~ /^d/ { print $6 }' | sed 's/^\.//'; }
 # holds PKG PATH...: the package holds each PATH.
 holds() {
-	local p=$1 f
+	local p=$1 f list
 	shift
+	# Listed once, then searched: under pipefail, "files | grep -q" fails
+	# whenever grep exits on its match before sed's last write (SIGPIPE).
+	list=$(files "$p")
 	for f in "$@"; do
-		files "$p" | grep -qxF "$f" || { echo "# $p lacks $f"; return 1; }
+		grep -qxF "$f" <<<"$list" || { echo "# $p lacks $f"; return 1; }
 	done
 }
 # only PKG REGEX: every path of the package matches REGEX (nothing stray,
@@ -231,8 +234,12 @@ in_root 'cd /tmp && cc -std=c11 -Wall -Wextra -Werror -o quickstart quickstart.c
 rc=$?
 result "README quick start compiles against libtunx-dev via pkg-config" [ "$rc" = 0 -a -s "$root/tmp/quickstart.c" ]
 [ "$rc" = 0 ] || show "$logdir/quickstart.log"
-result "it loads libtunx.so.0 from the multiarch directory (ldd)" \
-	eval 'in_root "ldd /tmp/quickstart" | grep -Eq "libtunx.so.0 => (/usr)?/lib/x86_64-linux-gnu/libtunx.so.0 "'
+# ldd's output goes to a file first: piped into grep -q, ld.so's later
+# lines hit a closed pipe and pipefail failed the check now and then.
+in_root "ldd /tmp/quickstart" >"$logdir/ldd.log" 2>&1
+ldd_re="libtunx.so.0 => (/usr)?/lib/x86_64-linux-gnu/libtunx.so.0 "
+result "it loads libtunx.so.0 from the multiarch directory (ldd)" grep -Eq "$ldd_re" "$logdir/ldd.log"
+grep -Eq "$ldd_re" "$logdir/ldd.log" || show "$logdir/ldd.log"
 if [ -c /dev/net/tun ] && unshare -n true 2>/dev/null; then
 	in_root 'unshare -n /tmp/quickstart' >"$logdir/qs.out" 2>&1
 	rc=$?

@@ -82,7 +82,7 @@ for backend in tunx tun; do
 	fi
 	result "$name: the device is $backend (libtunx's choice and the driver)" \
 		eval 'grep -q "^tunx-wireguard: wg-go $backend:" "$wg_log" &&
-		      ip netns exec "$wg_go_ns" ethtool -i wg-go | grep -qx "driver: $backend"'
+		      grep -qx "driver: $backend" <<<"$(ip netns exec "$wg_go_ns" ethtool -i wg-go)"'
 	# -w: the first packets wait for the handshake; under TCG that can take
 	# seconds.  ping fails unless all 3 are answered by then.
 	result "$name: ping to the kernel's end" \
