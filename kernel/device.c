@@ -117,6 +117,7 @@ void tunx_stats_fold(struct tunx_device *td, struct tunx_stats *st)
 	st->wakeups += atomic64_read(&td->c.wakeups);
 	st->kicks += atomic64_read(&td->c.kicks);
 	st->ring_errors += atomic64_read(&td->c.ring_errors);
+	st->tx_inline_polls += atomic64_read(&td->c.tx_inline_polls);
 }
 
 /* The netdev's rx is tunx's tx (user -> kernel) and vice versa. */
@@ -241,12 +242,13 @@ static struct net_device *tunx_device_alloc(const char *name, u32 flags)
  * @net: namespace to create it in
  * @name: name or pattern with one "%d", already checked by dev_valid_name()
  * @flags: TUNX_ATTACH_* properties
+ * @threaded: consume tx rings in the device's NAPI kernel threads
  *
  * Context: RTNL held.
  * Return: the device or an ERR_PTR.
  */
 struct tunx_device *tunx_device_create(struct net *net, const char *name,
-				       u32 flags)
+				       u32 flags, bool threaded)
 {
 	struct net_device *dev;
 	struct tunx_device *td;
@@ -264,7 +266,7 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	dev->sysfs_groups[0] = &tunx_attr_group;
 	netif_carrier_off(dev);
 	/* Before registering, as 6.17's API wants: NAPIs added later inherit it. */
-	if (flags & TUNX_ATTACH_BUSY_POLL)
+	if (threaded)
 		netif_threaded_enable(dev);
 	err = register_netdevice(dev);
 	if (err) {

@@ -44,6 +44,7 @@ struct tunx_counters {
 	atomic64_t wakeups;
 	atomic64_t kicks;
 	atomic64_t ring_errors;
+	atomic64_t tx_inline_polls;
 };
 
 /**
@@ -94,7 +95,7 @@ extern struct rtnl_link_ops tunx_link_ops;
 int tunx_device_init(void);
 void tunx_device_uninit(void);
 struct tunx_device *tunx_device_create(struct net *net, const char *name,
-				       u32 flags);
+				       u32 flags, bool threaded);
 struct tunx_device *tunx_device_find(struct net *net, const char *name);
 void tunx_device_update_carrier(struct tunx_device *td);
 bool tunx_device_may_attach(struct tunx_device *td);

@@ -30,6 +30,7 @@ static const struct {
 	TUNX_STAT(kicks),
 	TUNX_STAT(ring_errors),
 	TUNX_STAT(tx_over_mtu),
+	TUNX_STAT(tx_inline_polls),
 };
 
 static void tunx_get_drvinfo(struct net_device *dev,

@@ -187,6 +187,19 @@ static inline bool tunx_ring_cons_avail(struct tunx_ring *ring, u32 *avail)
 			      avail);
 }
 
+/*
+ * About how many descriptors are ready, for a kick choosing where to consume
+ * them; false when the producer index is impossible.  No barrier: a stale
+ * count only picks the context, and the consumer loads again with (C).
+ * @head is NAPI's, read here from outside it.
+ */
+static inline bool tunx_ring_cons_ready_hint(const struct tunx_ring *ring,
+					     u32 *ready)
+{
+	return tunx_ring_used(READ_ONCE(*ring->producer),
+			      READ_ONCE(ring->head), ring->entries, ready);
+}
+
 /* The next descriptor; the caller checked one is available. */
 static inline struct tunx_desc *tunx_ring_cons_desc(const struct tunx_ring *ring)
 {

@@ -251,6 +251,59 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/*
+ * At most this many ready descriptors are consumed by the kick itself on a
+ * threaded device: waking the NAPI thread (a context switch, often an IPI to
+ * another CPU) costs more than handing a few packets to the stack here, and
+ * a lone packet's latency stays what it is without threads.
+ */
+#define TUNX_TX_INLINE_MAX	8
+
+/*
+ * Consume a short batch in the caller's context.  NAPI_STATE_SCHED makes us
+ * the ring's only consumer, as it does for the thread and for busy polling;
+ * tunx_tx_poll() gives it back through napi_complete_done(), which polls
+ * again in the thread if a kick came meanwhile (MISSED).
+ */
+static void tunx_tx_inline(struct tunx_queue *q, struct tunx_device *td)
+{
+	struct napi_struct *napi = &q->napi;
+
+	if (!napi_schedule_prep(napi))
+		return;	/* being polled, or being disabled by detach */
+	tunx_count(td, tx_inline_polls);
+	/* More arrived than the batch we meant: the thread does the rest. */
+	if (tunx_tx_poll(napi, NAPI_POLL_WEIGHT) == NAPI_POLL_WEIGHT)
+		__napi_schedule(napi);
+}
+
+/**
+ * tunx_tx_kick - have the tx ring consumed
+ * @q: attached queue
+ * @td: its device
+ * @area: its area, whose tx ring the writer moved
+ *
+ * Schedules NAPI: in softirq on this CPU, or on a threaded device in its
+ * kernel thread, off the writer's CPU.  A short batch on a threaded device
+ * is consumed here instead.  Busy-poll devices always hand over to their
+ * spinning thread.
+ *
+ * Context: RCU read lock held, BH disabled.
+ */
+void tunx_tx_kick(struct tunx_queue *q, struct tunx_device *td,
+		  struct tunx_area *area)
+{
+	u32 avail;
+
+	if (test_bit(NAPI_STATE_THREADED, &q->napi.state) &&
+	    !td->busy_poll_ns &&
+	    tunx_ring_cons_ready_hint(&area->tx, &avail) &&
+	    avail <= TUNX_TX_INLINE_MAX)
+		tunx_tx_inline(q, td);
+	else
+		napi_schedule(&q->napi);
+}
+
 /**
  * tunx_tx_pending - has the writer produced descriptors NAPI has not seen?
  * @area: queue's area

@@ -4,6 +4,7 @@
 
 #include <linux/netdevice.h>
 
+struct tunx_device;
 struct tunx_queue;
 struct tunx_area;
 
@@ -11,5 +12,7 @@ int tunx_tx_poll(struct napi_struct *napi, int budget);
 bool tunx_tx_pending(struct tunx_area *area);
 bool tunx_tx_dirty(struct tunx_area *area);
 bool tunx_tx_full(struct tunx_area *area);
+void tunx_tx_kick(struct tunx_queue *q, struct tunx_device *td,
+		  struct tunx_area *area);
 
 #endif /* _TUNX_TX_H */

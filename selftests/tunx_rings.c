@@ -452,6 +452,56 @@ TEST_F_TIMEOUT(rings, rx_need_wakeup_protocol_loses_no_packet, 120)
 	EXPECT_EQ(0, ST_STAT(self->q.fd, rx_dropped, 0, 0));
 }
 
+/*
+ * The host's admin created tx0: its tx ring is consumed by NAPI threads, off
+ * the writer's CPU, except that a kick finding a short batch consumes it
+ * itself, so a lone packet does not wait for a thread to be scheduled.
+ */
+TEST_F(rings, tx_threaded_short_batch_consumed_by_the_kick)
+{
+	char pkt[256], buf[256], threaded[8];
+	struct tunx_stats st;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	ASSERT_EQ(0, st_sysfs_net_read("tx0", "threaded", threaded,
+				       sizeof(threaded)));
+	EXPECT_STREQ("1", threaded);
+	/* The first packet always kicks: NAPI is idle, NEED_WAKEUP set. */
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "inline")));
+	/* A, matches D: released before the kick returned, no waiting. */
+	EXPECT_EQ(self->q.tx.local, st_load_acquire(self->q.tx.consumer));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(1, st.tx_inline_polls);
+	EXPECT_EQ(1, st.tx_packets);
+	ASSERT_EQ(6, st_udp_recv(self->sock, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "inline", 6));
+}
+
+/* A full batch is the thread's: the kick only wakes it. */
+TEST_F(rings, tx_threaded_full_batch_left_to_the_thread)
+{
+	struct tunx_desc *d;
+	struct tunx_stats st;
+	__u8 *frame;
+	__u32 i;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
+	for (i = 0; i < 64; i++) {
+		d = st_tx_reserve(&self->q, &frame);
+		ASSERT_NE(NULL, d);
+		memset(d, 0, sizeof(*d));
+		d->len = st_test_packet(frame, "batch");
+		d->addr = frame - self->q.tx.frames;
+	}
+	st_tx_submit(&self->q);
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 10000));
+	EXPECT_EQ(64, ST_STAT(self->q.fd, tx_packets, 64, 2000));
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(0, st.tx_inline_polls);
+	EXPECT_EQ(64, st_udp_drain(self->sock));
+}
+
 TEST_F(rings, tx_kicks_counted)
 {
 	struct tunx_stats st;

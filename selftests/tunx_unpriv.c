@@ -394,6 +394,49 @@ TEST_F(unpriv, huge_setup_quiet_enomem)
 	EXPECT_FALSE(log_has("vmalloc error\\|page allocation failure"));
 }
 
+/*
+ * A namespace's admin gets no NAPI threads (they would belong to no cgroup
+ * of its): the kick hands its packet to softirq, never to the inline path
+ * that only threaded devices take.
+ */
+static int no_threads(struct cg *cg, void *arg)
+{
+	struct tunx_stats st;
+	struct st_queue q;
+	__u8 pkt[128];
+	int ret;
+
+	(void)cg;
+	(void)arg;
+	ret = st_queue_open(&q, "ux0", 0, 16, 16, 0);
+	if (ret)
+		return fail(1, ret);
+	ret = st_net_up("ux0");
+	if (!ret)
+		ret = st_tx_send(&q, pkt, st_test_packet(pkt, "softirq"));
+	if (!ret)
+		ret = st_tx_wait_consumed(&q, 5000);
+	if (!ret)
+		ret = st_get_stats(q.fd, &st);
+	st_queue_close(&q);
+	if (ret)
+		return fail(2, ret);
+	if (st.tx_packets != 1)
+		return fail(3, -EIO);
+	return st.tx_inline_polls ? fail(4, -EIO) : 0;
+}
+
+TEST_F(unpriv, namespace_admin_gets_no_napi_threads)
+{
+	int rc;
+
+	self->u.fn = no_threads;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+}
+
 static int busy_poll(struct cg *cg, void *arg)
 {
 	struct tunx_attach a = {

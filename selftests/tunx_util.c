@@ -856,16 +856,16 @@ int st_if_index(const char *name)
 }
 
 /*
- * Write /sys/class/net/@name/@attr of the caller's network namespace.  A
+ * Open /sys/class/net/@name/@attr of the caller's network namespace.  A
  * test in a namespace of its own mounts a sysfs of it first, in a mount
  * namespace of its own (the harness runs each test in a child, so this
  * happens once per test).
  */
-int st_sysfs_net_write(const char *name, const char *attr, const char *val)
+static int sysfs_net_open(const char *name, const char *attr, int flags)
 {
 	static bool mounted;
 	char path[128];
-	int fd, ret;
+	int fd;
 
 	if (!mounted &&
 	    (unshare(CLONE_NEWNS) ||
@@ -874,12 +874,38 @@ int st_sysfs_net_write(const char *name, const char *attr, const char *val)
 		return -errno;
 	mounted = true;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = open(path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int st_sysfs_net_write(const char *name, const char *attr, const char *val)
+{
+	int fd = sysfs_net_open(name, attr, O_WRONLY), ret;
+
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -errno;
 	close(fd);
 	return ret;
+}
+
+/* Read it into @buf as a string, without the trailing newline. */
+int st_sysfs_net_read(const char *name, const char *attr, char *buf,
+		      size_t cap)
+{
+	int fd = sysfs_net_open(name, attr, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
 }
 
 /* SndbufErrors from the "Udp:" pair of lines in /proc/net/snmp. */

@@ -221,6 +221,8 @@ void st_msleep(int ms);
 long long st_now_ms(void);
 long long st_now_us(void);
 int st_sysfs_net_write(const char *name, const char *attr, const char *val);
+int st_sysfs_net_read(const char *name, const char *attr, char *buf,
+		      size_t cap);
 
 /* ---- packets ---- */
 __u16 st_csum(const void *data, size_t len, __u32 sum);

@@ -446,7 +446,8 @@ struct tunx_stats {
 	__u64 kicks;		/* TUNX_IOC_KICK calls and poll kicks */
 	__u64 ring_errors;	/* impossible indices seen in shared memory */
 	__u64 tx_over_mtu;	/* user -> kernel, accepted, longer than the MTU */
-	__u64 reserved[7];
+	__u64 tx_inline_polls;	/* kicks that consumed a short batch themselves */
+	__u64 reserved[6];
 };
 
 #define TUNX_IOC_MAGIC		0xE6
