@@ -451,6 +451,11 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 	}
 	if (r->mode == MODE_RX)
 		bench_gen_start(&g, res);
+	/* tx: a threaded device's NAPI threads take the stack's work off the
+	 * writers' CPUs; pinned to the CPU no writer uses, the row's per-CPU
+	 * split shows who did what (pin.c). */
+	if (r->mode == MODE_TX && bench_gen_cpu() >= 0)
+		res->napi_pinned = bench_pin_napi("bench0", bench_gen_cpu());
 	if (r->mode == MODE_ECHO)
 		res->packets = ping_pong(r, res);
 	else

@@ -145,7 +145,7 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	       "the packet generator's send()s that found the device full "
 	       "(the frame goes again), pinned: the "
 	       "generator on cpu0 and the workers on the others (+napi: the "
-	       "device's NAPI threads with the generator); rx at a --rate: "
+	       "device's NAPI threads on cpu0 too); rx at a --rate: "
 	       "busy CPU us per packet read, the generator's own into a "
 	       "dummy device, and the difference, the device's\n");
 	printf("note: %s\n", caveat);
