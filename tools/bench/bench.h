@@ -30,6 +30,9 @@ enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
 		     BK_TUN_URING, BK_TUN_SQPOLL,
 		     /* tx, rx, echo: tun with IFF_NAPI, through libtunx */
 		     BK_TUN_NAPI,
+		     /* tx and rx: AF_XDP on a veth pair (xdprun.c); echo
+		      * and sizes above 1500 are n/a rows */
+		     BK_XDP_VETH,
 		     BK_COUNT };
 /*
  * Where tx packets end (tx only; SINK_NONE in every other mode):
@@ -142,6 +145,10 @@ int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 		   char *err, size_t len);
 int bench_env_sink(const struct bench_run *r, char *err, size_t len);
 void bench_env_sink_count(const struct bench_run *r, struct bench_result *res);
+int bench_env_sink_dev(const struct bench_run *r, const char *dev, char *err,
+		       size_t len);
+void bench_env_sink_count_dev(const struct bench_run *r, const char *dev,
+			      struct bench_result *res);
 uint64_t bench_env_udp_rcvbuf_errors(void);
 int bench_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r);
@@ -175,6 +182,10 @@ struct bench_io {
 	char error[160];
 };
 typedef void bench_io_fn(struct bench_io *io);
+/* zc.c: reads every cache line of a packet once, as a real reader would */
+uint64_t bench_touch(const uint8_t *p, uint32_t len);
+/* xdprun.c: the xdp-veth backend's runs, packet modes */
+void bench_run_xdp(const struct bench_run *r, struct bench_result *res);
 /* The worker of a run's mode on its backend, NULL for the copying API. */
 bench_io_fn *bench_own_io(const struct bench_run *r);
 /* The batch a backend moves per call: the run's, or the device's. */

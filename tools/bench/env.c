@@ -108,6 +108,14 @@ static void sink_modules(enum bench_sink s)
  * sink's socket is devpath.c's; here it gets its address. */
 int bench_env_sink(const struct bench_run *r, char *err, size_t len)
 {
+	return bench_env_sink_dev(r, "bench0", err, len);
+}
+
+/* The same on @dev, where the packets arrive: the device itself for a
+ * TUN device, the veth peer for xdp-veth (xdprun.c). */
+int bench_env_sink_dev(const struct bench_run *r, const char *dev, char *err,
+		       size_t len)
+{
 	int e = 0;
 
 	if (r->mode != MODE_TX)
@@ -115,9 +123,9 @@ int bench_env_sink(const struct bench_run *r, char *err, size_t len)
 	sink_modules(r->sink);
 	switch (r->sink) {
 	case SINK_DROP:
-		e = bench_sh("tc qdisc add dev bench0 ingress && "
-			     "tc filter add dev bench0 parent ffff: matchall "
-			     "action drop");
+		e = bench_sh("tc qdisc add dev %s ingress && "
+			     "tc filter add dev %s parent ffff: matchall "
+			     "action drop", dev, dev);
 		if (e)
 			snprintf(err, len, "drop sink: tc ingress matchall drop "
 				 "failed (needs iproute2's tc and the modules "
@@ -157,13 +165,15 @@ static uint64_t number_after(const char *line, const char *key)
 }
 
 /* Packets the matchall filter's drop action took. */
-static uint64_t tc_drops(void)
+static uint64_t tc_drops(const char *dev)
 {
-	FILE *p = popen("tc -s filter show dev bench0 parent ffff: 2>/dev/null",
-			"r");
-	char line[512];
+	char cmd[128], line[512];
 	uint64_t n = 0;
+	FILE *p;
 
+	snprintf(cmd, sizeof(cmd), "tc -s filter show dev %s parent ffff: "
+		 "2>/dev/null", dev);
+	p = popen(cmd, "r");
 	if (!p)
 		return 0;
 	while (fgets(line, sizeof(line), p))
@@ -226,8 +236,14 @@ uint64_t bench_env_udp_rcvbuf_errors(void)
 /* What the drop and route sinks saw; the socket sink counts itself. */
 void bench_env_sink_count(const struct bench_run *r, struct bench_result *res)
 {
+	bench_env_sink_count_dev(r, "bench0", res);
+}
+
+void bench_env_sink_count_dev(const struct bench_run *r, const char *dev,
+			      struct bench_result *res)
+{
 	if (r->sink == SINK_DROP)
-		res->sink_packets = tc_drops();
+		res->sink_packets = tc_drops(dev);
 	else if (r->sink == SINK_ROUTE)
 		res->sink_packets = dev_tx_packets("sink0");
 }

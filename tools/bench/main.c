@@ -15,7 +15,7 @@ const char *const bench_mode_names[MODE_COUNT] = {
 	"tx", "rx", "echo", "tcp", "mem", "wireguard" };
 const char *const bench_backend_names[BK_COUNT] = {
 	"tunx", "tun", "tun-vnet", "veth", "tunx-busy", "tunx-plain",
-	"tunx-zc", "tun-uring", "tun-sqpoll", "tun-napi" };
+	"tunx-zc", "tun-uring", "tun-sqpoll", "tun-napi", "xdp-veth" };
 const char *const bench_sink_names[SINK_COUNT] = {
 	"-", "drop", "route", "socket" };
 const char *const bench_gen_names[GEN_COUNT] = {
@@ -58,7 +58,12 @@ static const char usage_text[] =
 "                       IORING_SETUP_SQPOLL: a kernel thread submits)\n"
 "                       tun-napi (tx, rx, echo: tun with IFF_NAPI, its\n"
 "                       writes go through NAPI and GRO; reads as tun)\n"
-"                       (the last three: one queue)\n"
+"                       xdp-veth (tx, rx: AF_XDP in copy mode on a veth\n"
+"                       pair, veth's native XDP redirecting to the\n"
+"                       socket; rx reads each packet's cache lines once;\n"
+"                       tx on the drop or route sink at the peer; sizes\n"
+"                       up to 1500; echo and larger sizes print n/a)\n"
+"                       (the last four: one queue)\n"
 "                       (default: tunx,tun)\n"
 "  -s, --size LIST      IP packet sizes in bytes, 28..65535 (default 1400;\n"
 "                       above 1500 the device MTU is 65535)\n"
@@ -102,7 +107,8 @@ static const char usage_text[] =
 "                       tunx and tun), tcp on every backend, 2 queues\n"
 "                       against 1, pps over batch sizes 1..512 and\n"
 "                       packet sizes 64..65535, tunx-zc, tun-uring,\n"
-"                       tun-sqpoll and tun-napi beside them, memory\n"
+"                       tun-sqpoll, tun-napi and xdp-veth beside them,\n"
+"                       memory\n"
 "                       per device;\n"
 "                       prints each goal's ratio and whether it is met\n"
 "      --full           --compare plus echo latency (`make bench` runs\n"
@@ -325,6 +331,8 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 		bench_run_wireguard(run, res);
 	else if (run->mode == MODE_MEM)
 		bench_run_mem(run, res);
+	else if (run->backend == BK_XDP_VETH)
+		bench_run_xdp(run, res);
 	else
 		bench_run_device(run, res);
 	if (res->seconds > 0)
@@ -397,7 +405,7 @@ int main(int argc, char **argv)
 	if (!n) {
 		fprintf(stderr, "tunx-bench: nothing to run (veth is for --mode "
 			"tcp, tunx-plain for tcp and mem, wireguard takes tunx "
-			"and tun)\n");
+			"and tun, xdp-veth is for tx, rx and echo)\n");
 		return 2;
 	}
 	if (bench_env_init()) {

@@ -25,6 +25,12 @@ static bool makes_sense(const struct bench_run *r)
 		return r->backend == BK_TUNX || r->backend == BK_TUN;
 	if (r->backend == BK_VETH)
 		return r->mode == MODE_TCP;
+	/* AF_XDP on a veth has no TUN device: tx and rx; echo stays in
+	 * the list to say n/a (xdprun.c), as do sizes it cannot take.
+	 * One socket, one queue. */
+	if (r->backend == BK_XDP_VETH)
+		return r->queues == 1 && (r->mode == MODE_TX ||
+			r->mode == MODE_RX || r->mode == MODE_ECHO);
 	/* The zero-copy API moves packets; echo and the rest go through
 	 * the copying one. */
 	if (r->backend == BK_TUNX_ZC)
@@ -126,7 +132,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		BK_TUNX_PLAIN, BK_TUN_VNET, BK_TUN, BK_VETH };
 	static const enum bench_backend two[] = { BK_TUNX, BK_TUN };
 	static const enum bench_backend base[] = { BK_TUN_URING,
-						   BK_TUN_SQPOLL, BK_TUN_NAPI };
+		BK_TUN_SQPOLL, BK_TUN_NAPI, BK_XDP_VETH };
 	static const enum bench_backend mem[] = { BK_TUNX, BK_TUNX_PLAIN, BK_TUN };
 	static const unsigned int batches[] = { 1, 4, 16, 64, 256, 512 };
 	static const unsigned int sizes[] = { 64, 512, 1400, 9000, 65535 };
@@ -156,8 +162,8 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		r.rate = BENCH_EQUAL_RATE;
 		n = bench_add_run(runs, n, &r);
 	}
-	/* What a user would pick instead of tunx: tun through io_uring;
-	 * and tun with IFF_NAPI, as context (no goal). */
+	/* What a user would pick instead of tunx: tun through io_uring,
+	 * AF_XDP on a veth; and tun with IFF_NAPI, as context (no goal). */
 	n = each(runs, n, MODE_TX, base, N(base), 64, 0, 1, 0, dur);
 	n = each(runs, n, MODE_RX, base, N(base), 64, 0, 1, 0, dur);
 	n = each(runs, n, MODE_TCP, tcp, N(tcp), 0, 0, 1, 1, dur);
@@ -176,6 +182,8 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 		/* The zero-copy API beside the copying one: 64 B both ways,
 		 * rx at every size (the issue's size goals). */
 		n = add(runs, n, MODE_RX, BK_TUNX_ZC, sizes[i], 0, 1, 0, dur);
+		/* and AF_XDP, whose rows above 1500 B say n/a */
+		n = add(runs, n, MODE_RX, BK_XDP_VETH, sizes[i], 0, 1, 0, dur);
 		if (sizes[i] == 64)
 			n = add(runs, n, MODE_TX, BK_TUNX_ZC, 64, 0, 1, 0, dur);
 	}

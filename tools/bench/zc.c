@@ -30,7 +30,7 @@ unsigned int bench_io_batch(const struct bench_io *io)
  * so the comparison is one pass over the data against one pass plus the
  * copy's writes.
  */
-static uint64_t touch(const uint8_t *p, uint32_t len)
+uint64_t bench_touch(const uint8_t *p, uint32_t len)
 {
 	uint64_t sum = 0, w;
 	uint32_t i;
@@ -74,7 +74,7 @@ static void zc_rx(struct bench_io *io)
 			break;
 		}
 		for (i = 0; i < (unsigned int)k; i++) {
-			io->touched += touch(p[i].data, p[i].len);
+			io->touched += bench_touch(p[i].data, p[i].len);
 			io->bytes += p[i].len;
 		}
 		io->packets += (uint64_t)k;
