@@ -254,9 +254,13 @@ def ratio(a, b):
 def baselines(res):
     """64 B, one queue, default batch: tunx beside what a user would pick
     instead (tun through io_uring, tun with IFF_NAPI); tx on drop."""
+    # rx: the packet generator at full speed only; the udp and equal-load
+    # rows of tunx and tun would otherwise stand in for theirs
     sel = [r for r in res if r["size"] == 64 and r["batch"] == 0 and
-           r["queues"] == 1 and (r["mode"] == "rx" or
-                                 r["mode"] == "tx" and r.get("sink") == "drop")]
+           r["queues"] == 1 and
+           (r["mode"] == "rx" and r.get("gen") == "packet" and
+            not r.get("rate") or
+            r["mode"] == "tx" and r.get("sink") == "drop")]
     if not any(r["backend"] in ("tun-uring", "tun-sqpoll", "tun-napi",
                                 "tunx-zc", "xdp-veth") for r in sel):
         return
@@ -344,7 +348,7 @@ def everything(res):
         print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
             r["mode"], r["backend"], sink(r) or "-", r["size"] or "-",
             r["batch_used"] if r["batch"] else "default", r["queues"],
-            r["streams"] or "-", "failed: " + r["error"] if r["error"]
+            r["streams"] or "-", (r["error"] if r["error"].startswith("n/a") else "failed: " + r["error"]) if r["error"]
             else "rate not reached" if f is None
             else num(f, "%.2f" if r.get("rate") else "%.0f"), unit(r),
             events(r), calls(r), cpu(r)))

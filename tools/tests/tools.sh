@@ -67,7 +67,7 @@ for o in --streams --compare --full --batch --sink --gen --rate; do
 		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
 done
-for b in tunx-zc tun-uring tun-sqpoll tun-napi; do
+for b in tunx-zc tun-uring tun-sqpoll tun-napi xdp-veth; do
 	result "tunx-bench backend $b is in --help and the man page" \
 		eval "'$bin/tunx-bench' --help | grep -q -- '$b' &&
 		      grep -q -- '^\.B $(echo "$b" | sed 's/-/\\\\-/g')\$' '$top/tools/man/tunx-bench.1'"
@@ -76,6 +76,9 @@ result "tunx-bench tun-uring, tun-sqpoll, tun-napi on 2 queues have nothing to r
 	rc 2 "$bin/tunx-bench" -b tun-uring,tun-sqpoll,tun-napi -m tx,rx -q 2
 result "tunx-bench tunx-zc and tun-uring in tcp or mem have nothing to run" \
 	rc 2 "$bin/tunx-bench" -b tunx-zc,tun-uring,tun-sqpoll -m tcp,mem
+result "tunx-bench xdp-veth on 2 queues, or in tcp or mem, has nothing to run" \
+	eval "rc 2 '$bin/tunx-bench' -b xdp-veth -m tx,rx -q 2 &&
+	      rc 2 '$bin/tunx-bench' -b xdp-veth -m tcp,mem"
 # Interface names hold at most 15 bytes (IFNAMSIZ - 1): a longer one is
 # refused with the limit, as `ip tuntap add` does, never cut to 15.
 long=abcdefghijklmnop
@@ -302,6 +305,32 @@ result "tunx-bench tun-uring at batch 256 keeps 256 reads in flight and reads 14
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0]
 assert r[\"error\"] is None and r[\"batch_used\"] == 256, r
 assert r[\"packets\"] > 0 and r[\"bytes\"] > 1300 * r[\"packets\"], r'"
+# xdp-veth: what it cannot measure says n/a (the row is there, with why);
+# rx moves packets when this kernel has AF_XDP, and says n/a when not
+# (a probe of its own decides which is expected).
+result "tunx-bench xdp-veth echo and the socket sink are n/a rows" \
+	eval "'$bin/tunx-bench' -m tx,echo -b xdp-veth -s 64 --sink socket -d 0.3 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"mode\"] for r in rs] == [\"tx\", \"echo\"], rs
+for r in rs:
+    assert r[\"error\"].startswith(\"n/a: \") and r[\"packets\"] == 0, r'"
+result "tunx-bench xdp-veth at 9000 B is an n/a row (one UMEM chunk a packet), tx and rx" \
+	eval "'$bin/tunx-bench' -m tx,rx -b xdp-veth -s 9000 -d 0.3 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"mode\"] for r in rs] == [\"tx\", \"rx\"], rs
+for r in rs:
+    assert r[\"error\"].startswith(\"n/a: AF_XDP frame is one UMEM chunk\"), r'"
+has_af_xdp=$(python3 -c 'import socket
+try: socket.socket(44, socket.SOCK_RAW, 0); print(1)
+except OSError: print(0)')
+result "tunx-bench rx on xdp-veth reads 64 B packets (or, without AF_XDP here, says n/a)" \
+	eval "'$bin/tunx-bench' -m rx -b xdp-veth -s 64 -d 0.5 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0]
+if $has_af_xdp:
+    assert r[\"error\"] is None and 0 < r[\"packets\"] <= r[\"gen_sent\"], r
+    assert r[\"bytes\"] == 64 * r[\"packets\"], r
+else:
+    assert r[\"error\"].startswith(\"n/a: kernel lacks AF_XDP\"), r'"
 # report.py on a made-up run: goals, verdicts and the tables come out.
 python3 - "$tmp/fake.json" <<'PY'
 import json, sys
@@ -325,7 +354,12 @@ res = [run("tx", "tunx", 500), run("tx", "tun", 100),
            vcpus=[dict(cpu=0, user=1, sys=40, softirq=9, idle=50)]),
        run("tcp", "tunx", 900, size=0, streams=1),
        run("tcp", "veth", 1000, size=0, streams=1),
-       run("mem", "tunx", 0, size=0, mem_mmap=1 << 20, mem_avail=1 << 21, mem_vmalloc=1 << 21)]
+       run("mem", "tunx", 0, size=0, mem_mmap=1 << 20, mem_avail=1 << 21, mem_vmalloc=1 << 21),
+       run("tx", "xdp-veth", 250, sink="drop"),
+       run("rx", "xdp-veth", 150, gen="packet", rate=0, gen_sent=150, gen_lost=0),
+       run("rx", "tunx-zc", 90, size=9000, gen="packet", rate=0),
+       run("rx", "xdp-veth", 0, size=9000, gen="packet", rate=0,
+           error="n/a: AF_XDP frame is one UMEM chunk")]
 goals = [dict(name="tx 64 B: tunx / tun write()", target=4, measured=500,
               against=100, ratio=5, met=True, unit="packets/s"),
          dict(name="TCP: tunx tunnel / veth (no tunnel)", target=0.6,
@@ -347,6 +381,9 @@ result "report.py prints the rx generator and equal-load tables" \
 result "report.py prints the TCP and memory tables" \
 	eval "grep -q '^| veth | 1 | 1 | 1000 | - | - |' '$tmp/report.md' &&
 	      grep -Fq '| tunx | 256 | 1.00 MiB | 2.00 MiB | +0 KiB | +2.00 MiB | 2.00 MiB |' '$tmp/report.md'"
+result "report.py puts xdp-veth beside tunx at 64 B, and n/a where it cannot run" \
+	eval "grep -Fq '| xdp-veth | 250 | 150 | - | 2.00 |' '$tmp/report.md' &&
+	      grep -Fq '| 9000 | - | - | 90 | n/a | - | - |' '$tmp/report.md'"
 result "tunx-bench tcp on veth measures iperf3 through two namespaces" \
 	eval "'$bin/tunx-bench' -m tcp -b veth -d 1 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
