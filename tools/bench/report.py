@@ -239,6 +239,12 @@ BASELINES = ("tunx", "tunx-busy", "tunx-zc", "tun", "tun-vnet", "tun-uring",
              "tun-sqpoll", "tun-napi", "xdp-veth")
 
 
+def why(r):
+    """A row that did not run: n/a (the backend cannot make it) as is."""
+    return r["error"] if r["error"].startswith("n/a") else \
+        "failed: " + r["error"]
+
+
 def cell(r):
     """A row's figure, or n/a when the backend cannot make it (xdp-veth
     above 1500 B), or - when it is missing or failed."""
@@ -348,7 +354,7 @@ def everything(res):
         print("| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
             r["mode"], r["backend"], sink(r) or "-", r["size"] or "-",
             r["batch_used"] if r["batch"] else "default", r["queues"],
-            r["streams"] or "-", (r["error"] if r["error"].startswith("n/a") else "failed: " + r["error"]) if r["error"]
+            r["streams"] or "-", why(r) if r["error"]
             else "rate not reached" if f is None
             else num(f, "%.2f" if r.get("rate") else "%.0f"), unit(r),
             events(r), calls(r), cpu(r)))
