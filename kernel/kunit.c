@@ -616,6 +616,84 @@ static void ring_prod_rejects_hostile_consumer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, free, 0U);
 }
 
+/*
+ * While the cached consumer index shows room the reader's index is not
+ * loaded: a value planted there goes unseen until the cache runs dry.
+ */
+static void ring_prod_room_loads_only_when_full(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 free = 99, i;
+
+	*r->consumer = 12345;		/* impossible, but not looked at */
+	for (i = 0; i < 8; i++) {
+		KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+		KUNIT_EXPECT_EQ(test, free, 8 - i);
+		tunx_ring_prod_submit(r);
+	}
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 0U);
+	/* Dry: now it loads, and the reader has released five. */
+	*r->consumer = 5;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 5U);
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 5U);
+	/* Released later, unseen while the cache shows room. */
+	*r->consumer = 8;
+	tunx_ring_prod_submit(r);
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 4U);
+	/* A fresh look (the producer before it stops) sees all of it. */
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_refresh(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 7U);
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 8U);
+}
+
+/*
+ * A hostile index on a fresh load is reported and never cached: the cache
+ * keeps showing the ring full, so the next call loads again, and nothing
+ * is ever offered that the reader did not release.
+ */
+static void ring_prod_room_hostile_refresh_stays_full(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 free = 99;
+
+	r->head = 8;			/* full as far as the cache knows */
+	*r->consumer = 9;		/* ahead of what was produced */
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 99U);
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 0U);
+	*r->consumer = U32_MAX;		/* further back than the ring */
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_refresh(r, &free));
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 0U);
+	KUNIT_EXPECT_EQ(test, free, 99U);
+	/* Honest again: the next call loads and finds the room. */
+	*r->consumer = 3;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 3U);
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 3U);
+}
+
+/* The cached arithmetic holds across u32 wrap. */
+static void ring_prod_room_wraps_u32(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 free = 99;
+
+	r->head = U32_MAX - 1;
+	r->cached_cons = U32_MAX - 1 - 8;
+	*r->consumer = U32_MAX - 1;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 8U);
+	tunx_ring_prod_submit(r);
+	tunx_ring_prod_submit(r);
+	tunx_ring_prod_submit(r);
+	KUNIT_EXPECT_EQ(test, *r->producer, 1U);
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 5U);
+}
+
 static void ring_cons_releases_only_on_release(struct kunit *test)
 {
 	struct tunx_ring *r = fake_ring(test);
@@ -749,6 +827,9 @@ static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_used_rejects_producer_going_back),
 	KUNIT_CASE(ring_prod_fills_then_reports_no_room),
 	KUNIT_CASE(ring_prod_rejects_hostile_consumer),
+	KUNIT_CASE(ring_prod_room_loads_only_when_full),
+	KUNIT_CASE(ring_prod_room_hostile_refresh_stays_full),
+	KUNIT_CASE(ring_prod_room_wraps_u32),
 	KUNIT_CASE(ring_cons_releases_only_on_release),
 	KUNIT_CASE(ring_cons_wraps_u32),
 	KUNIT_CASE(ring_cons_hostile_producer_is_not_pending),

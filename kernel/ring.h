@@ -21,6 +21,10 @@
  *      STORE.rel ->producer    (B)        STORE.rel ->consumer     (D)
  *
  *   (A) pairs with (D): a slot is rewritten only after its reader is done.
+ *   The rx producer skips (A) while its cached consumer index still shows
+ *   room (tunx_ring_prod_room()): slots seen free through an earlier (A)
+ *   stay free, as a reader only releases more (one that takes a release
+ *   back loses only its own packets).
  *   (B) pairs with (C): a descriptor is read only after it was written.
  *
  * NEED_WAKEUP, either ring: the kernel is about to wait for the user.
@@ -87,6 +91,13 @@ struct tunx_ring {
 	u32 head;
 	/* tx: the consumer index last published; NAPI writes, poll reads. */
 	u32 released;
+	/*
+	 * rx: the last consumer index loaded through (A) that passed
+	 * tunx_ring_used(), AF_XDP's cached_cons.  Only the producer reads or
+	 * writes it (xmit, under the txq lock); head - cached_cons never
+	 * exceeds entries, so the slots it shows free are free.
+	 */
+	u32 cached_cons;
 };
 
 /**
@@ -114,7 +125,11 @@ static inline bool tunx_ring_used(u32 producer, u32 consumer, u32 entries,
 
 /* ---- producer: the rx ring ---- */
 
-/* Free slots; false when the reader's consumer index is impossible. */
+/*
+ * Free slots, from a fresh load of the reader's index; false when that
+ * index is impossible.  Any context: writes nothing (kicks call it without
+ * the txq lock, while xmit may be producing).
+ */
 static inline bool tunx_ring_prod_free(struct tunx_ring *ring, u32 *free)
 {
 	u32 cons = smp_load_acquire(ring->consumer);	/* A, matches D */
@@ -124,6 +139,41 @@ static inline bool tunx_ring_prod_free(struct tunx_ring *ring, u32 *free)
 		return false;
 	*free = ring->entries - used;
 	return true;
+}
+
+/*
+ * The producer's fresh look: as tunx_ring_prod_free(), and a possible
+ * index becomes the cached one.  An impossible one is never cached, so
+ * the cache keeps its last safe value.  Producer only (txq lock held).
+ */
+static inline bool tunx_ring_prod_refresh(struct tunx_ring *ring, u32 *free)
+{
+	u32 cons = smp_load_acquire(ring->consumer);	/* A, matches D */
+	u32 used;
+
+	if (!tunx_ring_used(ring->head, cons, ring->entries, &used))
+		return false;
+	ring->cached_cons = cons;
+	*free = ring->entries - used;
+	return true;
+}
+
+/*
+ * Free slots for the producer, the fast way: what the cached consumer
+ * index shows, and a fresh load (A) only when that shows none.  Slots the
+ * reader released since are found once the cache runs dry; until then a
+ * burst costs no load of the reader's cache line.  *@free may be fewer
+ * than are free, never more.  Producer only (txq lock held).
+ */
+static inline bool tunx_ring_prod_room(struct tunx_ring *ring, u32 *free)
+{
+	u32 used = ring->head - ring->cached_cons;	/* <= entries */
+
+	if (used < ring->entries) {
+		*free = ring->entries - used;
+		return true;
+	}
+	return tunx_ring_prod_refresh(ring, free);
 }
 
 /* The slot the next packet goes to; the caller checked there is room. */

@@ -54,7 +54,7 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	if (tunx_busy_polling(td, q))
 		return false;
 	tunx_ring_need_wakeup(ring);	/* E, matches F */
-	if (!tunx_ring_prod_free(ring, &free) || !free)
+	if (!tunx_ring_prod_refresh(ring, &free) || !free)	/* A, after E */
 		return false;
 	tunx_ring_clear_wakeup(ring);
 	netif_tx_start_queue(txq);
@@ -167,7 +167,7 @@ static bool tunx_rx_room(struct tunx_device *td, struct tunx_queue *q,
 			 struct tunx_ring *ring, struct netdev_queue *txq,
 			 u32 *space)
 {
-	if (!tunx_ring_prod_free(ring, space)) {
+	if (!tunx_ring_prod_room(ring, space)) {
 		tunx_count(td, ring_errors);
 		return false;
 	}
@@ -180,7 +180,7 @@ static bool tunx_rx_room(struct tunx_device *td, struct tunx_queue *q,
 	if (!tunx_rx_holds_back(td, q))
 		return false;
 	if (tunx_rx_stop(td, q, ring, txq))	/* the reader made room */
-		return tunx_ring_prod_free(ring, space) && *space;
+		return tunx_ring_prod_refresh(ring, space) && *space;
 	tunx_rx_notify(td, q, ring);
 	return false;
 }
@@ -190,6 +190,13 @@ static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
 			 struct tunx_ring *ring, struct netdev_queue *txq,
 			 u32 space)
 {
+	/*
+	 * The cached view ran dry: look at the reader's index before
+	 * stopping, or every ring's worth of packets would stop the queue.
+	 * An impossible index does not stop it; the next xmit counts it.
+	 */
+	if (!space && !tunx_ring_prod_refresh(ring, &space))
+		space = 1;
 	/* Stop as soon as the ring fills: xmit must not find it full. */
 	if (!space && tunx_rx_holds_back(td, q)) {
 		tunx_count(td, rx_ring_full);
@@ -298,7 +305,7 @@ static void tunx_rx_settle_txq(struct tunx_device *td, struct tunx_queue *q,
 
 	__netif_tx_lock_bh(txq);
 	if (area && tunx_rx_holds_back(td, q) &&
-	    tunx_ring_prod_free(&area->rx, &free) && !free &&
+	    tunx_ring_prod_refresh(&area->rx, &free) && !free &&
 	    !tunx_rx_stop(td, q, &area->rx, txq))
 		tunx_rx_notify(td, q, &area->rx);
 	else if (wake)
