@@ -24,6 +24,7 @@
 #include <linux/tunx.h>
 #include "harness.h"
 #include "../internal.h"
+#include "../backend_tunx.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -1345,6 +1346,67 @@ static void busy_poll_no_kicks_no_wakeups(void)
 	tunx_close(dev);
 }
 
+/* The word the kernel reads before it wakes a sleeping reader. */
+static uint32_t rx_wake_packets(struct tunx_device *dev)
+{
+	return __atomic_load_n(&tunx__to_tx(dev)->rx_wake->packets,
+			       __ATOMIC_RELAXED);
+}
+
+/* Waits up to 2 s for the rx_wake request to read @want. */
+static bool rx_wake_becomes(struct tunx_device *dev, uint32_t want)
+{
+	int64_t end = tx_ms() + 2000;
+
+	while (rx_wake_packets(dev) != want && tx_ms() < end)
+		usleep(1000);
+	return rx_wake_packets(dev) == want;
+}
+
+/*
+ * A blocking tunx_read() of n packets on a module with TUNX_FEAT_RX_WAKE
+ * asks, in the shared struct tunx_rx_wake, to be woken once n packets
+ * wait (one wakeup per batch, not per packet) and takes the request back
+ * once awake, so a caller's own poll() on tunx_fd() wakes at the first
+ * packet.  One packet still wakes it: the kernel bounds the wait
+ * (TUNX_RX_WAKE_DEF_USECS).
+ */
+static void blocking_read_asks_for_its_batch(void)
+{
+	struct tunx_device *dev;
+	void *ret;
+	pthread_t t;
+	int fd;
+
+	if (tx_backend() != TUNX_BACKEND_TUNX)
+		return;		/* tun has no shared rings */
+	CU_ASSERT_FATAL(module_features() & TUNX_FEAT_RX_WAKE);
+	want_batch = 4;
+	dev = open_dev("txrxwake", false, 0);
+	want_batch = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	/* No IPv6 chatter (MLD, RS) to wake the reader before we look. */
+	CU_ASSERT_EQUAL(tx_sh("sysctl -qw net.ipv6.conf.txrxwake.disable_ipv6=1"), 0);
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET,
+					   (uint8_t[]){ 10, 18, 0, 1 }, 24), 0);
+	CU_ASSERT_EQUAL_FATAL(tunx_link_set_up(dev, true), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tunx__to_tx(dev)->rx_wake);
+	CU_ASSERT_EQUAL(tunx_batch_size(dev), 4);
+	CU_ASSERT_EQUAL(rx_wake_packets(dev), 0);
+	fd = udp_sock("10.18.0.1", 4018);
+	CU_ASSERT_FATAL(fd >= 0);
+
+	pthread_create(&t, NULL, blocked_read, dev);
+	tx_wait_entered(dev);
+	CU_ASSERT(rx_wake_becomes(dev, 4));	/* written before it sleeps */
+	send_udp(fd, "10.18.0.2", 9, "x", 1);
+	pthread_join(t, &ret);
+	CU_ASSERT_EQUAL((intptr_t)ret, 1);	/* one packet, bounded wait */
+	CU_ASSERT_EQUAL(rx_wake_packets(dev), 0);	/* and 0 after */
+	close(fd);
+	tunx_close(dev);
+}
+
 /* busy_poll is a hint: on where it can be, said so either way. */
 static void busy_poll_hint_reported(void)
 {
@@ -1394,6 +1456,7 @@ static CU_TestInfo tests[] = {
 	{ "zero_copy_in_place", zero_copy_in_place },
 	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
 	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
+	{ "blocking_read_asks_for_its_batch", blocking_read_asks_for_its_batch },
 	{ "busy_poll_hint_reported", busy_poll_hint_reported },
 	{ "offload_device_when_module_has_it", offload_device_when_module_has_it },
 	{ "peek_sees_uso_super_packet", peek_sees_uso_super_packet },
