@@ -588,6 +588,7 @@ static void ring_prod_fills_then_reports_no_room(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, free, 8 - i);
 		KUNIT_EXPECT_EQ(test, tunx_ring_prod_slot(r), i);
 		tunx_ring_prod_submit(r);
+		tunx_ring_prod_publish(r);
 		KUNIT_EXPECT_EQ(test, *r->producer, i + 1);
 	}
 	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
@@ -689,9 +690,42 @@ static void ring_prod_room_wraps_u32(struct kunit *test)
 	tunx_ring_prod_submit(r);
 	tunx_ring_prod_submit(r);
 	tunx_ring_prod_submit(r);
+	tunx_ring_prod_publish(r);
 	KUNIT_EXPECT_EQ(test, *r->producer, 1U);
 	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
 	KUNIT_EXPECT_EQ(test, free, 5U);
+}
+
+/*
+ * Slots submitted in a burst count as used at once, but the reader sees
+ * them (producer index, poll's unread, the wakeup's count) only when the
+ * burst is published, and an empty publish stores nothing.
+ */
+static void ring_prod_burst_published_once(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u32 free = 99;
+	u64 delay = 0;
+
+	r->wake->packets = 3;
+	tunx_ring_prod_submit(r);
+	tunx_ring_prod_submit(r);
+	tunx_ring_prod_submit(r);
+	KUNIT_EXPECT_EQ(test, *r->producer, 0U);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_unread(r));
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 5U);
+	tunx_ring_prod_publish(r);
+	KUNIT_EXPECT_EQ(test, *r->producer, 3U);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_unread(r));
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	*r->producer = 77;		/* scribbled by the reader */
+	tunx_ring_prod_publish(r);	/* nothing new: no store */
+	KUNIT_EXPECT_EQ(test, *r->producer, 77U);
+	tunx_ring_prod_submit(r);
+	tunx_ring_prod_publish(r);
+	KUNIT_EXPECT_EQ(test, *r->producer, 4U);
 }
 
 static void ring_cons_releases_only_on_release(struct kunit *test)
@@ -778,6 +812,7 @@ static void ring_wake_default_is_the_first_packet(struct kunit *test)
 	u64 delay = 7;
 
 	r->head = 1;
+	r->published = 1;
 	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
 	r->wake->packets = 1;
 	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
@@ -791,12 +826,14 @@ static void ring_wake_waits_for_the_count_within_the_bound(struct kunit *test)
 
 	r->wake->packets = 4;
 	r->head = 3;
+	r->published = 3;
 	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay, TUNX_RX_WAKE_DEF_USECS * NSEC_PER_USEC);
 	r->wake->usecs = 7;
 	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay, 7 * NSEC_PER_USEC);
 	r->head = 4;
+	r->published = 4;
 	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
 	/* What the reader consumed does not count as unread. */
 	*r->consumer = 1;
@@ -812,10 +849,12 @@ static void ring_wake_hostile_request_is_bounded(struct kunit *test)
 	r->wake->packets = U32_MAX;	/* more than the ring holds */
 	r->wake->usecs = U32_MAX;
 	r->head = 7;
+	r->published = 7;
 	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay,
 			(u64)TUNX_RX_WAKE_MAX_USECS * NSEC_PER_USEC);
 	r->head = 8;			/* a full ring is always due */
+	r->published = 8;
 	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
 	*r->consumer = 9;		/* impossible: wake, let it see */
 	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
@@ -830,6 +869,7 @@ static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_prod_room_loads_only_when_full),
 	KUNIT_CASE(ring_prod_room_hostile_refresh_stays_full),
 	KUNIT_CASE(ring_prod_room_wraps_u32),
+	KUNIT_CASE(ring_prod_burst_published_once),
 	KUNIT_CASE(ring_cons_releases_only_on_release),
 	KUNIT_CASE(ring_cons_wraps_u32),
 	KUNIT_CASE(ring_cons_hostile_producer_is_not_pending),

@@ -26,6 +26,9 @@
  *   stay free, as a reader only releases more (one that takes a release
  *   back loses only its own packets).
  *   (B) pairs with (C): a descriptor is read only after it was written.
+ *   The rx producer does (B) once per burst of xmits, for every slot
+ *   written since (tunx_ring_prod_publish()), and always before it stops
+ *   its queue or wakes the reader: nobody waits on a slot it cannot see.
  *
  * NEED_WAKEUP, either ring: the kernel is about to wait for the user.
  *
@@ -91,6 +94,12 @@ struct tunx_ring {
 	u32 head;
 	/* tx: the consumer index last published; NAPI writes, poll reads. */
 	u32 released;
+	/*
+	 * rx: the producer index last published (B).  head runs ahead of it
+	 * within one burst of xmits (netdev_xmit_more()); xmit writes, poll
+	 * and the wakeup read, as they must count only what the reader sees.
+	 */
+	u32 published;
 	/*
 	 * rx: the last consumer index loaded through (A) that passed
 	 * tunx_ring_used(), AF_XDP's cached_cons.  Only the producer reads or
@@ -182,20 +191,32 @@ static inline u32 tunx_ring_prod_slot(const struct tunx_ring *ring)
 	return ring->head & ring->mask;
 }
 
-/* Publish one slot, its frame and descriptor written. */
+/*
+ * One slot written, its frame and descriptor: it counts as used from now
+ * on, and the reader sees it at the next tunx_ring_prod_publish().
+ */
 static inline void tunx_ring_prod_submit(struct tunx_ring *ring)
 {
-	u32 head = ring->head + 1;
+	WRITE_ONCE(ring->head, ring->head + 1);
+}
 
-	WRITE_ONCE(ring->head, head);
-	smp_store_release(ring->producer, head);	/* B, matches C */
+/*
+ * Show the reader every slot submitted so far: once per burst, and before
+ * anything that waits for the reader (a stop, a wakeup).
+ */
+static inline void tunx_ring_prod_publish(struct tunx_ring *ring)
+{
+	if (ring->published == ring->head)
+		return;
+	smp_store_release(ring->producer, ring->head);	/* B, matches C */
+	WRITE_ONCE(ring->published, ring->head);
 }
 
 /* Does the reader have packets it has not released (poll's EPOLLIN)? */
 static inline bool tunx_ring_prod_unread(struct tunx_ring *ring)
 {
 	/* A, matches D: a slot released is no longer unread. */
-	return smp_load_acquire(ring->consumer) != READ_ONCE(ring->head);
+	return smp_load_acquire(ring->consumer) != READ_ONCE(ring->published);
 }
 
 /*
@@ -215,8 +236,8 @@ static inline bool tunx_ring_prod_wake_due(struct tunx_ring *ring,
 	if (want <= 1)
 		return true;
 	/* Impossible indices: wake now, the reader has to sort them out. */
-	if (!tunx_ring_used(READ_ONCE(ring->head), READ_ONCE(*ring->consumer),
-			    ring->entries, &unread) ||
+	if (!tunx_ring_used(READ_ONCE(ring->published),
+			    READ_ONCE(*ring->consumer), ring->entries, &unread) ||
 	    unread >= min(want, ring->entries))
 		return true;
 	if (!usecs)

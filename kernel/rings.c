@@ -27,6 +27,7 @@ static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
 	ring->head = 0;
 	ring->released = 0;
 	ring->cached_cons = 0;
+	ring->published = 0;
 	ring->wake = NULL;
 }
 

@@ -42,6 +42,8 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 {
 	u32 free;
 
+	/* The reader's kick is what restarts us: let it see every packet. */
+	tunx_ring_prod_publish(ring);	/* B, matches C */
 	tunx_count(td, queue_stops);
 	netif_tx_stop_queue(txq);
 	/* Measured from the latest stop: a reader that keeps up never stalls. */
@@ -125,7 +127,8 @@ static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 	/* Cannot fail: len was checked against the frame size. */
 	skb_copy_bits(skb, 0, ring->frames + desc.addr, desc.len);
 	memcpy(&ring->descs[slot], &desc, sizeof(desc));
-	tunx_ring_prod_submit(ring);	/* B */
+	/* Seen by the reader once tunx_rx_flush() or tunx_rx_stop() publish. */
+	tunx_ring_prod_submit(ring);
 
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_inc(&st->rx_packets);
@@ -181,8 +184,7 @@ static bool tunx_rx_room(struct tunx_device *td, struct tunx_queue *q,
 		return false;
 	if (tunx_rx_stop(td, q, ring, txq))	/* the reader made room */
 		return tunx_ring_prod_refresh(ring, space) && *space;
-	tunx_rx_notify(td, q, ring);
-	return false;
+	return false;	/* stopped: tunx_rx_flush() wakes the reader */
 }
 
 /* After producing: @space slots are left (or more, never fewer). */
@@ -197,13 +199,34 @@ static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
 	 */
 	if (!space && !tunx_ring_prod_refresh(ring, &space))
 		space = 1;
-	/* Stop as soon as the ring fills: xmit must not find it full. */
-	if (!space && tunx_rx_holds_back(td, q)) {
+	if (space)
+		return;
+	/*
+	 * Full: the burst cannot grow, and a tail-drop reader must see what
+	 * it has to read to make room.  Stop as soon as the ring fills, so
+	 * that xmit does not find it full.
+	 */
+	tunx_ring_prod_publish(ring);	/* B, matches C */
+	if (tunx_rx_holds_back(td, q)) {
 		tunx_count(td, rx_ring_full);
 		tunx_rx_stop(td, q, ring, txq);
 	}
-	if (!netdev_xmit_more() || netif_xmit_stopped(txq))
-		tunx_rx_notify(td, q, ring);
+}
+
+/*
+ * End of a burst: publish what it produced and wake the reader once.  A
+ * burst ends when the stack says no packet follows, or when the queue
+ * stopped (the core hands the rest of its list back, and no xmit comes
+ * until the reader kicks).  Called whether the last packet was produced
+ * or dropped: a dropped one must not hide those before it.
+ */
+static void tunx_rx_flush(struct tunx_device *td, struct tunx_queue *q,
+			  struct tunx_ring *ring, struct netdev_queue *txq)
+{
+	if (netdev_xmit_more() && !netif_xmit_stopped(txq))
+		return;
+	tunx_ring_prod_publish(ring);	/* B, matches C */
+	tunx_rx_notify(td, q, ring);
 }
 
 static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
@@ -264,6 +287,8 @@ netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
 		ret = tunx_rx_drop(td, skb);
 	else
 		ret = tunx_rx_queue(td, q, &area->rx, skb, txq);
+	if (area)
+		tunx_rx_flush(td, q, &area->rx, txq);
 	rcu_read_unlock();
 	return ret;
 }
