@@ -38,7 +38,10 @@
  * A producer more than entries ahead of the consumer, or behind it, is
  * impossible: the kernel counts it in ring_errors and treats the tx ring as
  * empty (the rx ring as unusable: packets are dropped) until the indices
- * make sense again.  It never reads or writes outside the ring.
+ * make sense again.  It never reads or writes outside the ring.  The kernel
+ * loads the rx consumer index only when the room it last saw runs out, so
+ * it may fill up to a ring's worth of slots the reader had released before
+ * it notices a bad one.
  * Every offset of every ring part is published in struct tunx_ring_setup,
  * never implied by a struct layout, so the layout can change without an ABI
  * break.  The kernel keeps its own copy of sizes and masks and never reads
