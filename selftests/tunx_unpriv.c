@@ -238,6 +238,17 @@ FIXTURE_TEARDOWN(unpriv)
 		cg_remove(&self->u.cg);
 }
 
+/* Bring ux0 up and send one packet through @q's tx ring, consumed. */
+static int send_one(struct st_queue *q, const char *tag)
+{
+	__u8 pkt[128];
+	int ret = st_net_up("ux0");
+
+	if (!ret)
+		ret = st_tx_send(q, pkt, st_test_packet(pkt, tag));
+	return ret ? ret : st_tx_wait_consumed(q, 5000);
+}
+
 /* The whole life of a queue, each step a documented success. */
 static int every_ioctl(struct cg *cg, void *arg)
 {
@@ -245,7 +256,6 @@ static int every_ioctl(struct cg *cg, void *arg)
 	struct pollfd pfd = { .events = POLLIN | POLLOUT };
 	struct tunx_stats st;
 	struct st_queue q;
-	__u8 pkt[128];
 	int ret;
 
 	(void)cg;
@@ -255,11 +265,7 @@ static int every_ioctl(struct cg *cg, void *arg)
 		return fail(1, ret);
 	ret = st_get_info(q.fd, &info);
 	if (!ret)
-		ret = st_net_up("ux0");
-	if (!ret)
-		ret = st_tx_send(&q, pkt, st_test_packet(pkt, "unpriv"));
-	if (!ret)
-		ret = st_tx_wait_consumed(&q, 5000);
+		ret = send_one(&q, "unpriv");
 	if (!ret)
 		ret = st_kick(q.fd);
 	pfd.fd = q.fd;
@@ -403,7 +409,6 @@ static int no_threads(struct cg *cg, void *arg)
 {
 	struct tunx_stats st;
 	struct st_queue q;
-	__u8 pkt[128];
 	int ret;
 
 	(void)cg;
@@ -411,11 +416,7 @@ static int no_threads(struct cg *cg, void *arg)
 	ret = st_queue_open(&q, "ux0", 0, 16, 16, 0);
 	if (ret)
 		return fail(1, ret);
-	ret = st_net_up("ux0");
-	if (!ret)
-		ret = st_tx_send(&q, pkt, st_test_packet(pkt, "softirq"));
-	if (!ret)
-		ret = st_tx_wait_consumed(&q, 5000);
+	ret = send_one(&q, "softirq");
 	if (!ret)
 		ret = st_get_stats(q.fd, &st);
 	st_queue_close(&q);
