@@ -325,22 +325,27 @@ TEST_F(rings, madv_dontneed_faults_the_same_pages_back)
 	ASSERT_EQ(0, memcmp(buf, "after!", 6));
 }
 
-TEST_F(rings, tx_full_ring_one_kick_all_delivered)
+/* Reserve and fill up to @n test packets "p0", "p1"...; how many fitted. */
+static __u32 tx_fill(struct st_queue *q, __u32 n)
 {
-	char pkt[256], tag[16];
 	struct tunx_desc *d;
+	char tag[16];
 	__u8 *frame;
 	__u32 i;
 
-	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
-	for (i = 0; i < 64; i++) {
-		d = st_tx_reserve(&self->q, &frame);
-		ASSERT_NE(NULL, d);
+	for (i = 0; i < n && (d = st_tx_reserve(q, &frame)); i++) {
 		snprintf(tag, sizeof(tag), "p%u", i);
 		memset(d, 0, sizeof(*d));
 		d->len = st_test_packet(frame, tag);
-		d->addr = frame - self->q.tx.frames;
+		d->addr = frame - q->tx.frames;
 	}
+	return i;
+}
+
+TEST_F(rings, tx_full_ring_one_kick_all_delivered)
+{
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
+	ASSERT_EQ(64, tx_fill(&self->q, 64));
 	/* The ring is full now. */
 	ASSERT_EQ(NULL, st_tx_reserve(&self->q, NULL));
 	st_tx_submit(&self->q);
@@ -348,7 +353,6 @@ TEST_F(rings, tx_full_ring_one_kick_all_delivered)
 	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
 	EXPECT_EQ(64, ST_STAT(self->q.fd, tx_packets, 64, 2000));
 	EXPECT_EQ(64, st_udp_drain(self->sock));
-	(void)pkt;
 }
 
 TEST_F(rings, tx_frames_reused_after_consumer_passes)
@@ -480,19 +484,10 @@ TEST_F(rings, tx_threaded_short_batch_consumed_by_the_kick)
 /* A full batch is the thread's: the kick only wakes it. */
 TEST_F(rings, tx_threaded_full_batch_left_to_the_thread)
 {
-	struct tunx_desc *d;
 	struct tunx_stats st;
-	__u8 *frame;
-	__u32 i;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
-	for (i = 0; i < 64; i++) {
-		d = st_tx_reserve(&self->q, &frame);
-		ASSERT_NE(NULL, d);
-		memset(d, 0, sizeof(*d));
-		d->len = st_test_packet(frame, "batch");
-		d->addr = frame - self->q.tx.frames;
-	}
+	ASSERT_EQ(64, tx_fill(&self->q, 64));
 	st_tx_submit(&self->q);
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 10000));
