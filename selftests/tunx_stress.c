@@ -23,7 +23,10 @@
  * Then backpressure (the default mode, 16-entry rings): N datagrams sent by
  * a UDP socket into the device must all be consumed from the rx ring, and N
  * packets produced on the tx ring must all be received by a UDP socket;
- * counted one by one, 0 lost, rx_dropped 0.  For the first fifth of the rx
+ * counted one by one, 0 lost, rx_dropped 0 (unless the reader itself was
+ * starved of CPU for the 2 s stall timeout, which a loaded host can do to a
+ * TCG guest: then the kernel drops by design, and the datagrams it counted
+ * in rx_dropped are all that may be missing).  For the first fifth of the rx
  * run the reader is slow on purpose: it lets the ring fill before each
  * drain, so the txq stops and restarts (queue_stops must be > 0).  The rx
  * run is repeated with datagrams sent 40 at a time as one UDP_SEGMENT
@@ -404,6 +407,7 @@ struct bp {
 	long long slow_ms;
 	unsigned char *seen;
 	atomic_uint got;	/* written by one thread, read by another */
+	long long max_gap_ms;	/* longest time between two reader turns */
 	unsigned int dup, other;
 	atomic_bool stop;
 };
@@ -438,10 +442,15 @@ static void *bp_consumer(void *arg)
 	unsigned char buf[2048];
 	long long t0 = st_now_ms(), idle_end = t0 + 10000;
 
+	long long last = t0;
+
 	while (bp->got < bp->n && st_now_ms() < idle_end) {
 		unsigned int seq;
 		int len;
 
+		if (st_now_ms() - last > bp->max_gap_ms)
+			bp->max_gap_ms = st_now_ms() - last;
+		last = st_now_ms();
 		if (bp->got < bp->slow && !st_rx_ready(bp->q))
 			bp_slow_wait(bp);
 		if (bp->got == bp->slow && !bp->slow_ms)
@@ -501,6 +510,12 @@ static unsigned int bp_send(int s, const struct sockaddr_in *sin,
  * a burst, and the kernel must publish before it stops, or the reader
  * never sees what it has to read to restart the queue.
  */
+/*
+ * The uapi's stall timeout, less a scheduler tick of slack: a reader that
+ * went this long without a turn may have let the kernel drop by design.
+ */
+#define BP_STALL_MS	1900
+
 static bool backpressure_rx(unsigned int n, unsigned int burst)
 {
 	struct st_queue q;
@@ -514,7 +529,7 @@ static bool backpressure_rx(unsigned int n, unsigned int burst)
 	long long t0 = st_now_ms();
 	__u64 sndbuf0 = st_udp_sndbuf_errors();
 	int s, ret, seglen = BP_SEGLEN;
-	bool ok;
+	bool ok, starved;
 
 	n = bp.n;
 	bp.slow = n / 5;
@@ -544,8 +559,13 @@ static bool backpressure_rx(unsigned int n, unsigned int burst)
 	atomic_store(&bp.stop, true);
 	pthread_join(th, NULL);
 	st_get_stats(q.fd, &st);
-	ok = sent == n && bp.got == n && !bp.dup && !st.rx_dropped &&
-	     (!bp.slow || bp.slow_stops);
+	starved = bp.max_gap_ms >= BP_STALL_MS;
+	ok = sent == n && !bp.dup && (!bp.slow || bp.slow_stops) &&
+	     (bp.got == n ? !st.rx_dropped :
+			    starved && bp.got + st.rx_dropped == n);
+	if (ok && st.rx_dropped)
+		ksft_print_msg("stress: reader idle %lld ms: %llu stall drops, by design\n",
+			       bp.max_gap_ms, (unsigned long long)st.rx_dropped);
 	/* Where did the missing ones go: the qdisc, or the ring? */
 	if (!ok) {
 		st_sh("tc -s qdisc show dev bp0 | sed 's/^/# stress: qdisc: /'");
@@ -556,14 +576,14 @@ static bool backpressure_rx(unsigned int n, unsigned int burst)
 	}
 	tap(ok, burst > 1 ? "backpressure_rx_burst_zero_loss" :
 			    "backpressure_rx_zero_loss",
-	    "backpressure rx%s: %u sent by a UDP socket, %u consumed from the rx ring, %u lost (udp sndbuf errors %llu, link tx dropped %llu), %u duplicate, %u other; rx_dropped %llu, queue_stops %llu (%llu while a slow reader took the first %u in %lld ms), in %lld ms",
+	    "backpressure rx%s: %u sent by a UDP socket, %u consumed from the rx ring, %u lost (udp sndbuf errors %llu, link tx dropped %llu), %u duplicate, %u other; rx_dropped %llu, queue_stops %llu (%llu while a slow reader took the first %u in %lld ms), longest reader gap %lld ms, in %lld ms",
 	    burst > 1 ? " in bursts" : "", sent, bp.got, n - bp.got,
 	    (unsigned long long)(st_udp_sndbuf_errors() - sndbuf0),
 	    (unsigned long long)st_link_stat("bp0", ST_LINK_TX_DROPPED),
 	    bp.dup, bp.other,
 	    (unsigned long long)st.rx_dropped,
 	    (unsigned long long)st.queue_stops, bp.slow_stops, bp.slow,
-	    bp.slow_ms, st_now_ms() - t0);
+	    bp.slow_ms, bp.max_gap_ms, st_now_ms() - t0);
 	close(s);
 	free(bp.seen);
 	st_queue_close(&q);
