@@ -314,19 +314,7 @@ static int tunx_queue_attach_existing(struct tunx_queue *q,
 /*
  * Who may create a device: CAP_NET_ADMIN in the file's namespace, and in
  * the host's for busy poll.
- *
- * Threaded NAPI takes the tx rings' stack work off the writer's CPU, but its
- * kernel threads, one per queue, belong to no cgroup of the creator: the
- * host's admin gets them (and busy poll spins in them), a namespace's admin
- * gets softirq on the kicking CPU, as tun gives, unless it asks through
- * sysfs as for any NAPI device.  A default, not a check: nothing audited.
  */
-static bool tunx_queue_may_thread(u32 flags)
-{
-	return flags & TUNX_ATTACH_BUSY_POLL ||
-	       ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN);
-}
-
 static int tunx_queue_attach_new(struct tunx_queue *q, const char *name,
 				 struct tunx_attach *a)
 {
@@ -343,8 +331,7 @@ static int tunx_queue_attach_new(struct tunx_queue *q, const char *name,
 	 */
 	if (a->flags & TUNX_ATTACH_BUSY_POLL && !capable(CAP_NET_ADMIN))
 		return -EPERM;
-	td = tunx_device_create(q->net, name, a->flags,
-				tunx_queue_may_thread(a->flags));
+	td = tunx_device_create(q->net, name, a->flags);
 	if (IS_ERR(td))
 		return PTR_ERR(td);
 	if (a->flags & TUNX_ATTACH_BUSY_POLL) {

@@ -401,9 +401,9 @@ TEST_F(unpriv, huge_setup_quiet_enomem)
 }
 
 /*
- * A namespace's admin gets no NAPI threads (they would belong to no cgroup
- * of its): the kick hands its packet to softirq, never to the inline path
- * that only threaded devices take.
+ * A namespace's admin gets no NAPI threads unless it asks (they would
+ * belong to no cgroup of its): the kick hands its packet to softirq, never
+ * to the inline path that only threaded devices take.
  */
 static int no_threads(struct cg *cg, void *arg)
 {
