@@ -238,6 +238,7 @@ void bench_vcpus_share(const struct bench_vcpus *a,
 		       const struct bench_vcpus *b, struct bench_result *res);
 
 /* pin.c: the generator on one CPU, the workers on the others */
+unsigned int bench_online_cpus(void);
 int bench_gen_cpu(void);
 int bench_worker_cpu(unsigned int queue);
 bool bench_pin_thread(pthread_t th, int cpu);
@@ -260,14 +261,19 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double duration,
 				bool full);
 
 /* goals.c: the ratios, judged */
+#define BENCH_MAX_GOALS 48
 struct bench_goal_result {
 	const char *name;
 	double target, a, b, ratio;	/* ratio -1: a figure is missing */
 	const char *unit;
 	bool met;
+	bool at_most;	/* a counter (a) per packet (b): ratio <= target */
+	const char *na;	/* not judged on this machine, and why */
 };
+/* @cpus: online CPUs of the machine that ran them (bench_online_cpus()) */
 unsigned int bench_goals(const struct bench_result *res, unsigned int n,
-			 struct bench_goal_result *out, unsigned int max);
+			 unsigned int cpus, struct bench_goal_result *out,
+			 unsigned int max);
 void bench_print_goals(const struct bench_result *res, unsigned int n);
 /* csum.c: libtunx's checksum against the two-byte loop (--csum) */
 int bench_csum(void);

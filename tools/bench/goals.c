@@ -8,7 +8,10 @@
  * what forwarding adds (issue 16: tunx >= 4x tun on drop, >= 2x on route).
  * rx goals name their generator (gen.c); the equal-load goal compares
  * the device's CPU per packet at one rate, lower is better, so its ratio
- * is tun's over tunx's.
+ * is tun's over tunx's.  The per-packet goals bound a device counter
+ * (kicks, wakeups) per packet of one tunx run: at most the target.
+ * Queue scaling needs a CPU per queue beside the generator's (pin.c): on
+ * 2 vCPUs both workers share one, so those goals say n/a there.
  */
 #include <stdio.h>
 
@@ -21,146 +24,224 @@ struct sel {
 	enum bench_sink sink;	/* tx: drop or route */
 	enum bench_gen gen;	/* rx: the generator */
 	unsigned int rate;	/* rx: equal load (figure: us per packet) */
+	unsigned int batch;	/* 0: the backend's default */
 };
+
+enum goal_kind {
+	GOAL_RATIO,		/* a's figure over b's, at least the target */
+	GOAL_KICKS,		/* a's kicks per packet, at most the target */
+	GOAL_WAKEUPS,		/* a's wakeups per packet, at most it */
+};
+
+/* The runs a goal compares (struct sel, in its order). */
+#define TX(BK, SIZE, Q, SINK) \
+	{ MODE_TX, BK, SIZE, Q, 0, SINK, GEN_NONE, 0, 0 }
+#define TX_BATCH(BATCH) \
+	{ MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0, BATCH }
+#define RX(BK, SIZE, Q, GEN, RATE) \
+	{ MODE_RX, BK, SIZE, Q, 0, SINK_NONE, GEN, RATE, 0 }
+#define TCP(BK, Q, STREAMS) \
+	{ MODE_TCP, BK, 0, Q, STREAMS, SINK_NONE, GEN_NONE, 0, 0 }
+#define NO_RUN	{ MODE_TX, BK_TUNX, 0, 0, 0, SINK_NONE, GEN_NONE, 0, 0 }
+
+#define RATIO(NAME, A, B, TARGET)	{ NAME, A, B, TARGET, GOAL_RATIO, 0 }
+/* two queues against one: a CPU for each worker besides the generator's */
+#define SCALING(NAME, A, B)		{ NAME, A, B, 1.7, GOAL_RATIO, 3 }
+#define PER_PACKET(NAME, A, KIND)	{ NAME, A, NO_RUN, 0.05, KIND, 0 }
 
 /* rx at N bytes: tunx-zc >= 1.2x tun read(), tunx (copying) >= 1.0x. */
 #define RX_SIZE(N)							\
-	{ "rx " #N " B: tunx-zc / tun read()",				\
-	  { MODE_RX, BK_TUNX_ZC, N, 1, 0, SINK_NONE, GEN_PACKET, 0 },	\
-	  { MODE_RX, BK_TUN, N, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.2 },	\
-	{ "rx " #N " B: tunx / tun read()",				\
-	  { MODE_RX, BK_TUNX, N, 1, 0, SINK_NONE, GEN_PACKET, 0 },	\
-	  { MODE_RX, BK_TUN, N, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.0 }
+	RATIO("rx " #N " B: tunx-zc / tun read()",			\
+	      RX(BK_TUNX_ZC, N, 1, GEN_PACKET, 0),			\
+	      RX(BK_TUN, N, 1, GEN_PACKET, 0), 1.2),			\
+	RATIO("rx " #N " B: tunx / tun read()",				\
+	      RX(BK_TUNX, N, 1, GEN_PACKET, 0),				\
+	      RX(BK_TUN, N, 1, GEN_PACKET, 0), 1.0)
+
+/* tx, tunx on the drop sink at 64 B: kicks per packet at batch N */
+#define KICKS_AT(N)							\
+	PER_PACKET("tx 64 B, batch " #N ": tunx kicks per packet",	\
+		   TX_BATCH(N), GOAL_KICKS)
 
 static const struct goal_def {
 	const char *name;
 	struct sel a, b;
 	double target;
+	enum goal_kind kind;
+	unsigned int min_cpus;	/* fewer online: n/a */
 } defs[] = {
-	{ "tx 64 B, drop sink: tunx / tun write()",
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
-	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 4 },
-	{ "tx 64 B, drop sink: tunx-busy / tun write()",
-	  { MODE_TX, BK_TUNX_BUSY, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
-	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 4 },
-	{ "tx 64 B, route sink: tunx / tun write()",
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_ROUTE, GEN_NONE, 0 },
-	  { MODE_TX, BK_TUN, 64, 1, 0, SINK_ROUTE, GEN_NONE, 0 }, 2 },
-	{ "rx 64 B, packet gen: tunx / tun read()",
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
-	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 2 },
-	{ "rx 64 B, packet gen: tunx-busy / tun read()",
-	  { MODE_RX, BK_TUNX_BUSY, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
-	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 2 },
-	{ "rx 64 B, udp gen: tunx / tun read()",
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_UDP, 0 },
-	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_UDP, 0 }, 1.2 },
-	{ "rx 64 B, equal load: device CPU/packet, tun / tunx",
-	  { MODE_RX, BK_TUN, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, BENCH_EQUAL_RATE },
-	  2 },
+	RATIO("tx 64 B, drop sink: tunx / tun write()",
+	      TX(BK_TUNX, 64, 1, SINK_DROP), TX(BK_TUN, 64, 1, SINK_DROP), 4),
+	RATIO("tx 64 B, drop sink: tunx-busy / tun write()",
+	      TX(BK_TUNX_BUSY, 64, 1, SINK_DROP), TX(BK_TUN, 64, 1, SINK_DROP),
+	      4),
+	RATIO("tx 64 B, route sink: tunx / tun write()",
+	      TX(BK_TUNX, 64, 1, SINK_ROUTE), TX(BK_TUN, 64, 1, SINK_ROUTE), 2),
+	RATIO("rx 64 B, packet gen: tunx / tun read()",
+	      RX(BK_TUNX, 64, 1, GEN_PACKET, 0), RX(BK_TUN, 64, 1, GEN_PACKET, 0),
+	      2),
+	RATIO("rx 64 B, packet gen: tunx-busy / tun read()",
+	      RX(BK_TUNX_BUSY, 64, 1, GEN_PACKET, 0),
+	      RX(BK_TUN, 64, 1, GEN_PACKET, 0), 2),
+	RATIO("rx 64 B, udp gen: tunx / tun read()",
+	      RX(BK_TUNX, 64, 1, GEN_UDP, 0), RX(BK_TUN, 64, 1, GEN_UDP, 0), 1.2),
+	RATIO("rx 64 B, equal load: device CPU/packet, tun / tunx",
+	      RX(BK_TUN, 64, 1, GEN_PACKET, BENCH_EQUAL_RATE),
+	      RX(BK_TUNX, 64, 1, GEN_PACKET, BENCH_EQUAL_RATE), 2),
 	/* against tun through io_uring: one goal each for the plain ring
 	 * and SQPOLL (a user would pick the faster; both are shown) */
-	{ "tx 64 B, drop sink: tunx / tun-uring",
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
-	  { MODE_TX, BK_TUN_URING, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 1.5 },
-	{ "tx 64 B, drop sink: tunx / tun-sqpoll",
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 },
-	  { MODE_TX, BK_TUN_SQPOLL, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 1.5 },
-	{ "rx 64 B: tunx / tun-uring",
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
-	  { MODE_RX, BK_TUN_URING, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.5 },
-	{ "rx 64 B: tunx / tun-sqpoll",
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 },
-	  { MODE_RX, BK_TUN_SQPOLL, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.5 },
+	RATIO("tx 64 B, drop sink: tunx / tun-uring",
+	      TX(BK_TUNX, 64, 1, SINK_DROP), TX(BK_TUN_URING, 64, 1, SINK_DROP),
+	      1.5),
+	RATIO("tx 64 B, drop sink: tunx / tun-sqpoll",
+	      TX(BK_TUNX, 64, 1, SINK_DROP), TX(BK_TUN_SQPOLL, 64, 1, SINK_DROP),
+	      1.5),
+	RATIO("rx 64 B: tunx / tun-uring", RX(BK_TUNX, 64, 1, GEN_PACKET, 0),
+	      RX(BK_TUN_URING, 64, 1, GEN_PACKET, 0), 1.5),
+	RATIO("rx 64 B: tunx / tun-sqpoll", RX(BK_TUNX, 64, 1, GEN_PACKET, 0),
+	      RX(BK_TUN_SQPOLL, 64, 1, GEN_PACKET, 0), 1.5),
 	/* rx at larger sizes: the zero-copy API, and the copying one */
 	RX_SIZE(512), RX_SIZE(1400), RX_SIZE(9000), RX_SIZE(65535),
-	{ "TCP via tunx-tunnel: tunx / tun-vnet",
-	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
-	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 1.5 },
-	{ "TCP via tunx-tunnel: tunx-busy / tun-vnet",
-	  { MODE_TCP, BK_TUNX_BUSY, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
-	  { MODE_TCP, BK_TUN_VNET, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 1.5 },
-	{ "TCP via tunx-tunnel: tunx / plain tun",
-	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
-	  { MODE_TCP, BK_TUN, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 3 },
-	{ "TCP: tunx tunnel / veth (no tunnel)",
-	  { MODE_TCP, BK_TUNX, 0, 1, 1, SINK_NONE, GEN_NONE, 0 },
-	  { MODE_TCP, BK_VETH, 0, 1, 1, SINK_NONE, GEN_NONE, 0 }, 0.6 },
-	{ "2 queues / 1: TCP, 8 streams, tunx",
-	  { MODE_TCP, BK_TUNX, 0, 2, 8, SINK_NONE, GEN_NONE, 0 },
-	  { MODE_TCP, BK_TUNX, 0, 1, 8, SINK_NONE, GEN_NONE, 0 }, 1.7 },
-	{ "2 queues / 1: tx 64 B, tunx",
-	  { MODE_TX, BK_TUNX, 64, 2, 0, SINK_DROP, GEN_NONE, 0 },
-	  { MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0 }, 1.7 },
-	{ "2 queues / 1: rx 64 B, packet gen, tunx",
-	  { MODE_RX, BK_TUNX, 64, 2, 0, SINK_NONE, GEN_PACKET, 0 },
-	  { MODE_RX, BK_TUNX, 64, 1, 0, SINK_NONE, GEN_PACKET, 0 }, 1.7 },
+	RATIO("TCP via tunx-tunnel: tunx / tun-vnet", TCP(BK_TUNX, 1, 1),
+	      TCP(BK_TUN_VNET, 1, 1), 1.5),
+	RATIO("TCP via tunx-tunnel: tunx-busy / tun-vnet",
+	      TCP(BK_TUNX_BUSY, 1, 1), TCP(BK_TUN_VNET, 1, 1), 1.5),
+	RATIO("TCP via tunx-tunnel: tunx / plain tun", TCP(BK_TUNX, 1, 1),
+	      TCP(BK_TUN, 1, 1), 3),
+	RATIO("TCP: tunx tunnel / veth (no tunnel)", TCP(BK_TUNX, 1, 1),
+	      TCP(BK_VETH, 1, 1), 0.6),
+	SCALING("2 queues / 1: TCP, 8 streams, tunx", TCP(BK_TUNX, 2, 8),
+		TCP(BK_TUNX, 1, 8)),
+	SCALING("2 queues / 1: tx 64 B, tunx", TX(BK_TUNX, 64, 2, SINK_DROP),
+		TX(BK_TUNX, 64, 1, SINK_DROP)),
+	SCALING("2 queues / 1: rx 64 B, packet gen, tunx",
+		RX(BK_TUNX, 64, 2, GEN_PACKET, 0),
+		RX(BK_TUNX, 64, 1, GEN_PACKET, 0)),
+	/* syscalls and wakeups per packet: what the rings are for */
+	PER_PACKET("rx 64 B, packet gen: tunx wakeups per packet",
+		   RX(BK_TUNX, 64, 1, GEN_PACKET, 0), GOAL_WAKEUPS),
+	KICKS_AT(16), KICKS_AT(64), KICKS_AT(256), KICKS_AT(512),
 };
 
-/* The default-batch run that matches; -1 when it is missing or failed. */
-static double pick(const struct bench_result *res, unsigned int n,
-		   const struct sel *s)
+static bool matches(const struct bench_run *r, const struct sel *s)
+{
+	return r->mode == s->mode && r->backend == s->backend &&
+	       r->size == s->size && r->queues == s->queues &&
+	       r->streams == s->streams && r->sink == s->sink &&
+	       r->gen == s->gen && r->rate == s->rate && r->batch == s->batch;
+}
+
+/* The run that @s selects; NULL when it is not in the list. */
+static const struct bench_result *find(const struct bench_result *res,
+				       unsigned int n, const struct sel *s)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		const struct bench_run *r = &res[i].run;
+	for (i = 0; i < n; i++)
+		if (matches(&res[i].run, s))
+			return &res[i];
+	return NULL;
+}
 
-		if (r->mode == s->mode && r->backend == s->backend &&
-		    r->size == s->size && r->queues == s->queues &&
-		    r->streams == s->streams && r->sink == s->sink &&
-		    r->gen == s->gen && r->rate == s->rate && r->batch == 0)
-			return bench_figure(&res[i]);
-	}
-	return -1;
+/* The same, only when it ran: a failed run is no figure. */
+static const struct bench_result *pick(const struct bench_result *res,
+				       unsigned int n, const struct sel *s)
+{
+	const struct bench_result *r = find(res, n, s);
+
+	return r && bench_figure(r) >= 0 ? r : NULL;
+}
+
+/* a over b, at least the target */
+static void judge_ratio(const struct goal_def *d, struct bench_goal_result *g,
+			const struct bench_result *a,
+			const struct bench_result *b)
+{
+	g->a = a ? bench_figure(a) : -1;
+	g->b = b ? bench_figure(b) : -1;
+	g->ratio = g->a > 0 && g->b > 0 ? g->a / g->b : -1;
+	g->met = g->ratio >= d->target;
+	g->unit = d->a.mode == MODE_TCP ? "Mbit/s" :
+		  d->a.rate ? "us/packet" : "packets/s";
+}
+
+/* a's counter per packet that a moved, at most the target */
+static void judge_per_packet(const struct goal_def *d,
+			     struct bench_goal_result *g,
+			     const struct bench_result *a)
+{
+	g->at_most = true;
+	g->a = a ? (double)(d->kind == GOAL_KICKS ? a->kicks : a->wakeups) : -1;
+	g->b = a ? (double)a->packets : -1;
+	g->ratio = g->a >= 0 && g->b > 0 ? g->a / g->b : -1;
+	g->met = g->ratio >= 0 && g->ratio <= d->target;
+	g->unit = d->kind == GOAL_KICKS ? "kicks / packets" :
+					  "wakeups / packets";
 }
 
 unsigned int bench_goals(const struct bench_result *res, unsigned int n,
-			 struct bench_goal_result *out, unsigned int max)
+			 unsigned int cpus, struct bench_goal_result *out,
+			 unsigned int max)
 {
 	unsigned int i, k = 0;
 
 	for (i = 0; i < sizeof(defs) / sizeof(defs[0]) && k < max; i++) {
+		const struct goal_def *d = &defs[i];
 		struct bench_goal_result *g = &out[k];
 
-		g->name = defs[i].name;
-		g->target = defs[i].target;
-		g->a = pick(res, n, &defs[i].a);
-		g->b = pick(res, n, &defs[i].b);
-		if (g->a < 0 && g->b < 0)
+		if (!find(res, n, &d->a) &&
+		    (d->kind != GOAL_RATIO || !find(res, n, &d->b)))
 			continue;	/* not part of this run list */
-		g->ratio = g->a > 0 && g->b > 0 ? g->a / g->b : -1;
-		g->met = g->ratio >= g->target;
-		g->unit = defs[i].a.mode == MODE_TCP ? "Mbit/s" :
-			  defs[i].a.rate ? "us/packet" : "packets/s";
+		*g = (struct bench_goal_result){ .name = d->name,
+						 .target = d->target };
+		if (d->kind == GOAL_RATIO)
+			judge_ratio(d, g, pick(res, n, &d->a),
+				    pick(res, n, &d->b));
+		else
+			judge_per_packet(d, g, pick(res, n, &d->a));
+		if (d->min_cpus && cpus < d->min_cpus) {
+			g->na = "needs a CPU per queue beside the generator's";
+			g->met = false;
+		}
 		k++;
 	}
 	return k;
 }
 
+static void print_verdict(const struct bench_goal_result *g)
+{
+	int prec = g->unit[0] == 'u' ? 2 : 0;	/* us/packet */
+
+	if (g->at_most)
+		printf("%-42s <=%4.2f %12.0f %12.0f ", g->name, g->target,
+		       g->a, g->b);
+	else
+		printf("%-42s %5.1fx %12.*f %12.*f ", g->name, g->target,
+		       prec, g->a, prec, g->b);
+	if (g->na)
+		printf("%7s  n/a: %s\n", "-", g->na);
+	else if (g->ratio < 0)
+		printf("%7s  not measured (a run failed, its figure is not "
+		       "above 0, or it missed its rate)\n", "-");
+	else if (g->at_most)
+		printf("%7.3f  %s\n", g->ratio, g->met ? "met" : "NOT met");
+	else
+		printf("%6.2fx  %s\n", g->ratio, g->met ? "met" : "NOT met");
+}
+
 void bench_print_goals(const struct bench_result *res, unsigned int n)
 {
-	struct bench_goal_result g[32];
-	unsigned int i, k = bench_goals(res, n, g, 32);
+	struct bench_goal_result g[BENCH_MAX_GOALS];
+	unsigned int i, k = bench_goals(res, n, bench_online_cpus(), g,
+					BENCH_MAX_GOALS);
 
 	bench_print_table(res, n);
 	printf("\n%-42s %6s %12s %12s %7s  %s\n", "goal", "target", "measured",
 	       "against", "ratio", "verdict");
-	for (i = 0; i < k; i++) {
-		int prec = g[i].unit[0] == 'u' ? 2 : 0;	/* us/packet */
-
-		printf("%-42s %5.1fx %12.*f %12.*f ", g[i].name, g[i].target,
-		       prec, g[i].a, prec, g[i].b);
-		if (g[i].ratio < 0)
-			printf("%7s  not measured (a run failed, its "
-			       "figure is not above 0, or it missed its "
-			       "rate)\n", "-");
-		else
-			printf("%6.2fx  %s\n", g[i].ratio,
-			       g[i].met ? "met" : "NOT met");
-	}
+	for (i = 0; i < k; i++)
+		print_verdict(&g[i]);
 	printf("(ratios from this one run on this machine; %s)\n",
 	       "figures in packets/s, tcp in Mbit/s, equal load in device "
-	       "CPU us per packet");
+	       "CPU us per packet; per-packet goals: the counter, the "
+	       "packets, and their quotient");
 }

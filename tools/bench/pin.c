@@ -22,6 +22,13 @@ static long ncpus(void)
 	return sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+unsigned int bench_online_cpus(void)
+{
+	long n = ncpus();
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
 /* The generator's CPU; -1 when there are not two. */
 int bench_gen_cpu(void)
 {

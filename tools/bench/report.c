@@ -225,17 +225,24 @@ static void json_result(const struct bench_result *r)
 
 static void json_goals(const struct bench_result *res, unsigned int n)
 {
-	struct bench_goal_result g[32];
-	unsigned int i, k = bench_goals(res, n, g, 32);
+	struct bench_goal_result g[BENCH_MAX_GOALS];
+	unsigned int i, k = bench_goals(res, n, bench_online_cpus(), g,
+					BENCH_MAX_GOALS);
 
 	for (i = 0; i < k; i++) {
 		printf("    {\"name\": ");
 		json_string(g[i].name);
 		printf(", \"target\": %.2f, \"measured\": %.1f, \"against\": %.1f, "
-		       "\"ratio\": %.3f, \"met\": %s, \"unit\": \"%s\"}%s\n",
+		       "\"ratio\": %.4f, \"met\": %s, \"unit\": \"%s\", "
+		       "\"at_most\": %s, \"na\": ",
 		       g[i].target, g[i].a, g[i].b, g[i].ratio,
 		       g[i].met ? "true" : "false", g[i].unit,
-		       i + 1 < k ? "," : "");
+		       g[i].at_most ? "true" : "false");
+		if (g[i].na)
+			json_string(g[i].na);
+		else
+			printf("null");
+		printf("}%s\n", i + 1 < k ? "," : "");
 	}
 }
 

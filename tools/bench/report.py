@@ -47,19 +47,32 @@ def find(results, **want):
     return None
 
 
+def goal_cells(g):
+    """target, measured, against, ratio and verdict of one goal."""
+    if g.get("at_most"):
+        # a counter per packet: the counter, the packets, their quotient
+        target = "at most %.2f" % g["target"]
+        fmt, ratio_fmt = "%.0f", "%.3f"
+    else:
+        target = "%.1fx" % g["target"]
+        fmt = "%.2f" if g["unit"] == "us/packet" else "%.0f"
+        ratio_fmt = "%.2fx"
+    if g.get("na"):
+        verdict, ratio = "n/a: " + g["na"], "-"
+    elif g["ratio"] < 0:
+        verdict, ratio = "not measured", "-"
+    else:
+        verdict = "**met**" if g["met"] else "not met"
+        ratio = ratio_fmt % g["ratio"]
+    return (target, num(g["measured"], fmt), num(g["against"], fmt), ratio,
+            verdict)
+
+
 def goals(doc):
     print("| goal | target | measured | against | ratio | verdict |")
     print("|---|---|---|---|---|---|")
     for g in doc.get("goals", []):
-        if g["ratio"] < 0:
-            verdict, ratio = "not measured", "-"
-        else:
-            verdict = "**met**" if g["met"] else "not met"
-            ratio = "%.2fx" % g["ratio"]
-        fmt = "%.2f" if g["unit"] == "us/packet" else "%.0f"
-        print("| %s | %.1fx | %s | %s | %s | %s |" %
-              (g["name"], g["target"], num(g["measured"], fmt),
-               num(g["against"], fmt), ratio, verdict))
+        print("| %s | %s | %s | %s | %s | %s |" % ((g["name"],) + goal_cells(g)))
     print("\n(measured and against in %s)" %
           ", ".join(sorted({g["unit"] for g in doc.get("goals", [])})))
 

@@ -331,6 +331,12 @@ if $has_af_xdp:
     assert r[\"bytes\"] == 64 * r[\"packets\"], r
 else:
     assert r[\"error\"].startswith(\"n/a: kernel lacks AF_XDP\"), r'"
+# The goal judge on made-up runs; its cases are printed as comments.
+goals_out=$("$bin/bench-goals-test" 2>&1)
+goals_rc=$?
+echo "$goals_out" | sed 's/^/# /'
+result "tunx-bench judges its goals: ratios, kicks and wakeups per packet, n/a on 2 CPUs" \
+	[ "$goals_rc" = 0 ]
 # report.py on a made-up run: goals, verdicts and the tables come out.
 python3 - "$tmp/fake.json" <<'PY'
 import json, sys
@@ -365,7 +371,13 @@ goals = [dict(name="tx 64 B: tunx / tun write()", target=4, measured=500,
          dict(name="TCP: tunx tunnel / veth (no tunnel)", target=0.6,
               measured=900, against=1000, ratio=0.9, met=True, unit="Mbit/s"),
          dict(name="rx 64 B: tunx / tun read()", target=2, measured=100,
-              against=100, ratio=1, met=False, unit="packets/s")]
+              against=100, ratio=1, met=False, unit="packets/s"),
+         dict(name="tx 64 B, batch 16: tunx kicks per packet", target=0.05,
+              measured=1000, against=16000, ratio=0.0625, met=False,
+              unit="kicks / packets", at_most=True, na=None),
+         dict(name="2 queues / 1: tx 64 B, tunx", target=1.7, measured=900,
+              against=500, ratio=1.8, met=False, unit="packets/s",
+              at_most=False, na="needs a CPU per queue beside the generator's")]
 doc = dict(tool="tunx-bench", date="D", kernel="K", virt="V", caveat="C",
            results=res, goals=goals)
 open(sys.argv[1], "w").write("console noise\n" + json.dumps(doc) + "\nmore\n")
@@ -374,6 +386,9 @@ python3 "$top/tools/bench/report.py" "$tmp/fake.json" >"$tmp/report.md" 2>&1
 result "report.py prints each goal's ratio and verdict" \
 	eval "grep -q '| tx 64 B: tunx / tun write() | 4.0x | 500 | 100 | 5.00x | \*\*met\*\* |' '$tmp/report.md' &&
 	      grep -q '| rx 64 B: tunx / tun read() | 2.0x | 100 | 100 | 1.00x | not met |' '$tmp/report.md'"
+result "report.py prints a per-packet goal as a bound, and n/a where a goal is not judged" \
+	eval "grep -Fq '| tx 64 B, batch 16: tunx kicks per packet | at most 0.05 | 1000 | 16000 | 0.062 | not met |' '$tmp/report.md' &&
+	      grep -Fq '| 2 queues / 1: tx 64 B, tunx | 1.7x | 900 | 500 | - | n/a: needs a CPU per queue beside the generator'\''s |' '$tmp/report.md'"
 result "report.py prints the rx generator and equal-load tables" \
 	eval "grep -Fq '| packet | 300 | 100 | 3.00 | 310 / 10 | 100 / 0 |' '$tmp/report.md' &&
 	      grep -Fq '| udp | 200 | 150 | 1.33 | 900 / 700 | 900 / 750 |' '$tmp/report.md' &&

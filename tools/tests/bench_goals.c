@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tunx-bench's goal judge (tools/bench/goals.c) on made-up runs, TAP: a
+ * ratio met and missed, a failed run shown as not measured rather than
+ * dropped, the per-packet kick and wakeup bounds, and the queue-scaling
+ * goals said n/a on a machine with one CPU per queue too few.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../bench/bench.h"
+
+static unsigned int tests, failed;
+
+static void ok(int cond, const char *what)
+{
+	printf("%sok %u %s\n", cond ? "" : "not ", ++tests, what);
+	failed += !cond;
+}
+
+static struct bench_result *add(struct bench_result *res, unsigned int *n,
+				enum bench_mode mode, enum bench_backend bk,
+				unsigned int batch, unsigned int queues)
+{
+	struct bench_result *r = &res[(*n)++];
+
+	memset(r, 0, sizeof(*r));
+	r->run.mode = mode;
+	r->run.backend = bk;
+	r->run.size = 64;
+	r->run.batch = batch;
+	r->run.queues = queues;
+	r->run.sink = SINK_DROP;
+	r->run.gen = mode == MODE_RX ? GEN_PACKET : GEN_NONE;
+	if (mode == MODE_RX)
+		r->run.sink = SINK_NONE;
+	return r;
+}
+
+static const struct bench_goal_result *goal(const struct bench_goal_result *g,
+					    unsigned int k, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		if (!strcmp(g[i].name, name))
+			return &g[i];
+	return NULL;
+}
+
+/* tx at 64 B on the drop sink, and tunx at the batch sizes with kicks */
+static unsigned int tx_runs(struct bench_result *res)
+{
+	unsigned int n = 0;
+
+	add(res, &n, MODE_TX, BK_TUNX, 0, 1)->pps = 500;
+	add(res, &n, MODE_TX, BK_TUN, 0, 1)->pps = 100;
+	add(res, &n, MODE_TX, BK_TUNX_BUSY, 0, 1)->pps = 300;
+	add(res, &n, MODE_TX, BK_TUNX, 16, 1)->kicks = 1000;
+	res[n - 1].packets = 16000;	/* one kick per batch: 0.0625 */
+	add(res, &n, MODE_TX, BK_TUNX, 64, 1)->kicks = 250;
+	res[n - 1].packets = 16000;	/* 0.0156 */
+	add(res, &n, MODE_TX, BK_TUNX, 0, 2)->pps = 1000;
+	return n;
+}
+
+int main(void)
+{
+	struct bench_result res[16];
+	struct bench_goal_result g[BENCH_MAX_GOALS];
+	const struct bench_goal_result *x;
+	unsigned int n = tx_runs(res), k;
+
+	k = bench_goals(res, n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, "tx 64 B, drop sink: tunx / tun write()");
+	ok(x && x->ratio == 5 && x->met && !x->na, "a 5x ratio meets a 4x goal");
+	x = goal(g, k, "tx 64 B, drop sink: tunx-busy / tun write()");
+	ok(x && x->ratio == 3 && !x->met, "a 3x ratio misses a 4x goal");
+	x = goal(g, k, "tx 64 B, batch 16: tunx kicks per packet");
+	ok(x && x->at_most && x->a == 1000 && x->b == 16000 && !x->met,
+	   "a kick per 16-packet batch misses 'at most 0.05 per packet'");
+	x = goal(g, k, "tx 64 B, batch 64: tunx kicks per packet");
+	ok(x && x->at_most && x->met, "a kick per 64 packets meets it");
+	ok(!goal(g, k, "tx 64 B, batch 256: tunx kicks per packet") &&
+	   !goal(g, k, "rx 64 B, packet gen: tunx wakeups per packet"),
+	   "goals whose runs are not in the list are left out");
+	x = goal(g, k, "2 queues / 1: tx 64 B, tunx");
+	ok(x && x->ratio == 2 && x->met && !x->na,
+	   "queue scaling is judged with a CPU per worker besides the generator's");
+
+	k = bench_goals(res, n, 2, g, BENCH_MAX_GOALS);
+	x = goal(g, k, "2 queues / 1: tx 64 B, tunx");
+	ok(x && x->na && !x->met, "on 2 CPUs queue scaling is n/a, not missed");
+
+	strcpy(res[1].error, "tun: cannot open /dev/net/tun");
+	k = bench_goals(res, n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, "tx 64 B, drop sink: tunx / tun write()");
+	ok(x && x->ratio < 0 && !x->met,
+	   "a failed run leaves its goal not measured, still listed");
+
+	add(res, &n, MODE_RX, BK_TUNX, 0, 1)->wakeups = 500;
+	res[n - 1].packets = 100000;
+	res[n - 1].pps = 100000;
+	k = bench_goals(res, n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, "rx 64 B, packet gen: tunx wakeups per packet");
+	ok(x && x->at_most && x->ratio == 0.005 && x->met,
+	   "0.005 wakeups per packet meets 'at most 0.05'");
+
+	printf("1..%u\n", tests);
+	return failed ? 1 : 0;
+}
