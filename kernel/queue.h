@@ -50,6 +50,10 @@ enum {
  *	and the stall timer.  Reset with a plain store by attach under RTNL,
  *	before @td is published: no other path reaches the queue then.
  * @busy_last: last busy-poll work (ktime ns); NAPI poll only, plain.
+ * @rx_burst_ns: when the last rx burst ended (ktime ns), for
+ *	tunx_rx_notify() under the txq lock.  A queue that moves is briefly
+ *	reached under two txq locks, hence READ_ONCE()/WRITE_ONCE(); a stale
+ *	value only decides whether one wakeup is held.
  * @index: the queue's slot in @td->queues.  Written under RTNL with
  *	WRITE_ONCE() by attach and, under the old txq's lock too, when
  *	another queue detaches and this one moves (tunx_queue_unlink()).
@@ -76,6 +80,7 @@ struct tunx_queue {
 	wait_queue_head_t wq;
 	unsigned long state;
 	u64 busy_last;
+	u64 rx_burst_ns;
 	u32 index;
 	bool dead;
 };

@@ -75,17 +75,22 @@ static void tunx_rx_wake_poller(struct tunx_device *td, struct tunx_queue *q)
 /*
  * A poller found the ring empty: wake it now, or once as many packets as
  * it asked for are unread, with the delay bounded by @q->rx_wake (struct
- * tunx_rx_wake).  One burst, one wakeup.
+ * tunx_rx_wake).  One burst, one wakeup.  A wakeup is held only while
+ * packets stream in: a burst that follows a gap longer than the bound
+ * wakes at once, or request and response traffic (a ping, a handshake)
+ * would wait out the bound at every turn for company that is not coming.
  */
 static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
 			   struct tunx_ring *ring)
 {
-	u64 delay_ns;
+	u64 now = ktime_get_ns(), gap, delay_ns;
 
+	gap = now - READ_ONCE(q->rx_burst_ns);
+	WRITE_ONCE(q->rx_burst_ns, now);
 	smp_mb();	/* H, matches G in chardev.c */
 	if (!test_bit(TUNX_Q_RX_ARMED, &q->state))
 		return;
-	if (tunx_ring_prod_wake_due(ring, &delay_ns))
+	if (tunx_ring_prod_wake_due(ring, &delay_ns) || gap > delay_ns)
 		tunx_rx_wake_poller(td, q);
 	else if (!test_and_set_bit(TUNX_Q_RX_WAKE_TIMER, &q->state))
 		hrtimer_start(&q->rx_wake, ns_to_ktime(delay_ns),

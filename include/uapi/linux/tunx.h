@@ -283,9 +283,12 @@ struct tunx_ring_offsets {
  * @usecs:	or once the first of them has waited this long, whatever
  *		@packets says; 0 means TUNX_RX_WAKE_DEF_USECS, above
  *		TUNX_RX_WAKE_MAX_USECS counts as the maximum.
- * Only the wakeup of a sleeping poller is deferred: poll() called while
- * packets are unread reports EPOLLIN at once, and a busy reader that never
- * sleeps is not affected.  Any value is safe: the worst a process can do is
+ * Only the wakeup of a sleeping poller is deferred, and only while packets
+ * stream in: a packet that arrives more than @usecs after the one before
+ * it wakes the poller at once, so sparse traffic (a ping, a request and
+ * its answer) is never held for company that is not coming.  poll()
+ * called while packets are unread reports EPOLLIN at once, and a busy
+ * reader that never sleeps is not affected.  Any value is safe: the worst a process can do is
  * wait up to TUNX_RX_WAKE_MAX_USECS for its own packets.
  */
 struct tunx_rx_wake {
