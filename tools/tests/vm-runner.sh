@@ -69,16 +69,20 @@ result "a kernel that dies while booting is booted 3 times, then fails (status $
 	eval '[ "$rc" != 0 ] && [ "$(echo "$err" | grep -c "before init (try")" = 3 ]'
 
 # A kernel that logs a report while booting is booted again; the third
-# boot runs anyway, and its report then fails the run.
-err=$(TUNX_VM_APPEND=TUNXVM_TEST_BOOT_REPORT=1 vmrun --no-load -- true 2>&1 >/dev/null)
-rc=$?
-result "a report while booting: booted again, and a clean boot runs (status $rc)" \
-	eval '[ "$rc" = 0 ] && [ "$(echo "$err" | grep -c "report while booting, before init (try")" = 1 ]'
-err=$(TUNX_VM_APPEND=TUNXVM_TEST_BOOT_REPORT=every vmrun --no-load -- true 2>&1 >/dev/null)
-rc=$?
-result "a report on every boot: the third runs and fails on it (status $rc)" \
-	eval '[ "$rc" != 0 ] && [ "$(echo "$err" | grep -c "report while booting, before init (try")" = 2 ] &&
-	      echo "$err" | grep -q "WARNING: tunx-vm runner test"'
+# boot runs anyway, and its report then fails the run.  The logic is the
+# runner's and guest-init's, the same for every kernel: five boots on 6.1
+# only, where a boot takes seconds (on debug it takes minutes).
+if [ "$kernel" = 6.1 ]; then
+	err=$(TUNX_VM_APPEND=TUNXVM_TEST_BOOT_REPORT=1 vmrun --no-load -- true 2>&1 >/dev/null)
+	rc=$?
+	result "a report while booting: booted again, and a clean boot runs (status $rc)" \
+		eval '[ "$rc" = 0 ] && [ "$(echo "$err" | grep -c "report while booting, before init (try")" = 1 ]'
+	err=$(TUNX_VM_APPEND=TUNXVM_TEST_BOOT_REPORT=every vmrun --no-load -- true 2>&1 >/dev/null)
+	rc=$?
+	result "a report on every boot: the third runs and fails on it (status $rc)" \
+		eval '[ "$rc" != 0 ] && [ "$(echo "$err" | grep -c "report while booting, before init (try")" = 2 ] &&
+		      echo "$err" | grep -q "WARNING: tunx-vm runner test"'
+fi
 
 echo "1..$n"
 echo "# vm runner on $kernel: $((n - failed)) passed, $failed failed"
