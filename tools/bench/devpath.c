@@ -34,7 +34,54 @@ struct worker {
 	struct bench_calls calls;	/* this thread's polls and kicks */
 	char error[160];		/* set: this queue's worker could not run */
 	pthread_t th;
+	struct bench_gate *start;	/* the start line: worker_start() */
+	bool running, started;
 };
+
+/* Test hook (tools/tests/tools.sh): a worker whose setup takes this long,
+ * as one did in a loaded VM, to check that the run does not count it. */
+static void test_setup_delay(void)
+{
+	const char *ms = getenv("TUNX_BENCH_TEST_SETUP_DELAY_MS");
+
+	if (ms)
+		usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
+}
+
+static void start_line(struct bench_gate *g, bool *started)
+{
+	if (*started)
+		return;
+	*started = true;
+	test_setup_delay();
+	pthread_mutex_lock(&g->lock);
+	g->arrived++;
+	pthread_cond_broadcast(&g->cond);
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+void bench_io_start(struct bench_io *io)
+{
+	start_line(io->start, &io->started);
+}
+
+static void worker_start(struct worker *w)
+{
+	start_line(w->start, &w->started);
+}
+
+/* Opens the gate once the @n workers that run have all arrived. */
+static void start_when_all(struct bench_gate *g, unsigned int n)
+{
+	pthread_mutex_lock(&g->lock);
+	while (g->arrived < n)
+		pthread_cond_wait(&g->cond, &g->lock);
+	g->open = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
 
 struct bufs {
 	uint8_t **b;
@@ -101,6 +148,7 @@ static void tx_zero_copy(struct worker *w)
 		goto out;
 	bench_udp_packet(tmpl, size, BENCH_PEER_ADDR, BENCH_SINK_ADDR, 1024,
 			  BENCH_SINK_PORT);
+	worker_start(w);
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		k = tunx_reserve(w->dev, p, n);
 		if (k == -EAGAIN) {
@@ -137,11 +185,12 @@ static bool own_io(struct worker *w)
 {
 	bench_io_fn *fn = bench_own_io(w->r);
 	struct bench_io io = { .dev = w->dev, .r = w->r, .stop = w->stop,
-			       .queue = w->queue };
+			       .queue = w->queue, .start = w->start };
 
 	if (!fn)
 		return false;
 	fn(&io);
+	w->started = io.started;
 	w->packets += io.packets;
 	w->bytes += io.bytes;
 	memcpy(w->error, io.error, sizeof(w->error));
@@ -179,6 +228,7 @@ static void *tx_worker(void *arg)
 		b.sizes[i] = size;
 		memcpy(hdr[i], b.b[i] + b.off, sizeof(hdr[i]));
 	}
+	worker_start(w);
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		/* A backend may rewrite headers in place: restore them. */
 		for (i = 0; i < b.n; i++)
@@ -208,6 +258,7 @@ static void *rx_worker(void *arg)
 		return NULL;
 	if (bufs_alloc(&b, w->dev))
 		goto out;
+	worker_start(w);
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		n = tunx_read(w->dev, b.b, b.cap, b.sizes, b.n, b.off);
 		if (n == -EINTR || n == -EAGAIN)
@@ -233,6 +284,7 @@ static void *echo_worker(void *arg)
 	bench_calls = &w->calls;
 	if (bufs_alloc(&b, w->dev))
 		goto out;
+	worker_start(w);
 	while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
 		n = tunx_read(w->dev, b.b, b.cap, b.sizes, b.n, b.off);
 		if (n == -EINTR || n == -EAGAIN)
@@ -370,6 +422,16 @@ static void *(*const worker_fn[])(void *) = {
 	[MODE_TX] = tx_worker, [MODE_RX] = rx_worker, [MODE_ECHO] = echo_worker,
 };
 
+/* A worker that gave up before its start line passes it on the way out. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	worker_fn[w->r->mode](w);
+	worker_start(w);
+	return NULL;
+}
+
 static int open_queues(struct worker *w, const struct bench_run *r,
 		       struct bench_result *res)
 {
@@ -424,8 +486,10 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 	bool sock = r->mode == MODE_TX && r->sink == SINK_SOCKET;
 	struct bench_cpu c0, c1;
 	struct bench_vcpus v0, v1;
+	struct bench_gate start = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				    .cond = PTHREAD_COND_INITIALIZER };
+	unsigned int q, running = 0;
 	double t0;
-	unsigned int q;
 
 	if (sock && (sink_open(&sk, res->error, sizeof(res->error)) ||
 		     pthread_create(&sk.th, NULL, sink_thread, &sk))) {
@@ -438,17 +502,26 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 		bench_gen_close(&g, res);
 		return;
 	}
-	t0 = bench_now();
-	bench_cpu_read(&c0);
-	bench_vcpus_read(&v0);
 	res->pinned = r->mode != MODE_ECHO;
 	for (q = 0; q < nq; q++) {
-		pthread_create(&w[q].th, NULL, worker_fn[r->mode], &w[q]);
+		w[q].start = &start;
+		w[q].running = !pthread_create(&w[q].th, NULL, worker_main,
+					       &w[q]);
+		if (!w[q].running) {
+			snprintf(w[q].error, sizeof(w[q].error),
+				 "worker thread: %s", strerror(errno));
+			continue;
+		}
+		running++;
 		/* tx and rx: the workers on their own CPUs (pin.c) */
 		if (r->mode != MODE_ECHO)
 			res->pinned = bench_pin_thread(w[q].th,
 					bench_worker_cpu(q)) && res->pinned;
 	}
+	start_when_all(&start, running);
+	t0 = bench_now();
+	bench_cpu_read(&c0);
+	bench_vcpus_read(&v0);
 	if (r->mode == MODE_RX)
 		bench_gen_start(&g, res);
 	/* tx: a threaded device's NAPI threads take the stack's work off the
@@ -472,7 +545,8 @@ static void measure(struct worker *w, unsigned int nq, struct tunx_stats *st,
 	if (r->mode == MODE_RX)
 		bench_gen_close(&g, res);
 	for (q = 0; q < nq; q++)
-		pthread_join(w[q].th, NULL);
+		if (w[q].running)
+			pthread_join(w[q].th, NULL);
 	if (sock) {
 		pthread_join(sk.th, NULL);
 		close(sk.fd);

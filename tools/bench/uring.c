@@ -186,6 +186,7 @@ static void uring_tx(struct bench_io *io)
 	if (uring_open(&u, io))
 		goto out;
 	tx_packets(&u, io);
+	bench_io_start(io);
 	while (!e && !atomic_load_explicit(io->stop, memory_order_relaxed)) {
 		for (i = 0; i < u.n && !e; i++)
 			e = prep(&u, i, false, io->r->size);
@@ -218,6 +219,7 @@ static void uring_rx(struct bench_io *io)
 		goto out;
 	for (i = 0; i < u.n && !e; i++)
 		e = prep(&u, i, true, 0);
+	bench_io_start(io);
 	while (!e && !atomic_load_explicit(io->stop, memory_order_relaxed)) {
 		e = io_uring_submit_and_wait_timeout(&u.ring, &cqe, 1, &ts, NULL);
 		if (e == -ETIME || e == -EINTR || e == -EAGAIN) {

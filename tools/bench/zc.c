@@ -61,6 +61,7 @@ static void zc_rx(struct bench_io *io)
 		snprintf(io->error, sizeof(io->error), "zc rx: out of memory");
 		return;
 	}
+	bench_io_start(io);
 	while (!atomic_load_explicit(io->stop, memory_order_relaxed)) {
 		k = tunx_peek(io->dev, p, n);
 		if (k == -EAGAIN) {

@@ -275,6 +275,17 @@ result "tunx-bench tx on tun at batch 512 takes 512 per call" \
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"batch_used\"] == 512 and r[\"pps\"] > 0, r
 assert r[\"sink\"] == \"socket\" and r[\"sink_packets\"] > 0, r'"
+# The run's clock starts once every worker is set up: a loaded VM once
+# took 0.7 s to allocate a worker's buffers, and a -d 0.5 run read nothing.
+# The hook makes each worker's setup take 1 s; the run must still move
+# packets for its whole -d 0.3 and not count the setup in its seconds.
+result "tunx-bench: the workers' setup is not part of the run (rx, tx, 2 queues, 1 s setup)" \
+	eval "TUNX_BENCH_TEST_SETUP_DELAY_MS=1000 '$bin/tunx-bench' -m rx,tx -b tun -s 64 -q 2 --sink socket -d 0.3 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"mode\"] for r in rs] == [\"rx\", \"tx\"], rs
+for r in rs:
+    assert r[\"error\"] is None and r[\"packets\"] > 0, r
+    assert 0.3 <= r[\"seconds\"] < 0.9, r'"
 # The rx generators on tun (no module, no dummy needed): what each sends
 # reaches the reader, which reads no more than was sent.
 result "tunx-bench rx on tun: packet and udp generators' packets reach the reader, read <= sent" \
