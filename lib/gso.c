@@ -189,21 +189,6 @@ int tunx__gso_count(const uint8_t *pkt, size_t len,
 	return (int)((payload + h->gso_size - 1) / h->gso_size);
 }
 
-/* Full L4 checksum of a finished packet whose checksum field is zero. */
-static void l4_checksum(uint8_t *pkt, size_t len, const struct l4info *li)
-{
-	size_t field = li->l4off + (li->proto == IPPROTO_TCP ? 16 : 6);
-	uint32_t l4len = (uint32_t)(len - li->l4off);
-	uint64_t sum = tunx__pseudo_sum(pkt, li->proto, l4len);
-	uint16_t c;
-
-	put16(pkt + field, 0);
-	c = (uint16_t)~tunx__csum_fold(tunx__csum_add(pkt + li->l4off, l4len, sum));
-	if (li->proto == IPPROTO_UDP && !c)
-		c = 0xffff;
-	put16(pkt + field, c);
-}
-
 /* Lengths, id and header checksum of a rebuilt IP packet. */
 static void ip_fix(uint8_t *pkt, size_t len, unsigned int seg)
 {
@@ -219,9 +204,33 @@ static void ip_fix(uint8_t *pkt, size_t len, unsigned int seg)
 	put16(pkt + 10, (uint16_t)~tunx__csum_fold(tunx__csum_add(pkt, ihl, 0)));
 }
 
-int tunx__gso_segment(const uint8_t *pkt, size_t len,
-		      const struct virtio_net_hdr *h, unsigned int seg,
-		      uint8_t *out, size_t cap)
+/*
+ * The checksum of segment headers @hdr (@li's, checksum field zero) ahead
+ * of a payload whose tunx__csum_add() sum is @pay_sum, @total bytes in all.
+ * The payload starts at an even offset of L4 (TCP headers are whole words,
+ * UDP's is 8 bytes), so its sum adds to the header's as is.
+ */
+static void l4_checksum_parts(uint8_t *hdr, size_t total,
+			      const struct l4info *li, uint64_t pay_sum)
+{
+	size_t field = li->l4off + (li->proto == IPPROTO_TCP ? 16 : 6);
+	uint32_t l4len = (uint32_t)(total - li->l4off);
+	uint64_t sum = tunx__pseudo_sum(hdr, li->proto, l4len);
+	uint16_t c;
+
+	put16(hdr + field, 0);
+	sum = tunx__csum_add(hdr + li->l4off, li->hdr_len - li->l4off, sum);
+	c = (uint16_t)~tunx__csum_fold((uint64_t)tunx__csum_fold(sum) +
+				       tunx__csum_fold(pay_sum));
+	if (li->proto == IPPROTO_UDP && !c)
+		c = 0xffff;
+	put16(hdr + field, c);
+}
+
+int tunx__gso_segment_hdr(const uint8_t *pkt, size_t len,
+			  const struct virtio_net_hdr *h, unsigned int seg,
+			  const uint64_t *pay_sum, uint8_t *hdr, size_t cap,
+			  struct tunx_gso_seg *out)
 {
 	struct l4info li;
 	size_t payload, start, seglen, total;
@@ -236,13 +245,12 @@ int tunx__gso_segment(const uint8_t *pkt, size_t len,
 	start = (size_t)seg * h->gso_size;
 	seglen = payload - start < h->gso_size ? payload - start : h->gso_size;
 	total = li.hdr_len + seglen;
-	if (total > cap)
+	if (li.hdr_len > cap)
 		return -EMSGSIZE;
-	memcpy(out, pkt, li.hdr_len);
-	memcpy(out + li.hdr_len, pkt + li.hdr_len + start, seglen);
-	ip_fix(out, total, seg);
+	memcpy(hdr, pkt, li.hdr_len);
+	ip_fix(hdr, total, seg);
 	if (li.proto == IPPROTO_TCP) {
-		uint8_t *th = out + li.l4off;
+		uint8_t *th = hdr + li.l4off;
 
 		put32(th + 4, get32(th + 4) + (uint32_t)start);
 		if (seg != last)
@@ -250,10 +258,29 @@ int tunx__gso_segment(const uint8_t *pkt, size_t len,
 		if (seg)
 			th[13] &= (uint8_t)~TCP_CWR;
 	} else {
-		put16(out + li.l4off + 4, (uint16_t)(total - li.l4off));
+		put16(hdr + li.l4off + 4, (uint16_t)(total - li.l4off));
 	}
-	l4_checksum(out, total, &li);
-	return (int)total;
+	out->hdr_len = li.hdr_len;
+	out->pay_off = li.hdr_len + start;
+	out->pay_len = seglen;
+	l4_checksum_parts(hdr, total, &li, pay_sum ? *pay_sum :
+			  tunx__csum_add(pkt + out->pay_off, seglen, 0));
+	return (int)li.hdr_len;
+}
+
+int tunx__gso_segment(const uint8_t *pkt, size_t len,
+		      const struct virtio_net_hdr *h, unsigned int seg,
+		      uint8_t *out, size_t cap)
+{
+	struct tunx_gso_seg s;
+	int r = tunx__gso_segment_hdr(pkt, len, h, seg, NULL, out, cap, &s);
+
+	if (r < 0)
+		return r;
+	if (s.hdr_len + s.pay_len > cap)
+		return -EMSGSIZE;
+	memcpy(out + s.hdr_len, pkt + s.pay_off, s.pay_len);
+	return (int)(s.hdr_len + s.pay_len);
 }
 
 /* ---- coalescing ---------------------------------------------------- */

@@ -41,6 +41,25 @@ TUNX_HIDDEN int tunx__gso_segment(const uint8_t *pkt, size_t len,
 				  const struct virtio_net_hdr *h,
 				  unsigned int seg, uint8_t *out, size_t cap);
 /*
+ * Segment @seg of a super-packet without its payload, for a sender that
+ * points an iovec at the payload where it lies (UDP_SEGMENT from the
+ * ring): its rebuilt headers go to @hdr (at most @cap bytes), and @out
+ * says where the payload slice is in @pkt.  The L4 checksum covers the
+ * slice: from @pay_sum, the slice's tunx__csum_add(..., 0), when the
+ * caller has it, else summed here (reading the slice, not copying it).
+ * Returns the header length, -ENOENT past the last segment, -EINVAL for
+ * a malformed packet, -EMSGSIZE when the headers do not fit @cap.
+ * tunx__gso_segment() is this plus the copy of the slice after @hdr.
+ */
+struct tunx_gso_seg {
+	size_t hdr_len, pay_off, pay_len;
+};
+TUNX_HIDDEN int tunx__gso_segment_hdr(const uint8_t *pkt, size_t len,
+				      const struct virtio_net_hdr *h,
+				      unsigned int seg, const uint64_t *pay_sum,
+				      uint8_t *hdr, size_t cap,
+				      struct tunx_gso_seg *out);
+/*
  * Merges packets i.. of a batch into the super-packet @out (at most @cap
  * bytes, its length in *out_len) described by *h; returns how many were
  * merged (>= 2), or 1 when packet i goes alone (@h and @out untouched).

@@ -419,6 +419,103 @@ static void csum_in_pieces(void)
 
 /* An IPv4 DNS query over UDP (57 bytes: an odd length), both checksums
  * computed elsewhere (Python), at every alignment. */
+/*
+ * Sending from the ring: each segment's rebuilt headers followed by its
+ * payload slice, where the slice lies in the super-packet, are the bytes
+ * the copying split writes; with the slice's sum passed in (as a device
+ * that summed it while copying would) and without.  Random payloads and
+ * sizes, odd ones included; TCP and UDP, IPv4 and IPv6.
+ */
+static unsigned int hdr_and_slice_match(const uint8_t *sp, size_t len,
+					const struct virtio_net_hdr *h)
+{
+	uint8_t want[65536], got[65536], hdr[128];
+	unsigned int seg, bad = 0;
+	int segs = tunx__gso_count(sp, len, h);
+
+	for (seg = 0; seg < (unsigned int)segs; seg++) {
+		int n = tunx__gso_segment(sp, len, h, seg, want, sizeof(want));
+		struct tunx_gso_seg s;
+		uint64_t sum;
+
+		for (int with_sum = 0; with_sum < 2; with_sum++) {
+			int r = tunx__gso_segment_hdr(sp, len, h, seg, NULL, hdr,
+						      sizeof(hdr), &s);
+
+			if (r > 0 && with_sum) {
+				/* a sum of another shape: the same folded value */
+				sum = tunx__csum_add(sp + s.pay_off, s.pay_len,
+						     0) + 0xffff;
+				r = tunx__gso_segment_hdr(sp, len, h, seg, &sum,
+							  hdr, sizeof(hdr), &s);
+			}
+			if (r <= 0 || (size_t)r != s.hdr_len ||
+			    s.hdr_len + s.pay_len != (size_t)n) {
+				bad++;
+				continue;
+			}
+			memcpy(got, hdr, s.hdr_len);
+			memcpy(got + s.hdr_len, sp + s.pay_off, s.pay_len);
+			bad += memcmp(got, want, (size_t)n) != 0 ||
+			       !tx_l4_ok(got, (size_t)n);
+		}
+	}
+	return bad + (segs < 1);
+}
+
+static void segment_headers_and_slices_are_the_split(void)
+{
+	uint8_t *sp = malloc(65536), pay[65000];
+	uint64_t x = CSUM_SEED;
+	unsigned int bad = 0, tried = 0;
+
+	for (int i = 0; i < 200; i++) {
+		bool v6 = i & 1, udp = i & 2;
+		size_t plen = 1 + xorshift(&x) % 30000;
+		uint16_t gso = (uint16_t)(1 + xorshift(&x) % 1500);
+		size_t l4 = v6 ? 40 : 20, len;
+		struct virtio_net_hdr h;
+
+		for (size_t k = 0; k < plen; k++)
+			pay[k] = (uint8_t)xorshift(&x);
+		if (udp) {
+			len = v6 ? tx_udp6(sp, "fd00::1", "fd00::2", 1, 2, pay, plen)
+				 : tx_udp4(sp, "10.0.0.1", "10.0.0.2", 1, 2, pay, plen);
+			h = gso_hdr(VIRTIO_NET_HDR_GSO_UDP_L4, l4, gso, 6);
+		} else {
+			len = tx_tcp(sp, v6, (uint32_t)xorshift(&x), 0x18 | 0x01,
+				     plen, (uint16_t)xorshift(&x));
+			memcpy(sp + l4 + 20, pay, plen);
+			h = gso_hdr(v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+				    VIRTIO_NET_HDR_GSO_TCPV4, l4, gso, 16);
+		}
+		bad += hdr_and_slice_match(sp, len, &h);
+		tried++;
+	}
+	if (bad)
+		printf("\n%u of %u super-packets (seed %#llx) differ\n", bad,
+		       tried, (unsigned long long)CSUM_SEED);
+	CU_ASSERT_EQUAL(bad, 0);
+	free(sp);
+}
+
+static void segment_headers_refuse_small_buffer(void)
+{
+	uint8_t *sp = malloc(65536), hdr[64];
+	size_t len = tx_tcp(sp, true, 1, 0x10, 3000, 9);
+	struct virtio_net_hdr h = gso_hdr(VIRTIO_NET_HDR_GSO_TCPV6, 40, 1000, 16);
+	struct tunx_gso_seg s;
+
+	CU_ASSERT_EQUAL(tunx__gso_segment_hdr(sp, len, &h, 0, NULL, hdr, 59, &s),
+			-EMSGSIZE);
+	CU_ASSERT_EQUAL(tunx__gso_segment_hdr(sp, len, &h, 2, NULL, hdr, 60, &s), 60);
+	CU_ASSERT_EQUAL(s.pay_off, 60 + 2000);
+	CU_ASSERT_EQUAL(s.pay_len, 1000);
+	CU_ASSERT_EQUAL(tunx__gso_segment_hdr(sp, len, &h, 3, NULL, hdr, 60, &s),
+			-ENOENT);
+	free(sp);
+}
+
 static const uint8_t dns_query[] = {
 	0x45, 0x00, 0x00, 0x39, 0x1c, 0x46, 0x40, 0x00, 0x40, 0x11, 0x32, 0x32,
 	0xc0, 0x00, 0x02, 0x01, 0xc6, 0x33, 0x64, 0x07, 0x9c, 0x40, 0x00, 0x35,
@@ -460,6 +557,8 @@ static CU_TestInfo tests[] = {
 	{ "split_tcp6_super_packet", split_tcp6_super_packet },
 	{ "split_udp_super_packet", split_udp_super_packet },
 	{ "split_rejects_malformed", split_rejects_malformed },
+	{ "segment_headers_and_slices_are_the_split", segment_headers_and_slices_are_the_split },
+	{ "segment_headers_refuse_small_buffer", segment_headers_refuse_small_buffer },
 	{ "coalesce_tcp4_roundtrip", coalesce_tcp4_roundtrip },
 	{ "coalesce_tcp6_roundtrip", coalesce_tcp6_roundtrip },
 	{ "coalesce_stops_at_seq_gap", coalesce_stops_at_seq_gap },
