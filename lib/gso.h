@@ -73,6 +73,11 @@ TUNX_HIDDEN unsigned int tunx__gso_coalesce(uint8_t *const *bufs,
 					    uint8_t *out, size_t cap,
 					    size_t *out_len);
 
+/* Completes a NEEDS_CSUM checksum the kernel left to us (it wrote the
+ * pseudo-header sum into the field); -EINVAL when the field is outside. */
+TUNX_HIDDEN int tunx__csum_complete(uint8_t *pkt, size_t len,
+				    const struct virtio_net_hdr *h);
+
 /*
  * One packet from the kernel, handed out one plain packet at a time: the
  * segments of a super-packet, or the packet itself with a NEEDS_CSUM

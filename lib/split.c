@@ -25,10 +25,8 @@ int tunx__split_start(struct tunx_split *s, const uint8_t *pkt, size_t len,
 	return 0;
 }
 
-/* Completes a NEEDS_CSUM checksum the kernel left to us (it wrote the
- * pseudo-header sum into the field). */
-static int csum_complete(uint8_t *pkt, size_t len,
-			 const struct virtio_net_hdr *h)
+int tunx__csum_complete(uint8_t *pkt, size_t len,
+			const struct virtio_net_hdr *h)
 {
 	size_t start = h->csum_start, field = start + h->csum_offset;
 	uint16_t c;
@@ -48,7 +46,7 @@ static int copy_plain(struct tunx_split *s, uint8_t *out, size_t cap)
 		return -EMSGSIZE;
 	memcpy(out, s->pkt, s->len);
 	if ((s->h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    csum_complete(out, s->len, &s->h))
+	    tunx__csum_complete(out, s->len, &s->h))
 		return -EINVAL;
 	return (int)s->len;
 }

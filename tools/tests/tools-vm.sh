@@ -154,13 +154,17 @@ ip -n "$nsa" addr add 192.168.78.3/24 dev tv-u0 &&
 ip -n "$nsb" addr add 192.168.78.2/24 dev tv-u1 &&
 ip -n "$nsa" link set tv-u0 up && ip -n "$nsb" link set tv-u1 up
 result "two namespaces joined by a veth" [ $? = 0 ]
-# start_ends EXTRA...: a tunnel end in each namespace, pids in p1 and p2.
+# start_ends EXTRA...: a tunnel end in each namespace, pids in p1 and p2;
+# end 2 also gets the words of $end2 (unquoted).
+end2=
 start_ends() {
-	local me ns
+	local me ns more
 	for me in 1 2; do
 		ns=$([ $me = 1 ] && echo "$nsa" || echo "$nsb")
+		more=$([ $me = 2 ] && echo "$end2")
+		# shellcheck disable=SC2086
 		ip netns exec "$ns" "$bin/tunx-tunnel" -b tunx -n tv0 -l "192.168.78.$me:5555" \
-			-p "192.168.78.$((3 - me)):5555" -a "10.78.0.$me/24" "$@" \
+			-p "192.168.78.$((3 - me)):5555" -a "10.78.0.$me/24" "$@" $more \
 			>"$tmp/$ns.log" 2>&1 &
 		eval "p$me=\$!"
 	done
@@ -181,8 +185,8 @@ result "ping through the tunnel on tunx with --copy" \
 stop_ends
 result "--copy: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
 start_ends
-result "tunx-tunnel -b tunx uses tunx: zero copy, or copies when offload splits" \
-	grep -Eq 'backend tunx \((zero copy|offload)\)' "$tmp/$nsa.log"
+result "tunx-tunnel -b tunx with offload sends from the ring (zero copy)" \
+	grep -q 'backend tunx (zero copy) (offload)' "$tmp/$nsa.log"
 result "ping through the tunnel on tunx" \
 	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
 ip netns exec "$nsa" python3 -c '
@@ -286,6 +290,34 @@ result "ping and iperf3 through the tunx tunnel with --no-offload" \
 	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 >/dev/null 2>&1"
 stop_ends
 result "--no-offload: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
+
+# Sending from the ring with offload, checked by a strict receiver: end 1
+# sends its device's super-packets as UDP_SEGMENT messages of rebuilt
+# headers and payload slices in place; end 2 runs --no-offload, so its
+# kernel gets every inner packet plain and checks each checksum itself
+# (a coalescing end would pass them on as partial, unchecked).
+csum_errors() {
+	ip netns exec "$1" python3 -c '
+rows = [l.split() for l in open("/proc/net/snmp")]
+print(sum(int(v[h.index("InCsumErrors")]) for h, v in zip(rows, rows[1:])
+          if h[0] in ("Tcp:", "Udp:") and v[0] == h[0] and "InCsumErrors" in h))'
+}
+end2=--no-offload start_ends
+result "tunx-tunnel with offload beside a --no-offload end: zero copy with offload" \
+	grep -q 'backend tunx (zero copy) (offload)' "$tmp/$nsa.log"
+csum0=$(csum_errors "$nsb")
+result "TCP and UDP super-packets sent from the ring arrive with every inner checksum right" \
+	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&
+	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 --json >'$tmp/zc-iperf.json' 2>/dev/null &&
+	      python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[\"end\"][\"sum_received\"]
+assert r[\"bytes\"] > 1000000, r' '$tmp/zc-iperf.json' &&
+	      uso_through_tunnel &&
+	      [ \"\$(csum_errors '$nsb')\" = '$csum0' ]"
+stop_ends
+sed 's/^/# /' "$tmp/$nsa.log"
+result "zero copy with offload: SIGTERM stops both ends with status 0, nothing malformed" \
+	eval "[ '$r1$r2' = 00 ] && grep -q 'dropped: *0 not from peer, 0 malformed' '$tmp/$nsa.log'"
+end2=
 
 start_ends --busy-poll=500 -Q 2
 if grep -qi 'not supported\|EOPNOTSUPP' "$tmp/$nsa.log"; then

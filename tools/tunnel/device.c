@@ -234,8 +234,7 @@ static void geometry(struct tunnel *t, const struct tunnel_opts *o)
 
 	t->batch = tunx_batch_size(dev);
 	t->offload = offloaded(dev);
-	t->zero_copy = !o->copy && !t->offload &&
-		       tunx_backend(dev) == TUNX_BACKEND_TUNX;
+	t->zero_copy = !o->copy && tunx_backend(dev) == TUNX_BACKEND_TUNX;
 	t->off = rd > wr ? rd : wr;
 	/* A read may return a whole super-packet's worth of segments, each
 	 * at most the MTU; received datagrams are at most 64 KiB. */

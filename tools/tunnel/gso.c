@@ -26,7 +26,7 @@ bool tunnel_udp_gro_enable(int fd)
 	return !setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 }
 
-static void set_segment(struct msghdr *h, union tunnel_ctl *ctl, uint16_t g)
+void tunnel_set_segment(struct msghdr *h, union tunnel_ctl *ctl, uint16_t g)
 {
 	struct cmsghdr *c;
 
@@ -69,7 +69,7 @@ unsigned int tunnel_gso_pack(const struct tunnel_queue *q, struct iovec *iov,
 			.msg_iov = &iov[i], .msg_iovlen = k,
 		};
 		if (k > 1)
-			set_segment(&msgs[m].msg_hdr, &ctl[m],
+			tunnel_set_segment(&msgs[m].msg_hdr, &ctl[m],
 				    (uint16_t)iov[i].iov_len);
 		m++;
 		i += k;

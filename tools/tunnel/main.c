@@ -49,9 +49,10 @@ static const char usage_text[] =
 "                          no UDP GSO/GRO on the socket (one datagram per\n"
 "                          send and receive)\n"
 "      --copy              tunx backend: read with copies instead of sending\n"
-"                          straight from the ring (zero copy, the default\n"
-"                          unless the device has offload: super-packets\n"
-"                          are split by tunx_read(), so they are copied)\n"
+"                          straight from the ring (zero copy, the default;\n"
+"                          with offload a super-packet leaves as UDP_SEGMENT\n"
+"                          messages of rebuilt headers and payload slices\n"
+"                          where the kernel put them)\n"
 "  -q, --quiet             print only errors and the final counters\n"
 "  -h, --help              this text\n";
 

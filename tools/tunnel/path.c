@@ -159,45 +159,79 @@ static int peek_or_wait(struct tunnel_queue *q, struct tunx_pkt *pkts,
 	return 0;
 }
 
+/* Plain packets gathered in @iov: runs of one size as one message each. */
+static void send_plain(struct tunnel_queue *q, struct iovec *iov,
+		       unsigned int n, struct mmsghdr *msgs,
+		       union tunnel_ctl *ctl)
+{
+	uint64_t bytes = 0;
+	unsigned int i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		bytes += iov[i].iov_len;
+	add(q->c.to_peer_packets, (uint64_t)n);
+	add(q->c.to_peer_bytes, bytes);
+	send_all(q, msgs, tunnel_gso_pack(q, iov, n, msgs, ctl));
+}
+
+/* One peeked batch, in order: plain packets gathered, each super-packet
+ * (or checksum left to us) sent from the ring by ringsend.c. */
+static void send_peeked(struct tunnel_queue *q, struct tunx_pkt *pkts,
+			unsigned int n, struct tunnel_zc *z)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!tunnel_ring_needs_work(&pkts[i])) {
+			z->iov[k++] = (struct iovec){ pkts[i].data, pkts[i].len };
+			continue;
+		}
+		send_plain(q, z->iov, k, z->msgs, z->ctl);
+		k = 0;
+		tunnel_ring_send(q, &pkts[i], &z->seg);
+	}
+	send_plain(q, z->iov, k, z->msgs, z->ctl);
+}
+
 /*
  * Zero copy on tunx: peek hands out packets where the kernel put them, in
  * the rx ring's frames; sendmmsg() copies them into socket buffers (the
  * one copy left), then release gives the frames back.  Nothing is copied
  * in userspace and no syscall is made for the device while it is busy.
+ * With offload, super-packets leave whole too (ringsend.c).
  */
 void *tunnel_dev_to_peer_zc(void *arg)
 {
 	struct tunnel_queue *q = arg;
 	struct tunnel *t = q->t;
 	struct tunx_pkt *pkts = calloc(t->batch, sizeof(*pkts));
-	struct mmsghdr *msgs = calloc(t->batch, sizeof(*msgs));
-	struct iovec *iov = calloc(t->batch, sizeof(*iov));
-	union tunnel_ctl *ctl = calloc(t->batch, sizeof(*ctl));
+	struct tunnel_zc *z = calloc(1, sizeof(*z));
 	double last = 0;
-	unsigned int m;
-	uint64_t bytes;
-	int n, i;
+	int n;
 
-	while (pkts && msgs && iov && ctl && !atomic_load(&t->stop)) {
+	if (z) {
+		z->msgs = calloc(t->batch, sizeof(*z->msgs));
+		z->iov = calloc(t->batch, sizeof(*z->iov));
+		z->ctl = calloc(t->batch, sizeof(*z->ctl));
+	}
+	while (pkts && z && z->msgs && z->iov && z->ctl &&
+	       !atomic_load(&t->stop)) {
 		n = peek_or_wait(q, pkts, &last);
 		if (n < 0)
 			break;
-		bytes = 0;
-		for (i = 0; i < n; i++) {
-			iov[i] = (struct iovec){ pkts[i].data, pkts[i].len };
-			bytes += pkts[i].len;
-		}
 		if (!n)
 			continue;
-		add(q->c.to_peer_packets, (uint64_t)n);
-		add(q->c.to_peer_bytes, bytes);
-		m = tunnel_gso_pack(q, iov, (unsigned int)n, msgs, ctl);
-		send_all(q, msgs, m);
+		send_peeked(q, pkts, (unsigned int)n, z);
 		tunx_release(q->dev, (unsigned int)n);
 	}
+	if (z) {
+		free(z->msgs);
+		free(z->iov);
+		free(z->ctl);
+	}
+	free(z);
 	free(pkts);
-	free(msgs);
-	free(iov);
-	free(ctl);
 	return NULL;
 }

@@ -95,6 +95,19 @@ unsigned int tunnel_gso_pack(const struct tunnel_queue *q, struct iovec *iov,
 			     unsigned int n, struct mmsghdr *msgs,
 			     union tunnel_ctl *ctl);
 unsigned int tunnel_gro_size(const struct msghdr *h);
+/* A UDP_SEGMENT control message of @g bytes per segment into @ctl, on @h. */
+void tunnel_set_segment(struct msghdr *h, union tunnel_ctl *ctl, uint16_t g);
+
+/* ringsend.c: zero copy with offload, one peeked packet that is not plain
+ * (a super-packet, or a checksum left to us); the rebuilt headers of one
+ * UDP_SEGMENT message's segments go to the scratch. */
+struct tunnel_seg_scratch {
+	uint8_t hdr[64][128];	/* IPv4 60 + TCP 60 at most */
+	struct iovec iov[2 * 64];
+};
+bool tunnel_ring_needs_work(const struct tunx_pkt *p);
+void tunnel_ring_send(struct tunnel_queue *q, struct tunx_pkt *p,
+		      struct tunnel_seg_scratch *sc);
 
 /* device.c */
 int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o);
@@ -119,6 +132,14 @@ struct tunnel_batch {
 int tunnel_batch_alloc(struct tunnel_batch *b, const struct tunnel *t);
 void tunnel_batch_free(struct tunnel_batch *b, unsigned int n);
 void *tunnel_dev_to_peer(void *arg);
+/* The zero-copy sender's buffers: a batch's plain packets, and the
+ * scratch of the super-packet being sent. */
+struct tunnel_zc {
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	union tunnel_ctl *ctl;
+	struct tunnel_seg_scratch seg;
+};
 void *tunnel_dev_to_peer_zc(void *arg);
 
 /* inbound.c: peer -> device */
