@@ -40,6 +40,13 @@ void tunnel_set_segment(struct msghdr *h, union tunnel_ctl *ctl, uint16_t g)
 	memcpy(CMSG_DATA(c), &g, sizeof(g));
 }
 
+void tunnel_gso_refused(struct tunnel_queue *q, bool segmented)
+{
+	if (segmented && (errno == EIO || errno == EINVAL ||
+			  errno == ENOPROTOOPT || errno == EOPNOTSUPP))
+		q->gso = false;
+}
+
 /* How many packets from @i on can go as one UDP_SEGMENT message. */
 static unsigned int run_length(const struct iovec *iov, unsigned int i,
 			       unsigned int n)

@@ -51,16 +51,6 @@ fail:
 	return -ENOMEM;
 }
 
-/* A kernel or device that refuses UDP_SEGMENT says so once: send single
- * datagrams from then on. */
-static void gso_refused(struct tunnel_queue *q, const struct mmsghdr *m)
-{
-	if (m->msg_hdr.msg_iovlen > 1 &&
-	    (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
-	     errno == EOPNOTSUPP))
-		q->gso = false;
-}
-
 /* sendmmsg() may stop early; an error drops one message (UDP is lossy,
  * and a peer that is down must not stall the device) and goes on. */
 static void send_all(struct tunnel_queue *q, struct mmsghdr *msgs,
@@ -75,7 +65,7 @@ static void send_all(struct tunnel_queue *q, struct mmsghdr *msgs,
 			continue;
 		if (r < 0) {
 			add(q->c.send_errors, 1);
-			gso_refused(q, &msgs[done]);
+			tunnel_gso_refused(q, msgs[done].msg_hdr.msg_iovlen > 1);
 			done++;
 			continue;
 		}

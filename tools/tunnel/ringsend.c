@@ -56,9 +56,7 @@ static int send_msg(struct tunnel_queue *q, struct iovec *iov,
 		if (errno == EINTR)
 			continue;
 		add(q->c.send_errors, 1);
-		if (niov > 2 && (errno == EIO || errno == EINVAL ||
-				 errno == ENOPROTOOPT || errno == EOPNOTSUPP))
-			q->gso = false;
+		tunnel_gso_refused(q, niov > 2);
 		return -1;
 	}
 	return 0;

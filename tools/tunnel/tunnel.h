@@ -95,6 +95,10 @@ unsigned int tunnel_gso_pack(const struct tunnel_queue *q, struct iovec *iov,
 			     unsigned int n, struct mmsghdr *msgs,
 			     union tunnel_ctl *ctl);
 unsigned int tunnel_gro_size(const struct msghdr *h);
+/* After a failed send (errno), of a UDP_SEGMENT message if @segmented: a
+ * kernel or device that refuses UDP_SEGMENT says so once, and the queue
+ * sends single datagrams from then on. */
+void tunnel_gso_refused(struct tunnel_queue *q, bool segmented);
 /* A UDP_SEGMENT control message of @g bytes per segment into @ctl, on @h. */
 void tunnel_set_segment(struct msghdr *h, union tunnel_ctl *ctl, uint16_t g);
 
