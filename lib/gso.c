@@ -285,7 +285,27 @@ int tunx__gso_segment(const uint8_t *pkt, size_t len,
 
 /* ---- coalescing ---------------------------------------------------- */
 
-/* A plain packet we know how to merge: no IP options or fragments. */
+/*
+ * Does the packet's L4 checksum verify?  A merged super-packet goes to the
+ * kernel as CHECKSUM_PARTIAL, which the stack takes as good and never
+ * checks: a segment that arrived corrupted (or was sent so) must not be
+ * merged, or the merge would launder it.  Alone, it stays a plain packet
+ * whose checksum the kernel checks (and counts in InCsumErrors).  An IPv4
+ * UDP checksum of 0 means none was sent; the kernel computes one anyway.
+ */
+static bool l4_csum_ok(const uint8_t *p, size_t len, const struct l4info *li)
+{
+	uint32_t l4len = (uint32_t)(len - li->l4off);
+
+	if (li->proto == IPPROTO_UDP && p[0] >> 4 == 4 &&
+	    !get16(p + li->l4off + 6))
+		return true;
+	return tunx__csum_fold(tunx__csum_add(p + li->l4off, l4len,
+			       tunx__pseudo_sum(p, li->proto, l4len))) == 0xffff;
+}
+
+/* A plain packet we know how to merge: no IP options or fragments, and a
+ * checksum that verifies. */
 static bool mergeable(const uint8_t *p, size_t len, bool udp,
 		      struct l4info *li)
 {
@@ -309,10 +329,12 @@ static bool mergeable(const uint8_t *p, size_t len, bool udp,
 		return false;
 	}
 	if (proto == IPPROTO_UDP)
-		return udp && get16(p + li->l4off + 4) == len - li->l4off;
+		return udp && get16(p + li->l4off + 4) == len - li->l4off &&
+		       l4_csum_ok(p, len, li);
 	/* Plain ACK (PSH allowed): no SYN/FIN/RST/URG/ECE/CWR to preserve. */
 	return proto == IPPROTO_TCP &&
-	       (p[li->l4off + 13] & ~TCP_PSH) == TCP_ACK;
+	       (p[li->l4off + 13] & ~TCP_PSH) == TCP_ACK &&
+	       l4_csum_ok(p, len, li);
 }
 
 /* Same flow and same invariant header bytes as the first packet? */

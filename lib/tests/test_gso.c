@@ -251,6 +251,49 @@ static void coalesce_never_merges_syn_or_single(void)
 	free(out);
 }
 
+/* A segment whose checksum does not verify is never merged: the run
+ * stops before it, and it goes alone (the kernel then checks it). */
+static void coalesce_never_merges_bad_checksum(void)
+{
+	struct tx_batch b;
+	uint8_t *out = malloc(70000);
+	size_t olen;
+
+	segments(&b, false, 4, 1000, 0);
+	b.bufs[2][40 + 500] ^= 0x01;	/* a payload bit, checksum as sent */
+	CU_ASSERT_EQUAL(coalesce(&b, 4, 0, 0, false, out, &olen), 2);
+	CU_ASSERT_EQUAL(coalesce(&b, 4, 0, 2, false, out, &olen), 1);
+	CU_ASSERT_EQUAL(coalesce(&b, 4, 0, 3, false, out, &olen), 1);
+	tx_batch_free(&b);
+	segments(&b, true, 3, 1000, 0);
+	b.bufs[0][60 + 7] ^= 0x80;	/* the head itself */
+	CU_ASSERT_EQUAL(coalesce(&b, 3, 0, 0, false, out, &olen), 1);
+	CU_ASSERT_EQUAL(coalesce(&b, 3, 0, 1, false, out, &olen), 2);
+	tx_batch_free(&b);
+	free(out);
+}
+
+/* IPv4 UDP without a checksum (0: none sent) still merges; one with a
+ * wrong checksum does not. */
+static void coalesce_udp_checksum_rules(void)
+{
+	struct tx_batch b;
+	uint8_t *out = malloc(70000), pay[800] = { 1 };
+	size_t olen;
+
+	tx_batch_init(&b, 3, 2048);
+	for (int i = 0; i < 3; i++) {
+		b.sizes[i] = tx_udp4(b.bufs[i], "10.0.0.1", "10.0.0.2", 9, 10,
+				     pay, 800);
+		put16(b.bufs[i] + 26, 0);
+	}
+	CU_ASSERT_EQUAL(coalesce(&b, 3, 0, 0, true, out, &olen), 3);
+	put16(b.bufs[1] + 26, 0x1234);
+	CU_ASSERT_EQUAL(coalesce(&b, 3, 0, 0, true, out, &olen), 1);
+	tx_batch_free(&b);
+	free(out);
+}
+
 static void coalesce_udp_only_with_uso(void)
 {
 	struct tx_batch b;
@@ -567,6 +610,8 @@ static CU_TestInfo tests[] = {
 	{ "coalesce_short_segment_is_last", coalesce_short_segment_is_last },
 	{ "coalesce_never_merges_syn_or_single", coalesce_never_merges_syn_or_single },
 	{ "coalesce_udp_only_with_uso", coalesce_udp_only_with_uso },
+	{ "coalesce_never_merges_bad_checksum", coalesce_never_merges_bad_checksum },
+	{ "coalesce_udp_checksum_rules", coalesce_udp_checksum_rules },
 	{ "checksum_helpers_agree", checksum_helpers_agree },
 	{ "csum_matches_reference", csum_matches_reference },
 	{ "csum_extremes", csum_extremes },
