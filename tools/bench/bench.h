@@ -33,6 +33,10 @@ enum bench_backend { BK_TUNX, BK_TUN, BK_TUN_VNET, BK_VETH, BK_TUNX_BUSY,
 		     /* tx and rx: AF_XDP on a veth pair (xdprun.c); echo
 		      * and sizes above 1500 are n/a rows */
 		     BK_XDP_VETH,
+		     /* tcp only: tunx-tunnel --copy, which splits
+		      * super-packets with tunx_read() instead of sending
+		      * them from the ring: what zero copy saves */
+		     BK_TUNX_COPY,
 		     BK_COUNT };
 /*
  * Where tx packets end (tx only; SINK_NONE in every other mode):

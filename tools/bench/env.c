@@ -251,7 +251,7 @@ void bench_env_sink_count_dev(const struct bench_run *r, const char *dev,
 static bool is_tunx(enum bench_backend b)
 {
 	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN ||
-	       b == BK_TUNX_ZC;
+	       b == BK_TUNX_ZC || b == BK_TUNX_COPY;
 }
 
 /*

@@ -36,7 +36,9 @@ static const char usage_text[] =
 "  -b, --backend LIST   tunx (no offload in packet modes; tcp: as the\n"
 "                       tunnel opens it, offload on), tunx-busy (busy\n"
 "                       polling), tunx-plain (tcp, mem: tunx without\n"
-"                       offload), tun (IFF_NO_PI), tun-vnet (IFF_VNET_HDR\n"
+"                       offload), tunx-copy (tcp: the tunnel with --copy,\n"
+"                       super-packets split instead of sent from the\n"
+"                       ring), tun (IFF_NO_PI), tun-vnet (IFF_VNET_HDR\n"
 "                       with TSO/USO), veth (tcp only: the namespaces\n"
 "                       joined without a userspace hop, the limit)\n"
 "                       tunx-zc (tx, rx: the zero-copy API, reserve/\n"
@@ -394,7 +396,7 @@ int main(int argc, char **argv)
 	}
 	if (!n) {
 		fprintf(stderr, "tunx-bench: nothing to run (veth is for --mode "
-			"tcp, tunx-plain for tcp and mem, wireguard takes tunx "
+			"tcp, tunx-plain for tcp and mem, tunx-copy for tcp, wireguard takes tunx "
 			"and tun, xdp-veth is for tx, rx and echo)\n");
 		return 2;
 	}

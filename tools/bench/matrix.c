@@ -43,6 +43,8 @@ static bool makes_sense(const struct bench_run *r)
 	if (r->backend == BK_TUN_NAPI)
 		return r->mode == MODE_TX || r->mode == MODE_RX ||
 		       r->mode == MODE_ECHO;
+	if (r->backend == BK_TUNX_COPY)
+		return r->mode == MODE_TCP;
 	if (r->mode == MODE_MEM)
 		return r->backend == BK_TUNX || r->backend == BK_TUNX_PLAIN ||
 		       r->backend == BK_TUN;
@@ -128,8 +130,8 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 {
 	static const enum bench_backend pkt[] = { BK_TUNX, BK_TUNX_BUSY, BK_TUN,
 						  BK_TUN_VNET };
-	static const enum bench_backend tcp[] = { BK_TUNX, BK_TUNX_BUSY,
-		BK_TUNX_PLAIN, BK_TUN_VNET, BK_TUN, BK_VETH };
+	static const enum bench_backend tcp[] = { BK_TUNX, BK_TUNX_COPY,
+		BK_TUNX_BUSY, BK_TUNX_PLAIN, BK_TUN_VNET, BK_TUN, BK_VETH };
 	static const enum bench_backend two[] = { BK_TUNX, BK_TUN };
 	static const enum bench_backend base[] = { BK_TUN_URING,
 		BK_TUN_SQPOLL, BK_TUN_NAPI, BK_XDP_VETH };

@@ -60,11 +60,12 @@ static int underlay(struct tcp_env *e)
 
 static bool tunx_side(enum bench_backend b)
 {
-	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN;
+	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN ||
+	       b == BK_TUNX_COPY;
 }
 
 /* The tunnel's options for a backend: tun and tunx-plain without
- * offload, tunx-busy with busy polling. */
+ * offload, tunx-busy with busy polling, tunx-copy with --copy. */
 static void tunnel_args(const struct bench_run *r, const char **argv,
 			char *queues, size_t qlen)
 {
@@ -80,6 +81,8 @@ static void tunnel_args(const struct bench_run *r, const char **argv,
 		argv[k++] = "--no-offload";
 	if (b == BK_TUNX_BUSY)
 		argv[k++] = "--busy-poll";
+	if (b == BK_TUNX_COPY)
+		argv[k++] = "--copy";
 	argv[k] = NULL;
 }
 

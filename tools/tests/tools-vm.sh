@@ -350,6 +350,12 @@ for r in rs:
     # all but what was still in the ring when the run stopped
     got = r[\"sink_packets\"] + r[\"sink_lost\"]
     assert r[\"packets\"] - 1024 <= got <= r[\"packets\"], r'"
+result "tunx-bench tcp on tunx and tunx-copy (the tunnel with --copy): a figure each" \
+	eval "'$bin/tunx-bench' -m tcp -b tunx,tunx-copy -d 1 --json 2>/dev/null |
+	      python3 -c 'import json,sys; rs=json.load(sys.stdin)[\"results\"]
+assert [r[\"backend\"] for r in rs] == [\"tunx\", \"tunx-copy\"], rs
+for r in rs:
+    assert r[\"error\"] is None and r[\"bits_per_second\"] > 0, r'"
 result "tunx-bench rx on tunx with 2 queues reads packets" \
 	eval "'$bin/tunx-bench' -m rx -b tunx -s 64 -q 2 -d 0.5 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];

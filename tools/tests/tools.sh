@@ -113,6 +113,8 @@ result "tunx-bench --size 10 is refused" rc 2 "$bin/tunx-bench" --size 10
 result "tunx-bench veth without tcp has nothing to run" rc 2 "$bin/tunx-bench" -b veth -m tx
 result "tunx-bench tunx-plain without tcp or mem has nothing to run" \
 	rc 2 "$bin/tunx-bench" -b tunx-plain -m tx
+result "tunx-bench tunx-copy outside tcp has nothing to run" \
+	rc 2 "$bin/tunx-bench" -b tunx-copy -m rx,mem
 result "tunx-bench wireguard on other backends than tunx and tun has nothing to run" \
 	rc 2 "$bin/tunx-bench" -b veth,tun-vnet,tunx-busy -m wireguard
 result "tunx-bench --batch 513 is refused" rc 2 "$bin/tunx-bench" --batch 513
