@@ -292,6 +292,8 @@ int tunx__gso_segment(const uint8_t *pkt, size_t len,
  * merged, or the merge would launder it.  Alone, it stays a plain packet
  * whose checksum the kernel checks (and counts in InCsumErrors).  An IPv4
  * UDP checksum of 0 means none was sent; the kernel computes one anyway.
+ * merge_run() asks only about packets it is about to merge, once each: a
+ * packet that goes alone is never read for it.
  */
 static bool l4_csum_ok(const uint8_t *p, size_t len, const struct l4info *li)
 {
@@ -304,8 +306,8 @@ static bool l4_csum_ok(const uint8_t *p, size_t len, const struct l4info *li)
 			       tunx__pseudo_sum(p, li->proto, l4len))) == 0xffff;
 }
 
-/* A plain packet we know how to merge: no IP options or fragments, and a
- * checksum that verifies. */
+/* A plain packet we know how to merge: no IP options or fragments (its
+ * checksum is merge_run()'s question). */
 static bool mergeable(const uint8_t *p, size_t len, bool udp,
 		      struct l4info *li)
 {
@@ -329,12 +331,10 @@ static bool mergeable(const uint8_t *p, size_t len, bool udp,
 		return false;
 	}
 	if (proto == IPPROTO_UDP)
-		return udp && get16(p + li->l4off + 4) == len - li->l4off &&
-		       l4_csum_ok(p, len, li);
+		return udp && get16(p + li->l4off + 4) == len - li->l4off;
 	/* Plain ACK (PSH allowed): no SYN/FIN/RST/URG/ECE/CWR to preserve. */
 	return proto == IPPROTO_TCP &&
-	       (p[li->l4off + 13] & ~TCP_PSH) == TCP_ACK &&
-	       l4_csum_ok(p, len, li);
+	       (p[li->l4off + 13] & ~TCP_PSH) == TCP_ACK;
 }
 
 /* Same flow and same invariant header bytes as the first packet? */
@@ -386,11 +386,13 @@ static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
 		if (!plen || plen > gso || total + plen > TUNX_MAX_PACKET ||
 		    total + plen > cap)
 			break;
-		if (li.proto == IPPROTO_TCP) {
-			if (get32(p + li.l4off + 4) != next_seq)
-				break;
-			next_seq += (uint32_t)plen;
-		}
+		if (li.proto == IPPROTO_TCP && get32(p + li.l4off + 4) != next_seq)
+			break;
+		/* Last, as it reads the packet: the head once it has company. */
+		if ((k == i + 1 && !l4_csum_ok(p0, sizes[i], li0)) ||
+		    !l4_csum_ok(p, sizes[k], &li))
+			break;
+		next_seq += (uint32_t)plen;
 		total += plen;
 		/* A short or PSH segment ends the run: it must be last. */
 		if (plen < gso || (li.proto == IPPROTO_TCP &&
