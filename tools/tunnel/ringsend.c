@@ -78,7 +78,7 @@ static int send_super(struct tunnel_queue *q, const struct tunx_pkt *p,
 {
 	struct virtio_net_hdr h = vnet_of(&p->off);
 	int segs = tunx__gso_count(p->data, p->len, &h);
-	unsigned int seg = 0, k, per = 1, seg_size = 0;
+	unsigned int seg = 0, k, per, seg_size = 0;
 	struct tunx_gso_seg s;
 	uint64_t bytes;
 	int r;
@@ -86,6 +86,9 @@ static int send_super(struct tunnel_queue *q, const struct tunx_pkt *p,
 	if (segs < 1)
 		return -EINVAL;
 	while (seg < (unsigned int)segs) {
+		/* Asked again each message: a refusal turns UDP_SEGMENT off
+		 * for the rest of this super-packet too. */
+		per = seg_size ? per_message(q, seg_size) : 1;
 		for (k = 0, bytes = 0; k < per && seg < (unsigned int)segs;
 		     k++, seg++) {
 			r = tunx__gso_segment_hdr(p->data, p->len, &h, seg,
@@ -99,7 +102,7 @@ static int send_super(struct tunnel_queue *q, const struct tunx_pkt *p,
 			}
 			sc->iov[2 * k] = (struct iovec){ sc->hdr[k], s.hdr_len };
 			sc->iov[2 * k + 1] = (struct iovec){
-				(uint8_t *)p->data + s.pay_off, s.pay_len };
+				p->data + s.pay_off, s.pay_len };
 			bytes += s.hdr_len + s.pay_len;
 		}
 		if (!send_msg(q, sc->iov, 2 * k, seg_size)) {

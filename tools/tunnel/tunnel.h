@@ -106,7 +106,10 @@ void tunnel_set_segment(struct msghdr *h, union tunnel_ctl *ctl, uint16_t g);
  * (a super-packet, or a checksum left to us); the rebuilt headers of one
  * UDP_SEGMENT message's segments go to the scratch. */
 struct tunnel_seg_scratch {
-	uint8_t hdr[64][128];	/* IPv4 60 + TCP 60 at most */
+	/* Headers up to the bound the device puts on tx checksums
+	 * (TUNX_CSUM_END_MAX) plus a full TCP header: IPv6 extension
+	 * headers fit; a packet with more is counted malformed. */
+	uint8_t hdr[64][TUNX_CSUM_END_MAX + 64];
 	struct iovec iov[2 * 64];
 };
 bool tunnel_ring_needs_work(const struct tunx_pkt *p);
