@@ -54,7 +54,7 @@ static int tunx_dev_stop(struct net_device *dev)
 	return 0;
 }
 
-/* A frame must hold a whole packet: refuse an MTU any queue cannot carry. */
+/* A ring must take a whole packet: refuse an MTU any queue cannot carry. */
 static int tunx_dev_change_mtu(struct net_device *dev, int new_mtu)
 {
 	struct tunx_device *td = netdev_priv(dev);
@@ -64,7 +64,7 @@ static int tunx_dev_change_mtu(struct net_device *dev, int new_mtu)
 		struct tunx_queue *q = rtnl_dereference(td->queues[i]);
 		struct tunx_area *area = rtnl_dereference(q->area);
 
-		if (area && new_mtu > area->geo.frame_size)
+		if (area && new_mtu > area->geo.max_packet)
 			return -EINVAL;
 	}
 	WRITE_ONCE(dev->mtu, new_mtu);

@@ -25,17 +25,24 @@ static int tunx_round_entries(u32 requested, u32 *entries)
 	return 0;
 }
 
-static int tunx_round_frame(u32 requested, u32 mtu, u32 *frame_size)
+static int tunx_round_area(u32 requested, u32 mtu, u32 *area_size,
+			   u32 *max_packet)
 {
 	if (!requested)
-		requested = TUNX_FRAME_MIN_SIZE;
-	if (requested > TUNX_FRAME_MAX_SIZE)
+		requested = TUNX_AREA_DEF_SIZE;
+	if (requested > TUNX_AREA_MAX_SIZE)
 		return -EINVAL;
 	requested = max_t(u32, roundup_pow_of_two(requested),
-			  TUNX_FRAME_MIN_SIZE);
-	if (requested < mtu)
+			  TUNX_AREA_MIN_SIZE);
+	/*
+	 * Half the area: an rx packet that does not fit before the area's end
+	 * starts again at 0, so an area twice the longest packet always takes
+	 * the next one once the reader has released everything.
+	 */
+	*max_packet = min_t(u32, requested / 2, TUNX_SUPER_MAX);
+	if (*max_packet < mtu)
 		return -EINVAL;
-	*frame_size = requested;
+	*area_size = requested;
 	return 0;
 }
 
@@ -59,23 +66,24 @@ static u64 tunx_place_ring(struct tunx_ring_offsets *off, u64 base,
  * @geo: filled on success
  * @rx_entries: requested rx ring entries, 0 for the default
  * @tx_entries: requested tx ring entries, 0 for the default
- * @frame_size: requested frame size, 0 for the default
- * @mtu: current device MTU; a frame must hold a whole packet
+ * @area_size: requested bytes of each packet area, 0 for the default
+ * @mtu: current device MTU; max_packet must hold a whole packet
  *
  * Return: 0, or -EINVAL when a request is out of bounds after rounding or
  * the whole area would exceed TUNX_MAX_MMAP_SIZE.
  */
 int tunx_geometry_compute(struct tunx_geometry *geo, u32 rx_entries,
-			  u32 tx_entries, u32 frame_size, u32 mtu)
+			  u32 tx_entries, u32 area_size, u32 mtu)
 {
-	u64 end, rx_bytes, tx_bytes;
+	u64 end;
 	int err;
 
 	err = tunx_round_entries(rx_entries, &geo->rx_entries);
 	if (!err)
 		err = tunx_round_entries(tx_entries, &geo->tx_entries);
 	if (!err)
-		err = tunx_round_frame(frame_size, mtu, &geo->frame_size);
+		err = tunx_round_area(area_size, mtu, &geo->area_size,
+				      &geo->max_packet);
 	if (err)
 		return err;
 
@@ -87,15 +95,15 @@ int tunx_geometry_compute(struct tunx_geometry *geo, u32 rx_entries,
 	BUILD_BUG_ON(L1_CACHE_BYTES < 2 * sizeof(struct tunx_rx_wake));
 	geo->rx_wake = geo->rx.consumer + sizeof(struct tunx_rx_wake);
 	end = tunx_place_ring(&geo->tx, PAGE_ALIGN(end), geo->tx_entries);
-	geo->rx_frames = PAGE_ALIGN(end);
+	/* The same for the writer: its request beside its producer index. */
+	geo->tx_wake = geo->tx.producer + sizeof(struct tunx_tx_wake);
+	geo->rx_area = PAGE_ALIGN(end);
 
 	/* Bounded inputs cannot overflow u64 today; the checks keep it so. */
-	if (check_mul_overflow((u64)geo->rx_entries, (u64)geo->frame_size,
-			       &rx_bytes) ||
-	    check_mul_overflow((u64)geo->tx_entries, (u64)geo->frame_size,
-			       &tx_bytes) ||
-	    check_add_overflow(geo->rx_frames, rx_bytes, &geo->tx_frames) ||
-	    check_add_overflow(geo->tx_frames, tx_bytes, &geo->mmap_size))
+	if (check_add_overflow(geo->rx_area, (u64)geo->area_size,
+			       &geo->tx_area) ||
+	    check_add_overflow(geo->tx_area, (u64)geo->area_size,
+			       &geo->mmap_size))
 		return -EINVAL;
 	if (geo->mmap_size > TUNX_MAX_MMAP_SIZE)
 		return -EINVAL;

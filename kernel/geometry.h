@@ -9,16 +9,18 @@
 struct tunx_geometry {
 	u32 rx_entries;
 	u32 tx_entries;
-	u32 frame_size;
+	u32 area_size;		/* bytes of each direction's packet area */
+	u32 max_packet;		/* longest packet, either direction */
 	struct tunx_ring_offsets rx;
 	struct tunx_ring_offsets tx;
-	u64 rx_frames;
-	u64 tx_frames;
+	u64 rx_area;
+	u64 tx_area;
 	u64 mmap_size;
 	u64 rx_wake;		/* struct tunx_rx_wake */
+	u64 tx_wake;		/* struct tunx_tx_wake */
 };
 
 int tunx_geometry_compute(struct tunx_geometry *geo, u32 rx_entries,
-			  u32 tx_entries, u32 frame_size, u32 mtu);
+			  u32 tx_entries, u32 area_size, u32 mtu);
 
 #endif /* _TUNX_GEOMETRY_H */

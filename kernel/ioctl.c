@@ -22,7 +22,8 @@
 
 #define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_OFFLOAD | \
 		       TUNX_FEAT_TAIL_DROP | TUNX_FEAT_NEED_WAKEUP | \
-		       TUNX_FEAT_BUSY_POLL | TUNX_FEAT_RX_WAKE)
+		       TUNX_FEAT_BUSY_POLL | TUNX_FEAT_RX_WAKE | \
+		       TUNX_FEAT_TX_WAKE)
 
 static bool tunx_all_zero(const u32 *words, size_t n)
 {
@@ -105,7 +106,8 @@ static void tunx_info_rings(struct tunx_info *info, struct tunx_area *area)
 {
 	info->rx_entries = area->geo.rx_entries;
 	info->tx_entries = area->geo.tx_entries;
-	info->frame_size = area->geo.frame_size;
+	info->area_size = area->geo.area_size;
+	info->max_packet = area->geo.max_packet;
 	info->mmap_size = area->geo.mmap_size;
 }
 
@@ -154,13 +156,15 @@ static void tunx_setup_result(struct tunx_ring_setup *rs,
 {
 	rs->rx_entries = geo->rx_entries;
 	rs->tx_entries = geo->tx_entries;
-	rs->frame_size = geo->frame_size;
+	rs->area_size = geo->area_size;
+	rs->max_packet = geo->max_packet;
 	rs->mmap_size = geo->mmap_size;
 	rs->rx = geo->rx;
 	rs->tx = geo->tx;
-	rs->rx_frames = geo->rx_frames;
-	rs->tx_frames = geo->tx_frames;
+	rs->rx_area = geo->rx_area;
+	rs->tx_area = geo->tx_area;
 	rs->rx_wake = geo->rx_wake;
+	rs->tx_wake = geo->tx_wake;
 }
 
 /* Before allocating: the queue may take rings; the MTU they must carry. */
@@ -195,7 +199,7 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
 		return err;
 	if (rtnl_dereference(q->area))
 		return -EBUSY;
-	if (td->dev->mtu > area->geo.frame_size)
+	if (td->dev->mtu > area->geo.max_packet)
 		return -EINVAL;
 	mutex_lock(&q->lock);
 	rcu_assign_pointer(q->area, area);
@@ -221,7 +225,7 @@ static int tunx_setup_area(struct tunx_queue *q, struct tunx_ring_setup *rs)
 	if (err)
 		return err;
 	err = tunx_geometry_compute(&geo, rs->rx_entries, rs->tx_entries,
-				    rs->frame_size, mtu);
+				    rs->area_size, mtu);
 	if (err)
 		return err;
 	area = tunx_area_create(&geo);
@@ -246,8 +250,10 @@ static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
 	err = tunx_copy_in(&rs, sizeof(rs), argp);
 	if (err)
 		return err;
-	if (rs.flags || rs.reserved0 ||
-	    !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
+	/* ABI 1 programs pass 0: they would read packets where none are. */
+	if (rs.abi_version != TUNX_ABI_VERSION)
+		return -EPROTO;
+	if (rs.flags || !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
 		return -EINVAL;
 	err = tunx_setup_area(q, &rs);
 	return err ? err : tunx_copy_out(argp, &rs, sizeof(rs));

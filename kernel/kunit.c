@@ -16,17 +16,19 @@ static void geometry_defaults(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 0, 1500), 0);
 	KUNIT_EXPECT_EQ(test, geo.rx_entries, (u32)TUNX_RING_DEF_ENTRIES);
 	KUNIT_EXPECT_EQ(test, geo.tx_entries, (u32)TUNX_RING_DEF_ENTRIES);
-	KUNIT_EXPECT_EQ(test, geo.frame_size, (u32)TUNX_FRAME_MIN_SIZE);
+	KUNIT_EXPECT_EQ(test, geo.area_size, (u32)TUNX_AREA_DEF_SIZE);
+	KUNIT_EXPECT_EQ(test, geo.max_packet, (u32)TUNX_SUPER_MAX);
 }
 
 static void geometry_rounds_up_to_power_of_two(struct kunit *test)
 {
 	struct tunx_geometry geo;
 
-	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 100, 5, 3000, 1500), 0);
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 100, 5, 300000,
+						    1500), 0);
 	KUNIT_EXPECT_EQ(test, geo.rx_entries, 128U);
 	KUNIT_EXPECT_EQ(test, geo.tx_entries, (u32)TUNX_RING_MIN_ENTRIES);
-	KUNIT_EXPECT_EQ(test, geo.frame_size, 4096U);
+	KUNIT_EXPECT_EQ(test, geo.area_size, 512U << 10);
 }
 
 static void geometry_rejects_out_of_bounds(struct kunit *test)
@@ -38,7 +40,7 @@ static void geometry_rejects_out_of_bounds(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, U32_MAX, 0, 1500),
 			-EINVAL);
-	big = TUNX_FRAME_MAX_SIZE + 1;
+	big = TUNX_AREA_MAX_SIZE + 1;
 	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0, big, 1500),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0, U32_MAX, 1500),
@@ -53,47 +55,70 @@ static void geometry_rejects_below_min_after_rounding(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 1, 0, 1500),
 			-EINVAL);
-	/* Small frames are rounded up to the minimum, not refused. */
+	/* Small areas are rounded up to the minimum, not refused. */
 	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 8, 8, 100, 68), 0);
-	KUNIT_EXPECT_EQ(test, geo.frame_size, (u32)TUNX_FRAME_MIN_SIZE);
+	KUNIT_EXPECT_EQ(test, geo.area_size, (u32)TUNX_AREA_MIN_SIZE);
+	KUNIT_EXPECT_EQ(test, geo.max_packet, TUNX_AREA_MIN_SIZE / 2);
 }
 
-static void geometry_frame_must_hold_mtu(struct kunit *test)
+/* The longest packet is half the area, so the MTU bounds the area. */
+static void geometry_max_packet_must_hold_mtu(struct kunit *test)
 {
 	struct tunx_geometry geo;
 
-	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 2048, 9000),
+	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 65536, 40000),
 			-EINVAL);
-	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 9000, 9000), 0);
-	KUNIT_EXPECT_EQ(test, geo.frame_size, 16384U);
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 65536, 32768),
+			0);
+	KUNIT_EXPECT_EQ(test, geo.max_packet, 32768U);
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 131072, 65535),
+			0);
+	KUNIT_EXPECT_EQ(test, geo.max_packet, (u32)TUNX_SUPER_MAX);
+	/* Bigger areas hold more packets, not longer ones. */
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 0, 0, 1U << 22, 1500),
+			0);
+	KUNIT_EXPECT_EQ(test, geo.max_packet, (u32)TUNX_SUPER_MAX);
 }
 
 static void geometry_caps_total_size(struct kunit *test)
 {
-	/* 32768 frames of 64 KiB each way is 4 GiB: over the cap. */
+	/* 32768 descriptors and 64 MiB each way fit: areas bound the total. */
 	u32 n = TUNX_RING_MAX_ENTRIES;
 	struct tunx_geometry geo;
 
-	KUNIT_EXPECT_EQ(test, tunx_geometry_compute(&geo, n, n,
-						    TUNX_FRAME_MAX_SIZE, 1500),
-			-EINVAL);
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, n, n,
+						    TUNX_AREA_MAX_SIZE, 1500),
+			0);
+	KUNIT_EXPECT_LE(test, geo.mmap_size, (u64)TUNX_MAX_MMAP_SIZE);
+}
+
+/* The budget: an offload queue with 1024 slots maps <= 1.1 MiB. */
+static void geometry_default_offload_queue_is_small(struct kunit *test)
+{
+	struct tunx_geometry geo;
+
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 1024, 1024, 0, 1500),
+			0);
+	KUNIT_EXPECT_EQ(test, geo.max_packet, (u32)TUNX_SUPER_MAX);
+	KUNIT_EXPECT_LE(test, geo.mmap_size, (u64)(11U << 20) / 10);
 }
 
 static void geometry_parts_do_not_overlap(struct kunit *test)
 {
 	struct tunx_geometry geo;
 
-	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 64, 32, 2048, 1500), 0);
+	KUNIT_ASSERT_EQ(test, tunx_geometry_compute(&geo, 64, 32, 65536, 1500),
+			0);
 	KUNIT_EXPECT_GE(test, geo.rx.consumer - geo.rx.producer,
 			(u64)L1_CACHE_BYTES);
 	KUNIT_EXPECT_GE(test, geo.rx.descs - geo.rx.flags, (u64)L1_CACHE_BYTES);
 	KUNIT_EXPECT_GE(test, geo.tx.producer,
 			geo.rx.descs + 64 * sizeof(struct tunx_desc));
-	KUNIT_EXPECT_GE(test, geo.rx_frames,
+	KUNIT_EXPECT_GE(test, geo.rx_area,
 			geo.tx.descs + 32 * sizeof(struct tunx_desc));
-	KUNIT_EXPECT_EQ(test, geo.rx_frames % PAGE_SIZE, 0ULL);
-	KUNIT_EXPECT_EQ(test, geo.tx_frames, geo.rx_frames + 64 * 2048);
-	KUNIT_EXPECT_EQ(test, geo.mmap_size, geo.tx_frames + 32 * 2048);
+	KUNIT_EXPECT_EQ(test, geo.rx_area % PAGE_SIZE, 0ULL);
+	KUNIT_EXPECT_EQ(test, geo.tx_area, geo.rx_area + 65536);
+	KUNIT_EXPECT_EQ(test, geo.mmap_size, geo.tx_area + 65536);
 }
 
 static struct kunit_case tunx_geometry_cases[] = {
@@ -101,8 +126,9 @@ static struct kunit_case tunx_geometry_cases[] = {
 	KUNIT_CASE(geometry_rounds_up_to_power_of_two),
 	KUNIT_CASE(geometry_rejects_out_of_bounds),
 	KUNIT_CASE(geometry_rejects_below_min_after_rounding),
-	KUNIT_CASE(geometry_frame_must_hold_mtu),
+	KUNIT_CASE(geometry_max_packet_must_hold_mtu),
 	KUNIT_CASE(geometry_caps_total_size),
+	KUNIT_CASE(geometry_default_offload_queue_is_small),
 	KUNIT_CASE(geometry_parts_do_not_overlap),
 	{}
 };
@@ -112,10 +138,10 @@ static struct kunit_suite tunx_geometry_suite = {
 	.test_cases = tunx_geometry_cases,
 };
 
-/* A 4-frame area of 2 KiB frames, MTU 1500, no offload. */
+/* An 8 KiB area whose packets may be 2 KiB long, MTU 1500, no offload. */
 static const struct tunx_desc_limits desc_lim = {
 	.area_bytes = 4 * 2048,
-	.frame_size = 2048,
+	.max_packet = 2048,
 	.mtu = 1500,
 };
 
@@ -159,12 +185,15 @@ static void desc_rejects_overflowing_addr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
 }
 
-static void desc_rejects_crossing_frame_boundary(struct kunit *test)
+/* ABI 2 has no frames: any byte offset of the area will do. */
+static void desc_accepts_any_offset_in_area(struct kunit *test)
 {
 	struct tunx_desc d = desc_make(2048 - 10, 100);
 
-	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
-	d = desc_make(2048 - 100, 100);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+	d = desc_make(1, 2048);
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
+	d = desc_make(4 * 2048 - 2048, 2048);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), 0);
 }
 
@@ -181,7 +210,7 @@ static void desc_rejects_bad_lengths(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
 }
 
-/* A peer with a larger MTU: accepted up to the frame, and flagged. */
+/* A peer with a larger MTU: accepted up to max_packet, and flagged. */
 static void desc_accepts_longer_than_mtu(struct kunit *test)
 {
 	struct tunx_desc d = desc_make(2048, 1500);
@@ -196,12 +225,12 @@ static void desc_accepts_longer_than_mtu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &desc_lim), 2048U);
 }
 
-/* A 64 KiB frame holds one byte more than any plain IP packet. */
+/* max_packet 64 KiB is one byte more than any plain IP packet. */
 static void desc_plain_packet_at_most_packet_max(struct kunit *test)
 {
 	static const struct tunx_desc_limits big = {
 		.area_bytes = 2 * 65536,
-		.frame_size = 65536,
+		.max_packet = 65536,
 		.mtu = 1500,
 	};
 	struct tunx_desc d = desc_make(65536, TUNX_PACKET_MAX);
@@ -240,10 +269,10 @@ static void desc_rejects_offload_without_offload_device(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &desc_lim), -EINVAL);
 }
 
-/* The same area on an offload device: super-packets may fill a frame. */
+/* The same area on an offload device: super-packets up to max_packet. */
 static const struct tunx_desc_limits off_lim = {
 	.area_bytes = 4 * 2048,
-	.frame_size = 2048,
+	.max_packet = 2048,
 	.mtu = 1500,
 	.offload = true,
 };
@@ -401,7 +430,7 @@ static void desc_offload_rejects_hdr_len_beyond_len(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 }
 
-static void desc_offload_len_bounded_by_frame(struct kunit *test)
+static void desc_offload_len_bounded_by_max_packet(struct kunit *test)
 {
 	struct tunx_desc d = desc_make(0, 1501);
 
@@ -418,7 +447,7 @@ static void desc_offload_len_bounded_by_frame(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_max_len(&d, &off_lim), 2048U);
 	d.len = 2049;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
-	/* A super-packet may fill its frame, not cross into the next. */
+	/* A super-packet may be max_packet long, anywhere in the area. */
 	d = desc_uso(2048);
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
 	/* Meant to be longer than the MTU: not counted. */
@@ -427,6 +456,8 @@ static void desc_offload_len_bounded_by_frame(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 	d = desc_uso(2048);
 	d.addr = 1;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	d.addr = 4 * 2048 - 2047;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 }
 
@@ -495,7 +526,7 @@ static struct kunit_case tunx_validate_cases[] = {
 	KUNIT_CASE(desc_accepts_packet_ending_at_area_end),
 	KUNIT_CASE(desc_rejects_straddling_area_end),
 	KUNIT_CASE(desc_rejects_overflowing_addr),
-	KUNIT_CASE(desc_rejects_crossing_frame_boundary),
+	KUNIT_CASE(desc_accepts_any_offset_in_area),
 	KUNIT_CASE(desc_rejects_bad_lengths),
 	KUNIT_CASE(desc_accepts_longer_than_mtu),
 	KUNIT_CASE(desc_plain_packet_at_most_packet_max),
@@ -509,7 +540,7 @@ static struct kunit_case tunx_validate_cases[] = {
 	KUNIT_CASE(desc_offload_gso_needs_csum),
 	KUNIT_CASE(desc_offload_rejects_csum_outside_packet),
 	KUNIT_CASE(desc_offload_rejects_hdr_len_beyond_len),
-	KUNIT_CASE(desc_offload_len_bounded_by_frame),
+	KUNIT_CASE(desc_offload_len_bounded_by_max_packet),
 	KUNIT_CASE(desc_offload_still_checks_reserved),
 	KUNIT_CASE(ip_accepts_v4_and_v6),
 	KUNIT_CASE(ip_rejects_too_short),
@@ -558,7 +589,9 @@ static void ring_used_rejects_producer_going_back(struct kunit *test)
 struct fake_ring {
 	u32 producer, consumer, flags;
 	struct tunx_rx_wake wake;
+	struct tunx_tx_wake tx_wake;
 	struct tunx_desc descs[8];
+	u32 starts[8];
 	struct tunx_ring ring;
 };
 
@@ -571,11 +604,106 @@ static struct tunx_ring *fake_ring(struct kunit *test)
 	f->ring.consumer = &f->consumer;
 	f->ring.flags = &f->flags;
 	f->ring.wake = &f->wake;
+	f->ring.tx_wake = &f->tx_wake;
 	f->ring.descs = f->descs;
 	f->ring.entries = ARRAY_SIZE(f->descs);
 	f->ring.mask = ARRAY_SIZE(f->descs) - 1;
-	f->ring.frame_size = 2048;
+	f->ring.starts = f->starts;
+	/* Room for every slot's bytes: these tests count slots. */
+	f->ring.area_size = 65536;
+	f->ring.max_packet = 2048;
 	return &f->ring;
+}
+
+/* The same ring over a 4 KiB area whose packets may be 2 KiB long. */
+static struct tunx_ring *fake_small_area(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+
+	r->area_size = 4096;
+	r->max_packet = 2048;
+	return r;
+}
+
+/* One packet of @len placed as xmit places it: its offset in the area. */
+static u32 fake_produce(struct tunx_ring *r, u32 len)
+{
+	u32 off = tunx_ring_prod_claim(r, len);
+
+	tunx_ring_prod_submit(r);
+	return off;
+}
+
+/*
+ * Packets follow each other at TUNX_PACKET_ALIGN; the ring is full once
+ * the next packet of max_packet bytes would not fit, slots or not, and
+ * one that would cross the area's end starts again at offset 0.
+ */
+static void ring_prod_packs_and_wraps(struct kunit *test)
+{
+	struct tunx_ring *r = fake_small_area(test);
+	u32 free = 99;
+
+	KUNIT_EXPECT_EQ(test, fake_produce(r, 1000), 0U);
+	KUNIT_EXPECT_EQ(test, fake_produce(r, 1000), 1024U);
+	KUNIT_EXPECT_EQ(test, fake_produce(r, 1500), 2048U);
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 0U);	/* 5 slots, too few bytes */
+	*r->consumer = 1;			/* frees 0..1023: not enough */
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 0U);
+	*r->consumer = 2;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 7U);
+	/* 512 bytes left at the end: a 2000-byte packet starts at 0. */
+	KUNIT_EXPECT_EQ(test, fake_produce(r, 2000), 0U);
+	KUNIT_EXPECT_EQ(test, r->pos, 4096U + 2048U);
+	/* Everything read: any packet fits wherever pos is. */
+	*r->consumer = 4;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 8U);
+}
+
+/* The cache runs dry on bytes as it does on slots, and then loads (A). */
+static void ring_prod_room_loads_when_bytes_run_out(struct kunit *test)
+{
+	struct tunx_ring *r = fake_small_area(test);
+	u32 free = 99;
+
+	fake_produce(r, 2000);
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 7U);
+	fake_produce(r, 100);
+	*r->consumer = 1;
+	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_room(r, &free));
+	KUNIT_EXPECT_EQ(test, free, 7U);
+	KUNIT_EXPECT_EQ(test, r->cached_cons, 1U);
+}
+
+/*
+ * Whatever the reader does with its index, every packet lands inside the
+ * area, aligned: a lie about what it released spoils only its own packets.
+ */
+static void ring_prod_hostile_consumer_stays_in_area(struct kunit *test)
+{
+	struct tunx_ring *r = fake_small_area(test);
+	u32 seed = 1, free, used, len, off, i;
+
+	for (i = 0; i < 100000; i++) {
+		seed = seed * 1103515245 + 12345;
+		len = 1 + (seed >> 8) % r->max_packet;
+		*r->consumer = r->head - (seed >> 4) % (r->entries + 1);
+		if (!tunx_ring_used(r->head, *r->consumer, r->entries, &used) ||
+		    !tunx_ring_prod_free(r, &free)) {
+			KUNIT_FAIL(test, "possible index refused");
+			return;
+		}
+		off = fake_produce(r, len);
+		if (off % TUNX_PACKET_ALIGN || off + len > r->area_size) {
+			KUNIT_FAIL(test, "packet of %u at %u", len, off);
+			return;
+		}
+	}
 }
 
 static void ring_prod_fills_then_reports_no_room(struct kunit *test)
@@ -755,6 +883,35 @@ static void ring_cons_releases_only_on_release(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_dirty(r));
 }
 
+/*
+ * A writer short of bytes, not slots, names the descriptor whose release
+ * makes room; EPOLLOUT waits for it, and for nothing it cannot reach.
+ */
+static void ring_cons_full_waits_for_the_writers_index(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+
+	*r->producer = 5;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));	/* zeroed word */
+	r->tx_wake->consumer = 3;
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_full(r));
+	tunx_ring_cons_skip(r, 2);
+	tunx_ring_cons_release(r);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_full(r));
+	tunx_ring_cons_skip(r, 1);
+	tunx_ring_cons_release(r);
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));
+	r->tx_wake->consumer = 5;
+	KUNIT_EXPECT_TRUE(test, tunx_ring_cons_full(r));
+	/* Past what was produced, or long gone: reached. */
+	r->tx_wake->consumer = 6;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));
+	r->tx_wake->consumer = 3 - 0x80000000U;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));
+	r->tx_wake->consumer = U32_MAX;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_cons_full(r));
+}
+
 static void ring_cons_wraps_u32(struct kunit *test)
 {
 	struct tunx_ring *r = fake_ring(test);
@@ -869,8 +1026,12 @@ static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_prod_room_loads_only_when_full),
 	KUNIT_CASE(ring_prod_room_hostile_refresh_stays_full),
 	KUNIT_CASE(ring_prod_room_wraps_u32),
+	KUNIT_CASE(ring_prod_packs_and_wraps),
+	KUNIT_CASE(ring_prod_room_loads_when_bytes_run_out),
+	KUNIT_CASE(ring_prod_hostile_consumer_stays_in_area),
 	KUNIT_CASE(ring_prod_burst_published_once),
 	KUNIT_CASE(ring_cons_releases_only_on_release),
+	KUNIT_CASE(ring_cons_full_waits_for_the_writers_index),
 	KUNIT_CASE(ring_cons_wraps_u32),
 	KUNIT_CASE(ring_cons_hostile_producer_is_not_pending),
 	KUNIT_CASE(ring_wakeup_flag_set_and_cleared),

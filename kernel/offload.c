@@ -43,22 +43,22 @@ void tunx_offload_init(struct net_device *dev, u32 flags)
 }
 
 /**
- * tunx_offload_update_max - cap super-packets at the smallest frame
+ * tunx_offload_update_max - cap super-packets at the smallest max_packet
  * @td: device
  *
- * Every rx frame must hold a whole super-packet, so the stack is told the
- * smallest frame size among the queues that have rings.  Lowering the
- * limit also lowers gso_max_size; raising it (a later queue with bigger
- * frames) leaves gso_max_size to the admin.  The stack segments a GSO
+ * Every rx ring must take a whole super-packet, so the stack is told the
+ * smallest max_packet among the queues that have rings.  Lowering the
+ * limit also lowers gso_max_size; raising it (a later queue with a bigger
+ * area) leaves gso_max_size to the admin.  The stack segments a GSO
  * packet of gso_max_size or more (tunx_offload_features_check()), so a
- * super-packet tunx_xmit() sees fits every frame; one validated before a
+ * super-packet tunx_xmit() sees fits every ring; one validated before a
  * smaller queue's rings appeared is dropped and counted there.
  *
  * Context: RTNL held.
  */
 void tunx_offload_update_max(struct tunx_device *td)
 {
-	u32 max = TUNX_FRAME_MAX_SIZE;
+	u32 max = TUNX_SUPER_MAX;
 	u32 i;
 
 	ASSERT_RTNL();
@@ -69,7 +69,7 @@ void tunx_offload_update_max(struct tunx_device *td)
 		struct tunx_area *area = rtnl_dereference(q->area);
 
 		if (area)
-			max = min(max, area->geo.frame_size);
+			max = min(max, area->geo.max_packet);
 	}
 	netif_set_tso_max_size(td->dev, max);
 }
@@ -107,12 +107,12 @@ bool tunx_offload_gso_ok(const struct sk_buff *skb)
  * @dev: tunx device
  * @features: what the stack would offload
  *
- * A GSO packet that no rx frame can hold whole, or that no descriptor can
+ * A GSO packet that no rx ring can take whole, or that no descriptor can
  * describe, is segmented by the stack before tunx_xmit() sees it.  6.13
  * (and the 6.1.y and 6.12.y stable series since early 2025) make the same
  * gso_max_size check in gso_features_check(); older kernels forward GRO
  * super-packets of any size.  gso_max_size is never above the smallest
- * frame: see tunx_offload_update_max().
+ * max_packet: see tunx_offload_update_max().
  *
  * Return: @features, without the GSO ones for such a packet.
  */
@@ -159,7 +159,7 @@ static void tunx_offload_gso_desc(const struct sk_buff *skb,
 
 /**
  * tunx_offload_to_desc - describe an skb's offload state in its rx descriptor
- * @skb: packet at most a frame long; if GSO, tunx_offload_gso_ok() holds
+ * @skb: packet at most max_packet long; if GSO, tunx_offload_gso_ok() holds
  * @desc: descriptor being built, offload fields zero
  *
  * As virtio_net_hdr_from_skb() with data_valid reporting; hdr_len is the

@@ -17,7 +17,7 @@
  *
  *   LOAD.acq ->consumer        (A)     LOAD.acq ->producer         (C)
  *   if there is room:                  if there are entries:
- *      STORE descriptor, frame            LOAD descriptor, frame
+ *      STORE descriptor, packet           LOAD descriptor, packet
  *      STORE.rel ->producer    (B)        STORE.rel ->consumer     (D)
  *
  *   (A) pairs with (D): a slot is rewritten only after its reader is done.
@@ -64,6 +64,7 @@
 #ifndef _TUNX_RING_H
 #define _TUNX_RING_H
 
+#include <linux/align.h>
 #include <linux/compiler.h>
 #include <linux/minmax.h>
 #include <linux/time64.h>
@@ -81,11 +82,22 @@ struct tunx_ring {
 	u32 *consumer;			/* shared, user-writable on rx */
 	u32 *flags;			/* shared, TUNX_RING_NEED_WAKEUP */
 	struct tunx_desc *descs;	/* shared, user-writable on tx */
-	u8 *frames;			/* shared */
+	u8 *area;			/* shared: the packets */
 	struct tunx_rx_wake *wake;	/* shared, user-writable; rx only */
+	struct tunx_tx_wake *tx_wake;	/* shared, user-writable; tx only */
 	u32 entries;			/* fixed at setup */
 	u32 mask;			/* fixed at setup */
-	u32 frame_size;			/* fixed at setup */
+	u32 area_size;			/* fixed at setup, a power of two */
+	u32 max_packet;			/* fixed at setup, area_size / 2 at most */
+	/*
+	 * rx: where each unread packet starts, as a free-running byte
+	 * position (offset = position & (area_size - 1)), by slot; and where
+	 * the next one goes.  Private, written by xmit under the txq lock: the
+	 * bytes in use run from starts[consumer & mask] to pos, whatever the
+	 * reader writes in shared memory.
+	 */
+	u32 *starts;
+	u32 pos;
 	/*
 	 * The kernel's own index: producer (rx) or consumer (tx).  Written by
 	 * its one owner (xmit under the txq lock, or NAPI) with WRITE_ONCE,
@@ -135,18 +147,67 @@ static inline bool tunx_ring_used(u32 producer, u32 consumer, u32 entries,
 /* ---- producer: the rx ring ---- */
 
 /*
+ * Where a packet of @len bytes goes from free-running byte position @pos:
+ * there, or at the area's next wrap when it would cross the area's end.
+ * Packets are never split, so a reader sees each one contiguous.
+ */
+static inline u32 tunx_area_place(u32 pos, u32 len, u32 area_size)
+{
+	u32 off = pos & (area_size - 1);
+
+	if (len > area_size - off)
+		pos += area_size - off;
+	return pos;
+}
+
+/*
+ * Would a packet of @len bytes fit with the reader's index at @cons, one
+ * tunx_ring_used() accepted?  The bytes in use run from the start of the
+ * oldest unread packet to pos.  A reader that moved its index to a slot
+ * never written makes the answer wrong, and loses only its own packets:
+ * placement stays inside the area whatever the answer.
+ */
+static inline bool tunx_ring_prod_fits(const struct tunx_ring *ring, u32 head,
+				       u32 cons, u32 len)
+{
+	u32 pos = READ_ONCE(ring->pos), oldest;
+
+	if (cons == head)
+		return true;	/* nothing unread: the whole area is free */
+	oldest = READ_ONCE(ring->starts[cons & ring->mask]);
+	return tunx_area_place(pos, len, ring->area_size) + len - oldest <=
+	       ring->area_size;
+}
+
+/*
+ * Slots the producer may fill with @used of them unread: none once the
+ * area cannot take a packet of max_packet bytes, so that a stopped queue
+ * restarts only when any packet fits, and xmit never finds its ring full
+ * while the queue runs (see rx.c).
+ */
+static inline u32 tunx_ring_prod_space(const struct tunx_ring *ring, u32 head,
+				       u32 cons, u32 used)
+{
+	if (used == ring->entries ||
+	    !tunx_ring_prod_fits(ring, head, cons, ring->max_packet))
+		return 0;
+	return ring->entries - used;
+}
+
+/*
  * Free slots, from a fresh load of the reader's index; false when that
  * index is impossible.  Any context: writes nothing (kicks call it without
- * the txq lock, while xmit may be producing).
+ * the txq lock, while the queue is stopped and xmit does not produce).
  */
 static inline bool tunx_ring_prod_free(struct tunx_ring *ring, u32 *free)
 {
 	u32 cons = smp_load_acquire(ring->consumer);	/* A, matches D */
+	u32 head = READ_ONCE(ring->head);
 	u32 used;
 
-	if (!tunx_ring_used(READ_ONCE(ring->head), cons, ring->entries, &used))
+	if (!tunx_ring_used(head, cons, ring->entries, &used))
 		return false;
-	*free = ring->entries - used;
+	*free = tunx_ring_prod_space(ring, head, cons, used);
 	return true;
 }
 
@@ -163,7 +224,7 @@ static inline bool tunx_ring_prod_refresh(struct tunx_ring *ring, u32 *free)
 	if (!tunx_ring_used(ring->head, cons, ring->entries, &used))
 		return false;
 	ring->cached_cons = cons;
-	*free = ring->entries - used;
+	*free = tunx_ring_prod_space(ring, ring->head, cons, used);
 	return true;
 }
 
@@ -177,12 +238,13 @@ static inline bool tunx_ring_prod_refresh(struct tunx_ring *ring, u32 *free)
 static inline bool tunx_ring_prod_room(struct tunx_ring *ring, u32 *free)
 {
 	u32 used = ring->head - ring->cached_cons;	/* <= entries */
+	u32 space = tunx_ring_prod_space(ring, ring->head, ring->cached_cons,
+					 used);
 
-	if (used < ring->entries) {
-		*free = ring->entries - used;
-		return true;
-	}
-	return tunx_ring_prod_refresh(ring, free);
+	if (!space)
+		return tunx_ring_prod_refresh(ring, free);
+	*free = space;
+	return true;
 }
 
 /* The slot the next packet goes to; the caller checked there is room. */
@@ -192,7 +254,21 @@ static inline u32 tunx_ring_prod_slot(const struct tunx_ring *ring)
 }
 
 /*
- * One slot written, its frame and descriptor: it counts as used from now
+ * Claim the bytes of the next packet, @len long: returns its offset in the
+ * area.  The caller checked there is room (a slot, and bytes for
+ * max_packet >= @len).
+ */
+static inline u32 tunx_ring_prod_claim(struct tunx_ring *ring, u32 len)
+{
+	u32 start = tunx_area_place(ring->pos, len, ring->area_size);
+
+	WRITE_ONCE(ring->starts[ring->head & ring->mask], start);
+	WRITE_ONCE(ring->pos, start + ALIGN(len, TUNX_PACKET_ALIGN));
+	return start & (ring->area_size - 1);
+}
+
+/*
+ * One slot written, its packet and descriptor: it counts as used from now
  * on, and the reader sees it at the next tunx_ring_prod_publish().
  */
 static inline void tunx_ring_prod_submit(struct tunx_ring *ring)
@@ -277,13 +353,13 @@ static inline struct tunx_desc *tunx_ring_cons_desc(const struct tunx_ring *ring
 	return &ring->descs[ring->head & ring->mask];
 }
 
-/* Step past @n consumed descriptors; their frames stay ours until release. */
+/* Step past @n consumed descriptors; their bytes stay ours until release. */
 static inline void tunx_ring_cons_skip(struct tunx_ring *ring, u32 n)
 {
 	WRITE_ONCE(ring->head, ring->head + n);
 }
 
-/* Hand every frame consumed so far back to the writer. */
+/* Hand every packet consumed so far back to the writer. */
 static inline void tunx_ring_cons_release(struct tunx_ring *ring)
 {
 	smp_store_release(ring->consumer, ring->head);	/* D, matches A */
@@ -314,15 +390,21 @@ static inline bool tunx_ring_cons_dirty(const struct tunx_ring *ring)
 /*
  * Is the ring full as the writer sees it (poll's EPOLLOUT)?  Counted from
  * the consumer index published, not from head: a slot NAPI is still
- * consuming is no room yet.
+ * consuming is no room yet.  Full too while the consumer has not reached
+ * the index the writer waits for (struct tunx_tx_wake), loaded once: one
+ * outside (released, producer] counts as reached, so no value the writer
+ * stores can keep it asleep past the release of its own descriptors.
  */
 static inline bool tunx_ring_cons_full(struct tunx_ring *ring)
 {
 	u32 prod = smp_load_acquire(ring->producer);	/* C, matches B */
+	u32 released = READ_ONCE(ring->released);
+	u32 want = READ_ONCE(ring->tx_wake->consumer);
 	u32 used;
 
-	return tunx_ring_used(prod, READ_ONCE(ring->released), ring->entries,
-			      &used) && used == ring->entries;
+	if (!tunx_ring_used(prod, released, ring->entries, &used))
+		return false;
+	return used == ring->entries || want - released - 1 < used;
 }
 
 /* ---- NEED_WAKEUP ---- */

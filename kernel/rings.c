@@ -13,22 +13,26 @@
 #include "rings.h"
 
 static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
-			   const struct tunx_ring_offsets *off, u64 frames,
-			   u32 entries, u32 frame_size)
+			   const struct tunx_ring_offsets *off, u64 area,
+			   u32 entries, const struct tunx_geometry *geo)
 {
 	ring->producer = (u32 *)(base + off->producer);
 	ring->consumer = (u32 *)(base + off->consumer);
 	ring->flags = (u32 *)(base + off->flags);
 	ring->descs = (struct tunx_desc *)(base + off->descs);
-	ring->frames = base + frames;
+	ring->area = base + area;
 	ring->entries = entries;
 	ring->mask = entries - 1;
-	ring->frame_size = frame_size;
+	ring->area_size = geo->area_size;
+	ring->max_packet = geo->max_packet;
+	ring->pos = 0;
 	ring->head = 0;
 	ring->released = 0;
 	ring->cached_cons = 0;
 	ring->published = 0;
 	ring->wake = NULL;
+	ring->starts = NULL;
+	ring->tx_wake = NULL;
 }
 
 /*
@@ -92,23 +96,33 @@ static int tunx_area_alloc(struct tunx_area *area, size_t size)
 struct tunx_area *tunx_area_create(const struct tunx_geometry *geo)
 {
 	struct tunx_area *area;
+	u32 *starts;
 
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
 		return NULL;
-	if (tunx_area_alloc(area, geo->mmap_size))
+	/* Private, but made for the caller: charged like the shared pages. */
+	starts = kvcalloc(geo->rx_entries, sizeof(*starts),
+			  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!starts)
 		goto free_area;
+	if (tunx_area_alloc(area, geo->mmap_size))
+		goto free_starts;
 	kref_init(&area->ref);
 	area->geo = *geo;
-	tunx_ring_init(&area->rx, area->base, &geo->rx, geo->rx_frames,
-		       geo->rx_entries, geo->frame_size);
-	tunx_ring_init(&area->tx, area->base, &geo->tx, geo->tx_frames,
-		       geo->tx_entries, geo->frame_size);
+	tunx_ring_init(&area->rx, area->base, &geo->rx, geo->rx_area,
+		       geo->rx_entries, geo);
+	tunx_ring_init(&area->tx, area->base, &geo->tx, geo->tx_area,
+		       geo->tx_entries, geo);
+	area->rx.starts = starts;
 	area->rx.wake = (struct tunx_rx_wake *)(area->base + geo->rx_wake);
+	area->tx.tx_wake = (struct tunx_tx_wake *)(area->base + geo->tx_wake);
 	/* Nobody consumes the tx ring yet: the first packet needs a kick. */
 	WRITE_ONCE(*area->tx.flags, TUNX_RING_NEED_WAKEUP);
 	return area;
 
+free_starts:
+	kvfree(starts);
 free_area:
 	kfree(area);
 	return NULL;
@@ -120,6 +134,7 @@ static void tunx_area_free(struct work_struct *work)
 
 	vunmap(area->base);
 	tunx_area_free_pages(area->pages, area->nr_pages);
+	kvfree(area->rx.starts);
 	kfree(area);
 }
 

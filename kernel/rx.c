@@ -116,21 +116,21 @@ static enum hrtimer_restart tunx_rx_wake_timer(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* One copy of the packet into the frame of slot (head & mask). */
+/* One copy of the packet into the area, right after the one before. */
 static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 			    struct sk_buff *skb)
 {
 	u32 slot = tunx_ring_prod_slot(ring);
 	struct tunx_desc desc = {
-		.addr = (u64)slot * ring->frame_size,
+		.addr = tunx_ring_prod_claim(ring, skb->len),
 		.len = skb->len,
 	};
 	struct tunx_pcpu_stats *st = this_cpu_ptr(td->pcpu);
 
 	if (td->flags & TUNX_ATTACH_OFFLOAD)
 		tunx_offload_to_desc(skb, &desc);
-	/* Cannot fail: len was checked against the frame size. */
-	skb_copy_bits(skb, 0, ring->frames + desc.addr, desc.len);
+	/* Cannot fail: len was checked against max_packet. */
+	skb_copy_bits(skb, 0, ring->area + desc.addr, desc.len);
 	memcpy(&ring->descs[slot], &desc, sizeof(desc));
 	/* Seen by the reader once tunx_rx_flush() or tunx_rx_stop() publish. */
 	tunx_ring_prod_submit(ring);
@@ -142,13 +142,13 @@ static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 }
 
 /*
- * Make @skb fit for the ring: at most one frame, and a complete checksum
+ * Make @skb fit for the ring: at most max_packet, and a complete checksum
  * unless the device hands checksums to the reader.
  */
 static int tunx_rx_prepare(struct tunx_device *td, struct sk_buff *skb,
 			   struct tunx_ring *ring)
 {
-	if (skb->len > ring->frame_size)
+	if (skb->len > ring->max_packet)
 		return -EMSGSIZE;
 	if (skb->ip_summed == CHECKSUM_PARTIAL &&
 	    !(td->flags & TUNX_ATTACH_OFFLOAD))
@@ -192,17 +192,22 @@ static bool tunx_rx_room(struct tunx_device *td, struct tunx_queue *q,
 	return false;	/* stopped: tunx_rx_flush() wakes the reader */
 }
 
-/* After producing: @space slots are left (or more, never fewer). */
+/*
+ * After producing: is there room for the next packet, in slots and in
+ * bytes (one of max_packet)?  The area can run short before the slots do.
+ */
 static void tunx_rx_done(struct tunx_device *td, struct tunx_queue *q,
-			 struct tunx_ring *ring, struct netdev_queue *txq,
-			 u32 space)
+			 struct tunx_ring *ring, struct netdev_queue *txq)
 {
+	u32 space;
+
 	/*
-	 * The cached view ran dry: look at the reader's index before
-	 * stopping, or every ring's worth of packets would stop the queue.
-	 * An impossible index does not stop it; the next xmit counts it.
+	 * When the cached view runs dry, tunx_ring_prod_room() looks at the
+	 * reader's index before we stop, or every ring's worth of packets
+	 * would stop the queue.  An impossible index does not stop it; the
+	 * next xmit counts it.
 	 */
-	if (!space && !tunx_ring_prod_refresh(ring, &space))
+	if (!tunx_ring_prod_room(ring, &space))
 		space = 1;
 	if (space)
 		return;
@@ -246,7 +251,7 @@ static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
 	tunx_rx_produce(td, ring, skb);
 	skb_tx_timestamp(skb);
 	consume_skb(skb);
-	tunx_rx_done(td, q, ring, txq, space - 1);
+	tunx_rx_done(td, q, ring, txq);
 	return NETDEV_TX_OK;
 }
 
@@ -254,7 +259,7 @@ static netdev_tx_t tunx_rx_queue(struct tunx_device *td, struct tunx_queue *q,
  * Can a single descriptor carry @skb?  tunx_offload_features_check() has
  * the stack segment every GSO packet that fails this, so only one
  * validated before the limits changed (a requeued packet, a new queue with
- * smaller frames, ethtool) can: it is dropped and counted in rx_dropped.
+ * a smaller area, ethtool) can: it is dropped and counted in rx_dropped.
  */
 static bool tunx_rx_whole(struct tunx_device *td, struct sk_buff *skb,
 			  struct tunx_ring *ring)
@@ -262,7 +267,7 @@ static bool tunx_rx_whole(struct tunx_device *td, struct sk_buff *skb,
 	if (!skb_is_gso(skb))
 		return true;
 	return td->flags & TUNX_ATTACH_OFFLOAD &&
-	       skb->len <= ring->frame_size && tunx_offload_gso_ok(skb);
+	       skb->len <= ring->max_packet && tunx_offload_gso_ok(skb);
 }
 
 /**

@@ -72,7 +72,7 @@ static ssize_t tunx_rings_show(struct device *d, struct device_attribute *attr,
 			continue;
 		len += sysfs_emit_at(buf, len, "%u %u %u %u\n", i,
 				     area->geo.rx_entries, area->geo.tx_entries,
-				     area->geo.frame_size);
+				     area->geo.area_size);
 	}
 	rtnl_unlock();
 	return len;

@@ -6,7 +6,7 @@
  * ring.h's.
  *
  * Room for the writer is what the published consumer index leaves: ring->head
- * runs ahead of it while a batch is being consumed, and frames behind head
+ * runs ahead of it while a batch is being consumed, and packets behind head
  * but not yet released still belong to the kernel.  EPOLLOUT follows
  * ring->released, the kernel's copy of what it published, never ring->head,
  * so a writer waiting for room sleeps until the kernel releases slots.
@@ -37,8 +37,8 @@ static void tunx_desc_fetch(struct tunx_desc *dst, const struct tunx_desc *src)
 static void tunx_tx_limits(struct tunx_desc_limits *lim, struct tunx_ring *ring,
 			   struct tunx_device *td)
 {
-	lim->area_bytes = (u64)ring->entries * ring->frame_size;
-	lim->frame_size = ring->frame_size;
+	lim->area_bytes = ring->area_size;
+	lim->max_packet = ring->max_packet;
 	lim->mtu = READ_ONCE(td->dev->mtu);
 	lim->offload = td->flags & TUNX_ATTACH_OFFLOAD;
 }
@@ -112,7 +112,7 @@ static struct sk_buff *tunx_tx_build(struct tunx_queue *q,
 		return NULL;
 	}
 	/* Cannot fail: the skb is exactly desc->len long. */
-	skb_store_bits(skb, 0, ring->frames + desc->addr, desc->len);
+	skb_store_bits(skb, 0, ring->area + desc->addr, desc->len);
 	proto = tunx_ip_check(skb->data, skb->len, tunx_desc_max_len(desc, lim));
 	if (!proto) {
 		tunx_count(td, tx_bad_packets);
@@ -189,7 +189,7 @@ static int tunx_tx_consume(struct tunx_queue *q, struct tunx_device *td,
 			(*valid)++;
 		tunx_ring_cons_skip(ring, 1);
 	}
-	/* After the last copy out of a frame: the writer may reuse them. */
+	/* After the last copy out of the area: the writer may reuse it. */
 	if (done)
 		tunx_ring_cons_release(ring);	/* D */
 	return done;

@@ -102,18 +102,18 @@ static bool tunx_desc_gso(const struct tunx_desc *desc)
  * @desc: the kernel's private copy
  * @lim: limits of its queue
  *
- * A super-packet (offload with a GSO type) may fill a whole frame: the
+ * A super-packet (offload with a GSO type) may be max_packet long: the
  * stack splits it into segments that each fit the MTU.  Any other packet
- * may be as long as an IP packet can be, TUNX_PACKET_MAX, and the frame
- * holds: the MTU is what the device sends, not what a peer with a larger
- * MTU may send it, and tun and Ethernet NICs accept those too.
+ * may be as long as an IP packet can be, TUNX_PACKET_MAX, within
+ * max_packet: the MTU is what the device sends, not what a peer with a
+ * larger MTU may send it, and tun and Ethernet NICs accept those too.
  */
 u32 tunx_desc_max_len(const struct tunx_desc *desc,
 		      const struct tunx_desc_limits *lim)
 {
 	if (tunx_desc_gso(desc))
-		return lim->frame_size;
-	return min_t(u32, lim->frame_size, TUNX_PACKET_MAX);
+		return lim->max_packet;
+	return min_t(u32, lim->max_packet, TUNX_PACKET_MAX);
 }
 
 /**
@@ -135,17 +135,15 @@ bool tunx_desc_over_mtu(const struct tunx_desc *desc,
  * @desc: the kernel's private copy
  * @lim: limits of the queue the descriptor came from
  *
- * The packet must lie inside the frame area and inside one frame: a frame is
- * the unit userspace recycles, so a packet crossing into the next one could
- * be rewritten while the kernel copies it.
+ * The packet must lie inside the tx area.  Where in it is the writer's
+ * business: bytes it rewrites while the kernel copies them spoil only its
+ * own packet, and the IP header is checked in the skb, after the copy.
  *
  * Return: 0 or -EINVAL.
  */
 int tunx_desc_check(const struct tunx_desc *desc,
 		    const struct tunx_desc_limits *lim)
 {
-	u64 in_frame;
-
 	if (tunx_desc_check_meta(desc, lim))
 		return -EINVAL;
 	if (desc->len < TUNX_MIN_PACKET ||
@@ -154,9 +152,6 @@ int tunx_desc_check(const struct tunx_desc *desc,
 	/* Written so that addr + len cannot overflow. */
 	if (desc->addr >= lim->area_bytes ||
 	    desc->len > lim->area_bytes - desc->addr)
-		return -EINVAL;
-	in_frame = desc->addr & (lim->frame_size - 1);
-	if (in_frame + desc->len > lim->frame_size)
 		return -EINVAL;
 	return 0;
 }

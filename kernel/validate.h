@@ -10,8 +10,8 @@
 
 /* What a tx descriptor is checked against; kernel-private copies only. */
 struct tunx_desc_limits {
-	u64 area_bytes;		/* entries * frame_size of the frame area */
-	u32 frame_size;		/* power of two */
+	u64 area_bytes;		/* bytes of the tx area */
+	u32 max_packet;		/* longest packet, TUNX_SUPER_MAX at most */
 	u32 mtu;		/* bounds gso_size; longer packets are counted */
 	bool offload;		/* the device carries offload metadata */
 };

@@ -15,13 +15,12 @@
 #include "backend_tunx.h"
 
 /*
- * Offload frames hold a 64 KB super-packet, so a queue maps
- * 2 x entries x 64 KB: 16 MB at the default 128 entries.  The mapping must
- * fit TUNX_MAX_MMAP_SIZE (256 MB) with the rings beside the frames, so
- * 1024 entries (128 MB) at most; 2048 would not fit.
+ * ABI 2 packs packets in each direction's area, so slots cost 32 bytes and
+ * an offload queue can have many: 64 KB super-packets and 40-byte ACKs
+ * share the default 512 KiB area, 1.06 MiB mapped per queue in all (ABI 1
+ * mapped 16 MiB for 128 frames of 64 KB).
  */
-#define OFFLOAD_DEF_ENTRIES	128
-#define OFFLOAD_MAX_ENTRIES	(TUNX_MAX_MMAP_SIZE / 4 / TUNX_FRAME_MAX_SIZE)
+#define OFFLOAD_DEF_ENTRIES	1024
 
 static void kick(void *arg)
 {
@@ -94,8 +93,8 @@ static int tunx_submit_op(struct tunx_device *dev, const struct tunx_pkt *p,
 
 	if (r == -EINVAL)
 		return tunx__seterr(dev, r, "submit: more than reserved, a len "
-				    "of 0 or above the frame, or offload metadata "
-				    "on a device without offload");
+				    "of 0 or above what reserve gave, or offload "
+				    "metadata on a device without offload");
 	return r;
 }
 
@@ -105,6 +104,7 @@ static void tunx_destroy(struct tunx_device *dev)
 
 	tunx__dev_free(dev);
 	pthread_mutex_destroy(&t->txlock);
+	tunx__ring_uninit(&t->tx);
 	if (t->map)
 		munmap(t->map, t->map_size);
 	if (t->fd >= 0)
@@ -128,48 +128,84 @@ static const struct tunx_device_ops tunx_ops = {
 	.destroy = tunx_destroy,
 };
 
-static uint32_t frame_for(unsigned int mtu)
+static uint64_t align_packet(uint64_t len)
 {
-	uint32_t f = TUNX_FRAME_MIN_SIZE;
-
-	while (f < mtu && f < TUNX_FRAME_MAX_SIZE)
-		f <<= 1;
-	return f;
+	return (len + TUNX_PACKET_ALIGN - 1) & ~(uint64_t)(TUNX_PACKET_ALIGN - 1);
 }
 
-/* Geometry: 64 KB frames for offload, else the MTU rounded up. */
+/*
+ * Area bytes: ring_entries packets of the MTU on a plain device (512 KiB,
+ * the kernel's default, for 256 of 1500), the default for offload, where
+ * one 64 KB super-packet stands for 45 such packets.
+ */
+static uint32_t area_for(const struct tunx_dev *t, uint32_t entries)
+{
+	uint64_t want = (uint64_t)entries *
+			align_packet(t->dev.mtu ? t->dev.mtu : 1500);
+	uint32_t a = TUNX_AREA_DEF_SIZE;
+
+	if (tunx__tx_offload(t))
+		return a;
+	while (a < want && a < TUNX_AREA_MAX_SIZE)
+		a <<= 1;
+	return a;
+}
+
 static void geometry(const struct tunx_dev *t, const struct tunx_config *cfg,
 		     struct tunx_ring_setup *rs)
 {
 	uint32_t entries = cfg->ring_entries;
 
-	rs->frame_size = frame_for(t->dev.mtu);
-	if (tunx__tx_offload(t)) {
-		rs->frame_size = TUNX_FRAME_MAX_SIZE;
-		if (!entries)
-			entries = OFFLOAD_DEF_ENTRIES;
-		if (entries > OFFLOAD_MAX_ENTRIES)
-			entries = OFFLOAD_MAX_ENTRIES;
-	}
+	if (!entries)
+		entries = tunx__tx_offload(t) ? OFFLOAD_DEF_ENTRIES :
+						TUNX_RING_DEF_ENTRIES;
+	rs->abi_version = TUNX_ABI_VERSION;
 	rs->rx_entries = rs->tx_entries = entries;
+	rs->area_size = area_for(t, entries);
+}
+
+/* What tunx_reserve() gives a packet: a plain one, or a super-packet. */
+static uint32_t chunk_for(const struct tunx_dev *t, uint32_t max_packet)
+{
+	uint32_t c = (uint32_t)align_packet(t->dev.mtu);
+
+	if (tunx__tx_offload(t) || c > max_packet)
+		return max_packet;
+	return c < 2048 ? 2048 : c;
+}
+
+static int wake_words(struct tunx_dev *t, const struct tunx_ring_setup *rs)
+{
+	/* A module without them leaves the words unused: wake at each packet. */
+	if (t->features & TUNX_FEAT_RX_WAKE) {
+		if (rs->rx_wake > rs->mmap_size - sizeof(*t->rx_wake) ||
+		    rs->rx_wake % sizeof(uint32_t))
+			return -EPROTO;
+		t->rx_wake = (struct tunx_rx_wake *)(t->map + rs->rx_wake);
+	}
+	if (t->features & TUNX_FEAT_TX_WAKE) {
+		if (rs->tx_wake > rs->mmap_size - sizeof(struct tunx_tx_wake) ||
+		    rs->tx_wake % sizeof(uint32_t))
+			return -EPROTO;
+		t->tx.wait_for = &((struct tunx_tx_wake *)
+				   (t->map + rs->tx_wake))->consumer;
+	}
+	return 0;
 }
 
 static int rings_init(struct tunx_dev *t, const struct tunx_ring_setup *rs)
 {
 	int r = tunx__ring_init(&t->rx, t->map, rs->mmap_size, &rs->rx,
-				rs->rx_frames, rs->rx_entries, rs->frame_size);
+				rs->rx_area, rs->rx_entries, rs->area_size,
+				rs->max_packet, false);
 
 	if (!r)
 		r = tunx__ring_init(&t->tx, t->map, rs->mmap_size, &rs->tx,
-				    rs->tx_frames, rs->tx_entries, rs->frame_size);
-	/* A module without it leaves the words unused: wake at each packet. */
-	if (!r && t->features & TUNX_FEAT_RX_WAKE) {
-		if (rs->rx_wake > rs->mmap_size - sizeof(*t->rx_wake) ||
-		    rs->rx_wake % sizeof(uint32_t))
-			r = -EPROTO;
-		else
-			t->rx_wake = (struct tunx_rx_wake *)(t->map + rs->rx_wake);
-	}
+				    rs->tx_area, rs->tx_entries, rs->area_size,
+				    rs->max_packet, true);
+	if (!r)
+		r = wake_words(t, rs);
+	t->tx.chunk = chunk_for(t, rs->max_packet);
 	t->rx.offload = t->tx.offload = tunx__tx_offload(t);
 	t->rx.kick = t->tx.kick = kick;
 	t->rx.kick_arg = t->tx.kick_arg = t;
@@ -186,8 +222,8 @@ static int tunx_map(struct tunx_dev *t, const struct tunx_config *cfg,
 	if (ioctl(t->fd, TUNX_IOC_SETUP_RINGS, &rs) < 0) {
 		r = -errno;
 		snprintf(d->message, sizeof(d->message),
-			 "TUNX_IOC_SETUP_RINGS (%u entries, %u byte frames): %s",
-			 rs.rx_entries, rs.frame_size, tunx_strerror(r));
+			 "TUNX_IOC_SETUP_RINGS (%u entries, %u byte areas): %s",
+			 rs.rx_entries, rs.area_size, tunx_strerror(r));
 		return r;
 	}
 	t->map = mmap(NULL, rs.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -202,7 +238,8 @@ static int tunx_map(struct tunx_dev *t, const struct tunx_config *cfg,
 	t->map_size = rs.mmap_size;
 	r = rings_init(t, &rs);
 	if (r)
-		snprintf(d->message, sizeof(d->message),
+		snprintf(d->message, sizeof(d->message), "%s",
+			 r == -ENOMEM ? "out of memory" :
 			 "ring offsets from the module lie outside the mapping");
 	return r;
 }
@@ -251,8 +288,8 @@ static int tunx_setup(struct tunx_dev *t, const struct tunx_config *cfg,
 		return r;
 	explain_hints(t, cfg);
 	snprintf(d->message, sizeof(d->message),
-		 "tunx: %s, %u/%u ring entries, %u byte frames (%zu KB mapped), %s",
-		 t->dev.name, t->rx.entries, t->tx.entries, t->rx.frame_size,
+		 "tunx: %s, %u/%u ring entries, %u KB areas (%zu KB mapped), %s",
+		 t->dev.name, t->rx.entries, t->tx.entries, t->rx.area_size >> 10,
 		 t->map_size >> 10, t->why);
 	return 0;
 }

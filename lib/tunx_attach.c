@@ -65,12 +65,28 @@ static int tunx_ownership(int fd, const struct tunx_config *cfg,
 	return 0;
 }
 
-/* Features of the module: GET_INFO works on a file not yet attached. */
-static uint64_t module_features(int fd)
+/*
+ * Features and ABI of the module: GET_INFO works on a file not yet
+ * attached.  A module of another ABI lays its rings out otherwise (ABI 1
+ * had a frame per slot): refuse it before attaching, so that nothing is
+ * created, and say which side to update.
+ */
+static int module_info(struct tunx_dev *t, struct tunx_diag *d)
 {
 	struct tunx_info info = { .size = sizeof(info) };
 
-	return ioctl(fd, TUNX_IOC_GET_INFO, &info) ? 0 : info.features;
+	if (ioctl(t->fd, TUNX_IOC_GET_INFO, &info))
+		return 0;	/* attach explains a module this old */
+	if (info.abi_version != TUNX_ABI_VERSION) {
+		snprintf(d->message, sizeof(d->message),
+			 "the tunx module speaks ABI %u, this libtunx ABI %d: "
+			 "install the module of this release ('make "
+			 "dkms-install') or a libtunx built against ABI %u",
+			 info.abi_version, TUNX_ABI_VERSION, info.abi_version);
+		return -EPROTO;
+	}
+	t->features = info.features;
+	return 0;
 }
 
 /* The hint flags the module can give. */
@@ -144,7 +160,9 @@ int tunx__tunx_attach(struct tunx_dev *t, const struct tunx_config *cfg,
 		explain_open(d, path, errno);
 		return -errno;
 	}
-	t->features = module_features(t->fd);
+	r = module_info(t, d);
+	if (r)
+		return r;
 	want = hint_flags(cfg, t->features);
 	if (cfg->persist)
 		want |= TUNX_ATTACH_PERSIST;

@@ -81,8 +81,8 @@ int tunx__tunx_read(struct tunx_device *dev, uint8_t *const *bufs,
 			    "too small", buf_size - offset);
 }
 
-/* Fills one frame from packet i (and the run it heads, with offload);
- * returns the packets it took, 0 if packet i does not fit a frame. */
+/* Fills one reserved packet from packet i (and the run it heads, with
+ * offload); returns the packets it took. */
 static unsigned int tx_fill(struct tunx_dev *t, struct tunx_pkt *f,
 			    uint8_t *const *bufs, const size_t *sizes,
 			    unsigned int n, size_t offset, unsigned int i)
@@ -91,7 +91,7 @@ static unsigned int tx_fill(struct tunx_dev *t, struct tunx_pkt *f,
 	unsigned int cnt = 1;
 	size_t len;
 
-	if (tunx__tx_offload(t))
+	if (tunx__tx_offload(t) && f->cap > sizes[i])
 		cnt = tunx__gso_coalesce(bufs, sizes, n, offset, i, true, &h,
 					 f->data, f->cap, &len);
 	if (cnt > 1) {
@@ -99,11 +99,27 @@ static unsigned int tx_fill(struct tunx_dev *t, struct tunx_pkt *f,
 		tunx__off_from_vnet(&f->off, &h);
 		return cnt;
 	}
-	if (!sizes[i] || sizes[i] > f->cap)
-		return 0;
 	memcpy(f->data, bufs[i] + offset, sizes[i]);
 	f->len = (uint32_t)sizes[i];
 	return 1;
+}
+
+/*
+ * Reserve the bytes packet i needs: room for a whole super-packet when
+ * packets follow that may coalesce behind it, or just its own when the
+ * area is too full for that (it then goes alone).
+ */
+static int tx_reserve(struct tunx_dev *t, const size_t *sizes, unsigned int n,
+		      unsigned int i, struct tunx_pkt *f)
+{
+	uint32_t len = (uint32_t)sizes[i];
+	int r = -EAGAIN;
+
+	if (tunx__tx_offload(t) && i + 1 < n)
+		r = tunx__ring_reserve_one(&t->tx, t->tx.max_packet, f);
+	if (r == -EAGAIN)
+		r = tunx__ring_reserve_one(&t->tx, len, f);
+	return r;
 }
 
 static int tx_locked(struct tunx_device *dev, uint8_t *const *bufs,
@@ -111,22 +127,25 @@ static int tx_locked(struct tunx_device *dev, uint8_t *const *bufs,
 {
 	struct tunx_dev *t = tunx__to_tx(dev);
 	struct tunx_pkt f[TUNX_RW_MAX];
-	unsigned int i = 0, k = 0, cnt;
-	int r;
+	unsigned int i = 0, k = 0;
+	int r = 0;
 
-	r = tunx__ring_reserve(&t->tx, f, n < TUNX_RW_MAX ? n : TUNX_RW_MAX);
-	if (r < 0)
-		return r;
-	for (; i < n && k < (unsigned int)r; k++, i += cnt) {
-		cnt = tx_fill(t, &f[k], bufs, sizes, n, offset, i);
-		if (!cnt)
+	while (i < n && k < TUNX_RW_MAX && sizes[i] &&
+	       sizes[i] <= t->tx.max_packet) {
+		r = tx_reserve(t, sizes, n, i, &f[k]);
+		if (r)
 			break;
+		i += tx_fill(t, &f[k], bufs, sizes, n, offset, i);
+		/* The next packet starts right after what this one used. */
+		tunx__ring_trim_last(&t->tx, f[k].len);
+		k++;
 	}
-	if (!k) {
-		tunx__ring_cancel(&t->tx, (unsigned int)r);
-		return tunx__seterr(dev, -EMSGSIZE, "packet of %zu bytes does not "
-				    "fit a %u byte frame", sizes[0], t->tx.frame_size);
-	}
+	if (!k && r)
+		return r;
+	if (!k)
+		return tunx__seterr(dev, -EMSGSIZE, "packet of %zu bytes is "
+				    "longer than the %u bytes a tunx packet may "
+				    "be", sizes[i], t->tx.max_packet);
 	r = tunx__ring_submit(&t->tx, f, k);
 	return r < 0 ? r : (int)i;
 }

@@ -2,13 +2,18 @@
 /*
  * tunx_fuzz: a seeded randomised fuzzer of the shared rings.  While UDP
  * traffic flows through a multi-queue device in both directions, it writes
- * random and adversarial indices, descriptors, flags words and frame bytes
- * into the shared rings, and mixes in random ioctls (with random size words
- * and arguments), mmaps, munmaps, forks (children that scribble on the
- * inherited mapping), closes, reopens, detaches, link deletes, link up/down
- * and MTU changes.  Every syscall must return success or one of the errnos
- * the ABI documents for it; at the end every queue is closed and the device
- * must be gone, and a fresh queue must still move a packet both ways.
+ * random and adversarial indices, descriptors (addresses anywhere in and
+ * around the tx area, odd offsets and the area's last bytes included),
+ * flags words and packet bytes into the shared rings, and mixes in random
+ * ioctls (with random size words and arguments), mmaps, munmaps, forks
+ * (children that scribble on the inherited mapping), closes, reopens,
+ * detaches, link deletes, link up/down and MTU changes.  Every syscall
+ * must return success or one of the errnos the ABI documents for it; at
+ * the end every queue is closed and the device must be gone, and a fresh
+ * queue must still move a packet both ways.
+ * Throughout, every rx descriptor the honest reader consumes must keep to
+ * the ABI: addr a multiple of TUNX_PACKET_ALIGN, addr + len inside the rx
+ * area, len at most max_packet, whatever the fuzzer did to the indices.
  * The VM runner fails the run on any kernel report (KASAN, lockdep, WARN,
  * kmemleak), so a clean exit on the debug kernel means the kernel survived.
  *
@@ -50,13 +55,13 @@
 #define MAX_MAPS	3
 
 enum op {
-	OP_SEND, OP_TX_VALID, OP_INDEX, OP_DESC, OP_FRAME, OP_RX_CONSUME,
+	OP_SEND, OP_TX_VALID, OP_INDEX, OP_DESC, OP_BYTES, OP_RX_CONSUME,
 	OP_IOCTL, OP_MMAP, OP_MUNMAP, OP_FORK, OP_CLOSE, OP_OPEN, OP_DETACH,
 	OP_LINK_DEL, OP_MTU, OP_UPDOWN, OP_POLL, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
-	"send", "tx_valid", "index", "desc", "frame", "rx_consume", "ioctl",
+	"send", "tx_valid", "index", "desc", "bytes", "rx_consume", "ioctl",
 	"mmap", "munmap", "fork", "close", "open", "detach", "link_del", "mtu",
 	"updown", "poll",
 };
@@ -152,18 +157,42 @@ static __u32 evil_u32(__u32 cur, __u32 entries)
 	}
 }
 
-static __u64 evil_u64(__u64 area, __u32 frame)
+/*
+ * An adversarial tx addr for an area of @area bytes and packets of up to
+ * @max: edges, the last bytes, odd offsets, past the end, overflows.
+ */
+static __u64 evil_addr(__u64 area, __u32 max)
 {
 	switch (rn(10)) {
 	case 0: return 0;
 	case 1: return area;
 	case 2: return area - 1 - rn(64);
 	case 3: return ~0ULL - rn(64);
-	case 4: return (__u64)rn(area / frame) * frame + frame - rn(32);
+	case 4: return area - rn(max);		/* ends near the end */
 	case 5: return 1ULL << 63;
-	case 6: return (__u64)rn(area / frame) * frame;
-	case 7: return area + rn(frame);
+	case 6: return rn(area) | 1;		/* odd, anywhere */
+	case 7: return area + rn(max);
+	case 8: return rn(area);
 	default: return rnd();
+	}
+}
+
+/* An adversarial tx len for packets of up to @max bytes. */
+static __u32 evil_len(__u32 max)
+{
+	switch (rn(12)) {
+	case 0: return 0;
+	case 1: return 19;
+	case 2: return 20;
+	case 3: return max;
+	case 4: return max + 1;
+	case 5: return TUNX_PACKET_MAX;
+	case 6: return TUNX_PACKET_MAX + 1;
+	case 7: return TUNX_SUPER_MAX;
+	case 8: return 0xffffffffu;
+	case 9: return 0x80000000u;
+	case 10: return 20 + rn(max);
+	default: return (__u32)rnd();
 	}
 }
 
@@ -248,7 +277,9 @@ static void op_open(struct fq *q)
 	check("attach", ret, EBUSY, EINVAL, 0);
 	if (ret)
 		return;
-	ret = st_setup_rings(q->fd, e, 8u << rn(4), 0, &q->setup);
+	/* The default area, or the smallest (max_packet 32 KiB). */
+	ret = st_setup_rings(q->fd, e, 8u << rn(4),
+			     rn(2) ? 0 : TUNX_AREA_MIN_SIZE, &q->setup);
 	check("setup_rings", ret, EINVAL, ENODEV, 0);
 	if (ret)
 		return;
@@ -273,9 +304,11 @@ struct view {
 	__u8 *base;
 	__u32 *prod, *cons, *flags;
 	struct tunx_desc *descs;
-	__u8 *frames;
+	__u8 *area;		/* this direction's packet area */
 	__u32 entries;
-	__u64 area;
+	__u32 size;		/* area_size */
+	__u32 max;		/* max_packet */
+	__u32 stride;		/* tx: the honest producer's bytes per slot */
 };
 
 static void view_of(__u8 *b, const struct tunx_ring_setup *s, bool tx,
@@ -288,9 +321,11 @@ static void view_of(__u8 *b, const struct tunx_ring_setup *s, bool tx,
 	v->cons = (__u32 *)(b + o->consumer);
 	v->flags = (__u32 *)(b + o->flags);
 	v->descs = (struct tunx_desc *)(b + o->descs);
-	v->frames = b + (tx ? s->tx_frames : s->rx_frames);
+	v->area = b + (tx ? s->tx_area : s->rx_area);
 	v->entries = tx ? s->tx_entries : s->rx_entries;
-	v->area = (__u64)v->entries * s->frame_size;
+	v->size = s->area_size;
+	v->max = s->max_packet;
+	v->stride = s->area_size / v->entries;
 }
 
 static void do_index(__u8 *b, const struct tunx_ring_setup *s)
@@ -314,6 +349,14 @@ static void do_index(__u8 *b, const struct tunx_ring_setup *s)
 		break;
 	default:
 		p = (__u32 *)(b + (rn(s->mmap_size / 4) * 4));
+		/*
+		 * Not the rx descriptors: only the kernel writes them (it never
+		 * reads them), and do_rx_consume() checks what it wrote.
+		 */
+		if ((__u8 *)p >= b + s->rx.descs &&
+		    (__u8 *)p < b + s->rx.descs +
+				 s->rx_entries * sizeof(struct tunx_desc))
+			p = v.flags;
 		break;
 	}
 	/* Hostile on purpose: no pairing to speak of. */
@@ -332,15 +375,25 @@ static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
 		__u64 slot = (__u64)((prod + i) & (v.entries - 1));
 
 		memset(d, 0, sizeof(*d));
-		d->addr = rn(3) ? slot * s->frame_size :
-			  evil_u64(v.area, s->frame_size);
-		if (rn(3) == 0) {
-			d->len = evil_u32(20, s->frame_size);
-		} else {
-			__u8 *f = v.frames + slot * s->frame_size;
-
-			d->len = st_test_packet(f, "fz");
+		/* Anywhere: the tidy layout, any byte, or an evil one. */
+		switch (rn(3)) {
+		case 0:
+			d->addr = slot * v.stride;
+			break;
+		case 1:
+			d->addr = rn(v.size);
+			break;
+		default:
+			d->addr = evil_addr(v.size, v.max);
+			break;
 		}
+		if (rn(3) == 0)
+			d->len = evil_len(v.max);
+		else if (d->addr < v.size && v.size - d->addr >= 64)
+			/* A valid packet where it points (30 bytes). */
+			d->len = st_test_packet(v.area + d->addr, "fz");
+		else
+			d->len = 30;	/* past the end: invalid */
 		if (rn(6) == 0)
 			d->flags = rnd();
 		if (rn(8) == 0)
@@ -360,24 +413,28 @@ static void do_desc(__u8 *b, const struct tunx_ring_setup *s)
 	st_store_release(v.prod, rn(8) ? prod + n : evil_u32(prod, v.entries));
 }
 
-static void do_frame(__u8 *b, const struct tunx_ring_setup *s)
+/* Random packet bytes anywhere in either area. */
+static void do_bytes(__u8 *b, const struct tunx_ring_setup *s)
 {
 	struct view v;
 	__u64 off;
 	__u32 n = 1 + rn(64);
 
 	view_of(b, s, rn(2), &v);
-	off = rnd() % v.area;
-	if (off + n > v.area)
-		n = v.area - off;
+	off = rnd() % v.size;
+	if (off + n > v.size)
+		n = v.size - off;
 	for (__u32 i = 0; i < n; i++)
-		v.frames[off + i] = rnd();
+		v.area[off + i] = rnd();
 	/* Sometimes a plausible IPv4 header with a bad IHL or version. */
-	if (rn(4) == 0 && off + 20 <= v.area)
-		v.frames[off] = (rn(16) << 4) | rn(16);
+	if (rn(4) == 0 && off + 20 <= v.size)
+		v.area[off] = (rn(16) << 4) | rn(16);
 }
 
-/* Honest producer: valid packets to LOCAL4:PORT, within the free space. */
+/*
+ * Honest producer: valid packets to LOCAL4:PORT, within the free space,
+ * each somewhere in its slot's stride of the area (odd offsets too).
+ */
 static void do_tx_valid(struct fq *q, __u8 *b)
 {
 	const struct tunx_ring_setup *s = &q->setup;
@@ -395,8 +452,10 @@ static void do_tx_valid(struct fq *q, __u8 *b)
 		struct tunx_desc *d = &v.descs[slot];
 
 		memset(d, 0, sizeof(*d));
-		d->addr = (__u64)slot * s->frame_size;
-		d->len = st_test_packet(v.frames + d->addr, "fz");
+		d->addr = (__u64)slot * v.stride;
+		if (v.stride > 64)
+			d->addr += rn(v.stride - 64);
+		d->len = st_test_packet(v.area + d->addr, "fz");
 	}
 	/* B, matches C in the kernel's tx consumer. */
 	st_store_release(v.prod, prod);
@@ -404,6 +463,27 @@ static void do_tx_valid(struct fq *q, __u8 *b)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (st_load_relaxed(v.flags) & TUNX_RING_NEED_WAKEUP || rn(2))
 		check("kick", st_kick(q->fd), ENODEV, EBADFD, ENXIO, EBADF, 0);
+}
+
+/*
+ * The invariant of every rx descriptor, whatever the indices said: the
+ * kernel placed its packet at an aligned offset, wholly inside the area,
+ * and no longer than max_packet.  Descriptors it never wrote are zero.
+ * Indices a fuzz step moved may let the kernel rewrite a slot while we
+ * read it: a copy torn by that is not the kernel's.
+ */
+static void check_rx_desc(const struct view *v, __u32 slot)
+{
+	struct tunx_desc d;
+
+	if (!st_desc_snapshot(&v->descs[slot & (v->entries - 1)], &d))
+		return;
+	if (d.addr % TUNX_PACKET_ALIGN || d.addr >= v->size ||
+	    d.len > v->size - d.addr || d.len > v->max ||
+	    (d.len && d.len < 20))
+		fail("rx slot %u: addr %llu len %u, area %u max_packet %u",
+		     slot & (v->entries - 1), (unsigned long long)d.addr,
+		     d.len, v->size, v->max);
 }
 
 /* Honest consumer: release what the kernel says is there, then kick. */
@@ -416,6 +496,9 @@ static void do_rx_consume(struct fq *q, __u8 *b)
 	/* C, matches B in the kernel's rx producer. */
 	prod = st_load_acquire(v.prod);
 	cons = st_load_relaxed(v.cons);
+	/* What is there to read, before we release any of it. */
+	for (__u32 i = cons; prod - cons <= v.entries && i != prod; i++)
+		check_rx_desc(&v, i);
 	if (prod - cons > v.entries)
 		cons = prod;	/* we scribbled: resynchronise */
 	else if (rn(2))
@@ -484,12 +567,30 @@ static void do_ioctl(struct fq *q)
 		u.s.size = rn(2) ? sizeof(u.s) : sz;
 		u.s.rx_entries = evil_u32(256, 256);
 		u.s.tx_entries = rn(2) ? 16 : (__u32)rnd();
-		u.s.frame_size = rn(2) ? 2048 : (__u32)rnd();
+		/* Sizes that fit a TCG VM's memory, or too big for the ABI. */
+		switch (rn(4)) {
+		case 0:
+			u.s.area_size = 0;
+			break;
+		case 1:
+			u.s.area_size = rn(2 << 20);
+			break;
+		case 2:
+			u.s.area_size = TUNX_AREA_MAX_SIZE + 1 +
+					rn(~0u - TUNX_AREA_MAX_SIZE);
+			break;
+		default:
+			u.s.area_size = TUNX_AREA_MIN_SIZE;
+			break;
+		}
+		/* Mostly this ABI; else an ABI 1 program's 0, or another. */
+		u.s.abi_version = rn(4) ? TUNX_ABI_VERSION :
+				  rn(2) ? 0 : (__u32)rnd();
 		if (rn(4) == 0)
 			u.s.flags = rnd();
 		ret = ioctl(fd, TUNX_IOC_SETUP_RINGS, &u);
 		check("SETUP_RINGS", ret ? -errno : 0, EINVAL, EBUSY, EBADFD,
-		      ENODEV, E2BIG, ENOMEM, 0);
+		      ENODEV, E2BIG, ENOMEM, EPROTO, 0);
 		if (ret == 0 && fd == q->fd && !q->rings) {
 			q->setup = u.s;
 			q->rings = true;
@@ -673,9 +774,9 @@ static void one_op(enum op op)
 				      ENXIO, EBADF, 0);
 		}
 		break;
-	case OP_FRAME:
+	case OP_BYTES:
 		if (b)
-			do_frame(b, &q->setup);
+			do_bytes(b, &q->setup);
 		break;
 	case OP_RX_CONSUME:
 		if (b)
@@ -811,7 +912,7 @@ static void final_check(void)
 		st_msleep(10);
 	if (dev_here())
 		fail("device %s survived its last close", DEV);
-	ret = st_queue_open(&q, DEV, 0, 16, 16, 2048);
+	ret = st_queue_open(&q, DEV, 0, 16, 16, TUNX_AREA_MIN_SIZE);
 	if (ret)
 		fail("final open: %d", ret);
 	st_net_up(DEV);

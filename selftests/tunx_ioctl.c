@@ -149,13 +149,16 @@ TEST_F(ioctl, info_unattached_reports_abi_only)
 				       TUNX_FEAT_TAIL_DROP |
 				       TUNX_FEAT_NEED_WAKEUP |
 				       TUNX_FEAT_BUSY_POLL |
-				       TUNX_FEAT_RX_WAKE));
+				       TUNX_FEAT_RX_WAKE |
+				       TUNX_FEAT_TX_WAKE));
 	EXPECT_EQ(0, info.flags);
 	EXPECT_EQ(0, info.name[0]);
 	EXPECT_EQ(0, info.ifindex);
 	EXPECT_EQ(0, info.num_queues);
 	EXPECT_EQ(0, info.mtu);
 	EXPECT_EQ(0, info.rx_entries);
+	EXPECT_EQ(0, info.area_size);
+	EXPECT_EQ(0, info.max_packet);
 	EXPECT_EQ(0, info.mmap_size);
 }
 
@@ -520,7 +523,8 @@ TEST_F(ioctl, info_attached_reports_device)
 	EXPECT_EQ((__u32)st_if_get_mtu("tx0"), info.mtu);
 	EXPECT_EQ(0, info.rx_entries);
 	EXPECT_EQ(0, info.tx_entries);
-	EXPECT_EQ(0, info.frame_size);
+	EXPECT_EQ(0, info.area_size);
+	EXPECT_EQ(0, info.max_packet);
 	EXPECT_EQ(0, info.mmap_size);
 }
 
@@ -785,6 +789,7 @@ static void fill_ring_setup(__u8 *buf)
 
 	s->rx_entries = 8;
 	s->tx_entries = 8;
+	s->abi_version = TUNX_ABI_VERSION;
 }
 
 FIXTURE_VARIANT_ADD(size_word, attach) {

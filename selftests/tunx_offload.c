@@ -30,7 +30,13 @@
 #endif
 
 #define ENTRIES		64
-#define FRAME		65536
+/*
+ * Few tx slots of the default area (512 KiB): our own tx layout gives each
+ * 64 KiB, room for any super-packet; max_packet is 64 KiB either way.
+ */
+#define TX_ENTRIES	8
+#define AREA		0
+#define PKT_MAX		TUNX_SUPER_MAX	/* longest packet, either way */
 #define SEG		1000	/* gso_size of the super-packets we build */
 #define NSEG		8
 #define SINK_PORT	9999	/* nothing listens: packets only leave */
@@ -170,19 +176,19 @@ static size_t build_uso6_hbh(void *buf, struct tunx_desc *d)
 	return build_uso6_ext(buf, d, 8);
 }
 
-/* Write @d's packet (built by @build) into the next tx frame; publish. */
+/* Write @d's packet (built by @build) into the next tx slot; publish. */
 static int publish(struct st_queue *q, struct tunx_desc *d,
 		   size_t (*build)(void *, struct tunx_desc *))
 {
 	struct tunx_desc *slot;
-	__u8 *frame;
+	__u8 *pkt;
 
-	slot = st_tx_reserve(q, &frame);
+	slot = st_tx_reserve(q, &pkt);
 	if (!slot)
 		return -ENOSPC;
 	if (build)
-		build(frame, d);
-	d->addr = frame - q->tx.frames;
+		build(pkt, d);
+	d->addr = pkt - q->tx.area;
 	*slot = *d;
 	st_tx_submit(q);
 	return st_kick(q->fd);
@@ -311,14 +317,15 @@ TEST(feature_offload_reported)
 	close(fd);
 }
 
-TEST(create_offload_turns_on_tso_csum_and_caps_gso_at_frame)
+TEST(create_offload_turns_on_tso_csum_and_caps_gso_at_max_packet)
 {
 	struct st_queue q, plain, small;
 	struct tunx_info info;
 
 	ASSERT_EQ(0, st_netns_enter());
 	ASSERT_EQ(0, st_queue_open(&q, "tx0", TUNX_ATTACH_OFFLOAD, ENTRIES,
-				   ENTRIES, FRAME));
+				   TX_ENTRIES, AREA));
+	ASSERT_EQ(PKT_MAX, q.max_packet);
 	ASSERT_EQ(0, st_get_info(q.fd, &info));
 	EXPECT_TRUE(info.flags & TUNX_ATTACH_OFFLOAD);
 	EXPECT_EQ(1, ethtool_get("tx0", ETHTOOL_GTSO));
@@ -329,10 +336,14 @@ TEST(create_offload_turns_on_tso_csum_and_caps_gso_at_frame)
 	ASSERT_EQ(0, st_queue_open(&plain, "tx1", 0, ENTRIES, ENTRIES, 0));
 	EXPECT_EQ(0, ethtool_get("tx1", ETHTOOL_GTSO));
 	EXPECT_EQ(0, ethtool_get("tx1", ETHTOOL_GTXCSUM));
-	/* Super-packets are capped at the smallest frame of any queue. */
+	/*
+	 * Super-packets are capped at the smallest max_packet of any queue:
+	 * half the smallest area.
+	 */
 	ASSERT_EQ(0, st_queue_open(&small, "tx2", TUNX_ATTACH_OFFLOAD,
 				   ENTRIES, ENTRIES, 8192));
-	EXPECT_EQ(0, st_sh("ip -d link show tx2 | grep -q 'gso_max_size 8192 '"));
+	ASSERT_EQ(TUNX_AREA_MIN_SIZE / 2, small.max_packet);
+	EXPECT_EQ(0, st_sh("ip -d link show tx2 | grep -q 'gso_max_size 32768 '"));
 	st_queue_close(&small);
 	st_queue_close(&plain);
 	st_queue_close(&q);
@@ -343,7 +354,7 @@ TEST(create_offload_turns_on_tso_csum_and_caps_gso_at_frame)
 FIXTURE(offload) {
 	struct st_queue q;
 	int sock;
-	__u8 buf[FRAME];
+	__u8 buf[PKT_MAX];
 };
 
 FIXTURE_SETUP(offload)
@@ -354,7 +365,7 @@ FIXTURE_SETUP(offload)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, st_queue_up(&self->q, &self->sock, "tx0",
-				 TUNX_ATTACH_OFFLOAD, ENTRIES, ENTRIES, FRAME,
+				 TUNX_ATTACH_OFFLOAD, ENTRIES, TX_ENTRIES, AREA,
 				 2000));
 	ASSERT_LE(0, self->sock);
 }
@@ -542,7 +553,7 @@ static int tcp_connect(struct __test_metadata *_metadata,
 
 	len = build_tcp(pkt, isn, 0, TH_SYN, NULL, 0);
 	EXPECT_EQ(0, st_tx_send(q, pkt, len));
-	len = rx_take_port(q, buf, FRAME, 40000, IPPROTO_TCP, &d);
+	len = rx_take_port(q, buf, PKT_MAX, 40000, IPPROTO_TCP, &d);
 	if (len < (int)IP_TCP_HDRS)
 		return -1;
 	th = (const struct tcphdr *)(buf + sizeof(struct iphdr));
@@ -637,7 +648,7 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	int ls, cs, one = 1;
 	size_t i, n = 0;
 	__u32 ack;
-	__u8 *frame;
+	__u8 *pkt;
 	ssize_t r;
 
 	inet_pton(AF_INET, ST_LOCAL4, &sin.sin_addr);
@@ -649,14 +660,14 @@ TEST_F(offload, tx_tso_super_packet_reaches_tcp_socket)
 	ASSERT_EQ(0, tcp_connect(_metadata, &self->q, self->buf, 1000, &ack));
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = pattern(i);
-	slot = st_tx_reserve(&self->q, &frame);
+	slot = st_tx_reserve(&self->q, &pkt);
 	ASSERT_NE(NULL, slot);
-	d.len = build_tcp(frame, 1001, ack, TH_ACK | TH_PSH, data, sizeof(data));
+	d.len = build_tcp(pkt, 1001, ack, TH_ACK | TH_PSH, data, sizeof(data));
 	/* Offload the checksum: leave the pseudo sum in the field. */
-	((struct tcphdr *)(frame + sizeof(struct iphdr)))->check =
-		pseudo4_partial((struct iphdr *)frame, IPPROTO_TCP,
+	((struct tcphdr *)(pkt + sizeof(struct iphdr)))->check =
+		pseudo4_partial((struct iphdr *)pkt, IPPROTO_TCP,
 				sizeof(struct tcphdr) + sizeof(data));
-	d.addr = frame - self->q.tx.frames;
+	d.addr = pkt - self->q.tx.area;
 	d.flags = TUNX_DESC_F_OFFLOAD;
 	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
 	d.gso_type = TUNX_GSO_TCPV4;
@@ -694,14 +705,14 @@ TEST_F(offload, tx_plain_partial_csum_above_mtu_delivered)
 {
 	struct tunx_desc d = {}, *slot;
 	struct tunx_stats st;
-	__u8 *frame;
+	__u8 *pkt;
 	int n;
 	size_t i;
 
-	slot = st_tx_reserve(&self->q, &frame);
+	slot = st_tx_reserve(&self->q, &pkt);
 	ASSERT_NE(NULL, slot);
-	build_uso(frame, &d);
-	d.addr = frame - self->q.tx.frames;
+	build_uso(pkt, &d);
+	d.addr = pkt - self->q.tx.area;
 	d.gso_type = TUNX_GSO_NONE;
 	d.gso_size = 0;
 	ASSERT_LT(st_if_get_mtu("tx0"), d.len);
@@ -749,9 +760,9 @@ static void expect_invalid_then_valid(struct __test_metadata *_metadata,
 }
 
 /* A valid IPv4 header that claims @len bytes. */
-static void set_tot_len(__u8 *frame, size_t len)
+static void set_tot_len(__u8 *pkt, size_t len)
 {
-	struct iphdr *ip = (struct iphdr *)frame;
+	struct iphdr *ip = (struct iphdr *)pkt;
 
 	ip->tot_len = htons(len);
 	ip->check = 0;
@@ -764,12 +775,12 @@ static void set_tot_len(__u8 *frame, size_t len)
 	{								\
 		struct tunx_desc d = {};				\
 		struct tunx_desc *slot;					\
-		__u8 *frame;						\
+		__u8 *pkt;						\
 									\
-		slot = st_tx_reserve(&self->q, &frame);		\
+		slot = st_tx_reserve(&self->q, &pkt);			\
 		ASSERT_NE(NULL, slot);					\
-		build_uso(frame, &d);					\
-		d.addr = frame - self->q.tx.frames;			\
+		build_uso(pkt, &d);					\
+		d.addr = pkt - self->q.tx.area;			\
 		mutate;							\
 		*slot = d;						\
 		st_tx_submit(&self->q);				\
@@ -811,7 +822,7 @@ BAD_OFFLOAD_TEST(tx_gso_csum_start_inside_ip_header_counted,
 BAD_OFFLOAD_TEST(tx_gso_csum_start_past_l4_header_counted,
 		 d.csum_start = 28)
 BAD_OFFLOAD_TEST(tx_gso_ip_length_short_of_packet_counted,
-		 set_tot_len(frame, d.len - 1))
+		 set_tot_len(pkt, d.len - 1))
 /* Refused before anything is pulled into the head for it. */
 BAD_OFFLOAD_TEST(tx_gso_csum_start_far_in_payload_counted,
 		 d.csum_start = d.len - 8)
@@ -824,7 +835,7 @@ BAD_OFFLOAD_TEST(tx_gso_csum_start_far_in_payload_counted,
  */
 BAD_OFFLOAD_TEST(tx_plain_csum_start_far_in_payload_counted,
 		 (d.gso_type = TUNX_GSO_NONE, d.gso_size = 0, d.hdr_len = 0,
-		  d.len = 1000, set_tot_len(frame, 1000), d.csum_start = 900))
+		  d.len = 1000, set_tot_len(pkt, 1000), d.csum_start = 900))
 
 /* The UDP header of an IPv6 super-packet must follow the IPv6 header. */
 TEST_F(offload, tx_uso6_behind_extension_header_counted)
@@ -840,7 +851,9 @@ TEST_F(offload, tx_uso6_behind_extension_header_counted)
 
 #define FWD_ADDR	"10.99.0.1"
 #define FWD_DST		"10.99.0.2"	/* routed through fw0 */
-#define FWD_FRAME	4096		/* fw0's gso_max_size */
+/* fw0's area, the smallest: its max_packet and gso_max_size are half. */
+#define FWD_AREA	TUNX_AREA_MIN_SIZE
+#define FWD_MAX		(FWD_AREA / 2)
 
 /* A USO super-packet PEER4 -> FWD_DST:SINK_PORT of @nseg SEG-byte datagrams. */
 static size_t build_fwd_uso(void *buf, struct tunx_desc *d, size_t nseg)
@@ -876,11 +889,11 @@ static size_t build_fwd_uso(void *buf, struct tunx_desc *d, size_t nseg)
 
 /*
  * A router between two offload devices: what the tx0 reader writes as one
- * super-packet leaves through fw0, whose frames (FWD_FRAME) are smaller.
+ * super-packet leaves through fw0, whose max_packet (FWD_MAX) is smaller.
  */
 FIXTURE(fwd) {
 	struct st_queue in, out;
-	__u8 buf[FRAME];
+	__u8 buf[PKT_MAX];
 };
 
 FIXTURE_VARIANT(fwd) {
@@ -908,11 +921,14 @@ FIXTURE_SETUP(fwd)
 		SKIP(return, TUNX_DEVICE_PATH " not present");
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, st_queue_up(&self->in, NULL, "tx0", TUNX_ATTACH_OFFLOAD,
-				 ENTRIES, ENTRIES, FRAME, 0));
+				 ENTRIES, TX_ENTRIES, AREA, 0));
 	ASSERT_EQ(0, st_queue_open(&self->out, "fw0", variant->flags,
-				   variant->entries, ENTRIES, FWD_FRAME));
+				   variant->entries, ENTRIES, FWD_AREA));
+	ASSERT_EQ(FWD_MAX, self->out.max_packet);
 	ASSERT_EQ(0, st_if_addr4("fw0", FWD_ADDR, 24));
 	ASSERT_EQ(0, st_if_flags("fw0", true));
+	/* No AQM drops while backpressure holds segments in the qdisc. */
+	ASSERT_EQ(0, st_sh("tc qdisc replace dev fw0 root pfifo limit 1000"));
 	ASSERT_EQ(0, st_sh("sysctl -qw net.ipv4.ip_forward=1"));
 }
 
@@ -927,12 +943,13 @@ static void fwd_send(struct __test_metadata *_metadata,
 		     struct st_queue *in, size_t nseg)
 {
 	struct tunx_desc d, *slot;
-	__u8 *frame;
+	__u8 *pkt;
 
-	slot = st_tx_reserve(in, &frame);
+	slot = st_tx_reserve(in, &pkt);
 	ASSERT_NE(NULL, slot);
-	build_fwd_uso(frame, &d, nseg);
-	d.addr = frame - in->tx.frames;
+	ASSERT_GE(in->tx.stride, IP_UDP_HDRS + nseg * SEG);
+	build_fwd_uso(pkt, &d, nseg);
+	d.addr = pkt - in->tx.area;
 	*slot = d;
 	st_tx_submit(in);
 	ASSERT_EQ(0, st_kick(in->fd));
@@ -941,7 +958,7 @@ static void fwd_send(struct __test_metadata *_metadata,
 
 /*
  * Take the next forwarded datagram from fw0: one segment of the
- * super-packet, at most a frame and the MTU, with a partial checksum that
+ * super-packet, at most max_packet and the MTU, with a partial checksum that
  * completes, carrying datagram @i's bytes.
  */
 static void fwd_expect_segment(struct __test_metadata *_metadata,
@@ -953,9 +970,9 @@ static void fwd_expect_segment(struct __test_metadata *_metadata,
 	size_t k;
 	int len;
 
-	len = rx_take_port(out, buf, FRAME, SINK_PORT, IPPROTO_UDP, &d);
+	len = rx_take_port(out, buf, PKT_MAX, SINK_PORT, IPPROTO_UDP, &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + SEG), len);
-	EXPECT_GE(FWD_FRAME, len);
+	EXPECT_GE(FWD_MAX, len);
 	EXPECT_EQ(63, ip->ttl);
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 	EXPECT_EQ(TUNX_GSO_NONE, d.gso_type);
@@ -974,14 +991,14 @@ static void fwd_expect_no_more(struct __test_metadata *_metadata,
 	struct tunx_desc d;
 
 	st_msleep(100);
-	EXPECT_EQ(-EAGAIN, st_rx_take(out, buf, FRAME, &d));
+	EXPECT_EQ(-EAGAIN, st_rx_take(out, buf, PKT_MAX, &d));
 }
 
 /*
  * A super-packet from tx0 is DODGY (its reader built it), which the stack
  * checks and passes on; fw0 must describe it whole, not split it.
  */
-TEST_F(fwd, fits_frame_leaves_whole)
+TEST_F(fwd, fits_max_packet_leaves_whole)
 {
 	const size_t nseg = 3;
 	const __u8 *payload = self->buf + IP_UDP_HDRS;
@@ -990,7 +1007,7 @@ TEST_F(fwd, fits_frame_leaves_whole)
 	size_t k;
 	int len;
 
-	ASSERT_GT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
+	ASSERT_GT(FWD_MAX, IP_UDP_HDRS + nseg * SEG);
 	fwd_send(_metadata, &self->in, nseg);
 	len = rx_take_port(&self->out, self->buf, sizeof(self->buf),
 			   SINK_PORT, IPPROTO_UDP, &d);
@@ -1025,12 +1042,12 @@ TEST_F(fwd, tcp_with_options_one_segment_is_plain)
 	struct iphdr *ip;
 	struct tcphdr *th;
 	size_t l4 = sizeof(*th) + optlen + dlen, k;
-	__u8 *frame;
+	__u8 *pkt;
 	int len;
 
-	slot = st_tx_reserve(&self->in, &frame);
+	slot = st_tx_reserve(&self->in, &pkt);
 	ASSERT_NE(NULL, slot);
-	ip = (struct iphdr *)frame;
+	ip = (struct iphdr *)pkt;
 	th = (struct tcphdr *)(ip + 1);
 	ip4_fill(ip, IPPROTO_TCP, sizeof(*ip) + l4);
 	inet_pton(AF_INET, FWD_DST, &ip->daddr);
@@ -1047,7 +1064,7 @@ TEST_F(fwd, tcp_with_options_one_segment_is_plain)
 		((__u8 *)(th + 1))[optlen + k] = pattern(k);
 	th->check = pseudo4_partial(ip, IPPROTO_TCP, l4);
 	d.len = sizeof(*ip) + l4;
-	d.addr = frame - self->in.tx.frames;
+	d.addr = pkt - self->in.tx.area;
 	d.flags = TUNX_DESC_F_OFFLOAD;
 	d.csum_flags = TUNX_CSUM_NEEDS_CSUM;
 	d.gso_type = TUNX_GSO_TCPV4;
@@ -1067,19 +1084,19 @@ TEST_F(fwd, tcp_with_options_one_segment_is_plain)
 }
 
 /*
- * Larger than fw0's frames (its gso_max_size): segmented before fw0 sees
- * it.  The ring (8) has room for only some of the 12 segments: with
+ * Larger than fw0's max_packet (its gso_max_size): segmented before fw0
+ * sees it.  The ring (8) has room for only some of the 33 segments: with
  * backpressure the rest wait in the qdisc until the reader kicks; with
  * tail drop they are dropped and counted.
  */
-TEST_F(fwd, larger_than_frame_arrives_in_segments)
+TEST_F(fwd, larger_than_max_packet_arrives_in_segments)
 {
-	const size_t nseg = 12;
+	const size_t nseg = 33;
 	struct tunx_stats st;
 	size_t i, room = variant->entries;
 	bool tail = variant->flags & TUNX_ATTACH_TAIL_DROP;
 
-	ASSERT_LT(FWD_FRAME, IP_UDP_HDRS + nseg * SEG);
+	ASSERT_LT(FWD_MAX, IP_UDP_HDRS + nseg * SEG);
 	fwd_send(_metadata, &self->in, nseg);
 	ASSERT_EQ(0, st_rx_wait_ready(&self->out, room, 2000));
 	st_msleep(100);

@@ -40,7 +40,8 @@
 #define DEV		"rc0"
 #define NFDS		3	/* files a test's users pick from */
 #define RING		16
-#define FRAME		2048
+#define AREA		TUNX_AREA_MIN_SIZE	/* max_packet: 32 KiB */
+#define BIG_MTU		40000			/* above it */
 #define RACE_TIMEOUT	900	/* harness limit per test, seconds */
 
 enum race_op { OP_KICK, OP_STATS, OP_INFO, OP_POLL, OP_MMAP, OP_SETUP,
@@ -98,7 +99,7 @@ static bool race_errno_ok(enum race_op op, int err)
 	case -ENXIO:	/* attached, no rings */
 		return op == OP_KICK || op == OP_MMAP;
 	case -EBUSY:	/* rings already there */
-	case -EINVAL:	/* MTU above the frame size (mtu test) */
+	case -EINVAL:	/* MTU above max_packet (mtu test) */
 		return op == OP_SETUP;
 	default:
 		return false;
@@ -147,7 +148,7 @@ static int race_one(struct race *r, enum race_op op, int fd)
 		/* mmap() gives -EINVAL with a length above its area. */
 		return race_mmap(r, fd);
 	case OP_SETUP:
-		return st_setup_rings(fd, RING, RING, FRAME, NULL);
+		return st_setup_rings(fd, RING, RING, AREA, NULL);
 	default:
 		return -EINVAL;
 	}
@@ -195,7 +196,7 @@ static int race_queue_up(int fd, __u32 flags)
 	int ret = st_attach(fd, DEV, flags, NULL);
 
 	if (!ret) {
-		ret = st_setup_rings(fd, RING, RING, FRAME, NULL);
+		ret = st_setup_rings(fd, RING, RING, AREA, NULL);
 		if (ret == -EBUSY)
 			ret = 0;
 	}
@@ -291,7 +292,7 @@ static int race_geometry(struct race *r)
 		return fd;
 	ret = st_attach(fd, "rcg%d", 0, NULL);
 	if (!ret)
-		ret = st_setup_rings(fd, RING, RING, FRAME, &rs);
+		ret = st_setup_rings(fd, RING, RING, AREA, &rs);
 	close(fd);
 	if (ret)
 		return ret;
@@ -364,7 +365,7 @@ static int cycle_detach(struct race *r, unsigned long i)
 	if (!ret)
 		ret = st_attach(fd, DEV, TUNX_ATTACH_PERSIST, NULL);
 	if (!ret)
-		ret = st_setup_rings(fd, RING, RING, FRAME, NULL);
+		ret = st_setup_rings(fd, RING, RING, AREA, NULL);
 	return ret == -EBUSY ? 0 : ret;	/* a user's SETUP came first */
 }
 
@@ -592,13 +593,13 @@ TEST_F_TIMEOUT(race, queue_move_vs_every_ioctl, RACE_TIMEOUT)
 }
 
 /*
- * MTU changes, some above the frame size, while one queue keeps detaching
- * and setting up rings (which must then check the frame against the MTU).
+ * MTU changes, some above max_packet, while one queue keeps detaching and
+ * setting up rings (which must then check max_packet against the MTU).
  */
 static int cycle_mtu(struct race *r, unsigned long i)
 {
 	int fd = atomic_load(&r->fds[1]), ret;
-	int mtu = i % 3 == 2 ? 4000 : 1280 + (int)(i % 700);
+	int mtu = i % 3 == 2 ? BIG_MTU : 1280 + (int)(i % 700);
 
 	ret = st_if_set_mtu(DEV, mtu);
 	if (ret && ret != -EINVAL)
@@ -608,8 +609,8 @@ static int cycle_mtu(struct race *r, unsigned long i)
 		return ret;
 	ret = race_queue_up(fd, TUNX_ATTACH_MULTI_QUEUE |
 				TUNX_ATTACH_NO_CREATE);
-	/* Rings of 2 KB frames cannot carry an MTU of 4000. */
-	if (ret == -EINVAL && st_if_get_mtu(DEV) > FRAME)
+	/* A 64 KiB area (32 KiB packets) cannot carry an MTU of 40000. */
+	if (ret == -EINVAL && st_if_get_mtu(DEV) > (int)AREA / 2)
 		ret = st_if_set_mtu(DEV, 1500);
 	return ret;
 }
@@ -667,7 +668,7 @@ static void *rmmod_user(void *arg)
 		}
 		err = st_attach(fd, "rm%d", 0, NULL);
 		if (!err)
-			err = st_setup_rings(fd, RING, RING, FRAME, NULL);
+			err = st_setup_rings(fd, RING, RING, AREA, NULL);
 		if (!err)
 			err = race_mmap(r, fd);
 		if (!err)

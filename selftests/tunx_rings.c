@@ -51,9 +51,9 @@ FIXTURE_TEARDOWN(rings)
 
 /* Open tx0 with the given geometry, bring it up, listen on LOCAL4:PORT. */
 static int open_up(struct st_queue *q, int *sock, __u32 flags, __u32 rx,
-		   __u32 tx, __u32 frame)
+		   __u32 tx, __u32 area)
 {
-	return st_queue_up(q, sock, "tx0", flags, rx, tx, frame, 2000);
+	return st_queue_up(q, sock, "tx0", flags, rx, tx, area, 2000);
 }
 
 static bool inside(__u64 off, __u64 len, __u64 total)
@@ -84,30 +84,37 @@ TEST_F(rings, setup_defaults_reported)
 	ASSERT_EQ(0, st_setup_rings(self->q.fd, 0, 0, 0, &s));
 	EXPECT_EQ(TUNX_RING_DEF_ENTRIES, s.rx_entries);
 	EXPECT_EQ(TUNX_RING_DEF_ENTRIES, s.tx_entries);
-	EXPECT_EQ(TUNX_FRAME_MIN_SIZE, s.frame_size);
+	EXPECT_EQ(TUNX_AREA_DEF_SIZE, s.area_size);
+	EXPECT_EQ(TUNX_SUPER_MAX, s.max_packet);
+	EXPECT_EQ(TUNX_ABI_VERSION, s.abi_version);
 	EXPECT_EQ(0, s.mmap_size % getpagesize());
 	EXPECT_TRUE(inside(s.rx.descs, s.rx_entries * sizeof(struct tunx_desc),
 			   s.mmap_size));
 	EXPECT_TRUE(inside(s.tx.descs, s.tx_entries * sizeof(struct tunx_desc),
 			   s.mmap_size));
-	EXPECT_TRUE(inside(s.rx_frames, (__u64)s.rx_entries * s.frame_size,
-			   s.mmap_size));
-	EXPECT_TRUE(inside(s.tx_frames, (__u64)s.tx_entries * s.frame_size,
-			   s.mmap_size));
+	EXPECT_TRUE(inside(s.rx_area, s.area_size, s.mmap_size));
+	EXPECT_TRUE(inside(s.tx_area, s.area_size, s.mmap_size));
 	/* Producer and consumer never share a cache line. */
 	EXPECT_LE(64, s.rx.consumer > s.rx.producer ?
 		  s.rx.consumer - s.rx.producer : s.rx.producer - s.rx.consumer);
 	EXPECT_LE(64, s.tx.consumer > s.tx.producer ?
 		  s.tx.consumer - s.tx.producer : s.tx.producer - s.tx.consumer);
-	/* The two frame areas do not overlap each other or the rings. */
-	EXPECT_TRUE(s.rx_frames + (__u64)s.rx_entries * s.frame_size <=
-		    s.tx_frames ||
-		    s.tx_frames + (__u64)s.tx_entries * s.frame_size <=
-		    s.rx_frames);
-	EXPECT_LE(ring, s.rx_frames < s.tx_frames ? s.rx_frames : s.tx_frames);
+	/* The two packet areas do not overlap each other or the rings. */
+	EXPECT_TRUE(s.rx_area + s.area_size <= s.tx_area ||
+		    s.tx_area + s.area_size <= s.rx_area);
+	EXPECT_LE(ring, s.rx_area < s.tx_area ? s.rx_area : s.tx_area);
 	EXPECT_TRUE(s.rx.descs + s.rx_entries * sizeof(struct tunx_desc) <=
-		    s.rx_frames || s.rx.descs >= s.rx_frames +
-		    (__u64)s.rx_entries * s.frame_size);
+		    s.rx_area || s.rx.descs >= s.rx_area + s.area_size);
+	EXPECT_TRUE(s.tx.descs + s.tx_entries * sizeof(struct tunx_desc) <=
+		    s.tx_area || s.tx.descs >= s.tx_area + s.area_size);
+	/* The wakeup requests: on their ring's cache line, the user's index's. */
+	EXPECT_TRUE(inside(s.rx_wake, sizeof(struct tunx_rx_wake), s.mmap_size));
+	EXPECT_EQ(s.rx.consumer / 64, s.rx_wake / 64);
+	EXPECT_TRUE(inside(s.tx_wake, sizeof(struct tunx_tx_wake), s.mmap_size));
+	EXPECT_EQ(s.tx.producer / 64, s.tx_wake / 64);
+	/* The areas are page-aligned: packets never share a page with rings. */
+	EXPECT_EQ(0, s.rx_area % getpagesize());
+	EXPECT_EQ(0, s.tx_area % getpagesize());
 	EXPECT_GE(TUNX_MAX_MMAP_SIZE, s.mmap_size);
 }
 
@@ -117,14 +124,17 @@ TEST_F(rings, setup_rounds_up_to_power_of_two)
 
 	ASSERT_LE(0, self->q.fd = st_open());
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, st_setup_rings(self->q.fd, 100, 9, 3000, &s));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 100, 9, 100000, &s));
 	EXPECT_EQ(128, s.rx_entries);
 	EXPECT_EQ(16, s.tx_entries);
-	EXPECT_EQ(4096, s.frame_size);
+	EXPECT_EQ(131072, s.area_size);
+	/* Half the area, at most a super-packet. */
+	EXPECT_EQ(65536, s.max_packet);
 }
 
 /* A fresh attached file for each request, so one answer cannot hide another. */
-static int setup_fresh(const char *name, __u32 rx, __u32 tx, __u32 frame)
+static int setup_fresh(const char *name, __u32 rx, __u32 tx, __u32 area,
+		       struct tunx_ring_setup *out)
 {
 	int fd = st_open(), ret;
 
@@ -132,20 +142,39 @@ static int setup_fresh(const char *name, __u32 rx, __u32 tx, __u32 frame)
 		return fd;
 	ret = st_attach(fd, name, 0, NULL);
 	if (!ret)
-		ret = st_setup_rings(fd, rx, tx, frame, NULL);
+		ret = st_setup_rings(fd, rx, tx, area, out);
 	close(fd);
 	return ret;
+}
+
+/* Below the minimum, the area is raised to it; max_packet is half of it. */
+TEST_F(rings, setup_small_area_raised_to_min_max_packet_half)
+{
+	struct tunx_ring_setup s;
+
+	ASSERT_EQ(0, setup_fresh("tx0", 8, 8, 3000, &s));
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE, s.area_size);
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE / 2, s.max_packet);
+	ASSERT_EQ(0, setup_fresh("tx1", 8, 8, 1, &s));
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE, s.area_size);
+	/* From 128 KiB up, max_packet is a whole super-packet. */
+	ASSERT_EQ(0, setup_fresh("tx2", 8, 8, TUNX_AREA_MIN_SIZE + 1, &s));
+	EXPECT_EQ(2 * TUNX_AREA_MIN_SIZE, s.area_size);
+	EXPECT_EQ(TUNX_SUPER_MAX, s.max_packet);
+	ASSERT_EQ(0, setup_fresh("tx3", 8, 8, 4 << 20, &s));
+	EXPECT_EQ(4 << 20, s.area_size);
+	EXPECT_EQ(TUNX_SUPER_MAX, s.max_packet);
 }
 
 TEST_F(rings, setup_entries_below_min_einval)
 {
 	/* 4 and 1 are powers of two already: below the minimum, not raised. */
-	EXPECT_EQ(-EINVAL, setup_fresh("tx0", 4, 0, 0));
-	EXPECT_EQ(-EINVAL, setup_fresh("tx1", 0, 1, 0));
+	EXPECT_EQ(-EINVAL, setup_fresh("tx0", 4, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, setup_fresh("tx1", 0, 1, 0, NULL));
 	/* 5 rounds up to 8: in range. */
-	EXPECT_EQ(0, setup_fresh("tx2", 5, 0, 0));
+	EXPECT_EQ(0, setup_fresh("tx2", 5, 0, 0, NULL));
 	EXPECT_EQ(0, setup_fresh("tx3", TUNX_RING_MIN_ENTRIES,
-				 TUNX_RING_MIN_ENTRIES, 0));
+				 TUNX_RING_MIN_ENTRIES, 0, NULL));
 }
 
 TEST_F(rings, setup_entries_above_max_einval)
@@ -160,36 +189,139 @@ TEST_F(rings, setup_entries_above_max_einval)
 					    NULL));
 }
 
-TEST_F(rings, setup_frame_above_max_einval)
+TEST_F(rings, setup_area_above_max_einval)
 {
 	ASSERT_LE(0, self->q.fd = st_open());
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 8, 8,
-					  TUNX_FRAME_MAX_SIZE + 1, NULL));
+					  TUNX_AREA_MAX_SIZE + 1, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 8, 8, 0x80000000,
+					  NULL));
+	/* None of it used up the one setup. */
+	EXPECT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 0, NULL));
 }
 
-TEST_F(rings, setup_frame_below_mtu_einval)
+/* max_packet, not the area, must hold the MTU. */
+TEST_F(rings, setup_area_too_small_for_mtu_einval)
 {
 	struct tunx_ring_setup s;
 
 	ASSERT_LE(0, self->q.fd = st_open());
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
-	ASSERT_EQ(0, st_if_set_mtu("tx0", 3000));
-	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 8, 8, 2048, NULL));
-	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 0 + 4096, &s));
-	EXPECT_EQ(4096, s.frame_size);
+	/* A 64 KiB area carries 32 KiB packets: one byte more is too many. */
+	ASSERT_EQ(0, st_if_set_mtu("tx0", TUNX_AREA_MIN_SIZE / 2 + 1));
+	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 8, 8,
+					  TUNX_AREA_MIN_SIZE, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8,
+				    2 * TUNX_AREA_MIN_SIZE, &s));
+	EXPECT_EQ(2 * TUNX_AREA_MIN_SIZE, s.area_size);
+	EXPECT_EQ(TUNX_SUPER_MAX, s.max_packet);
 }
 
-TEST_F(rings, setup_over_mmap_limit_einval)
+/* An MTU of exactly max_packet is fine. */
+TEST_F(rings, setup_mtu_equal_to_max_packet_ok)
 {
+	struct tunx_ring_setup s;
+
 	ASSERT_LE(0, self->q.fd = st_open());
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
-	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, TUNX_RING_MAX_ENTRIES,
-					  TUNX_RING_MAX_ENTRIES,
-					    TUNX_FRAME_MAX_SIZE, NULL));
-	/* 4096 * 65536 * 2 = 512 MiB: over the limit too. */
-	EXPECT_EQ(-EINVAL, st_setup_rings(self->q.fd, 4096, 4096,
-					  TUNX_FRAME_MAX_SIZE, NULL));
+	ASSERT_EQ(0, st_if_set_mtu("tx0", TUNX_AREA_MIN_SIZE / 2));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, TUNX_AREA_MIN_SIZE,
+				    &s));
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE / 2, s.max_packet);
+}
+
+/* With rings, the MTU may go up to max_packet and not one byte further. */
+TEST_F(rings, mtu_above_max_packet_refused_while_rings_exist)
+{
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 8, 8,
+				   TUNX_AREA_MIN_SIZE));
+	ASSERT_EQ(TUNX_AREA_MIN_SIZE / 2, self->q.max_packet);
+	EXPECT_EQ(-EINVAL, st_if_set_mtu("tx0", self->q.max_packet + 1));
+	EXPECT_EQ(-EINVAL, st_if_set_mtu("tx0", 65535));
+	EXPECT_EQ(1500, st_if_get_mtu("tx0"));
+	EXPECT_EQ(0, st_if_set_mtu("tx0", self->q.max_packet));
+	EXPECT_EQ((int)self->q.max_packet, st_if_get_mtu("tx0"));
+	/* Lowering is always fine. */
+	EXPECT_EQ(0, st_if_set_mtu("tx0", 1280));
+}
+
+/*
+ * The mmap limit is out of reach since areas replaced frames: the largest
+ * rings and areas a request can ask for fit under TUNX_MAX_MMAP_SIZE.
+ */
+TEST_F_TIMEOUT(rings, setup_largest_geometry_within_mmap_limit, 120)
+{
+	struct tunx_ring_setup s;
+
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, TUNX_RING_MAX_ENTRIES,
+				    TUNX_RING_MAX_ENTRIES, TUNX_AREA_MAX_SIZE,
+				    &s));
+	EXPECT_EQ(TUNX_RING_MAX_ENTRIES, s.rx_entries);
+	EXPECT_EQ(TUNX_AREA_MAX_SIZE, s.area_size);
+	EXPECT_EQ(TUNX_SUPER_MAX, s.max_packet);
+	EXPECT_GE(TUNX_MAX_MMAP_SIZE, s.mmap_size);
+	EXPECT_LE(2ULL * TUNX_AREA_MAX_SIZE, s.mmap_size);
+}
+
+/*
+ * ABI 1 passed 0 where abi_version is now: its frame layout is gone, so
+ * such a program must fail loudly rather than read packets at
+ * slot * frame_size.  A future ABI is refused as well.
+ */
+TEST_F(rings, setup_abi_version_0_or_next_eproto)
+{
+	struct tunx_ring_setup s;
+
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.rx_entries = 8;
+	s.tx_entries = 8;
+	s.area_size = 2048;	/* what an ABI 1 program asks: a frame */
+	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	EXPECT_EQ(EPROTO, errno);
+	EXPECT_EQ(0, s.mmap_size);
+	s.abi_version = TUNX_ABI_VERSION + 1;
+	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	EXPECT_EQ(EPROTO, errno);
+	s.abi_version = 1;
+	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	EXPECT_EQ(EPROTO, errno);
+	/* No rings came of it: mmap has nothing, and setup still works. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, getpagesize(), PROT_READ,
+				   MAP_SHARED, self->q.fd, 0));
+	EXPECT_EQ(ENXIO, errno);
+	s.abi_version = TUNX_ABI_VERSION;
+	ASSERT_EQ(0, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE, s.area_size);
+}
+
+/*
+ * The geometry libtunx takes for an offload queue: 1024 entries each way
+ * and the default area carry 64 KB super-packets in 1.06 MiB (ABI 1 needed
+ * 16 MiB for it).
+ */
+TEST_F(rings, setup_1024_entries_default_area_maps_under_1_1_mib)
+{
+	struct tunx_ring_setup s;
+	struct tunx_info info;
+
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", TUNX_ATTACH_OFFLOAD, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 1024, 1024, 0, &s));
+	EXPECT_EQ(1024, s.rx_entries);
+	EXPECT_EQ(1024, s.tx_entries);
+	EXPECT_EQ(TUNX_AREA_DEF_SIZE, s.area_size);
+	EXPECT_EQ(65536, s.max_packet);
+	EXPECT_GE(1153433, s.mmap_size);
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
+	EXPECT_EQ(s.mmap_size, info.mmap_size);
+	TH_LOG("1024 entries each way: %llu bytes mapped",
+	       (unsigned long long)s.mmap_size);
 }
 
 TEST_F(rings, setup_twice_ebusy)
@@ -209,17 +341,14 @@ TEST_F(rings, setup_flags_or_reserved_nonzero_einval)
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
+	s.abi_version = TUNX_ABI_VERSION;
 	s.flags = 1;
-	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
-	EXPECT_EQ(EINVAL, errno);
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.reserved0 = 1;
 	EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
 	EXPECT_EQ(EINVAL, errno);
 	for (i = 0; i < (int)ARRAY_SIZE(s.reserved); i++) {
 		memset(&s, 0, sizeof(s));
 		s.size = sizeof(s);
+		s.abi_version = TUNX_ABI_VERSION;
 		s.reserved[i] = 0x80000000;
 		EXPECT_EQ(-1, ioctl(self->q.fd, TUNX_IOC_SETUP_RINGS, &s));
 		EXPECT_EQ(EINVAL, errno);
@@ -243,14 +372,37 @@ TEST_F(rings, info_after_setup_matches_setup)
 {
 	struct tunx_info info;
 
-	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 16, 32, 4096));
+	ASSERT_EQ(0, st_queue_open(&self->q, "tx0", 0, 16, 32, 200000));
 	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
+	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
 	EXPECT_EQ(self->q.setup.rx_entries, info.rx_entries);
 	EXPECT_EQ(self->q.setup.tx_entries, info.tx_entries);
-	EXPECT_EQ(self->q.setup.frame_size, info.frame_size);
+	EXPECT_EQ(self->q.setup.area_size, info.area_size);
+	EXPECT_EQ(self->q.setup.max_packet, info.max_packet);
 	EXPECT_EQ(self->q.setup.mmap_size, info.mmap_size);
 	EXPECT_EQ(16, info.rx_entries);
 	EXPECT_EQ(32, info.tx_entries);
+	EXPECT_EQ(262144, info.area_size);
+	EXPECT_EQ(65536, info.max_packet);
+}
+
+/* Before setup the ring fields read zero, max_packet too. */
+TEST_F(rings, info_before_setup_reports_no_area)
+{
+	struct tunx_info info;
+
+	ASSERT_LE(0, self->q.fd = st_open());
+	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
+	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(0, info.area_size);
+	EXPECT_EQ(0, info.max_packet);
+	EXPECT_EQ(0, info.mmap_size);
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, TUNX_AREA_MIN_SIZE,
+				    NULL));
+	ASSERT_EQ(0, st_get_info(self->q.fd, &info));
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE, info.area_size);
+	EXPECT_EQ(TUNX_AREA_MIN_SIZE / 2, info.max_packet);
 }
 
 TEST_F(rings, mmap_indices_start_at_zero)
@@ -262,7 +414,7 @@ TEST_F(rings, mmap_indices_start_at_zero)
 	EXPECT_EQ(0, *self->q.tx.consumer);
 	/* An idle tx ring asks to be kicked. */
 	EXPECT_TRUE(*self->q.tx.flags & TUNX_RING_NEED_WAKEUP);
-	/* Every page of the mapping is readable; frame areas are writable. */
+	/* Every page of the mapping is readable; packet areas are writable. */
 	{
 		const __u8 *p = self->q.map;
 		size_t off;
@@ -273,10 +425,10 @@ TEST_F(rings, mmap_indices_start_at_zero)
 		sum += st_peek_u8(p + self->q.map_len - 1);
 		(void)sum;
 	}
-	memset(self->q.tx.frames, 0x5a, self->q.tx.area);
-	memset(self->q.rx.frames, 0xa5, self->q.rx.area);
-	EXPECT_EQ(0x5a, self->q.tx.frames[self->q.tx.area - 1]);
-	EXPECT_EQ(0xa5, self->q.rx.frames[self->q.rx.area - 1]);
+	memset(self->q.tx.area, 0x5a, self->q.tx.area_size);
+	memset(self->q.rx.area, 0xa5, self->q.rx.area_size);
+	EXPECT_EQ(0x5a, self->q.tx.area[self->q.tx.area_size - 1]);
+	EXPECT_EQ(0xa5, self->q.rx.area[self->q.rx.area_size - 1]);
 }
 
 /* ---- tx: user -> kernel ---- */
@@ -330,14 +482,14 @@ static __u32 tx_fill(struct st_queue *q, __u32 n)
 {
 	struct tunx_desc *d;
 	char tag[16];
-	__u8 *frame;
+	__u8 *pkt;
 	__u32 i;
 
-	for (i = 0; i < n && (d = st_tx_reserve(q, &frame)); i++) {
+	for (i = 0; i < n && (d = st_tx_reserve(q, &pkt)); i++) {
 		snprintf(tag, sizeof(tag), "p%u", i);
 		memset(d, 0, sizeof(*d));
-		d->len = st_test_packet(frame, tag);
-		d->addr = frame - q->tx.frames;
+		d->len = st_test_packet(pkt, tag);
+		d->addr = pkt - q->tx.area;
 	}
 	return i;
 }
@@ -355,7 +507,7 @@ TEST_F(rings, tx_full_ring_one_kick_all_delivered)
 	EXPECT_EQ(64, st_udp_drain(self->sock));
 }
 
-TEST_F(rings, tx_frames_reused_after_consumer_passes)
+TEST_F(rings, tx_bytes_reused_after_consumer_passes)
 {
 	char pkt[256], tag[16];
 	int i;
@@ -377,14 +529,14 @@ TEST_F(rings, tx_poll_kicks_when_need_wakeup)
 	struct pollfd pfd;
 	struct tunx_desc *d;
 	char buf[64];
-	__u8 *frame;
+	__u8 *pkt;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	d = st_tx_reserve(&self->q, &frame);
+	d = st_tx_reserve(&self->q, &pkt);
 	ASSERT_NE(NULL, d);
 	memset(d, 0, sizeof(*d));
-	d->len = st_test_packet(frame, "polled");
-	d->addr = frame - self->q.tx.frames;
+	d->len = st_test_packet(pkt, "polled");
+	d->addr = pkt - self->q.tx.area;
 	st_tx_submit(&self->q);
 	pfd.fd = self->q.fd;
 	pfd.events = POLLOUT;
@@ -603,20 +755,23 @@ TEST_F(rings, tx_ipv6_longer_than_mtu_delivered_and_counted)
 }
 
 /*
- * The stated maximum: a 64 KiB frame carries a plain packet of up to
- * TUNX_PACKET_MAX bytes, the most an IPv4 length field can say, on a
- * 1500-byte MTU; one byte more still fits the frame but is invalid.
+ * The stated maximum: a queue whose max_packet is a whole super-packet
+ * (64 KiB) carries a plain packet of up to TUNX_PACKET_MAX bytes, the most
+ * an IPv4 length field can say, on a 1500-byte MTU; one byte more still
+ * fits max_packet and the area but is invalid.
  */
 TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
 {
 	static char payload[TUNX_PACKET_MAX - 28], buf[TUNX_PACKET_MAX];
 	static __u8 pkt[TUNX_PACKET_MAX];
 	struct tunx_desc *d;
-	__u8 *frame;
+	__u8 *slot;
 	size_t len;
 
-	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, TUNX_FRAME_MAX_SIZE));
-	ASSERT_EQ(TUNX_FRAME_MAX_SIZE, self->q.frame_size);
+	/* 8 tx slots of the default area: 64 KiB each. */
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
+	ASSERT_EQ(TUNX_SUPER_MAX, self->q.max_packet);
+	ASSERT_LE(TUNX_SUPER_MAX, self->q.tx.stride);
 	ASSERT_EQ(1500, st_if_get_mtu("tx0"));
 	memset(payload, 0x64, sizeof(payload));
 	len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
@@ -630,12 +785,12 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
 	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 1000));
 	EXPECT_EQ(0, ST_STAT(self->q.fd, invalid_descs, 0, 0));
 
-	d = st_tx_reserve(&self->q, &frame);
+	d = st_tx_reserve(&self->q, &slot);
 	ASSERT_NE(NULL, d);
-	memcpy(frame, pkt, len);
+	memcpy(slot, pkt, len);
 	memset(d, 0, sizeof(*d));
-	d->addr = frame - self->q.tx.frames;
-	d->len = TUNX_FRAME_MAX_SIZE;
+	d->addr = slot - self->q.tx.area;
+	d->len = self->q.max_packet;
 	st_tx_submit(&self->q);
 	ASSERT_EQ(0, st_kick(self->q.fd));
 	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
@@ -694,7 +849,7 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 	struct tunx_desc *d;
 	char pkt[256];
 	cpu_set_t set;
-	__u8 *frame;
+	__u8 *slot;
 	size_t len;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -708,10 +863,10 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 	pfd.fd = self->q.fd;
 	len = st_test_packet(pkt, "room");
 	while (sent < total) {
-		while (sent < total && (d = st_tx_reserve(&self->q, &frame))) {
-			memcpy(frame, pkt, len);
+		while (sent < total && (d = st_tx_reserve(&self->q, &slot))) {
+			memcpy(slot, pkt, len);
 			memset(d, 0, sizeof(*d));
-			d->addr = frame - self->q.tx.frames;
+			d->addr = slot - self->q.tx.area;
 			d->len = len;
 			sent++;
 		}
@@ -736,6 +891,76 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 	EXPECT_EQ(0, early);
 }
 
+/* Produce @n test packets without a kick: the kernel has not seen them. */
+static void tx_produce_quietly(struct __test_metadata *_metadata,
+			       struct st_queue *q, int n)
+{
+	struct tunx_desc *d;
+	char pkt[256];
+	size_t len = st_test_packet(pkt, "named");
+	__u8 *slot;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		d = st_tx_reserve(q, &slot);
+		ASSERT_NE(NULL, d);
+		memcpy(slot, pkt, len);
+		memset(d, 0, sizeof(*d));
+		d->addr = slot - q->tx.area;
+		d->len = len;
+	}
+	st_tx_submit(q);
+}
+
+/*
+ * A writer short of bytes in its area, not of slots, names in struct
+ * tunx_tx_wake the descriptor whose release makes room: POLLOUT waits for
+ * that release although slots are free, and a name outside what is in
+ * flight counts as reached, so no value can keep the writer asleep.
+ */
+TEST_F_TIMEOUT(rings, tx_pollout_waits_for_the_release_the_writer_names, 60)
+{
+	struct pollfd pfd = { .events = POLLOUT };
+	struct tunx_tx_wake *w;
+	cpu_set_t set;
+	__u32 want;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs a second CPU for the NAPI thread");
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	/*
+	 * The NAPI thread consumes on the other CPU, 64 per poll, so the
+	 * kick that poll() makes cannot have released all 200 when poll()
+	 * first looks: without the writer's name it would report room now.
+	 */
+	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
+	w = (struct tunx_tx_wake *)((char *)self->q.map +
+				    self->q.setup.tx_wake);
+	pfd.fd = self->q.fd;
+	/* Nothing in flight: any name is reached. */
+	w->consumer = 12345;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	tx_produce_quietly(_metadata, &self->q, 200);
+	want = self->q.tx.local;
+	w->consumer = want;
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(POLLOUT, pfd.revents);
+	/* A, matches D in the kernel's tx consumer. */
+	EXPECT_LE(0, (__s32)(st_load_acquire(self->q.tx.consumer) - want));
+	EXPECT_EQ(200, ST_STAT(self->q.fd, tx_packets, 200, 2000));
+	/* Past the producer, or long released: reached at once. */
+	tx_produce_quietly(_metadata, &self->q, 10);
+	w->consumer = self->q.tx.local + 1;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	w->consumer = want - 0x80000000U;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
+}
+
 /* ---- rx: kernel -> user ---- */
 
 TEST_F(rings, rx_udp_lands_in_ring)
@@ -758,25 +983,201 @@ TEST_F(rings, rx_udp_lands_in_ring)
 	EXPECT_LE((__u64)len, st.rx_bytes);
 }
 
-TEST_F(rings, rx_desc_addr_is_its_slot_frame)
+/*
+ * Where the kernel puts the rx packet after one that ended at @end (a
+ * byte offset in the area): the next multiple of TUNX_PACKET_ALIGN, or 0
+ * when @len bytes would cross the area's end.
+ */
+static __u64 rx_next_addr(__u64 end, __u32 len, __u32 area_size)
+{
+	__u64 off = end + TUNX_PACKET_ALIGN - 1;
+
+	/* Aligned up, and back to 0 at the area's end (a power of two). */
+	off &= area_size - TUNX_PACKET_ALIGN;
+
+	return len > area_size - off ? 0 : off;
+}
+
+/*
+ * Small packets one after another: each at the 64-byte boundary after the
+ * one before, whatever the slot, and the slots go round (12 packets, 8
+ * slots) while the bytes do not.
+ */
+TEST_F(rings, rx_desc_addr_packed_after_the_one_before)
 {
 	struct tunx_desc d;
 	__u8 buf[2048];
+	__u64 want = 0;
 	__u32 i;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
 	for (i = 0; i < 12; i++) {
-		__u32 slot = self->q.rx.local & self->q.rx.mask;
-
 		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "x", 1));
 		ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
 		ASSERT_EQ(29, st_rx_take(&self->q, buf, sizeof(buf), &d));
-		EXPECT_EQ((__u64)slot * self->q.frame_size, d.addr);
+		EXPECT_EQ(want, d.addr);
+		EXPECT_EQ(0, d.addr % TUNX_PACKET_ALIGN);
 		EXPECT_EQ(0, d.flags);
 		EXPECT_EQ(0, d.reserved0);
 		EXPECT_EQ(0, d.reserved1);
 		EXPECT_EQ(0, d.reserved2);
+		want = rx_next_addr(d.addr + d.len, 29, self->q.area_size);
 	}
+	EXPECT_EQ(12 * TUNX_PACKET_ALIGN, want);
+}
+
+/* Payload of rx test datagram @seq, @len bytes: seq first, then a pattern. */
+static void rx_pattern(__u8 *p, __u32 seq, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (__u8)(seq * 31 + i * 7);
+	if (len >= 4)
+		memcpy(p, &seq, 4);
+}
+
+/* Payload sizes that do not divide the area: 1 to 1472 bytes. */
+static size_t rx_mixed_len(__u32 seq)
+{
+	static const size_t lens[] = { 1, 1472, 37, 700, 64 - 28, 1000,
+				       65 - 28, 1200, 3, 1471, 512, 129 };
+
+	return lens[seq % ARRAY_SIZE(lens)];
+}
+
+/*
+ * Take the next rx packet from the ring by hand and check it against the
+ * ABI and the packing rule: right after the one before, which ended at
+ * *end (the kernel packs in order), aligned, inside the area, carrying
+ * datagram @seq of @plen bytes whole.  Then *end is where this one ends;
+ * *wrapped is set when it went back to offset 0.
+ */
+static void rx_take_packed(struct __test_metadata *_metadata,
+			   struct st_queue *q, __u32 seq, size_t plen,
+			   __u64 *end, bool *wrapped)
+{
+	static __u8 want[2048];
+	const struct tunx_desc *slot = st_rx_peek(q);
+	struct tunx_desc d;
+	__u64 next;
+
+	ASSERT_NE(NULL, slot);
+	d = *slot;
+	ASSERT_EQ(28 + plen, d.len);
+	next = rx_next_addr(*end, d.len, q->area_size);
+	EXPECT_EQ(next, d.addr);
+	EXPECT_EQ(0, d.addr % TUNX_PACKET_ALIGN);
+	ASSERT_GE(q->rx.area_size, d.addr + d.len);
+	if (d.addr == 0 && seq)
+		*wrapped = true;
+	rx_pattern(want, seq, plen);
+	EXPECT_EQ(0, memcmp(q->rx.area + d.addr + 28, want, plen));
+	*end = d.addr + d.len;
+	st_rx_release(q);
+}
+
+/*
+ * Mixed sizes, several unread at once: packed at 64-byte aligned offsets in
+ * the order sent, wrapped to 0 at the area's end (the smallest area: 64
+ * KiB), and no byte of a packet the reader has not released is touched by
+ * the ones after it.  Bursts of 8 datagrams: the reader takes what is
+ * there, all of it produced before it released any; a burst that finds the
+ * area unable to take a max_packet packet more waits in the qdisc for the
+ * reader's kick (backpressure), and nothing is lost.
+ */
+TEST_F_TIMEOUT(rings, rx_mixed_sizes_packed_aligned_in_order_wrap_intact, 120)
+{
+	const __u32 total = 320, burst = 8;
+	__u8 payload[1472];
+	__u64 end = 0, bytes = 0;
+	bool wrapped = false;
+	__u32 seq, i;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 256, 8,
+			     TUNX_AREA_MIN_SIZE));
+	ASSERT_EQ(TUNX_AREA_MIN_SIZE, self->q.area_size);
+	for (seq = 0; seq < total; seq += burst) {
+		for (i = seq; i < seq + burst; i++) {
+			size_t plen = rx_mixed_len(i);
+
+			rx_pattern(payload, i, plen);
+			ASSERT_EQ((int)plen, st_udp_send4(ST_PEER4, ST_PORT,
+							  payload, plen));
+			bytes += 28 + plen;
+		}
+		for (i = seq; i < seq + burst;) {
+			__u32 n;
+
+			/* What is in: the first is read after the last. */
+			ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+			for (n = st_rx_ready(&self->q); n; n--, i++) {
+				ASSERT_GT(seq + burst, i);
+				rx_take_packed(_metadata, &self->q, i,
+					       rx_mixed_len(i), &end, &wrapped);
+			}
+		}
+	}
+	TH_LOG("%llu bytes through a %u-byte area",
+	       (unsigned long long)bytes, self->q.area_size);
+	EXPECT_LT(2ULL * self->q.area_size, bytes);
+	EXPECT_TRUE(wrapped);
+	EXPECT_EQ(0, st_rx_ready(&self->q));
+	EXPECT_EQ(total, ST_STAT(self->q.fd, rx_packets, total, 0));
+	EXPECT_EQ(0, ST_STAT(self->q.fd, rx_dropped, 0, 0));
+}
+
+/*
+ * Bytes run out before slots: 64 KiB of area and 256 slots take about 22
+ * datagrams of 1500 bytes before the area could not take a max_packet
+ * (32 KiB) packet more.  The queue stops (backpressure, nothing dropped)
+ * with most slots free, and restarts once the reader releases and kicks:
+ * every datagram arrives, in order and whole.
+ */
+TEST_F_TIMEOUT(rings, rx_area_full_before_slots_stops_then_restarts, 120)
+{
+	const __u32 total = 48, plen = 1472;
+	__u8 payload[1472];
+	struct tunx_stats st;
+	__u64 end = 0;
+	bool wrapped = false;
+	__u32 seq = 0, ready, got;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 256, 8,
+			     TUNX_AREA_MIN_SIZE));
+	ASSERT_EQ(TUNX_AREA_MIN_SIZE / 2, self->q.max_packet);
+	ASSERT_EQ(0, st_sh("tc qdisc replace dev tx0 root pfifo limit 1000"));
+	for (seq = 0; seq < total; seq++) {
+		rx_pattern(payload, seq, plen);
+		ASSERT_EQ((int)plen, st_udp_send4(ST_PEER4, ST_PORT, payload,
+						  plen));
+	}
+	st_msleep(200);
+	ready = st_rx_ready(&self->q);
+	TH_LOG("%u of %u slots used when the area ran out", ready,
+	       self->q.rx.entries);
+	/* Stopped by bytes: far fewer packets than slots, none dropped. */
+	EXPECT_LT(0, ready);
+	EXPECT_GT(total, ready);
+	EXPECT_GE(self->q.area_size / 1536, ready);
+	EXPECT_LE((self->q.area_size - self->q.max_packet) / 1536, ready);
+	/* Only observes the flag: no index store to order, so no F here. */
+	EXPECT_TRUE(st_load_acquire(self->q.rx.flags) &
+		    TUNX_RING_NEED_WAKEUP);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
+	EXPECT_LE(1, st.queue_stops);
+	EXPECT_EQ(0, st.rx_dropped);
+	EXPECT_EQ(ready, st.rx_packets);
+	/* Read, release, kick (st_rx_release does when asked): all come. */
+	for (got = 0; got < total; got++) {
+		if (!st_rx_ready(&self->q))
+			ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+		rx_take_packed(_metadata, &self->q, got, plen, &end, &wrapped);
+	}
+	EXPECT_TRUE(wrapped);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
+	EXPECT_EQ(total, st.rx_packets);
+	EXPECT_EQ(0, st.rx_dropped);
 }
 
 TEST_F(rings, rx_mtu_sized_packet_whole)
@@ -822,7 +1223,8 @@ TEST_F(rings, rx_scatter_gather_datagram_whole)
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	ASSERT_EQ(1, sg_enabled("tx0"));
 	ASSERT_EQ(0, st_if_set_mtu("tx0", 9000));
-	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 9000, &self->q.setup));
+	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, TUNX_AREA_MIN_SIZE,
+				    &self->q.setup));
 	ASSERT_EQ(0, st_queue_map(&self->q));
 	ASSERT_EQ(0, st_net_up("tx0"));
 	for (i = 0; i < sizeof(payload); i++)
@@ -834,7 +1236,7 @@ TEST_F(rings, rx_scatter_gather_datagram_whole)
 	EXPECT_EQ(0, ST_STAT(self->q.fd, rx_dropped, 0, 0));
 }
 
-TEST_F(rings, jumbo_mtu_big_frames_both_directions)
+TEST_F(rings, jumbo_mtu_packets_packed_both_directions)
 {
 	static char payload[3900], pkt[4096];
 	__u8 buf[8192];
@@ -845,19 +1247,23 @@ TEST_F(rings, jumbo_mtu_big_frames_both_directions)
 	ASSERT_EQ(0, st_attach(self->q.fd, "tx0", 0, NULL));
 	ASSERT_EQ(0, st_if_set_mtu("tx0", 4000));
 	ASSERT_EQ(0, st_setup_rings(self->q.fd, 8, 8, 4000, &self->q.setup));
-	ASSERT_EQ(4096, self->q.setup.frame_size);
+	ASSERT_EQ(TUNX_AREA_MIN_SIZE, self->q.setup.area_size);
 	ASSERT_EQ(0, st_queue_map(&self->q));
 	ASSERT_EQ(0, st_net_up("tx0"));
 	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
 	ASSERT_LE(0, self->sock);
 	memset(payload, 0x3c, sizeof(payload));
-	/* kernel -> user: one 3928-byte packet in a 4096-byte frame */
+	/* kernel -> user: two 3928-byte packets, 3968 bytes apart */
 	ASSERT_EQ(3900, st_udp_send4(ST_PEER4, ST_PORT, payload, 3900));
-	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 1, 2000));
+	ASSERT_EQ(3900, st_udp_send4(ST_PEER4, ST_PORT, payload, 3900));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 2, 2000));
 	ASSERT_EQ(3928, st_rx_take(&self->q, buf, sizeof(buf), &d));
 	EXPECT_EQ(0, d.addr);
 	EXPECT_EQ(0, memcmp(buf + 28, payload, 3900));
-	/* user -> kernel: the same size back, in the second tx frame */
+	ASSERT_EQ(3928, st_rx_take(&self->q, buf, sizeof(buf), &d));
+	EXPECT_EQ(3968, d.addr);
+	EXPECT_EQ(0, memcmp(buf + 28, payload, 3900));
+	/* user -> kernel: the same size back, twice, in two tx slots */
 	len = st_build_udp4(pkt, ST_PEER4, ST_LOCAL4, 9, ST_PORT,
 			    payload, sizeof(payload));
 	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));

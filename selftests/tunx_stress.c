@@ -13,7 +13,7 @@
  *   netns_del  the queue's namespace loses its last process and socket
  *              while the fd is open and mapped, then the fd closes
  *   rmmod      close everything, delete_module, finit_module($TUNX_KO)
- *   mtu        MTU changes (valid, and above the frame size: -EINVAL)
+ *   mtu        MTU changes (valid, and above max_packet: -EINVAL)
  *   detach     TUNX_IOC_DETACH a mapped queue of a multi-queue device,
  *              scribble on the old mapping, attach and set up again
  * A background thread keeps sending UDP through the device throughout.
@@ -63,6 +63,8 @@
 
 #define DEV	"st0"
 #define PORT_BP	(ST_PORT + 10)
+/* The smallest area: 64 KiB each way, packets of up to 32 KiB. */
+#define AREA	TUNX_AREA_MIN_SIZE
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT	103
@@ -158,7 +160,7 @@ static bool dev_gone(const char *name, int ms)
 
 static int queue_up(struct st_queue *q, const char *name, __u32 flags)
 {
-	int ret = st_queue_open(q, name, flags, 16, 16, 2048);
+	int ret = st_queue_open(q, name, flags, 16, 16, AREA);
 
 	if (ret)
 		return ret;
@@ -251,7 +253,7 @@ static bool cycle_link_del(int i)
 	if (ret)
 		return failx("link_del cycle %d: open %d", i, ret);
 	for (k = 1; k < n; k++) {
-		ret = st_queue_open(&q[k], DEV, flags, 16, 16, 2048);
+		ret = st_queue_open(&q[k], DEV, flags, 16, 16, AREA);
 		if (ret) {
 			ksft_print_msg("stress: link_del cycle %d: open queue %d: %d\n",
 				       i, k, ret);
@@ -334,16 +336,17 @@ static bool cycle_rmmod(int i, const char *ko)
 static bool cycle_mtu(int i, struct st_queue *q)
 {
 	int mtu = 576 + (i * 97) % (2048 - 576 + 1), ret;
+	int big = (int)q->max_packet + 1 + i % 1000;
 
 	ret = st_if_set_mtu(q->name, mtu);
 	if (ret)
 		return failx("mtu cycle %d: set %d: %d", i, mtu, ret);
 	burst(q);
-	/* Above the frame size while rings exist: refused. */
-	ret = st_if_set_mtu(q->name, 2049 + i);
+	/* Above max_packet while rings exist: refused. */
+	ret = st_if_set_mtu(q->name, big);
 	if (ret != -EINVAL)
 		return failx("mtu cycle %d: set %d gave %d, want -EINVAL", i,
-			     2049 + i, ret);
+			     big, ret);
 	if (st_if_get_mtu(q->name) != mtu)
 		return failx("mtu cycle %d: mtu %d, want %d", i,
 			     st_if_get_mtu(q->name), mtu);
@@ -367,7 +370,7 @@ static bool cycle_detach(int i, struct st_queue *q1)
 	ret = st_attach(q1->fd, DEV, TUNX_ATTACH_MULTI_QUEUE, &a);
 	if (ret)
 		return failx("detach cycle %d: attach %d", i, ret);
-	ret = st_setup_rings(q1->fd, 16, 16, 2048, &q1->setup);
+	ret = st_setup_rings(q1->fd, 16, 16, AREA, &q1->setup);
 	if (ret)
 		return failx("detach cycle %d: setup %d", i, ret);
 	ret = st_queue_map(q1);
@@ -481,11 +484,13 @@ static void *bp_consumer(void *arg)
 
 /*
  * One sendto: with @burst > 1, @burst datagrams of BP_SEGLEN bytes as one
- * UDP_SEGMENT super-packet too big for a frame, which the stack segments
+ * UDP_SEGMENT super-packet above the device's gso_max_size (lowered to
+ * BP_GSO_MAX for it: max_packet would take it whole), which the stack segments
  * and hands to xmit as one list (netdev_xmit_more() on all but the last).
  * Returns the datagrams sent.
  */
 #define BP_SEGLEN	100
+#define BP_GSO_MAX	2048
 static unsigned int bp_send(int s, const struct sockaddr_in *sin,
 			    unsigned int seq, unsigned int burst)
 {
@@ -505,8 +510,8 @@ static unsigned int bp_send(int s, const struct sockaddr_in *sin,
 
 /*
  * @burst 1: single datagrams.  @burst > 1: bursts of segments on an
- * offload queue (so UDP_SEGMENT is allowed; the frame is too small for the
- * super-packet, so the stack segments it): the ring fills in the middle of
+ * offload queue (so UDP_SEGMENT is allowed; gso_max_size is lowered below
+ * the super-packet, so the stack segments it): the ring fills in the middle of
  * a burst, and the kernel must publish before it stops, or the reader
  * never sees what it has to read to restart the queue.
  */
@@ -542,6 +547,15 @@ static bool backpressure_rx(unsigned int n, unsigned int burst)
 	 * holds the queue stopped for 100 ms.  That drop is the admin's
 	 * policy, counted by the qdisc; this test counts the device's.
 	 */
+	/*
+	 * ABI 2's smallest max_packet (32 KiB) takes a 4 KB super-packet
+	 * whole: lower the device's gso_max_size so the stack segments it.
+	 */
+	if (burst > 1 &&
+	    st_sh("ip link set dev bp0 gso_max_size %d", BP_GSO_MAX)) {
+		st_queue_close(&q);
+		return failx("backpressure rx: gso_max_size %d", BP_GSO_MAX);
+	}
 	if (st_sh("tc qdisc replace dev bp0 root pfifo limit 10000"))
 		ksft_print_msg("stress: no pfifo on bp0: an AQM may drop\n");
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -705,7 +719,7 @@ int main(void)
 	}
 	if (queue_up(&q0, DEV, TUNX_ATTACH_MULTI_QUEUE) == 0 &&
 	    st_queue_open(&q1, DEV, TUNX_ATTACH_MULTI_QUEUE, 16, 16,
-			  2048) == 0) {
+			  AREA) == 0) {
 		run_cycles("detach", cycles, w_detach, &q1);
 		st_queue_close(&q1);
 		st_queue_close(&q0);

@@ -108,9 +108,10 @@ TEST_F(sysfs, queues_and_rings_follow_attach_and_setup)
 	ASSERT_EQ(0, st_attach(fd2, "sy0", TUNX_ATTACH_MULTI_QUEUE, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_queues", buf, sizeof(buf)));
 	EXPECT_STREQ("2\n", buf);
-	ASSERT_EQ(0, st_setup_rings(fd2, 64, 32, 4096, NULL));
+	/* queue, rx entries, tx entries, area size (rounded up) */
+	ASSERT_EQ(0, st_setup_rings(fd2, 64, 32, 100000, NULL));
 	ASSERT_EQ(0, read_attr("sy0", "tunx_rings", buf, sizeof(buf)));
-	EXPECT_STREQ("1 64 32 4096\n", buf);
+	EXPECT_STREQ("1 64 32 131072\n", buf);
 	close(fd2);
 	ASSERT_EQ(0, read_attr("sy0", "tunx_queues", buf, sizeof(buf)));
 	EXPECT_STREQ("1\n", buf);

@@ -306,8 +306,11 @@ TEST_F(unpriv, every_ioctl_and_mmap)
 	ASSERT_EQ(0, rc);
 }
 
-/* A queue of a new device with rings of @entries frames of 64 KB. */
-static int big_queue(__u32 entries)
+/*
+ * A queue of a new device with two packet areas of @area bytes each (and
+ * 1024-entry rings, 32 KiB each way).
+ */
+static int big_queue(__u32 area)
 {
 	int fd = st_open(), ret;
 
@@ -315,7 +318,7 @@ static int big_queue(__u32 entries)
 		return fd;
 	ret = st_attach(fd, "ux%d", 0, NULL);
 	if (!ret)
-		ret = st_setup_rings(fd, entries, entries, 65536, NULL);
+		ret = st_setup_rings(fd, 1024, 1024, area, NULL);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -333,10 +336,10 @@ static int ring_memory(struct cg *cg, void *arg)
 	int fds[16], n, ret;
 
 	(void)arg;
-	if (big_queue(1024) != -ENOMEM)
+	if (big_queue(TUNX_AREA_MAX_SIZE) != -ENOMEM)
 		return 1;
 	for (n = 0; n < 16; n++) {
-		fds[n] = big_queue(64);
+		fds[n] = big_queue(4 * MIB);
 		if (fds[n] < 0)
 			break;
 	}
@@ -373,7 +376,7 @@ TEST_F(unpriv, ring_memory_charged_to_cgroup)
 /* 128 MiB, twice the cgroup's limit: a quiet -ENOMEM. */
 static int huge_setup(struct cg *cg, void *arg)
 {
-	int ret = big_queue(1024);
+	int ret = big_queue(TUNX_AREA_MAX_SIZE);
 
 	(void)cg;
 	(void)arg;
@@ -523,7 +526,8 @@ static int attach_cycler(struct cg *cg, void *rings)
 		return 1;
 	for (;;) {
 		if (rings)
-			st_setup_rings(fd, 1024, 1024, 65536, NULL);
+			st_setup_rings(fd, 1024, 1024, TUNX_AREA_MAX_SIZE,
+				       NULL);
 		st_detach(fd);
 		if (st_attach(fd, a.name, TUNX_ATTACH_NO_CREATE, NULL))
 			return 2;

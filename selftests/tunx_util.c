@@ -61,12 +61,12 @@ int st_detach(int fd)
 	return neg_errno(ioctl(fd, TUNX_IOC_DETACH));
 }
 
-int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
+int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 area,
 		   struct tunx_ring_setup *out)
 {
 	struct tunx_ring_setup s = {
 		.size = sizeof(s), .rx_entries = rx, .tx_entries = tx,
-		.frame_size = frame,
+		.area_size = area, .abi_version = TUNX_ABI_VERSION,
 	};
 	int ret;
 
@@ -101,17 +101,18 @@ int st_ioctl_u32(int fd, unsigned long req, __u32 val)
 }
 
 static void st_ring_init(struct st_ring *r, __u8 *base,
-			 const struct tunx_ring_offsets *off, __u64 frames,
-			   __u32 entries, __u32 frame_size)
+			 const struct tunx_ring_offsets *off, __u64 area,
+			 __u32 entries, __u32 area_size)
 {
 	r->producer = (__u32 *)(base + off->producer);
 	r->consumer = (__u32 *)(base + off->consumer);
 	r->flags = (__u32 *)(base + off->flags);
 	r->descs = (struct tunx_desc *)(base + off->descs);
-	r->frames = base + frames;
+	r->area = base + area;
+	r->area_size = area_size;
+	r->stride = area_size / entries;
 	r->entries = entries;
 	r->mask = entries - 1;
-	r->area = (__u64)entries * frame_size;
 	r->local = 0;
 }
 
@@ -126,11 +127,12 @@ int st_queue_map(struct st_queue *q)
 		return -errno;
 	q->map = map;
 	q->map_len = s->mmap_size;
-	q->frame_size = s->frame_size;
-	st_ring_init(&q->rx, map, &s->rx, s->rx_frames, s->rx_entries,
-		     s->frame_size);
-	st_ring_init(&q->tx, map, &s->tx, s->tx_frames, s->tx_entries,
-		     s->frame_size);
+	q->area_size = s->area_size;
+	q->max_packet = s->max_packet;
+	st_ring_init(&q->rx, map, &s->rx, s->rx_area, s->rx_entries,
+		     s->area_size);
+	st_ring_init(&q->tx, map, &s->tx, s->tx_area, s->tx_entries,
+		     s->area_size);
 	/*
 	 * Start from wherever the indices are, normally 0.  No pairing: our
 	 * own indices, and nothing of ours is in flight yet.
@@ -141,7 +143,7 @@ int st_queue_map(struct st_queue *q)
 }
 
 int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
-		  __u32 rx, __u32 tx, __u32 frame)
+		  __u32 rx, __u32 tx, __u32 area)
 {
 	struct tunx_attach a;
 	int ret;
@@ -157,7 +159,7 @@ int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
 	q->name[sizeof(q->name) - 1] = '\0';
 	q->ifindex = a.ifindex;
 	q->queue_index = a.queue_index;
-	ret = st_setup_rings(q->fd, rx, tx, frame, &q->setup);
+	ret = st_setup_rings(q->fd, rx, tx, area, &q->setup);
 	if (ret)
 		goto err_close;
 	ret = st_queue_map(q);
@@ -225,12 +227,12 @@ static int fixture_step(const char *what, const char *name, int ret)
 }
 
 int st_queue_up(struct st_queue *q, int *sock, const char *name, __u32 flags,
-		__u32 rx, __u32 tx, __u32 frame, int timeout_ms)
+		__u32 rx, __u32 tx, __u32 area, int timeout_ms)
 {
 	int ret;
 
 	ret = fixture_step("open", name,
-			   st_queue_open(q, name, flags, rx, tx, frame));
+			   st_queue_open(q, name, flags, rx, tx, area));
 	if (ret)
 		return ret;
 	ret = fixture_step("net up", name, st_net_up(name));
@@ -240,7 +242,7 @@ int st_queue_up(struct st_queue *q, int *sock, const char *name, __u32 flags,
 	return fixture_step("listen on", ST_LOCAL4, *sock < 0 ? *sock : 0);
 }
 
-struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame)
+struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **pkt)
 {
 	struct st_ring *r = &q->tx;
 	__u32 slot;
@@ -248,8 +250,8 @@ struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame)
 	if (!st_tx_free(q))
 		return NULL;
 	slot = r->local & r->mask;
-	if (frame)
-		*frame = r->frames + (__u64)slot * q->frame_size;
+	if (pkt)
+		*pkt = r->area + (__u64)slot * r->stride;
 	r->local++;
 	return &r->descs[slot];
 }
@@ -274,14 +276,16 @@ int st_tx_kick_if_needed(struct st_queue *q)
 int st_tx_send(struct st_queue *q, const void *pkt, __u32 len)
 {
 	struct tunx_desc *d;
-	__u8 *frame;
+	__u8 *buf;
 
-	d = st_tx_reserve(q, &frame);
+	if (len > q->tx.stride)
+		return -EMSGSIZE;
+	d = st_tx_reserve(q, &buf);
 	if (!d)
 		return -ENOSPC;
-	memcpy(frame, pkt, len);
+	memcpy(buf, pkt, len);
 	memset(d, 0, sizeof(*d));
-	d->addr = frame - q->tx.frames;
+	d->addr = buf - q->tx.area;
 	d->len = len;
 	st_tx_submit(q);
 	return st_tx_kick_if_needed(q);
@@ -349,10 +353,11 @@ int st_rx_take(struct st_queue *q, void *buf, size_t cap,
 	if (desc)
 		*desc = d;
 	/* Trust nothing, not even the kernel: stay inside our mapping. */
-	if (d.addr > r->area || d.len > r->area - d.addr)
-		return -EFAULT;
+	if (d.addr % TUNX_PACKET_ALIGN || d.addr > r->area_size ||
+	    d.len > r->area_size - d.addr || d.len > q->max_packet)
+		return -EPROTO;
 	len = d.len < cap ? d.len : cap;
-	memcpy(buf, r->frames + d.addr, len);
+	memcpy(buf, r->area + d.addr, len);
 	st_rx_release(q);
 	return d.len;
 }
@@ -414,6 +419,32 @@ int st_rx_wait_ready(struct st_queue *q, __u32 n, int timeout_ms)
 		st_msleep(2);
 	}
 	return 0;
+}
+
+static void desc_read(const struct tunx_desc *src, __u64 *w)
+{
+	const __u64 *p = (const __u64 *)src;
+	size_t i;
+
+	for (i = 0; i < sizeof(*src) / sizeof(*p); i++)
+		w[i] = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
+}
+
+bool st_desc_snapshot(const struct tunx_desc *src, struct tunx_desc *dst)
+{
+	__u64 a[sizeof(*src) / sizeof(__u64)], b[sizeof(a) / sizeof(__u64)];
+	int tries;
+
+	desc_read(src, a);
+	for (tries = 0; tries < 1000; tries++) {
+		desc_read(src, b);
+		if (!memcmp(a, b, sizeof(a))) {
+			memcpy(dst, a, sizeof(*dst));
+			return true;
+		}
+		memcpy(a, b, sizeof(a));
+	}
+	return false;
 }
 
 __u64 st_stat_wait(int fd, size_t field_off, __u64 want, int timeout_ms)

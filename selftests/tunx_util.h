@@ -33,10 +33,18 @@ struct st_ring {
 	__u32 *consumer;
 	__u32 *flags;
 	struct tunx_desc *descs;
-	__u8 *frames;
+	__u8 *area;		/* this direction's packet area */
+	__u32 area_size;	/* its bytes */
+	/*
+	 * tx only: the tests' own layout of the tx area, one stride per slot
+	 * (area_size / entries: 2 KiB with the default geometry), so a slot's
+	 * bytes are free again once the kernel consumed its descriptor.  The
+	 * kernel does not care where a packet is: a test may put one anywhere
+	 * in the area.
+	 */
+	__u32 stride;
 	__u32 entries;
 	__u32 mask;
-	__u64 area;		/* bytes of this direction's frame area */
 	__u32 local;		/* our private producer (tx) / consumer (rx) */
 };
 
@@ -45,7 +53,8 @@ struct st_queue {
 	char name[TUNX_NAME_SIZE];
 	__u32 ifindex;
 	__u32 queue_index;
-	__u32 frame_size;
+	__u32 area_size;	/* setup.area_size */
+	__u32 max_packet;	/* setup.max_packet */
 	struct tunx_ring_setup setup;
 	void *map;
 	size_t map_len;
@@ -64,7 +73,8 @@ bool st_present(void);
 int st_open(void);
 int st_attach(int fd, const char *name, __u32 flags, struct tunx_attach *out);
 int st_detach(int fd);
-int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 frame,
+/* abi_version TUNX_ABI_VERSION; area 0 for TUNX_AREA_DEF_SIZE. */
+int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 area,
 		   struct tunx_ring_setup *out);
 int st_get_info(int fd, struct tunx_info *info);
 int st_get_stats(int fd, struct tunx_stats *st);
@@ -74,7 +84,7 @@ int st_ioctl_u32(int fd, unsigned long req, __u32 val);
 /* ---- queue: open + attach + setup + mmap ---- */
 int st_queue_map(struct st_queue *q);
 int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
-		  __u32 rx, __u32 tx, __u32 frame);
+		  __u32 rx, __u32 tx, __u32 area);
 void st_queue_unmap(struct st_queue *q);
 void st_queue_close(struct st_queue *q);
 
@@ -87,12 +97,13 @@ void st_queue_close(struct st_queue *q);
  */
 int st_fixture_enter(struct st_queue *q, int *sock);
 /*
- * The usual test queue: NAME opened with flags and ring geometry, on the
+ * The usual test queue: NAME opened with flags and ring geometry (entries
+ * each way and the area size, as st_setup_rings() takes them), on the
  * test network (st_net_up), and when sock is not NULL a UDP socket on
  * ST_LOCAL4:ST_PORT whose receive timeout is timeout_ms.
  */
 int st_queue_up(struct st_queue *q, int *sock, const char *name, __u32 flags,
-		__u32 rx, __u32 tx, __u32 frame, int timeout_ms);
+		__u32 rx, __u32 tx, __u32 area, int timeout_ms);
 
 /*
  * ---- the ring protocol, user half ----
@@ -103,7 +114,7 @@ int st_queue_up(struct st_queue *q, int *sock, const char *name, __u32 flags,
  *   producer                           consumer
  *   LOAD.acq ->consumer         (A)    LOAD.acq ->producer          (C)
  *   if there is room:                  if there are entries:
- *      STORE descriptor, frame            LOAD descriptor, frame
+ *      STORE descriptor, packet           LOAD descriptor, packet
  *      STORE.rel ->producer     (B)       STORE.rel ->consumer      (D)
  *   (A) pairs with (D): a slot is rewritten only after its reader is done
  *   with it.
@@ -162,8 +173,11 @@ bool st_need_wakeup(const struct st_ring *r);
 /* ---- tx ring (user produces: A, B) ---- */
 /* Free slots from our producer to the kernel's consumer (A). */
 __u32 st_tx_free(struct st_queue *q);
-/* Descriptor and frame of the next slot; NULL when the ring is full. */
-struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **frame);
+/*
+ * Descriptor of the next slot and, in *pkt, the start of its stride of the
+ * tx area (st_ring.stride bytes); NULL when the ring is full.
+ */
+struct tunx_desc *st_tx_reserve(struct st_queue *q, __u8 **pkt);
 /* Publish every reserved slot up to q->tx.local (B). */
 void st_tx_submit(struct st_queue *q);
 /*
@@ -173,7 +187,11 @@ void st_tx_submit(struct st_queue *q);
 void st_tx_resync(struct st_queue *q);
 /* Kick when the kernel asks for it (F, then read the flag). */
 int st_tx_kick_if_needed(struct st_queue *q);
-/* reserve + copy + submit + kick; -ENOSPC when full. */
+/*
+ * reserve + copy + submit + kick; -ENOSPC when full, -EMSGSIZE when len
+ * exceeds a slot's stride (open the queue with fewer tx entries or a
+ * bigger area).
+ */
 int st_tx_send(struct st_queue *q, const void *pkt, __u32 len);
 /* Wait until the kernel consumed everything produced; -ETIMEDOUT else. */
 int st_tx_wait_consumed(struct st_queue *q, int timeout_ms);
@@ -187,7 +205,11 @@ const struct tunx_desc *st_rx_peek(struct st_queue *q);
 void st_rx_release(struct st_queue *q);
 /* Release everything the kernel produced so far (C, D), without a kick. */
 void st_rx_resync(struct st_queue *q);
-/* peek + copy out + release; -EAGAIN when empty. */
+/*
+ * peek + copy out + release; -EAGAIN when empty.  A descriptor that breaks
+ * the ABI (addr not a multiple of TUNX_PACKET_ALIGN, addr + len outside
+ * the rx area, len above max_packet) gives -EPROTO and stays in the ring.
+ */
 int st_rx_take(struct st_queue *q, void *buf, size_t cap,
 	       struct tunx_desc *desc);
 /* As st_rx_take but waits with poll() up to timeout_ms. */
@@ -197,6 +219,13 @@ int st_rx_recv_udp(struct st_queue *q, void *buf, size_t cap,
 		   __u16 dport, int timeout_ms);
 /* Wait until at least n packets sit in the rx ring. */
 int st_rx_wait_ready(struct st_queue *q, __u32 n, int timeout_ms);
+/*
+ * Copy a descriptor the kernel may be writing right now (an rx slot a
+ * hostile reader released, or one about to be produced): read it until
+ * two reads agree, so a copy torn by a concurrent write is not mistaken
+ * for one the kernel wrote.  False when it never settled.
+ */
+bool st_desc_snapshot(const struct tunx_desc *src, struct tunx_desc *dst);
 
 /* ---- counters ---- */
 /* Poll GET_STATS until *field >= want; returns the last value read. */

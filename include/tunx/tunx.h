@@ -74,19 +74,19 @@ struct tunx_config {
 	enum tunx_backend backend;
 	const char *name;	/* "tun0", a pattern "vpn%d", or NULL */
 	unsigned int mtu;	/* 0: leave the device's MTU (1500 when new);
-				 * tunx sizes its frames from it, so a later
-				 * MTU above the frame size is refused */
+				 * tunx refuses an MTU above the longest
+				 * packet its rings carry (64 KB) */
 	unsigned int queues;	/* >1 makes a multi-queue device */
 	unsigned int ring_entries; /* tunx rings / memory queue depth (256;
-				 * tunx with offload: 128, at most 1024) */
+				 * tunx with offload: 1024) */
 	unsigned int batch;	/* max packets per call; 0: backend default */
 	bool offload;		/* super-packets (TSO/USO) with the kernel,
 				 * split on read and coalesced on write, so
 				 * callers still see plain packets.
 				 * tun: IFF_VNET_HDR; tunx: TUNX_ATTACH_OFFLOAD
-				 * with 64 KB frames when the module has it:
-				 * 2 x ring_entries x 64 KB per queue (16 MB
-				 * by default).  A hint: without support the
+				 * when the module has it, 64 KB super-packets
+				 * packed in 512 KiB areas: 1.06 MiB mapped
+				 * per queue.  A hint: without support the
 				 * device opens plain and
 				 * tunx_backend_reason() says why.
 				 * Default on; off for fragile kernels. */
@@ -266,10 +266,11 @@ const char *tunx_backend_reason(const struct tunx_device *dev);
  *	release; do not mix with tunx_read() on the same device.
  * release: give back the first n peeked packets (kicks the kernel if it
  *	stopped the queue on a full ring).
- * reserve: up to n free transmit frames (cap = bytes available, off
- *	zeroed), in order.
- * submit: send the first n reserved frames, in the order reserve gave
- *	them, with len set (1..cap); frames reserved but not submitted
+ * reserve: up to n transmit buffers packed in the ring's area (cap =
+ *	bytes each: the MTU, at least 2048, or 64 KB with offload; off
+ *	zeroed), in order; fewer when the area or the ring runs short.
+ * submit: send the first n reserved buffers, in the order reserve gave
+ *	them, with len set (1..cap); buffers reserved but not submitted
  *	return to the ring.  Kicks only when the kernel asked for it.
  *	-EINVAL for more than reserved, a bad len, or a non-zero off on a
  *	device without offload.

@@ -1059,7 +1059,7 @@ static void offload_shape(void)
 	tunx_close(dev);
 }
 
-/* Zero copy: tunx builds packets in tx frames and reads rx frames in place. */
+/* Zero copy: tunx builds packets in its tx area and reads rx in place. */
 static void zero_copy_in_place(void)
 {
 	struct tunx_device *dev = open_up("txzc", 2, true);
@@ -1077,7 +1077,7 @@ static void zero_copy_in_place(void)
 	}
 	fd = udp_sock("10.2.0.1", 2222);
 	CU_ASSERT_FATAL(fd >= 0);
-	/* write side: reserve, build in the frame, submit */
+	/* write side: reserve, build in place, submit */
 	CU_ASSERT_EQUAL_FATAL(tunx_reserve(dev, p, 2), 2);
 	CU_ASSERT(p[0].cap >= 1500);
 	for (i = 0; i < 2; i++)
@@ -1223,8 +1223,11 @@ static void offload_device_when_module_has_it(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "offload TSO+USO"));
 	CU_ASSERT_FATAL(dev_info(dev, &info));
 	CU_ASSERT(info.flags & TUNX_ATTACH_OFFLOAD);
-	CU_ASSERT_EQUAL(info.frame_size, 65536);
-	CU_ASSERT_EQUAL(info.rx_entries, 128);
+	/* Whole 64 KB super-packets in a queue that maps <= 1.1 MiB. */
+	CU_ASSERT_EQUAL(info.max_packet, 65536);
+	CU_ASSERT_EQUAL(info.area_size, TUNX_AREA_DEF_SIZE);
+	CU_ASSERT_EQUAL(info.rx_entries, 1024);
+	CU_ASSERT(info.mmap_size <= 11ULL * 1024 * 1024 / 10);
 	CU_ASSERT_EQUAL(tunx_batch_size(dev), 128);
 	tunx_close(dev);
 	/* A device made without offload still opens when offload is asked. */

@@ -13,27 +13,29 @@
 #include "../offload.h"
 
 #define ENTRIES 8
-#define FRAME 65536
+#define FRAME 65536		/* rx slot stride the fake kernel uses */
+#define AREA (ENTRIES * FRAME)	/* each direction's area: max_packet 64 KB */
 
 static struct tunx_dev *t;
 static uint8_t *map;
 
-/* rx at 0, tx at 4096, frames from 16 KB; @offload as the device. */
+/* rx at 0, tx at 4096, areas from 16 KB; @offload as the device. */
 static void setup(bool offload)
 {
 	struct tunx_ring_offsets ro = { 0, 64, 128, 256 };
 	struct tunx_ring_offsets to = { 4096, 4160, 4224, 4352 };
-	uint64_t size = 16384 + 2ULL * ENTRIES * FRAME;
+	uint64_t size = 16384 + 2ULL * AREA;
 
 	map = calloc(1, size);
 	t = calloc(1, sizeof(*t));
 	CU_ASSERT_EQUAL_FATAL(tunx__dev_init(&t->dev, NULL, TUNX_BACKEND_TUNX,
 					     NULL), 0);
 	CU_ASSERT_EQUAL_FATAL(tunx__ring_init(&t->rx, map, size, &ro, 16384,
-					      ENTRIES, FRAME), 0);
+					      ENTRIES, AREA, TUNX_SUPER_MAX,
+					      false), 0);
 	CU_ASSERT_EQUAL_FATAL(tunx__ring_init(&t->tx, map, size, &to,
-					      16384 + ENTRIES * FRAME,
-					      ENTRIES, FRAME), 0);
+					      16384 + AREA, ENTRIES, AREA,
+					      TUNX_SUPER_MAX, true), 0);
 	t->attach_flags = offload ? TUNX_ATTACH_OFFLOAD : 0;
 	t->rx.offload = t->tx.offload = offload;
 }
@@ -41,6 +43,7 @@ static void setup(bool offload)
 static void teardown(void)
 {
 	tunx__dev_free(&t->dev);
+	tunx__ring_uninit(&t->tx);
 	free(t);
 	free(map);
 }
@@ -54,7 +57,7 @@ static void kernel_rx(const uint8_t *pkt, size_t len,
 
 	if (o)
 		tunx__off_to_desc(&d, o);
-	memcpy(t->rx.frames + d.addr, pkt, len);
+	memcpy(t->rx.data + d.addr, pkt, len);
 	t->rx.descs[slot] = d;
 	__atomic_store_n(t->rx.producer, prod + 1, __ATOMIC_RELEASE);
 }

@@ -10,7 +10,9 @@
 #include "../ring.h"
 
 #define ENTRIES 8
-#define FRAME 2048
+#define FRAME 2048		/* rx slot stride the fake kernel uses */
+#define AREA (ENTRIES * FRAME)	/* bytes of each direction's area */
+#define MAXP (AREA / 2)		/* max_packet, as the module sets it */
 
 static uint8_t *map;
 static uint64_t map_size;
@@ -23,21 +25,29 @@ static void kick(void *arg)
 	kicks++;
 }
 
-/* rx at 0, tx at 4096, descs after the index lines, frames at 16 KB. */
+/* rx at 0, tx at 4096, descs after the index lines, areas at 16 KB.
+ * reserve gives FRAME bytes a packet, as on a plain device. */
 static void setup(void)
 {
 	struct tunx_ring_offsets ro = { 0, 64, 128, 256 };
 	struct tunx_ring_offsets to = { 4096, 4160, 4224, 4352 };
 
-	map_size = 16384 + 2 * ENTRIES * FRAME;
+	map_size = 16384 + 2 * AREA;
 	map = calloc(1, map_size);
 	CU_ASSERT_EQUAL_FATAL(tunx__ring_init(&rx, map, map_size, &ro, 16384,
-					      ENTRIES, FRAME), 0);
+					      ENTRIES, AREA, MAXP, false), 0);
 	CU_ASSERT_EQUAL_FATAL(tunx__ring_init(&tx, map, map_size, &to,
-					      16384 + ENTRIES * FRAME, ENTRIES,
-					      FRAME), 0);
+					      16384 + AREA, ENTRIES, AREA,
+					      MAXP, true), 0);
+	tx.chunk = FRAME;
 	rx.kick = tx.kick = kick;
 	kicks = 0;
+}
+
+static void teardown(void)
+{
+	tunx__ring_uninit(&tx);
+	free(map);
 }
 
 /* The "kernel" produces one rx packet of @len bytes filled with @v. */
@@ -46,7 +56,7 @@ static void kernel_rx(uint32_t *prod, uint32_t len, uint8_t v)
 	uint32_t slot = *prod & (ENTRIES - 1);
 	struct tunx_desc d = { .addr = (uint64_t)slot * FRAME, .len = len };
 
-	memset(rx.frames + d.addr, v, len);
+	memset(rx.data + d.addr, v, len);
 	rx.descs[slot] = d;
 	__atomic_store_n(rx.producer, ++*prod, __ATOMIC_RELEASE);
 }
@@ -68,7 +78,7 @@ static void rx_peek_release_roundtrip(void)
 	CU_ASSERT_EQUAL(tunx__ring_release(&rx, 2), 0);
 	CU_ASSERT_EQUAL(*rx.consumer, 2);
 	CU_ASSERT_EQUAL(kicks, 0);
-	free(map);
+	teardown();
 }
 
 static void rx_wraps_index_space(void)
@@ -89,7 +99,7 @@ static void rx_wraps_index_space(void)
 	}
 	CU_ASSERT_EQUAL(got, 10);
 	CU_ASSERT_EQUAL(*rx.consumer, 8);
-	free(map);
+	teardown();
 }
 
 static void rx_wild_producer_is_eio(void)
@@ -102,7 +112,7 @@ static void rx_wild_producer_is_eio(void)
 	*rx.producer = (uint32_t)-1;	/* backwards */
 	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 4), -EIO);
 	CU_ASSERT_EQUAL(rx.corrupt, 2);
-	free(map);
+	teardown();
 }
 
 static void rx_bad_descriptors_skipped(void)
@@ -116,14 +126,14 @@ static void rx_bad_descriptors_skipped(void)
 	kernel_rx(&prod, 60, 2);
 	kernel_rx(&prod, 0, 3);			/* empty */
 	kernel_rx(&prod, 50, 4);
-	rx.descs[3].len = FRAME + 1;		/* longer than a frame */
+	rx.descs[3].len = MAXP + 1;		/* longer than max_packet */
 	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 8), 1);	/* stops at bad #2 */
 	CU_ASSERT_EQUAL(p[0].data[0], 2);
 	tunx__ring_release(&rx, 1);
 	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 8), -EAGAIN);
 	CU_ASSERT_EQUAL(rx.invalid, 3);
 	CU_ASSERT_EQUAL(*rx.consumer, 4);
-	free(map);
+	teardown();
 }
 
 static void rx_need_wakeup_kicks_on_release(void)
@@ -137,7 +147,7 @@ static void rx_need_wakeup_kicks_on_release(void)
 	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 8), 1);
 	tunx__ring_release(&rx, 1);
 	CU_ASSERT_EQUAL(kicks, 1);
-	free(map);
+	teardown();
 }
 
 static void tx_reserve_submit(void)
@@ -146,7 +156,7 @@ static void tx_reserve_submit(void)
 
 	setup();
 	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 3), 3);
-	CU_ASSERT_PTR_EQUAL(p[1].data, tx.frames + FRAME);
+	CU_ASSERT_PTR_EQUAL(p[1].data, tx.data + FRAME);
 	CU_ASSERT_EQUAL(p[0].cap, FRAME);
 	p[0].len = 100;
 	p[1].len = 200;
@@ -161,7 +171,7 @@ static void tx_reserve_submit(void)
 	p[0].len = 20;
 	tunx__ring_submit(&tx, p, 1);
 	CU_ASSERT_EQUAL(kicks, 1);
-	free(map);
+	teardown();
 }
 
 static void tx_full_ring_until_kernel_consumes(void)
@@ -177,10 +187,10 @@ static void tx_full_ring_until_kernel_consumes(void)
 	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 1), -EAGAIN);
 	__atomic_store_n(tx.consumer, 3, __ATOMIC_RELEASE);
 	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 8), 3);
-	CU_ASSERT_PTR_EQUAL(p[0].data, tx.frames);	/* slot 8 & 7 == 0 */
+	CU_ASSERT_PTR_EQUAL(p[0].data, tx.data);	/* wrapped to the start */
 	*tx.consumer = 100;	/* a consumer past the producer */
 	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 1), -EIO);
-	free(map);
+	teardown();
 }
 
 static void tx_submit_checks_lengths(void)
@@ -195,7 +205,7 @@ static void tx_submit_checks_lengths(void)
 	p[0].len = FRAME + 1;
 	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 1), -EINVAL);
 	CU_ASSERT_EQUAL(*tx.producer, 0);
-	free(map);
+	teardown();
 }
 
 /* Unpeek gives the last peeked packets back: the next peek hands them out
@@ -221,10 +231,10 @@ static void rx_unpeek_hands_packets_out_again(void)
 	CU_ASSERT_EQUAL(tunx__ring_release(&rx, 3), 0);
 	CU_ASSERT_EQUAL(*rx.consumer, 3);
 	CU_ASSERT_EQUAL(tunx__ring_peeked(&rx), 0);
-	free(map);
+	teardown();
 }
 
-/* Cancel frees reserved frames without publishing anything. */
+/* Cancel frees reserved bytes without publishing anything. */
 static void tx_cancel_frees_reserved_frames(void)
 {
 	struct tunx_pkt p[ENTRIES];
@@ -242,25 +252,135 @@ static void tx_cancel_frees_reserved_frames(void)
 	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 2), 2);
 	CU_ASSERT_EQUAL(*tx.producer, 2);
 	CU_ASSERT_EQUAL(tx.descs[1].addr, (uint64_t)FRAME);
-	free(map);
+	teardown();
 }
 
 static void init_rejects_bad_layout(void)
 {
 	struct tunx_ring_offsets o = { 0, 64, 128, 256 };
 	struct tunx_ring r;
-	uint8_t m[4096];
+	uint8_t m[8192];
 
-	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 0, 6, 64), -EINVAL);
-	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 1024, 8, 2048),
-			-EPROTO);	/* frames past the end */
-	o.descs = 4090;
-	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 1024, 8, 64),
-			-EPROTO);
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 4096, 6, 4096,
+					2048, false), -EPROTO);	/* entries */
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 4096, 8, 3072,
+					1024, false), -EPROTO);	/* area */
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 4096, 8, 4096,
+					2049, false), -EPROTO);	/* > area / 2 */
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 6144, 8, 4096,
+					2048, false), -EPROTO);	/* past the end */
+	o.descs = 8190;
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 4096, 8, 4096,
+					2048, false), -EPROTO);
 	o.descs = 256;
 	o.producer = 2;	/* misaligned */
-	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 1024, 8, 64),
-			-EPROTO);
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 4096, 8, 4096,
+					2048, false), -EPROTO);
+	o.producer = 0;
+	CU_ASSERT_EQUAL(tunx__ring_init(&r, m, sizeof(m), &o, 4096, 8, 4096,
+					2048, true), 0);
+	tunx__ring_uninit(&r);
+}
+
+/* One packet of @len as tunx_write() places it: reserve, fill, trim. */
+static int tx_put(uint32_t want, uint32_t len, struct tunx_pkt *p)
+{
+	int r = tunx__ring_reserve_one(&tx, want, p);
+
+	if (!r) {
+		p->len = len;
+		tunx__ring_trim_last(&tx, len);
+	}
+	return r;
+}
+
+/*
+ * Packets follow each other at TUNX_PACKET_ALIGN, whatever was reserved
+ * for them; one that would cross the area's end starts at 0; and a full
+ * area says -EAGAIN while slots are free.
+ */
+static void tx_packs_packets_and_wraps(void)
+{
+	struct tunx_pkt p[ENTRIES];
+
+	setup();
+	CU_ASSERT_EQUAL(tx_put(MAXP, 100, &p[0]), 0);
+	CU_ASSERT_EQUAL(tx_put(MAXP, 7000, &p[1]), 0);
+	CU_ASSERT_EQUAL(tx_put(MAXP, 5000, &p[2]), 0);
+	CU_ASSERT_PTR_EQUAL(p[0].data, tx.data);
+	CU_ASSERT_PTR_EQUAL(p[1].data, tx.data + 128);
+	CU_ASSERT_PTR_EQUAL(p[2].data, tx.data + 128 + 7040);
+	/* 12224 used: neither a whole max_packet nor 5000 more fit. */
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, MAXP, &p[3]), -EAGAIN);
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, 5000, &p[3]), -EAGAIN);
+	CU_ASSERT_EQUAL(tx_put(4000, 4000, &p[3]), 0);
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 4), 4);
+	CU_ASSERT_EQUAL(tx.descs[2].addr, 128 + 7040);
+	CU_ASSERT_EQUAL(tx.descs[3].addr, 128 + 7040 + 5056);
+	CU_ASSERT_EQUAL(tx.descs[3].len, 4000);
+	/* The kernel took the first two: the next big one wraps to 0. */
+	__atomic_store_n(tx.consumer, 2, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(tx_put(6000, 6000, &p[0]), 0);
+	CU_ASSERT_PTR_EQUAL(p[0].data, tx.data);
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 1), 1);
+	CU_ASSERT_EQUAL(tx.descs[4].addr, 0);
+	teardown();
+}
+
+/*
+ * Short of bytes, not slots: the ring names in struct tunx_tx_wake the
+ * descriptor whose release makes room, so poll() sleeps until then.
+ */
+static void tx_names_the_release_that_makes_room(void)
+{
+	struct tunx_pkt p[ENTRIES];
+	uint32_t word = 0;
+	int i;
+
+	setup();
+	tx.wait_for = &word;
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(tx_put(3000, 3000, &p[i]), 0);
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 4), 4);
+	/* 4 x 3008 used of 16384: 6000 more fit only once two are gone. */
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, 6000, &p[0]), -EAGAIN);
+	CU_ASSERT_EQUAL(word, 2);
+	__atomic_store_n(tx.consumer, 1, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, 6000, &p[0]), -EAGAIN);
+	CU_ASSERT_EQUAL(word, 2);
+	__atomic_store_n(tx.consumer, 2, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, 6000, &p[0]), 0);
+	/* Full of slots: the next release is the one. */
+	tunx__ring_cancel(&tx, 1);
+	__atomic_store_n(tx.consumer, 4, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, ENTRIES), ENTRIES);
+	for (i = 0; i < ENTRIES; i++)
+		p[i].len = 20;
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, ENTRIES), ENTRIES);
+	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 1), -EAGAIN);
+	CU_ASSERT_EQUAL(word, 5);
+	teardown();
+}
+
+/* Submit trusts its own record of each reservation, not the caller's cap. */
+static void tx_submit_refuses_len_beyond_reservation(void)
+{
+	struct tunx_pkt p[2];
+
+	setup();
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, 100, &p[0]), 0);
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, 100, &p[1]), 0);
+	p[0].cap = p[1].cap = MAXP;
+	p[0].len = 129;	/* over the 128 bytes its slot spans */
+	p[1].len = 100;
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 2), -EINVAL);
+	p[0].len = 128;
+	p[1].len = 129;	/* the last one: over what was reserved (aligned) */
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 2), -EINVAL);
+	p[1].len = 100;
+	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 2), 2);
+	CU_ASSERT_EQUAL(tunx__ring_reserve_one(&tx, MAXP + 1, &p[0]), -EINVAL);
+	teardown();
 }
 
 static CU_TestInfo tests[] = {
@@ -275,6 +395,11 @@ static CU_TestInfo tests[] = {
 	{ "rx_unpeek_hands_packets_out_again", rx_unpeek_hands_packets_out_again },
 	{ "tx_cancel_frees_reserved_frames", tx_cancel_frees_reserved_frames },
 	{ "init_rejects_bad_layout", init_rejects_bad_layout },
+	{ "tx_packs_packets_and_wraps", tx_packs_packets_and_wraps },
+	{ "tx_names_the_release_that_makes_room",
+	  tx_names_the_release_that_makes_room },
+	{ "tx_submit_refuses_len_beyond_reservation",
+	  tx_submit_refuses_len_beyond_reservation },
 	CU_TEST_INFO_NULL,
 };
 

@@ -78,9 +78,9 @@ static void print_text(const struct ctl_dev *d)
 	if (d->n_rings < 0)
 		printf("    rings -\n");
 	for (i = 0; d->n_rings > 0 && i < (unsigned int)d->n_rings; i++)
-		printf("    queue %u rings rx %u tx %u frame %u\n", d->rings[i].queue,
+		printf("    queue %u rings rx %u tx %u area %u\n", d->rings[i].queue,
 		       d->rings[i].rx_entries, d->rings[i].tx_entries,
-		       d->rings[i].frame_size);
+		       d->rings[i].area_size);
 	for (i = 0; i < d->n_stats; i++)
 		printf("%s%s %llu%s", i % 4 ? "  " : "    ", d->stat_names[i],
 		       (unsigned long long)d->stats[i],
@@ -113,9 +113,9 @@ static void print_json_rings(const struct ctl_dev *d)
 	printf("[");
 	for (i = 0; i < d->n_rings; i++)
 		printf("%s{\"queue\": %u, \"rx_entries\": %u, \"tx_entries\": %u, "
-		       "\"frame_size\": %u}", i ? ", " : "", d->rings[i].queue,
+		       "\"area_size\": %u}", i ? ", " : "", d->rings[i].queue,
 		       d->rings[i].rx_entries, d->rings[i].tx_entries,
-		       d->rings[i].frame_size);
+		       d->rings[i].area_size);
 	printf("]");
 }
 

@@ -49,7 +49,7 @@ static void read_rings(struct ctl_dev *d)
 	d->n_rings = 0;
 	while (d->n_rings < TUNX_MAX_QUEUES &&
 	       fscanf(f, "%u %u %u %u", &r.queue, &r.rx_entries, &r.tx_entries,
-		      &r.frame_size) == 4)
+		      &r.area_size) == 4)
 		d->rings[d->n_rings++] = r;
 	fclose(f);
 }

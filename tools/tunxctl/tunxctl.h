@@ -17,7 +17,7 @@
 #define CTL_MAX_STATS	64
 
 struct ctl_ring {
-	unsigned int queue, rx_entries, tx_entries, frame_size;
+	unsigned int queue, rx_entries, tx_entries, area_size;
 };
 
 struct ctl_dev {

@@ -21,18 +21,30 @@
  * A device that is not persistent is deleted when its last queue detaches.
  *
  * Each queue has two single-producer single-consumer rings, one per
- * direction, and one frame area per direction:
+ * direction, and one packet area per direction.  An area is a run of
+ * bytes, not an array of frames: a packet takes the bytes it needs, so a
+ * 64 KB super-packet and a 40-byte ACK share one small area (ABI 2; ABI 1
+ * gave every slot a frame as large as the largest packet, 16 MiB per
+ * offload queue where ABI 2 needs 1.06 MiB).
  *
  *   rx ring  kernel -> user  the device's transmit path (packets the stack
  *                            routes to the device) produces, the process
- *                            consumes.  Descriptor i always points at rx
- *                            frame (i & mask); the kernel fills addr.
- *   tx ring  user -> kernel  the process writes a packet into any tx frame,
- *                            fills a descriptor with its addr and len and
- *                            produces; the kernel consumes, copies the packet
- *                            out and hands it to the stack.  A tx frame is
- *                            free for reuse once the consumer index has
- *                            passed its descriptor.
+ *                            consumes.  The kernel places packets one after
+ *                            the other in the rx area, each at a multiple
+ *                            of TUNX_PACKET_ALIGN; one that would cross the
+ *                            area's end starts again at offset 0.  A
+ *                            packet's bytes stay untouched until the
+ *                            consumer index passes its descriptor.  Read
+ *                            addr from the descriptor: it is the only
+ *                            statement of where the packet is.
+ *   tx ring  user -> kernel  the process writes a packet anywhere in the tx
+ *                            area, fills a descriptor with its addr and len
+ *                            and produces; the kernel consumes, copies the
+ *                            packet out and hands it to the stack.  The
+ *                            bytes are free for reuse once the consumer
+ *                            index has passed the descriptor.  How the
+ *                            process packs its area is its own business
+ *                            (libtunx packs as the kernel does).
  *
  * Indices are free-running __u32 counters; the slot is (index & (entries-1)).
  * A producer more than entries ahead of the consumer, or behind it, is
@@ -56,7 +68,7 @@
  *
  *   LOAD.acq ->consumer        (A)     LOAD.acq ->producer         (C)
  *   if there is room:                  if there are entries:
- *      STORE descriptor, frame            LOAD descriptor, frame
+ *      STORE descriptor, packet           LOAD descriptor, packet
  *      STORE.rel ->producer    (B)        STORE.rel ->consumer     (D)
  *
  *   (A) pairs with (D): a slot is rewritten only after its reader is done.
@@ -95,7 +107,9 @@
  * poll: EPOLLIN as above; EPOLLOUT while the tx ring has a free slot as
  *     the writer sees it: counted from the consumer index the kernel
  *     published, so a writer waiting for room sleeps until the kernel
- *     releases slots (a slot it is still consuming is not free).  A
+ *     releases slots (a slot it is still consuming is not free), and
+ *     once the consumer index reached what the writer asked in struct
+ *     tunx_tx_wake (room in its area).  A
  *     file that is not attached reports EPOLLERR; one whose device was
  *     deleted reports EPOLLERR | EPOLLHUP; an attached file without rings
  *     reports nothing.  Every poll() also acts as a kick.
@@ -139,25 +153,28 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define TUNX_ABI_VERSION	1
+#define TUNX_ABI_VERSION	2
 #define TUNX_DEVICE_PATH	"/dev/net/tunx"
 #define TUNX_NAME_SIZE		16	/* IFNAMSIZ */
 #define TUNX_DEFAULT_PATTERN	"tunx%d"
 
-/* Ring and frame geometry bounds; requests are rounded up, then checked. */
+/* Ring and area geometry bounds; requests are rounded up, then checked. */
 #define TUNX_RING_MIN_ENTRIES	8
 #define TUNX_RING_MAX_ENTRIES	32768
 #define TUNX_RING_DEF_ENTRIES	256
-#define TUNX_FRAME_MIN_SIZE	2048	/* also the default */
-#define TUNX_FRAME_MAX_SIZE	65536
+#define TUNX_AREA_MIN_SIZE	(64U << 10)	/* bytes of one direction's area */
+#define TUNX_AREA_DEF_SIZE	(512U << 10)
+#define TUNX_AREA_MAX_SIZE	(64U << 20)
+#define TUNX_PACKET_ALIGN	64	/* rx packets start at multiples of it */
 #define TUNX_MAX_QUEUES		64
-#define TUNX_MAX_MMAP_SIZE	(256U << 20)	/* per queue, rings and frames */
+#define TUNX_MAX_MMAP_SIZE	(256U << 20)	/* per queue, rings and areas */
 /*
  * Longest tx packet that is not a super-packet, whatever the MTU: an IPv4
- * packet's total length field cannot say more.  A frame of
- * TUNX_FRAME_MAX_SIZE bytes still holds only this much of one.
+ * packet's total length field cannot say more.
  */
 #define TUNX_PACKET_MAX		65535
+/* Longest super-packet (offload); a queue's max_packet is at most this. */
+#define TUNX_SUPER_MAX		65536
 
 /*
  * TUNX_IOC_ATTACH flags.  PERSIST, MULTI_QUEUE, OFFLOAD and TAIL_DROP are
@@ -230,6 +247,7 @@ struct tunx_attach {
 #define TUNX_FEAT_NEED_WAKEUP	(1ULL << 3)
 #define TUNX_FEAT_BUSY_POLL	(1ULL << 4)
 #define TUNX_FEAT_RX_WAKE	(1ULL << 5)	/* struct tunx_rx_wake */
+#define TUNX_FEAT_TX_WAKE	(1ULL << 6)	/* struct tunx_tx_wake */
 
 #define TUNX_NO_OWNER		0xffffffffU	/* owner or group unset */
 
@@ -255,8 +273,8 @@ struct tunx_info {
 	__u32 mtu;
 	__u32 rx_entries;
 	__u32 tx_entries;
-	__u32 frame_size;
-	__u32 reserved0;
+	__u32 area_size;	/* bytes of each direction's packet area */
+	__u32 max_packet;	/* tunx_ring_setup.max_packet */
 	__u64 mmap_size;
 	__u32 reserved[8];
 };
@@ -300,43 +318,76 @@ struct tunx_rx_wake {
 #define TUNX_RX_WAKE_MAX_USECS	1000000
 
 /*
+ * struct tunx_tx_wake - what a writer waiting for room waits for, at
+ * tunx_ring_setup.tx_wake in the mapping, on the tx producer's cache line.
+ * Written by the process, read by the kernel in poll():
+ * @consumer:	EPOLLOUT waits, besides a free slot, until the tx consumer
+ *		index reaches this value: a writer short of bytes in its area
+ *		(not of slots) names the descriptor whose release makes room.
+ *		A value that is not in (consumer, producer] counts as reached,
+ *		so a stale one costs nothing and the words start harmless.
+ * Any value is safe: the worst a process can do is sleep until its own
+ * descriptors are consumed.
+ */
+struct tunx_tx_wake {
+	__u32 consumer;
+	__u32 reserved;
+};
+
+/*
  * struct tunx_ring_setup - argument of TUNX_IOC_SETUP_RINGS (read-write).
+ * @abi_version: in: the TUNX_ABI_VERSION the program was built with.  Any
+ *	other value gives -EPROTO: a program built for ABI 1 (it passes 0
+ *	here, a reserved field then) expects one frame per slot, a layout
+ *	this module no longer has; rebuild it against this header.
  * @rx_entries, @tx_entries: in: requested, 0 for TUNX_RING_DEF_ENTRIES;
  *	rounded up to a power of two; outside [TUNX_RING_MIN_ENTRIES,
  *	TUNX_RING_MAX_ENTRIES] after rounding gives -EINVAL.  out: actual.
- * @frame_size: in: bytes per frame, 0 for TUNX_FRAME_MIN_SIZE; rounded up to
- *	a power of two and to at least TUNX_FRAME_MIN_SIZE; above
- *	TUNX_FRAME_MAX_SIZE gives -EINVAL, and so does a frame smaller than the
- *	device MTU.  out: actual.  While a queue has rings, the device MTU
- *	cannot be raised above its frame size (-EINVAL).
- *	A queue whose rings and frames would exceed TUNX_MAX_MMAP_SIZE gives
+ * @area_size: in: bytes of each direction's packet area, 0 for
+ *	TUNX_AREA_DEF_SIZE; rounded up to a power of two and to at least
+ *	TUNX_AREA_MIN_SIZE; above TUNX_AREA_MAX_SIZE gives -EINVAL.  out:
+ *	actual.
+ * @max_packet: out: the longest packet a descriptor may carry, either
+ *	direction: half the area (so that the rx ring always takes the next
+ *	packet once the reader caught up), at most TUNX_SUPER_MAX.  A plain
+ *	tx packet may be up to min(max_packet, TUNX_PACKET_MAX) bytes, a
+ *	super-packet up to max_packet.  A device MTU above it gives -EINVAL,
+ *	and while a queue has rings the MTU cannot be raised above it.
+ *	A queue whose rings and areas would exceed TUNX_MAX_MMAP_SIZE gives
  *	-EINVAL.
  * @mmap_size: out: length to pass to mmap (offset 0).
  * @rx, @tx: out: offsets of each ring's parts.
- * @rx_frames, @tx_frames: out: offsets of the frame areas; each holds
- *	entries * frame_size bytes.  Descriptor addr fields are relative to
- *	their direction's frame area.
+ * @rx_area, @tx_area: out: offsets of the packet areas, area_size bytes
+ *	each.  Descriptor addr fields are relative to their direction's area.
  * @rx_wake: out: offset of the struct tunx_rx_wake of the rx ring, when
  *	TUNX_FEAT_RX_WAKE is in tunx_info.features (ignored on input).
+ * @tx_wake: out: offset of the struct tunx_tx_wake of the tx ring, when
+ *	TUNX_FEAT_TX_WAKE is in tunx_info.features (ignored on input).
  *
  * Rings are set up once per attach: a second call gives -EBUSY.  Memory
  * stays valid while mapped, even after detach, close or device deletion.
  * It is charged to the caller's memory cgroup: -ENOMEM over its limit.
+ * The default geometry maps 2 x 512 KiB of areas and 2 x 8 KiB of rings
+ * (256 entries); 1024 entries, which libtunx takes for an offload queue
+ * so that 64 KB super-packets and small packets both find a slot, add
+ * 48 KiB: 1.06 MiB in all.
  */
 struct tunx_ring_setup {
 	__u32 size;
 	__u32 flags;		/* must be zero */
 	__u32 rx_entries;
 	__u32 tx_entries;
-	__u32 frame_size;
-	__u32 reserved0;
+	__u32 area_size;
+	__u32 abi_version;
 	__u64 mmap_size;
 	struct tunx_ring_offsets rx;
 	struct tunx_ring_offsets tx;
-	__u64 rx_frames;
-	__u64 tx_frames;
+	__u64 rx_area;
+	__u64 tx_area;
 	__u64 rx_wake;
-	__u32 reserved[6];
+	__u64 tx_wake;
+	__u32 max_packet;
+	__u32 reserved[3];
 };
 
 /*
@@ -349,9 +400,9 @@ struct tunx_ring_setup {
  *
  * Such a device advertises TSO, TSO6, USO and checksum offload to the stack
  * (`ethtool -K NAME tx off` or `tso off` turns them off at run time), up to
- * a super-packet of the smallest frame size of its queues (at most 64 KB,
- * set as the device's tso_max_size/gso_max_size); a GSO packet that does
- * not fit a frame is segmented by the kernel first.
+ * a super-packet of the smallest max_packet of its queues (at most 64 KB,
+ * set as the device's tso_max_size/gso_max_size); a GSO packet longer
+ * than that is segmented by the kernel first.
  *
  * rx descriptors then have TUNX_DESC_F_OFFLOAD set and describe the packet
  * as virtio_net_hdr_from_skb() would: NEEDS_CSUM with csum_start and
@@ -380,7 +431,7 @@ struct tunx_ring_setup {
  *     directly after the IP header (no IPv6 extension header, not an IPv4
  *     fragment) at csum_start, and csum_offset naming that header's
  *     checksum field; its IP length field covering exactly the whole
- *     super-packet.  Its len may reach the frame size.  One whose
+ *     super-packet.  Its len may reach max_packet.  One whose
  *     payload fits one gso_size segment is delivered as a plain packet.
  * Every other packet, flag or not, may be as long as a plain packet on any
  * device: see struct tunx_desc.
@@ -400,22 +451,24 @@ struct tunx_ring_setup {
 
 /*
  * struct tunx_desc - one packet.  The kernel copies a tx descriptor once,
- * then validates the copy: addr + len must lie inside the tx frame area and
- * inside one frame, len must be at least a minimal IP header and at most
- * TUNX_PACKET_MAX (a super-packet with offload: the frame size), unknown
- * flags and reserved fields must be zero.  As tun and Ethernet NICs do on
- * receive, a packet longer than the device MTU is accepted (the peer's MTU
- * may be larger) and counted in tx_over_mtu; only the frame bounds it.
+ * then validates the copy: addr + len must lie inside the tx area (any
+ * byte offset, no alignment asked), len must be at least a minimal IP
+ * header and at most min(max_packet, TUNX_PACKET_MAX) (a super-packet with
+ * offload: max_packet), unknown flags and reserved fields must be zero.
+ * As tun and Ethernet NICs do on receive, a packet longer than the device
+ * MTU is accepted (the peer's MTU may be larger) and counted in
+ * tx_over_mtu; only max_packet bounds it.
  * A descriptor that fails is skipped and counted in invalid_descs; a
  * packet that is not IPv4/IPv6 (version nibble, a whole header, IPv4 IHL
  * >= 5 and inside the packet) is dropped and counted in tx_bad_packets.
  * Either way the consumer index moves past it.  The minimal length is 20
- * bytes.  rx descriptors the kernel writes have addr = slot * frame_size
- * and all other fields but len zero, except the offload fields and
+ * bytes.  rx descriptors the kernel writes have addr a multiple of
+ * TUNX_PACKET_ALIGN with addr + len inside the rx area (see "Model"), and
+ * all other fields but len zero, except the offload fields and
  * TUNX_DESC_F_OFFLOAD on an offload device.
  */
 struct tunx_desc {
-	__u64 addr;		/* byte offset in this direction's frame area */
+	__u64 addr;		/* byte offset in this direction's area */
 	__u32 len;		/* packet length at addr */
 	__u16 flags;		/* TUNX_DESC_F_* */
 	__u16 reserved0;
