@@ -253,7 +253,7 @@ static int events_fds(struct tunx_device *dev, struct tunx_events *e)
 	r = ep_add(e->ep_fd, e->efd);
 	if (r || !dev->ifindex)
 		return r;
-	e->nl_fd = tunx__nl_monitor_open();
+	e->nl_fd = tunx__nl_monitor_open(dev->ifindex);
 	if (e->nl_fd < 0)
 		return e->nl_fd;
 	return ep_add(e->ep_fd, e->nl_fd);

@@ -146,7 +146,7 @@ TUNX_HIDDEN void tunx__events_wake(struct tunx_device *dev);
 /* netlink.c */
 TUNX_HIDDEN int tunx__nl_link_state(int ifindex, unsigned int *mtu,
 				    bool *up, char *name);
-TUNX_HIDDEN int tunx__nl_monitor_open(void);
+TUNX_HIDDEN int tunx__nl_monitor_open(int ifindex);
 
 /* The device that owns the link and events: wrappers delegate. */
 static inline struct tunx_device *tunx__base(struct tunx_device *dev)

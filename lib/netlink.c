@@ -5,10 +5,13 @@
  * Each call uses its own socket: configuration is not the hot path and a
  * private socket makes every function safe from any thread.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
@@ -78,20 +81,48 @@ int tunx__nl_link_state(int ifindex, unsigned int *mtu, bool *up, char *name)
 	return 0;
 }
 
-/* A raw socket on the link group: events.c reads it without libnl so the
- * descriptor can live in the caller's poll set. */
-int tunx__nl_monitor_open(void)
+/*
+ * Only messages about link @ifindex: the link group carries every link of
+ * the namespace, and a program with a thousand devices (one socket each)
+ * would queue every device's news in every socket, a thousand times over,
+ * and wake each event loop for the others' changes.  The filter reads
+ * ifi_index where every link message has it; BPF_ABS loads are big-endian.
+ */
+static int filter_link(int fd, int ifindex)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 NLMSG_HDRLEN + offsetof(struct ifinfomsg, ifi_index)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((uint32_t)ifindex),
+			 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+			  sizeof(prog)) ? -errno : 0;
+}
+
+/* A raw socket on the link group, for link @ifindex only: events.c reads
+ * it without libnl so the descriptor can live in the caller's poll set. */
+int tunx__nl_monitor_open(int ifindex)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
 				  .nl_groups = RTMGRP_LINK };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			NETLINK_ROUTE);
+	int r;
 
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int r = -errno;
-
+	r = filter_link(fd, ifindex);
+	if (!r && bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		r = -errno;
+	if (r) {
 		close(fd);
 		return r;
 	}

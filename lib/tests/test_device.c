@@ -130,6 +130,34 @@ static void events_up_mtu_down_from_rtnetlink(void)
 }
 
 /*
+ * Another link's changes wake nothing and queue nothing in this device's
+ * event socket: with a thousand devices in one namespace each socket
+ * held every device's news (issue 17's 1000-device measurement).
+ */
+static void events_quiet_for_other_links(void)
+{
+	struct tunx_device *dev = open_dev("txevq", false, 0);
+	struct pollfd p = { .events = POLLIN };
+	unsigned int ev;
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	p.fd = tunx_events_fd(dev);
+	while (tunx_event_next(dev, &ev) == 1)
+		;
+	CU_ASSERT_EQUAL(tx_sh("ip tuntap add dev txevq-other mode tun"), 0);
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(tx_sh("ip link set txevq-other up && "
+				      "ip link set txevq-other down"), 0);
+	CU_ASSERT_EQUAL(tx_sh("ip link del txevq-other"), 0);
+	CU_ASSERT_EQUAL(poll(&p, 1, 200), 0);
+	/* Its own changes still come. */
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 1300), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_MTU_UPDATE));
+	tunx_close(dev);
+}
+
+/*
  * Up and Down follow IFF_RUNNING, as in wireguard-go: a persistent tun
  * link that is up with nobody attached has no carrier and is not Up;
  * attaching brings the carrier and an Up event.
@@ -1433,6 +1461,7 @@ static CU_TestInfo tests[] = {
 	{ "open_reports_backend_and_name", open_reports_backend_and_name },
 	{ "open_with_mtu_sets_link", open_with_mtu_sets_link },
 	{ "events_up_mtu_down_from_rtnetlink", events_up_mtu_down_from_rtnetlink },
+	{ "events_quiet_for_other_links", events_quiet_for_other_links },
 	{ "event_callback_thread_delivers", event_callback_thread_delivers },
 	{ "up_down_follow_running", up_down_follow_running },
 	{ "ping_answered_by_echo", ping_answered_by_echo },
