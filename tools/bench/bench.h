@@ -78,7 +78,15 @@ struct bench_run {
 	enum bench_gen gen;	/* rx: what makes the load (0: packet) */
 	unsigned int rate;	/* rx: packets/s the generator is held to
 				 * (0: as fast as it can); gen.c */
+	unsigned int devices;	/* mem: devices open at once (0 elsewhere) */
 };
+
+/* mem: devices measured by default (their growth divided among them),
+ * at most (each holds a few fds and a ring mapping), and in --compare's
+ * run for the goal of 1000 offload queues open at once (goals.c) */
+#define BENCH_MEM_DEVICES 4
+#define BENCH_MAX_DEVICES 4096
+#define BENCH_GOAL_DEVICES 1000
 
 #define BENCH_MAX_CPUS 8
 /* --compare's equal-load rows, packets/s: under a loaded TCG VM the
@@ -104,6 +112,15 @@ struct bench_result {
 	/* mem: per device (average over the devices made) */
 	uint64_t mem_mmap;		/* tunx ring mapping, all queues */
 	int64_t mem_avail, mem_slab, mem_vmalloc;	/* deltas, bytes */
+	/* mem: the same over all run.devices open at once (the mappings
+	 * summed device by device), whether the module gave them offload,
+	 * the fds each took, and the seconds opening (with link up) and
+	 * closing them all took */
+	uint64_t mem_mmap_total;
+	int64_t mem_avail_total, mem_slab_total, mem_vmalloc_total;
+	bool mem_offload;
+	double mem_fds;
+	double mem_open_seconds, mem_close_seconds;
 	/* device counters over the run (tunx: TUNX_IOC_GET_STATS) */
 	uint64_t kicks, wakeups, queue_stops;
 	/* calls the worker threads made (calls.c): poll() (libtunx's waits
@@ -273,7 +290,7 @@ bool bench_gen_rate_reached(const struct bench_result *r);
 void bench_gen_row(const struct bench_result *r);
 void bench_gen_json(const struct bench_result *r);
 
-/* mem.c: memory per device */
+/* mem.c: memory per device, and of run.devices open at once */
 void bench_run_mem(const struct bench_run *r, struct bench_result *res);
 int bench_dev_stats(struct tunx_device *dev, struct tunx_stats *st);
 
@@ -291,6 +308,8 @@ struct bench_goal_result {
 	const char *unit;
 	bool met;
 	bool at_most;	/* a counter (a) per packet (b): ratio <= target */
+	bool bound;	/* a figure (a, in unit) at most target: ratio is
+			 * a / target, its share of the bound; b is -1 */
 	const char *na;	/* not judged on this machine, and why */
 };
 /* @cpus: online CPUs of the machine that ran them (bench_online_cpus()) */

@@ -12,6 +12,10 @@
  * (kicks, wakeups) per packet of one tunx run: at most the target.
  * Queue scaling needs a CPU per queue beside the generator's (pin.c): on
  * 2 vCPUs both workers share one, so those goals say n/a there.
+ * The memory goals bound a figure of one mem run of tunx as libtunx opens
+ * it by default (offload on): its ring mapping per queue, and what 1000
+ * such devices hold while all open and up.  They are n/a when the queues
+ * opened without offload: the goal is about offload queues.
  */
 #include <stdio.h>
 
@@ -25,29 +29,36 @@ struct sel {
 	enum bench_gen gen;	/* rx: the generator */
 	unsigned int rate;	/* rx: equal load (figure: us per packet) */
 	unsigned int batch;	/* 0: the backend's default */
+	unsigned int devices;	/* mem: devices open at once */
 };
 
 enum goal_kind {
 	GOAL_RATIO,		/* a's figure over b's, at least the target */
 	GOAL_KICKS,		/* a's kicks per packet, at most the target */
 	GOAL_WAKEUPS,		/* a's wakeups per packet, at most it */
+	GOAL_MMAP,		/* a's ring mapping per queue, MiB, at most */
+	GOAL_MEM_OPEN,		/* a's devices' memory in all, GiB, at most */
 };
 
 /* The runs a goal compares (struct sel, in its order). */
 #define TX(BK, SIZE, Q, SINK) \
-	{ MODE_TX, BK, SIZE, Q, 0, SINK, GEN_NONE, 0, 0 }
+	{ MODE_TX, BK, SIZE, Q, 0, SINK, GEN_NONE, 0, 0, 0 }
 #define TX_BATCH(BATCH) \
-	{ MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0, BATCH }
+	{ MODE_TX, BK_TUNX, 64, 1, 0, SINK_DROP, GEN_NONE, 0, BATCH, 0 }
 #define RX(BK, SIZE, Q, GEN, RATE) \
-	{ MODE_RX, BK, SIZE, Q, 0, SINK_NONE, GEN, RATE, 0 }
+	{ MODE_RX, BK, SIZE, Q, 0, SINK_NONE, GEN, RATE, 0, 0 }
 #define TCP(BK, Q, STREAMS) \
-	{ MODE_TCP, BK, 0, Q, STREAMS, SINK_NONE, GEN_NONE, 0, 0 }
-#define NO_RUN	{ MODE_TX, BK_TUNX, 0, 0, 0, SINK_NONE, GEN_NONE, 0, 0 }
+	{ MODE_TCP, BK, 0, Q, STREAMS, SINK_NONE, GEN_NONE, 0, 0, 0 }
+/* tunx in mem: offload on, libtunx's default ring (bench_backend_config) */
+#define MEM(DEVICES) \
+	{ MODE_MEM, BK_TUNX, 0, 1, 0, SINK_NONE, GEN_NONE, 0, 0, DEVICES }
+#define NO_RUN	{ MODE_TX, BK_TUNX, 0, 0, 0, SINK_NONE, GEN_NONE, 0, 0, 0 }
 
 #define RATIO(NAME, A, B, TARGET)	{ NAME, A, B, TARGET, GOAL_RATIO, 0 }
 /* two queues against one: a CPU for each worker besides the generator's */
 #define SCALING(NAME, A, B)		{ NAME, A, B, 1.7, GOAL_RATIO, 3 }
 #define PER_PACKET(NAME, A, KIND)	{ NAME, A, NO_RUN, 0.05, KIND, 0 }
+#define BOUND(NAME, A, TARGET, KIND)	{ NAME, A, NO_RUN, TARGET, KIND, 0 }
 
 /* rx at N bytes: tunx-zc >= 1.2x tun read(), tunx (copying) >= 1.0x. */
 #define RX_SIZE(N)							\
@@ -121,6 +132,12 @@ static const struct goal_def {
 	PER_PACKET("rx 64 B, packet gen: tunx wakeups per packet",
 		   RX(BK_TUNX, 64, 1, GEN_PACKET, 0), GOAL_WAKEUPS),
 	KICKS_AT(16), KICKS_AT(64), KICKS_AT(256), KICKS_AT(512),
+	/* memory: the mapping of one queue (the 4-device row), and 1000
+	 * devices open at once */
+	BOUND("memory per offload queue <= 1.1 MiB", MEM(BENCH_MEM_DEVICES),
+	      1.1, GOAL_MMAP),
+	BOUND("1000 devices open at once <= 1.2 GiB", MEM(BENCH_GOAL_DEVICES),
+	      1.2, GOAL_MEM_OPEN),
 };
 
 static bool matches(const struct bench_run *r, const struct sel *s)
@@ -128,7 +145,8 @@ static bool matches(const struct bench_run *r, const struct sel *s)
 	return r->mode == s->mode && r->backend == s->backend &&
 	       r->size == s->size && r->queues == s->queues &&
 	       r->streams == s->streams && r->sink == s->sink &&
-	       r->gen == s->gen && r->rate == s->rate && r->batch == s->batch;
+	       r->gen == s->gen && r->rate == s->rate && r->batch == s->batch &&
+	       r->devices == s->devices;
 }
 
 /* The run that @s selects; NULL when it is not in the list. */
@@ -179,6 +197,40 @@ static void judge_per_packet(const struct goal_def *d,
 					  "wakeups / packets";
 }
 
+/*
+ * A mem run's figure for a memory goal.  Many devices: the larger of the
+ * two measures (mem.c), MemAvailable's drop and the kernel's growth plus
+ * the mappings; each misses something the other sees (percpu memory,
+ * page tables; or the page cache's moves), so the goal holds only when
+ * both are within it.
+ */
+static double mem_figure(enum goal_kind kind, const struct bench_result *r)
+{
+	double kernel = (double)r->mem_mmap_total + (double)r->mem_slab_total +
+			(double)r->mem_vmalloc_total;
+	double avail = (double)r->mem_avail_total;
+
+	if (kind == GOAL_MMAP)
+		return (double)r->mem_mmap / r->run.queues / (1 << 20);
+	return (kernel > avail ? kernel : avail) / (1 << 30);
+}
+
+/* a's memory, at most the target, on offload queues only */
+static void judge_bound(const struct goal_def *d, struct bench_goal_result *g,
+			const struct bench_result *a)
+{
+	g->bound = true;
+	g->a = a ? mem_figure(d->kind, a) : -1;
+	g->b = -1;
+	g->ratio = g->a > 0 ? g->a / d->target : -1;
+	g->met = g->ratio > 0 && g->ratio <= 1;
+	g->unit = d->kind == GOAL_MMAP ? "MiB" : "GiB";
+	if (a && !a->mem_offload) {
+		g->na = "the queues opened without offload";
+		g->met = false;
+	}
+}
+
 unsigned int bench_goals(const struct bench_result *res, unsigned int n,
 			 unsigned int cpus, struct bench_goal_result *out,
 			 unsigned int max)
@@ -197,6 +249,8 @@ unsigned int bench_goals(const struct bench_result *res, unsigned int n,
 		if (d->kind == GOAL_RATIO)
 			judge_ratio(d, g, pick(res, n, &d->a),
 				    pick(res, n, &d->b));
+		else if (d->kind == GOAL_MMAP || d->kind == GOAL_MEM_OPEN)
+			judge_bound(d, g, pick(res, n, &d->a));
 		else
 			judge_per_packet(d, g, pick(res, n, &d->a));
 		if (d->min_cpus && cpus < d->min_cpus) {
@@ -212,7 +266,10 @@ static void print_verdict(const struct bench_goal_result *g)
 {
 	int prec = g->unit[0] == 'u' ? 2 : 0;	/* us/packet */
 
-	if (g->at_most)
+	if (g->bound)
+		printf("%-42s <=%4.2f %12.3f %12s ", g->name, g->target,
+		       g->a, "-");
+	else if (g->at_most)
 		printf("%-42s <=%4.2f %12.0f %12.0f ", g->name, g->target,
 		       g->a, g->b);
 	else
@@ -223,7 +280,7 @@ static void print_verdict(const struct bench_goal_result *g)
 	else if (g->ratio < 0)
 		printf("%7s  not measured (a run failed, its figure is not "
 		       "above 0, or it missed its rate)\n", "-");
-	else if (g->at_most)
+	else if (g->at_most || g->bound)
 		printf("%7.3f  %s\n", g->ratio, g->met ? "met" : "NOT met");
 	else
 		printf("%6.2fx  %s\n", g->ratio, g->met ? "met" : "NOT met");
@@ -243,5 +300,8 @@ void bench_print_goals(const struct bench_result *res, unsigned int n)
 	printf("(ratios from this one run on this machine; %s)\n",
 	       "figures in packets/s, tcp in Mbit/s, equal load in device "
 	       "CPU us per packet; per-packet goals: the counter, the "
-	       "packets, and their quotient");
+	       "packets, and their quotient; memory goals: the figure in MiB "
+	       "or GiB and its share of the bound, 1000 devices the larger of "
+	       "MemAvailable's drop and Slab+VmallocUsed growth plus the "
+	       "mappings");
 }

@@ -27,8 +27,9 @@ static const char usage_text[] =
 "                       tcp   iperf3 through tunx-tunnel between two\n"
 "                             namespaces\n"
 "                       mem   memory per device: the ring mapping, and\n"
-"                             the growth of Slab and VmallocUsed over 4\n"
-"                             devices\n"
+"                             the growth of Slab, VmallocUsed and the drop\n"
+"                             of MemAvailable over --devices devices open\n"
+"                             at once, per device and in all\n"
 "                       wireguard  iperf3 through wireguard-go\n"
 "                             (tunx-wireguard) on the backend, to the\n"
 "                             kernel's WireGuard in a second namespace;\n"
@@ -66,6 +67,9 @@ static const char usage_text[] =
 "  -q, --queues LIST    queues, one thread each (tx, rx; tcp: the\n"
 "                       tunnel's --queues) (default 1)\n"
 "  -S, --streams LIST   tcp: parallel iperf3 streams (default 1)\n"
+"      --devices LIST   mem: devices open at once, 1..4096 (default 4);\n"
+"                       RLIMIT_NOFILE is raised to what they need.\n"
+"                       Other modes ignore it\n"
 "      --sink LIST      tx: where the packets end (default drop)\n"
 "                       drop    tc ingress matchall drop on the device:\n"
 "                               the device's own cost\n"
@@ -100,8 +104,8 @@ static const char usage_text[] =
 "                       against 1, pps over batch sizes 1..512 and\n"
 "                       packet sizes 64..65535, tunx-zc, tun-uring,\n"
 "                       tun-sqpoll, tun-napi and xdp-veth beside them,\n"
-"                       memory\n"
-"                       per device;\n"
+"                       memory per device, and 1000 tunx devices open\n"
+"                       at once (offload on, as libtunx opens them);\n"
 "                       prints each goal's ratio and whether it is met\n"
 "      --full           --compare plus echo latency (`make bench` runs\n"
 "                       it with --duration 1)\n"
@@ -129,6 +133,7 @@ struct opts {
 	unsigned int sinks[MAX_VALUES], n_sinks;
 	unsigned int gens[MAX_VALUES], n_gens;
 	unsigned int rates[MAX_VALUES], n_rates;
+	unsigned int devices[MAX_VALUES], n_devices;
 	double duration;
 	unsigned int repeat;
 	bool json, compare, full, csum;
@@ -222,6 +227,8 @@ static int parse_one(struct opts *o, int c, char *arg)
 	case 'G': return parse_gens(o, arg);
 	case 'R': return parse_list(arg, o->rates, &o->n_rates, NULL, 0, 0,
 				    10000000);
+	case 'D': return parse_list(arg, o->devices, &o->n_devices, NULL, 0, 1,
+				    BENCH_MAX_DEVICES);
 	case 'd': o->duration = strtod(arg, NULL);
 		return o->duration > 0 && o->duration <= 600 ? 0 : -1;
 	case 'r': o->repeat = (unsigned int)strtoul(arg, NULL, 10);
@@ -243,7 +250,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
 		{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
 		{ "sink", 1, NULL, 'K' }, { "gen", 1, NULL, 'G' },
-		{ "rate", 1, NULL, 'R' },
+		{ "rate", 1, NULL, 'R' }, { "devices", 1, NULL, 'D' },
 		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
 		{ "full", 0, NULL, 'F' }, { "csum", 0, NULL, 'C' },
 		{ "help", 0, NULL, 'h' }, { 0 },
@@ -252,6 +259,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const unsigned int dsize[] = { 1400 }, dzero[] = { 0 }, done[] = { 1 };
 	static const unsigned int dsink[] = { SINK_DROP };
 	static const unsigned int dgen[] = { GEN_PACKET };
+	static const unsigned int ddev[] = { BENCH_MEM_DEVICES };
 	int c;
 
 	set_list(o->modes, &o->n_modes, dmode, 1);
@@ -263,6 +271,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	set_list(o->sinks, &o->n_sinks, dsink, 1);
 	set_list(o->gens, &o->n_gens, dgen, 1);
 	set_list(o->rates, &o->n_rates, dzero, 1);
+	set_list(o->devices, &o->n_devices, ddev, 1);
 	o->duration = 3;
 	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "m:b:s:B:q:S:d:r:jch", longs, NULL)) != -1) {
@@ -283,10 +292,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static unsigned int product(const struct opts *o, struct bench_run *runs)
 {
-	unsigned int m, b, s, t, q, k, d, g, p, n = 0;
+	unsigned int m, b, s, t, q, k, d, g, p, v, n = 0;
 	struct bench_run r;
 
 	for (m = 0; m < o->n_modes; m++)
+	for (v = 0; v < o->n_devices; v++)
 	for (d = 0; d < o->n_sinks; d++)
 	for (g = 0; g < o->n_gens; g++)
 	for (p = 0; p < o->n_rates; p++)
@@ -298,7 +308,8 @@ static unsigned int product(const struct opts *o, struct bench_run *runs)
 		r = (struct bench_run){ o->modes[m], o->backends[b], o->sizes[s],
 					o->batches[t], o->queues[q],
 					o->streams[k], o->duration,
-					o->sinks[d], o->gens[g], o->rates[p] };
+					o->sinks[d], o->gens[g], o->rates[p],
+					o->devices[v] };
 		n = bench_add_run(runs, n, &r);
 	}
 	return n;
@@ -310,13 +321,14 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 	memset(res, 0, sizeof(*res));
 	res->run = *run;
 	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u"
-		" streams %u%s%s%s%s%s%.0u\n", i + 1, n, k ? " repeat " : "",
+		" streams %u%s%s%s%s%s%.0u%s%.0u\n", i + 1, n, k ? " repeat " : "",
 		k + (k ? 1 : 0),
 		bench_mode_names[run->mode], bench_backend_names[run->backend],
 		run->size, run->batch, run->queues, run->streams,
 		run->sink ? " sink " : "", run->sink ? bench_sink_names[run->sink] : "",
 		run->gen ? " gen " : "", run->gen ? bench_gen_names[run->gen] : "",
-		run->rate ? " rate " : "", run->rate);
+		run->rate ? " rate " : "", run->rate,
+		run->devices ? " devices " : "", run->devices);
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
 	else if (run->mode == MODE_WIREGUARD)

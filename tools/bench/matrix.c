@@ -15,7 +15,8 @@ static bool same(const struct bench_run *a, const struct bench_run *b)
 	return a->mode == b->mode && a->backend == b->backend &&
 	       a->size == b->size && a->batch == b->batch &&
 	       a->queues == b->queues && a->streams == b->streams &&
-	       a->sink == b->sink && a->gen == b->gen && a->rate == b->rate;
+	       a->sink == b->sink && a->gen == b->gen && a->rate == b->rate &&
+	       a->devices == b->devices;
 }
 
 static bool makes_sense(const struct bench_run *r)
@@ -84,6 +85,11 @@ unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 		r.streams = 0;
 	else if (!r.streams)
 		r.streams = 1;
+	/* Only mem opens devices by the number. */
+	if (r.mode != MODE_MEM)
+		r.devices = 0;
+	else if (!r.devices)
+		r.devices = BENCH_MEM_DEVICES;
 	for (i = 0; i < n; i++)
 		if (same(&runs[i], &r))
 			return n;
@@ -97,7 +103,8 @@ static unsigned int add(struct bench_run *runs, unsigned int n,
 			unsigned int streams, double dur)
 {
 	struct bench_run r = { m, b, size, batch, queues, streams, dur,
-			       SINK_NONE, GEN_NONE, 0 };	/* tx: drop; rx: packet */
+			       SINK_NONE, GEN_NONE, 0, 0 };	/* tx: drop; rx: packet;
+								 * mem: 4 devices */
 
 	return bench_add_run(runs, n, &r);
 }
@@ -118,12 +125,27 @@ static unsigned int each(struct bench_run *runs, unsigned int n,
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
+ * The goal of many devices open at once: tunx as libtunx opens it by
+ * default (offload on, 1024 entries), BENCH_GOAL_DEVICES of them.  Last
+ * of the memory runs: closing them leaves the kernel freeing rings in
+ * the background, which would move the 4-device rows' MemAvailable.
+ */
+static unsigned int many_devices(struct bench_run *runs, unsigned int n,
+				 double dur)
+{
+	struct bench_run r = { MODE_MEM, BK_TUNX, 0, 0, 1, 0, dur, SINK_NONE,
+			       GEN_NONE, 0, BENCH_GOAL_DEVICES };
+
+	return bench_add_run(runs, n, &r);
+}
+
+/*
  * The goals, in the order of the issue: 64 B tx (drop sink, then route
  * and socket for tunx and tun) and rx against tun (packet generator,
  * then udp and equal load for tunx and tun), TCP
  * through the tunnel against tun-vnet, plain tun and veth, two queues
  * against one, then the batch and size curves (tx on the drop sink) and
- * memory.  --full adds
+ * memory (4 devices per backend, then 1000 tunx ones).  --full adds
  * echo (latency).
  */
 unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
@@ -145,7 +167,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	 * adds (the issue's route goal, and context). */
 	for (i = 0; i < N(two); i++) {
 		struct bench_run r = { MODE_TX, two[i], 64, 0, 1, 0, dur,
-				       SINK_ROUTE, GEN_NONE, 0 };
+				       SINK_ROUTE, GEN_NONE, 0, 0 };
 
 		n = bench_add_run(runs, n, &r);
 		r.sink = SINK_SOCKET;
@@ -157,7 +179,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	 * where the figure is the device's CPU per packet. */
 	for (i = 0; i < N(two); i++) {
 		struct bench_run r = { MODE_RX, two[i], 64, 0, 1, 0, dur,
-				       SINK_NONE, GEN_UDP, 0 };
+				       SINK_NONE, GEN_UDP, 0, 0 };
 
 		n = bench_add_run(runs, n, &r);
 		r.gen = GEN_PACKET;
@@ -190,6 +212,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 			n = add(runs, n, MODE_TX, BK_TUNX_ZC, 64, 0, 1, 0, dur);
 	}
 	n = each(runs, n, MODE_MEM, mem, N(mem), 0, 0, 1, 0, dur);
+	n = many_devices(runs, n, dur);
 	if (full)
 		for (i = 0; i < 2; i++)
 			n = each(runs, n, MODE_ECHO, pkt, N(pkt), i ? 1400 : 64,

@@ -62,15 +62,26 @@ static void header(char *kernel, size_t klen, char *date, size_t dlen,
 	virt(v, vlen);
 }
 
+#define MIB(x) ((double)(x) / (1 << 20))
+
+/* Per device, then what all the run's devices held together. */
 static void print_mem(const struct bench_result *r)
 {
-	printf("%12s %10s  mapped %.2f MiB (%u entries); per device: "
+	printf("%12s %10s  mapped %.2f MiB (%u entries%s); per device: "
 	       "kernel %.2f MiB (rings, Slab %+.0f KiB, VmallocUsed %+.2f MiB), "
-	       "MemAvailable %+.2f MiB\n", "-", "-",
-	       (double)r->mem_mmap / (1 << 20), r->ring_entries,
-	       (double)(r->mem_mmap + r->mem_slab + r->mem_vmalloc) / (1 << 20),
-	       (double)r->mem_slab / 1024, (double)r->mem_vmalloc / (1 << 20),
-	       -(double)r->mem_avail / (1 << 20));
+	       "MemAvailable %+.2f MiB", "-", "-",
+	       MIB(r->mem_mmap), r->ring_entries,
+	       r->mem_offload ? ", offload" : "",
+	       MIB(r->mem_mmap + r->mem_slab + r->mem_vmalloc),
+	       (double)r->mem_slab / 1024, MIB(r->mem_vmalloc),
+	       -MIB(r->mem_avail));
+	printf("; %u devices: kernel %.1f MiB (mapped %.1f MiB), "
+	       "MemAvailable %+.1f MiB, %.1f fds each, open+up %.1f s, "
+	       "close %.1f s\n", r->run.devices,
+	       MIB(r->mem_mmap_total + r->mem_slab_total +
+		   r->mem_vmalloc_total), MIB(r->mem_mmap_total),
+	       -MIB(r->mem_avail_total), r->mem_fds, r->mem_open_seconds,
+	       r->mem_close_seconds);
 }
 
 static void print_row(const struct bench_result *r)
@@ -179,6 +190,21 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
+/* mem's run of many devices: its size and totals (0 in other modes) */
+static void json_mem(const struct bench_result *r)
+{
+	printf("\n     \"devices\": %u, \"mem_offload\": %s, "
+	       "\"mem_mmap_total\": %llu, \"mem_avail_total\": %lld, "
+	       "\"mem_slab_total\": %lld, \"mem_vmalloc_total\": %lld,"
+	       "\n     \"mem_fds\": %.2f, \"mem_open_seconds\": %.3f, "
+	       "\"mem_close_seconds\": %.3f,", r->run.devices,
+	       r->mem_offload ? "true" : "false",
+	       (unsigned long long)r->mem_mmap_total,
+	       (long long)r->mem_avail_total, (long long)r->mem_slab_total,
+	       (long long)r->mem_vmalloc_total, r->mem_fds,
+	       r->mem_open_seconds, r->mem_close_seconds);
+}
+
 static void json_result(const struct bench_result *r)
 {
 	printf("    {\"mode\": \"%s\", \"backend\": \"%s\", \"size\": %u, "
@@ -199,6 +225,7 @@ static void json_result(const struct bench_result *r)
 	       (unsigned long long)r->packets, (unsigned long long)r->bytes,
 	       r->pps, r->bits_per_sec, r->rtt_p50_us, r->rtt_p99_us, r->repeats,
 	       r->fig_min, r->fig_max);
+	json_mem(r);
 	printf("\n     \"mem_mmap\": %llu, \"mem_avail\": %lld, \"mem_slab\": %lld, "
 	       "\"mem_vmalloc\": %lld, \"kicks\": %llu, \"wakeups\": %llu, "
 	       "\"queue_stops\": %llu, \"polls\": %llu, \"kick_ioctls\": %llu,"
@@ -232,12 +259,13 @@ static void json_goals(const struct bench_result *res, unsigned int n)
 	for (i = 0; i < k; i++) {
 		printf("    {\"name\": ");
 		json_string(g[i].name);
-		printf(", \"target\": %.2f, \"measured\": %.1f, \"against\": %.1f, "
+		printf(", \"target\": %.2f, \"measured\": %.4f, \"against\": %.4f, "
 		       "\"ratio\": %.4f, \"met\": %s, \"unit\": \"%s\", "
-		       "\"at_most\": %s, \"na\": ",
+		       "\"at_most\": %s, \"bound\": %s, \"na\": ",
 		       g[i].target, g[i].a, g[i].b, g[i].ratio,
 		       g[i].met ? "true" : "false", g[i].unit,
-		       g[i].at_most ? "true" : "false");
+		       g[i].at_most ? "true" : "false",
+		       g[i].bound ? "true" : "false");
 		if (g[i].na)
 			json_string(g[i].na);
 		else

@@ -49,7 +49,11 @@ def find(results, **want):
 
 def goal_cells(g):
     """target, measured, against, ratio and verdict of one goal."""
-    if g.get("at_most"):
+    if g.get("bound"):
+        # a memory figure at most the bound: the figure, its share of it
+        target = "at most %.2f %s" % (g["target"], g["unit"])
+        fmt, ratio_fmt = "%.3f", "%.3f"
+    elif g.get("at_most"):
         # a counter per packet: the counter, the packets, their quotient
         target = "at most %.2f" % g["target"]
         fmt, ratio_fmt = "%.0f", "%.3f"
@@ -329,24 +333,50 @@ def memory(res):
         return
     print("\n**Memory per device** (one queue, default ring size, link up; "
           "ring mapping from TUNX_IOC_GET_INFO; kernel = growth of Slab + "
-          "VmallocUsed in /proc/meminfo over 4 devices, divided by 4; "
-          "MemAvailable is noisier: page cache, earlier namespaces freed "
-          "in the background)\n")
-    print("| backend | ring entries | ring mapping | kernel | Slab | "
+          "VmallocUsed in /proc/meminfo over N devices open at once, "
+          "divided by N; MemAvailable is noisier: page cache, earlier "
+          "namespaces freed in the background)\n")
+    print("| backend | devices | ring entries | ring mapping | kernel | Slab | "
           "VmallocUsed | MemAvailable drop |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     mib = 1 << 20
     for r in rows:
+        devices = r.get("devices", 4)
         if r["error"]:
-            print("| %s | not run: %s | | | | | |" % (r["backend"],
-                                                    r["error"]))
+            print("| %s | %s | not run: %s | | | | | |" % (
+                r["backend"], devices, r["error"]))
             continue
-        print("| %s | %s | %.2f MiB | %.2f MiB | %+.0f KiB | %+.2f MiB | "
-              "%.2f MiB |" % (
-                  r["backend"], r["ring_entries"] or "-", r["mem_mmap"] / mib,
+        print("| %s | %s | %s%s | %.2f MiB | %.2f MiB | %+.0f KiB | "
+              "%+.2f MiB | %.2f MiB |" % (
+                  r["backend"], devices, r["ring_entries"] or "-",
+                  " (offload)" if r.get("mem_offload") else "",
+                  r["mem_mmap"] / mib,
                   (r["mem_slab"] + r["mem_vmalloc"]) / mib,
                   r["mem_slab"] / 1024, r["mem_vmalloc"] / mib,
                   r["mem_avail"] / mib))
+    memory_totals([r for r in rows if not r["error"] and "devices" in r])
+
+
+def memory_totals(rows):
+    """What each run's devices held together, and how long they took."""
+    if not rows:
+        return
+    print("\n**Devices open at once** (all open and up; kernel = Slab + "
+          "VmallocUsed growth plus the ring mappings; open: tunx_open() and "
+          "link up of every device, close: tunx_close() of every one)\n")
+    print("| backend | devices | kernel | ring mappings | MemAvailable drop | "
+          "fds per device | open s | close s |")
+    print("|---|---|---|---|---|---|---|---|")
+    mib = 1 << 20
+    for r in rows:
+        print("| %s | %d | %.1f MiB | %.1f MiB | %.1f MiB | %.1f | %.1f | "
+              "%.1f |" % (
+                  r["backend"], r["devices"],
+                  (r["mem_mmap_total"] + r["mem_slab_total"] +
+                   r["mem_vmalloc_total"]) / mib,
+                  r["mem_mmap_total"] / mib, r["mem_avail_total"] / mib,
+                  r["mem_fds"], r["mem_open_seconds"],
+                  r["mem_close_seconds"]))
 
 
 def cpu(r):

@@ -2,8 +2,9 @@
 /*
  * tunx-bench's goal judge (tools/bench/goals.c) on made-up runs, TAP: a
  * ratio met and missed, a failed run shown as not measured rather than
- * dropped, the per-packet kick and wakeup bounds, and the queue-scaling
- * goals said n/a on a machine with one CPU per queue too few.
+ * dropped, the per-packet kick and wakeup bounds, the queue-scaling
+ * goals said n/a on a machine with one CPU per queue too few, and the
+ * memory bounds (n/a without offload).
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,9 +65,59 @@ static unsigned int tx_runs(struct bench_result *res)
 	return n;
 }
 
+/* A mem run of @devices tunx devices: @mmap bytes a queue, @kernel in all. */
+static struct bench_result *mem_run(struct bench_result *res, unsigned int *n,
+				    unsigned int devices, uint64_t mmap,
+				    int64_t avail_total, bool offload)
+{
+	struct bench_result *r = add(res, n, MODE_MEM, BK_TUNX, 0, 1);
+
+	r->run.size = 0;
+	r->run.sink = SINK_NONE;
+	r->run.devices = devices;
+	r->mem_mmap = mmap;
+	r->mem_mmap_total = mmap * devices;
+	r->mem_slab_total = 140LL * 1024 * devices;
+	r->mem_avail_total = avail_total;
+	r->mem_offload = offload;
+	return r;
+}
+
+static void mem_goals(struct bench_result *res, unsigned int *n,
+		      struct bench_goal_result *g)
+{
+	const char *q = "memory per offload queue <= 1.1 MiB";
+	const char *all = "1000 devices open at once <= 1.2 GiB";
+	const struct bench_goal_result *x;
+	unsigned int k, base = *n;
+
+	mem_run(res, n, BENCH_MEM_DEVICES, 1122304, 0, true);
+	mem_run(res, n, BENCH_GOAL_DEVICES, 1122304, 1000LL << 20, true);
+	k = bench_goals(res, *n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, q);
+	ok(x && x->bound && x->met, "1.07 MiB a queue meets 'at most 1.1 MiB'");
+	x = goal(g, k, all);
+	ok(x && x->bound && x->met,
+	   "1000 x (1.07 MiB + 140 KiB) meets 'at most 1.2 GiB'");
+	/* MemAvailable saw more than the kernel's own counters: it counts. */
+	res[base + 1].mem_avail_total = 1300LL << 20;
+	k = bench_goals(res, *n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, all);
+	ok(x && !x->met, "the larger of the two measures is judged");
+	/* ABI 1's 16 MiB queue misses; a plain queue is n/a, not met. */
+	res[base].mem_mmap = 16ULL << 20;
+	k = bench_goals(res, *n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, q);
+	ok(x && !x->met && !x->na, "a 16 MiB queue misses it");
+	res[base].mem_offload = false;
+	k = bench_goals(res, *n, 3, g, BENCH_MAX_GOALS);
+	x = goal(g, k, q);
+	ok(x && x->na && !x->met, "a queue without offload is n/a");
+}
+
 int main(void)
 {
-	struct bench_result res[16];
+	struct bench_result res[24];
 	struct bench_goal_result g[BENCH_MAX_GOALS];
 	const struct bench_goal_result *x;
 	unsigned int n = tx_runs(res), k;
@@ -105,6 +156,8 @@ int main(void)
 	x = goal(g, k, "rx 64 B, packet gen: tunx wakeups per packet");
 	ok(x && x->at_most && x->ratio == 0.005 && x->met,
 	   "0.005 wakeups per packet meets 'at most 0.05'");
+
+	mem_goals(res, &n, g);
 
 	printf("1..%u\n", tests);
 	return failed ? 1 : 0;

@@ -456,6 +456,16 @@ result "tunx-bench mem on tunx reports the ring mapping (>= 2 x 256 x 2 KiB, 256
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"mem_mmap\"] >= 2 * 256 * 2048, r
 assert r[\"ring_entries\"] == 256, r'"
+# As libtunx opens tunx by default (offload on, 1024 entries, ABI 2's
+# packed areas): at most 1.1 MiB mapped per queue, and totals for all 50.
+result "tunx-bench mem --devices 50 on tunx: offload queues of <= 1.1 MiB mapped, totals for 50 devices" \
+	eval "'$bin/tunx-bench' -m mem -b tunx --devices 50 --json 2>/dev/null |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"devices\"] == 50 and r[\"packets\"] == 50, r
+assert r[\"mem_offload\"] and r[\"ring_entries\"] == 1024, r
+assert 0 < r[\"mem_mmap\"] <= 1.1 * 2**20, r
+assert r[\"mem_mmap_total\"] == 50 * r[\"mem_mmap\"], r
+assert r[\"mem_open_seconds\"] > 0 and r[\"mem_close_seconds\"] > 0, r'"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -62,7 +62,7 @@ for o in --queues --busy-poll --no-offload; do
 		eval "'$bin/tunx-tunnel' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-tunnel.8'"
 done
-for o in --streams --compare --full --batch --sink --gen --rate; do
+for o in --streams --compare --full --batch --sink --gen --rate --devices; do
 	result "tunx-bench $o is in --help and the man page" \
 		eval "'$bin/tunx-bench' --help | grep -q -- '$o' &&
 		      grep -q -- '$(echo "$o" | sed 's/-/\\\\-/g')' '$top/tools/man/tunx-bench.1'"
@@ -127,6 +127,10 @@ result "tunx-bench --gen flood is refused, naming the value" \
 	eval "'$bin/tunx-bench' --gen flood 2>'$tmp/err'; [ \$? = 2 ] &&
 	      grep -q 'bad value: flood' '$tmp/err'"
 result "tunx-bench --rate -5 is refused" rc 2 "$bin/tunx-bench" --rate -5
+result "tunx-bench --devices 0 is refused" rc 2 "$bin/tunx-bench" -m mem --devices 0
+result "tunx-bench --devices 4097 is refused, naming the value" \
+	eval "'$bin/tunx-bench' -m mem --devices 4097 2>'$tmp/err'; [ \$? = 2 ] &&
+	      grep -q 'bad value: 4097' '$tmp/err'"
 
 if [ -c /dev/net/tunx ]; then
 	skip "tunxctl explains a missing module" "tunx is loaded here"
@@ -272,6 +276,14 @@ result "tunx-bench mem on tun measures a device" \
 	eval "'$bin/tunx-bench' -m mem -b tun --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
 assert r[\"error\"] is None and r[\"packets\"] == 4 and r[\"mem_mmap\"] == 0, r'"
+# 200 tun devices take 7 fds each (libtunx): past a soft RLIMIT_NOFILE of
+# 1024 unless the bench raises it.
+result "tunx-bench mem --devices 200 on tun raises RLIMIT_NOFILE and reports the 200 devices' totals" \
+	eval "(ulimit -Sn 1024; '$bin/tunx-bench' -m mem -b tun --devices 200 --json 2>/dev/null) |
+	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
+assert r[\"error\"] is None and r[\"devices\"] == 200 and r[\"packets\"] == 200, r
+assert r[\"mem_fds\"] * 200 > 1024 and r[\"mem_mmap_total\"] == 0, r
+assert r[\"mem_open_seconds\"] > 0 and r[\"mem_close_seconds\"] > 0, r'"
 result "tunx-bench tx on tun at batch 512 takes 512 per call" \
 	eval "'$bin/tunx-bench' -m tx -b tun -s 64 -B 512 --sink socket -d 0.3 --json 2>/dev/null |
 	      python3 -c 'import json,sys; r=json.load(sys.stdin)[\"results\"][0];
@@ -348,7 +360,7 @@ else:
 goals_out=$("$bin/bench-goals-test" 2>&1)
 goals_rc=$?
 echo "$goals_out" | sed 's/^/# /'
-result "tunx-bench judges its goals: ratios, kicks and wakeups per packet, n/a on 2 CPUs" \
+result "tunx-bench judges its goals: ratios, kicks and wakeups per packet, n/a on 2 CPUs, memory bounds" \
 	[ "$goals_rc" = 0 ]
 # report.py on a made-up run: goals, verdicts and the tables come out.
 python3 - "$tmp/fake.json" <<'PY'
@@ -374,6 +386,12 @@ res = [run("tx", "tunx", 500), run("tx", "tun", 100),
        run("tcp", "tunx", 900, size=0, streams=1),
        run("tcp", "veth", 1000, size=0, streams=1),
        run("mem", "tunx", 0, size=0, mem_mmap=1 << 20, mem_avail=1 << 21, mem_vmalloc=1 << 21),
+       run("mem", "tunx", 0, size=0, ring_entries=1024, devices=1000,
+           mem_offload=True, mem_mmap=1 << 20, mem_avail=1 << 20,
+           mem_slab=1 << 17, mem_vmalloc=0, mem_mmap_total=1000 << 20,
+           mem_avail_total=1100 << 20, mem_slab_total=125 << 20,
+           mem_vmalloc_total=0, mem_fds=5, mem_open_seconds=11.04,
+           mem_close_seconds=25.46),
        run("tx", "xdp-veth", 250, sink="drop"),
        run("rx", "xdp-veth", 150, gen="packet", rate=0, gen_sent=150, gen_lost=0),
        run("rx", "tunx-zc", 90, size=9000, gen="packet", rate=0),
@@ -390,7 +408,13 @@ goals = [dict(name="tx 64 B: tunx / tun write()", target=4, measured=500,
               unit="kicks / packets", at_most=True, na=None),
          dict(name="2 queues / 1: tx 64 B, tunx", target=1.7, measured=900,
               against=500, ratio=1.8, met=False, unit="packets/s",
-              at_most=False, na="needs a CPU per queue beside the generator's")]
+              at_most=False, na="needs a CPU per queue beside the generator's"),
+         dict(name="memory per offload queue <= 1.1 MiB", target=1.1,
+              measured=1.0, against=-1, ratio=1.0 / 1.1, met=True,
+              unit="MiB", at_most=False, bound=True, na=None),
+         dict(name="1000 devices open at once <= 1.2 GiB", target=1.2,
+              measured=1125 / 1024, against=-1, ratio=1125 / 1024 / 1.2,
+              met=True, unit="GiB", at_most=False, bound=True, na=None)]
 doc = dict(tool="tunx-bench", date="D", kernel="K", virt="V", caveat="C",
            results=res, goals=goals)
 open(sys.argv[1], "w").write("console noise\n" + json.dumps(doc) + "\nmore\n")
@@ -408,7 +432,12 @@ result "report.py prints the rx generator and equal-load tables" \
 	      grep -Fq '| tunx | 64 | packet @20000/s | 20000 | 9.50 | 4.25 | 5.25 | cpu0 1/40/9/50 |' '$tmp/report.md'"
 result "report.py prints the TCP and memory tables" \
 	eval "grep -q '^| veth | 1 | 1 | 1000 | - | - |' '$tmp/report.md' &&
-	      grep -Fq '| tunx | 256 | 1.00 MiB | 2.00 MiB | +0 KiB | +2.00 MiB | 2.00 MiB |' '$tmp/report.md'"
+	      grep -Fq '| tunx | 4 | 256 | 1.00 MiB | 2.00 MiB | +0 KiB | +2.00 MiB | 2.00 MiB |' '$tmp/report.md'"
+result "report.py prints the memory goals as bounds, and what 1000 devices held together" \
+	eval "grep -Fq '| memory per offload queue <= 1.1 MiB | at most 1.10 MiB | 1.000 | - | 0.909 | **met** |' '$tmp/report.md' &&
+	      grep -Fq '| 1000 devices open at once <= 1.2 GiB | at most 1.20 GiB | 1.099 | - | 0.916 | **met** |' '$tmp/report.md' &&
+	      grep -Fq '| tunx | 1000 | 1024 (offload) | 1.00 MiB | 0.12 MiB | +128 KiB | +0.00 MiB | 1.00 MiB |' '$tmp/report.md' &&
+	      grep -Fq '| tunx | 1000 | 1125.0 MiB | 1000.0 MiB | 1100.0 MiB | 5.0 | 11.0 | 25.5 |' '$tmp/report.md'"
 result "report.py puts xdp-veth beside tunx at 64 B, and n/a where it cannot run" \
 	eval "grep -Fq '| xdp-veth | 250 | 150 | - | 2.00 |' '$tmp/report.md' &&
 	      grep -Fq '| 9000 | - | - | 90 | n/a | - | - |' '$tmp/report.md'"
