@@ -831,6 +831,18 @@ static int pin_threads(const char *prefix, int cpu)
 	return n;
 }
 
+/* tx0's NAPI in its kernel thread on CPU 1, the test on CPU 0. */
+static void napi_thread_on_the_other_cpu(struct __test_metadata *_metadata)
+{
+	cpu_set_t set;
+
+	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
+}
+
 /*
  * POLLOUT means room the writer can see.  NAPI advances its private index
  * descriptor by descriptor and publishes the consumer index once per batch;
@@ -848,18 +860,13 @@ TEST_F_TIMEOUT(rings, tx_pollout_only_when_writer_sees_room, 180)
 	struct tunx_stats st;
 	struct tunx_desc *d;
 	char pkt[256];
-	cpu_set_t set;
 	__u8 *slot;
 	size_t len;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs a second CPU to drain while we poll");
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 256, 0));
-	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
+	napi_thread_on_the_other_cpu(_metadata);
 	pfd.fd = self->q.fd;
 	len = st_test_packet(pkt, "room");
 	while (sent < total) {
@@ -922,7 +929,6 @@ TEST_F_TIMEOUT(rings, tx_pollout_waits_for_the_release_the_writer_names, 60)
 {
 	struct pollfd pfd = { .events = POLLOUT };
 	struct tunx_tx_wake *w;
-	cpu_set_t set;
 	__u32 want;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -933,11 +939,7 @@ TEST_F_TIMEOUT(rings, tx_pollout_waits_for_the_release_the_writer_names, 60)
 	 * kick that poll() makes cannot have released all 200 when poll()
 	 * first looks: without the writer's name it would report room now.
 	 */
-	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
+	napi_thread_on_the_other_cpu(_metadata);
 	w = (struct tunx_tx_wake *)((char *)self->q.map +
 				    self->q.setup.tx_wake);
 	pfd.fd = self->q.fd;
