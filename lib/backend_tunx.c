@@ -128,11 +128,6 @@ static const struct tunx_device_ops tunx_ops = {
 	.destroy = tunx_destroy,
 };
 
-static uint64_t align_packet(uint64_t len)
-{
-	return (len + TUNX_PACKET_ALIGN - 1) & ~(uint64_t)(TUNX_PACKET_ALIGN - 1);
-}
-
 /*
  * Area bytes: ring_entries packets of the MTU on a plain device (512 KiB,
  * the kernel's default, for 256 of 1500), the default for offload, where
@@ -141,7 +136,7 @@ static uint64_t align_packet(uint64_t len)
 static uint32_t area_for(const struct tunx_dev *t, uint32_t entries)
 {
 	uint64_t want = (uint64_t)entries *
-			align_packet(t->dev.mtu ? t->dev.mtu : 1500);
+			tunx__align_packet(t->dev.mtu ? t->dev.mtu : 1500);
 	uint32_t a = TUNX_AREA_DEF_SIZE;
 
 	if (tunx__tx_offload(t))
@@ -167,7 +162,7 @@ static void geometry(const struct tunx_dev *t, const struct tunx_config *cfg,
 /* What tunx_reserve() gives a packet: a plain one, or a super-packet. */
 static uint32_t chunk_for(const struct tunx_dev *t, uint32_t max_packet)
 {
-	uint32_t c = (uint32_t)align_packet(t->dev.mtu);
+	uint32_t c = (uint32_t)tunx__align_packet(t->dev.mtu);
 
 	if (tunx__tx_offload(t) || c > max_packet)
 		return max_packet;

@@ -169,8 +169,6 @@ unsigned int tunx__ring_peeked(const struct tunx_ring *r)
 
 /* ---- tx: packets packed in the area, as the kernel packs rx ---- */
 
-#define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((uint32_t)(a) - 1))
-
 /* Where @len bytes go from position @pos: there, or at the next wrap. */
 static uint32_t area_place(const struct tunx_ring *r, uint32_t pos,
 			   uint32_t len)
@@ -253,7 +251,7 @@ static void reserve_at(struct tunx_ring *r, uint32_t want, struct tunx_pkt *p)
 
 	start = area_place(r, r->pos, want);
 	r->starts[idx & r->mask] = start;
-	r->pos = start + ALIGN_UP(want, TUNX_PACKET_ALIGN);
+	r->pos = start + (uint32_t)tunx__align_packet(want);
 	p->data = r->data + (start & (r->area_size - 1));
 	p->cap = want;
 	p->len = 0;
@@ -299,7 +297,7 @@ void tunx__ring_trim_last(struct tunx_ring *r, uint32_t len)
 
 	if (r->pending && len)
 		r->pos = r->starts[last & r->mask] +
-			 ALIGN_UP(len, TUNX_PACKET_ALIGN);
+			 (uint32_t)tunx__align_packet(len);
 }
 
 /* Bytes reserved for pending packet @i: up to the next one, or to pos. */
@@ -339,7 +337,7 @@ int tunx__ring_submit(struct tunx_ring *r, const struct tunx_pkt *pkts,
 	/* Reserved but unsubmitted bytes go back: reserve is per batch. */
 	if (n)
 		r->pos = r->starts[(r->cached + n - 1) & r->mask] +
-			 ALIGN_UP(pkts[n - 1].len, TUNX_PACKET_ALIGN);
+			 (uint32_t)tunx__align_packet(pkts[n - 1].len);
 	else if (r->pending)
 		r->pos = r->starts[r->cached & r->mask];
 	r->pending = 0;
@@ -371,8 +369,5 @@ bool tunx__ring_can_reserve(struct tunx_ring *r)
 	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
 
 	/* a wild consumer is news too: reserve reports (and counts) it */
-	if (r->cached - cons > r->entries)
-		return true;
-	return r->cached + r->pending - cons < r->entries &&
-	       tx_fits(r, cons, r->chunk);
+	return r->cached - cons > r->entries || tx_room(r, cons, r->chunk);
 }

@@ -38,6 +38,12 @@ struct tunx_ring {
 	uint32_t *wait_for;	/* tx: struct tunx_tx_wake.consumer, or NULL */
 };
 
+/* A packet's bytes rounded up as both sides pack them. */
+static inline uint64_t tunx__align_packet(uint64_t len)
+{
+	return (len + TUNX_PACKET_ALIGN - 1) & ~(uint64_t)(TUNX_PACKET_ALIGN - 1);
+}
+
 /* @tx: we produce (and pack the area); -ENOMEM, or -EPROTO on a layout
  * that does not fit the mapping.  tunx__ring_uninit() frees. */
 TUNX_HIDDEN int tunx__ring_init(struct tunx_ring *r, uint8_t *map,

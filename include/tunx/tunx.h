@@ -74,8 +74,8 @@ struct tunx_config {
 	enum tunx_backend backend;
 	const char *name;	/* "tun0", a pattern "vpn%d", or NULL */
 	unsigned int mtu;	/* 0: leave the device's MTU (1500 when new);
-				 * tunx refuses an MTU above the longest
-				 * packet its rings carry (64 KB) */
+				 * it may be raised later to 65535 on every
+				 * backend */
 	unsigned int queues;	/* >1 makes a multi-queue device */
 	unsigned int ring_entries; /* tunx rings / memory queue depth (256;
 				 * tunx with offload: 1024) */

@@ -94,6 +94,22 @@ static void open_with_mtu_sets_link(void)
 	tunx_close(dev);
 }
 
+/*
+ * The MTU may be raised after open to any the device accepts: tunx's
+ * rings carry 64 KB packets whatever the MTU at open (ABI 1 sized frames
+ * from it and refused a larger MTU later).
+ */
+static void mtu_raised_after_open_up_to_65535(void)
+{
+	struct tunx_device *dev = open_dev("txmtuup", false, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 9000), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 65535), 0);
+	CU_ASSERT_EQUAL(tunx_mtu(dev), 65535);
+	tunx_close(dev);
+}
+
 /* Waits up to 2 s for @want on the events fd. */
 static bool wait_event(struct tunx_device *dev, unsigned int want)
 {
@@ -1462,6 +1478,8 @@ static CU_TestInfo tests[] = {
 	{ "open_with_mtu_sets_link", open_with_mtu_sets_link },
 	{ "events_up_mtu_down_from_rtnetlink", events_up_mtu_down_from_rtnetlink },
 	{ "events_quiet_for_other_links", events_quiet_for_other_links },
+	{ "mtu_raised_after_open_up_to_65535",
+	  mtu_raised_after_open_up_to_65535 },
 	{ "event_callback_thread_delivers", event_callback_thread_delivers },
 	{ "up_down_follow_running", up_down_follow_running },
 	{ "ping_answered_by_echo", ping_answered_by_echo },
