@@ -22,9 +22,12 @@ for prog in "$@"; do
 		failed=1
 		continue
 	fi
+	t0=$SECONDS
 	# Unbuffered pipe through sed keeps the order of stdout and stderr.
 	timeout --kill-after=30 "$timeout" "./$prog" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	# How long each took: what `make check`'s time is spent on.
+	echo "# $prog: took $((SECONDS - t0)) s"
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $n selftests: tunx: $prog"
 	elif [ "$rc" -eq "$skip_rc" ]; then
