@@ -23,7 +23,7 @@
 #define TUNX_FEATURES (TUNX_FEAT_MULTI_QUEUE | TUNX_FEAT_OFFLOAD | \
 		       TUNX_FEAT_TAIL_DROP | TUNX_FEAT_NEED_WAKEUP | \
 		       TUNX_FEAT_BUSY_POLL | TUNX_FEAT_RX_WAKE | \
-		       TUNX_FEAT_TX_WAKE)
+		       TUNX_FEAT_TX_WAKE | TUNX_FEAT_SEG_SUMS)
 
 static bool tunx_all_zero(const u32 *words, size_t n)
 {
@@ -201,6 +201,9 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
 		return -EBUSY;
 	if (td->dev->mtu > area->geo.max_packet)
 		return -EINVAL;
+	/* Only super-packets have segments: the sums are an offload's. */
+	if (area->rx.seg_sums && !(td->flags & TUNX_ATTACH_OFFLOAD))
+		return -EINVAL;
 	mutex_lock(&q->lock);
 	rcu_assign_pointer(q->area, area);
 	mutex_unlock(&q->lock);
@@ -231,6 +234,7 @@ static int tunx_setup_area(struct tunx_queue *q, struct tunx_ring_setup *rs)
 	area = tunx_area_create(&geo);
 	if (!area)
 		return -ENOMEM;
+	area->rx.seg_sums = rs->flags & TUNX_SETUP_SEG_SUMS;
 	rtnl_lock();
 	err = tunx_setup_locked(q, area);
 	rtnl_unlock();
@@ -253,7 +257,8 @@ static long tunx_ioctl_setup_rings(struct tunx_queue *q, void __user *argp)
 	/* ABI 1 programs pass 0: they would read packets where none are. */
 	if (rs.abi_version != TUNX_ABI_VERSION)
 		return -EPROTO;
-	if (rs.flags || !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
+	if (rs.flags & ~TUNX_SETUP_ALL ||
+	    !tunx_all_zero(rs.reserved, ARRAY_SIZE(rs.reserved)))
 		return -EINVAL;
 	err = tunx_setup_area(q, &rs);
 	return err ? err : tunx_copy_out(argp, &rs, sizeof(rs));

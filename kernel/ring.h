@@ -89,6 +89,7 @@ struct tunx_ring {
 	u32 mask;			/* fixed at setup */
 	u32 area_size;			/* fixed at setup, a power of two */
 	u32 max_packet;			/* fixed at setup, area_size / 2 at most */
+	bool seg_sums;			/* rx, fixed at setup: TUNX_SETUP_SEG_SUMS */
 	/*
 	 * rx: where each unread packet starts, as a free-running byte
 	 * position (offset = position & (area_size - 1)), by slot; and where

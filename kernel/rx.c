@@ -17,6 +17,7 @@
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <net/checksum.h>
 
 #include "busy.h"
 #include "compat.h"
@@ -116,21 +117,68 @@ static enum hrtimer_restart tunx_rx_wake_timer(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * Bytes of segment sums after @desc's packet (TUNX_SETUP_SEG_SUMS), or 0:
+ * none asked for, not a super-packet, or more than max_packet with it.
+ */
+static u32 tunx_rx_sums_size(const struct tunx_ring *ring,
+			     const struct tunx_desc *desc)
+{
+	u32 segs, end;
+
+	if (!ring->seg_sums || desc->gso_type == TUNX_GSO_NONE ||
+	    !desc->gso_size || desc->hdr_len >= desc->len)
+		return 0;
+	segs = DIV_ROUND_UP(desc->len - desc->hdr_len, desc->gso_size);
+	/* u32: len <= max_packet <= 64 KiB and at most 64 Ki segments. */
+	end = ALIGN(desc->len, TUNX_SEG_SUMS_ALIGN) + segs * sizeof(__be16);
+	return end <= ring->max_packet ? end - desc->len : 0;
+}
+
+/*
+ * The copy that sums each segment's payload as it goes, for a reader that
+ * rebuilds every segment's checksum: the pass over the payload it would
+ * make is made here, where the bytes are being read anyway.
+ */
+static void tunx_rx_copy_summed(const struct sk_buff *skb, u8 *dst,
+				const struct tunx_desc *desc)
+{
+	u8 *sums = dst + ALIGN(desc->len, TUNX_SEG_SUMS_ALIGN);
+	u32 off = desc->hdr_len, len;
+	__be16 sum;
+
+	skb_copy_bits(skb, 0, dst, off);
+	for (; off < desc->len; off += len, sums += sizeof(sum)) {
+		len = min_t(u32, desc->gso_size, desc->len - off);
+		/* Folded, not complemented; in memory order, so big-endian. */
+		sum = (__force __be16)(u16)~(__force u16)
+			csum_fold(skb_copy_and_csum_bits(skb, off, dst + off,
+							 len));
+		memcpy(sums, &sum, sizeof(sum));
+	}
+}
+
 /* One copy of the packet into the area, right after the one before. */
 static void tunx_rx_produce(struct tunx_device *td, struct tunx_ring *ring,
 			    struct sk_buff *skb)
 {
 	u32 slot = tunx_ring_prod_slot(ring);
-	struct tunx_desc desc = {
-		.addr = tunx_ring_prod_claim(ring, skb->len),
-		.len = skb->len,
-	};
+	struct tunx_desc desc = { .len = skb->len };
 	struct tunx_pcpu_stats *st = this_cpu_ptr(td->pcpu);
+	u32 sums = 0;
 
-	if (td->flags & TUNX_ATTACH_OFFLOAD)
+	if (td->flags & TUNX_ATTACH_OFFLOAD) {
 		tunx_offload_to_desc(skb, &desc);
-	/* Cannot fail: len was checked against max_packet. */
-	skb_copy_bits(skb, 0, ring->area + desc.addr, desc.len);
+		sums = tunx_rx_sums_size(ring, &desc);
+	}
+	/* Cannot fail: len + sums was checked against max_packet. */
+	desc.addr = tunx_ring_prod_claim(ring, desc.len + sums);
+	if (sums) {
+		desc.flags |= TUNX_DESC_F_SEG_SUMS;
+		tunx_rx_copy_summed(skb, ring->area + desc.addr, &desc);
+	} else {
+		skb_copy_bits(skb, 0, ring->area + desc.addr, desc.len);
+	}
 	memcpy(&ring->descs[slot], &desc, sizeof(desc));
 	/* Seen by the reader once tunx_rx_flush() or tunx_rx_stop() publish. */
 	tunx_ring_prod_submit(ring);

@@ -194,6 +194,38 @@ static int publish(struct st_queue *q, struct tunx_desc *d,
 	return st_kick(q->fd);
 }
 
+/* Bytes of segment sums after @d's packet when it has them, else 0. */
+static size_t sums_size(const struct tunx_desc *d)
+{
+	size_t segs, end;
+
+	if (!(d->flags & TUNX_DESC_F_SEG_SUMS) || !d->gso_size ||
+	    d->hdr_len >= d->len)
+		return 0;
+	segs = (d->len - d->hdr_len + d->gso_size - 1) / d->gso_size;
+	end = (d->len + TUNX_SEG_SUMS_ALIGN - 1) & ~(TUNX_SEG_SUMS_ALIGN - 1);
+	return end - d->len + 2 * segs;
+}
+
+/* st_rx_take(), with the segment sums that follow the packet, if any. */
+static int rx_take_summed(struct st_queue *q, __u8 *buf, size_t cap,
+			  struct tunx_desc *d)
+{
+	const struct tunx_desc *slot = st_rx_peek(q);
+	size_t span;
+
+	if (!slot)
+		return -EAGAIN;
+	*d = *slot;
+	span = d->len + sums_size(d);
+	if (d->addr > q->rx.area_size || span > q->rx.area_size - d->addr ||
+	    span > cap)
+		return -EPROTO;
+	memcpy(buf, q->rx.area + d->addr, span);
+	st_rx_release(q);
+	return d->len;
+}
+
 /* Next rx packet that is UDP/TCP to @dport, with its descriptor. */
 static int rx_take_port(struct st_queue *q, void *buf, size_t cap,
 			__u16 dport, __u8 proto, struct tunx_desc *d)
@@ -203,7 +235,7 @@ static int rx_take_port(struct st_queue *q, void *buf, size_t cap,
 	int len;
 
 	while (st_now_ms() < end) {
-		len = st_rx_take(q, buf, cap, d);
+		len = rx_take_summed(q, buf, cap, d);
 		if (len == -EAGAIN) {
 			st_msleep(5);
 			continue;
@@ -253,8 +285,9 @@ static int ethtool_set(const char *name, __u32 cmd, __u32 val)
 	return ethtool_value_ioctl(name, &ev);
 }
 
-/* One sendmsg of NSEG * SEG bytes with UDP_SEGMENT: one GSO skb. */
-static int send_uso(int family, const char *dst, __u16 port)
+/* One sendmsg of @len bytes with UDP_SEGMENT @seg: one GSO skb. */
+static int send_uso_sized(int family, const char *dst, __u16 port, int seg,
+			  size_t len)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(port) };
@@ -262,11 +295,13 @@ static int send_uso(int family, const char *dst, __u16 port)
 				     .sin6_port = htons(port) };
 	socklen_t salen = family == AF_INET ? sizeof(sin) : sizeof(sin6);
 	void *sa = family == AF_INET ? (void *)&sin : (void *)&sin6;
-	static __u8 data[NSEG * SEG];
-	int s, seg = SEG, ret;
+	static __u8 data[TUNX_PACKET_MAX];
+	int s, ret;
 	size_t i;
 
-	for (i = 0; i < sizeof(data); i++)
+	if (len > sizeof(data))
+		return -EMSGSIZE;
+	for (i = 0; i < len; i++)
 		data[i] = pattern(i);
 	s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
@@ -275,11 +310,16 @@ static int send_uso(int family, const char *dst, __u16 port)
 	inet_pton(AF_INET6, dst, &sin6.sin6_addr);
 	ret = setsockopt(s, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg));
 	if (!ret)
-		ret = sendto(s, data, sizeof(data), 0, sa, salen) ==
-		      sizeof(data) ? 0 : -1;
+		ret = sendto(s, data, len, 0, sa, salen) == (ssize_t)len ? 0 : -1;
 	ret = ret ? -errno : 0;
 	close(s);
 	return ret;
+}
+
+/* NSEG segments of SEG bytes. */
+static int send_uso(int family, const char *dst, __u16 port)
+{
+	return send_uso_sized(family, dst, port, SEG, NSEG * SEG);
 }
 
 /* 0 when the packet's UDP checksum verifies. */
@@ -590,40 +630,59 @@ static size_t build_synack(void *buf, __u16 dport, __u32 seq, __u32 ack)
 	return sizeof(*ip) + l4;
 }
 
-TEST_F(offload, rx_tcp_send_is_tso_super_packet_descriptor)
+/*
+ * A connection from LOCAL4 to PEER4:TCP_PORT, answered by hand, whose
+ * first send, @len bytes of pattern(), fills the window at once: its first
+ * data packet from the rx ring in @buf, its length in *@out_len and its
+ * descriptor in @d.  The socket is left in *@cs for the caller to close.
+ */
+static void tcp_first_data(struct __test_metadata *_metadata,
+			   struct st_queue *q, __u8 *buf, size_t len,
+			   struct tunx_desc *d, int *out_len, int *cs)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_port = htons(TCP_PORT) };
 	static __u8 data[NSEG * SEG];
 	const struct tcphdr *th;
-	struct tunx_desc d;
 	__u8 pkt[128];
 	__u16 sport;
 	__u32 isn;
-	int cs, len;
+	size_t i;
+	int n;
 
-	cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	ASSERT_LE(0, cs);
+	ASSERT_GE(sizeof(data), len);
+	for (i = 0; i < len; i++)
+		data[i] = pattern(i);
+	*cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, *cs);
 	inet_pton(AF_INET, ST_PEER4, &sin.sin_addr);
-	ASSERT_NE(0, connect(cs, (void *)&sin, sizeof(sin)));
+	ASSERT_NE(0, connect(*cs, (void *)&sin, sizeof(sin)));
 	ASSERT_EQ(EINPROGRESS, errno);
-	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), TCP_PORT,
-			   IPPROTO_TCP, &d);
-	ASSERT_LE((int)IP_TCP_HDRS, len);
-	th = (const struct tcphdr *)(self->buf + sizeof(struct iphdr));
+	n = rx_take_port(q, buf, PKT_MAX, TCP_PORT, IPPROTO_TCP, d);
+	ASSERT_LE((int)IP_TCP_HDRS, n);
+	th = (const struct tcphdr *)(buf + sizeof(struct iphdr));
 	sport = ntohs(th->source);
 	isn = ntohl(th->seq);
-	len = build_synack(pkt, sport, 5000, isn + 1);
-	ASSERT_EQ(0, st_tx_send(&self->q, pkt, len));
+	n = build_synack(pkt, sport, 5000, isn + 1);
+	ASSERT_EQ(0, st_tx_send(q, pkt, n));
 	/* Established once the SYN-ACK is in: the send fills the window. */
-	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+	ASSERT_EQ(0, st_tx_wait_consumed(q, 2000));
 	st_msleep(100);
-	ASSERT_EQ((ssize_t)sizeof(data), send(cs, data, sizeof(data), 0));
+	ASSERT_EQ((ssize_t)len, send(*cs, data, len, 0));
 	do {	/* skip the handshake's ACK */
-		len = rx_take_port(&self->q, self->buf, sizeof(self->buf),
-				   TCP_PORT, IPPROTO_TCP, &d);
-		ASSERT_LT(0, len);
-	} while (len == (int)(IP_TCP_HDRS + 12));
+		n = rx_take_port(q, buf, PKT_MAX, TCP_PORT, IPPROTO_TCP, d);
+		ASSERT_LT(0, n);
+	} while (n == (int)(IP_TCP_HDRS + 12));
+	*out_len = n;
+}
+
+TEST_F(offload, rx_tcp_send_is_tso_super_packet_descriptor)
+{
+	struct tunx_desc d;
+	int cs, len;
+
+	tcp_first_data(_metadata, &self->q, self->buf, NSEG * SEG, &d, &len,
+		       &cs);
 	/* The first data skb: several MSS at once, described not split. */
 	EXPECT_GT(len, st_if_get_mtu("tx0"));
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
@@ -845,6 +904,164 @@ TEST_F(offload, tx_uso6_behind_extension_header_counted)
 	ASSERT_EQ(0, st_net_up6("tx0"));
 	ASSERT_EQ(0, publish(&self->q, &d, build_uso6_hbh));
 	expect_invalid_then_valid(_metadata, &self->q, self->sock);
+}
+
+/* ---- segment sums (TUNX_SETUP_SEG_SUMS) ---- */
+
+TEST(seg_sums_need_an_offload_device_and_known_setup_flags)
+{
+	struct tunx_info info;
+	int plain, off;
+
+	ASSERT_EQ(0, st_netns_enter());
+	plain = st_open();
+	off = st_open();
+	ASSERT_LE(0, plain);
+	ASSERT_LE(0, off);
+	ASSERT_EQ(0, st_get_info(plain, &info));
+	EXPECT_TRUE(info.features & TUNX_FEAT_SEG_SUMS);
+	ASSERT_EQ(0, st_attach(plain, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings_flags(plain, ENTRIES, ENTRIES, 0,
+						TUNX_SETUP_SEG_SUMS, NULL));
+	/* The refusal left no rings behind: a plain setup still works. */
+	EXPECT_EQ(0, st_setup_rings(plain, ENTRIES, ENTRIES, 0, NULL));
+	ASSERT_EQ(0, st_attach(off, "tx1", TUNX_ATTACH_OFFLOAD, NULL));
+	EXPECT_EQ(-EINVAL, st_setup_rings_flags(off, ENTRIES, ENTRIES, 0,
+						TUNX_SETUP_ALL + 1, NULL));
+	EXPECT_EQ(0, st_setup_rings_flags(off, ENTRIES, ENTRIES, 0,
+					  TUNX_SETUP_SEG_SUMS, NULL));
+	close(off);
+	close(plain);
+}
+
+/*
+ * Each sum after the packet is its segment's payload sum, folded and not
+ * complemented, big-endian: what st_csum() complements.
+ */
+static void expect_seg_sums(struct __test_metadata *_metadata,
+			    const __u8 *pkt, int len,
+			    const struct tunx_desc *d, size_t segs)
+{
+	const __u8 *sums = pkt + ((len + TUNX_SEG_SUMS_ALIGN - 1) &
+				  ~(TUNX_SEG_SUMS_ALIGN - 1));
+	size_t i, off, n;
+	__u16 got;
+
+	ASSERT_EQ(TUNX_DESC_F_OFFLOAD | TUNX_DESC_F_SEG_SUMS, d->flags);
+	ASSERT_EQ(segs, (len - d->hdr_len + d->gso_size - 1) / d->gso_size);
+	for (i = 0; i < segs; i++) {
+		off = d->hdr_len + i * d->gso_size;
+		n = len - off < d->gso_size ? len - off : d->gso_size;
+		memcpy(&got, sums + 2 * i, sizeof(got));
+		EXPECT_EQ((__u16)~st_csum(pkt + off, n, 0), got)
+			TH_LOG("segment %zu of %zu (%zu bytes)", i, segs, n);
+	}
+}
+
+FIXTURE(sums) {
+	struct st_queue q;
+	int sock;
+	__u8 buf[PKT_MAX];
+};
+
+FIXTURE_VARIANT(sums) {
+	__u32 area;
+};
+
+/* The default area: max_packet 64 KiB, room for any super-packet's sums. */
+FIXTURE_VARIANT_ADD(sums, default_area) {
+	.area = AREA,
+};
+
+/* The smallest: max_packet 32 KiB, the longest super-packets' sums do not fit. */
+FIXTURE_VARIANT_ADD(sums, small_area) {
+	.area = TUNX_AREA_MIN_SIZE,
+};
+
+FIXTURE_SETUP(sums)
+{
+	int ret = st_fixture_enter(&self->q, &self->sock);
+
+	if (ret == -ENOENT)
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, st_queue_up(&self->q, &self->sock, "tx0",
+				 TUNX_ATTACH_OFFLOAD | ST_Q_SEG_SUMS, ENTRIES,
+				 TX_ENTRIES, variant->area, 2000));
+}
+
+FIXTURE_TEARDOWN(sums)
+{
+	if (self->sock >= 0)
+		close(self->sock);
+	st_queue_close(&self->q);
+}
+
+/* An odd last segment: its sum covers its bytes only, from its own start. */
+TEST_F(sums, rx_uso_super_packet_carries_each_segment_sum)
+{
+	struct tunx_desc d;
+	int len;
+
+	ASSERT_EQ(0, send_uso_sized(AF_INET, ST_PEER4, SINK_PORT, SEG,
+				    NSEG * SEG - 7));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
+			   IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + NSEG * SEG - 7), len);
+	EXPECT_EQ(TUNX_GSO_UDP_L4, d.gso_type);
+	expect_seg_sums(_metadata, self->buf, len, &d, NSEG);
+}
+
+TEST_F(sums, rx_tcp_super_packet_carries_each_segment_sum)
+{
+	struct tunx_desc d;
+	int cs, len;
+
+	tcp_first_data(_metadata, &self->q, self->buf, NSEG * SEG - 7, &d,
+		       &len, &cs);
+	EXPECT_EQ(TUNX_GSO_TCPV4, d.gso_type);
+	ASSERT_LT(d.gso_size, len - d.hdr_len);
+	expect_seg_sums(_metadata, self->buf, len, &d,
+			(len - d.hdr_len + d.gso_size - 1) / d.gso_size);
+	close(cs);
+}
+
+TEST_F(sums, rx_plain_packet_has_no_sums)
+{
+	static const char msg[] = "one segment";
+	struct tunx_desc d;
+	int len;
+
+	ASSERT_LT(0, st_udp_send4(ST_PEER4, SINK_PORT, msg, sizeof(msg)));
+	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
+			   IPPROTO_UDP, &d);
+	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
+	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+}
+
+/*
+ * 63 or 64 datagrams of 510 bytes, each one super-packet: with 32 KiB of
+ * max_packet, 32158 bytes and 126 of sums fit; 32668 and 128 do not, and
+ * that one comes whole without its sums.
+ */
+TEST_F(sums, rx_sums_only_when_they_fit_max_packet)
+{
+	const int seg = 510;
+	struct tunx_desc d;
+	int n, len;
+
+	for (n = 63; n <= 64; n++) {
+		ASSERT_EQ(0, send_uso_sized(AF_INET, ST_PEER4, SINK_PORT, seg,
+					    (size_t)n * seg));
+		len = rx_take_port(&self->q, self->buf, sizeof(self->buf),
+				   SINK_PORT, IPPROTO_UDP, &d);
+		ASSERT_EQ((int)IP_UDP_HDRS + n * seg, len);
+		EXPECT_EQ(TUNX_GSO_UDP_L4, d.gso_type);
+		if (n == 63 || variant->area == AREA)
+			expect_seg_sums(_metadata, self->buf, len, &d, n);
+		else
+			EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
+	}
 }
 
 /* ---- forwarded super-packets (tx0 -> ip_forward -> fw0) ---- */

@@ -64,9 +64,16 @@ int st_detach(int fd)
 int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 area,
 		   struct tunx_ring_setup *out)
 {
+	return st_setup_rings_flags(fd, rx, tx, area, 0, out);
+}
+
+int st_setup_rings_flags(int fd, __u32 rx, __u32 tx, __u32 area,
+			 __u32 flags, struct tunx_ring_setup *out)
+{
 	struct tunx_ring_setup s = {
-		.size = sizeof(s), .rx_entries = rx, .tx_entries = tx,
-		.area_size = area, .abi_version = TUNX_ABI_VERSION,
+		.size = sizeof(s), .flags = flags, .rx_entries = rx,
+		.tx_entries = tx, .area_size = area,
+		.abi_version = TUNX_ABI_VERSION,
 	};
 	int ret;
 
@@ -152,14 +159,16 @@ int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
 	q->fd = st_open();
 	if (q->fd < 0)
 		return q->fd;
-	ret = st_attach(q->fd, name, flags, &a);
+	ret = st_attach(q->fd, name, flags & ~ST_Q_SETUP_FLAGS, &a);
 	if (ret)
 		goto err_close;
 	memcpy(q->name, a.name, sizeof(q->name));
 	q->name[sizeof(q->name) - 1] = '\0';
 	q->ifindex = a.ifindex;
 	q->queue_index = a.queue_index;
-	ret = st_setup_rings(q->fd, rx, tx, area, &q->setup);
+	ret = st_setup_rings_flags(q->fd, rx, tx, area,
+				   (flags & ST_Q_SETUP_FLAGS) >> ST_Q_SETUP_SHIFT,
+				   &q->setup);
 	if (ret)
 		goto err_close;
 	ret = st_queue_map(q);

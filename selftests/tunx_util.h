@@ -76,12 +76,22 @@ int st_detach(int fd);
 /* abi_version TUNX_ABI_VERSION; area 0 for TUNX_AREA_DEF_SIZE. */
 int st_setup_rings(int fd, __u32 rx, __u32 tx, __u32 area,
 		   struct tunx_ring_setup *out);
+/* The same with TUNX_SETUP_* @flags. */
+int st_setup_rings_flags(int fd, __u32 rx, __u32 tx, __u32 area,
+			 __u32 flags, struct tunx_ring_setup *out);
 int st_get_info(int fd, struct tunx_info *info);
 int st_get_stats(int fd, struct tunx_stats *st);
 int st_kick(int fd);
 int st_ioctl_u32(int fd, unsigned long req, __u32 val);
 
 /* ---- queue: open + attach + setup + mmap ---- */
+/*
+ * st_queue_open()'s flags are TUNX_ATTACH_* and, above them, the
+ * TUNX_SETUP_* flags of its setup: ST_Q_SEG_SUMS for TUNX_SETUP_SEG_SUMS.
+ */
+#define ST_Q_SETUP_SHIFT	16
+#define ST_Q_SETUP_FLAGS	(TUNX_SETUP_ALL << ST_Q_SETUP_SHIFT)
+#define ST_Q_SEG_SUMS		(TUNX_SETUP_SEG_SUMS << ST_Q_SETUP_SHIFT)
 int st_queue_map(struct st_queue *q);
 int st_queue_open(struct st_queue *q, const char *name, __u32 flags,
 		  __u32 rx, __u32 tx, __u32 area);

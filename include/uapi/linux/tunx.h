@@ -248,6 +248,7 @@ struct tunx_attach {
 #define TUNX_FEAT_BUSY_POLL	(1ULL << 4)
 #define TUNX_FEAT_RX_WAKE	(1ULL << 5)	/* struct tunx_rx_wake */
 #define TUNX_FEAT_TX_WAKE	(1ULL << 6)	/* struct tunx_tx_wake */
+#define TUNX_FEAT_SEG_SUMS	(1ULL << 7)	/* TUNX_SETUP_SEG_SUMS */
 
 #define TUNX_NO_OWNER		0xffffffffU	/* owner or group unset */
 
@@ -363,6 +364,10 @@ struct tunx_tx_wake {
  *	TUNX_FEAT_RX_WAKE is in tunx_info.features (ignored on input).
  * @tx_wake: out: offset of the struct tunx_tx_wake of the tx ring, when
  *	TUNX_FEAT_TX_WAKE is in tunx_info.features (ignored on input).
+ * @flags: in: TUNX_SETUP_* (others give -EINVAL).  TUNX_SETUP_SEG_SUMS
+ *	(TUNX_FEAT_SEG_SUMS): rx super-packets carry the sums of their
+ *	segments' payloads (see "Segment sums" at struct tunx_desc); an
+ *	offload device only (-EINVAL else).
  *
  * Rings are set up once per attach: a second call gives -EBUSY.  Memory
  * stays valid while mapped, even after detach, close or device deletion.
@@ -374,7 +379,7 @@ struct tunx_tx_wake {
  */
 struct tunx_ring_setup {
 	__u32 size;
-	__u32 flags;		/* must be zero */
+	__u32 flags;		/* TUNX_SETUP_* */
 	__u32 rx_entries;
 	__u32 tx_entries;
 	__u32 area_size;
@@ -389,6 +394,9 @@ struct tunx_ring_setup {
 	__u32 max_packet;
 	__u32 reserved[3];
 };
+
+#define TUNX_SETUP_SEG_SUMS	(1U << 0)	/* rx: segment sums after super-packets */
+#define TUNX_SETUP_ALL		0x1U
 
 /*
  * Offload
@@ -435,6 +443,21 @@ struct tunx_ring_setup {
  *     payload fits one gso_size segment is delivered as a plain packet.
  * Every other packet, flag or not, may be as long as a plain packet on any
  * device: see struct tunx_desc.
+ *
+ * Segment sums (TUNX_SETUP_SEG_SUMS).  A reader that splits a super-packet
+ * needs each segment's TCP or UDP checksum, which covers the segment's
+ * payload: one more pass over every byte.  With this setup flag the kernel
+ * sums each segment's payload while it copies the packet into the ring,
+ * and an rx super-packet (gso_type not NONE) has TUNX_DESC_F_SEG_SUMS
+ * when its sums fit in max_packet with it.  Then N = (len - hdr_len +
+ * gso_size - 1) / gso_size 16-bit sums follow the packet, at addr + len
+ * rounded up to TUNX_SEG_SUMS_ALIGN: sum i covers payload bytes hdr_len +
+ * i * gso_size up to the next segment or len.  Each is the RFC 1071
+ * ones'-complement sum of those bytes, folded, not complemented, in
+ * network byte order.  A segment's checksum is the complement of the sum
+ * of its pseudo-header (with its own length), its rebuilt L4 header
+ * (checksum field zero) and this.  A super-packet whose sums do not fit
+ * comes without the flag, as do all on a ring set up without it.
  */
 #define TUNX_CSUM_NEEDS_CSUM	(1U << 0)	/* csum_start/offset valid */
 #define TUNX_CSUM_END_MAX	256	/* csum_start + csum_offset + 2, at most */
@@ -448,6 +471,8 @@ struct tunx_ring_setup {
 
 /* Descriptor flags. */
 #define TUNX_DESC_F_OFFLOAD	(1U << 0)	/* the offload fields are set */
+#define TUNX_DESC_F_SEG_SUMS	(1U << 1)	/* rx: segment sums follow */
+#define TUNX_SEG_SUMS_ALIGN	4
 
 /*
  * struct tunx_desc - one packet.  The kernel copies a tx descriptor once,
@@ -464,8 +489,8 @@ struct tunx_ring_setup {
  * Either way the consumer index moves past it.  The minimal length is 20
  * bytes.  rx descriptors the kernel writes have addr a multiple of
  * TUNX_PACKET_ALIGN with addr + len inside the rx area (see "Model"), and
- * all other fields but len zero, except the offload fields and
- * TUNX_DESC_F_OFFLOAD on an offload device.
+ * all other fields but len zero, except the offload fields,
+ * TUNX_DESC_F_OFFLOAD and TUNX_DESC_F_SEG_SUMS on an offload device.
  */
 struct tunx_desc {
 	__u64 addr;		/* byte offset in this direction's area */
