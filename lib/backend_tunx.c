@@ -155,6 +155,9 @@ static void geometry(const struct tunx_dev *t, const struct tunx_config *cfg,
 		entries = tunx__tx_offload(t) ? OFFLOAD_DEF_ENTRIES :
 						TUNX_RING_DEF_ENTRIES;
 	rs->abi_version = TUNX_ABI_VERSION;
+	/* Splitting a super-packet then costs no pass of our own over it. */
+	if (tunx__tx_offload(t) && t->features & TUNX_FEAT_SEG_SUMS)
+		rs->flags |= TUNX_SETUP_SEG_SUMS;
 	rs->rx_entries = rs->tx_entries = entries;
 	rs->area_size = area_for(t, entries);
 }
@@ -202,6 +205,7 @@ static int rings_init(struct tunx_dev *t, const struct tunx_ring_setup *rs)
 		r = wake_words(t, rs);
 	t->tx.chunk = chunk_for(t, rs->max_packet);
 	t->rx.offload = t->tx.offload = tunx__tx_offload(t);
+	t->rx.seg_sums = rs->flags & TUNX_SETUP_SEG_SUMS;
 	t->rx.kick = t->tx.kick = kick;
 	t->rx.kick_arg = t->tx.kick_arg = t;
 	return r;

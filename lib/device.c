@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sched.h>
 #include "internal.h"
+#include "offload.h"
 
 void tunx_config_init(struct tunx_config *cfg)
 {
@@ -414,6 +415,18 @@ int tunx_peek(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n)
 	r = dev->ops->peek(dev, pkts, n);
 	tunx__leave(dev);
 	return r;
+}
+
+unsigned int tunx_pkt_seg_sums(const struct tunx_pkt *p, const uint8_t **sums)
+{
+	unsigned int n = 0;
+
+	*sums = NULL;
+	if (p->flags & TUNX_PKT_SEG_SUMS)
+		n = tunx__seg_sums_count(&p->off, p->len);
+	if (n)
+		*sums = p->data + tunx__seg_sums_at(p->len);
+	return n;
 }
 
 int tunx_release(struct tunx_device *dev, unsigned int n)

@@ -268,12 +268,12 @@ int tunx__gso_segment_hdr(const uint8_t *pkt, size_t len,
 	return (int)li.hdr_len;
 }
 
-int tunx__gso_segment(const uint8_t *pkt, size_t len,
-		      const struct virtio_net_hdr *h, unsigned int seg,
-		      uint8_t *out, size_t cap)
+int tunx__gso_segment_sum(const uint8_t *pkt, size_t len,
+			  const struct virtio_net_hdr *h, unsigned int seg,
+			  const uint64_t *pay_sum, uint8_t *out, size_t cap)
 {
 	struct tunx_gso_seg s;
-	int r = tunx__gso_segment_hdr(pkt, len, h, seg, NULL, out, cap, &s);
+	int r = tunx__gso_segment_hdr(pkt, len, h, seg, pay_sum, out, cap, &s);
 
 	if (r < 0)
 		return r;
@@ -281,6 +281,23 @@ int tunx__gso_segment(const uint8_t *pkt, size_t len,
 		return -EMSGSIZE;
 	memcpy(out + s.hdr_len, pkt + s.pay_off, s.pay_len);
 	return (int)(s.hdr_len + s.pay_len);
+}
+
+int tunx__gso_segment(const uint8_t *pkt, size_t len,
+		      const struct virtio_net_hdr *h, unsigned int seg,
+		      uint8_t *out, size_t cap)
+{
+	return tunx__gso_segment_sum(pkt, len, h, seg, NULL, out, cap);
+}
+
+bool tunx__seg_sums_match(const uint8_t *pkt, size_t len,
+			  const struct virtio_net_hdr *h, unsigned int n)
+{
+	struct l4info li;
+
+	return h->gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	       !gso_parse(pkt, len, h, &li) && li.hdr_len == h->hdr_len &&
+	       tunx__gso_count(pkt, len, h) == (int)n;
 }
 
 /* ---- coalescing ---------------------------------------------------- */

@@ -59,6 +59,25 @@ TUNX_HIDDEN int tunx__gso_segment_hdr(const uint8_t *pkt, size_t len,
 				      unsigned int seg, const uint64_t *pay_sum,
 				      uint8_t *hdr, size_t cap,
 				      struct tunx_gso_seg *out);
+/* tunx__gso_segment() with the slice's sum given, as above (or NULL). */
+TUNX_HIDDEN int tunx__gso_segment_sum(const uint8_t *pkt, size_t len,
+				      const struct virtio_net_hdr *h,
+				      unsigned int seg, const uint64_t *pay_sum,
+				      uint8_t *out, size_t cap);
+/*
+ * Are @n segment sums from the kernel (TUNX_DESC_F_SEG_SUMS, each after
+ * h->hdr_len) the sums of the slices cut here: do the headers this file
+ * parses end at h->hdr_len, and is @n the segment count?  A descriptor's
+ * fields are the kernel's word; this makes them agree with the packet's.
+ */
+TUNX_HIDDEN bool tunx__seg_sums_match(const uint8_t *pkt, size_t len,
+				      const struct virtio_net_hdr *h,
+				      unsigned int n);
+/* Segment @i's sum, as tunx__gso_segment_hdr() takes it. */
+static inline uint64_t tunx__seg_sum(const uint8_t *sums, unsigned int i)
+{
+	return (uint64_t)sums[2 * i] << 8 | sums[2 * i + 1];
+}
 /*
  * Merges packets i.. of a batch into the super-packet @out (at most @cap
  * bytes, its length in *out_len) described by *h; returns how many were
@@ -88,11 +107,19 @@ struct tunx_split {
 	size_t len;
 	struct virtio_net_hdr h;
 	unsigned int seg, segs;		/* next segment, total; seg == segs: done */
+	const uint8_t *sums;		/* the kernel's segment sums, or NULL */
 };
 
 /* Starts splitting; 0, or -EINVAL for a malformed packet (nothing to hand out). */
 TUNX_HIDDEN int tunx__split_start(struct tunx_split *s, const uint8_t *pkt,
 				  size_t len, const struct virtio_net_hdr *h);
+/*
+ * The split's checksums come from the kernel's @n segment sums at @sums
+ * (TUNX_DESC_F_SEG_SUMS) rather than from a pass over each payload, when
+ * they are the sums of the segments it cuts (tunx__seg_sums_match()).
+ */
+TUNX_HIDDEN void tunx__split_use_sums(struct tunx_split *s,
+				      const uint8_t *sums, unsigned int n);
 static inline bool tunx__split_more(const struct tunx_split *s)
 {
 	return s->seg < s->segs;

@@ -66,6 +66,25 @@ static inline void tunx__off_to_desc(struct tunx_desc *d,
 	memcpy(&d->csum_flags, o, sizeof(*o));
 }
 
+/*
+ * How many segment sums follow a packet of @len described by @o when its
+ * descriptor has TUNX_DESC_F_SEG_SUMS (0: not a super-packet), and where
+ * they start (the uapi's "Segment sums").
+ */
+static inline unsigned int tunx__seg_sums_count(const struct tunx_offload *o,
+						uint32_t len)
+{
+	if (o->gso_type == TUNX_GSO_NONE || !o->gso_size || o->hdr_len >= len)
+		return 0;
+	return (len - o->hdr_len + o->gso_size - 1U) / o->gso_size;
+}
+
+static inline uint32_t tunx__seg_sums_at(uint32_t len)
+{
+	return (len + TUNX_SEG_SUMS_ALIGN - 1U) &
+	       ~(uint32_t)(TUNX_SEG_SUMS_ALIGN - 1);
+}
+
 static inline void tunx__off_to_vnet(struct virtio_net_hdr *h,
 				     const struct tunx_offload *o)
 {

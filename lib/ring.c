@@ -95,6 +95,24 @@ static int rx_ready(struct tunx_ring *r)
 	return (int)(avail - r->pending);
 }
 
+/*
+ * The segment sums the kernel put after the packet, if it says so and
+ * they lie inside the area: else the reader sums the payload itself.
+ */
+static uint16_t rx_flags(const struct tunx_ring *r, const struct tunx_desc *d,
+			 const struct tunx_offload *o)
+{
+	unsigned int n;
+
+	if (!r->seg_sums || !(d->flags & TUNX_DESC_F_SEG_SUMS))
+		return 0;
+	n = tunx__seg_sums_count(o, d->len);
+	if (!n || !span_ok(d->addr, (uint64_t)tunx__seg_sums_at(d->len) + 2 * n,
+			   r->area_size))
+		return 0;
+	return TUNX_PKT_SEG_SUMS;
+}
+
 /* Copies the descriptor once and checks the copy (no double fetch). */
 static bool rx_desc(struct tunx_ring *r, uint32_t idx, struct tunx_pkt *p)
 {
@@ -107,10 +125,13 @@ static bool rx_desc(struct tunx_ring *r, uint32_t idx, struct tunx_pkt *p)
 	p->data = r->data + d.addr;
 	p->len = d.len;
 	p->cap = d.len;
-	if (r->offload)
+	p->flags = 0;
+	if (r->offload) {
 		tunx__off_from_desc(&p->off, &d);
-	else
+		p->flags = rx_flags(r, &d, &p->off);
+	} else {
 		memset(&p->off, 0, sizeof(p->off));
+	}
 	return true;
 }
 
@@ -256,6 +277,7 @@ static void reserve_at(struct tunx_ring *r, uint32_t want, struct tunx_pkt *p)
 	p->cap = want;
 	p->len = 0;
 	memset(&p->off, 0, sizeof(p->off));
+	p->flags = 0;
 	r->pending++;
 }
 

@@ -19,6 +19,7 @@ struct tunx_ring {
 	uint32_t area_size;	/* a power of two */
 	uint32_t max_packet;	/* longest packet a descriptor carries */
 	bool offload;		/* descriptors carry offload metadata */
+	bool seg_sums;		/* rx: set up with TUNX_SETUP_SEG_SUMS */
 	uint32_t cached;	/* our own index: consumer (rx) or producer (tx) */
 	uint32_t pending;	/* peeked (rx) or reserved (tx), not yet done */
 	uint64_t invalid;	/* descriptors we refused */

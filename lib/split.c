@@ -17,12 +17,20 @@ int tunx__split_start(struct tunx_split *s, const uint8_t *pkt, size_t len,
 	s->len = len;
 	s->h = *h;
 	s->seg = s->segs = 0;
+	s->sums = NULL;
 	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
 		cnt = tunx__gso_count(pkt, len, h);
 	if (cnt < 0)
 		return cnt;
 	s->segs = (unsigned int)cnt;
 	return 0;
+}
+
+void tunx__split_use_sums(struct tunx_split *s, const uint8_t *sums,
+			  unsigned int n)
+{
+	if (s->segs > 1 && tunx__seg_sums_match(s->pkt, s->len, &s->h, n))
+		s->sums = sums;
 }
 
 int tunx__csum_complete(uint8_t *pkt, size_t len,
@@ -51,6 +59,19 @@ static int copy_plain(struct tunx_split *s, uint8_t *out, size_t cap)
 	return (int)s->len;
 }
 
+/* The next segment, its checksum from the kernel's sum when there is one. */
+static int segment(const struct tunx_split *s, uint8_t *out, size_t cap)
+{
+	uint64_t sum;
+
+	if (!s->sums)
+		return tunx__gso_segment(s->pkt, s->len, &s->h, s->seg, out,
+					 cap);
+	sum = tunx__seg_sum(s->sums, s->seg);
+	return tunx__gso_segment_sum(s->pkt, s->len, &s->h, s->seg, &sum, out,
+				     cap);
+}
+
 int tunx__split_next(struct tunx_split *s, uint8_t *out, size_t cap)
 {
 	int r;
@@ -60,7 +81,7 @@ int tunx__split_next(struct tunx_split *s, uint8_t *out, size_t cap)
 	if (s->h.gso_type == VIRTIO_NET_HDR_GSO_NONE)
 		r = copy_plain(s, out, cap);
 	else
-		r = tunx__gso_segment(s->pkt, s->len, &s->h, s->seg, out, cap);
+		r = segment(s, out, cap);
 	if (r == -EMSGSIZE)
 		return r;	/* keep it: the caller's buffer is too small */
 	if (r < 0) {

@@ -16,10 +16,16 @@
 static bool split_desc(struct tunx_dev *t, const struct tunx_pkt *p)
 {
 	struct virtio_net_hdr h;
+	const uint8_t *sums;
+	unsigned int n;
 
 	tunx__off_to_vnet(&h, &p->off);
-	if (!tunx__split_start(&t->split, p->data, p->len, &h))
+	if (!tunx__split_start(&t->split, p->data, p->len, &h)) {
+		n = tunx_pkt_seg_sums(p, &sums);
+		if (n)
+			tunx__split_use_sums(&t->split, sums, n);
 		return true;
+	}
 	t->rx.invalid++;	/* the kernel never sends these: count, drop */
 	return false;
 }

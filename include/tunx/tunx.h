@@ -298,11 +298,24 @@ struct tunx_pkt {
 	uint32_t len;
 	uint32_t cap;
 	struct tunx_offload off;
+	uint16_t flags;		/* peek: TUNX_PKT_*; reserve zeroes, submit ignores */
 };
+/* The kernel summed each segment's payload: tunx_pkt_seg_sums(). */
+#define TUNX_PKT_SEG_SUMS	(1U << 0)
 int tunx_peek(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n);	/* [reader] */
 int tunx_release(struct tunx_device *dev, unsigned int n);			/* [reader] */
 int tunx_reserve(struct tunx_device *dev, struct tunx_pkt *pkts, unsigned int n);	/* [writer] */
 int tunx_submit(struct tunx_device *dev, const struct tunx_pkt *pkts, unsigned int n); /* [writer] */
+/*
+ * [any] A peeked super-packet's segment sums (TUNX_PKT_SEG_SUMS), for a
+ * reader that builds each segment's checksum itself (UDP_SEGMENT straight
+ * from the ring): *sums points at one 16-bit big-endian value per segment,
+ * the ones'-complement sum of that segment's payload, folded, not
+ * complemented (segment i's payload starts at off.hdr_len + i *
+ * off.gso_size).  Returns how many, or 0 (and *sums NULL) when the packet
+ * has none.
+ */
+unsigned int tunx_pkt_seg_sums(const struct tunx_pkt *p, const uint8_t **sums);
 
 /*
  * Link configuration through rtnetlink (libnl-3 route), in the calling

@@ -1291,18 +1291,44 @@ static void offload_device_when_module_has_it(void)
 	tx_sh("ip link del txplain 2>/dev/null");
 }
 
-/* peek shows what the kernel sent: one USO super-packet, metadata set. */
+/* The sums after a peeked super-packet are its segments' payload sums. */
+static unsigned int good_seg_sums(const struct tunx_pkt *p)
+{
+	const uint8_t *sums;
+	unsigned int n = tunx_pkt_seg_sums(p, &sums), good = 0, i;
+	uint32_t off, k, sum;
+
+	for (i = 0; i < n; i++) {
+		off = p->off.hdr_len + i * p->off.gso_size;
+		k = p->len - off < p->off.gso_size ? p->len - off : p->off.gso_size;
+		sum = 0;
+		for (uint32_t j = 0; j < k; j++)
+			sum += j % 2 ? p->data[off + j] : p->data[off + j] << 8;
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		good += (sums[2 * i] << 8 | sums[2 * i + 1]) == (int)sum;
+	}
+	return good;
+}
+
+/*
+ * peek shows what the kernel sent: one USO super-packet, metadata set,
+ * and (a module with TUNX_FEAT_SEG_SUMS) each segment's payload sum.
+ */
 static void peek_sees_uso_super_packet(void)
 {
 	struct tunx_device *dev = open_up("txuso", 12, true);
 	struct pollfd pf = { .events = POLLIN };
-	static char payload[10 * 1000];
+	static char payload[10 * 1000 - 7];
 	struct tunx_pkt p[8];
 	struct tunx_offload off = { 0 };
+	unsigned int sums = 0, flags = 0;
 	uint32_t len = 0;
 	int fd, n, i, tries;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	for (i = 0; i < (int)sizeof(payload); i++)
+		payload[i] = (char)(i * 7 + i / 1000);
 	fd = udp_sock("10.12.0.1", 4002);
 	CU_ASSERT_FATAL(send_uso(fd, "10.12.0.2", 9, payload, sizeof(payload),
 				 1000) == (ssize_t)sizeof(payload));
@@ -1318,6 +1344,8 @@ static void peek_sees_uso_super_packet(void)
 			if (p[i].data[0] == 0x45 && p[i].data[9] == IPPROTO_UDP) {
 				len = p[i].len;
 				off = p[i].off;
+				flags = p[i].flags;
+				sums = good_seg_sums(&p[i]);
 			}
 		tunx_release(dev, (unsigned int)n);
 	}
@@ -1326,6 +1354,56 @@ static void peek_sees_uso_super_packet(void)
 	CU_ASSERT_EQUAL(off.gso_size, 1000);
 	CU_ASSERT_EQUAL(off.hdr_len, 28);
 	CU_ASSERT(off.csum_flags & TUNX_CSUM_NEEDS_CSUM);
+	if (module_features() & TUNX_FEAT_SEG_SUMS) {
+		CU_ASSERT_EQUAL(flags, TUNX_PKT_SEG_SUMS);
+		CU_ASSERT_EQUAL(sums, 10);
+	} else {
+		CU_ASSERT_EQUAL(flags, 0);
+	}
+	close(fd);
+	tunx_close(dev);
+}
+
+/*
+ * tunx_read() splits with the kernel's segment sums: the split it keeps
+ * between reads (batch 3, 10 segments) holds them, and every segment it
+ * hands out verifies.
+ */
+static void read_splits_with_the_kernels_sums(void)
+{
+	static char payload[10 * 1000 - 7];
+	unsigned int i, got, good = 0;
+	struct tunx_device *dev;
+	struct tx_batch b;
+	uint8_t *pk[10];
+	size_t len[10];
+	int fd;
+
+	want_batch = 3;
+	dev = open_up("txsums", 21, true);
+	want_batch = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (char)(i * 7 + i / 1000);
+	fd = udp_sock("10.21.0.1", 4003);
+	CU_ASSERT_FATAL(send_uso(fd, "10.21.0.2", 9, payload, sizeof(payload),
+				 1000) == (ssize_t)sizeof(payload));
+	tx_batch_init(&b, tunx_batch_size(dev), 2048);
+	for (i = 0; i < 10; i++)
+		pk[i] = malloc(2048);
+	got = read_n(dev, &b, 3, 0, pk, len);
+	CU_ASSERT_EQUAL(got, 3);
+	CU_ASSERT(tunx__split_more(&tunx__to_tx(dev)->split));
+	CU_ASSERT_PTR_NOT_NULL(tunx__to_tx(dev)->split.sums);
+	got += read_n(dev, &b, 7, 0, pk + 3, len + 3);
+	CU_ASSERT_EQUAL(got, 10);
+	for (i = 0; i < got; i++)
+		good += tx_l4_ok(pk[i], len[i]) &&
+			pk[i][28] == (uint8_t)(i * 1000 * 7 + i);
+	CU_ASSERT_EQUAL(good, 10);
+	for (i = 0; i < 10; i++)
+		free(pk[i]);
+	tx_batch_free(&b);
 	close(fd);
 	tunx_close(dev);
 }
@@ -1510,6 +1588,7 @@ static CU_TestInfo tests[] = {
 	{ "busy_poll_hint_reported", busy_poll_hint_reported },
 	{ "offload_device_when_module_has_it", offload_device_when_module_has_it },
 	{ "peek_sees_uso_super_packet", peek_sees_uso_super_packet },
+	{ "read_splits_with_the_kernels_sums", read_splits_with_the_kernels_sums },
 	{ "busy_poll_no_kicks_no_wakeups", busy_poll_no_kicks_no_wakeups },
 	CU_TEST_INFO_NULL,
 };
@@ -1527,6 +1606,10 @@ static void skip_missing_features(void)
 		tx_skip(tests, "offload_device_when_module_has_it", why);
 		tx_skip(tests, "peek_sees_uso_super_packet", why);
 	}
+	if (tx_backend() == TUNX_BACKEND_TUNX)
+		why = "the module lacks TUNX_FEAT_SEG_SUMS";
+	if (tx_backend() != TUNX_BACKEND_TUNX || !(f & TUNX_FEAT_SEG_SUMS))
+		tx_skip(tests, "read_splits_with_the_kernels_sums", why);
 	if (tx_backend() == TUNX_BACKEND_TUNX)
 		why = "the module lacks TUNX_FEAT_BUSY_POLL";
 	if (tx_backend() != TUNX_BACKEND_TUNX || !(f & TUNX_FEAT_BUSY_POLL))

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include <linux/tunx.h>
+#include <tunx/tunx.h>
 #include "../gso.h"
 
 static void put16(uint8_t *p, uint16_t v)
@@ -98,6 +100,79 @@ static void split_udp_super_packet(void)
 	}
 	CU_ASSERT_EQUAL(ok, 3);
 	free(sp);
+}
+
+/* Each segment's payload sum, as the kernel stores it (big-endian). */
+static void kernel_sums(const uint8_t *sp, size_t len, size_t hdr, size_t seg,
+			uint8_t *sums, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		size_t off = hdr + i * seg, k = len - off < seg ? len - off : seg;
+
+		put16(sums + 2 * i, tunx__csum_fold(tunx__csum_add(sp + off, k, 0)));
+	}
+}
+
+/* How many of the split's packets have a good L4 checksum. */
+static unsigned int split_good(const uint8_t *sp, size_t len,
+			       const struct virtio_net_hdr *h,
+			       const uint8_t *sums, unsigned int n)
+{
+	struct tunx_split s;
+	unsigned int good = 0;
+	uint8_t out[2048];
+	int r;
+
+	CU_ASSERT_EQUAL_FATAL(tunx__split_start(&s, sp, len, h), 0);
+	tunx__split_use_sums(&s, sums, n);
+	while ((r = tunx__split_next(&s, out, sizeof(out))) > 0)
+		good += tx_l4_ok(out, (size_t)r);
+	return good;
+}
+
+/*
+ * The kernel's segment sums stand in for a pass over each payload: right
+ * ones give good packets, and wrong ones show they were used.  Sums of
+ * another cut (their count, the header length they start after) are
+ * ignored, and the split sums the payload itself.
+ */
+static void split_uses_kernel_sums_when_they_match(void)
+{
+	uint8_t *sp = malloc(65536), sums[6], bad[6];
+	size_t len = tx_tcp(sp, false, 1, 0x10, 2501, 5000);
+	struct virtio_net_hdr h = gso_hdr(VIRTIO_NET_HDR_GSO_TCPV4, 20, 1000, 16);
+
+	h.hdr_len = 40;
+	kernel_sums(sp, len, 40, 1000, sums, 3);
+	for (unsigned int i = 0; i < sizeof(bad); i++)
+		bad[i] = sums[i] ^ 0x11;
+	CU_ASSERT_EQUAL(split_good(sp, len, &h, sums, 3), 3);
+	CU_ASSERT_EQUAL(split_good(sp, len, &h, bad, 3), 0);
+	CU_ASSERT_EQUAL(split_good(sp, len, &h, bad, 2), 3);
+	h.hdr_len = 44;
+	CU_ASSERT_EQUAL(split_good(sp, len, &h, bad, 3), 3);
+	free(sp);
+}
+
+/* tunx_pkt_seg_sums(): the sums after the packet, when the flag says so. */
+static void pkt_seg_sums_after_the_packet(void)
+{
+	uint8_t buf[4096] = { 0 };
+	struct tunx_pkt p = {
+		.data = buf, .len = 2541, .cap = 2541,
+		.off = { .gso_type = TUNX_GSO_TCPV4, .hdr_len = 40,
+			 .gso_size = 1000 },
+	};
+	const uint8_t *sums = buf;
+
+	CU_ASSERT_EQUAL(tunx_pkt_seg_sums(&p, &sums), 0);
+	CU_ASSERT_PTR_NULL(sums);
+	p.flags = TUNX_PKT_SEG_SUMS;
+	CU_ASSERT_EQUAL(tunx_pkt_seg_sums(&p, &sums), 3);
+	CU_ASSERT_PTR_EQUAL(sums, buf + 2544);	/* len rounded up to 4 */
+	p.off.gso_type = TUNX_GSO_NONE;
+	CU_ASSERT_EQUAL(tunx_pkt_seg_sums(&p, &sums), 0);
+	CU_ASSERT_PTR_NULL(sums);
 }
 
 static void split_rejects_malformed(void)
@@ -600,6 +675,8 @@ static CU_TestInfo tests[] = {
 	{ "split_tcp6_super_packet", split_tcp6_super_packet },
 	{ "split_udp_super_packet", split_udp_super_packet },
 	{ "split_rejects_malformed", split_rejects_malformed },
+	{ "split_uses_kernel_sums_when_they_match", split_uses_kernel_sums_when_they_match },
+	{ "pkt_seg_sums_after_the_packet", pkt_seg_sums_after_the_packet },
 	{ "segment_headers_and_slices_are_the_split", segment_headers_and_slices_are_the_split },
 	{ "segment_headers_refuse_small_buffer", segment_headers_refuse_small_buffer },
 	{ "coalesce_tcp4_roundtrip", coalesce_tcp4_roundtrip },
