@@ -5,7 +5,9 @@
  * headers (a small scratch area) and its payload slice where the kernel
  * put it.  The socket's copy into its buffers is the only copy of the
  * payload; splitting it into packets first (tunx_read()) cost a copy more.
- * The inner checksum of each segment still reads its slice once here.
+ * Each segment's inner checksum comes from the sum the kernel took of its
+ * slice while copying it into the ring (TUNX_PKT_SEG_SUMS); a module
+ * without segment sums leaves that to a pass over the slice here.
  *
  * A packet without GSO whose checksum the kernel left to us (NEEDS_CSUM)
  * is completed in place: the frame is ours until the release.
@@ -73,14 +75,25 @@ static unsigned int per_message(const struct tunnel_queue *q,
 	return k < SEG_MAX_MSG ? k : SEG_MAX_MSG;
 }
 
+/* The kernel's segment sums, when they are those of the slices cut here. */
+static const uint8_t *kernel_sums(const struct tunx_pkt *p,
+				  const struct virtio_net_hdr *h)
+{
+	const uint8_t *sums;
+	unsigned int n = tunx_pkt_seg_sums(p, &sums);
+
+	return n && tunx__seg_sums_match(p->data, p->len, h, n) ? sums : NULL;
+}
+
 static int send_super(struct tunnel_queue *q, const struct tunx_pkt *p,
 		      struct tunnel_seg_scratch *sc)
 {
 	struct virtio_net_hdr h = vnet_of(&p->off);
 	int segs = tunx__gso_count(p->data, p->len, &h);
+	const uint8_t *sums = kernel_sums(p, &h);
 	unsigned int seg = 0, k, per, seg_size = 0;
 	struct tunx_gso_seg s;
-	uint64_t bytes;
+	uint64_t bytes, sum;
 	int r;
 
 	if (segs < 1)
@@ -91,8 +104,10 @@ static int send_super(struct tunnel_queue *q, const struct tunx_pkt *p,
 		per = seg_size ? per_message(q, seg_size) : 1;
 		for (k = 0, bytes = 0; k < per && seg < (unsigned int)segs;
 		     k++, seg++) {
+			if (sums)
+				sum = tunx__seg_sum(sums, seg);
 			r = tunx__gso_segment_hdr(p->data, p->len, &h, seg,
-						  NULL, sc->hdr[k],
+						  sums ? &sum : NULL, sc->hdr[k],
 						  sizeof(sc->hdr[k]), &s);
 			if (r < 0)
 				return r;
