@@ -20,6 +20,7 @@ out=$(vmrun -- sh -c 'uname -r; pwd; grep -c "^tunx " /proc/modules;
 	dmesg | grep -c "KernelAddressSanitizer initialized";
 	test -e /sys/kernel/debug/kmemleak && echo kmemleak || echo no-kmemleak;
 	nproc; test -e /sys/kernel/debug/kcsan && echo kcsan || echo no-kcsan;
+	grep -m1 "^flags" /proc/cpuinfo | grep -c -w -E "erms|fsrm|la57";
 	exit 3' 2>/dev/null)
 rc=$?
 series=${kernel%-rt}
@@ -42,6 +43,10 @@ result "the command's exit status (3) is the runner's ($rc)" [ "$rc" = 3 ]
 smp=${TUNX_VM_SMP:-2}
 result "the guest runs on the $smp CPUs asked for (nproc: $(line 9))" \
 	[ "$(line 9)" = "$smp" ]
+# TCG emulates "rep movsb" a byte at a time: a CPU that offers ERMS makes
+# every copy in the guest several times slower (tools/vm/run).
+result "the guest CPU offers no ERMS, FSRM or LA57 (found: $(line 11))" \
+	[ "$(line 11)" = 0 ]
 if [ "$kernel" = debug ]; then
 	result "the debug kernel runs KASAN and kmemleak" \
 		eval '[ "$(line 7)" -ge 1 ] 2>/dev/null && [ "$(line 8)" = kmemleak ]'
