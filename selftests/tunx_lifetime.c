@@ -284,7 +284,7 @@ TEST_F(lifetime, mq_close_one_queue_link_stays)
 
 /* ---- deletion during traffic ---- */
 
-TEST_F_TIMEOUT(lifetime, link_del_during_tx_traffic, 60)
+TEST_F_TIMEOUT(lifetime, link_del_during_tx_traffic, 120)
 {
 	struct traffic t = { .q = &self->q };
 	struct tunx_stats st;
@@ -301,7 +301,7 @@ TEST_F_TIMEOUT(lifetime, link_del_during_tx_traffic, 60)
 	EXPECT_EQ(-ENODEV, st_get_stats(self->q.fd, &st));
 }
 
-TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 60)
+TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 120)
 {
 	struct traffic t = { .q = &self->q, .rx = true };
 	struct tunx_stats st;
@@ -321,7 +321,7 @@ TEST_F_TIMEOUT(lifetime, link_del_during_rx_traffic, 60)
 	EXPECT_EQ(-ENODEV, st_get_stats(self->q.fd, &st));
 }
 
-TEST_F_TIMEOUT(lifetime, mq_link_del_during_traffic_on_all_queues, 90)
+TEST_F_TIMEOUT(lifetime, mq_link_del_during_traffic_on_all_queues, 120)
 {
 	struct st_queue q[4];
 	struct traffic t[5];
@@ -350,7 +350,7 @@ TEST_F_TIMEOUT(lifetime, mq_link_del_during_traffic_on_all_queues, 90)
 	}
 }
 
-TEST_F_TIMEOUT(lifetime, netns_exit_during_traffic, 60)
+TEST_F_TIMEOUT(lifetime, netns_exit_during_traffic, 120)
 {
 	int status;
 	pid_t pid = fork();
@@ -379,7 +379,7 @@ TEST_F_TIMEOUT(lifetime, netns_exit_during_traffic, 60)
 	st_msleep(1000);	/* netns cleanup runs from a workqueue */
 }
 
-TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
+TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 120)
 {
 	struct traffic tx = { .q = &self->q }, rx = { .q = &self->q, .rx = true };
 	static const int mtus[] = { 1280, 1500, 576, 2000, 1400 };
@@ -414,7 +414,7 @@ TEST_F_TIMEOUT(lifetime, mtu_change_during_traffic, 60)
  * fragmented to the MTU: no rx packet is ever longer than max_packet, or
  * lies past the area's end.
  */
-TEST_F_TIMEOUT(lifetime, mtu_above_max_packet_never_overflows_area, 60)
+TEST_F_TIMEOUT(lifetime, mtu_above_max_packet_never_overflows_area, 120)
 {
 	static char payload[40000];
 	static __u8 buf[TUNX_AREA_MIN_SIZE];
@@ -602,7 +602,7 @@ static int reload_module(void)
 	return wait_dev_node(true, 3000) ? 0 : -1;
 }
 
-TEST_F_TIMEOUT(lifetime, rmmod_with_persistent_devices_then_reload, 60)
+TEST_F_TIMEOUT(lifetime, rmmod_with_persistent_devices_then_reload, 120)
 {
 	struct st_queue q;
 	int fd;
@@ -628,7 +628,7 @@ TEST_F_TIMEOUT(lifetime, rmmod_with_persistent_devices_then_reload, 60)
 	close(fd);
 }
 
-TEST_F_TIMEOUT(lifetime, rmmod_with_open_file_refused, 60)
+TEST_F_TIMEOUT(lifetime, rmmod_with_open_file_refused, 120)
 {
 	int ret;
 
@@ -644,7 +644,7 @@ TEST_F_TIMEOUT(lifetime, rmmod_with_open_file_refused, 60)
 	ASSERT_TRUE(st_present());
 }
 
-TEST_F_TIMEOUT(lifetime, rmmod_while_mapped_refused, 60)
+TEST_F_TIMEOUT(lifetime, rmmod_while_mapped_refused, 120)
 {
 	int ret;
 
@@ -665,7 +665,7 @@ TEST_F_TIMEOUT(lifetime, rmmod_while_mapped_refused, 60)
 
 /* ---- munmap, fork, two processes ---- */
 
-TEST_F_TIMEOUT(lifetime, munmap_during_rx_traffic, 60)
+TEST_F_TIMEOUT(lifetime, munmap_during_rx_traffic, 120)
 {
 	struct traffic t = { .q = &self->q, .rx = true };
 	__u64 before;
@@ -685,7 +685,7 @@ TEST_F_TIMEOUT(lifetime, munmap_during_rx_traffic, 60)
 			  ST_STAT(self->q.fd, rx_dropped, 0, 0));
 }
 
-TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 60)
+TEST_F_TIMEOUT(lifetime, fork_during_traffic_parent_keeps_queue, 120)
 {
 	struct traffic t = { .q = &self->q, .rx = true };
 	char pkt[256], buf[64];
@@ -739,7 +739,7 @@ TEST_F(lifetime, fork_child_consumes_rx_of_shared_mapping)
 		  st_load_acquire(self->q.rx.consumer));
 }
 
-TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 90)
+TEST_F_TIMEOUT(lifetime, two_processes_produce_on_one_queue, 120)
 {
 	char pkt[256], buf[64];
 	int status, i;
@@ -967,7 +967,7 @@ TEST_F(lifetime, excl_create_race_one_creates)
 		close(r[i].fd);
 }
 
-TEST_F_TIMEOUT(lifetime, mmap_racing_detach_and_link_del, 60)
+TEST_F_TIMEOUT(lifetime, mmap_racing_detach_and_link_del, 120)
 {
 	atomic_bool go = true;
 	struct racer r = { .which = 3, .go = &go };

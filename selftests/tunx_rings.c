@@ -760,7 +760,7 @@ TEST_F(rings, tx_ipv6_longer_than_mtu_delivered_and_counted)
  * an IPv4 length field can say, on a 1500-byte MTU; one byte more still
  * fits max_packet and the area but is invalid.
  */
-TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 60)
+TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 120)
 {
 	static char payload[TUNX_PACKET_MAX - 28], buf[TUNX_PACKET_MAX];
 	static __u8 pkt[TUNX_PACKET_MAX];
@@ -925,7 +925,7 @@ static void tx_produce_quietly(struct __test_metadata *_metadata,
  * that release although slots are free, and a name outside what is in
  * flight counts as reached, so no value can keep the writer asleep.
  */
-TEST_F_TIMEOUT(rings, tx_pollout_waits_for_the_release_the_writer_names, 60)
+TEST_F_TIMEOUT(rings, tx_pollout_waits_for_the_release_the_writer_names, 120)
 {
 	struct pollfd pfd = { .events = POLLOUT };
 	struct tunx_tx_wake *w;
@@ -1479,7 +1479,7 @@ TEST_F(rings, rx_wake_packet_after_quiet_ring_wakes_at_once)
 }
 
 /* Any request is bounded: the most is TUNX_RX_WAKE_MAX_USECS. */
-TEST_F_TIMEOUT(rings, rx_wake_hostile_request_bounded, 60)
+TEST_F_TIMEOUT(rings, rx_wake_hostile_request_bounded, 120)
 {
 	struct wake_sender s = { .n = 1 };
 	long long us;
@@ -1535,7 +1535,7 @@ TEST_F(rings, rx_busy_reader_without_poll_costs_no_wakeup)
 	EXPECT_EQ(5, st.rx_packets);
 }
 
-TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 90)
+TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 120)
 {
 	struct tunx_stats st;
 	__u8 buf[2048];
@@ -1570,7 +1570,7 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 90)
  * A ring left full while the device was down: opening it must not run the
  * txq over the full ring (xmit would drop), but stop it and ask for a kick.
  */
-TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_survives_down_up, 90)
+TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_survives_down_up, 120)
 {
 	struct tunx_stats st;
 	__u8 buf[2048];

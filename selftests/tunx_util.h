@@ -17,6 +17,18 @@
 #include <sys/types.h>
 #include <linux/tunx.h>
 
+/*
+ * The harness kills a test after 30 s, a bound made for real hardware.
+ * Under TCG on a loaded 2-core host the debug kernel took longer than
+ * that to create three devices and read their features (load 10): give
+ * every test 2 minutes, still a bound for one that hangs.  Tests that
+ * need more say so with TEST_F_TIMEOUT().
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 120
+#endif
+
 /* The kernel's __printf(), as tools/testing/selftests code spells it. */
 #ifndef __printf
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
