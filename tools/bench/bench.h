@@ -320,6 +320,11 @@ void bench_print_goals(const struct bench_result *res, unsigned int n);
 /* csum.c: libtunx's checksum against the two-byte loop (--csum) */
 int bench_csum(void);
 
+/* passes.c: bytes touched per payload byte in tcp mode, by named step */
+unsigned int bench_passes(enum bench_backend backend,
+			  const char *const **steps);
+void bench_print_passes(const struct bench_result *res, unsigned int n);
+
 /* report.c */
 double bench_figure(const struct bench_result *r);
 void bench_print_table(const struct bench_result *res, unsigned int n);

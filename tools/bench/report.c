@@ -135,6 +135,7 @@ void bench_print_table(const struct bench_result *res, unsigned int n)
 	       "size", "batch", "q", "st", "sink", "packets/s", "Mbit/s");
 	for (i = 0; i < n; i++)
 		print_row(&res[i]);
+	bench_print_passes(res, n);
 	printf("note: batch is what each call really took: tunx_write() "
 	       "stops at 64, so larger tunx tx batches use tunx_reserve()/"
 	       "tunx_submit() (marked z) on rings of twice the batch; "
@@ -205,6 +206,16 @@ static void json_mem(const struct bench_result *r)
 	       r->mem_open_seconds, r->mem_close_seconds);
 }
 
+/* tcp rows: the bytes touched per payload byte (passes.c) */
+static void json_passes(const struct bench_result *r)
+{
+	const char *const *steps;
+	unsigned int n = r->run.mode == MODE_TCP ?
+			 bench_passes(r->run.backend, &steps) : 0;
+
+	printf(" \"passes\": %u,", n);
+}
+
 static void json_result(const struct bench_result *r)
 {
 	printf("    {\"mode\": \"%s\", \"backend\": \"%s\", \"size\": %u, "
@@ -226,6 +237,7 @@ static void json_result(const struct bench_result *r)
 	       r->pps, r->bits_per_sec, r->rtt_p50_us, r->rtt_p99_us, r->repeats,
 	       r->fig_min, r->fig_max);
 	json_mem(r);
+	json_passes(r);
 	printf("\n     \"mem_mmap\": %llu, \"mem_avail\": %lld, \"mem_slab\": %lld, "
 	       "\"mem_vmalloc\": %lld, \"kicks\": %llu, \"wakeups\": %llu, "
 	       "\"queue_stops\": %llu, \"polls\": %llu, \"kick_ioctls\": %llu,"

@@ -115,6 +115,31 @@ static void mem_goals(struct bench_result *res, unsigned int *n,
 	ok(x && x->na && !x->met, "a queue without offload is n/a");
 }
 
+/*
+ * The passes table (passes.c): every tcp backend of --compare has a path,
+ * and the counts keep the relations the code has: veth's two socket
+ * copies, --copy one more than zero copy, zero copy less than tun-vnet.
+ */
+static void passes(void)
+{
+	static struct bench_run runs[BENCH_MAX_RUNS];
+	unsigned int n = bench_goals_matrix(runs, 1, false), i, missing = 0;
+	const char *const *steps;
+
+	for (i = 0; i < n; i++)
+		missing += runs[i].mode == MODE_TCP &&
+			   !bench_passes(runs[i].backend, &steps);
+	ok(n && !missing, "every tcp backend of --compare has its passes");
+	ok(bench_passes(BK_VETH, &steps) == 2, "veth touches each byte twice");
+	ok(bench_passes(BK_TUNX_COPY, &steps) ==
+	   bench_passes(BK_TUNX, &steps) + 1,
+	   "tunx --copy touches each byte once more than zero copy");
+	ok(bench_passes(BK_TUNX, &steps) < bench_passes(BK_TUN_VNET, &steps),
+	   "tunx touches each byte fewer times than tun-vnet");
+	ok(!bench_passes(BK_TUN_URING, &steps) && !steps,
+	   "a backend without a tcp path has none");
+}
+
 int main(void)
 {
 	struct bench_result res[24];
@@ -158,6 +183,7 @@ int main(void)
 	   "0.005 wakeups per packet meets 'at most 0.05'");
 
 	mem_goals(res, &n, g);
+	passes();
 
 	printf("1..%u\n", tests);
 	return failed ? 1 : 0;
