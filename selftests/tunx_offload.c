@@ -254,6 +254,17 @@ static int rx_take_port(struct st_queue *q, void *buf, size_t cap,
 	return -ETIMEDOUT;
 }
 
+/* A plain datagram of @n bytes to the peer, taken from @q's rx ring. */
+static int send_take_plain(struct st_queue *q, __u8 *buf, const void *msg,
+			   size_t n, struct tunx_desc *d)
+{
+	int ret = st_udp_send4(ST_PEER4, SINK_PORT, msg, n);
+
+	if (ret < 0)
+		return ret;
+	return rx_take_port(q, buf, PKT_MAX, SINK_PORT, IPPROTO_UDP, d);
+}
+
 /* One SIOCETHTOOL with a struct ethtool_value: 0 or -errno. */
 static int ethtool_value_ioctl(const char *name, struct ethtool_value *ev)
 {
@@ -454,9 +465,7 @@ TEST_F(offload, rx_plain_udp_has_partial_checksum)
 	struct tunx_desc d;
 	int len;
 
-	ASSERT_LT(0, st_udp_send4(ST_PEER4, SINK_PORT, msg, sizeof(msg)));
-	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
-			   IPPROTO_UDP, &d);
+	len = send_take_plain(&self->q, self->buf, msg, sizeof(msg), &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 	EXPECT_EQ(TUNX_GSO_NONE, d.gso_type);
@@ -478,9 +487,7 @@ TEST_F(offload, rx_checksum_offload_off_gives_full_checksums)
 	ASSERT_EQ(0, ethtool_set("tx0", ETHTOOL_STXCSUM, 0));
 	ASSERT_EQ(0, ethtool_get("tx0", ETHTOOL_GTXCSUM));
 	ASSERT_EQ(0, ethtool_get("tx0", ETHTOOL_GTSO));
-	ASSERT_LT(0, st_udp_send4(ST_PEER4, SINK_PORT, msg, sizeof(msg)));
-	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
-			   IPPROTO_UDP, &d);
+	len = send_take_plain(&self->q, self->buf, msg, sizeof(msg), &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 	EXPECT_EQ(0, d.csum_flags & TUNX_CSUM_NEEDS_CSUM);
@@ -1032,9 +1039,7 @@ TEST_F(sums, rx_plain_packet_has_no_sums)
 	struct tunx_desc d;
 	int len;
 
-	ASSERT_LT(0, st_udp_send4(ST_PEER4, SINK_PORT, msg, sizeof(msg)));
-	len = rx_take_port(&self->q, self->buf, sizeof(self->buf), SINK_PORT,
-			   IPPROTO_UDP, &d);
+	len = send_take_plain(&self->q, self->buf, msg, sizeof(msg), &d);
 	ASSERT_EQ((int)(IP_UDP_HDRS + sizeof(msg)), len);
 	EXPECT_EQ(TUNX_DESC_F_OFFLOAD, d.flags);
 }
