@@ -310,17 +310,22 @@ bool tunx__seg_sums_match(const uint8_t *pkt, size_t len,
  * whose checksum the kernel checks (and counts in InCsumErrors).  An IPv4
  * UDP checksum of 0 means none was sent; the kernel computes one anyway.
  * merge_run() asks only about packets it is about to merge, once each: a
- * packet that goes alone is never read for it.
+ * packet that goes alone is never read for it.  The headers and the
+ * payload may lie apart: L4's headers are whole words, so their sums add.
  */
-static bool l4_csum_ok(const uint8_t *p, size_t len, const struct l4info *li)
+static bool l4_csum_ok(const struct tunx_seg_view *v, const struct l4info *li)
 {
-	uint32_t l4len = (uint32_t)(len - li->l4off);
+	const uint8_t *p = v->hdr;
+	uint32_t l4len = (uint32_t)(v->len - li->l4off);
+	uint64_t sum;
 
 	if (li->proto == IPPROTO_UDP && p[0] >> 4 == 4 &&
 	    !get16(p + li->l4off + 6))
 		return true;
-	return tunx__csum_fold(tunx__csum_add(p + li->l4off, l4len,
-			       tunx__pseudo_sum(p, li->proto, l4len))) == 0xffff;
+	sum = tunx__csum_add(p + li->l4off, li->hdr_len - li->l4off,
+			     tunx__pseudo_sum(p, li->proto, l4len));
+	return tunx__csum_fold(tunx__csum_add(v->pay, v->len - li->hdr_len,
+					      sum)) == 0xffff;
 }
 
 /* A plain packet we know how to merge: no IP options or fragments (its
@@ -380,12 +385,12 @@ static bool same_flow(const uint8_t *a, const uint8_t *b,
 }
 
 /* Counts how many packets from i can join packet i. */
-static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
-			      unsigned int n, size_t off, unsigned int i,
-			      bool udp, size_t cap, const struct l4info *li0)
+static unsigned int merge_run(const struct tunx_seg_view *v, unsigned int n,
+			      unsigned int i, bool udp, size_t cap,
+			      const struct l4info *li0)
 {
-	const uint8_t *p0 = bufs[i] + off;
-	size_t gso = sizes[i] - li0->hdr_len, total = sizes[i];
+	const uint8_t *p0 = v[i].hdr;
+	size_t gso = v[i].len - li0->hdr_len, total = v[i].len;
 	uint32_t next_seq;
 	unsigned int k;
 
@@ -393,21 +398,22 @@ static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
 		return 1;
 	next_seq = get32(p0 + li0->l4off + 4) + (uint32_t)gso;
 	for (k = i + 1; k < n; k++) {
-		const uint8_t *p = bufs[k] + off;
+		const uint8_t *p = v[k].hdr;
 		struct l4info li;
 		size_t plen;
 
-		if (!mergeable(p, sizes[k], udp, &li) || !same_flow(p0, p, li0, &li))
+		if (!mergeable(p, v[k].len, udp, &li) ||
+		    !same_flow(p0, p, li0, &li))
 			break;
-		plen = sizes[k] - li.hdr_len;
+		plen = v[k].len - li.hdr_len;
 		if (!plen || plen > gso || total + plen > TUNX_MAX_PACKET ||
 		    total + plen > cap)
 			break;
 		if (li.proto == IPPROTO_TCP && get32(p + li.l4off + 4) != next_seq)
 			break;
 		/* Last, as it reads the packet: the head once it has company. */
-		if ((k == i + 1 && !l4_csum_ok(p0, sizes[i], li0)) ||
-		    !l4_csum_ok(p, sizes[k], &li))
+		if ((k == i + 1 && !l4_csum_ok(&v[i], li0)) ||
+		    !l4_csum_ok(&v[k], &li))
 			break;
 		next_seq += (uint32_t)plen;
 		total += plen;
@@ -421,24 +427,19 @@ static unsigned int merge_run(uint8_t *const *bufs, const size_t *sizes,
 	return k - i;
 }
 
-static void merge_build(uint8_t *const *bufs, const size_t *sizes,
-			unsigned int i, unsigned int cnt, size_t off,
-			const struct l4info *li, struct virtio_net_hdr *h,
-			uint8_t *pkt, size_t *out_len)
+/*
+ * The merged packet's headers, at @pkt (@len bytes with every payload in
+ * place behind them): lengths, the last segment's PSH, and NEEDS_CSUM's
+ * pseudo-header sum in the checksum field; its description in @h.
+ */
+static void merge_finish(uint8_t *pkt, size_t len, const struct l4info *li,
+			 const uint8_t *last, struct virtio_net_hdr *h)
 {
-	size_t len = sizes[i], gso = sizes[i] - li->hdr_len;
-	unsigned int k;
-	bool v4;
+	size_t gso = h->gso_size;
+	bool v4 = pkt[0] >> 4 == 4;
 
-	memcpy(pkt, bufs[i] + off, sizes[i]);
-	for (k = i + 1; k < i + cnt; k++) {
-		memcpy(pkt + len, bufs[k] + off + li->hdr_len,
-		       sizes[k] - li->hdr_len);
-		len += sizes[k] - li->hdr_len;
-	}
-	v4 = pkt[0] >> 4 == 4;
 	if (li->proto == IPPROTO_TCP)	/* the last segment's PSH survives */
-		pkt[li->l4off + 13] |= bufs[i + cnt - 1][off + li->l4off + 13] & TCP_PSH;
+		pkt[li->l4off + 13] |= last[li->l4off + 13] & TCP_PSH;
 	else
 		put16(pkt + li->l4off + 4, (uint16_t)(len - li->l4off));
 	ip_fix(pkt, len, 0);
@@ -454,22 +455,76 @@ static void merge_build(uint8_t *const *bufs, const size_t *sizes,
 	h->hdr_len = (uint16_t)li->hdr_len;
 	h->csum_start = (uint16_t)li->l4off;
 	h->csum_offset = li->proto == IPPROTO_TCP ? 16 : 6;
+}
+
+static void merge_build(const struct tunx_seg_view *v, unsigned int i,
+			unsigned int cnt, const struct l4info *li,
+			struct virtio_net_hdr *h, uint8_t *pkt, size_t *out_len)
+{
+	size_t len = v[i].len;
+	unsigned int k;
+
+	memcpy(pkt, v[i].hdr, v[i].len);
+	for (k = i + 1; k < i + cnt; k++) {
+		memcpy(pkt + len, v[k].pay, v[k].len - li->hdr_len);
+		len += v[k].len - li->hdr_len;
+	}
+	h->gso_size = (uint16_t)(v[i].len - li->hdr_len);
+	merge_finish(pkt, len, li, v[i + cnt - 1].hdr, h);
 	*out_len = len;
 }
+
+/* Views of a batch's packets, headers and payload together. */
+#define VIEW_BATCH 64
 
 unsigned int tunx__gso_coalesce(uint8_t *const *bufs, const size_t *sizes,
 				unsigned int n, size_t offset, unsigned int i,
 				bool udp, struct virtio_net_hdr *h,
 				uint8_t *out, size_t cap, size_t *out_len)
 {
+	struct tunx_seg_view v[VIEW_BATCH];
 	struct l4info li;
-	unsigned int cnt;
+	unsigned int cnt, k;
 
 	if (i + 1 >= n || sizes[i] > cap ||
 	    !mergeable(bufs[i] + offset, sizes[i], udp, &li))
 		return 1;
-	cnt = merge_run(bufs, sizes, n, offset, i, udp, cap, &li);
+	/* A run is at most 64 packets: UDP_MAX_SEGMENTS, GRO's bound. */
+	if (n - i > VIEW_BATCH)
+		n = i + VIEW_BATCH;
+	for (k = i; k < n; k++) {
+		v[k - i].hdr = bufs[k] + offset;
+		v[k - i].pay = bufs[k] + offset + li.hdr_len;
+		v[k - i].len = sizes[k];
+	}
+	cnt = merge_run(v, n - i, 0, udp, cap, &li);
 	if (cnt > 1)
-		merge_build(bufs, sizes, i, cnt, offset, &li, h, out, out_len);
+		merge_build(v, 0, cnt, &li, h, out, out_len);
 	return cnt;
+}
+
+unsigned int tunx__gso_merge_in_place(const struct tunx_seg_view *v,
+				      unsigned int n, bool udp, uint8_t *pkt,
+				      size_t cap, struct virtio_net_hdr *h,
+				      size_t *out_len)
+{
+	size_t len = v[0].len;
+	struct l4info li;
+	unsigned int k;
+
+	if (n < 2 || v[0].hdr != pkt || v[0].len > cap ||
+	    !mergeable(pkt, v[0].len, udp, &li))
+		return 0;
+	/* Each payload right behind the one before, as the caller laid them. */
+	for (k = 1; k < n; k++) {
+		if (v[k].len < li.hdr_len || v[k].pay != pkt + len)
+			return 0;
+		len += v[k].len - li.hdr_len;
+	}
+	if (merge_run(v, n, 0, udp, cap, &li) != n)
+		return 0;
+	h->gso_size = (uint16_t)(v[0].len - li.hdr_len);
+	merge_finish(pkt, len, &li, v[n - 1].hdr, h);
+	*out_len = len;
+	return n;
 }

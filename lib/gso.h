@@ -79,6 +79,15 @@ static inline uint64_t tunx__seg_sum(const uint8_t *sums, unsigned int i)
 	return (uint64_t)sums[2 * i] << 8 | sums[2 * i + 1];
 }
 /*
+ * One packet of a run to merge: its headers at @hdr and its payload at
+ * @pay (right behind them, or apart: a receive that put every header but
+ * the first aside), @len bytes of both.
+ */
+struct tunx_seg_view {
+	const uint8_t *hdr, *pay;
+	size_t len;
+};
+/*
  * Merges packets i.. of a batch into the super-packet @out (at most @cap
  * bytes, its length in *out_len) described by *h; returns how many were
  * merged (>= 2), or 1 when packet i goes alone (@h and @out untouched).
@@ -91,6 +100,19 @@ TUNX_HIDDEN unsigned int tunx__gso_coalesce(uint8_t *const *bufs,
 					    struct virtio_net_hdr *h,
 					    uint8_t *out, size_t cap,
 					    size_t *out_len);
+/*
+ * The same merge where the packets already lie: @v[0] whole at @pkt, and
+ * each later payload right behind the one before (headers anywhere), so
+ * only the first headers change.  All or nothing: returns @n when every
+ * packet merged (@pkt then holds *out_len bytes described by *h), else 0
+ * and nothing was written, so the caller can still read them as they
+ * came.
+ */
+TUNX_HIDDEN unsigned int tunx__gso_merge_in_place(const struct tunx_seg_view *v,
+						  unsigned int n, bool udp,
+						  uint8_t *pkt, size_t cap,
+						  struct virtio_net_hdr *h,
+						  size_t *out_len);
 
 /* Completes a NEEDS_CSUM checksum the kernel left to us (it wrote the
  * pseudo-header sum into the field); -EINVAL when the field is outside. */

@@ -154,6 +154,79 @@ static void split_uses_kernel_sums_when_they_match(void)
 	free(sp);
 }
 
+/*
+ * A receive laid out for an in-place merge: TCP segment 0 whole at @pkt,
+ * the headers of the others in @hdrs, each payload right behind the one
+ * before.
+ */
+static void lay_out(uint8_t *pkt, uint8_t hdrs[][64], struct tunx_seg_view *v,
+		    unsigned int n, size_t pay)
+{
+	uint8_t seg[2048];
+	size_t at = 0, len;
+
+	for (unsigned int k = 0; k < n; k++) {
+		len = tx_tcp(seg, false, 1000 + (uint32_t)(k * pay), 0x10, pay, 5000);
+		if (!k) {
+			memcpy(pkt, seg, len);
+			v[0] = (struct tunx_seg_view){ pkt, pkt + 40, len };
+			at = len;
+			continue;
+		}
+		memcpy(hdrs[k], seg, 40);
+		memcpy(pkt + at, seg + 40, pay);
+		v[k] = (struct tunx_seg_view){ hdrs[k], pkt + at, len };
+		at += pay;
+	}
+}
+
+/*
+ * Merging where the packets lie gives one TSO packet whose split is the
+ * segments received (IP ids aside).  All or nothing: a corrupted
+ * segment, a payload that is not where the layout says or a segment of
+ * another kind leaves every byte as it came.
+ */
+static void merge_in_place_gives_the_split_back(void)
+{
+	uint8_t *pkt = malloc(65536), hdrs[4][64], out[2048], seg[2048];
+	struct tunx_seg_view v[4];
+	struct virtio_net_hdr h;
+	unsigned int ok = 0;
+	size_t len = 0, want;
+	int r;
+
+	lay_out(pkt, hdrs, v, 4, 1000);
+	CU_ASSERT_EQUAL_FATAL(tunx__gso_merge_in_place(v, 4, false, pkt, 65536,
+						       &h, &len), 4);
+	CU_ASSERT_EQUAL(len, 40 + 4000);
+	CU_ASSERT_EQUAL(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	CU_ASSERT_EQUAL(h.gso_size, 1000);
+	CU_ASSERT_EQUAL(h.hdr_len, 40);
+	for (unsigned int s = 0; s < 4; s++) {
+		want = tx_tcp(seg, false, 1000 + s * 1000, 0x10, 1000, 5000);
+		r = tunx__gso_segment(pkt, len, &h, s, out, sizeof(out));
+		ok += r == (int)want && tx_l4_ok(out, want) &&
+		      !memcmp(out + 20, seg + 20, want - 20);
+	}
+	CU_ASSERT_EQUAL(ok, 4);
+
+	lay_out(pkt, hdrs, v, 4, 1000);
+	pkt[40 + 2 * 1000 + 5] ^= 1;	/* segment 2's payload */
+	memcpy(seg, pkt, 40);
+	CU_ASSERT_EQUAL(tunx__gso_merge_in_place(v, 4, false, pkt, 65536,
+						 &h, &len), 0);
+	CU_ASSERT_EQUAL(memcmp(seg, pkt, 40), 0);
+	lay_out(pkt, hdrs, v, 4, 1000);
+	v[2].pay++;
+	CU_ASSERT_EQUAL(tunx__gso_merge_in_place(v, 4, false, pkt, 65536,
+						 &h, &len), 0);
+	lay_out(pkt, hdrs, v, 4, 1000);
+	hdrs[1][13 + 20] = 0x12;	/* segment 1 a SYN-ACK */
+	CU_ASSERT_EQUAL(tunx__gso_merge_in_place(v, 4, false, pkt, 65536,
+						 &h, &len), 0);
+	free(pkt);
+}
+
 /* tunx_pkt_seg_sums(): the sums after the packet, when the flag says so. */
 static void pkt_seg_sums_after_the_packet(void)
 {
@@ -677,6 +750,7 @@ static CU_TestInfo tests[] = {
 	{ "split_rejects_malformed", split_rejects_malformed },
 	{ "split_uses_kernel_sums_when_they_match", split_uses_kernel_sums_when_they_match },
 	{ "pkt_seg_sums_after_the_packet", pkt_seg_sums_after_the_packet },
+	{ "merge_in_place_gives_the_split_back", merge_in_place_gives_the_split_back },
 	{ "segment_headers_and_slices_are_the_split", segment_headers_and_slices_are_the_split },
 	{ "segment_headers_refuse_small_buffer", segment_headers_refuse_small_buffer },
 	{ "coalesce_tcp4_roundtrip", coalesce_tcp4_roundtrip },

@@ -38,12 +38,15 @@ struct passes {
 #define RING_OUT	"tunx_write()'s merge into the tx ring"
 #define RING_TO_SKB	"the kernel's copy out of the tx ring"
 
+/* Zero copy both ways: the send from the rx ring, the receive into tx. */
+#define RING_SEND	"UDP_SEGMENT send from the rx ring"
+#define RING_RECV	"far tunnel's UDP_GRO receive into the tx ring"
+
 static const struct passes table[] = {
-	{ BK_TUNX, { SENDER, RING_IN, "UDP_SEGMENT send from the rx ring",
-		     UDP_IN, MERGE_CHECK, RING_OUT, RING_TO_SKB, RECEIVER } },
-	{ BK_TUNX_BUSY, { SENDER, RING_IN, "UDP_SEGMENT send from the rx ring",
-			  UDP_IN, MERGE_CHECK, RING_OUT, RING_TO_SKB,
-			  RECEIVER } },
+	{ BK_TUNX, { SENDER, RING_IN, RING_SEND, RING_RECV, MERGE_CHECK,
+		     RING_TO_SKB, RECEIVER } },
+	{ BK_TUNX_BUSY, { SENDER, RING_IN, RING_SEND, RING_RECV, MERGE_CHECK,
+			  RING_TO_SKB, RECEIVER } },
 	{ BK_TUNX_COPY, { SENDER, RING_IN, "tunx_read()'s split copy",
 			  UDP_OUT, UDP_IN, MERGE_CHECK, RING_OUT, RING_TO_SKB,
 			  RECEIVER } },

@@ -18,7 +18,7 @@
 #define SPARES 128	/* copied packets between two writes */
 
 /* What goes to the device next; flushed when full. */
-struct outq {
+struct tunnel_outq {
 	struct tunnel_queue *q;
 	uint8_t **out;
 	size_t *sizes;
@@ -48,7 +48,7 @@ static void write_all(struct tunnel_queue *q, uint8_t **bufs, size_t *sizes,
 	}
 }
 
-static void flush(struct outq *o)
+void tunnel_outq_flush(struct tunnel_outq *o)
 {
 	if (o->k)
 		write_all(o->q, o->out, o->sizes, o->k);
@@ -71,7 +71,7 @@ static bool plausible(const struct tunnel *t, const uint8_t *p, size_t len)
 
 /* Queue the packet at @p (its buffer starts t->off before it, unless it
  * must be copied). */
-static void push(struct outq *o, uint8_t *p, size_t len, bool copy)
+static void push(struct tunnel_outq *o, uint8_t *p, size_t len, bool copy)
 {
 	struct tunnel *t = o->q->t;
 	uint8_t *buf = p - t->off;
@@ -81,7 +81,7 @@ static void push(struct outq *o, uint8_t *p, size_t len, bool copy)
 		return;
 	}
 	if (o->k == o->cap || (copy && o->spares_used == SPARES))
-		flush(o);
+		tunnel_outq_flush(o);
 	if (copy) {
 		buf = o->spare[o->spares_used++];
 		memcpy(buf + t->off, p, len);
@@ -93,7 +93,8 @@ static void push(struct outq *o, uint8_t *p, size_t len, bool copy)
 }
 
 /* One received datagram: a packet, or @gro-sized packets glued by GRO. */
-static void take(struct outq *o, uint8_t *p, size_t len, unsigned int gro)
+void tunnel_outq_take(struct tunnel_outq *o, uint8_t *p, size_t len,
+		      unsigned int gro)
 {
 	bool copy = o->q->t->off > 0;
 	size_t at;
@@ -106,7 +107,7 @@ static void take(struct outq *o, uint8_t *p, size_t len, unsigned int gro)
 		push(o, p + at, len - at < gro ? len - at : gro, copy);
 }
 
-static void sift(struct outq *o, struct tunnel_batch *b, unsigned int n)
+static void sift(struct tunnel_outq *o, struct tunnel_batch *b, unsigned int n)
 {
 	struct tunnel_queue *q = o->q;
 	unsigned int i;
@@ -122,10 +123,10 @@ static void sift(struct outq *o, struct tunnel_batch *b, unsigned int n)
 			add(q->c.malformed_drops, 1);
 			continue;
 		}
-		take(o, b->bufs[i] + q->t->off, b->msgs[i].msg_len,
+		tunnel_outq_take(o, b->bufs[i] + q->t->off, b->msgs[i].msg_len,
 		     q->gro ? tunnel_gro_size(h) : 0);
 	}
-	flush(o);
+	tunnel_outq_flush(o);
 }
 
 static void arm(struct tunnel_queue *q, struct tunnel_batch *b)
@@ -147,7 +148,7 @@ static void arm(struct tunnel_queue *q, struct tunnel_batch *b)
 	}
 }
 
-static void outq_free(struct outq *o)
+static void outq_free(struct tunnel_outq *o)
 {
 	unsigned int i;
 
@@ -157,7 +158,7 @@ static void outq_free(struct outq *o)
 	free(o->sizes);
 }
 
-static int outq_alloc(struct outq *o, struct tunnel_queue *q)
+static int outq_alloc(struct tunnel_outq *o, struct tunnel_queue *q)
 {
 	struct tunnel *t = q->t;
 	unsigned int i;
@@ -181,10 +182,16 @@ void *tunnel_peer_to_dev(void *arg)
 	struct tunnel_queue *q = arg;
 	struct tunnel *t = q->t;
 	struct tunnel_batch b;
-	struct outq o;
+	struct tunnel_outq o;
 	int n;
 
 	if (outq_alloc(&o, q) || tunnel_batch_alloc(&b, t)) {
+		outq_free(&o);
+		return NULL;
+	}
+	/* Straight into the ring when it can; else, or without memory, here. */
+	if (tunnel_ring_recv_ok(q) && !tunnel_ring_recv(q, &o)) {
+		tunnel_batch_free(&b, t->batch);
 		outq_free(&o);
 		return NULL;
 	}

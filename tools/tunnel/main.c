@@ -169,6 +169,10 @@ static void sum(struct tunnel *t, struct tunnel_counters *c)
 		c->device_drops += get(q->device_drops);
 		c->not_peer_drops += get(q->not_peer_drops);
 		c->malformed_drops += get(q->malformed_drops);
+		c->ring_merged += get(q->ring_merged);
+		c->ring_guess_missed += get(q->ring_guess_missed);
+		c->ring_not_one_run += get(q->ring_not_one_run);
+		c->ring_behind += get(q->ring_behind);
 	}
 }
 
@@ -186,6 +190,11 @@ static void print_counters(struct tunnel *t, const char *why)
 	       ull(c.device_drops));
 	printf("  dropped:   %llu not from peer, %llu malformed\n",
 	       ull(c.not_peer_drops), ull(c.malformed_drops));
+	if (c.ring_merged || c.ring_guess_missed || c.ring_not_one_run)
+		printf("  bundles:   %llu merged in the ring; copied: %llu "
+		       "guessed wrong, %llu not one run, %llu behind those\n",
+		       ull(c.ring_merged), ull(c.ring_guess_missed),
+		       ull(c.ring_not_one_run), ull(c.ring_behind));
 	/* Per queue only when there are several: shows how flows spread. */
 	for (i = 0; t->nq > 1 && i < t->nq; i++)
 		printf("  queue %u:   %llu packets to peer, %llu from peer\n", i,

@@ -3,7 +3,8 @@
  * tunx-tunnel: the reference UDP tunnel.  Per device queue, one thread per
  * direction:
  *   device -> peer: tunx_read() a batch, sendmmsg() it to the peer;
- *   peer -> device: recvmmsg() a batch, keep what the peer sent, tunx_write().
+ *   peer -> device: recvmmsg() a batch, keep what the peer sent, tunx_write()
+ *   (tunx with offload: received straight into the tx ring, ringrecv.c).
  * Each IP packet travels as the whole payload of one UDP datagram.  Queue i
  * has a socket of its own on local port PORT+i talking to peer port PORT+i,
  * so the flows the sending kernel spread over its queues arrive on the
@@ -28,6 +29,13 @@ struct tunnel_counters {
 	_Atomic uint64_t to_peer_packets, to_peer_bytes, send_errors;
 	_Atomic uint64_t from_peer_packets, from_peer_bytes, device_drops;
 	_Atomic uint64_t not_peer_drops, malformed_drops;
+	/*
+	 * UDP_GRO bundles merged where they landed in the tx ring, and those
+	 * copied: the layout's guess missed, the datagrams were not one run,
+	 * or they came behind one that did not merge (order is kept).
+	 */
+	_Atomic uint64_t ring_merged, ring_guess_missed, ring_not_one_run;
+	_Atomic uint64_t ring_behind;
 };
 
 struct tunnel_opts {
@@ -151,5 +159,16 @@ void *tunnel_dev_to_peer_zc(void *arg);
 
 /* inbound.c: peer -> device */
 void *tunnel_peer_to_dev(void *arg);
+/* The copying path: a received datagram (@gro-sized packets glued by GRO,
+ * or one), queued for tunx_write(); flush writes what is queued. */
+struct tunnel_outq;
+void tunnel_outq_take(struct tunnel_outq *o, uint8_t *p, size_t len,
+		      unsigned int gro);
+void tunnel_outq_flush(struct tunnel_outq *o);
+
+/* ringrecv.c: peer -> device straight into the tx ring */
+bool tunnel_ring_recv_ok(const struct tunnel_queue *q);
+/* Until the tunnel stops: 0, or -ENOMEM before it started. */
+int tunnel_ring_recv(struct tunnel_queue *q, struct tunnel_outq *o);
 
 #endif /* TUNNEL_TUNNEL_H */
