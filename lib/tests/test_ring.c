@@ -155,11 +155,14 @@ static void tx_reserve_submit(void)
 	struct tunx_pkt p[ENTRIES];
 
 	setup();
+	p[0].flags = TUNX_PKT_SEG_SUMS;
 	CU_ASSERT_EQUAL(tunx__ring_reserve(&tx, p, 3), 3);
 	CU_ASSERT_PTR_EQUAL(p[1].data, tx.data + FRAME);
 	CU_ASSERT_EQUAL(p[0].cap, FRAME);
+	CU_ASSERT_EQUAL(p[0].flags, 0);		/* reserve zeroes flags */
 	p[0].len = 100;
 	p[1].len = 200;
+	p[1].flags = TUNX_PKT_SEG_SUMS;		/* submit ignores them */
 	CU_ASSERT_EQUAL(tunx__ring_submit(&tx, p, 2), 2);
 	CU_ASSERT_EQUAL(*tx.producer, 2);
 	CU_ASSERT_EQUAL(tx.descs[1].addr, FRAME);
