@@ -144,13 +144,15 @@ TEST_F(ioctl, info_unattached_reports_abi_only)
 	EXPECT_TRUE(info.features & TUNX_FEAT_NEED_WAKEUP);
 	EXPECT_TRUE(info.features & TUNX_FEAT_OFFLOAD);
 	EXPECT_TRUE(info.features & TUNX_FEAT_RX_WAKE);
+	EXPECT_TRUE(info.features & TUNX_FEAT_SEG_SUMS);
 	EXPECT_EQ(0, info.features & ~(TUNX_FEAT_MULTI_QUEUE |
 				       TUNX_FEAT_OFFLOAD |
 				       TUNX_FEAT_TAIL_DROP |
 				       TUNX_FEAT_NEED_WAKEUP |
 				       TUNX_FEAT_BUSY_POLL |
 				       TUNX_FEAT_RX_WAKE |
-				       TUNX_FEAT_TX_WAKE));
+				       TUNX_FEAT_TX_WAKE |
+				       TUNX_FEAT_SEG_SUMS));
 	EXPECT_EQ(0, info.flags);
 	EXPECT_EQ(0, info.name[0]);
 	EXPECT_EQ(0, info.ifindex);
