@@ -295,7 +295,13 @@ static unsigned int read_n(struct tunx_device *dev, struct tx_batch *b,
 	int n, i;
 
 	while (got < want && tx_ms() < end) {
-		n = tunx_read(dev, b->bufs, b->buf_size, b->sizes, b->n, off);
+		/*
+		 * Ask for no more than is missing: a packet read past want
+		 * would be dropped here, and a test that reads a split in
+		 * two steps would lose the segments it expects next.
+		 */
+		n = tunx_read(dev, b->bufs, b->buf_size, b->sizes,
+			      want - got < b->n ? want - got : b->n, off);
 		if (n == -EAGAIN) {
 			poll(&p, 1, 50);
 			continue;
