@@ -3,8 +3,18 @@
 #   result NAME CMD...   run CMD; "ok N NAME" when it succeeds, else "not ok"
 #   skip NAME WHY        "ok N NAME # SKIP WHY"
 # $n counts the tests, $failed the failures; print "1..$n" at the end.
+# A test that took 3 s or more (counted from the previous one, so its
+# setup is included) says so: where a suite's time goes.
 n=0
 failed=0
+tap_t0=$SECONDS
+
+tap_took() {
+	local took=$((SECONDS - tap_t0))
+
+	tap_t0=$SECONDS
+	[ "$took" -lt 3 ] || echo "# test $n took $took s"
+}
 
 result() {
 	local name=$1
@@ -16,9 +26,11 @@ result() {
 		echo "not ok $n $name"
 		failed=$((failed + 1))
 	fi
+	tap_took
 }
 
 skip() {
 	n=$((n + 1))
 	echo "ok $n $1 # SKIP $2"
+	tap_took
 }
