@@ -28,12 +28,17 @@ result "open_fd_pins_module" eval '
 	[ $pinned = 0 ] && loaded'
 result "rmmod_removes_module_and_node" eval 'rmmod tunx && ! loaded && [ ! -e /dev/net/tunx ]'
 result "insmod_after_rmmod_restores_node" eval 'insmod "$TUNX_KO" && loaded && [ -c /dev/net/tunx ]'
+# Repeated, so that what one cycle leaves behind adds up.  Three on the
+# debug kernel: a cycle takes 10 s there, and kmemleak and KASAN see a
+# leak or a stale pointer in the first.
+want=10
+[ "${TUNX_VM_KERNEL:-}" = debug ] && want=3
 cycles=0
-for _ in $(seq 10); do
+for _ in $(seq "$want"); do
 	rmmod tunx && insmod "$TUNX_KO" || break
 	cycles=$((cycles + 1))
 done
-result "ten_unload_load_cycles" [ "$cycles" = 10 ]
+result "unload_load_cycles_$want" [ "$cycles" = "$want" ]
 result "module_reports_abi_on_load" eval 'dmesg | grep -q "tunx: ABI [0-9]* ready"'
 loaded || insmod "$TUNX_KO"
 echo "1..$n"

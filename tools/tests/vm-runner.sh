@@ -67,11 +67,19 @@ result "--no-load leaves tunx.ko out" [ "$(line 1)" = 0 ]
 result "a WARNING in the kernel log fails a passing command (status $rc)" [ "$rc" != 0 ]
 
 # A kernel that dies before the VM's init ran is booted again, at most
-# three boots in all, and then the run fails.
-err=$(TUNX_VM_APPEND=rdinit=/nonexistent vmrun --no-load -- true 2>&1 >/dev/null)
-rc=$?
-result "a kernel that dies while booting is booted 3 times, then fails (status $rc)" \
-	eval '[ "$rc" != 0 ] && [ "$(echo "$err" | grep -c "before init (try")" = 3 ]'
+# three boots in all, and then the run fails.  What the runner reads is
+# the kernel's own panic message, so each series is tried; the debug and
+# kcsan kernels are 6.1 builds (same message), where three boots take
+# two minutes and prove nothing 6.1 did not.
+case $kernel in
+debug | kcsan) ;;
+*)
+	err=$(TUNX_VM_APPEND=rdinit=/nonexistent vmrun --no-load -- true 2>&1 >/dev/null)
+	rc=$?
+	result "a kernel that dies while booting is booted 3 times, then fails (status $rc)" \
+		eval '[ "$rc" != 0 ] && [ "$(echo "$err" | grep -c "before init (try")" = 3 ]'
+	;;
+esac
 
 # A kernel that logs a report while booting is booted again; the third
 # boot runs anyway, and its report then fails the run.  The logic is the
