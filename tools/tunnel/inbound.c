@@ -60,7 +60,7 @@ void tunnel_outq_flush(struct tunnel_outq *o)
 
 /* Only IP packets that fit the device go in: the tunnel is a hostile
  * input's first stop, the kernel's checks are its second. */
-static bool plausible(const struct tunnel *t, const uint8_t *p, size_t len)
+bool tunnel_plausible(const struct tunnel *t, const uint8_t *p, size_t len)
 {
 	if (len > t->mtu)
 		return false;
@@ -76,7 +76,7 @@ static void push(struct tunnel_outq *o, uint8_t *p, size_t len, bool copy)
 	struct tunnel *t = o->q->t;
 	uint8_t *buf = p - t->off;
 
-	if (!plausible(t, p, len)) {
+	if (!tunnel_plausible(t, p, len)) {
 		add(o->q->c.malformed_drops, 1);
 		return;
 	}

@@ -44,7 +44,6 @@ struct ring_rx {
 	union tunnel_ctl ctl[RR_MSGS];
 	uint8_t *bounce[RR_MSGS];	/* a bundle gathered for the copy path */
 	unsigned int gro, hdr_len;	/* the guess: the bundle before's */
-	unsigned int mtu;	/* longer packets take the copying path's check */
 };
 
 bool tunnel_ring_recv_ok(const struct tunnel_queue *q)
@@ -134,14 +133,17 @@ enum merged {
 	ELSEWHERE,	/* one datagram not whole in the ring */
 };
 
-/* One datagram of @len bytes that landed whole in @i's reservation. */
-static enum merged plain(struct ring_rx *r, unsigned int i, size_t len)
+/*
+ * One datagram of @len bytes that landed whole in @i's reservation.  One
+ * the copying path would drop goes there, to be dropped and counted.
+ */
+static enum merged plain(const struct tunnel *t, struct ring_rx *r,
+			 unsigned int i, size_t len)
 {
 	struct tunx_pkt *p = &r->res[i];
 
-	if (!r->pieces[i] || len > r->iov[i][0].iov_len || len < 20 ||
-	    len > r->mtu ||
-	    (p->data[0] >> 4 != 4 && p->data[0] >> 4 != 6))
+	if (!r->pieces[i] || len > r->iov[i][0].iov_len ||
+	    !tunnel_plausible(t, p->data, len))
 		return ELSEWHERE;
 	p->len = (uint32_t)len;
 	memset(&p->off, 0, sizeof(p->off));
@@ -152,8 +154,8 @@ static enum merged plain(struct ring_rx *r, unsigned int i, size_t len)
  * Message @i as one super-packet where it landed: when the guess held (its
  * gro size, its first header's length) and every datagram merged.
  */
-static enum merged merge(struct ring_rx *r, unsigned int i, size_t len,
-			 unsigned int gro)
+static enum merged merge(const struct tunnel *t, struct ring_rx *r,
+			 unsigned int i, size_t len, unsigned int gro)
 {
 	struct tunx_pkt *p = &r->res[i];
 	struct tunx_seg_view v[RR_SEGS];
@@ -162,8 +164,8 @@ static enum merged merge(struct ring_rx *r, unsigned int i, size_t len,
 	unsigned int n, k;
 
 	if (!gro || len <= gro)
-		return plain(r, i, len);
-	if (gro > r->mtu)
+		return plain(t, r, i, len);
+	if (gro > t->mtu)
 		return NOT_ONE_RUN;
 	if (gro != g || r->pieces[i] < 3 || inner_hdr_len(p->data, g) != h)
 		return GUESS_MISSED;
@@ -225,7 +227,7 @@ static void settle(struct tunnel_queue *q, struct ring_rx *r, unsigned int n,
 			merging = false;
 			continue;
 		}
-		how = merging ? merge(r, i, l, g) : ELSEWHERE;
+		how = merging ? merge(q->t, r, i, l, g) : ELSEWHERE;
 		if (how == MERGED || how == PLAIN) {
 			k++;
 			add(q->c.ring_merged, how == MERGED);
@@ -264,13 +266,11 @@ static void ring_rx_free(struct ring_rx *r)
 	free(r);
 }
 
-static struct ring_rx *ring_rx_alloc(unsigned int mtu)
+static struct ring_rx *ring_rx_alloc(void)
 {
 	struct ring_rx *r = calloc(1, sizeof(*r));
 	unsigned int i;
 
-	if (r)
-		r->mtu = mtu;
 	for (i = 0; r && i < RR_MSGS; i++)
 		if (!(r->bounce[i] = malloc(RR_MAX))) {
 			ring_rx_free(r);
@@ -296,7 +296,7 @@ static int reserve(struct tunnel_queue *q, struct ring_rx *r)
 
 int tunnel_ring_recv(struct tunnel_queue *q, struct tunnel_outq *o)
 {
-	struct ring_rx *r = ring_rx_alloc(q->t->mtu);
+	struct ring_rx *r = ring_rx_alloc();
 	unsigned int i;
 	int n, got;
 

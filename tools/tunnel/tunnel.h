@@ -162,6 +162,8 @@ void *tunnel_peer_to_dev(void *arg);
 /* The copying path: a received datagram (@gro-sized packets glued by GRO,
  * or one), queued for tunx_write(); flush writes what is queued. */
 struct tunnel_outq;
+/* Only IP packets that fit the device go to it, by either path. */
+bool tunnel_plausible(const struct tunnel *t, const uint8_t *p, size_t len);
 void tunnel_outq_take(struct tunnel_outq *o, uint8_t *p, size_t len,
 		      unsigned int gro);
 void tunnel_outq_flush(struct tunnel_outq *o);
