@@ -196,6 +196,18 @@ s.bind(("192.168.78.3", 6000))
 for _ in range(4):
     s.sendto(bytes([0x45]) + bytes(39), ("192.168.78.2", 5555))
 '
+# Hostile datagrams from the peer's own address and port (a raw socket:
+# end 1 holds the port), into end 2's ring receive: an IPv6 header cut to
+# 30 bytes, an IPv4 one cut to 10 and a 40-byte packet of IP version 7.
+# Each is dropped and counted as malformed, as the copying path does;
+# none may reach the device (the ring receive once let the first in).
+ip netns exec "$nsa" python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.bind(("192.168.78.1", 0))
+for p in (bytes([0x60]) + bytes(29), bytes([0x45]) + bytes(9), bytes([0x70]) + bytes(39)):
+    s.sendto(struct.pack("!HHHH", 5555, 5555, 8 + len(p), 0) + p, ("192.168.78.2", 0))
+'
 ip netns exec "$nsa" "$ctl" show tv0 >"$tmp/tv0" 2>&1
 sed 's/^/# /' "$tmp/tv0"
 result "tunxctl show counts the tunnel's packets (ethtool -S)" \
@@ -258,6 +270,8 @@ sed 's/^/# /' "$tmp/$nsb.log"
 result "SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
 result "datagrams not from the peer are dropped and counted (4)" \
 	grep -q 'dropped: *4 not from peer' "$tmp/$nsb.log"
+result "the peer's malformed datagrams into the ring receive are dropped and counted (3)" \
+	grep -q 'dropped: *4 not from peer, 3 malformed' "$tmp/$nsb.log"
 # iperf3's data reached the far end in UDP_GRO bundles: most must have
 # become super-packets where they landed in its tx ring (ringrecv.c).
 result "the far end merged UDP_GRO bundles where they landed in the tx ring" \
