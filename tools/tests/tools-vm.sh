@@ -189,6 +189,14 @@ result "tunx-tunnel -b tunx with offload sends from the ring (zero copy)" \
 	grep -q 'backend tunx (zero copy) (offload)' "$tmp/$nsa.log"
 result "ping through the tunnel on tunx" \
 	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
+# As root the tunnel's socket buffers pass net.core.rmem_max (4 MiB asked,
+# the kernel doubles it): the default maximum holds three GRO bundles,
+# and a late receive thread dropped the rest.
+udp_rb() {
+	ip netns exec "$1" ss -uamn 'sport = :5555' | sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p'
+}
+result "as root, tunx-tunnel's UDP receive buffer is 8 MiB, past net.core.rmem_max" \
+	eval "[ \"\$(udp_rb '$nsb')\" = 8388608 ] && [ \"\$(cat /proc/sys/net/core/rmem_max)\" -lt 4194304 ]"
 ip netns exec "$nsa" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -58,6 +58,20 @@ int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 	return -EINVAL;
 }
 
+/*
+ * A socket buffer of @sz bytes: past net.core.[rw]mem_max when we have
+ * CAP_NET_ADMIN (the FORCE option, as wireguard-go does), else as much as
+ * the sysctl allows.  With UDP GRO a received bundle is up to 64 KB, so
+ * the default maximum (208 KiB) holds three: a receive thread that ran
+ * late dropped bundles (Udp RcvbufErrors), each a burst of lost inner
+ * segments that TCP through the tunnel had to retransmit.
+ */
+static void udp_buffer(int fd, int force, int plain, int sz)
+{
+	if (setsockopt(fd, SOL_SOCKET, force, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, plain, &sz, sizeof(sz));
+}
+
 static void udp_tune(int fd)
 {
 	/* Big buffers absorb a batch in flight; the timeout bounds how long
@@ -65,8 +79,8 @@ static void udp_tune(int fd)
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 250000 };
 	int sz = 4 << 20;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	udp_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, sz);
+	udp_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, sz);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
