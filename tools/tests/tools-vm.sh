@@ -120,6 +120,9 @@ result "tunx-tunnel as the owner runs on its device whose MTU is already right" 
 	eval "as_nobody sp0 --no-offload && ! grep -q 'not permitted' '$tmp/nb.log'"
 result "... with offload too (the library's default)" \
 	eval "as_nobody sp0 && ! grep -q 'not permitted' '$tmp/nb.log'"
+result "tunx-tunnel as the owner says net.core.rmem_max capped its UDP buffer, and the sysctl that lifts it" \
+	eval "grep -q 'capped by net.core.rmem_max' '$tmp/nb.log' &&
+	      grep -q 'sysctl -w net.core.rmem_max=4194304 net.core.wmem_max=4194304' '$tmp/nb.log'"
 "$ctl" set sp0 --mtu 1400
 result "tunx-tunnel as the owner keeps a smaller MTU and says how to raise it" \
 	eval "as_nobody sp0 && grep -q 'tunxctl set sp0 --mtu 1472' '$tmp/nb.log' &&
@@ -196,7 +199,8 @@ udp_rb() {
 	ip netns exec "$1" ss -uamn 'sport = :5555' | sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p'
 }
 result "as root, tunx-tunnel's UDP receive buffer is 8 MiB, past net.core.rmem_max" \
-	eval "[ \"\$(udp_rb '$nsb')\" = 8388608 ] && [ \"\$(cat /proc/sys/net/core/rmem_max)\" -lt 4194304 ]"
+	eval "[ \"\$(udp_rb '$nsb')\" = 8388608 ] && [ \"\$(cat /proc/sys/net/core/rmem_max)\" -lt 4194304 ] &&
+	      ! grep -q 'capped by net.core.rmem_max' '$tmp/$nsb.log'"
 ip netns exec "$nsa" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -202,6 +202,21 @@ static void print_counters(struct tunnel *t, const char *why)
 		       ull(t->q[i].c.from_peer_packets));
 }
 
+/* Without CAP_NET_ADMIN the sysctl caps the socket buffers: say what
+ * that costs and what lifts it. */
+static void print_buffer_cap(const struct tunnel *t)
+{
+	int got;
+
+	if (!tunnel_udp_buffer_capped(&t->q[0], &got))
+		return;
+	printf("tunx-tunnel: UDP receive buffer %d KiB, capped by "
+	       "net.core.rmem_max (no CAP_NET_ADMIN): bursts past it are "
+	       "dropped;\n  to lift the cap, as root: sysctl -w "
+	       "net.core.rmem_max=%d net.core.wmem_max=%d\n", got / 1024,
+	       TUNNEL_UDP_BUF, TUNNEL_UDP_BUF);
+}
+
 static void print_start(struct tunnel *t, const struct tunnel_opts *o)
 {
 	struct tunx_device *dev = t->q[0].dev;
@@ -215,6 +230,7 @@ static void print_start(struct tunnel *t, const struct tunnel_opts *o)
 	       t->mtu, t->batch, t->nq, t->q[0].gro ? " udp gso/gro" : "",
 	       o->local, o->peer);
 	printf("tunx-tunnel: %s\n", tunx_backend_reason(dev));
+	print_buffer_cap(t);
 	fflush(stdout);
 }
 

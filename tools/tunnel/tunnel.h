@@ -94,6 +94,11 @@ int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 			  socklen_t *len);
 int tunnel_udp_open(struct tunnel_queue *q, const char *local,
 		    const char *peer);
+/* Socket buffers asked for, each way, bytes */
+#define TUNNEL_UDP_BUF	(4 << 20)
+/* Whether net.core.rmem_max held the receive buffer under what was asked
+ * (no CAP_NET_ADMIN); the kernel's figure in @got. */
+bool tunnel_udp_buffer_capped(const struct tunnel_queue *q, int *got);
 bool tunnel_is_peer(const struct tunnel_queue *q,
 		    const struct sockaddr_storage *from, socklen_t len);
 

@@ -77,11 +77,20 @@ static void udp_tune(int fd)
 	/* Big buffers absorb a batch in flight; the timeout bounds how long
 	 * an idle receiver takes to notice a stop request. */
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 250000 };
-	int sz = 4 << 20;
 
-	udp_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, sz);
-	udp_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, sz);
+	udp_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, TUNNEL_UDP_BUF);
+	udp_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, TUNNEL_UDP_BUF);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+bool tunnel_udp_buffer_capped(const struct tunnel_queue *q, int *got)
+{
+	socklen_t len = sizeof(*got);
+
+	/* The kernel reports twice what was set (its bookkeeping share). */
+	if (getsockopt(q->sock, SOL_SOCKET, SO_RCVBUF, got, &len))
+		return false;
+	return *got < 2 * TUNNEL_UDP_BUF;
 }
 
 /* A wildcard bind would answer on every address of the host, including
