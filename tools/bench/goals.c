@@ -121,6 +121,13 @@ static const struct goal_def {
 	      TCP(BK_TUN, 1, 1), 3),
 	RATIO("TCP: tunx tunnel / veth (no tunnel)", TCP(BK_TUNX, 1, 1),
 	      TCP(BK_VETH, 1, 1), 0.6),
+	/* The zero-copy tunnel's goals (send from the rx ring, receive into
+	 * the tx ring): a userspace hop costs at least 5 passes per byte
+	 * against veth's 2, about 0.40x on 2 vCPUs at best. */
+	RATIO("TCP via tunx-tunnel, zero-copy goal: tunx / tun-vnet",
+	      TCP(BK_TUNX, 1, 1), TCP(BK_TUN_VNET, 1, 1), 1.8),
+	RATIO("TCP, zero-copy goal: tunx tunnel / veth (no tunnel)",
+	      TCP(BK_TUNX, 1, 1), TCP(BK_VETH, 1, 1), 0.35),
 	SCALING("2 queues / 1: TCP, 8 streams, tunx", TCP(BK_TUNX, 2, 8),
 		TCP(BK_TUNX, 1, 8)),
 	SCALING("2 queues / 1: tx 64 B, tunx", TX(BK_TUNX, 64, 2, SINK_DROP),
