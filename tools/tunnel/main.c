@@ -202,8 +202,9 @@ static void print_counters(struct tunnel *t, const char *why)
 		       ull(t->q[i].c.from_peer_packets));
 }
 
-/* Without CAP_NET_ADMIN the sysctl caps the socket buffers: say what
- * that costs and what lifts it. */
+/* Without CAP_NET_ADMIN in the initial user namespace (so also as root
+ * in a container) the sysctl caps the socket buffers: say what that
+ * costs and what lifts it. */
 static void print_buffer_cap(const struct tunnel *t)
 {
 	int got;
@@ -211,8 +212,8 @@ static void print_buffer_cap(const struct tunnel *t)
 	if (!tunnel_udp_buffer_capped(&t->q[0], &got))
 		return;
 	printf("tunx-tunnel: UDP receive buffer %d KiB, capped by "
-	       "net.core.rmem_max (no CAP_NET_ADMIN): bursts past it are "
-	       "dropped;\n  to lift the cap, as root: sysctl -w "
+	       "net.core.rmem_max (no CAP_NET_ADMIN on the host): bursts "
+	       "past it are dropped;\n  to lift the cap, as root: sysctl -w "
 	       "net.core.rmem_max=%d net.core.wmem_max=%d\n", got / 1024,
 	       TUNNEL_UDP_BUF, TUNNEL_UDP_BUF);
 }
