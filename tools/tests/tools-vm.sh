@@ -306,7 +306,22 @@ result "-Q 2: SIGTERM stops all threads of both ends with status 0" [ "$r1$r2" =
 busy_queues() {
 	awk '/queue [01]:/ { if ($3 > 100 && $7 > 100) k++ } END { exit k != 2 }' "$1"
 }
-result "both tunx queues carried the streams, both ways (per-queue counters)" \
+# The streams' flow hashes are random, so all eight land on one queue
+# once in 128 tries (seen on a host running two CPU hogs): such a try is
+# run again with new streams, three tries in all.  A device that carried
+# everything on one queue fails all three.
+tries=1
+while ! { busy_queues "$tmp/$nsa.log" && busy_queues "$tmp/$nsb.log"; } &&
+      [ "$tries" -lt 3 ]; do
+	tries=$((tries + 1))
+	echo "# the streams did not spread over both queues; try $tries with new ones"
+	start_ends -Q 2
+	ip netns exec "$nsb" iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3
+	ip netns exec "$nsa" iperf3 -c 10.78.0.2 -t 3 -P 8 >/dev/null 2>&1
+	stop_ends
+	sed 's/^/# /' "$tmp/$nsa.log"
+done
+result "both tunx queues carried the streams, both ways (per-queue counters, try $tries)" \
 	eval "busy_queues '$tmp/$nsa.log' && busy_queues '$tmp/$nsb.log'"
 
 start_ends --no-offload
