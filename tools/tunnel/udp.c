@@ -61,10 +61,11 @@ int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 /*
  * A socket buffer of @sz bytes: past net.core.[rw]mem_max when we have
  * CAP_NET_ADMIN in the initial user namespace (the FORCE option, as
- * wireguard-go does), else as much as the sysctl allows.  With UDP GRO a received bundle is up to 64 KB, so
- * the default maximum (208 KiB) holds three: a receive thread that ran
- * late dropped bundles (Udp RcvbufErrors), each a burst of lost inner
- * segments that TCP through the tunnel had to retransmit.
+ * wireguard-go does), else as much as the sysctl allows.  With UDP GRO a
+ * received bundle is up to 64 KB, so the default maximum (208 KiB) holds
+ * three: a receive thread that ran late dropped bundles (Udp
+ * RcvbufErrors), each a burst of lost inner segments that TCP through the
+ * tunnel had to retransmit.
  */
 static void udp_buffer(int fd, int force, int plain, int sz)
 {
