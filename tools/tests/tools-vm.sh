@@ -371,7 +371,7 @@ if grep -qi 'not supported\|EOPNOTSUPP' "$tmp/$nsa.log"; then
 	skip "ping and iperf3 through the busy-polling tunx tunnel" "no busy mode yet"
 	skip "--busy-poll: SIGTERM stops both ends with status 0" "no busy mode yet"
 else
-	result "tunx-tunnel --busy-poll says so at start" grep -q '(busy poll)' "$tmp/$nsa.log"
+	result "tunx-tunnel --busy-poll says so at start" grep -q '(busy poll 500 us)' "$tmp/$nsa.log"
 	result "ping and iperf3 through the busy-polling tunx tunnel" \
 		eval "ip netns exec '$nsa' ping -c 2 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null &&
 		      ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&

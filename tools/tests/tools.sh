@@ -204,6 +204,15 @@ result "datagrams not from the peer are dropped and counted (5)" \
 	grep -q 'dropped: *5 not from peer' "$tmp/$nsb.log"
 result "the other end saw no stranger" grep -q 'dropped: *0 not from peer' "$tmp/$nsa.log"
 sed 's/^/# /' "$tmp/$nsb.log"
+# --busy-poll alone: SO_BUSY_POLL's 50 us window, not the kernel's 1 ms.
+tunnel "$nsa" 1 tun --busy-poll; pa=$!
+for _ in $(seq 50); do
+	grep -q 'busy poll' "$tmp/$nsa.log" && break
+	sleep 0.1
+done
+kill -TERM "$pa"; wait "$pa"
+result "tunx-tunnel --busy-poll alone spins 50 us, and says so at start" \
+	grep -q '(busy poll 50 us)' "$tmp/$nsa.log"
 # Two queues on tun: eight TCP streams must spread over both, each way
 # (all eight hashing to one queue has odds of 1 in 128: see the retry
 # below).

@@ -240,8 +240,7 @@ static void geometry(struct tunnel *t, const struct tunnel_opts *o)
 	 * at most the MTU; received datagrams are at most 64 KiB. */
 	t->buf_size = t->off + 65536;
 	t->busy = o->busy_poll;
-	t->busy_secs = (o->busy_usecs ? o->busy_usecs :
-			TUNX_BUSY_POLL_DEF_USECS) / 1e6;
+	t->busy_secs = o->busy_usecs / 1e6;
 }
 
 int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o)

@@ -42,7 +42,7 @@ static const char usage_text[] =
 "                          and peer port PORT+i, so both ends need the same N\n"
 "      --busy-poll[=USECS] tunx backend: the kernel and this program spin on\n"
 "                          the rings instead of sleeping, for USECS after\n"
-"                          the last packet (default 1000): no syscall for the\n"
+"                          the last packet (default 50): no syscall for the\n"
 "                          device while traffic flows, a CPU each side\n"
 "      --no-offload        no super-packets (TSO/USO) with the kernel: tun\n"
 "                          without IFF_VNET_HDR, tunx without offload, and\n"
@@ -128,6 +128,7 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		case 'Q': bad |= parse_uint(optarg, TUNNEL_MAX_QUEUES, &o->queues) ||
 			  !o->queues; break;
 		case 'P': o->busy_poll = true;
+			o->busy_usecs = TUNNEL_BUSY_USECS;
 			bad |= optarg && (parse_uint(optarg, TUNX_BUSY_POLL_MAX_USECS,
 						     &o->busy_usecs) || !o->busy_usecs);
 			break;
@@ -221,13 +222,14 @@ static void print_buffer_cap(const struct tunnel *t)
 static void print_start(struct tunnel *t, const struct tunnel_opts *o)
 {
 	struct tunx_device *dev = t->q[0].dev;
-	char name[32] = "?";
+	char name[32] = "?", busy[40];
 
 	tunx_name(dev, name, sizeof(name));
+	snprintf(busy, sizeof(busy), " (busy poll %u us)", o->busy_usecs);
 	printf("tunx-tunnel: %s backend %s%s%s%s mtu %u batch %u queues %u%s, "
 	       "%s <-> %s\n", name, tunx_backend_name(tunx_backend(dev)),
 	       t->zero_copy ? " (zero copy)" : "", t->offload ? " (offload)" : "",
-	       t->busy ? " (busy poll)" : "",
+	       t->busy ? busy : "",
 	       t->mtu, t->batch, t->nq, t->q[0].gro ? " udp gso/gro" : "",
 	       o->local, o->peer);
 	printf("tunx-tunnel: %s\n", tunx_backend_reason(dev));
