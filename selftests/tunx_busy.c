@@ -212,7 +212,7 @@ TEST_F(busy, crowded_cpu_naps_and_needs_no_kick)
 	ASSERT_LE(0, self->sock);
 	napi = st_find_thread("napi/bp0-");
 	ASSERT_LT(0, napi);
-	ASSERT_EQ(1, st_pin_threads("napi/bp0-", 0));
+	ASSERT_LE(1, st_pin_threads("napi/bp0-", 0));
 	ASSERT_EQ(0, pin_self(0, &old));
 	ASSERT_TRUE(produce(&self->q, "first"));
 	ASSERT_EQ(0, st_kick(self->q.fd));

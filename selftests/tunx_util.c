@@ -711,17 +711,22 @@ int st_pin_threads(const char *prefix, int cpu)
 	return n;
 }
 
-/* The first task named @prefix*, or -ENOENT. */
+/*
+ * The newest task named @prefix* (a device of the same name that just went
+ * may leave an exiting thread behind), or -ENOENT.
+ */
 pid_t st_find_thread(const char *prefix)
 {
 	DIR *proc = opendir("/proc");
-	pid_t pid;
+	pid_t pid, newest = 0;
 
 	if (!proc)
 		return -errno;
-	pid = next_task_named(proc, prefix);
+	while ((pid = next_task_named(proc, prefix)))
+		if (pid > newest)
+			newest = pid;
 	closedir(proc);
-	return pid ? pid : -ENOENT;
+	return newest ? newest : -ENOENT;
 }
 
 long long st_task_cpu_us(pid_t pid)
