@@ -7,27 +7,16 @@
  * restarted from the poll loop, so an application that keeps its rings busy
  * needs no kick and no poll(): no syscall at all.
  *
- * A spinning thread is a task like any other: on a CPU that another task
- * wants (iperf3, the application, the stack's own threads on PREEMPT_RT)
- * the scheduler gives it its fair share, half the CPU, to spin on nothing.
- * So an idle poll on a crowded CPU naps instead: NAPI completes, the rings
- * stay as they are (NEED_WAKEUP clear: still no kick), and a timer polls
- * again after a nap that doubles while the queue stays idle.  Spinning is
- * for a CPU nobody else wants; a busy queue is still polled back to back.
- *
  * Barrier I (ring.h): full barrier between clearing TUNX_Q_BUSY and testing
  * the txq; pairs with J in tunx_rx_stop(), which stops the txq, then tests
  * TUNX_Q_BUSY.  One of the two sides sees the other and sets the rx
  * NEED_WAKEUP flag.
  */
 #include <linux/ktime.h>
-#include <linux/minmax.h>
 #include <linux/netdevice.h>
-#include <linux/sched/stat.h>	/* single_task_running() */
 #include <net/gro.h>	/* napi_gro_flush(), out of netdevice.h since 6.15 */
 
 #include "busy.h"
-#include "compat.h"
 #include "rx.h"
 
 /**
@@ -79,20 +68,6 @@ static void tunx_busy_stop(struct tunx_queue *q, struct tunx_device *td,
 	tunx_rx_restart(q, td->dev, area);	/* A */
 }
 
-/*
- * How long to sleep before polling an idle queue again on a crowded CPU:
- * from TUNX_BUSY_NAP_MIN_NS, doubling while idle, at most a quarter of the
- * spin window (so the window still ends on time) and TUNX_BUSY_NAP_MAX_NS.
- */
-static u64 tunx_busy_next_nap(struct tunx_queue *q, struct tunx_device *td)
-{
-	u64 cap = min_t(u64, TUNX_BUSY_NAP_MAX_NS, td->busy_poll_ns / 4);
-	u64 nap = q->busy_nap_ns ? q->busy_nap_ns * 2 : TUNX_BUSY_NAP_MIN_NS;
-
-	q->busy_nap_ns = min(nap, cap);
-	return q->busy_nap_ns;
-}
-
 /**
  * tunx_busy_spin - should this NAPI poll stay scheduled?
  * @q: queue
@@ -102,14 +77,11 @@ static u64 tunx_busy_next_nap(struct tunx_queue *q, struct tunx_device *td)
  *	count: they must not keep the thread spinning)
  * @budget: the poll's budget
  *
- * Return: TUNX_BUSY_SPIN to return @budget from the poll (NAPI polls
- * again), TUNX_BUSY_NAP to complete and have tunx_busy_nap() poll again,
- * TUNX_BUSY_STOP once the queue has been idle for busy_poll_ns.
+ * Return: true to return @budget from the poll (NAPI polls again), false
+ * once the queue has been idle for busy_poll_ns.
  */
-enum tunx_busy_verdict tunx_busy_spin(struct tunx_queue *q,
-				      struct tunx_device *td,
-				      struct tunx_area *area, int done,
-				      int budget)
+bool tunx_busy_spin(struct tunx_queue *q, struct tunx_device *td,
+		    struct tunx_area *area, int done, int budget)
 {
 	u64 now = ktime_get_ns();
 	bool active = done > 0;
@@ -121,60 +93,18 @@ enum tunx_busy_verdict tunx_busy_spin(struct tunx_queue *q,
 	 */
 	if (!test_bit(NAPI_STATE_THREADED, &q->napi.state)) {
 		tunx_busy_stop(q, td, area);
-		return TUNX_BUSY_STOP;
+		return false;
 	}
 	if (tunx_rx_restart(q, td->dev, area))
 		active = true;
-	if (active || !test_and_set_bit(TUNX_Q_BUSY, &q->state)) {
+	if (active || !test_and_set_bit(TUNX_Q_BUSY, &q->state))
 		q->busy_last = now;
-		q->busy_nap_ns = 0;
+	if (now - q->busy_last < td->busy_poll_ns) {
+		/* NAPI never completes while spinning: flush GRO ourselves. */
+		if (done < budget)
+			napi_gro_flush(&q->napi, false);
+		return true;
 	}
-	if (now - q->busy_last >= td->busy_poll_ns) {
-		tunx_busy_stop(q, td, area);
-		return TUNX_BUSY_STOP;
-	}
-	/* NAPI never completes while spinning: flush GRO ourselves. */
-	if (done < budget)
-		napi_gro_flush(&q->napi, false);
-	if (active || single_task_running())
-		return TUNX_BUSY_SPIN;
-	return TUNX_BUSY_NAP;
-}
-
-/**
- * tunx_busy_nap - poll @q again after a nap
- * @q: queue whose poll said TUNX_BUSY_NAP and then completed
- * @td: its device
- *
- * Context: NAPI poll, RCU read lock held.
- */
-void tunx_busy_nap(struct tunx_queue *q, struct tunx_device *td)
-{
-	tunx_count(td, busy_naps);
-	hrtimer_start(&q->busy_nap, ns_to_ktime(tunx_busy_next_nap(q, td)),
-		      HRTIMER_MODE_REL_SOFT);
-}
-
-/*
- * The nap is over.  The queue outlives the timer (cancelled by detach after
- * its grace period, and by release); a detaching queue has @td NULL, and
- * its disabled NAPI refuses the schedule anyway.
- */
-static enum hrtimer_restart tunx_busy_nap_timer(struct hrtimer *timer)
-{
-	struct tunx_queue *q = container_of(timer, struct tunx_queue,
-					    busy_nap);
-
-	rcu_read_lock();
-	if (rcu_dereference(q->td))
-		napi_schedule(&q->napi);
-	rcu_read_unlock();
-	return HRTIMER_NORESTART;
-}
-
-/* Soft, as rx_wake: on RT the callback runs in a thread, not hard IRQ. */
-void tunx_busy_timer_init(struct tunx_queue *q)
-{
-	hrtimer_setup(&q->busy_nap, tunx_busy_nap_timer, CLOCK_MONOTONIC,
-		      HRTIMER_MODE_REL_SOFT);
+	tunx_busy_stop(q, td, area);
+	return false;
 }

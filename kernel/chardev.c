@@ -13,7 +13,6 @@
 #include <net/net_namespace.h>
 
 #include "chardev.h"
-#include "busy.h"
 #include "ioctl.h"
 #include "queue.h"
 #include "rx.h"
@@ -87,7 +86,6 @@ static int tunx_chr_open(struct inode *inode, struct file *file)
 	mutex_init(&q->attach_mutex);
 	init_waitqueue_head(&q->wq);
 	tunx_rx_timers_init(q);
-	tunx_busy_timer_init(q);
 	q->net = get_net(current->nsproxy->net_ns);
 	file->private_data = q;
 	return stream_open(inode, file);
@@ -100,9 +98,8 @@ static int tunx_chr_release(struct inode *inode, struct file *file)
 
 	/* Not attached (-EBADFD) or device gone (-ENODEV): nothing to undo. */
 	tunx_queue_detach_file(q);
-	/* Detach cancelled them unless the device went first; either way. */
+	/* Detach cancelled it unless the device went first; either way. */
 	hrtimer_cancel(&q->rx_wake);
-	hrtimer_cancel(&q->busy_nap);
 	put_net(q->net);
 	mutex_destroy(&q->attach_mutex);
 	mutex_destroy(&q->lock);

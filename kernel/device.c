@@ -118,7 +118,6 @@ void tunx_stats_fold(struct tunx_device *td, struct tunx_stats *st)
 	st->kicks += atomic64_read(&td->c.kicks);
 	st->ring_errors += atomic64_read(&td->c.ring_errors);
 	st->tx_inline_polls += atomic64_read(&td->c.tx_inline_polls);
-	st->busy_naps += atomic64_read(&td->c.busy_naps);
 }
 
 /* The netdev's rx is tunx's tx (user -> kernel) and vice versa. */

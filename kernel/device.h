@@ -45,7 +45,6 @@ struct tunx_counters {
 	atomic64_t kicks;
 	atomic64_t ring_errors;
 	atomic64_t tx_inline_polls;
-	atomic64_t busy_naps;
 };
 
 /**

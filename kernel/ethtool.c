@@ -31,7 +31,6 @@ static const struct {
 	TUNX_STAT(ring_errors),
 	TUNX_STAT(tx_over_mtu),
 	TUNX_STAT(tx_inline_polls),
-	TUNX_STAT(busy_naps),
 };
 
 static void tunx_get_drvinfo(struct net_device *dev,

@@ -76,7 +76,6 @@ static void tunx_queue_retire(struct tunx_queue *q, struct tunx_area *area)
 {
 	timer_delete_sync(&q->stall);
 	hrtimer_cancel(&q->rx_wake);
-	hrtimer_cancel(&q->busy_nap);
 	tunx_area_put(area);
 	wake_up_interruptible_poll(&q->wq, EPOLLHUP | EPOLLERR);
 }

@@ -43,8 +43,6 @@ enum {
  * @rx_wake: the bound on a deferred rx wakeup (tunx_rx_wake_timer());
  *	started by xmit only while TUNX_Q_RX_WAKE_TIMER was clear, cancelled
  *	by detach after the grace period, like @stall, and by release.
- * @busy_nap: polls a napping busy-poll queue again (tunx_busy_nap());
- *	started by NAPI poll after it completed, cancelled like @rx_wake.
  * @detached: tunx_queue_detach_all() only, under RTNL.
  * @retiring: tunx_queue_detach_all() only, under RTNL.
  * @wq: pollers of the file; its own lock.
@@ -52,7 +50,6 @@ enum {
  *	and the stall timer.  Reset with a plain store by attach under RTNL,
  *	before @td is published: no other path reaches the queue then.
  * @busy_last: last busy-poll work (ktime ns); NAPI poll only, plain.
- * @busy_nap_ns: the last nap, 0 after work (busy.c); NAPI poll only, plain.
  * @rx_burst_ns: when the last rx burst ended (ktime ns), for
  *	tunx_rx_notify() under the txq lock.  A queue that moves is briefly
  *	reached under two txq locks, hence READ_ONCE()/WRITE_ONCE(); a stale
@@ -78,13 +75,11 @@ struct tunx_queue {
 	struct napi_struct napi;
 	struct timer_list stall;
 	struct hrtimer rx_wake;
-	struct hrtimer busy_nap;
 	struct list_head detached;
 	struct tunx_area *retiring;
 	wait_queue_head_t wq;
 	unsigned long state;
 	u64 busy_last;
-	u64 busy_nap_ns;
 	u64 rx_burst_ns;
 	u32 index;
 	bool dead;

@@ -212,9 +212,8 @@ static void tunx_tx_notify(struct tunx_device *td, struct tunx_queue *q)
  * @budget: most descriptors to consume
  *
  * NEED_WAKEUP is clear while this runs and set once NAPI goes idle, so a
- * busy writer makes no syscall.  In busy-poll mode the poll stays scheduled,
- * or naps on a timer with NEED_WAKEUP still clear, while tunx_busy_spin()
- * says so.
+ * busy writer makes no syscall.  In busy-poll mode the poll stays scheduled
+ * while tunx_busy_spin() says so.
  *
  * Return: descriptors consumed.
  */
@@ -222,7 +221,6 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 {
 	struct tunx_queue *q = container_of(napi, struct tunx_queue, napi);
 	struct tunx_device *td = netdev_priv(napi->dev);
-	enum tunx_busy_verdict busy = TUNX_BUSY_STOP;
 	struct tunx_area *area;
 	int done = 0, valid;
 
@@ -238,25 +236,16 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 		 * invalid descriptor now and then must not keep a kernel
 		 * thread busy forever.
 		 */
-		if (td->busy_poll_ns)
-			busy = tunx_busy_spin(q, td, area, valid, budget);
-		if (busy == TUNX_BUSY_SPIN) {
+		if (td->busy_poll_ns &&
+		    tunx_busy_spin(q, td, area, valid, budget)) {
 			rcu_read_unlock();
 			return budget;
 		}
 	}
 	if (done < budget && napi_complete_done(napi, done) && area) {
-		if (busy == TUNX_BUSY_NAP) {
-			/*
-			 * NEED_WAKEUP stays clear: the writer still makes no
-			 * syscall; the timer finds what it produces meanwhile.
-			 */
-			tunx_busy_nap(q, td);
-		} else {
-			tunx_ring_need_wakeup(&area->tx);	/* E, matches F */
-			if (tunx_tx_pending(area))	/* C */
-				napi_schedule(napi);
-		}
+		tunx_ring_need_wakeup(&area->tx);	/* E, matches F */
+		if (tunx_tx_pending(area))	/* C */
+			napi_schedule(napi);
 	}
 	rcu_read_unlock();
 	return done;

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -179,82 +178,6 @@ TEST_F(busy, tx_stream_needs_one_kick)
 	got = st_udp_drain(self->sock);
 	EXPECT_LT(0, got);
 	TH_LOG("%d packets without a kick, %d reached the socket", sent, got);
-}
-
-/* Pin the calling thread to @cpu; the CPUs it had before go in @old. */
-static int pin_self(int cpu, cpu_set_t *old)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(*old), old))
-		return -errno;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
-
-/*
- * A spinning thread on a CPU another task wants.  The test spins on CPU 0
- * beside the queue's NAPI thread: an idle poll naps rather than take the
- * scheduler's fair half of the CPU, and NEED_WAKEUP stays clear, so what
- * the writer produces meanwhile still leaves without a kick.
- */
-TEST_F(busy, crowded_cpu_naps_and_needs_no_kick)
-{
-	long long cpu_us, mine_us, end, deadline;
-	int sent = 0, wakeup_seen = 0;
-	struct tunx_stats st;
-	cpu_set_t old;
-	pid_t napi;
-
-	ASSERT_EQ(0, open_busy(&self->q, LONG_USECS, 0));
-	self->sock = st_udp_listen4(ST_LOCAL4, ST_PORT, 2000);
-	ASSERT_LE(0, self->sock);
-	napi = st_find_thread("napi/bp0-");
-	ASSERT_LT(0, napi);
-	ASSERT_LE(1, st_pin_threads("napi/bp0-", 0));
-	ASSERT_EQ(0, pin_self(0, &old));
-	ASSERT_TRUE(produce(&self->q, "first"));
-	ASSERT_EQ(0, st_kick(self->q.fd));
-	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 5000));
-	/*
-	 * Half a second of this thread wanting CPU 0 while the queue idles,
-	 * half the spin window: the kernel must still be polling after it.
-	 */
-	cpu_us = st_task_cpu_us(napi);
-	ASSERT_LE(0, cpu_us);
-	mine_us = st_thread_cpu_us();
-	end = st_now_ms() + LONG_USECS / 2000;
-	while (st_now_ms() < end)
-		wakeup_seen += tx_need_wakeup(&self->q);
-	cpu_us = st_task_cpu_us(napi) - cpu_us;
-	mine_us = st_thread_cpu_us() - mine_us;
-	/* Then packets, produced without a kick from the same crowded CPU. */
-	deadline = st_now_ms() + 60000;
-	while (sent < PACKETS / 10 && st_now_ms() < deadline) {
-		wakeup_seen += tx_need_wakeup(&self->q);
-		if (produce(&self->q, "crowded"))
-			sent++;
-		else
-			st_udp_drain_nowait(self->sock);
-	}
-	ASSERT_EQ(PACKETS / 10, sent);
-	EXPECT_EQ(0, st_tx_wait_consumed(&self->q, 10000));
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(old), &old));
-	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
-	TH_LOG("500 ms on one CPU: NAPI %lld ms, test %lld ms; %llu naps, %llu kicks",
-	       cpu_us / 1000, mine_us / 1000,
-	       (unsigned long long)st.busy_naps, (unsigned long long)st.kicks);
-	/*
-	 * Spinning, it took its fair half: as much as this thread.  Napping,
-	 * under half of what this thread got (a third on the debug kernel,
-	 * where each nap's timer, wakeup and poll cost the most).
-	 */
-	EXPECT_GT(mine_us / 2, cpu_us);
-	EXPECT_LT(0, st.busy_naps);
-	EXPECT_EQ(1, st.kicks);
-	EXPECT_EQ(0, wakeup_seen);
-	EXPECT_EQ(PACKETS / 10 + 1, st.tx_packets);
 }
 
 /* After busy_poll_usecs of idleness the kernel asks for kicks again. */

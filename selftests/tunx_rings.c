@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
@@ -798,6 +799,38 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 120)
 	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 0));
 }
 
+/* Pin the threads named @prefix* (threaded NAPI's "napi/DEV-ID") to @cpu. */
+static int pin_threads(const char *prefix, int cpu)
+{
+	char path[300], comm[32];
+	struct dirent *de;
+	cpu_set_t set;
+	int n = 0;
+	FILE *f;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix)) &&
+		    !sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
 /* tx0's NAPI in its kernel thread on CPU 1, the test on CPU 0. */
 static void napi_thread_on_the_other_cpu(struct __test_metadata *_metadata)
 {
@@ -807,7 +840,7 @@ static void napi_thread_on_the_other_cpu(struct __test_metadata *_metadata)
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-	ASSERT_LE(1, st_pin_threads("napi/tx0-", 1));
+	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
 }
 
 /*

@@ -4,7 +4,6 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -666,90 +665,6 @@ int st_sh(const char *fmt, ...)
 	if (ret == -1)
 		return -errno;
 	return WIFEXITED(ret) ? WEXITSTATUS(ret) : 128;
-}
-
-/* The next task in /proc (opened with opendir()) whose name starts so. */
-static pid_t next_task_named(DIR *proc, const char *prefix)
-{
-	char path[300], comm[32];
-	struct dirent *de;
-	bool match;
-	FILE *f;
-
-	while ((de = readdir(proc))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		match = fgets(comm, sizeof(comm), f) &&
-			!strncmp(comm, prefix, strlen(prefix));
-		fclose(f);
-		if (match)
-			return atoi(de->d_name);
-	}
-	return 0;
-}
-
-/* Pin every task named @prefix* to @cpu; how many were. */
-int st_pin_threads(const char *prefix, int cpu)
-{
-	DIR *proc = opendir("/proc");
-	cpu_set_t set;
-	int n = 0;
-	pid_t pid;
-
-	if (!proc)
-		return -errno;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	while ((pid = next_task_named(proc, prefix)))
-		if (!sched_setaffinity(pid, sizeof(set), &set))
-			n++;
-	closedir(proc);
-	return n;
-}
-
-/*
- * The newest task named @prefix* (a device of the same name that just went
- * may leave an exiting thread behind), or -ENOENT.
- */
-pid_t st_find_thread(const char *prefix)
-{
-	DIR *proc = opendir("/proc");
-	pid_t pid, newest = 0;
-
-	if (!proc)
-		return -errno;
-	while ((pid = next_task_named(proc, prefix)))
-		if (pid > newest)
-			newest = pid;
-	closedir(proc);
-	return newest ? newest : -ENOENT;
-}
-
-long long st_task_cpu_us(pid_t pid)
-{
-	struct timespec ts;
-	clockid_t clock;
-	int err;
-
-	/* A kernel thread is a process of its own: its process clock. */
-	err = clock_getcpuclockid(pid, &clock);
-	if (err)
-		return -err;
-	if (clock_gettime(clock, &ts))
-		return -errno;
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-long long st_thread_cpu_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
 void st_msleep(int ms)

@@ -271,12 +271,6 @@ __printf(1, 2) int st_sh(const char *fmt, ...);
 void st_msleep(int ms);
 long long st_now_ms(void);
 long long st_now_us(void);
-/* Kernel threads by name prefix (threaded NAPI's "napi/DEV-ID"). */
-int st_pin_threads(const char *prefix, int cpu);
-pid_t st_find_thread(const char *prefix);
-/* CPU time of a process (or a kernel thread) in microseconds, or -errno. */
-long long st_task_cpu_us(pid_t pid);
-long long st_thread_cpu_us(void);
 int st_sysfs_net_write(const char *name, const char *attr, const char *val);
 int st_sysfs_net_read(const char *name, const char *attr, char *buf,
 		      size_t cap);

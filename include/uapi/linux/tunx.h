@@ -531,8 +531,7 @@ struct tunx_stats {
 	__u64 ring_errors;	/* impossible indices seen in shared memory */
 	__u64 tx_over_mtu;	/* user -> kernel, accepted, longer than the MTU */
 	__u64 tx_inline_polls;	/* kicks that consumed a short batch themselves */
-	__u64 busy_naps;	/* busy-poll threads that slept, CPU wanted */
-	__u64 reserved[5];
+	__u64 reserved[6];
 };
 
 #define TUNX_IOC_MAGIC		0xE6
