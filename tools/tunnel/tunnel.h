@@ -24,9 +24,8 @@
 /*
  * --busy-poll's idle window.  SO_BUSY_POLL's usual 50 us, not the kernel's
  * 1 ms default: on two vCPUs a tunnel thread spinning 1 ms on each empty
- * ring took CPU from iperf3 and the stack (TCP 641 and 649 Mbit/s against
- * 807 and 991 without busy mode; 808 and 867 with 50 us; 476 and 499 with
- * 10 ms).
+ * ring took CPU from iperf3 and the stack (TCP 601 and 485 Mbit/s against
+ * 1046 and 995 without busy mode, 853 and 799 with 50 us).
  */
 #define TUNNEL_BUSY_USECS 50
 
