@@ -54,6 +54,9 @@ enum {
  *	tunx_rx_notify() under the txq lock.  A queue that moves is briefly
  *	reached under two txq locks, hence READ_ONCE()/WRITE_ONCE(); a stale
  *	value only decides whether one wakeup is held.
+ * @rx_stopped_at: jiffies of the latest backpressure stop, written by
+ *	tunx_rx_stop() and read by the stall timer, both under the txq lock;
+ *	READ_ONCE()/WRITE_ONCE() for the same reason as @rx_burst_ns.
  * @index: the queue's slot in @td->queues.  Written under RTNL with
  *	WRITE_ONCE() by attach and, under the old txq's lock too, when
  *	another queue detaches and this one moves (tunx_queue_unlink()).
@@ -81,6 +84,7 @@ struct tunx_queue {
 	unsigned long state;
 	u64 busy_last;
 	u64 rx_burst_ns;
+	unsigned long rx_stopped_at;
 	u32 index;
 	bool dead;
 };

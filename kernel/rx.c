@@ -48,7 +48,8 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	tunx_count(td, queue_stops);
 	netif_tx_stop_queue(txq);
 	/* Measured from the latest stop: a reader that keeps up never stalls. */
-	mod_timer(&q->stall, jiffies + TUNX_STALL_TIMEOUT);
+	WRITE_ONCE(q->rx_stopped_at, jiffies);
+	mod_timer(&q->stall, q->rx_stopped_at + TUNX_STALL_TIMEOUT);
 	smp_mb();	/* J, matches I in busy.c */
 	/*
 	 * A spinning busy-poll NAPI restarts the queue, and reads the consumer
@@ -432,24 +433,45 @@ bool tunx_rx_ready(struct tunx_area *area)
 }
 
 /*
- * The queue has been stopped for TUNX_STALL_TIMEOUT: restart it in drop
- * mode so the qdisc drains.  Detach deletes the timer after the queue left
- * the device, so @q->td is either the device or NULL here.
+ * Under the txq lock, which xmit holds while it stops the queue: a stop
+ * cannot come between the test and the restart.  The timer may have been
+ * armed by an older stop and already be running when xmit stopped the
+ * queue again and re-armed it; that stop is fresh, not a stall, and
+ * restarting over it would drop packets that a reader keeping up is about
+ * to make room for.
+ */
+static void tunx_rx_stall_txq(struct tunx_queue *q, u32 index,
+			      struct netdev_queue *txq)
+{
+	__netif_tx_lock_bh(txq);
+	if (READ_ONCE(q->index) == index && netif_tx_queue_stopped(txq) &&
+	    time_after_eq(jiffies, READ_ONCE(q->rx_stopped_at) +
+				   TUNX_STALL_TIMEOUT)) {
+		set_bit(TUNX_Q_RX_STALLED, &q->state);
+		netif_tx_wake_queue(txq);
+	}
+	__netif_tx_unlock_bh(txq);
+}
+
+/*
+ * The queue may have been stopped for TUNX_STALL_TIMEOUT: if so, restart
+ * it in drop mode so the qdisc drains.  Detach deletes the timer after the
+ * queue left the device, so @q->td is either the device or NULL here.  A
+ * queue that moved to another txq meanwhile is left to tunx_rx_settle(),
+ * which stops it again (re-arming this timer) if its ring is full.
  */
 static void tunx_rx_stall(struct timer_list *timer)
 {
 	struct tunx_queue *q = timer_container_of(q, timer, stall);
-	struct netdev_queue *txq;
 	struct tunx_device *td;
+	u32 index;
 
 	rcu_read_lock();
 	td = rcu_dereference(q->td);
 	if (td && netif_running(td->dev)) {
-		txq = netdev_get_tx_queue(td->dev, READ_ONCE(q->index));
-		if (netif_tx_queue_stopped(txq)) {
-			set_bit(TUNX_Q_RX_STALLED, &q->state);
-			netif_tx_wake_queue(txq);
-		}
+		index = READ_ONCE(q->index);
+		tunx_rx_stall_txq(q, index,
+				  netdev_get_tx_queue(td->dev, index));
 	}
 	rcu_read_unlock();
 }
