@@ -410,6 +410,7 @@ struct bp {
 	long long slow_ms;
 	unsigned char *seen;
 	atomic_uint got;	/* written by one thread, read by another */
+	long long started;	/* before the reader's thread was created */
 	long long max_gap_ms;	/* longest time between two reader turns */
 	unsigned int dup, other;
 	atomic_bool stop;
@@ -443,8 +444,12 @@ static void *bp_consumer(void *arg)
 	struct bp *bp = arg;
 	struct pollfd pfd = { .fd = bp->q->fd, .events = POLLIN };
 	unsigned char buf[2048];
-	long long t0 = st_now_ms(), idle_end = t0 + 10000;
-
+	/*
+	 * The first gap runs from before the thread existed: a loaded host
+	 * may start it long after the sender filled the ring and the kernel
+	 * stopped the queue, and that wait is starvation too.
+	 */
+	long long t0 = bp->started, idle_end = st_now_ms() + 10000;
 	long long last = t0;
 
 	while (bp->got < bp->n && st_now_ms() < idle_end) {
@@ -564,6 +569,7 @@ static bool backpressure_rx(unsigned int n, unsigned int burst)
 		ksft_print_msg("stress: UDP_SEGMENT: %s\n", strerror(errno));
 	bp.seen = calloc(n, 1);
 	inet_pton(AF_INET, ST_PEER4, &sin.sin_addr);
+	bp.started = st_now_ms();
 	pthread_create(&th, NULL, bp_consumer, &bp);
 	/* Blocking send: a stopped queue holds the socket back. */
 	for (unsigned int i = 0; i < n; i += burst)
