@@ -76,6 +76,16 @@ printf '%s\n' 'ok 1 a' '# ok 1 x' '# not ok 2 y' 'not ok 2 b' 'ok 3 c # SKIP no 
 result "tap-count counts nested cases, skips and CUnit rows" \
 	[ "$(tools/tap-count "$tmp/tap")" = "11 2 1" ]
 
+# The end of CI's output is all a reader of a flake gets: each "not ok"
+# comes with the reason printed just above it, and nothing else does.
+printf '%s\n' '# # stress: setup fine' '# ok 6 stress.a' \
+	'# # stress: 5000 sent, 4990 consumed, rx_dropped 10' \
+	'# not ok 7 stress.backpressure_rx_zero_loss' \
+	'not ok 7 selftests: tunx: tunx_stress # exit=1' >"$tmp/flake"
+result "failure-lines gives each failed test the reason printed above it" \
+	[ "$(tools/failure-lines "$tmp/flake" | tr '\n' '|')" = \
+	  '# # stress: 5000 sent, 4990 consumed, rx_dropped 10|# not ok 7 stress.backpressure_rx_zero_loss|not ok 7 selftests: tunx: tunx_stress # exit=1|' ]
+
 # The suites beside each other: every one counted, a failure never lost.
 CHECK_LOGS=$tmp/check CHECK_JOBS=2 tools/check nosuch1 nosuch2 nosuch3 >"$tmp/check.out" 2>&1
 rc=$?
