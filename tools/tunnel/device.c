@@ -239,7 +239,8 @@ static void geometry(struct tunnel *t, const struct tunnel_opts *o)
 	/* A read may return a whole super-packet's worth of segments, each
 	 * at most the MTU; received datagrams are at most 64 KiB. */
 	t->buf_size = t->off + 65536;
-	t->busy = o->busy_poll;
+	/* tun has no rings: nothing spins there, here or in the library. */
+	t->busy = o->busy_poll && tunx_backend(dev) == TUNX_BACKEND_TUNX;
 	t->busy_secs = o->busy_usecs / 1e6;
 }
 
