@@ -81,10 +81,13 @@ result "tap-count counts nested cases, skips and CUnit rows" \
 printf '%s\n' '# # stress: setup fine' '# ok 6 stress.a' \
 	'# # stress: 5000 sent, 4990 consumed, rx_dropped 10' \
 	'# not ok 7 stress.backpressure_rx_zero_loss' \
-	'not ok 7 selftests: tunx: tunx_stress # exit=1' >"$tmp/flake"
+	'not ok 7 selftests: tunx: tunx_stress # exit=1' \
+	'# #  RUN           busy.naps ...' '# # tunx_busy.c:250:naps:Expected 0 (0) < st.busy_naps (0)' \
+	'# # naps: Test failed at step #14' '# #          FAIL  busy.naps' \
+	'# not ok 6 busy.naps' >"$tmp/flake"
 result "failure-lines gives each failed test the reason printed above it" \
 	[ "$(tools/failure-lines "$tmp/flake" | tr '\n' '|')" = \
-	  '# # stress: 5000 sent, 4990 consumed, rx_dropped 10|# not ok 7 stress.backpressure_rx_zero_loss|not ok 7 selftests: tunx: tunx_stress # exit=1|' ]
+	  '# # stress: 5000 sent, 4990 consumed, rx_dropped 10|# not ok 7 stress.backpressure_rx_zero_loss|not ok 7 selftests: tunx: tunx_stress # exit=1|# # tunx_busy.c:250:naps:Expected 0 (0) < st.busy_naps (0)|# not ok 6 busy.naps|' ]
 
 # The suites beside each other: every one counted, a failure never lost.
 CHECK_LOGS=$tmp/check CHECK_JOBS=2 tools/check nosuch1 nosuch2 nosuch3 >"$tmp/check.out" 2>&1
