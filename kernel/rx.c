@@ -41,6 +41,7 @@
 static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 			 struct tunx_ring *ring, struct netdev_queue *txq)
 {
+	unsigned long now = jiffies;
 	u32 free;
 
 	/* The reader's kick is what restarts us: let it see every packet. */
@@ -48,8 +49,8 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	tunx_count(td, queue_stops);
 	netif_tx_stop_queue(txq);
 	/* Measured from the latest stop: a reader that keeps up never stalls. */
-	WRITE_ONCE(q->rx_stopped_at, jiffies);
-	mod_timer(&q->stall, q->rx_stopped_at + TUNX_STALL_TIMEOUT);
+	WRITE_ONCE(q->rx_stopped_at, now);
+	mod_timer(&q->stall, now + TUNX_STALL_TIMEOUT);
 	smp_mb();	/* J, matches I in busy.c */
 	/*
 	 * A spinning busy-poll NAPI restarts the queue, and reads the consumer
