@@ -41,7 +41,7 @@
 static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 			 struct tunx_ring *ring, struct netdev_queue *txq)
 {
-	unsigned long now = jiffies;
+	unsigned long now;
 	u32 free;
 
 	/* The reader's kick is what restarts us: let it see every packet. */
@@ -49,6 +49,7 @@ static bool tunx_rx_stop(struct tunx_device *td, struct tunx_queue *q,
 	tunx_count(td, queue_stops);
 	netif_tx_stop_queue(txq);
 	/* Measured from the latest stop: a reader that keeps up never stalls. */
+	now = jiffies;
 	WRITE_ONCE(q->rx_stopped_at, now);
 	mod_timer(&q->stall, now + TUNX_STALL_TIMEOUT);
 	smp_mb();	/* J, matches I in busy.c */
