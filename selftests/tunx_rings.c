@@ -1130,6 +1130,24 @@ TEST_F_TIMEOUT(rings, rx_mixed_sizes_packed_aligned_in_order_wrap_intact, 120)
 }
 
 /*
+ * Backpressure loses nothing only while the reader keeps up: a queue
+ * stopped for 2 s (the uapi's stall timeout) is restarted and drops.  When
+ * 1.9 s have passed since a test's first send, a VM starved on a loaded
+ * host may have left its own queue stopped that long, so the test checks
+ * only what holds either way: every packet read or counted as dropped (as
+ * rx_stalled_reader_drains_qdisc_then_holds_again does).
+ */
+static bool kept_up(struct __test_metadata *_metadata, long long since)
+{
+	long long took = st_now_ms() - since;
+
+	if (took < 1900)
+		return true;
+	TH_LOG("took %lld ms: a stall drop may be the test's own", took);
+	return false;
+}
+
+/*
  * Bytes run out before slots: 64 KiB of area and 256 slots take about 22
  * datagrams of 1500 bytes before the area could not take a max_packet
  * (32 KiB) packet more.  The queue stops (backpressure, nothing dropped)
@@ -1144,11 +1162,13 @@ TEST_F_TIMEOUT(rings, rx_area_full_before_slots_stops_then_restarts, 120)
 	__u64 end = 0;
 	bool wrapped = false;
 	__u32 seq = 0, ready, got;
+	long long start;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 256, 8,
 			     TUNX_AREA_MIN_SIZE));
 	ASSERT_EQ(TUNX_AREA_MIN_SIZE / 2, self->q.max_packet);
 	ASSERT_EQ(0, st_sh("tc qdisc replace dev tx0 root pfifo limit 1000"));
+	start = st_now_ms();
 	for (seq = 0; seq < total; seq++) {
 		rx_pattern(payload, seq, plen);
 		ASSERT_EQ((int)plen, st_udp_send4(ST_PEER4, ST_PORT, payload,
@@ -1168,6 +1188,12 @@ TEST_F_TIMEOUT(rings, rx_area_full_before_slots_stops_then_restarts, 120)
 		    TUNX_RING_NEED_WAKEUP);
 	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
 	EXPECT_LE(1, st.queue_stops);
+	if (!kept_up(_metadata, start)) {
+		/* Maybe stopped for 2 s: the qdisc's share goes to the drop. */
+		EXPECT_EQ(total - ready, ST_STAT(self->q.fd, rx_dropped,
+						 total - ready, 10000));
+		return;
+	}
 	EXPECT_EQ(0, st.rx_dropped);
 	EXPECT_EQ(ready, st.rx_packets);
 	/* Read, release, kick (st_rx_release does when asked): all come. */
@@ -1537,11 +1563,13 @@ TEST_F(rings, rx_busy_reader_without_poll_costs_no_wakeup)
 
 TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 120)
 {
-	struct tunx_stats st;
+	struct tunx_stats st, held;
+	long long start;
 	__u8 buf[2048];
 	int i, got = 0;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
+	start = st_now_ms();
 	for (i = 0; i < 20; i++)
 		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "b", 1));
 	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
@@ -1550,20 +1578,21 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 120)
 	/* Only observes the flag: no index store to order, so no F here. */
 	EXPECT_TRUE(st_load_acquire(self->q.rx.flags) &
 		    TUNX_RING_NEED_WAKEUP);
-	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
-	EXPECT_LE(1, st.queue_stops);
-	EXPECT_LE(1, st.rx_ring_full);
-	EXPECT_EQ(0, st.rx_dropped);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &held));
+	EXPECT_LE(1, held.queue_stops);
+	EXPECT_LE(1, held.rx_ring_full);
 	/* Consuming and kicking drains what the qdisc held: nothing lost. */
-	while (got < 20) {
-		int len = st_rx_recv(&self->q, buf, sizeof(buf), 2000);
-
-		ASSERT_LT(0, len);
+	while (got < 20 && st_rx_recv(&self->q, buf, sizeof(buf), 2000) > 0)
 		got++;
-	}
 	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
-	EXPECT_EQ(0, st.rx_dropped);
-	EXPECT_EQ(20, st.rx_packets);
+	if (kept_up(_metadata, start)) {
+		EXPECT_EQ(0, held.rx_dropped);
+		EXPECT_EQ(20, got);
+		EXPECT_EQ(0, st.rx_dropped);
+	} else {
+		EXPECT_EQ(20, got + st.rx_dropped);
+	}
+	EXPECT_EQ(got, st.rx_packets);
 }
 
 /*
@@ -1572,11 +1601,13 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_holds_packets, 120)
  */
 TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_survives_down_up, 120)
 {
-	struct tunx_stats st;
+	struct tunx_stats st, held;
+	long long start;
 	__u8 buf[2048];
 	int i, got = 0;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
+	start = st_now_ms();
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "f", 1));
 	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
@@ -1588,17 +1619,18 @@ TEST_F_TIMEOUT(rings, rx_full_ring_backpressure_survives_down_up, 120)
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "g", 1));
 	st_msleep(200);
-	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
-	EXPECT_EQ(0, st.rx_dropped);
-	while (got < 12) {
-		int len = st_rx_recv(&self->q, buf, sizeof(buf), 2000);
-
-		ASSERT_LT(0, len);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &held));
+	while (got < 12 && st_rx_recv(&self->q, buf, sizeof(buf), 2000) > 0)
 		got++;
-	}
 	ASSERT_EQ(0, st_get_stats(self->q.fd, &st));
-	EXPECT_EQ(0, st.rx_dropped);
-	EXPECT_EQ(12, st.rx_packets);
+	if (kept_up(_metadata, start)) {
+		EXPECT_EQ(0, held.rx_dropped);
+		EXPECT_EQ(12, got);
+		EXPECT_EQ(0, st.rx_dropped);
+	} else {
+		EXPECT_EQ(12, got + st.rx_dropped);
+	}
+	EXPECT_EQ(got, st.rx_packets);
 }
 
 /*
