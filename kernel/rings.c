@@ -45,6 +45,16 @@ static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
 #define TUNX_AREA_GFP	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN | \
 			 __GFP_RETRY_MAYFAIL)
 
+/*
+ * The same for the area's bookkeeping: its struct, the list of its pages
+ * and the rx ring's starts.  kvmalloc() gives a large list's vmalloc fallback these
+ * flags and it charges page by page, where plain GFP_KERNEL_ACCOUNT could
+ * OOM-kill in a cgroup at its limit.  __GFP_NORETRY rather than
+ * __GFP_RETRY_MAYFAIL: kvmalloc()'s first, contiguous try of a list must
+ * not compact memory for it.
+ */
+#define TUNX_LIST_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_NORETRY)
+
 static struct workqueue_struct *tunx_area_wq;
 
 static void tunx_area_free_pages(struct page **pages, unsigned int n)
@@ -63,7 +73,7 @@ static int tunx_area_alloc(struct tunx_area *area, size_t size)
 	unsigned int n = PAGE_ALIGN(size) >> PAGE_SHIFT, i;
 	struct page **pages;
 
-	pages = kvcalloc(n, sizeof(*pages), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	pages = kvcalloc(n, sizeof(*pages), TUNX_LIST_GFP);
 	if (!pages)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -98,12 +108,11 @@ struct tunx_area *tunx_area_create(const struct tunx_geometry *geo)
 	struct tunx_area *area;
 	u32 *starts;
 
-	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	area = kzalloc(sizeof(*area), TUNX_LIST_GFP);
 	if (!area)
 		return NULL;
 	/* Private, but made for the caller: charged like the shared pages. */
-	starts = kvcalloc(geo->rx_entries, sizeof(*starts),
-			  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	starts = kvcalloc(geo->rx_entries, sizeof(*starts), TUNX_LIST_GFP);
 	if (!starts)
 		goto free_area;
 	if (tunx_area_alloc(area, geo->mmap_size))

@@ -12,6 +12,8 @@
  *                           OOM-killed, memory.current stays under the max
  *   huge_setup_quiet        a setup twice the cgroup's limit: -ENOMEM and no
  *                           allocation warning in the kernel log
+ *   setup_at_cgroup_limit   a large setup in a cgroup its task has filled:
+ *                           -ENOMEM, nobody OOM-killed
  *   busy_poll_eperm         busy-poll kthreads need CAP_NET_ADMIN on the host
  *   set_owner_group_eperm   the holder of a root-made device's file cannot
  *                           give it away or change its group
@@ -401,6 +403,87 @@ TEST_F(unpriv, huge_setup_quiet_enomem)
 		SKIP(return, SKIP_MSG);
 	ASSERT_EQ(0, rc);
 	EXPECT_FALSE(log_has("vmalloc error\\|page allocation failure"));
+}
+
+/*
+ * Fill the cgroup with this task's own pages until fewer than @left bytes
+ * are free, on one CPU, ending on a page that raised memory.current: one
+ * charged, not taken from the pages the kernel keeps charged ahead per CPU
+ * (up to 64), which are then used up here.
+ */
+static int fill_cgroup(struct cg *cg, long long left)
+{
+	long long max = read_ll(cg_path(cg, "memory.max")), cur, last;
+	long page = sysconf(_SC_PAGESIZE);
+	cpu_set_t one;
+	size_t off = 0;
+	char *mem;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (max <= 0 || sched_setaffinity(0, sizeof(one), &one))
+		return -EINVAL;
+	mem = mmap(NULL, max, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	/*
+	 * A huge page's fault would charge 2 MiB at once, past the limit.
+	 * EINVAL: a kernel without them (PREEMPT_RT, the debug kernels).
+	 */
+	if (madvise(mem, max, MADV_NOHUGEPAGE) && errno != EINVAL)
+		return -errno;
+	cur = read_ll(cg_path(cg, "memory.current"));
+	do {
+		/* 64 pages at a time while far, one at a time when near. */
+		size_t step = max - cur > 4 * left ? 64 * page : page;
+
+		if (off + step > (size_t)max)
+			return -ENOSPC;
+		memset(mem + off, 1, step);
+		off += step;
+		last = cur;
+		cur = read_ll(cg_path(cg, "memory.current"));
+	} while (max - cur >= left || cur == last);
+	return 0;
+}
+
+/*
+ * The largest queue in a cgroup all but full: its kernel-private start
+ * list (128 KiB) and its page list (266 KiB), each vmalloc'd page by page
+ * when a single allocation fails, are refused as quietly as the pages they
+ * list: -ENOMEM, not the OOM killer on the caller.  Between them they need
+ * more than the 100 KiB left plus what another CPU may hold charged ahead.
+ */
+static int setup_at_limit(struct cg *cg, void *arg)
+{
+	int ret = fill_cgroup(cg, 100 * 1024), fd;
+
+	(void)arg;
+	if (ret)
+		return fail(1, ret);
+	fd = st_open();
+	if (fd < 0)
+		return fail(2, fd);
+	ret = st_attach(fd, "ux%d", 0, NULL);
+	if (ret)
+		return fail(3, ret);
+	ret = st_setup_rings(fd, TUNX_RING_MAX_ENTRIES, TUNX_RING_MAX_ENTRIES,
+			     TUNX_AREA_MAX_SIZE, NULL);
+	return ret == -ENOMEM ? 0 : fail(4, ret ? ret : -EEXIST);
+}
+
+TEST_F(unpriv, setup_at_cgroup_limit_enomem_not_oom_kill)
+{
+	int rc;
+
+	self->u.fn = setup_at_limit;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	EXPECT_EQ(0, rc);
+	EXPECT_EQ(0, read_key(cg_path(&self->u.cg, "memory.events"),
+			      "oom_kill"));
 }
 
 /*
