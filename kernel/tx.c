@@ -224,6 +224,13 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 	struct tunx_area *area;
 	int done = 0, valid;
 
+	/*
+	 * netpoll's call for transmit completions only, made without owning
+	 * the NAPI (Documentation/networking/napi.rst): this device has none,
+	 * and clearing NEED_WAKEUP here would leave it clear for good.
+	 */
+	if (unlikely(!budget))
+		return 0;
 	rcu_read_lock();
 	/* Stable while NAPI is enabled: detach disables NAPI first. */
 	area = rcu_dereference(q->area);

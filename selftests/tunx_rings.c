@@ -1682,6 +1682,83 @@ TEST_F_TIMEOUT(rings, rx_stalled_reader_drains_qdisc_then_holds_again, 120)
 	EXPECT_EQ(8 + got, st.rx_packets);
 }
 
+#define CONFIGFS	"/sys/kernel/config"
+#define NETCONSOLE	CONFIGFS "/netconsole/tunx-rings"
+
+static bool netconsole_available(void)
+{
+	if (st_sh("modprobe -q netconsole"))
+		return false;
+	if (st_sh("mountpoint -q " CONFIGFS) &&
+	    st_sh("mount -t configfs none " CONFIGFS))
+		return false;
+	return !st_sh("test -d " CONFIGFS "/netconsole");
+}
+
+/* Log to ST_PEER4 through tx0; its start message goes out at once. */
+static int netconsole_on_tx0(void)
+{
+	int ret = st_sh("mkdir " NETCONSOLE);
+
+	if (!ret)
+		ret = st_sh("echo tx0 >" NETCONSOLE "/dev_name");
+	if (!ret)
+		ret = st_sh("echo " ST_PEER4 " >" NETCONSOLE "/remote_ip");
+	if (!ret)
+		ret = st_sh("echo 1 >" NETCONSOLE "/enabled");
+	return ret;
+}
+
+static void netconsole_off(void)
+{
+	st_sh("echo 0 >" NETCONSOLE "/enabled 2>/dev/null");
+	st_sh("rmdir " NETCONSOLE " 2>/dev/null");
+}
+
+/*
+ * netpoll (netconsole's transport) finds the txq stopped while the rx ring
+ * is full and polls each NAPI of the device with a budget of 0, meaning
+ * "no receive work", without owning it.  That poll must leave the tx ring
+ * alone: it once cleared NEED_WAKEUP there, and a writer that follows the
+ * flag never kicked again.  Skips without netconsole (the debug kernels).
+ */
+TEST_F_TIMEOUT(rings, tx_netpoll_poll_leaves_need_wakeup, 120)
+{
+	static const char msg[] = "<3>tunx_rings: netpoll\n";
+	__u8 pkt[256], buf[2048];
+	int i, kmsg;
+	bool asked;
+
+	if (!netconsole_available())
+		SKIP(return, "no netconsole");
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 8, 8, 0));
+	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, kmsg);
+	if (netconsole_on_tx0()) {
+		netconsole_off();
+		close(kmsg);
+		ASSERT_TRUE(false);
+	}
+	/* Its start message may be in the ring: read it. */
+	st_msleep(100);
+	while (st_rx_take(&self->q, buf, sizeof(buf), NULL) > 0)
+		;
+	/* Full, the txq stopped; log before the stall timeout (2 s). */
+	for (i = 0; i < 12; i++)
+		ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "n", 1));
+	ASSERT_EQ(0, st_rx_wait_ready(&self->q, 8, 2000));
+	ASSERT_TRUE(st_need_wakeup(&self->q.tx));
+	i = write(kmsg, msg, sizeof(msg) - 1);
+	asked = st_need_wakeup(&self->q.tx);
+	netconsole_off();
+	close(kmsg);
+	ASSERT_EQ((int)sizeof(msg) - 1, i);
+	EXPECT_TRUE(asked);
+	/* A writer that kicks only when asked is still heard. */
+	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "np")));
+	EXPECT_EQ(0, st_tx_wait_consumed(&self->q, 2000));
+}
+
 TEST_F(rings, rx_tail_drop_full_ring_counts_drops)
 {
 	struct tunx_stats st;
