@@ -10,6 +10,7 @@
  * mmap takes the queue lock under mmap_lock, and nothing here takes RTNL or
  * mmap_lock under the queue lock.
  */
+#include <linux/compat.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/uaccess.h>
@@ -393,3 +394,24 @@ long tunx_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	}
 }
+
+#ifdef CONFIG_COMPAT
+/*
+ * A 32-bit caller's pointers are widened by compat_ptr(), its values are
+ * not: compat_ptr_ioctl() would do both, and on s390 compat_ptr() clears
+ * bit 31, making TUNX_NO_OWNER (0xffffffff) the owner uid 0x7fffffff.
+ */
+long tunx_chr_compat_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	switch (cmd) {
+	case TUNX_IOC_SET_OWNER:
+	case TUNX_IOC_SET_GROUP:
+	case TUNX_IOC_SET_PERSIST:
+		return tunx_chr_ioctl(file, cmd, (compat_ulong_t)arg);
+	default:
+		return tunx_chr_ioctl(file, cmd,
+				      (unsigned long)compat_ptr(arg));
+	}
+}
+#endif

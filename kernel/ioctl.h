@@ -6,5 +6,11 @@
 #include <linux/types.h>
 
 long tunx_chr_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+#ifdef CONFIG_COMPAT
+long tunx_chr_compat_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg);
+#else
+#define tunx_chr_compat_ioctl NULL
+#endif
 
 #endif /* _TUNX_IOCTL_H */
