@@ -39,7 +39,10 @@ static bool cfg_valid(const struct tunx_config *cfg, struct tunx_diag *d)
 	return true;
 }
 
-/* Applies what every real link needs after the backend made it. */
+/*
+ * Applies what every real link needs after the backend made it.  On failure
+ * the caller closes @dev.
+ */
 static int link_finish(struct tunx_device *dev, const struct tunx_config *cfg,
 		       struct tunx_diag *d)
 {
@@ -49,13 +52,11 @@ static int link_finish(struct tunx_device *dev, const struct tunx_config *cfg,
 		r = tunx_link_set_mtu(dev, cfg->mtu);
 	if (!r)
 		r = tunx__events_new(dev, cfg);
-	if (r) {
+	if (r)
 		snprintf(d->message, sizeof(d->message),
 			 "%s device %s made, but setting it up failed: %s",
 			 tunx_backend_name(dev->backend), dev->name,
 			 tunx_strerror(r));
-		tunx_close(dev);
-	}
 	return r;
 }
 
@@ -157,8 +158,7 @@ static int open_common(struct tunx_device **devp, const struct tunx_config *cfg,
 	r = (*devp)->ifindex ? link_finish(*devp, cfg, d)
 			     : tunx__events_new(*devp, cfg);
 	if (r) {
-		if (!(*devp)->ifindex)
-			tunx_close(*devp);
+		tunx_close(*devp);
 		*devp = NULL;
 	}
 	return r;
@@ -179,19 +179,22 @@ int tunx_open_fd(struct tunx_device **devp, int fd,
 {
 	struct tunx_config defaults;
 	bool adopted = false;
-	int dup, r;
+	int dup, r, fl;
 
 	if (!cfg) {
 		tunx_config_init(&defaults);
 		cfg = &defaults;
 	}
-	dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	fl = fcntl(fd, F_GETFL);
+	dup = fl < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (dup < 0)
 		return -errno;
 	r = open_common(devp, cfg, diag, dup, &adopted);
 	if (r) {
 		if (!adopted)
 			close(dup);
+		/* The duplicate shared its O_NONBLOCK with the caller's fd. */
+		fcntl(fd, F_SETFL, fl);
 		return r;
 	}
 	close(fd);

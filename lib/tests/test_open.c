@@ -4,10 +4,14 @@
  * given (module missing, no device node in a container, EPERM).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include "harness.h"
@@ -175,6 +179,61 @@ static void eperm_names_cap_net_admin(void)
 	CU_ASSERT_EQUAL(in_child(child_eperm), 0);
 }
 
+/*
+ * The owner of a persistent tun device may attach without privileges, but
+ * not change its MTU: the open fails after the backend made the device,
+ * and must free it once (ASan saw it read after link_finish() freed it).
+ */
+static int child_owner_mtu(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	struct tunx_diag d;
+	int r;
+
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	cfg_auto(&cfg, "txowner");
+	cfg.backend = TUNX_BACKEND_TUN;
+	cfg.mtu = 1400;
+	r = tunx_open(&dev, &cfg, &d);
+	if (r != -EPERM || dev)
+		return 3;
+	return strstr(d.message, "setting it up failed") ? 0 : 4;
+}
+
+/* The same through tunx_open_fd(): the caller keeps its fd as it was. */
+static int child_owner_mtu_fd(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI };
+	int fd, r;
+
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "txowner");
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr))
+		return 3;
+	tunx_config_init(&cfg);
+	cfg.mtu = 1400;
+	r = tunx_open_fd(&dev, fd, &cfg, NULL);
+	if (r != -EPERM || dev)
+		return 4;
+	if (fcntl(fd, F_GETFL) & O_NONBLOCK)
+		return 5;
+	return close(fd) ? 6 : 0;
+}
+
+static void owner_open_failing_mtu_frees_once(void)
+{
+	CU_ASSERT_EQUAL_FATAL(tx_sh("ip tuntap add dev txowner mode tun user 65534"), 0);
+	CU_ASSERT_EQUAL(in_child(child_owner_mtu), 0);
+	CU_ASSERT_EQUAL(in_child(child_owner_mtu_fd), 0);
+	CU_ASSERT_EQUAL(tx_sh("ip link del txowner"), 0);
+}
+
 static void explicit_tun_diag_on_success(void)
 {
 	struct tunx_device *dev = NULL;
@@ -225,6 +284,7 @@ static CU_TestInfo tests[] = {
 	{ "no_node_anywhere_explains_container", no_node_anywhere_explains_container },
 	{ "container_without_dev_net", container_without_dev_net },
 	{ "eperm_names_cap_net_admin", eperm_names_cap_net_admin },
+	{ "owner_open_failing_mtu_frees_once", owner_open_failing_mtu_frees_once },
 	{ "explicit_tun_diag_on_success", explicit_tun_diag_on_success },
 	{ "strerror_and_names", strerror_and_names },
 	{ "persistent_device_survives_close", persistent_device_survives_close },
