@@ -21,6 +21,7 @@ struct tunx_forwarder {
 	bool stop;
 	pthread_t thread;
 	struct tunx_pool *pool;
+	bool pooled;		/* bufs come from pool: its buffers are big enough */
 	uint8_t *bufs[FWD_MAX_BATCH];
 	size_t sizes[FWD_MAX_BATCH];
 	size_t buf_size;
@@ -107,11 +108,11 @@ static int bufs_alloc(struct tunx_forwarder *f)
 {
 	unsigned int i;
 
-	f->buf_size = f->pool && tunx_pool_buf_size(f->pool) >= FWD_BUF ?
-		      tunx_pool_buf_size(f->pool) : FWD_BUF;
+	f->pooled = f->pool && tunx_pool_buf_size(f->pool) >= FWD_BUF;
+	f->buf_size = f->pooled ? tunx_pool_buf_size(f->pool) : FWD_BUF;
 	for (i = 0; i < FWD_MAX_BATCH; i++) {
-		f->bufs[i] = f->buf_size == FWD_BUF || !f->pool ?
-			     malloc(f->buf_size) : tunx_pool_get(f->pool);
+		f->bufs[i] = f->pooled ? tunx_pool_get(f->pool) :
+					 malloc(f->buf_size);
 		if (!f->bufs[i])
 			return -ENOMEM;
 	}
@@ -121,10 +122,9 @@ static int bufs_alloc(struct tunx_forwarder *f)
 static void bufs_free(struct tunx_forwarder *f)
 {
 	unsigned int i;
-	bool pooled = f->pool && f->buf_size != FWD_BUF;
 
 	for (i = 0; i < FWD_MAX_BATCH; i++) {
-		if (pooled)
+		if (f->pooled)
 			tunx_pool_put(f->pool, f->bufs[i]);
 		else
 			free(f->bufs[i]);
@@ -153,9 +153,14 @@ int tunx_forwarder_new(struct tunx_forwarder **fp, struct tunx_pool *pool)
 	return 0;
 }
 
-/* Installs @dev in *slot; the old one is shut down and waited for. */
+/*
+ * Installs @dev in *slot; the old one is shut down and waited for.  If it
+ * is also the other role's device (one device as reader and writer), it
+ * leaves that role too: shut down, it is no use there, and its caller is
+ * about to close it.
+ */
 static int swap(struct tunx_forwarder *f, struct tunx_device **slot,
-		struct tunx_device **busy, struct tunx_device *dev,
+		struct tunx_device **other, struct tunx_device *dev,
 		struct tunx_device **old)
 {
 	struct tunx_device *o;
@@ -163,12 +168,14 @@ static int swap(struct tunx_forwarder *f, struct tunx_device **slot,
 	pthread_mutex_lock(&f->lock);
 	o = *slot;
 	*slot = dev;
+	if (o && o != dev && *other == o)
+		*other = NULL;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	if (o && o != dev) {
 		tunx_shutdown(o);
 		pthread_mutex_lock(&f->lock);
-		while (*busy == o)
+		while (f->rd_busy == o || f->wr_busy == o)
 			pthread_cond_wait(&f->cond, &f->lock);
 		pthread_mutex_unlock(&f->lock);
 	}
@@ -182,13 +189,13 @@ static int swap(struct tunx_forwarder *f, struct tunx_device **slot,
 int tunx_forwarder_set_read(struct tunx_forwarder *f, struct tunx_device *dev,
 			    struct tunx_device **old)
 {
-	return swap(f, &f->rd, &f->rd_busy, dev, old);
+	return swap(f, &f->rd, &f->wr, dev, old);
 }
 
 int tunx_forwarder_set_write(struct tunx_forwarder *f, struct tunx_device *dev,
 			     struct tunx_device **old)
 {
-	return swap(f, &f->wr, &f->wr_busy, dev, old);
+	return swap(f, &f->wr, &f->rd, dev, old);
 }
 
 void tunx_forwarder_counts(struct tunx_forwarder *f, uint64_t *moved,

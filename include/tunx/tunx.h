@@ -444,7 +444,8 @@ void tunx_pool_free(struct tunx_pool *p);	/* [owner] all buffers back */
  * to the write device.  Either can be swapped while it runs: the old
  * device is shut down (blocked calls wake), no longer used by the
  * forwarder when the call returns, and handed back through @old (NULL to
- * close it).  Start with no devices.  @pool may be NULL.
+ * close it); a device that was both reader and writer leaves both roles.
+ * Start with no devices.  @pool may be NULL.
  */
 struct tunx_forwarder;
 /* [any] Until both devices are set nothing is read (no drops). */

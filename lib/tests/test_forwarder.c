@@ -305,6 +305,55 @@ static void swap_read_many_times_no_use_after_free(void)
 	unpin();
 }
 
+/*
+ * One device as reader and writer (a loop), then a new reader: the device
+ * leaves both roles and comes back shut down; nothing is read until a
+ * writer is set again.  It stayed the writer, closed by its caller, and
+ * the thread wrote to it (ASan: heap-use-after-free).
+ */
+static void swap_out_device_in_both_roles(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2, *a3, *b3, *old = NULL;
+	struct tunx_forwarder *f;
+
+	pipe_pair(&a1, &b1, 0);
+	pipe_pair(&a2, &b2, 0);
+	pipe_pair(&a3, &b3, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, b1, NULL);
+	tunx_forwarder_set_read(f, b2, &old);
+	CU_ASSERT_PTR_EQUAL(old, b1);
+	tunx_close(old);
+	send_n(a2, 10, 3);
+	usleep(50000);	/* the thread would move them now, to b1 */
+	tunx_forwarder_set_write(f, a3, &old);
+	CU_ASSERT_PTR_NULL(old);
+	CU_ASSERT_EQUAL(recv_n(b3, 10, 3), 10);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+	tunx_close(a2);
+	tunx_close(b3);
+}
+
+/* A pool of exactly 64 + 65535-byte buffers is the one buffers come from. */
+static void pool_of_exact_size_is_used(void)
+{
+	struct tunx_forwarder *f;
+	struct tunx_pool *pool;
+	uint8_t *buf;
+
+	CU_ASSERT_FATAL(tunx_pool_new(&pool, 64 + 65535, 128) == 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, pool) == 0);
+	/* It took all 128 the pool may give. */
+	CU_ASSERT_PTR_NULL(tunx_pool_get(pool));
+	tunx_forwarder_free(f);
+	buf = tunx_pool_get(pool);
+	CU_ASSERT_PTR_NOT_NULL(buf);
+	tunx_pool_put(pool, buf);
+	tunx_pool_free(pool);
+}
+
 static CU_TestInfo tests[] = {
 	{ "moves_packets_in_order", moves_packets_in_order },
 	{ "chunks_to_destination_batch", chunks_to_destination_batch },
@@ -314,6 +363,8 @@ static CU_TestInfo tests[] = {
 	{ "dead_write_device_counts_drops", dead_write_device_counts_drops },
 	{ "free_closes_its_devices", free_closes_its_devices },
 	{ "swap_read_many_times_no_use_after_free", swap_read_many_times_no_use_after_free },
+	{ "swap_out_device_in_both_roles", swap_out_device_in_both_roles },
+	{ "pool_of_exact_size_is_used", pool_of_exact_size_is_used },
 	CU_TEST_INFO_NULL,
 };
 
