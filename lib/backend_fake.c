@@ -31,12 +31,6 @@ static int fake_poll_fd(struct tunx_device *dev, short events)
 	return dev->wake_fd;
 }
 
-static int fake_set_mtu(struct tunx_device *dev, unsigned int mtu)
-{
-	dev->mtu = mtu;
-	return 0;
-}
-
 static void fake_destroy(struct tunx_device *dev)
 {
 	tunx__dev_free(dev);
@@ -47,7 +41,7 @@ static const struct tunx_device_ops fake_ops = {
 	.read = fake_read,
 	.write = fake_write,
 	.poll_fd = fake_poll_fd,
-	.set_mtu = fake_set_mtu,
+	.set_mtu = tunx__mem_set_mtu,
 	.destroy = fake_destroy,
 };
 

@@ -62,12 +62,6 @@ static void pipe_shutdown(struct tunx_device *dev)
 	tunx__queue_close(&e->sh->q[1]);
 }
 
-static int pipe_set_mtu(struct tunx_device *dev, unsigned int mtu)
-{
-	dev->mtu = mtu;
-	return 0;
-}
-
 static void pipe_destroy(struct tunx_device *dev)
 {
 	struct pipe_end *e = to_end(dev);
@@ -86,7 +80,7 @@ static const struct tunx_device_ops pipe_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.poll_fd = pipe_poll_fd,
-	.set_mtu = pipe_set_mtu,
+	.set_mtu = tunx__mem_set_mtu,
 	.shutdown = pipe_shutdown,
 	.destroy = pipe_destroy,
 };

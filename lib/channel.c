@@ -45,12 +45,6 @@ static void chan_shutdown(struct tunx_device *dev)
 	tunx__queue_close(&to_chan(dev)->q);
 }
 
-static int chan_set_mtu(struct tunx_device *dev, unsigned int mtu)
-{
-	dev->mtu = mtu;
-	return 0;
-}
-
 static void chan_destroy(struct tunx_device *dev)
 {
 	struct channel *c = to_chan(dev);
@@ -64,7 +58,7 @@ static const struct tunx_device_ops chan_ops = {
 	.read = chan_read,
 	.write = chan_write,
 	.poll_fd = chan_poll_fd,
-	.set_mtu = chan_set_mtu,
+	.set_mtu = tunx__mem_set_mtu,
 	.shutdown = chan_shutdown,
 	.destroy = chan_destroy,
 };

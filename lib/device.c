@@ -325,6 +325,16 @@ const char *tunx_backend_reason(const struct tunx_device *dev)
 	return dev->reason;
 }
 
+/*
+ * A memory device's MTU is just a number, set and read from any thread:
+ * relaxed atomics, since nothing else is published with it.
+ */
+int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu)
+{
+	__atomic_store_n(&dev->mtu, mtu, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static int mtu_get(struct tunx_device *dev)
 {
 	unsigned int mtu;
@@ -332,7 +342,7 @@ static int mtu_get(struct tunx_device *dev)
 
 	dev = tunx__base(dev);
 	if (!dev->ifindex)
-		return (int)dev->mtu;
+		return (int)__atomic_load_n(&dev->mtu, __ATOMIC_RELAXED);
 	r = tunx__nl_link_state(dev->ifindex, &mtu, NULL, NULL);
 	if (r)
 		return tunx__seterr(dev, r, "reading the MTU of ifindex %d: %s",

@@ -94,6 +94,8 @@ TUNX_HIDDEN int tunx__dev_init(struct tunx_device *dev,
 			       enum tunx_backend backend,
 			       const struct tunx_config *cfg);
 TUNX_HIDDEN void tunx__dev_free(struct tunx_device *dev);
+/* set_mtu of the memory devices (pipe, channel, fake): [any] thread. */
+TUNX_HIDDEN int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu);
 TUNX_HIDDEN int tunx__seterr(struct tunx_device *dev, int err,
 			     const char *fmt, ...) TUNX_PRINTF(3, 4);
 TUNX_HIDDEN int tunx__wait(struct tunx_device *dev, short events,

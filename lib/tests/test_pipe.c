@@ -571,6 +571,30 @@ static void event_burst_past_32_kept(void)
 	close_pair();
 }
 
+static void *set_mtus(void *arg)
+{
+	for (unsigned int i = 0; i < 1000; i++)
+		tunx_link_set_mtu(arg, 1300 + i % 100);
+	return NULL;
+}
+
+/* MTU set and read from two threads: [any] both (TSan saw a data race). */
+static void mtu_set_and_read_from_two_threads(void)
+{
+	pthread_t th;
+	int mtu;
+
+	open_pair(0, true);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, set_mtus, a) == 0);
+	for (int i = 0; i < 1000; i++) {
+		mtu = tunx_mtu(a);
+		CU_ASSERT(mtu == 1500 || (mtu >= 1300 && mtu < 1400));
+	}
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(tunx_mtu(a), 1399);
+	close_pair();
+}
+
 /* An empty packet in a batch is taken and dropped, on every backend. */
 static void zero_length_taken_and_dropped(void)
 {
@@ -616,6 +640,7 @@ static CU_TestInfo tests[] = {
 	{ "small_read_buffer_emsgsize_keeps_packet", small_read_buffer_emsgsize_keeps_packet },
 	{ "offset_beyond_buffer_einval", offset_beyond_buffer_einval },
 	{ "events_up_at_open_and_mtu_update", events_up_at_open_and_mtu_update },
+	{ "mtu_set_and_read_from_two_threads", mtu_set_and_read_from_two_threads },
 	{ "shape_batch_name_backend", shape_batch_name_backend },
 	{ "zero_copy_needs_tunx", zero_copy_needs_tunx },
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
