@@ -5,6 +5,7 @@
  * shuts the old device down, which wakes the thread if it is blocked on
  * it, and waits until the thread has let go of it before handing it back.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -93,6 +94,10 @@ static void *fwd_thread(void *arg)
 			break;
 		n = tunx_read(r, f->bufs, f->buf_size, f->sizes,
 			      min_u(tunx_batch_size(r), FWD_MAX_BATCH), FWD_HEADROOM);
+		/* Non-blocking and empty: sleep until a packet or a swap's
+		 * shutdown, rather than spin. */
+		if (n == -EAGAIN)
+			tunx__wait(r, POLLIN, -1);
 		/* Dead (deleted link...): park until a swap instead of
 		 * spinning.  Before letting go: a swap frees it after. */
 		if (n < 0 && n != -EAGAIN && n != -EINTR)

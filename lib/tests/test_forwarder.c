@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -354,6 +355,44 @@ static void pool_of_exact_size_is_used(void)
 	tunx_pool_free(pool);
 }
 
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A non-blocking read device with nothing to read: the thread sleeps until
+ * a packet comes (it spun on -EAGAIN, a CPU's worth).
+ */
+static void nonblocking_reader_sleeps_when_idle(void)
+{
+	struct tunx_device *a1, *b1, *a2, *b2;
+	struct tunx_forwarder *f;
+	struct tunx_config cfg;
+	double t0, used;
+
+	tunx_config_init(&cfg);
+	cfg.nonblock = true;
+	CU_ASSERT_FATAL(tunx_pipe_open(&a1, &b1, &cfg) == 0);
+	pipe_pair(&a2, &b2, 0);
+	CU_ASSERT_FATAL(tunx_forwarder_new(&f, NULL) == 0);
+	tunx_forwarder_set_read(f, b1, NULL);
+	tunx_forwarder_set_write(f, a2, NULL);
+	usleep(50000);
+	t0 = cpu_seconds();
+	usleep(500000);
+	used = cpu_seconds() - t0;
+	CU_ASSERT(used < 0.1);
+	send_n(a1, 10, 4);
+	CU_ASSERT_EQUAL(recv_n(b2, 10, 4), 10);
+	tunx_forwarder_free(f);
+	tunx_close(a1);
+	tunx_close(b2);
+}
+
 static CU_TestInfo tests[] = {
 	{ "moves_packets_in_order", moves_packets_in_order },
 	{ "chunks_to_destination_batch", chunks_to_destination_batch },
@@ -365,6 +404,7 @@ static CU_TestInfo tests[] = {
 	{ "swap_read_many_times_no_use_after_free", swap_read_many_times_no_use_after_free },
 	{ "swap_out_device_in_both_roles", swap_out_device_in_both_roles },
 	{ "pool_of_exact_size_is_used", pool_of_exact_size_is_used },
+	{ "nonblocking_reader_sleeps_when_idle", nonblocking_reader_sleeps_when_idle },
 	CU_TEST_INFO_NULL,
 };
 
