@@ -88,7 +88,8 @@ static int rx_ready(struct tunx_ring *r)
 	uint32_t prod = __atomic_load_n(r->producer, __ATOMIC_ACQUIRE);
 	uint32_t avail = prod - r->cached;
 
-	if (avail > r->entries) {
+	/* Past the ring, or back below what the reader still holds. */
+	if (avail > r->entries || avail < r->pending) {
 		r->corrupt++;
 		return -EIO;
 	}
@@ -146,9 +147,14 @@ int tunx__ring_peek(struct tunx_ring *r, struct tunx_pkt *pkts, unsigned int n)
 		uint32_t idx = r->cached + r->pending;
 
 		if (!rx_desc(r, idx, &pkts[k])) {
-			if (k)	/* stop: release must map 1:1 to what we gave */
+			/*
+			 * Stop: release must map 1:1 to what we gave, and
+			 * moving the consumer now would give the kernel the
+			 * oldest packet still held.
+			 */
+			if (k || r->pending)
 				break;
-			/* nothing handed out yet: consume and count it */
+			/* nothing handed out: consume and count it */
 			r->invalid++;
 			r->cached++;
 			/* D, matches A in the kernel's tunx_ring_prod_free() */

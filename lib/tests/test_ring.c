@@ -136,6 +136,48 @@ static void rx_bad_descriptors_skipped(void)
 	teardown();
 }
 
+/*
+ * A bad descriptor behind packets still peeked: it waits until they are
+ * released, then is skipped.  Skipping it then released the oldest packet
+ * the reader still held, for the kernel to overwrite.
+ */
+static void rx_bad_descriptor_behind_held_packet_waits(void)
+{
+	struct tunx_pkt p[ENTRIES];
+	uint32_t prod = 0;
+
+	setup();
+	kernel_rx(&prod, 60, 1);
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 1), 1);
+	kernel_rx(&prod, 60, 2);
+	rx.descs[1].len = 0;			/* bad */
+	kernel_rx(&prod, 50, 3);
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 8), -EAGAIN);
+	CU_ASSERT_EQUAL(*rx.consumer, 0);	/* the held packet is not given back */
+	CU_ASSERT_EQUAL(tunx__ring_release(&rx, 1), 0);
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 8), 1);
+	CU_ASSERT_EQUAL(p[0].data[0], 3);
+	CU_ASSERT_EQUAL(rx.invalid, 1);
+	CU_ASSERT_EQUAL(*rx.consumer, 2);
+	teardown();
+}
+
+/* A producer moved back below what the reader holds is corrupt. */
+static void rx_producer_behind_held_packets_is_eio(void)
+{
+	struct tunx_pkt p[ENTRIES];
+	uint32_t prod = 0;
+
+	setup();
+	kernel_rx(&prod, 60, 1);
+	kernel_rx(&prod, 60, 2);
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 2), 2);
+	*rx.producer = 1;
+	CU_ASSERT_EQUAL(tunx__ring_peek(&rx, p, 2), -EIO);
+	CU_ASSERT_EQUAL(rx.corrupt, 1);
+	teardown();
+}
+
 static void rx_need_wakeup_kicks_on_release(void)
 {
 	struct tunx_pkt p[ENTRIES];
@@ -391,6 +433,10 @@ static CU_TestInfo tests[] = {
 	{ "rx_wraps_index_space", rx_wraps_index_space },
 	{ "rx_wild_producer_is_eio", rx_wild_producer_is_eio },
 	{ "rx_bad_descriptors_skipped", rx_bad_descriptors_skipped },
+	{ "rx_bad_descriptor_behind_held_packet_waits",
+	  rx_bad_descriptor_behind_held_packet_waits },
+	{ "rx_producer_behind_held_packets_is_eio",
+	  rx_producer_behind_held_packets_is_eio },
 	{ "rx_need_wakeup_kicks_on_release", rx_need_wakeup_kicks_on_release },
 	{ "tx_reserve_submit", tx_reserve_submit },
 	{ "tx_full_ring_until_kernel_consumes", tx_full_ring_until_kernel_consumes },
