@@ -113,12 +113,15 @@ static int shared_new(struct pipe_shared **shp, const struct tunx_config *cfg)
 {
 	struct pipe_shared *sh = calloc(1, sizeof(*sh));
 	unsigned int depth = cfg ? cfg->ring_entries : 0;
+	int r;
 
 	if (!sh)
 		return -ENOMEM;
-	if (tunx__queue_init(&sh->q[0], depth, TUNX_MAX_PACKET))
+	r = tunx__queue_init(&sh->q[0], depth, TUNX_MAX_PACKET);
+	if (r)
 		goto err_free;
-	if (tunx__queue_init(&sh->q[1], depth, TUNX_MAX_PACKET))
+	r = tunx__queue_init(&sh->q[1], depth, TUNX_MAX_PACKET);
+	if (r)
 		goto err_q0;
 	atomic_init(&sh->refs, 2);
 	*shp = sh;
@@ -127,7 +130,7 @@ err_q0:
 	tunx__queue_fini(&sh->q[0]);
 err_free:
 	free(sh);
-	return -ENOMEM;
+	return r;
 }
 
 int tunx_pipe_open(struct tunx_device **a, struct tunx_device **b,

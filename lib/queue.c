@@ -11,6 +11,8 @@
 
 int tunx__queue_init(struct tunx_queue *q, unsigned int cap, size_t max_len)
 {
+	int r = -ENOMEM;
+
 	memset(q, 0, sizeof(*q));
 	q->rd_efd = q->wr_efd = -1;
 	q->cap = cap ? cap : TUNX_DEFAULT_DEPTH;
@@ -22,14 +24,16 @@ int tunx__queue_init(struct tunx_queue *q, unsigned int cap, size_t max_len)
 		goto err_free;
 	q->rd_efd = tunx__efd_new();
 	q->wr_efd = tunx__efd_new();
-	if (q->rd_efd < 0 || q->wr_efd < 0)
+	if (q->rd_efd < 0 || q->wr_efd < 0) {
+		r = q->rd_efd < 0 ? q->rd_efd : q->wr_efd;	/* -EMFILE... */
 		goto err_free;
+	}
 	pthread_mutex_init(&q->lock, NULL);
 	tunx__efd_set(q->wr_efd);
 	return 0;
 err_free:
 	tunx__queue_fini(q);
-	return -ENOMEM;
+	return r;
 }
 
 void tunx__queue_fini(struct tunx_queue *q)
@@ -45,7 +49,10 @@ void tunx__queue_fini(struct tunx_queue *q)
 		close(q->rd_efd);
 	if (q->wr_efd >= 0)
 		close(q->wr_efd);
+	/* Again is harmless: a failed init already did this. */
 	q->slots = NULL;
+	q->lens = NULL;
+	q->slot_cap = NULL;
 	q->rd_efd = q->wr_efd = -1;
 }
 

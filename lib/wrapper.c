@@ -313,6 +313,7 @@ static int ep_join(struct filt_dev *w)
 
 int tunx_filter_wrap(struct tunx_device **wp, struct tunx_device *inner)
 {
+	bool dev_made = false;
 	struct filt_dev *w;
 	int r;
 
@@ -327,13 +328,17 @@ int tunx_filter_wrap(struct tunx_device **wp, struct tunx_device *inner)
 	r = tunx_connstats_new(&w->cs);
 	if (!r)
 		r = tunx__queue_init(&w->outq, TUNX_DEFAULT_DEPTH, TUNX_MAX_PACKET);
-	if (!r)
+	if (!r) {
 		r = tunx__wrap_init(&w->dev, &filt_ops, inner);
+		dev_made = !r;
+	}
 	if (!r)
 		r = ep_join(w);
 	if (r) {
 		/* the caller keeps @inner on failure */
 		w->dev.inner = NULL;
+		if (dev_made)
+			tunx__dev_free(&w->dev);
 		tunx__queue_fini(&w->outq);
 		if (w->ep_fd >= 0)
 			close(w->ep_fd);
