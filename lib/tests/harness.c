@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Shared helpers of the libtunx CUnit tests. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
 #include <CUnit/Basic.h>
@@ -281,4 +284,49 @@ void tx_wait_users(struct tunx_device *dev, int n)
 {
 	while (atomic_load(&dev->users) < n)
 		usleep(1000);
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+int tx_out_of_fds(int (*make)(void *arg), void *arg)
+{
+	int base = open_fds(), fails = 0, r = -EMFILE, next;
+	struct rlimit old, lim;
+
+	if (base < 0 || getrlimit(RLIMIT_NOFILE, &old))
+		return -1;
+	for (unsigned int extra = 0; extra < 32 && r; extra++) {
+		/* Descriptors are numbered up from the lowest free one. */
+		next = fcntl(0, F_DUPFD_CLOEXEC, 0);
+		if (next < 0)
+			return -1;
+		close(next);
+		lim = old;
+		lim.rlim_cur = (rlim_t)next + extra;
+		if (setrlimit(RLIMIT_NOFILE, &lim))
+			return -1;
+		r = make(arg);
+		if (setrlimit(RLIMIT_NOFILE, &old))
+			return -1;
+		if (!r)
+			break;
+		fails++;
+		if (r != -EMFILE || open_fds() != base) {
+			fprintf(stderr, "out of fds at +%u: %d, %d descriptors open, "
+				"%d before\n", extra, r, open_fds(), base);
+			return -1;
+		}
+	}
+	return r ? -1 : fails;
 }

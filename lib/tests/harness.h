@@ -66,4 +66,13 @@ int64_t tx_ms(void);
 /* Runs a shell command, returns its exit status. */
 int tx_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Out of descriptors at each step in turn: calls @make(@arg) with room for
+ * 0, 1, 2... more descriptors (at most 32) until it returns 0.  Each
+ * failure must be -EMFILE and leave the process's descriptors as they
+ * were.  Returns the failures seen (what @make succeeded on is its to
+ * free), or -1 when an expectation failed or it never succeeded.
+ */
+int tx_out_of_fds(int (*make)(void *arg), void *arg);
+
 #endif

@@ -595,6 +595,53 @@ static void mtu_set_and_read_from_two_threads(void)
 	close_pair();
 }
 
+static struct tunx_device *made[2];
+
+static int make_pipe(void *arg)
+{
+	(void)arg;
+	return tunx_pipe_open(&made[0], &made[1], NULL);
+}
+
+static int make_memory(void *arg)
+{
+	struct tunx_config cfg;
+
+	tunx_config_init(&cfg);
+	cfg.backend = *(enum tunx_backend *)arg;
+	return tunx_open(&made[0], &cfg, NULL);
+}
+
+static void seen(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg, (void)pkt, (void)len;
+}
+
+static int make_callback(void *arg)
+{
+	return tunx_callback_wrap(&made[1], arg, seen, NULL, NULL);
+}
+
+/*
+ * Out of descriptors at each step of making a memory device or a callback
+ * wrapper: -EMFILE, and nothing left open.
+ */
+static void memory_devices_out_of_fds_leak_none(void)
+{
+	enum tunx_backend b;
+
+	CU_ASSERT(tx_out_of_fds(make_pipe, NULL) >= 2);
+	tunx_close(made[0]);
+	tunx_close(made[1]);
+	b = TUNX_BACKEND_CHANNEL;
+	CU_ASSERT(tx_out_of_fds(make_memory, &b) >= 2);
+	tunx_close(made[0]);
+	b = TUNX_BACKEND_FAKE;
+	CU_ASSERT(tx_out_of_fds(make_memory, &b) >= 1);
+	CU_ASSERT(tx_out_of_fds(make_callback, made[0]) >= 0);
+	tunx_close(made[1]);	/* and the fake inside it */
+}
+
 /* An empty packet in a batch is taken and dropped, on every backend. */
 static void zero_length_taken_and_dropped(void)
 {
@@ -641,6 +688,7 @@ static CU_TestInfo tests[] = {
 	{ "offset_beyond_buffer_einval", offset_beyond_buffer_einval },
 	{ "events_up_at_open_and_mtu_update", events_up_at_open_and_mtu_update },
 	{ "mtu_set_and_read_from_two_threads", mtu_set_and_read_from_two_threads },
+	{ "memory_devices_out_of_fds_leak_none", memory_devices_out_of_fds_leak_none },
 	{ "shape_batch_name_backend", shape_batch_name_backend },
 	{ "zero_copy_needs_tunx", zero_copy_needs_tunx },
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
