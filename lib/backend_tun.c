@@ -35,6 +35,7 @@ struct tun_dev {
 	int pend_efd;		/* readable while split has packets left */
 	int user_ep;		/* tunx_fd(): fd and pend_efd */
 	bool pend_set;
+	char *path;		/* cfg->tun_path, for tunx_attach_queue() */
 };
 
 static struct tun_dev *to_tun(struct tunx_device *dev)
@@ -228,6 +229,7 @@ static void tun_destroy(struct tunx_device *dev)
 		close(t->pend_efd);
 	free(t->rbuf);
 	free(t->wbuf);
+	free(t->path);
 	pthread_mutex_destroy(&t->wlock);
 	free(t);
 }
@@ -456,7 +458,8 @@ static int tun_new(struct tunx_device **devp, const struct tunx_config *cfg,
 	pthread_mutex_init(&t->wlock, NULL);
 	t->rbuf = malloc(TUN_BUF);
 	t->wbuf = malloc(TUN_BUF);
-	if (!r && (!t->rbuf || !t->wbuf))
+	t->path = cfg->tun_path ? strdup(cfg->tun_path) : NULL;
+	if (!r && (!t->rbuf || !t->wbuf || (cfg->tun_path && !t->path)))
 		r = -ENOMEM;
 	if (!r)
 		r = adopt_fd >= 0 ? tun_adopt(t, adopt_fd, cfg, d)
@@ -504,6 +507,7 @@ static int tun_attach_queue(struct tunx_device *dev, struct tunx_device **qp)
 				    "%s was not opened with queues > 1", dev->name);
 	tunx_config_init(&cfg);
 	cfg.name = dev->name;
+	cfg.tun_path = t->path;
 	cfg.queues = 2;
 	cfg.offload = t->vnet;
 	cfg.nonblock = dev->nonblock;

@@ -109,6 +109,7 @@ static void tunx_destroy(struct tunx_device *dev)
 		munmap(t->map, t->map_size);
 	if (t->fd >= 0)
 		close(t->fd);
+	free(t->path);
 	free(t);
 }
 
@@ -318,6 +319,8 @@ int tunx__tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	t->fd = -1;
 	pthread_mutex_init(&t->txlock, NULL);
 	r = tunx__dev_init(&t->dev, &tunx_ops, TUNX_BACKEND_TUNX, cfg);
+	if (!r && cfg->tunx_path && !(t->path = strdup(cfg->tunx_path)))
+		r = -ENOMEM;
 	if (!r)
 		r = tunx_setup(t, cfg, d);
 	if (r) {
@@ -342,6 +345,7 @@ static int tunx_queue_attach_op(struct tunx_device *dev, struct tunx_device **qp
 				    "%s was not opened with queues > 1", dev->name);
 	tunx_config_init(&cfg);
 	cfg.name = dev->name;
+	cfg.tunx_path = t->path;
 	cfg.queues = 2;
 	cfg.ring_entries = t->rx.entries;
 	cfg.nonblock = dev->nonblock;

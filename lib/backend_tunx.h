@@ -28,6 +28,7 @@ struct tunx_dev {
 	 * peeked (its frame is ours) and it is the ring's only pending one. */
 	struct tunx_split split;
 	char why[128];		/* offload and busy poll choices, for humans */
+	char *path;		/* cfg->tunx_path, for tunx_attach_queue() */
 };
 
 static inline struct tunx_dev *tunx__to_tx(struct tunx_device *dev)

@@ -13,6 +13,8 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include "harness.h"
 
@@ -234,6 +236,39 @@ static void owner_open_failing_mtu_frees_once(void)
 	CU_ASSERT_EQUAL(tx_sh("ip link del txowner"), 0);
 }
 
+/*
+ * tun where the node is elsewhere (cfg.tun_path, a container's layout):
+ * another queue opens from the same node.  It opened /dev/net/tun.
+ */
+static int child_queue_from_tun_path(void)
+{
+	struct tunx_device *dev = NULL, *q = NULL;
+	struct tunx_config cfg;
+	int r;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", "/dev/net", "tmpfs", 0, NULL) ||
+	    mknod("/dev/net/elsewhere", S_IFCHR | 0666, makedev(10, 200)))
+		return 2;
+	cfg_auto(&cfg, "txpath%d");
+	cfg.backend = TUNX_BACKEND_TUN;
+	cfg.tun_path = "/dev/net/elsewhere";
+	cfg.queues = 2;
+	if (tunx_open(&dev, &cfg, NULL))
+		return 3;
+	r = tunx_attach_queue(dev, &q);
+	if (!r)
+		tunx_close(q);
+	tunx_close(dev);
+	return r ? 4 : 0;
+}
+
+static void attach_queue_uses_the_configured_node(void)
+{
+	CU_ASSERT_EQUAL(in_child(child_queue_from_tun_path), 0);
+}
+
 static void explicit_tun_diag_on_success(void)
 {
 	struct tunx_device *dev = NULL;
@@ -285,6 +320,7 @@ static CU_TestInfo tests[] = {
 	{ "container_without_dev_net", container_without_dev_net },
 	{ "eperm_names_cap_net_admin", eperm_names_cap_net_admin },
 	{ "owner_open_failing_mtu_frees_once", owner_open_failing_mtu_frees_once },
+	{ "attach_queue_uses_the_configured_node", attach_queue_uses_the_configured_node },
 	{ "explicit_tun_diag_on_success", explicit_tun_diag_on_success },
 	{ "strerror_and_names", strerror_and_names },
 	{ "persistent_device_survives_close", persistent_device_survives_close },
