@@ -47,11 +47,11 @@ static void tunx_ring_init(struct tunx_ring *ring, u8 *base,
 
 /*
  * The same for the area's bookkeeping: its struct, the list of its pages
- * and the rx ring's starts.  kvmalloc() gives a large list's vmalloc fallback these
- * flags and it charges page by page, where plain GFP_KERNEL_ACCOUNT could
- * OOM-kill in a cgroup at its limit.  __GFP_NORETRY rather than
- * __GFP_RETRY_MAYFAIL: kvmalloc()'s first, contiguous try of a list must
- * not compact memory for it.
+ * and the rx ring's starts.  kvmalloc() gives a large list's vmalloc
+ * fallback these flags and it charges page by page, where plain
+ * GFP_KERNEL_ACCOUNT could OOM-kill in a cgroup at its limit.
+ * __GFP_NORETRY rather than __GFP_RETRY_MAYFAIL: kvmalloc()'s first,
+ * contiguous try of a list must not compact memory for it.
  */
 #define TUNX_LIST_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_NORETRY)
 
