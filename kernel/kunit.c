@@ -359,14 +359,35 @@ static void desc_offload_gso_size_iff_gso(struct kunit *test)
 	d = desc_uso(1000);
 	d.gso_type = TUNX_GSO_NONE;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
-	/* Above the MTU, and GSO_BY_FRAGS. */
+	/* Longer than any IP packet's payload, and GSO_BY_FRAGS. */
 	d = desc_uso(1000);
-	d.gso_size = 1501;
+	d.gso_size = 65508;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
 	d.gso_size = 0xffff;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), -EINVAL);
-	d.gso_size = 1500;
+	d.gso_size = 65507;
 	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+}
+
+/*
+ * Segments longer than the MTU (a peer's larger MTU) are accepted and
+ * counted, as plain packets are: a library that merges such a peer's run
+ * of segments must not turn them into an invalid descriptor.
+ */
+static void desc_offload_segments_over_mtu_counted(struct kunit *test)
+{
+	struct tunx_desc d = desc_uso(2048);
+
+	d.gso_size = 1501 - 28;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	KUNIT_EXPECT_TRUE(test, tunx_desc_over_mtu(&d, &off_lim));
+	d.gso_size = 1500 - 28;
+	KUNIT_EXPECT_FALSE(test, tunx_desc_over_mtu(&d, &off_lim));
+	/* One segment holds it all: the packet's own length counts. */
+	d = desc_uso(1400);
+	d.gso_size = 1600;
+	KUNIT_EXPECT_EQ(test, tunx_desc_check(&d, &off_lim), 0);
+	KUNIT_EXPECT_FALSE(test, tunx_desc_over_mtu(&d, &off_lim));
 }
 
 static void desc_offload_gso_needs_csum(struct kunit *test)
@@ -537,6 +558,7 @@ static struct kunit_case tunx_validate_cases[] = {
 	KUNIT_CASE(desc_offload_rejects_unknown_gso_type),
 	KUNIT_CASE(desc_offload_rejects_unknown_csum_flags),
 	KUNIT_CASE(desc_offload_gso_size_iff_gso),
+	KUNIT_CASE(desc_offload_segments_over_mtu_counted),
 	KUNIT_CASE(desc_offload_gso_needs_csum),
 	KUNIT_CASE(desc_offload_rejects_csum_outside_packet),
 	KUNIT_CASE(desc_offload_rejects_hdr_len_beyond_len),

@@ -8,10 +8,14 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/minmax.h>
+#include <linux/udp.h>
 
 #include "validate.h"
 
 #define TUNX_CSUM_KNOWN	(TUNX_CSUM_NEEDS_CSUM | TUNX_CSUM_DATA_VALID)
+/* The largest IPv4 UDP payload: no segment of any kind is longer. */
+#define TUNX_GSO_SIZE_MAX \
+	(TUNX_PACKET_MAX - sizeof(struct iphdr) - sizeof(struct udphdr))
 
 static bool tunx_desc_offload_set(const struct tunx_desc *desc)
 {
@@ -40,7 +44,7 @@ static bool tunx_gso_type_ok(u8 gso_type)
  * anything reads them; the skb-level checks (protocols, header positions)
  * come later, in tunx_offload_to_skb().
  */
-static int tunx_desc_check_offload(const struct tunx_desc *desc, u32 mtu)
+static int tunx_desc_check_offload(const struct tunx_desc *desc)
 {
 	bool gso = desc->gso_type != TUNX_GSO_NONE;
 	bool csum = desc->csum_flags & TUNX_CSUM_NEEDS_CSUM;
@@ -50,10 +54,12 @@ static int tunx_desc_check_offload(const struct tunx_desc *desc, u32 mtu)
 	    !tunx_gso_type_ok(desc->gso_type))
 		return -EINVAL;
 	/*
-	 * A segment's payload must fit the MTU; this also keeps out
-	 * GSO_BY_FRAGS (0xffff), which the stack treats specially.
+	 * A segment may be longer than the MTU (a peer's MTU may be larger,
+	 * as for a plain packet: tun does not check either), not longer than
+	 * an IP packet; that also keeps out GSO_BY_FRAGS (0xffff), which the
+	 * stack treats specially.
 	 */
-	if (gso != !!desc->gso_size || desc->gso_size > mtu)
+	if (gso != !!desc->gso_size || desc->gso_size > TUNX_GSO_SIZE_MAX)
 		return -EINVAL;
 	/* Segmentation fills in each segment's checksum: it needs csum_start. */
 	if (gso && !csum)
@@ -84,7 +90,7 @@ static int tunx_desc_check_meta(const struct tunx_desc *desc,
 	if (desc->reserved0 || desc->reserved1 || desc->reserved2)
 		return -EINVAL;
 	if (desc->flags & TUNX_DESC_F_OFFLOAD)
-		return tunx_desc_check_offload(desc, lim->mtu);
+		return tunx_desc_check_offload(desc);
 	/* Offload fields mean nothing unless the flag says they are set. */
 	if (tunx_desc_offload_set(desc))
 		return -EINVAL;
@@ -103,7 +109,7 @@ static bool tunx_desc_gso(const struct tunx_desc *desc)
  * @lim: limits of its queue
  *
  * A super-packet (offload with a GSO type) may be max_packet long: the
- * stack splits it into segments that each fit the MTU.  Any other packet
+ * stack splits it into gso_size segments.  Any other packet
  * may be as long as an IP packet can be, TUNX_PACKET_MAX, within
  * max_packet: the MTU is what the device sends, not what a peer with a
  * larger MTU may send it, and tun and Ethernet NICs accept those too.
@@ -117,17 +123,23 @@ u32 tunx_desc_max_len(const struct tunx_desc *desc,
 }
 
 /**
- * tunx_desc_over_mtu - is this a plain packet longer than the MTU?
+ * tunx_desc_over_mtu - does this packet, or each segment of it, exceed the MTU?
  * @desc: the kernel's private copy, already checked
  * @lim: limits of its queue
  *
- * Such packets are accepted and counted (tx_over_mtu); super-packets are
- * meant to be longer and are not.
+ * Such packets are accepted and counted once each (tx_over_mtu).  A
+ * super-packet is meant to be longer than the MTU; its segments are not:
+ * the headers (hdr_len, as the writer gave it: this is only a counter)
+ * plus gso_size, or the whole packet when it is shorter than that.
  */
 bool tunx_desc_over_mtu(const struct tunx_desc *desc,
 			const struct tunx_desc_limits *lim)
 {
-	return !tunx_desc_gso(desc) && desc->len > lim->mtu;
+	u32 seg = desc->len;
+
+	if (tunx_desc_gso(desc))
+		seg = min_t(u32, seg, (u32)desc->hdr_len + desc->gso_size);
+	return seg > lim->mtu;
 }
 
 /**

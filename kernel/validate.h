@@ -12,7 +12,7 @@
 struct tunx_desc_limits {
 	u64 area_bytes;		/* bytes of the tx area */
 	u32 max_packet;		/* longest packet, TUNX_SUPER_MAX at most */
-	u32 mtu;		/* bounds gso_size; longer packets are counted */
+	u32 mtu;		/* longer packets and segments are counted */
 	bool offload;		/* the device carries offload metadata */
 };
 

@@ -395,6 +395,49 @@ static void device_write_batch_reaches_socket(void)
 	tunx_close(dev);
 }
 
+/*
+ * A peer whose MTU is larger than ours: one flow's datagrams each longer
+ * than the device MTU, written in one batch.  With offload the library
+ * merges them into one super-packet whose segments exceed the MTU; the
+ * tunx module refused that descriptor and the whole run was lost, where
+ * each datagram alone (and tun) was accepted.  All must arrive whole.
+ */
+static void peer_mtu_larger_run_arrives(void)
+{
+	struct tunx_device *dev = open_up("txpm", 23, false);
+	uint8_t payload[1400];
+	unsigned int i, got = 0;
+	struct tx_batch b;
+	char buf[2048];
+	size_t off;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 1280), 0);
+	off = tunx_min_write_offset(dev);
+	fd = udp_sock("10.23.0.1", 7023);
+	CU_ASSERT_FATAL(fd >= 0);
+	tx_batch_init(&b, 8, 2048);
+	for (i = 0; i < 8; i++) {
+		memset(payload, (int)i, sizeof(payload));
+		b.sizes[i] = tx_udp4(b.bufs[i] + off, "10.23.0.2", "10.23.0.1",
+				     5023, 7023, payload, sizeof(payload));
+	}
+	CU_ASSERT_EQUAL(tunx_write(dev, b.bufs, b.sizes, 8, off), 8);
+	for (i = 0; i < 8; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		got += recv(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(payload) &&
+		       (uint8_t)buf[0] == i && (uint8_t)buf[1399] == i;
+	}
+	CU_ASSERT_EQUAL(got, 8);
+	tx_batch_free(&b);
+	close(fd);
+	tunx_close(dev);
+}
+
 static void ipv6_device_to_socket(void)
 {
 	struct tunx_device *dev = open_up("txv6", 6, true);
@@ -1583,6 +1626,7 @@ static CU_TestInfo tests[] = {
 	{ "adopt_attached_tun_fd", adopt_attached_tun_fd },
 	{ "zero_length_write_taken", zero_length_write_taken },
 	{ "many_writers_packets_intact", many_writers_packets_intact },
+	{ "peer_mtu_larger_run_arrives", peer_mtu_larger_run_arrives },
 	{ "oversize_packet_emsgsize_then_kept", oversize_packet_emsgsize_then_kept },
 	{ "fd_readable_while_split_pending", fd_readable_while_split_pending },
 	{ "link_name_in_use_busy", link_name_in_use_busy },

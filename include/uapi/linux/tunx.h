@@ -425,7 +425,9 @@ struct tunx_ring_setup {
  * breaks a rule is invalid (invalid_descs):
  *   - csum_flags only TUNX_CSUM_*; gso_type one of NONE, TCPV4, TCPV6,
  *     UDP_L4, with ECN only on TCPV4/TCPV6; gso_size non-zero exactly when
- *     gso_type is not NONE, and at most the MTU; hdr_len at most len.
+ *     gso_type is not NONE, and at most 65507 (the largest UDP payload);
+ *     hdr_len at most len.  Segments longer than the MTU are accepted and
+ *     the super-packet counted once in tx_over_mtu, as a plain packet is.
  *   - NEEDS_CSUM: csum_start + csum_offset + 2 <= len and <=
  *     TUNX_CSUM_END_MAX (the checksum field lies in the headers, never deep
  *     in the payload), the checksum field holding the pseudo-header sum;
