@@ -80,10 +80,25 @@ static int tunx_release_op(struct tunx_device *dev, unsigned int n)
 	return tunx__ring_release(&tunx__to_tx(dev)->rx, n);
 }
 
+/* What tunx_reserve() gives a packet: a plain one, or a super-packet. */
+static uint32_t chunk_for(const struct tunx_dev *t, uint32_t max_packet)
+{
+	uint32_t c = (uint32_t)tunx__align_packet(tunx__mtu_load(&t->dev));
+
+	if (tunx__tx_offload(t) || c > max_packet)
+		return max_packet;
+	return c < 2048 ? 2048 : c;
+}
+
 static int tunx_reserve_op(struct tunx_device *dev, struct tunx_pkt *p,
 			   unsigned int n)
 {
-	return tunx__ring_reserve(&tunx__to_tx(dev)->tx, p, n);
+	struct tunx_dev *t = tunx__to_tx(dev);
+
+	/* The MTU may have been raised since open: give what it is now. */
+	__atomic_store_n(&t->tx.chunk, chunk_for(t, t->tx.max_packet),
+			 __ATOMIC_RELAXED);
+	return tunx__ring_reserve(&t->tx, p, n);
 }
 
 static int tunx_submit_op(struct tunx_device *dev, const struct tunx_pkt *p,
@@ -161,16 +176,6 @@ static void geometry(const struct tunx_dev *t, const struct tunx_config *cfg,
 		rs->flags |= TUNX_SETUP_SEG_SUMS;
 	rs->rx_entries = rs->tx_entries = entries;
 	rs->area_size = area_for(t, entries);
-}
-
-/* What tunx_reserve() gives a packet: a plain one, or a super-packet. */
-static uint32_t chunk_for(const struct tunx_dev *t, uint32_t max_packet)
-{
-	uint32_t c = (uint32_t)tunx__align_packet(t->dev.mtu);
-
-	if (tunx__tx_offload(t) || c > max_packet)
-		return max_packet;
-	return c < 2048 ? 2048 : c;
 }
 
 static int wake_words(struct tunx_dev *t, const struct tunx_ring_setup *rs)

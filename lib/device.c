@@ -326,12 +326,24 @@ const char *tunx_backend_reason(const struct tunx_device *dev)
 }
 
 /*
- * A memory device's MTU is just a number, set and read from any thread:
- * relaxed atomics, since nothing else is published with it.
+ * A memory device's MTU is just a number, set and read from any thread;
+ * a link's is the last one the library saw it take (at open, through
+ * tunx_link_set_mtu(), in an MTU event), which sizes tunx_reserve()'s
+ * buffers.  Relaxed atomics: nothing else is published with it.
  */
-int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu)
+void tunx__mtu_store(struct tunx_device *dev, unsigned int mtu)
 {
 	__atomic_store_n(&dev->mtu, mtu, __ATOMIC_RELAXED);
+}
+
+unsigned int tunx__mtu_load(const struct tunx_device *dev)
+{
+	return __atomic_load_n(&dev->mtu, __ATOMIC_RELAXED);
+}
+
+int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu)
+{
+	tunx__mtu_store(dev, mtu);
 	return 0;
 }
 
@@ -342,7 +354,7 @@ static int mtu_get(struct tunx_device *dev)
 
 	dev = tunx__base(dev);
 	if (!dev->ifindex)
-		return (int)__atomic_load_n(&dev->mtu, __ATOMIC_RELAXED);
+		return (int)tunx__mtu_load(dev);
 	r = tunx__nl_link_state(dev->ifindex, &mtu, NULL, NULL);
 	if (r)
 		return tunx__seterr(dev, r, "reading the MTU of ifindex %d: %s",

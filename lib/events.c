@@ -117,6 +117,7 @@ static void link_msg(struct tunx_device *dev, struct tunx_events *e,
 		memcpy(&mtu, RTA_DATA(rta), sizeof(mtu));
 		if (mtu != e->mtu) {
 			e->mtu = mtu;
+			tunx__mtu_store(dev, mtu);
 			ring_push(e, TUNX_EVENT_MTU_UPDATE);
 		}
 	}
@@ -136,6 +137,7 @@ static void resync(struct tunx_device *dev, struct tunx_events *e)
 		up = false;	/* gone */
 	else if (mtu != e->mtu) {
 		e->mtu = mtu;
+		tunx__mtu_store(dev, mtu);
 		ring_push(e, TUNX_EVENT_MTU_UPDATE);
 	}
 	if (up != e->up) {
@@ -279,7 +281,7 @@ int tunx__events_new(struct tunx_device *dev, const struct tunx_config *cfg)
 	r = events_fds(dev, e);
 	if (r)
 		goto err;
-	e->mtu = dev->mtu;
+	e->mtu = tunx__mtu_load(dev);
 	/* Subscribe first, then read the state: no change can slip between. */
 	if (dev->ifindex)
 		r = tunx__nl_link_state(dev->ifindex, &e->mtu, &up, NULL);

@@ -96,6 +96,10 @@ TUNX_HIDDEN int tunx__dev_init(struct tunx_device *dev,
 TUNX_HIDDEN void tunx__dev_free(struct tunx_device *dev);
 /* set_mtu of the memory devices (pipe, channel, fake): [any] thread. */
 TUNX_HIDDEN int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu);
+/* dev->mtu, written and read by any thread: a memory device's MTU, or the
+ * last one the library saw a link take. */
+TUNX_HIDDEN void tunx__mtu_store(struct tunx_device *dev, unsigned int mtu);
+TUNX_HIDDEN unsigned int tunx__mtu_load(const struct tunx_device *dev);
 TUNX_HIDDEN int tunx__seterr(struct tunx_device *dev, int err,
 			     const char *fmt, ...) TUNX_PRINTF(3, 4);
 TUNX_HIDDEN int tunx__wait(struct tunx_device *dev, short events,

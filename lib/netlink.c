@@ -198,8 +198,12 @@ static int set_mtu(struct tunx_device *dev, unsigned int mtu)
 	if (mtu < 68 || mtu > TUNX_MAX_PACKET)
 		return tunx__seterr(dev, -EINVAL, "MTU %u outside [68, 65535]",
 				    mtu);
-	if (dev->ifindex)
-		return link_change(dev, 0, 0, mtu);
+	if (dev->ifindex) {
+		r = link_change(dev, 0, 0, mtu);
+		if (!r)
+			tunx__mtu_store(dev, mtu);
+		return r;
+	}
 	if (!dev->ops->set_mtu)
 		return -EOPNOTSUPP;
 	r = dev->ops->set_mtu(dev, mtu);

@@ -290,16 +290,18 @@ static void reserve_at(struct tunx_ring *r, uint32_t want, struct tunx_pkt *p)
 int tunx__ring_reserve(struct tunx_ring *r, struct tunx_pkt *pkts,
 		       unsigned int n)
 {
+	/* [writer] sets it; tunx__ring_can_reserve() may read it too. */
+	uint32_t chunk = __atomic_load_n(&r->chunk, __ATOMIC_RELAXED);
 	unsigned int k = 0;
 	uint32_t cons;
 	int e = 0;
 
-	while (k < n && !(e = tx_room_for(r, r->chunk, &cons)))
-		reserve_at(r, r->chunk, &pkts[k++]);
+	while (k < n && !(e = tx_room_for(r, chunk, &cons)))
+		reserve_at(r, chunk, &pkts[k++]);
 	if (k)
 		return (int)k;
 	if (e == -EAGAIN)
-		tx_wait_for(r, cons, r->chunk);
+		tx_wait_for(r, cons, chunk);
 	return e;
 }
 
@@ -397,5 +399,6 @@ bool tunx__ring_can_reserve(struct tunx_ring *r)
 	uint32_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
 
 	/* a wild consumer is news too: reserve reports (and counts) it */
-	return r->cached - cons > r->entries || tx_room(r, cons, r->chunk);
+	return r->cached - cons > r->entries ||
+	       tx_room(r, cons, __atomic_load_n(&r->chunk, __ATOMIC_RELAXED));
 }

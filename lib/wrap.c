@@ -17,7 +17,7 @@ int tunx__wrap_init(struct tunx_device *w, const struct tunx_device_ops *ops,
 	w->batch = inner->batch;
 	w->mro = inner->mro;
 	w->mwo = inner->mwo;
-	w->mtu = inner->mtu;
+	w->mtu = tunx__mtu_load(inner);
 	w->ifindex = inner->ifindex;
 	w->nonblock = inner->nonblock;
 	/* Waiting the inner device's way (spinning needs ops->ready). */

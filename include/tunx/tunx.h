@@ -269,6 +269,8 @@ const char *tunx_backend_reason(const struct tunx_device *dev);
  * reserve: up to n transmit buffers packed in the ring's area (cap =
  *	bytes each: the MTU, at least 2048, or 64 KB with offload; off
  *	zeroed), in order; fewer when the area or the ring runs short.
+ *	The MTU is the one the library last saw: at open, after
+ *	tunx_link_set_mtu(), or in an MTU event read from the device.
  * submit: send the first n reserved buffers, in the order reserve gave
  *	them, with len set (1..cap); buffers reserved but not submitted
  *	return to the ring.  Kicks only when the kernel asked for it.

@@ -1203,6 +1203,69 @@ static void zero_copy_in_place(void)
 	tunx_close(dev);
 }
 
+/* Reserves one buffer, returns its cap, and gives it back unsent. */
+static uint32_t reserve_cap(struct tunx_device *dev)
+{
+	struct tunx_pkt p;
+
+	if (tunx_reserve(dev, &p, 1) != 1)
+		return 0;
+	CU_ASSERT_EQUAL(tunx_submit(dev, &p, 0), 0);
+	return p.cap;
+}
+
+/*
+ * tunx_reserve() gives buffers of the MTU (at least 2048) on a device
+ * without offload.  It used to keep the MTU it was opened with: after
+ * tunx_link_set_mtu(9000), or `ip link set mtu` seen as an event, a
+ * packet of the new MTU could not be built in place.
+ */
+static void reserve_follows_the_mtu(void)
+{
+	struct tunx_device *dev = NULL;
+	uint8_t payload[8000];
+	struct tunx_config cfg;
+	struct tunx_pkt p;
+	char buf[9000];
+	unsigned int ev;
+	int fd;
+
+	if (tx_backend() != TUNX_BACKEND_TUNX)
+		return;		/* zero copy is the tunx backend's */
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUNX;
+	cfg.name = "txrm";
+	cfg.offload = false;
+	cfg.mtu = 1500;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(reserve_cap(dev), 2048);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 9000), 0);
+	CU_ASSERT(reserve_cap(dev) >= 9000);
+	/* A packet of the new MTU, built in place, arrives whole. */
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET,
+					   (uint8_t[4]){ 10, 24, 0, 1 }, 24), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	fd = udp_sock("10.24.0.1", 7024);
+	CU_ASSERT_FATAL(fd >= 0);
+	memset(payload, 0x5a, sizeof(payload));
+	CU_ASSERT_EQUAL_FATAL(tunx_reserve(dev, &p, 1), 1);
+	p.len = (uint32_t)tx_udp4(p.data, "10.24.0.2", "10.24.0.1", 5024, 7024,
+				  payload, sizeof(payload));
+	CU_ASSERT_EQUAL(tunx_submit(dev, &p, 1), 1);
+	CU_ASSERT(poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 2000) == 1);
+	CU_ASSERT_EQUAL(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 8000);
+	/* Someone else's change, once its event is read. */
+	while (tunx_event_next(dev, &ev) == 1)
+		;	/* ours, up to now */
+	CU_ASSERT_EQUAL(tx_sh("ip link set dev txrm mtu 12000"), 0);
+	CU_ASSERT(wait_event(dev, TUNX_EVENT_MTU_UPDATE));
+	CU_ASSERT(reserve_cap(dev) >= 12000);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 1280), 0);
+	CU_ASSERT_EQUAL(reserve_cap(dev), 2048);
+	close(fd);
+	tunx_close(dev);
+}
+
 /* The owner of a persistent device attaches without CAP_NET_ADMIN. */
 static int child_attach_as_owner(void)
 {
@@ -1632,6 +1695,7 @@ static CU_TestInfo tests[] = {
 	{ "link_name_in_use_busy", link_name_in_use_busy },
 	{ "offload_shape", offload_shape },
 	{ "zero_copy_in_place", zero_copy_in_place },
+	{ "reserve_follows_the_mtu", reserve_follows_the_mtu },
 	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
 	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
 	{ "blocking_read_asks_for_its_batch", blocking_read_asks_for_its_batch },
