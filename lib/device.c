@@ -255,7 +255,8 @@ static int write_all(struct tunx_device *dev, uint8_t *const *bufs,
 				    offset);
 		if (r > 0) {
 			done += (unsigned int)r;
-			if (done < end && dev->nonblock)
+			if (done < end && (dev->nonblock ||
+					   dev->ops->write_short_is_final))
 				break;
 			continue;
 		}

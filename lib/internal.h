@@ -35,6 +35,12 @@ struct tunx_device_ops {
 		    size_t offset);
 	int (*write)(struct tunx_device *dev, uint8_t *const *bufs,
 		     const size_t *sizes, unsigned int n, size_t offset);
+	/*
+	 * A blocking write that took fewer than n stopped on an error: the
+	 * generic layer must not offer it the rest (the filter wrapper has
+	 * already filtered them in place).
+	 */
+	bool write_short_is_final;
 	/* fd to poll for POLLIN (reading) or POLLOUT (writing). */
 	int (*poll_fd)(struct tunx_device *dev, short events);
 	/* Optional. */

@@ -241,18 +241,28 @@ static int filt_write_chunk(struct filt_dev *w, uint8_t *const *bufs,
 	return (int)((unsigned int)r == a.m ? n : taken_upto(a.orig, (unsigned int)r, n));
 }
 
+/*
+ * Non-blocking: one chunk, and the caller sends the rest.  Blocking: every
+ * chunk, stopping at the first the inner device did not take whole: that
+ * one's rest was filtered in place, so it is not offered again
+ * (write_short_is_final).
+ */
 static int filt_write(struct tunx_device *dev, uint8_t *const *bufs,
 		      const size_t *sizes, unsigned int n, size_t offset)
 {
 	struct filt_dev *w = to_filt(dev);
+	unsigned int done = 0, k;
 	int r;
 
-	if (n > CHUNK)
-		n = CHUNK;	/* a partial write: the caller sends the rest */
-	r = filt_write_chunk(w, bufs, sizes, n, offset);
-	if (r > 0)
+	do {
+		k = n - done < CHUNK ? n - done : CHUNK;
+		r = filt_write_chunk(w, bufs + done, sizes + done, k, offset);
+		if (r > 0)
+			done += (unsigned int)r;
+	} while (!dev->nonblock && r == (int)k && done < n);
+	if (done)
 		touch(w);
-	return r;
+	return done ? (int)done : r;
 }
 
 static int filt_poll_fd(struct tunx_device *dev, short events)
@@ -288,6 +298,7 @@ static void filt_destroy(struct tunx_device *dev)
 static const struct tunx_device_ops filt_ops = {
 	.read = filt_read,
 	.write = filt_write,
+	.write_short_is_final = true,
 	.poll_fd = filt_poll_fd,
 	.shutdown = filt_shutdown,
 	.destroy = filt_destroy,

@@ -370,8 +370,10 @@ int tunx_callback_wrap(struct tunx_device **wp, struct tunx_device *inner,
  * bytes, not the length.  Dropped packets vanish from the batch (a write
  * still counts them as taken).  Inbound filters see each packet once: a
  * blocking write waits inside the wrapper until all accepted packets are
- * taken; a non-blocking one filters copies, so a retried packet is
- * filtered again from its original bytes.  The wrapper owns @inner.
+ * taken (if the inner device fails partway, it returns how many it took;
+ * the rest were filtered once, in place); a non-blocking one filters
+ * copies, so a retried packet is filtered again from its original bytes.
+ * The wrapper owns @inner.
  */
 enum tunx_verdict { TUNX_ACCEPT = 0, TUNX_DROP = 1 };
 typedef enum tunx_verdict (*tunx_filter_fn)(void *arg, uint8_t *pkt,

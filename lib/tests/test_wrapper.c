@@ -308,6 +308,39 @@ static void nat_applied_once_on_blocking_write(void)
 	teardown();
 }
 
+static void *close_peer_later(void *arg)
+{
+	(void)arg;
+	usleep(50000);
+	tunx_close(peer);
+	return NULL;
+}
+
+/*
+ * A blocking write whose inner device fails after taking part of the
+ * batch (the pipe's peer closes): the packets left were filtered in place
+ * once, and must not be filtered again.  The generic layer retried the
+ * rest, running the NAT a second time on packets 2 and 3.
+ */
+static void nat_applied_once_when_inner_fails_midway(void)
+{
+	struct tx_batch b;
+	pthread_t t;
+
+	setup_depth(false, 2);
+	atomic_store(&nat_calls, 0);
+	tunx_filter_set(w, TUNX_FILTER_PRE_IN, nat, NULL);
+	fill4(&b);
+	pthread_create(&t, NULL, close_peer_later, NULL);
+	CU_ASSERT_EQUAL(tunx_write(w, b.bufs, b.sizes, 4, 0), 2);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(atomic_load(&nat_calls), 4);
+	CU_ASSERT_EQUAL(b.bufs[2][1], 13);
+	CU_ASSERT_EQUAL(b.bufs[3][1], 14);
+	tx_batch_free(&b);
+	tunx_close(w);
+}
+
 static void *small_read(void *arg)
 {
 	(void)arg;
@@ -476,6 +509,7 @@ static CU_TestInfo tests[] = {
 	{ "calls_after_shutdown_closed", calls_after_shutdown_closed },
 	{ "nat_applied_once_on_retried_nonblocking_write", nat_applied_once_on_retried_nonblocking_write },
 	{ "nat_applied_once_on_blocking_write", nat_applied_once_on_blocking_write },
+	{ "nat_applied_once_when_inner_fails_midway", nat_applied_once_when_inner_fails_midway },
 	{ "big_injected_packet_emsgsize", big_injected_packet_emsgsize },
 	CU_TEST_INFO_NULL,
 };
