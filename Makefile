@@ -63,7 +63,7 @@ go: lib
 # Library tests that run in the VM are built on the host: the VM sees the
 # checkout read-only.  go: tunx-wireguard, for the VM's WireGuard test.
 lib-tests:
-	@$(MAKE) -C lib tests asan-tests go
+	@$(MAKE) -C lib tests asan-tests tsan-tests go
 
 # after-deps TARGET...: install the packages, then build TARGET in a new
 # make, which sees what deps installed (this make read the disk before it).

@@ -1266,6 +1266,111 @@ static void reserve_follows_the_mtu(void)
 	tunx_close(dev);
 }
 
+/* Counts MTU events (the event thread calls it). */
+static void cb_count(struct tunx_device *dev, unsigned int ev, void *arg)
+{
+	(void)dev;
+	if (ev == TUNX_EVENT_MTU_UPDATE)
+		__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Three threads meet on a link's MTU: a writer building packets in place
+ * with tunx_reserve(), a thread changing the MTU with tunx_link_set_mtu(),
+ * and the library's event thread storing the MTU the kernel announces.
+ * Under TSan this is a data race unless the MTU is shared atomically.
+ * Every packet must arrive, and once the changes and their events are
+ * over the buffers have the last MTU.
+ */
+#define MTU_FLIPS 200	/* even: the last change is to 9000 */
+#define MTU_RACE_PACKETS 2000
+
+struct mtu_flipper {
+	struct tunx_device *dev;
+	int done;	/* atomic: the flipper has made its last change */
+	int errors;	/* the flipper's until it is joined */
+};
+
+static void *flip_mtu(void *arg)
+{
+	struct mtu_flipper *f = arg;
+
+	for (int i = 1; i <= MTU_FLIPS; i++)
+		f->errors += tunx_link_set_mtu(f->dev, i % 2 ? 1500 : 9000) != 0;
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* One 200-byte datagram built in the ring; false if it could not be. */
+static bool send_in_place(struct tunx_device *dev, uint16_t seq)
+{
+	uint8_t payload[200];
+	struct tunx_pkt p;
+
+	memset(payload, (uint8_t)seq, sizeof(payload));
+	if (tunx_reserve(dev, &p, 1) != 1)
+		return false;
+	CU_ASSERT(p.cap >= 2048);
+	p.len = (uint32_t)tx_udp4(p.data, "10.25.0.2", "10.25.0.1", 5025, 7025,
+				  payload, sizeof(payload));
+	return tunx_submit(dev, &p, 1) == 1;
+}
+
+static void reserve_races_mtu_changes(void)
+{
+	struct mtu_flipper f = { 0 };
+	int fd, rcv = 8 << 20, hits = 0, sent = 0, got = 0, failed = 0;
+	struct tunx_config cfg;
+	int64_t end;
+	char buf[512];
+	pthread_t t;
+
+	if (tx_backend() != TUNX_BACKEND_TUNX)
+		return;		/* zero copy is the tunx backend's */
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUNX;
+	cfg.name = "txmr";
+	cfg.offload = false;
+	cfg.mtu = 1500;
+	cfg.event_cb = cb_count;
+	cfg.event_arg = &hits;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&f.dev, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_link_add_addr(f.dev, AF_INET,
+					   (uint8_t[4]){ 10, 25, 0, 1 }, 24), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(f.dev, true), 0);
+	fd = udp_sock("10.25.0.1", 7025);
+	CU_ASSERT_FATAL(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+	pthread_create(&t, NULL, flip_mtu, &f);
+	/* Packets for the socket, then reserves alone until the flips end. */
+	while (!__atomic_load_n(&f.done, __ATOMIC_ACQUIRE)) {
+		if (sent + failed < MTU_RACE_PACKETS) {
+			if (send_in_place(f.dev, (uint16_t)sent))
+				sent++;
+			else
+				failed++;
+		} else {
+			CU_ASSERT(reserve_cap(f.dev) >= 2048);
+		}
+	}
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(f.errors, 0);
+	CU_ASSERT_EQUAL(failed, 0);
+	while (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 1000) == 1 &&
+	       recv(fd, buf, sizeof(buf), 0) == 200)
+		got++;
+	CU_ASSERT_EQUAL(got, sent);
+	CU_ASSERT(__atomic_load_n(&hits, __ATOMIC_SEQ_CST) >= 1);
+	/* The event thread may store an older event's MTU after ours; the
+	 * last event brings the last MTU back. */
+	end = tx_ms() + 2000;
+	while (reserve_cap(f.dev) < 9000 && tx_ms() < end)
+		usleep(10000);
+	CU_ASSERT(reserve_cap(f.dev) >= 9000);
+	close(fd);
+	tunx_close(f.dev);
+}
+
 /* The owner of a persistent device attaches without CAP_NET_ADMIN. */
 static int child_attach_as_owner(void)
 {
@@ -1310,13 +1415,6 @@ static void owner_attaches_without_cap_net_admin(void)
 	waitpid(pid, &st, 0);
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	tx_sh("ip link del txown 2>/dev/null");
-}
-
-static void cb_count(struct tunx_device *dev, unsigned int ev, void *arg)
-{
-	(void)dev;
-	if (ev == TUNX_EVENT_MTU_UPDATE)
-		__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
 }
 
 static void event_callback_thread_delivers(void)
@@ -1696,6 +1794,7 @@ static CU_TestInfo tests[] = {
 	{ "offload_shape", offload_shape },
 	{ "zero_copy_in_place", zero_copy_in_place },
 	{ "reserve_follows_the_mtu", reserve_follows_the_mtu },
+	{ "reserve_races_mtu_changes", reserve_races_mtu_changes },
 	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
 	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
 	{ "blocking_read_asks_for_its_batch", blocking_read_asks_for_its_batch },
