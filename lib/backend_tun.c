@@ -387,11 +387,15 @@ static int tun_finish(struct tun_dev *t, const struct ifreq *ifr,
 	return r;
 }
 
-/* tunx_fd(): the tun fd and "packets held here" in one epoll set. */
+/*
+ * tunx_fd(): the tun fd, "packets held here" and the shutdown wake fd in
+ * one epoll set: after tunx_shutdown() tunx_read() would not wait, so a
+ * caller's own poll loop must wake too.
+ */
 static int user_fd_init(struct tun_dev *t)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	int fds[2], i;
+	int fds[3], i;
 
 	t->pend_efd = tunx__efd_new();
 	if (t->pend_efd < 0)
@@ -401,7 +405,8 @@ static int user_fd_init(struct tun_dev *t)
 		return -errno;
 	fds[0] = t->fd;
 	fds[1] = t->pend_efd;
-	for (i = 0; i < 2; i++) {
+	fds[2] = t->dev.wake_fd;
+	for (i = 0; i < 3; i++) {
 		ev.data.fd = fds[i];
 		if (epoll_ctl(t->user_ep, EPOLL_CTL_ADD, fds[i], &ev))
 			return -errno;

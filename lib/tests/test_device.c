@@ -1371,6 +1371,50 @@ static void reserve_races_mtu_changes(void)
 	tunx_close(f.dev);
 }
 
+/*
+ * A caller's own poll loop notices tunx_shutdown() from another thread:
+ * tunx_fd() turns readable, except on tunx, where it is the module's own
+ * descriptor; tunx_events_fd() turns readable on every backend.  On tun
+ * tunx_fd() used to stay quiet: the loop slept on.
+ */
+static void *shutdown_soon(void *arg)
+{
+	usleep(100000);
+	tunx_shutdown(arg);
+	return NULL;
+}
+
+static bool shutdown_wakes(const char *name, bool events_fd)
+{
+	struct tunx_device *dev = open_dev(name, false, 0);
+	uint8_t buf[2048], *bufs[1] = { buf };
+	size_t sizes[1];
+	struct pollfd p;
+	unsigned int ev;
+	pthread_t t;
+	int n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	while (tunx_event_next(dev, &ev) == 1)
+		;	/* the events of the open */
+	p = (struct pollfd){ .events = POLLIN,
+		.fd = events_fd ? tunx_events_fd(dev) : tunx_fd(dev) };
+	pthread_create(&t, NULL, shutdown_soon, dev);
+	n = poll(&p, 1, 5000);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(tunx_read(dev, bufs, sizeof(buf), sizes, 1, 0),
+			-ESHUTDOWN);
+	tunx_close(dev);
+	return n == 1;
+}
+
+static void own_poll_loop_wakes_at_shutdown(void)
+{
+	if (tx_backend() != TUNX_BACKEND_TUNX)
+		CU_ASSERT(shutdown_wakes("txsd0", false));
+	CU_ASSERT(shutdown_wakes("txsd1", true));
+}
+
 /* The owner of a persistent device attaches without CAP_NET_ADMIN. */
 static int child_attach_as_owner(void)
 {
@@ -1795,6 +1839,7 @@ static CU_TestInfo tests[] = {
 	{ "zero_copy_in_place", zero_copy_in_place },
 	{ "reserve_follows_the_mtu", reserve_follows_the_mtu },
 	{ "reserve_races_mtu_changes", reserve_races_mtu_changes },
+	{ "own_poll_loop_wakes_at_shutdown", own_poll_loop_wakes_at_shutdown },
 	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
 	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
 	{ "blocking_read_asks_for_its_batch", blocking_read_asks_for_its_batch },
