@@ -146,6 +146,29 @@ static void resync(struct tunx_device *dev, struct tunx_events *e)
 	}
 }
 
+/*
+ * Lock held.  After an overrun the kernel reports ENOBUFS before the
+ * messages still queued, which are older than any state read now: they
+ * go first, unread, or applied after resync() they would leave a stale
+ * Up/Down or MTU behind.  Bounded: a netns flipping links as fast as we
+ * discard gets a resync after this many.
+ */
+#define OVERRUN_DISCARD_MAX 4096
+
+static void overrun(struct tunx_device *dev, struct tunx_events *e,
+		    char *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; i < OVERRUN_DISCARD_MAX; i++)
+		if (recv(e->nl_fd, buf, len, MSG_DONTWAIT) < 0 &&
+		    errno != ENOBUFS && errno != EINTR)
+			break;
+	resync(dev, e);
+	tunx__seterr(dev, 0, "rtnetlink overran: link changes between the "
+		     "events read and the state now were not reported");
+}
+
 static void drain_netlink(struct tunx_device *dev, struct tunx_events *e)
 {
 	char buf[32768] __attribute__((aligned(4)));
@@ -161,7 +184,7 @@ static void drain_netlink(struct tunx_device *dev, struct tunx_events *e)
 				link_msg(dev, e, nh);
 	}
 	if (n < 0 && errno == ENOBUFS)
-		resync(dev, e);
+		overrun(dev, e, buf, sizeof(buf));
 }
 
 static int event_next(struct tunx_device *dev, unsigned int *event)

@@ -146,6 +146,35 @@ static void events_up_mtu_down_from_rtnetlink(void)
 }
 
 /*
+ * More link changes than the event socket holds, unread: the kernel drops
+ * the newest and reports the overrun before the messages still queued.
+ * Here the queued ones all say "down" and the dropped "up" is the state.
+ * The events read after must end in that state; the stale messages used
+ * to be applied after the resync, so the last event said Down.
+ */
+static void events_after_overrun_end_in_current_state(void)
+{
+	struct tunx_device *dev = open_dev("txevo", false, 0);
+	unsigned int ev, last = 0;
+	char msg[256];
+	int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	while (tunx_event_next(dev, &ev) == 1)
+		;
+	for (i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, i % 2 ? 1500 : 1400), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	while (tunx_event_next(dev, &ev) == 1)
+		if (ev == TUNX_EVENT_UP || ev == TUNX_EVENT_DOWN)
+			last = ev;
+	CU_ASSERT_EQUAL(last, TUNX_EVENT_UP);
+	tunx_errmsg(dev, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "overran"));
+	tunx_close(dev);
+}
+
+/*
  * Another link's changes wake nothing and queue nothing in this device's
  * event socket: with a thousand devices in one namespace each socket
  * held every device's news (issue 17's 1000-device measurement).
@@ -1809,6 +1838,7 @@ static CU_TestInfo tests[] = {
 	{ "open_reports_backend_and_name", open_reports_backend_and_name },
 	{ "open_with_mtu_sets_link", open_with_mtu_sets_link },
 	{ "events_up_mtu_down_from_rtnetlink", events_up_mtu_down_from_rtnetlink },
+	{ "events_after_overrun_end_in_current_state", events_after_overrun_end_in_current_state },
 	{ "events_quiet_for_other_links", events_quiet_for_other_links },
 	{ "mtu_raised_after_open_up_to_65535",
 	  mtu_raised_after_open_up_to_65535 },
