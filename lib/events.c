@@ -87,11 +87,16 @@ void tunx__events_post(struct tunx_device *dev, unsigned int ev)
 	if (!e)
 		return;
 	pthread_mutex_lock(&e->lock);
-	if (ev & TUNX_EVENT_UP)
-		e->up = true;
-	if (ev & TUNX_EVENT_DOWN)
-		e->up = false;
-	ring_push(e, ev);
+	/* Up or Down is news only when the state changes, as on real links. */
+	if (ev & (TUNX_EVENT_UP | TUNX_EVENT_DOWN)) {
+		bool up = ev & TUNX_EVENT_UP;
+
+		if (up == e->up)
+			ev = 0;
+		e->up = up;
+	}
+	if (ev)
+		ring_push(e, ev);
 	pthread_mutex_unlock(&e->lock);
 }
 

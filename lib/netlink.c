@@ -192,6 +192,7 @@ static int set_up(struct tunx_device *dev, bool up)
 
 static int set_mtu(struct tunx_device *dev, unsigned int mtu)
 {
+	unsigned int old;
 	int r;
 
 	dev = tunx__base(dev);
@@ -206,8 +207,9 @@ static int set_mtu(struct tunx_device *dev, unsigned int mtu)
 	}
 	if (!dev->ops->set_mtu)
 		return -EOPNOTSUPP;
+	old = tunx__mtu_load(dev);
 	r = dev->ops->set_mtu(dev, mtu);
-	if (!r)
+	if (!r && mtu != old)	/* as a real link: news only when it changes */
 		tunx__events_post(dev, TUNX_EVENT_MTU_UPDATE);
 	return r;
 }

@@ -571,6 +571,32 @@ static void event_burst_past_32_kept(void)
 	close_pair();
 }
 
+/*
+ * Events say the state changed, as on real links: setting the state a
+ * memory device already has reports nothing.  It used to report an Up, a
+ * Down or an MTU update each time.
+ */
+static void events_only_when_the_state_changes(void)
+{
+	unsigned int ev, seen[3] = { 0 };
+
+	open_pair(0, true);
+	while (tunx_event_next(a, &ev) == 1)
+		;	/* Up at open */
+	CU_ASSERT_EQUAL(tunx_link_set_up(a, true), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(a, (unsigned int)tunx_mtu(a)), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(a, false), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(a, false), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(a, 1300), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(a, 1300), 0);
+	while (tunx_event_next(a, &ev) == 1)
+		seen[ev == TUNX_EVENT_UP ? 0 : ev == TUNX_EVENT_DOWN ? 1 : 2]++;
+	CU_ASSERT_EQUAL(seen[0], 0);
+	CU_ASSERT_EQUAL(seen[1], 1);
+	CU_ASSERT_EQUAL(seen[2], 1);
+	close_pair();
+}
+
 static void *set_mtus(void *arg)
 {
 	for (unsigned int i = 0; i < 1000; i++)
@@ -698,6 +724,7 @@ static CU_TestInfo tests[] = {
 	{ "zero_length_taken_and_dropped", zero_length_taken_and_dropped },
 	{ "events_fd_wakes_at_shutdown", events_fd_wakes_at_shutdown },
 	{ "event_burst_past_32_kept", event_burst_past_32_kept },
+	{ "events_only_when_the_state_changes", events_only_when_the_state_changes },
 	{ "many_writers_nothing_lost", many_writers_nothing_lost },
 	CU_TEST_INFO_NULL,
 };
