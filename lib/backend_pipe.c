@@ -104,7 +104,8 @@ static int end_new(struct pipe_end **ep, struct pipe_shared *sh, int rx,
 	e->tx = !rx;
 	snprintf(e->dev.name, sizeof(e->dev.name), "%.10s%s",
 		 cfg && cfg->name ? cfg->name : "pipe", suffix);
-	snprintf(e->dev.reason, sizeof(e->dev.reason), "in-memory pipe");
+	snprintf(e->dev.reason, sizeof(e->dev.reason), "in-memory pipe%s",
+		 cfg && cfg->busy_poll ? ", busy poll off (no kernel side)" : "");
 	*ep = e;
 	return 0;
 }

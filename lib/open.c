@@ -152,8 +152,9 @@ static int open_common(struct tunx_device **devp, const struct tunx_config *cfg,
 		return r;
 	d->backend = (*devp)->backend;
 	if (!d->message[0])
-		snprintf(d->message, sizeof(d->message), "%s as asked",
-			 tunx_backend_name(d->backend));
+		snprintf(d->message, sizeof(d->message), "%s as asked%s",
+			 tunx_backend_name(d->backend),
+			 cfg->busy_poll ? ", busy poll off (no kernel side)" : "");
 	snprintf((*devp)->reason, sizeof((*devp)->reason), "%s", d->message);
 	r = (*devp)->ifindex ? link_finish(*devp, cfg, d)
 			     : tunx__events_new(*devp, cfg);

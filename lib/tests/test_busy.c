@@ -149,9 +149,10 @@ static void blocking_read_spins_to_packet(void)
 }
 
 /* busy_poll is a hint: memory devices ignore it; a bad idle time is not. */
+/* ... and says so in the reason; it used to say only "channel as asked". */
 static void busy_poll_hint_ignored_by_memory_devices(void)
 {
-	struct tunx_device *dev = NULL;
+	struct tunx_device *dev = NULL, *peer = NULL;
 	struct tunx_config cfg;
 	struct tunx_diag d;
 
@@ -159,7 +160,17 @@ static void busy_poll_hint_ignored_by_memory_devices(void)
 	cfg.backend = TUNX_BACKEND_CHANNEL;
 	cfg.busy_poll = true;
 	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "busy poll off"));
 	tunx_close(dev);
+	cfg.backend = TUNX_BACKEND_FAKE;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "busy poll off"));
+	tunx_close(dev);
+	CU_ASSERT_EQUAL_FATAL(tunx_pipe_open(&dev, &peer, &cfg), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "busy poll off"));
+	tunx_close(dev);
+	tunx_close(peer);
+	cfg.backend = TUNX_BACKEND_CHANNEL;
 	cfg.busy_poll_usecs = 1000001;
 	CU_ASSERT_EQUAL(tunx_open(&dev, &cfg, &d), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "busy_poll_usecs"));
