@@ -84,6 +84,8 @@ int tunx_callback_wrap(struct tunx_device **wp, struct tunx_device *inner,
 
 	if (!inner)
 		return -EINVAL;
+	if (tunx__shut(inner))
+		return -ESHUTDOWN;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

@@ -110,6 +110,7 @@ TUNX_HIDDEN int tunx__seterr(struct tunx_device *dev, int err,
 			     const char *fmt, ...) TUNX_PRINTF(3, 4);
 TUNX_HIDDEN int tunx__wait(struct tunx_device *dev, short events,
 			   int timeout_ms);
+TUNX_HIDDEN bool tunx__shut(struct tunx_device *dev);
 TUNX_HIDDEN int tunx__enter(struct tunx_device *dev);
 /* The descriptor tunx_fd() answers: user_fd, else poll_fd(POLLIN). */
 TUNX_HIDDEN int tunx__user_fd(struct tunx_device *dev);

@@ -31,9 +31,12 @@ static void io_release(struct tunx_io *io)
 
 int tunx_io_new(struct tunx_io **iop, struct tunx_device *dev)
 {
-	struct tunx_io *io = calloc(1, sizeof(*io));
+	struct tunx_io *io;
 	unsigned int i;
 
+	if (tunx__shut(dev))
+		return -ESHUTDOWN;
+	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
 	io->dev = dev;

@@ -330,6 +330,8 @@ int tunx_filter_wrap(struct tunx_device **wp, struct tunx_device *inner)
 
 	if (!inner)
 		return -EINVAL;
+	if (tunx__shut(inner))
+		return -ESHUTDOWN;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

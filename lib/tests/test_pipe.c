@@ -312,7 +312,7 @@ static void calls_after_shutdown_closed(void)
 	struct tx_batch x;
 	struct tunx_device *q;
 	struct tunx_pkt p;
-	struct tunx_io *io;
+	struct tunx_io *io, *io2;
 	unsigned int ev;
 	uint8_t addr[4] = { 10, 0, 0, 1 }, pkt[20] = { 0x45 };
 	char name[IFNAMSIZ];
@@ -345,6 +345,10 @@ static void calls_after_shutdown_closed(void)
 	CU_ASSERT_EQUAL(tunx_link_del_route(a, AF_INET, addr, 24), -ESHUTDOWN);
 	CU_ASSERT_EQUAL(tunx_io_read(io, pkt, sizeof(pkt)), -ESHUTDOWN);
 	CU_ASSERT_EQUAL(tunx_io_write(io, pkt, sizeof(pkt)), -ESHUTDOWN);
+	/* Nothing new is built on it either (that used to succeed). */
+	CU_ASSERT_EQUAL(tunx_io_new(&io2, a), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_filter_wrap(&q, a), -ESHUTDOWN);
+	CU_ASSERT_EQUAL(tunx_callback_wrap(&q, a, NULL, NULL, NULL), -ESHUTDOWN);
 	tunx_io_free(io);
 	tx_batch_free(&x);
 	close_pair();
