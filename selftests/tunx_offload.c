@@ -919,6 +919,12 @@ BAD_OFFLOAD_TEST(tx_gso_csum_start_past_l4_header_counted,
 		 d.csum_start = 28)
 BAD_OFFLOAD_TEST(tx_gso_ip_length_short_of_packet_counted,
 		 set_tot_len(pkt, d.len - 1))
+/*
+ * More segments than the kernel's UDP GSO takes (UDP_MAX_SEGMENTS: 128,
+ * or 64 on older builds): 8000 bytes of payload in segments of 62.
+ */
+BAD_OFFLOAD_TEST(tx_uso_more_segments_than_udp_gso_takes_counted,
+		 d.gso_size = NSEG * SEG / 129)
 /* Refused before anything is pulled into the head for it. */
 BAD_OFFLOAD_TEST(tx_gso_csum_start_far_in_payload_counted,
 		 d.csum_start = d.len - 8)

@@ -178,9 +178,9 @@
 
 /*
  * TUNX_IOC_ATTACH flags.  PERSIST, MULTI_QUEUE, OFFLOAD and TAIL_DROP are
- * properties of the device chosen when it is created; attaching to an
- * existing device with a different MULTI_QUEUE, OFFLOAD or TAIL_DROP gives
- * -EINVAL.  PERSIST on attach to an existing device makes it persistent.
+ * properties of the device chosen when it is created, as is BUSY_POLL;
+ * attaching to an existing device with a different MULTI_QUEUE, OFFLOAD,
+ * TAIL_DROP or BUSY_POLL gives -EINVAL.  PERSIST on attach to an existing device makes it persistent.
  * OFFLOAD (TUNX_FEAT_OFFLOAD) makes descriptors carry virtio_net_hdr-style
  * metadata in both directions: see "Offload" at struct tunx_desc.
  * BUSY_POLL (TUNX_FEAT_BUSY_POLL): the kernel keeps polling each queue's tx
@@ -217,7 +217,8 @@
  * @busy_poll_usecs: in, creation with TUNX_ATTACH_BUSY_POLL only (else must
  *		be zero): idle time before the kernel stops polling, 0 for
  *		TUNX_BUSY_POLL_DEF_USECS, above TUNX_BUSY_POLL_MAX_USECS gives
- *		-EINVAL.  Ignored when attaching to an existing device.
+ *		-EINVAL, checked before the device is looked up.
+ *		Otherwise ignored when attaching to an existing device.
  * @reserved:	must be zero
  *
  * Creating a device needs CAP_NET_ADMIN in the user namespace owning the
@@ -441,7 +442,10 @@ struct tunx_ring_setup {
  *     directly after the IP header (no IPv6 extension header, not an IPv4
  *     fragment) at csum_start, and csum_offset naming that header's
  *     checksum field; its IP length field covering exactly the whole
- *     super-packet.  Its len may reach max_packet.  One whose
+ *     super-packet.  Its len may reach max_packet.  UDP_L4: at most
+ *     the kernel's UDP_MAX_SEGMENTS segments (128 on the 6.1 and 6.12
+ *     kernels CI boots, 64 on builds from before it was raised).  TCP:
+ *     a gso_size below 8 counts as 8, as virtio's does.  One whose
  *     payload fits one gso_size segment is delivered as a plain packet.
  * Every other packet, flag or not, may be as long as a plain packet on any
  * device: see struct tunx_desc.
