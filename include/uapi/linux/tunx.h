@@ -139,7 +139,8 @@
  * SETUP_RINGS gives -ENOMEM, quietly and without the OOM killer.  Every page
  * is mapped at mmap time; one dropped by MADV_DONTNEED faults back in.  The
  * mapping must be shared and writable: an O_RDONLY file can attach and set
- * up rings, but mmap with PROT_WRITE gives -EACCES.  ATTACH and SETUP_RINGS
+ * up rings but not map them (PROT_WRITE gives -EACCES, a read-only
+ * mapping -EINVAL).  ATTACH and SETUP_RINGS
  * copy their result out last: -EFAULT there can follow a successful attach
  * or setup (TUNX_IOC_GET_INFO tells the state).
  *
