@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -629,7 +630,60 @@ TEST_F(ioctl, set_owner_group_reported_in_info)
 	EXPECT_EQ(OTHER_GID, info.group);
 }
 
+/* PERSIST takes 0 or 1; 2 is refused and changes nothing. */
+TEST_F(ioctl, set_persist_two_einval)
+{
+	struct tunx_info info;
+
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	EXPECT_EQ(-EINVAL, st_ioctl_u32(self->fd, TUNX_IOC_SET_PERSIST, 2));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
+	EXPECT_EQ(0, info.flags & TUNX_ATTACH_PERSIST);
+	close(self->fd);
+	self->fd = -1;
+	EXPECT_EQ(0, st_if_index("tx0"));
+}
+
+/* An attached file without rings has nothing to kick. */
+TEST_F(ioctl, kick_without_rings_enxio)
+{
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	EXPECT_EQ(-ENXIO, st_kick(self->fd));
+}
+
+/* What poll() reports in each state of the file, exactly. */
+static short poll_now(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	return poll(&p, 1, 0) < 0 ? -1 : p.revents;
+}
+
+TEST_F(ioctl, poll_reports_the_file_state)
+{
+	EXPECT_EQ(POLLERR, poll_now(self->fd));		/* unattached */
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	EXPECT_EQ(0, poll_now(self->fd));		/* no rings */
+	ASSERT_EQ(0, st_detach(self->fd));
+	EXPECT_EQ(POLLERR, poll_now(self->fd));		/* detached */
+	ASSERT_EQ(0, st_attach(self->fd, "tx1", 0, NULL));
+	ASSERT_EQ(0, st_setup_rings(self->fd, 0, 0, 0, NULL));
+	ASSERT_EQ(0, st_sh("ip link del tx1"));
+	EXPECT_EQ(POLLERR | POLLHUP, poll_now(self->fd));	/* deleted */
+}
+
 /* ---- permissions ---- */
+
+/* TUNX_NO_OWNER takes the owner's right to attach away again. */
+TEST_F(ioctl, owner_unset_revokes_attach)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_OWNER, NOBODY));
+	EXPECT_EQ(0, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
+	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_OWNER, TUNX_NO_OWNER));
+	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
+}
 
 TEST_F(ioctl, nonroot_create_eperm)
 {
@@ -751,6 +805,30 @@ static int child_userns(void *arg)
 	if (fd < 0)
 		return -fd;
 	return -st_attach(fd, arg, 0, NULL);
+}
+
+/*
+ * Attaching to an existing device also needs CAP_NET_ADMIN over the
+ * device's network namespace: root in a new user namespace has every
+ * capability there, and none over this netns.
+ */
+static int child_userns_attach_existing(void *arg)
+{
+	if (unshare(CLONE_NEWUSER))
+		return CHILD_SKIP;
+	return child_attach_existing(arg);
+}
+
+TEST_F(ioctl, userns_attach_existing_eperm)
+{
+	int ret;
+
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ret = run_as(0, 0, child_userns_attach_existing, "tx0");
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
+	if (ret == CHILD_SKIP)
+		SKIP(return, "cannot unshare(CLONE_NEWUSER): chroot or disabled");
+	EXPECT_EQ(EPERM, ret);
 }
 
 TEST_F(ioctl, userns_host_netns_eperm_own_netns_ok)
