@@ -1154,6 +1154,8 @@ static void tcp_bulk_between_namespaces_via_p2p(void)
 
 static void offload_shape(void)
 {
+	uint8_t pkt[64] = { 0x45 }, *bufs[1] = { pkt };
+	size_t sizes[1] = { 20 };
 	struct tunx_device *dev;
 	struct tunx_config cfg;
 
@@ -1171,6 +1173,8 @@ static void offload_shape(void)
 	CU_ASSERT_EQUAL(tunx_batch_size(dev), 128);
 	CU_ASSERT_EQUAL(tunx_min_write_offset(dev), 10);
 	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "TSO"));
+	/* Below the minimum tun's header would land before the buffer. */
+	CU_ASSERT_EQUAL(tunx_write(dev, bufs, sizes, 1, 9), -EINVAL);
 	tunx_close(dev);
 	cfg.offload = false;
 	cfg.batch = 16;

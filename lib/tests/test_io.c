@@ -45,6 +45,21 @@ static void one_packet_per_call_from_batch(void)
 	tunx_close(b);
 }
 
+/* A packet longer than an IP packet can be is refused, not cut. */
+static void write_above_65535_emsgsize(void)
+{
+	static char big[65536];
+	struct tunx_io *wa;
+
+	setup();
+	CU_ASSERT_EQUAL_FATAL(tunx_io_new(&wa, a), 0);
+	CU_ASSERT_EQUAL(tunx_io_write(wa, big, sizeof(big)), -EMSGSIZE);
+	CU_ASSERT_EQUAL(tunx_io_write(wa, big, 65535), 65535);
+	tunx_io_free(wa);
+	tunx_close(a);
+	tunx_close(b);
+}
+
 static void short_buffer_keeps_packet(void)
 {
 	struct tunx_io *wa, *rb;
@@ -80,6 +95,7 @@ static void closed_device_reports_closed(void)
 static CU_TestInfo tests[] = {
 	{ "one_packet_per_call_from_batch", one_packet_per_call_from_batch },
 	{ "short_buffer_keeps_packet", short_buffer_keeps_packet },
+	{ "write_above_65535_emsgsize", write_above_65535_emsgsize },
 	{ "closed_device_reports_closed", closed_device_reports_closed },
 	CU_TEST_INFO_NULL,
 };

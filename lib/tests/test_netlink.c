@@ -2,6 +2,7 @@
 /* Link configuration through libnl: up/down, MTU, addresses, routes. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,10 +157,29 @@ static void deleted_link_enodev(void)
 {
 	uint8_t a[4] = { 10, 50, 0, 1 };
 
+	char name[IFNAMSIZ];
+
 	open_tun("nlgone");
 	CU_ASSERT_EQUAL(tx_sh("ip link del nlgone"), 0);
-	CU_ASSERT(tunx_link_add_addr(dev, AF_INET, a, 24) < 0);
-	CU_ASSERT(tunx_mtu(dev) < 0);
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET, a, 24), -ENODEV);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), -ENODEV);
+	CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, 1400), -ENODEV);
+	CU_ASSERT_EQUAL(tunx_mtu(dev), -ENODEV);
+	CU_ASSERT_EQUAL(tunx_name(dev, name, sizeof(name)), -ENODEV);
+	tunx_close(dev);
+}
+
+/* The name and the MTU are the link's as they are now, whoever changed
+ * them: no event needs to be read first. */
+static void name_and_mtu_follow_outside_changes(void)
+{
+	char name[IFNAMSIZ];
+
+	open_tun("nlold");
+	CU_ASSERT_EQUAL(tx_sh("ip link set nlold name nlnew mtu 1280"), 0);
+	CU_ASSERT_EQUAL(tunx_name(dev, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "nlnew");
+	CU_ASSERT_EQUAL(tunx_mtu(dev), 1280);
 	tunx_close(dev);
 }
 
@@ -175,6 +195,7 @@ static CU_TestInfo tests[] = {
 	{ "route_via_gateway", route_via_gateway },
 	{ "ipv6_route", ipv6_route },
 	{ "deleted_link_enodev", deleted_link_enodev },
+	{ "name_and_mtu_follow_outside_changes", name_and_mtu_follow_outside_changes },
 	CU_TEST_INFO_NULL,
 };
 

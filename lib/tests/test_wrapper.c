@@ -166,6 +166,21 @@ static void inject_outbound_skips_filters(void)
 	teardown();
 }
 
+/* At most 256 injected packets wait; a read makes room again. */
+static void inject_outbound_full_eagain(void)
+{
+	uint8_t pkt[20] = { 0x55 };
+	int i;
+
+	setup(true);
+	for (i = 0; i < 256; i++)
+		CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, sizeof(pkt)), 0);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, sizeof(pkt)), -EAGAIN);
+	CU_ASSERT_EQUAL(recv_all(w, NULL), 8);
+	CU_ASSERT_EQUAL(tunx_inject_outbound(w, pkt, sizeof(pkt)), 0);
+	teardown();
+}
+
 static void inject_inbound_skips_filters(void)
 {
 	uint8_t pkt[20] = { 0x66 }, got[8];
@@ -499,6 +514,7 @@ static CU_TestInfo tests[] = {
 	{ "in_filter_drop_still_taken", in_filter_drop_still_taken },
 	{ "filter_cleared_with_null", filter_cleared_with_null },
 	{ "inject_outbound_skips_filters", inject_outbound_skips_filters },
+	{ "inject_outbound_full_eagain", inject_outbound_full_eagain },
 	{ "inject_inbound_skips_filters", inject_inbound_skips_filters },
 	{ "inject_outbound_wakes_blocked_reader", inject_outbound_wakes_blocked_reader },
 	{ "close_wakes_blocked_reader", close_wakes_blocked_reader },
