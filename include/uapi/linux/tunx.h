@@ -181,7 +181,8 @@
  * TUNX_IOC_ATTACH flags.  PERSIST, MULTI_QUEUE, OFFLOAD and TAIL_DROP are
  * properties of the device chosen when it is created, as is BUSY_POLL;
  * attaching to an existing device with a different MULTI_QUEUE, OFFLOAD,
- * TAIL_DROP or BUSY_POLL gives -EINVAL.  PERSIST on attach to an existing device makes it persistent.
+ * TAIL_DROP or BUSY_POLL gives -EINVAL.  PERSIST on attach to an existing
+ * device makes it persistent.
  * OFFLOAD (TUNX_FEAT_OFFLOAD) makes descriptors carry virtio_net_hdr-style
  * metadata in both directions: see "Offload" at struct tunx_desc.
  * BUSY_POLL (TUNX_FEAT_BUSY_POLL): the kernel keeps polling each queue's tx
