@@ -239,6 +239,28 @@ TEST_F(lifetime, close_while_mapped_memory_stays_valid)
 	ASSERT_TRUE(wait_link("tx0", false, 2000));
 }
 
+/*
+ * The queue outlives its closed file while mapped: the link stays and
+ * packets still land in the rx ring, until the last unmap.
+ */
+TEST_F(lifetime, close_while_mapped_queue_keeps_receiving)
+{
+	long long end;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, "tx0", 0));
+	close(self->q.fd);
+	self->q.fd = -1;
+	ASSERT_TRUE(link_exists("tx0"));
+	ASSERT_EQ(1, st_udp_send4(ST_PEER4, ST_PORT, "m", 1));
+	end = st_now_ms() + 5000;
+	while (!__atomic_load_n(self->q.rx.producer, __ATOMIC_ACQUIRE) &&
+	       st_now_ms() < end)
+		st_msleep(10);
+	EXPECT_EQ(1, __atomic_load_n(self->q.rx.producer, __ATOMIC_ACQUIRE));
+	st_queue_unmap(&self->q);
+	ASSERT_TRUE(wait_link("tx0", false, 2000));
+}
+
 TEST_F(lifetime, detach_while_mapped_then_new_rings)
 {
 	struct st_queue q2;
@@ -279,6 +301,30 @@ TEST_F(lifetime, mq_close_one_queue_link_stays)
 	EXPECT_EQ(1, info.num_queues);
 	close(self->q.fd);
 	self->q.fd = -1;
+	ASSERT_TRUE(wait_link("tx0", false, 2000));
+}
+
+/* Queue indices stay dense: when one leaves, the last takes its index. */
+TEST_F(lifetime, mq_detach_last_queue_takes_the_index)
+{
+	struct tunx_info info;
+	int fd[3], i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_LE(0, fd[i] = st_open());
+		ASSERT_EQ(0, st_attach(fd[i], "tx0", TUNX_ATTACH_MULTI_QUEUE,
+				       NULL));
+	}
+	ASSERT_EQ(0, st_get_info(fd[2], &info));
+	EXPECT_EQ(2, info.queue_index);
+	ASSERT_EQ(0, st_detach(fd[0]));
+	ASSERT_EQ(0, st_get_info(fd[2], &info));
+	EXPECT_EQ(0, info.queue_index);
+	EXPECT_EQ(2, info.num_queues);
+	ASSERT_EQ(0, st_get_info(fd[1], &info));
+	EXPECT_EQ(1, info.queue_index);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
 	ASSERT_TRUE(wait_link("tx0", false, 2000));
 }
 
