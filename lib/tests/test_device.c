@@ -758,6 +758,35 @@ static void attached_queue_keeps_batch(void)
 	tunx_close(dev);
 }
 
+/* ... and its offload and blocking mode (tunx_open(3)). */
+static void attached_queue_keeps_offload_and_mode(void)
+{
+	struct tunx_device *dev = NULL, *q = NULL;
+	struct tunx_config cfg;
+	struct tx_batch b;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txmqo";
+	cfg.queues = 2;
+	cfg.nonblock = true;
+	for (int off = 0; off < 2; off++) {
+		cfg.offload = off;
+		CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+		CU_ASSERT_EQUAL_FATAL(tunx_attach_queue(dev, &q), 0);
+		CU_ASSERT_EQUAL(tunx_min_write_offset(q),
+				tunx_min_write_offset(dev));
+		CU_ASSERT_EQUAL(tunx_min_read_offset(q),
+				tunx_min_read_offset(dev));
+		tx_batch_init(&b, tunx_batch_size(q), 2048);
+		CU_ASSERT_EQUAL(tunx_read(q, b.bufs, b.buf_size, b.sizes, b.n,
+					  tunx_min_read_offset(q)), -EAGAIN);
+		tx_batch_free(&b);
+		tunx_close(q);
+		tunx_close(dev);
+	}
+}
+
 /* A packet longer than the read buffers: -EMSGSIZE, and it is kept for a
  * read with room (it used to be truncated and lost). */
 static void oversize_packet_emsgsize_then_kept(void)
@@ -1885,6 +1914,7 @@ static CU_TestInfo tests[] = {
 	{ "multi_queue_attach", multi_queue_attach },
 	{ "single_queue_attach_refused", single_queue_attach_refused },
 	{ "attached_queue_keeps_batch", attached_queue_keeps_batch },
+	{ "attached_queue_keeps_offload_and_mode", attached_queue_keeps_offload_and_mode },
 	{ "adopt_attached_tun_fd", adopt_attached_tun_fd },
 	{ "zero_length_write_taken", zero_length_write_taken },
 	{ "many_writers_packets_intact", many_writers_packets_intact },
