@@ -100,16 +100,16 @@ const char *tunx_backend_name(enum tunx_backend b)
 	return names[b];
 }
 
-/*
- * Calls in progress are counted so close can wait for them; a shut down
- * device refuses new work with -ESHUTDOWN.
- */
 /* Was @dev shut down?  For constructors that build on it. */
 bool tunx__shut(struct tunx_device *dev)
 {
 	return atomic_load(&dev->closed);
 }
 
+/*
+ * Calls in progress are counted so close can wait for them; a shut down
+ * device refuses new work with -ESHUTDOWN.
+ */
 int tunx__enter(struct tunx_device *dev)
 {
 	/* seq_cst pairs with close: either it sees us, or we see "closed". */
