@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/ioctl.h>
@@ -146,11 +147,38 @@ static void events_up_mtu_down_from_rtnetlink(void)
 }
 
 /*
+ * Waits up to 10 s for the kernel to report @name running.  The operstate
+ * behind IFF_RUNNING is set by linkwatch, which runs at most once a second
+ * and later on a loaded machine: "ip link set up" returns before it.
+ */
+static bool wait_running(const char *name)
+{
+	int64_t end = tx_ms() + 10000;
+	struct ifreq ifr = { 0 };
+	bool running = false;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	while (!running && tx_ms() < end) {
+		running = !ioctl(fd, SIOCGIFFLAGS, &ifr) &&
+			  (ifr.ifr_flags & IFF_RUNNING);
+		if (!running)
+			usleep(10000);
+	}
+	close(fd);
+	return running;
+}
+
+/*
  * More link changes than the event socket holds, unread: the kernel drops
  * the newest and reports the overrun before the messages still queued.
  * Here the queued ones all say "down" and the dropped "up" is the state.
  * The events read after must end in that state; the stale messages used
- * to be applied after the resync, so the last event said Down.
+ * to be applied after the resync, so the last event said Down.  The
+ * events are read once the kernel says the link runs, so the resync sees
+ * the state the test expects.
  */
 static void events_after_overrun_end_in_current_state(void)
 {
@@ -165,6 +193,7 @@ static void events_after_overrun_end_in_current_state(void)
 	for (i = 0; i < 1000; i++)
 		CU_ASSERT_EQUAL(tunx_link_set_mtu(dev, i % 2 ? 1500 : 1400), 0);
 	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	CU_ASSERT(wait_running("txevo"));
 	while (tunx_event_next(dev, &ev) == 1)
 		if (ev == TUNX_EVENT_UP || ev == TUNX_EVENT_DOWN)
 			last = ev;
