@@ -52,6 +52,37 @@ static void counts_per_five_tuple(void)
 	tunx_connstats_free(cs);
 }
 
+/*
+ * The source is the host's end whichever way the first packet went: a
+ * flow the network opened (inbound first) is reported as the host's
+ * port talking to the peer, as tstun keys it.
+ */
+static void inbound_first_flow_keyed_by_host_end(void)
+{
+	struct tunx_connstats *cs;
+	uint8_t p[128], host[4], net[4];
+	size_t len;
+	struct seen s = { 0 };
+
+	CU_ASSERT_EQUAL_FATAL(tunx_connstats_new(&cs), 0);
+	len = tx_udp4(p, "10.0.0.2", "10.0.0.1", 53, 1000, "abcd", 4);
+	tunx_connstats_count(cs, p, len, false);
+	len = tx_udp4(p, "10.0.0.1", "10.0.0.2", 1000, 53, "ab", 2);
+	tunx_connstats_count(cs, p, len, true);
+	CU_ASSERT_EQUAL(tunx_connstats_extract(cs, collect, &s), 1);
+	inet_pton(AF_INET, "10.0.0.1", host);
+	inet_pton(AF_INET, "10.0.0.2", net);
+	CU_ASSERT_EQUAL(memcmp(s.c[0].src, host, 4), 0);
+	CU_ASSERT_EQUAL(memcmp(s.c[0].dst, net, 4), 0);
+	CU_ASSERT_EQUAL(s.c[0].src_port, 1000);
+	CU_ASSERT_EQUAL(s.c[0].dst_port, 53);
+	CU_ASSERT_EQUAL(s.c[0].rx_packets, 1);
+	CU_ASSERT_EQUAL(s.c[0].rx_bytes, 32);
+	CU_ASSERT_EQUAL(s.c[0].tx_packets, 1);
+	CU_ASSERT_EQUAL(s.c[0].tx_bytes, 30);
+	tunx_connstats_free(cs);
+}
+
 static void extract_resets(void)
 {
 	struct tunx_connstats *cs;
@@ -122,6 +153,7 @@ static void many_connections(void)
 
 static CU_TestInfo tests[] = {
 	{ "counts_per_five_tuple", counts_per_five_tuple },
+	{ "inbound_first_flow_keyed_by_host_end", inbound_first_flow_keyed_by_host_end },
 	{ "extract_resets", extract_resets },
 	{ "ipv6_addresses_kept", ipv6_addresses_kept },
 	{ "garbage_counted_under_zero_key", garbage_counted_under_zero_key },
