@@ -7,6 +7,7 @@
 struct seen {
 	int reads, writes;
 	size_t bytes;
+	int written[8];	/* times each packet (by first byte) was reported */
 };
 
 static void on_read(void *arg, const uint8_t *p, size_t len)
@@ -22,9 +23,10 @@ static void on_write(void *arg, const uint8_t *p, size_t len)
 {
 	struct seen *s = arg;
 
-	(void)p;
 	s->writes++;
 	s->bytes += len;
+	if (len && p[0] < 8)
+		s->written[p[0]]++;
 }
 
 static void callbacks_see_every_packet(void)
@@ -47,6 +49,44 @@ static void callbacks_see_every_packet(void)
 	CU_ASSERT_EQUAL(s.writes, 4);
 	CU_ASSERT_EQUAL(s.reads, 3);
 	CU_ASSERT_EQUAL(s.bytes, 70);
+	tx_batch_free(&x);
+	tunx_close(w);
+	tunx_close(b);
+}
+
+/*
+ * A non-blocking write into a full inner device takes part of the batch;
+ * the caller retries the rest.  Each packet is reported once, when taken.
+ */
+static void partial_write_retry_reported_once(void)
+{
+	struct tunx_device *a, *b, *w;
+	struct tunx_config cfg;
+	struct seen s = { 0 };
+	struct tx_batch x;
+	int i;
+
+	tunx_config_init(&cfg);
+	cfg.nonblock = true;
+	cfg.ring_entries = 4;
+	CU_ASSERT_FATAL(tunx_pipe_open(&a, &b, &cfg) == 0);
+	CU_ASSERT_FATAL(tunx_callback_wrap(&w, a, NULL, on_write, &s) == 0);
+	tx_batch_init(&x, 6, 64);
+	for (i = 0; i < 6; i++) {
+		x.bufs[i][0] = (uint8_t)i;
+		x.sizes[i] = 10;
+	}
+	CU_ASSERT_EQUAL(tunx_write(w, x.bufs, x.sizes, 6, 0), 4);
+	CU_ASSERT_EQUAL(tunx_write(w, x.bufs + 4, x.sizes + 4, 2, 0), -EAGAIN);
+	CU_ASSERT_EQUAL(s.writes, 4);
+	CU_ASSERT_EQUAL(tunx_read(b, x.bufs, 64, x.sizes, 4, 0), 4);
+	x.bufs[4][0] = 4;
+	x.bufs[5][0] = 5;
+	x.sizes[4] = x.sizes[5] = 10;
+	CU_ASSERT_EQUAL(tunx_write(w, x.bufs + 4, x.sizes + 4, 2, 0), 2);
+	CU_ASSERT_EQUAL(s.writes, 6);
+	for (i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(s.written[i], 1);
 	tx_batch_free(&x);
 	tunx_close(w);
 	tunx_close(b);
@@ -105,6 +145,7 @@ static void null_inner_refused(void)
 
 static CU_TestInfo tests[] = {
 	{ "callbacks_see_every_packet", callbacks_see_every_packet },
+	{ "partial_write_retry_reported_once", partial_write_retry_reported_once },
 	{ "null_callbacks_pass_through", null_callbacks_pass_through },
 	{ "wrappers_stack", wrappers_stack },
 	{ "null_inner_refused", null_inner_refused },
