@@ -1044,6 +1044,54 @@ static void adopt_attached_tun_fd(void)
 	tunx_close(dev);
 }
 
+/*
+ * An adopted descriptor whose opener set IFF_VNET_HDR is used for offload
+ * (tunx_open(3)): the device has tun's offload shape, and a datagram read
+ * through it comes without the virtio header.  One opened without it
+ * gets no write headroom requirement.
+ */
+static void adopt_vnet_hdr_tun_fd_uses_offload(void)
+{
+	struct tunx_device *dev = NULL;
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR };
+	uint8_t addr[4] = { 10, 19, 0, 1 };
+	char payload[100] = "adopted with a vnet header";
+	struct tx_batch b;
+	int fd, sock;
+
+	if (tx_backend() != TUNX_BACKEND_TUN)
+		return;		/* tunx fds cannot be adopted yet */
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "txadoptv");
+	CU_ASSERT_FATAL(ioctl(fd, TUNSETIFF, &ifr) == 0);
+	CU_ASSERT_EQUAL_FATAL(tunx_open_fd(&dev, fd, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_min_write_offset(dev), 10);
+	CU_ASSERT_EQUAL(tunx_batch_size(dev), 128);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), "TSO"));
+	tx_sh("sysctl -qw net.ipv6.conf.txadoptv.disable_ipv6=1");
+	CU_ASSERT_EQUAL(tunx_link_add_addr(dev, AF_INET, addr, 24), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
+	sock = udp_sock("10.19.0.1", 4001);
+	send_udp(sock, "10.19.0.2", 9, payload, sizeof(payload));
+	tx_batch_init(&b, tunx_batch_size(dev), 2048);
+	CU_ASSERT_EQUAL(tunx_read(dev, b.bufs, 2048, b.sizes, b.n, 0), 1);
+	CU_ASSERT_EQUAL(b.sizes[0], 128);
+	CU_ASSERT_EQUAL(b.bufs[0][0], 0x45);
+	CU_ASSERT_EQUAL(memcmp(b.bufs[0] + 28, payload, sizeof(payload)), 0);
+	tx_batch_free(&b);
+	close(sock);
+	tunx_close(dev);
+
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(ioctl(fd, TUNSETIFF, &ifr) == 0);
+	CU_ASSERT_EQUAL_FATAL(tunx_open_fd(&dev, fd, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_min_write_offset(dev), 0);
+	tunx_close(dev);
+}
+
 static void single_queue_attach_refused(void)
 {
 	struct tunx_device *dev = open_dev("txsq", false, 0), *q = NULL;
@@ -1945,6 +1993,7 @@ static CU_TestInfo tests[] = {
 	{ "attached_queue_keeps_batch", attached_queue_keeps_batch },
 	{ "attached_queue_keeps_offload_and_mode", attached_queue_keeps_offload_and_mode },
 	{ "adopt_attached_tun_fd", adopt_attached_tun_fd },
+	{ "adopt_vnet_hdr_tun_fd_uses_offload", adopt_vnet_hdr_tun_fd_uses_offload },
 	{ "zero_length_write_taken", zero_length_write_taken },
 	{ "many_writers_packets_intact", many_writers_packets_intact },
 	{ "peer_mtu_larger_run_arrives", peer_mtu_larger_run_arrives },
