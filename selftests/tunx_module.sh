@@ -39,6 +39,12 @@ for _ in $(seq "$want"); do
 	cycles=$((cycles + 1))
 done
 result "unload_load_cycles_$want" [ "$cycles" = "$want" ]
+# Devices come from /dev/net/tunx only (its CAP_NET_ADMIN and owner
+# checks); rtnl_link_ops exist for deletion and must refuse creation.
+result "ip_link_add_type_tunx_refused" eval '
+	err=$(ip link add txrtnl0 type tunx 2>&1); rc=$?
+	[ $rc != 0 ] && [[ $err == *"created via /dev/net/tunx"* ]] &&
+		! ip link show txrtnl0 >/dev/null 2>&1'
 result "module_reports_abi_on_load" eval 'dmesg | grep -q "tunx: ABI [0-9]* ready"'
 loaded || insmod "$TUNX_KO"
 echo "1..$n"
