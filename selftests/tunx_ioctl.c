@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -531,6 +532,71 @@ TEST_F(ioctl, info_attached_reports_device)
 	EXPECT_EQ(0, info.mmap_size);
 }
 
+/*
+ * ATTACH and SETUP_RINGS copy their result out last (tunx.4, Results): an
+ * argument the kernel can read but not write back gives EFAULT, and the
+ * file is attached, or the rings set up, all the same.
+ */
+static void *read_only_copy(const void *src, size_t len)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, src, len);
+	if (mprotect(p, 4096, PROT_READ)) {
+		munmap(p, 4096);
+		return NULL;
+	}
+	return p;
+}
+
+TEST_F(ioctl, attach_unwritable_result_efault_still_attached)
+{
+	struct tunx_attach a = { .size = sizeof(a) }, *ro;
+	struct tunx_info info;
+
+	strcpy(a.name, "tx0");
+	ro = read_only_copy(&a, sizeof(a));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(self->fd, TUNX_IOC_ATTACH, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, 4096);
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
+	EXPECT_STREQ("tx0", info.name);
+	EXPECT_EQ(1, info.num_queues);
+	EXPECT_EQ((__u32)st_if_index("tx0"), info.ifindex);
+	EXPECT_EQ(-EBUSY, st_attach(self->fd, "tx1", 0, NULL));
+}
+
+TEST_F(ioctl, setup_rings_unwritable_result_efault_rings_set)
+{
+	struct tunx_ring_setup s = {
+		.size = sizeof(s), .rx_entries = 8, .tx_entries = 8,
+		.abi_version = TUNX_ABI_VERSION,
+	}, *ro;
+	struct tunx_info info;
+	void *map;
+
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ro = read_only_copy(&s, sizeof(s));
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-1, ioctl(self->fd, TUNX_IOC_SETUP_RINGS, ro));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, 4096);
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
+	EXPECT_EQ(8, info.rx_entries);
+	EXPECT_EQ(8, info.tx_entries);
+	ASSERT_LT(0, info.mmap_size);
+	EXPECT_EQ(-EBUSY, st_setup_rings(self->fd, 8, 8, 0, NULL));
+	/* What GET_INFO tells is enough to map the rings. */
+	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	munmap(map, info.mmap_size);
+}
+
 TEST_F(ioctl, info_flags_report_device_properties)
 {
 	const __u32 props = TUNX_ATTACH_PERSIST | TUNX_ATTACH_MULTI_QUEUE |
@@ -706,6 +772,27 @@ TEST_F(ioctl, nonroot_attach_group_member_ok)
 	ASSERT_EQ(0, make_persistent("tx0"));
 	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_GROUP, OTHER_GID));
 	EXPECT_EQ(0, run_as(OTHER_UID, OTHER_GID, child_attach_existing,
+			    "tx0"));
+	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
+	ASSERT_EQ(0, st_sh("ip link del tx0"));
+}
+
+/* The group may be one of the caller's supplementary groups. */
+static int child_nobody_other_gid_supplementary(void *arg)
+{
+	gid_t groups[1] = { OTHER_GID };
+
+	if (setgroups(1, groups) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return 254;
+	return child_attach_existing(arg);
+}
+
+TEST_F(ioctl, nonroot_attach_supplementary_group_ok)
+{
+	ASSERT_EQ(0, make_persistent("tx0"));
+	ASSERT_EQ(0, set_on_device("tx0", TUNX_IOC_SET_GROUP, OTHER_GID));
+	EXPECT_EQ(0, run_as(0, 0, child_nobody_other_gid_supplementary,
 			    "tx0"));
 	EXPECT_EQ(EPERM, run_as(NOBODY, NOBODY, child_attach_existing, "tx0"));
 	ASSERT_EQ(0, st_sh("ip link del tx0"));
