@@ -17,6 +17,8 @@
  *   busy_poll_eperm         busy-poll kthreads need CAP_NET_ADMIN on the host
  *   set_owner_group_eperm   the holder of a root-made device's file cannot
  *                           give it away or change its group
+ *   set_owner_group_ids_of_the_callers_userns  ids are those of the caller's
+ *                           user namespace, both ways
  *   setup_does_not_stall_rtnl  two users allocating large rings do not hold
  *                           RTNL: link changes elsewhere take < 500 ms
  *                           (TUNX_UNPRIV_RTNL_MS; 5000 on the debug kernel)
@@ -43,6 +45,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -590,6 +593,60 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 		SKIP(return, SKIP_MSG);
 	ASSERT_EQ(0, rc);
 	EXPECT_EQ(0, st_if_delete("uo0"));
+}
+
+/*
+ * Root of a user namespace mapped to nobody, in its own network namespace,
+ * names ids in its namespace: 0 is itself, 1 is mapped to nothing.  It
+ * sends its file to the test, which reads the same owner as nobody.
+ */
+static int chown_in_userns(struct cg *cg, void *arg)
+{
+	int fd = st_open(), ret;
+	struct tunx_info info;
+
+	(void)cg;
+	if (fd < 0)
+		return fail(1, fd);
+	ret = st_attach(fd, "ux0", TUNX_ATTACH_PERSIST, NULL);
+	if (ret)
+		return fail(2, ret);
+	if (st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, 1) != -EINVAL ||
+	    st_ioctl_u32(fd, TUNX_IOC_SET_GROUP, 1) != -EINVAL)
+		return 3;
+	ret = st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, 0);
+	if (!ret)
+		ret = st_ioctl_u32(fd, TUNX_IOC_SET_GROUP, 0);
+	if (!ret)
+		ret = st_get_info(fd, &info);
+	if (ret)
+		return fail(4, ret);
+	if (info.owner != 0 || info.group != 0)
+		return 5;
+	ret = st_send_fd(*(int *)arg, fd);
+	return ret ? fail(6, ret) : 0;
+}
+
+TEST_F(unpriv, set_owner_group_ids_of_the_callers_userns)
+{
+	struct tunx_info info;
+	int sv[2], fd, rc;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	self->u.fn = chown_in_userns;
+	self->u.arg = &sv[1];
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+	fd = st_recv_fd(sv[0]);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, st_get_info(fd, &info));
+	EXPECT_EQ(NOBODY, info.owner);
+	EXPECT_EQ(NOBODY, info.group);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /*

@@ -308,6 +308,11 @@ int st_udp_drain_nowait(int sock);
  * modprobe twice (dev_load), seconds per call in a TCG VM.
  */
 int st_if_index(const char *name);
+
+/* Pass a descriptor over a unix socket, and receive it. */
+int st_send_fd(int sock, int fd);
+int st_recv_fd(int sock);
+
 /*
  * Udp SndbufErrors (/proc/net/snmp): a qdisc drop UDP does not report to
  * the sender, where a lost datagram may have gone; 0 when unreadable.
