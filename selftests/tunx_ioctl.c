@@ -437,6 +437,22 @@ TEST_F(ioctl, attach_multi_queue_two_files_get_queue_indices)
 	close(fd2);
 }
 
+/* max_queues on an attached file is what the device allows. */
+TEST_F(ioctl, info_max_queues_follow_the_device)
+{
+	struct tunx_info info;
+	int fd2 = st_open();
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	ASSERT_EQ(0, st_get_info(self->fd, &info));
+	EXPECT_EQ(1, info.max_queues);
+	ASSERT_EQ(0, st_attach(fd2, "tx1", TUNX_ATTACH_MULTI_QUEUE, NULL));
+	ASSERT_EQ(0, st_get_info(fd2, &info));
+	EXPECT_EQ(TUNX_MAX_QUEUES, info.max_queues);
+	close(fd2);
+}
+
 TEST_F(ioctl, attach_multi_queue_full_ebusy)
 {
 	int fds[TUNX_MAX_QUEUES];
@@ -595,6 +611,37 @@ TEST_F(ioctl, setup_rings_unwritable_result_efault_rings_set)
 		   self->fd, 0);
 	ASSERT_NE(MAP_FAILED, map);
 	munmap(map, info.mmap_size);
+}
+
+/*
+ * GET_INFO and GET_STATS are out-only: whatever the caller left in the
+ * fields after the size word is ignored and overwritten, reserved fields
+ * included.
+ */
+TEST_F(ioctl, out_only_structs_ignore_input_fields)
+{
+	struct tunx_stats st;
+	struct tunx_info info;
+	size_t i;
+
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	memset(&info, 0xa5, sizeof(info));
+	info.size = sizeof(info);
+	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_GET_INFO, &info));
+	EXPECT_STREQ("tx0", info.name);
+	EXPECT_EQ(TUNX_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(0, info.rx_entries);
+	EXPECT_EQ(0, info.mmap_size);
+	for (i = 0; i < ARRAY_SIZE(info.reserved); i++)
+		EXPECT_EQ(0, info.reserved[i]);
+	memset(&st, 0xa5, sizeof(st));
+	st.size = sizeof(st);
+	ASSERT_EQ(0, ioctl(self->fd, TUNX_IOC_GET_STATS, &st));
+	EXPECT_EQ(0, st.rx_packets);
+	EXPECT_EQ(0, st.tx_bad_packets);
+	EXPECT_EQ(0, st.reserved0);
+	for (i = 0; i < ARRAY_SIZE(st.reserved); i++)
+		EXPECT_EQ(0, st.reserved[i]);
 }
 
 TEST_F(ioctl, info_flags_report_device_properties)
