@@ -147,11 +147,12 @@ static void events_up_mtu_down_from_rtnetlink(void)
 }
 
 /*
- * Waits up to 10 s for the kernel to report @name running.  The operstate
- * behind IFF_RUNNING is set by linkwatch, which runs at most once a second
- * and later on a loaded machine: "ip link set up" returns before it.
+ * Waits up to 10 s for the kernel to report @name running, or not.  The
+ * operstate behind IFF_RUNNING is set by linkwatch, which runs at most
+ * once a second and later on a loaded machine: "ip link set up", or the
+ * close that drops the carrier, returns before it.
  */
-static bool wait_running(const char *name)
+static bool wait_running_is(const char *name, bool want)
 {
 	int64_t end = tx_ms() + 10000;
 	struct ifreq ifr = { 0 };
@@ -161,14 +162,20 @@ static bool wait_running(const char *name)
 	if (fd < 0)
 		return false;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	while (!running && tx_ms() < end) {
+	for (;;) {
 		running = !ioctl(fd, SIOCGIFFLAGS, &ifr) &&
 			  (ifr.ifr_flags & IFF_RUNNING);
-		if (!running)
-			usleep(10000);
+		if (running == want || tx_ms() >= end)
+			break;
+		usleep(10000);
 	}
 	close(fd);
-	return running;
+	return running == want;
+}
+
+static bool wait_running(const char *name)
+{
+	return wait_running_is(name, true);
 }
 
 /*
@@ -204,6 +211,33 @@ static void events_after_overrun_end_in_current_state(void)
 }
 
 /*
+ * Up is reported once at open when the link already runs: the second
+ * queue of a running device gets no rtnetlink message to learn it from.
+ */
+static void up_at_open_when_running(void)
+{
+	struct tunx_device *a, *b = NULL;
+	struct tunx_config cfg;
+	unsigned int ev = 0;
+
+	tunx_config_init(&cfg);
+	cfg.backend = tx_backend();
+	cfg.name = "txupo";
+	cfg.queues = 2;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&a, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(tunx_link_set_up(a, true), 0);
+	CU_ASSERT(wait_running("txupo"));
+	CU_ASSERT_EQUAL(tunx_open(&b, &cfg, NULL), 0);
+	if (b) {
+		CU_ASSERT_EQUAL(tunx_event_next(b, &ev), 1);
+		CU_ASSERT_EQUAL(ev, TUNX_EVENT_UP);
+		CU_ASSERT_EQUAL(tunx_event_next(b, &ev), 0);
+		tunx_close(b);
+	}
+	tunx_close(a);
+}
+
+/*
  * Another link's changes wake nothing and queue nothing in this device's
  * event socket: with a thousand devices in one namespace each socket
  * held every device's news (issue 17's 1000-device measurement).
@@ -232,9 +266,10 @@ static void events_quiet_for_other_links(void)
 }
 
 /*
- * Up and Down follow IFF_RUNNING, as in wireguard-go: a persistent tun
- * link that is up with nobody attached has no carrier and is not Up;
- * attaching brings the carrier and an Up event.
+ * Up and Down follow IFF_RUNNING, as in wireguard-go: a persistent link
+ * that is up with nobody attached has no carrier and is not Up (tun's
+ * carrier comes with a queue, tunx's with a queue's rings); opening it
+ * brings the carrier and an Up event.
  */
 static void up_down_follow_running(void)
 {
@@ -243,16 +278,14 @@ static void up_down_follow_running(void)
 	unsigned int mtu;
 	bool up = true;
 
-	if (tx_backend() != TUNX_BACKEND_TUN)
-		return;		/* carrier without a queue: a tun thing */
 	tunx_config_init(&cfg);
-	cfg.backend = TUNX_BACKEND_TUN;
+	cfg.backend = tx_backend();
 	cfg.name = "txrun";
 	cfg.persist = true;
 	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
 	CU_ASSERT_EQUAL(tunx_link_set_up(dev, true), 0);
 	tunx_close(dev);	/* persistent: up, but no carrier */
-	usleep(100000);
+	CU_ASSERT(wait_running_is("txrun", false));
 	CU_ASSERT_EQUAL(tunx__nl_link_state((int)if_nametoindex("txrun"), &mtu,
 					    &up, NULL), 0);
 	CU_ASSERT_FALSE(up);
@@ -1964,6 +1997,14 @@ static void busy_poll_hint_reported(void)
 		want = "busy poll on";
 	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(tunx_backend_reason(dev), want));
+	/* Spinning reads and writes give up after busy_poll_usecs, 0: 1000. */
+	if (strstr(want, " on"))
+		CU_ASSERT_EQUAL(dev->busy_ns, 1000 * 1000);
+	tunx_close(dev);
+	cfg.busy_poll_usecs = 250;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, NULL), 0);
+	if (strstr(want, " on"))
+		CU_ASSERT_EQUAL(dev->busy_ns, 250 * 1000);
 	tunx_close(dev);
 }
 
@@ -1977,6 +2018,7 @@ static CU_TestInfo tests[] = {
 	  mtu_raised_after_open_up_to_65535 },
 	{ "event_callback_thread_delivers", event_callback_thread_delivers },
 	{ "up_down_follow_running", up_down_follow_running },
+	{ "up_at_open_when_running", up_at_open_when_running },
 	{ "ping_answered_by_echo", ping_answered_by_echo },
 	{ "socket_to_device_udp_batch", socket_to_device_udp_batch },
 	{ "device_write_batch_reaches_socket", device_write_batch_reaches_socket },
