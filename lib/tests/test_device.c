@@ -840,6 +840,8 @@ static void attached_queue_keeps_offload_and_mode(void)
 				tunx_min_write_offset(dev));
 		CU_ASSERT_EQUAL(tunx_min_read_offset(q),
 				tunx_min_read_offset(dev));
+		/* A blocking queue would hang the read below, not fail it. */
+		CU_ASSERT_FATAL(q->nonblock);
 		tx_batch_init(&b, tunx_batch_size(q), 2048);
 		CU_ASSERT_EQUAL(tunx_read(q, b.bufs, b.buf_size, b.sizes, b.n,
 					  tunx_min_read_offset(q)), -EAGAIN);
