@@ -1156,6 +1156,7 @@ static void link_name_in_use_busy(void)
 
 struct tcp_srv {
 	int ns_fd;
+	int listening;	/* atomic: 1 listening, -1 failed, 0 not yet */
 	size_t got;
 	unsigned int bad;
 	long rx_packets;
@@ -1192,9 +1193,11 @@ static void *tcp_server(void *arg)
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	inet_pton(AF_INET, "10.3.0.2", &sa.sin_addr);
 	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 1)) {
+		__atomic_store_n(&s->listening, -1, __ATOMIC_RELEASE);
 		close(l);
 		return NULL;
 	}
+	__atomic_store_n(&s->listening, 1, __ATOMIC_RELEASE);
 	c = accept(l, NULL, NULL);
 	while (c >= 0 && (n = recv(c, buf, sizeof(buf), 0)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
@@ -1263,7 +1266,12 @@ static void tcp_bulk_between_namespaces_via_p2p(void)
 	tunx_p2p_set_b(p2p, csum_checked(b, &csum));
 	srv.ns_fd = ns2;
 	pthread_create(&t, NULL, tcp_server, &srv);
-	usleep(200000);
+	/* Connect once it listens: a loaded machine takes its time. */
+	for (i = 0; i < 1000 && !__atomic_load_n(&srv.listening,
+						 __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	CU_ASSERT_EQUAL_FATAL(__atomic_load_n(&srv.listening, __ATOMIC_ACQUIRE),
+			      1);
 	for (i = 0; i < (int)sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
