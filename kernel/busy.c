@@ -97,7 +97,8 @@ bool tunx_busy_spin(struct tunx_queue *q, struct tunx_device *td,
 	}
 	if (tunx_rx_restart(q, td->dev, area))
 		active = true;
-	if (active || !test_and_set_bit(TUNX_Q_BUSY, &q->state))
+	/* Set the bit on every poll: an active first poll must set it too. */
+	if (!test_and_set_bit(TUNX_Q_BUSY, &q->state) || active)
 		q->busy_last = now;
 	if (now - q->busy_last < td->busy_poll_ns) {
 		/* NAPI never completes while spinning: flush GRO ourselves. */
