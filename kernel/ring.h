@@ -197,8 +197,8 @@ static inline u32 tunx_ring_prod_space(const struct tunx_ring *ring, u32 head,
 
 /*
  * Free slots, from a fresh load of the reader's index; false when that
- * index is impossible.  Any context: writes nothing (kicks call it without
- * the txq lock, while the queue is stopped and xmit does not produce).
+ * index is impossible.  Any context: writes nothing (restarts call it
+ * under the txq lock, while the queue is stopped and xmit does not produce).
  */
 static inline bool tunx_ring_prod_free(struct tunx_ring *ring, u32 *free)
 {

@@ -360,23 +360,34 @@ netdev_tx_t tunx_xmit(struct sk_buff *skb, struct net_device *dev)
  * @dev: its device
  * @area: its area
  *
- * Called from kicks; the reader has consumed, so there may be room again.
+ * Called from kicks and the busy-poll NAPI; the reader has consumed, so
+ * there may be room again.  The look and the wake are under the txq lock,
+ * as xmit's stop is: two restarters at once (two kicking threads, or a
+ * kick and the NAPI) could otherwise both see room, and the later one
+ * wake a queue that xmit had filled and stopped in between, which then
+ * drops the next packet.
+ *
  * Return: true when the queue was restarted.
  */
 bool tunx_rx_restart(struct tunx_queue *q, struct net_device *dev,
 		     struct tunx_area *area)
 {
 	struct netdev_queue *txq;
+	bool woke = false;
 	u32 free;
 
 	txq = netdev_get_tx_queue(dev, READ_ONCE(q->index));
 	if (!netif_tx_queue_stopped(txq) || !netif_running(dev))
-		return false;
-	if (!tunx_ring_prod_free(&area->rx, &free) || !free)	/* A */
-		return false;
-	tunx_ring_clear_wakeup(&area->rx);
-	netif_tx_wake_queue(txq);
-	return true;
+		return false;	/* the common case, without the lock */
+	__netif_tx_lock_bh(txq);
+	if (netif_tx_queue_stopped(txq) &&
+	    tunx_ring_prod_free(&area->rx, &free) && free) {	/* A */
+		tunx_ring_clear_wakeup(&area->rx);
+		netif_tx_wake_queue(txq);
+		woke = true;
+	}
+	__netif_tx_unlock_bh(txq);
+	return woke;
 }
 
 /*
