@@ -12,6 +12,7 @@
  */
 #include <linux/compat.h>
 #include <linux/netdevice.h>
+#include <linux/poll.h>
 #include <linux/rtnetlink.h>
 #include <linux/uaccess.h>
 
@@ -208,6 +209,11 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
 	mutex_lock(&q->lock);
 	rcu_assign_pointer(q->area, area);
 	mutex_unlock(&q->lock);
+	/*
+	 * A poller that found no rings armed no barrier before it slept, and
+	 * the first packet may have missed its flag: it looks again now.
+	 */
+	wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLOUT);
 	tunx_offload_update_max(td);
 	tunx_device_update_carrier(td);
 	return 0;

@@ -785,6 +785,48 @@ TEST_F(ioctl, poll_reports_the_file_state)
 	EXPECT_EQ(POLLERR | POLLHUP, poll_now(self->fd));	/* deleted */
 }
 
+/* Whether @pid sleeps (state S in /proc/PID/stat). */
+static bool sleeping(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	bool s = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strrchr(buf, ')');
+		s = p && p[1] == ' ' && p[2] == 'S';
+	}
+	fclose(f);
+	return s;
+}
+
+/*
+ * A poller that waits on a file before its rings exist is woken when they
+ * are set up: an empty tx ring is writable.
+ */
+TEST_F(ioctl, poll_before_setup_woken_by_setup)
+{
+	struct pollfd p = { .fd = self->fd, .events = POLLOUT };
+	int status, i;
+	pid_t child;
+
+	ASSERT_EQ(0, st_attach(self->fd, "tx0", 0, NULL));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)	/* 0 when woken with POLLOUT, 1 after 20 s */
+		_exit(poll(&p, 1, 20000) == 1 && (p.revents & POLLOUT) ? 0 : 1);
+	for (i = 0; i < 500 && !sleeping(child); i++)
+		st_msleep(10);
+	st_msleep(100);		/* in poll, past its first look */
+	ASSERT_EQ(0, st_setup_rings(self->fd, 0, 0, 0, NULL));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* ---- permissions ---- */
 
 /* TUNX_NO_OWNER takes the owner's right to attach away again. */
