@@ -61,6 +61,46 @@ static void needs_admin(const char *why, const char *what, const char *cmd,
 		"  run `sudo %s`%s\n", cmd, then);
 }
 
+/*
+ * A route to the prefix already in the main table: 1 when it goes into
+ * this device (nothing to add), -EEXIST, said, when it goes elsewhere (the
+ * tunnel would carry nothing for it), 0 when there is none.
+ */
+static int route_taken(struct tunnel *t, const char *name, const char *cidr,
+		       int fam, const uint8_t *a, unsigned int prefix)
+{
+	int own = tunx_ifindex(t->q[0].dev);
+	int via = tunnel_route_ifindex(fam, a, prefix);
+	char other[IF_NAMESIZE] = "another device";
+
+	if (via <= 0)
+		return 0;
+	if (via == own)
+		return 1;
+	if_indextoname((unsigned int)via, other);
+	fprintf(stderr, "tunx-tunnel: %s is routed through %s, not into %s:\n"
+		"  run `%sip route replace %s dev %s`, then start the tunnel "
+		"again\n", cidr, other, name, tunnel_net_admin() ? "" : "sudo ",
+		cidr, name);
+	return -EEXIST;
+}
+
+/* The kernel had a route to the prefix after all: whose, and not a unicast
+ * one through a device (a blackhole, say) is said too. */
+static int route_exists(struct tunnel *t, const char *name, const char *cidr,
+			int fam, const uint8_t *a, unsigned int prefix)
+{
+	int r = route_taken(t, name, cidr, fam, a, prefix);
+
+	if (r)
+		return r > 0 ? 0 : r;
+	fprintf(stderr, "tunx-tunnel: a route to %s exists that does not lead "
+		"into %s (`ip route show %s`):\n  run `%sip route replace %s "
+		"dev %s`, then start the tunnel again\n", cidr, name, cidr,
+		tunnel_net_admin() ? "" : "sudo ", cidr, name);
+	return -EEXIST;
+}
+
 /* An address (or a route) on the device, unless it has it already. */
 static int add_prefix(struct tunnel *t, const char *name, const char *cidr,
 		      bool route)
@@ -75,6 +115,11 @@ static int add_prefix(struct tunnel *t, const char *name, const char *cidr,
 		return -EINVAL;
 	if (!route && tunnel_has_addr(name, fam, a))	/* set already */
 		return 0;
+	if (route) {
+		r = route_taken(t, name, cidr, fam, a, prefix);
+		if (r)
+			return r > 0 ? 0 : r;
+	}
 	r = route ? tunx_link_add_route(t->q[0].dev, fam, a, prefix, NULL) :
 		    tunx_link_add_addr(t->q[0].dev, fam, a, prefix);
 	if (r == -EPERM) {
@@ -85,7 +130,9 @@ static int add_prefix(struct tunnel *t, const char *name, const char *cidr,
 		needs_admin(NULL, what, cmd, ", then start the tunnel again");
 		return -EPERM;
 	}
-	return r == -EEXIST ? 0 : r;
+	if (r == -EEXIST && route)
+		return route_exists(t, name, cidr, fam, a, prefix);
+	return r == -EEXIST ? 0 : r;	/* an address: another device's */
 }
 
 /* Up unless it is: a down device of an unprivileged owner is the admin's
@@ -274,7 +321,8 @@ int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o)
 	r = attach_queues(t);
 	if (!r) {
 		r = configure(t, o);
-		if (r && r != -EPERM)	/* EPERM: configure() said what to run */
+		/* EPERM, EEXIST: configure() said what to run */
+		if (r && r != -EPERM && r != -EEXIST)
 			print_error(t->q[0].dev, r == -EINVAL ?
 				    "bad --address or --route" :
 				    "configuring the device", r);

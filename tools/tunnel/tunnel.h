@@ -148,6 +148,9 @@ bool tunnel_link_is_up(const char *name);
 bool tunnel_has_addr(const char *name, int family, const uint8_t *a);
 bool tunnel_explain_stranger(const char *name);
 
+/* route.c */
+int tunnel_route_ifindex(int family, const uint8_t *a, unsigned int prefix);
+
 /* path.c: buffers for one batch, and device -> peer */
 struct tunnel_batch {
 	uint8_t **bufs;
