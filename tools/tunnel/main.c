@@ -94,6 +94,14 @@ static int push(const char **list, unsigned int *n, const char *s)
 	return 0;
 }
 
+static const char *long_name(const struct option *o, int c)
+{
+	for (; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
 /* Returns 0, or the exit status (2: usage error, or -1 for --help). */
 static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 {
@@ -135,9 +143,9 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		default: return 2;
 		}
 		if (bad) {
-			fprintf(stderr, "tunx-tunnel: bad value for %s: %s\n",
-				c == 'P' ? "--busy-poll" : c == 'Q' ? "--queues" :
-				"an option", optarg);
+			fprintf(stderr, "tunx-tunnel: bad value for --%s: %s\n"
+				"  `tunx-tunnel --help` says what it takes\n",
+				long_name(longs, c), optarg ? optarg : "");
 			return 2;
 		}
 	}
