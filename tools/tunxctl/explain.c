@@ -74,6 +74,31 @@ static void explain_nodev(const char *what, const char *name)
 		what, name ? " " : "", name ? name : "");
 }
 
+/* The tunxctl command that failed, from what ctl_explain() was told. */
+static const char *subcommand(const char *what)
+{
+	if (!strcmp(what, "create") || !strcmp(what, "configure"))
+		return "add";
+	if (!strcmp(what, "attach to"))
+		return "set";
+	return what;
+}
+
+/*
+ * EPERM: root runs this; what a user usually wants instead is a device of
+ * their own, which root gives once and the user's VPN then attaches to
+ * without the capability.
+ */
+static void explain_perm(const char *what, const char *name)
+{
+	const char *n = name && *name ? name : "NAME", *sub = subcommand(what);
+
+	fprintf(stderr, "  needs CAP_NET_ADMIN: run it as root, `sudo tunxctl %s"
+		" %s ...`;\n  to let a user's VPN use %s without root, give it to"
+		" them once:\n  `sudo tunxctl %s %s --owner USER`\n", sub, n, n,
+		strcmp(sub, "add") ? "set" : "add", n);
+}
+
 /* One line saying what failed, then what would fix it. */
 void ctl_explain(const char *what, const char *name, int err)
 {
@@ -90,9 +115,7 @@ void ctl_explain(const char *what, const char *name, int err)
 				"lists them)\n");
 		break;
 	case EPERM: case EACCES:
-		fprintf(stderr, "  needs CAP_NET_ADMIN: run it as root (sudo"
-			" tunxctl ...); a device's owner or group\n  may attach"
-			" to it, but only root changes it\n");
+		explain_perm(what, name);
 		break;
 	case EBUSY:
 		fprintf(stderr, "  a program holds the device's queues; `fuser -v"
@@ -100,6 +123,13 @@ void ctl_explain(const char *what, const char *name, int err)
 			" it, then run this again\n", TUNX_DEVICE_PATH);
 		break;
 	case EINVAL:
+		if (!strcmp(what, "configure")) {
+			fprintf(stderr, "  a value is out of range: an --owner or "
+				"--group this user namespace does not map,\n  or "
+				"an --mtu the device refuses (`id USER` and `ip link"
+				" show %s` tell)\n", name ? name : "NAME");
+			break;
+		}
 		fprintf(stderr, "  the name is taken by a device of another kind, or"
 			" a value is out of range:\n  `ip link show %s` shows"
 			" what holds the name\n", name ? name : "NAME");
@@ -129,16 +159,16 @@ void ctl_explain_kind(const char *name, long have, long want)
 		" name)\n", name, name, h, w, name);
 }
 
-/* set on a device whose queues are all held. */
-void ctl_explain_busy(const char *name, long flags)
+/* add or set on a device whose queues are all held. */
+void ctl_explain_busy(const char *what, const char *name, long flags)
 {
 	char who[256];
 	int n = ctl_find_holders(name, who, sizeof(who));
 	bool multi = flags >= 0 && flags & TUNX_ATTACH_MULTI_QUEUE;
 
-	fprintf(stderr, "tunxctl: set %s: %s of %s %s held by %s;\n"
+	fprintf(stderr, "tunxctl: %s %s: %s of %s %s held by %s;\n"
 		"  owner, group and persistence change through a queue of"
-		" their own:\n", name, multi ? "all the queues" : "the only queue",
+		" their own:\n", what, name, multi ? "all the queues" : "the only queue",
 		name, multi ? "are" : "is", n > 0 ? who : "a program");
 	if (n > 0)
 		fprintf(stderr, "  stop it, run this again, then start it again");

@@ -177,9 +177,19 @@ static int check_existing(const char *name, const struct ctl_change *c)
 	return 1;
 }
 
+static void explain_add_busy(const char *name)
+{
+	struct ctl_dev d = { 0 };
+
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	ctl_read_sysfs(&d);
+	ctl_explain_busy("add", name, d.flags);
+}
+
 static int cmd_add(struct args *a)
 {
 	char name[TUNX_NAME_SIZE];
+	bool existed;
 	int fd, r;
 
 	if (a->c.has_persist)
@@ -187,20 +197,28 @@ static int cmd_add(struct args *a)
 			       "--persist is for set\n"), 2;
 	if (check_existing(a->name, &a->c))
 		return 1;
+	existed = a->name && !strchr(a->name, '%') && if_nametoindex(a->name);
 	fd = ctl_open_node();
 	if (fd < 0)
 		return ctl_explain("open " TUNX_DEVICE_PATH, NULL, fd), 1;
 	r = ctl_create(fd, a->name ? a->name : TUNX_DEFAULT_PATTERN, &a->c, name);
 	if (r) {
 		close(fd);
+		if (r == -EBUSY && a->name)	/* it exists and is held */
+			return explain_add_busy(a->name), 1;
 		return ctl_explain("create", a->name, r), 1;
 	}
 	r = ctl_apply(fd, &a->c);
 	if (!r && a->c.has_mtu)
 		r = ctl_link_set_mtu(name, a->c.mtu);
 	close(fd);
-	if (r)
-		return ctl_explain("configure", name, r), 1;
+	if (r) {
+		ctl_explain("configure", name, r);
+		/* All or nothing: a new device half configured is not kept. */
+		if (!existed && !ctl_link_delete(name))
+			fprintf(stderr, "  (%s was not kept)\n", name);
+		return 1;
+	}
 	printf("%s\n", name);
 	return 0;
 }
@@ -246,7 +264,7 @@ static int cmd_set(struct args *a)
 		ctl_read_sysfs(&d);
 		fd = ctl_attach_existing(a->name, d.flags);
 		if (fd == -EBUSY)
-			return ctl_explain_busy(a->name, d.flags), 1;
+			return ctl_explain_busy("set", a->name, d.flags), 1;
 		if (fd < 0)
 			return ctl_explain("attach to", a->name, fd), 1;
 		r = ctl_apply(fd, c);

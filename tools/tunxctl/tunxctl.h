@@ -72,7 +72,7 @@ bool ctl_module_loaded(void);
 int ctl_need_module(const char *what, const char *name);
 void ctl_explain(const char *what, const char *name, int err);
 void ctl_explain_kind(const char *name, long have, long want);
-void ctl_explain_busy(const char *name, long flags);
+void ctl_explain_busy(const char *what, const char *name, long flags);
 
 /* holders.c */
 int ctl_find_holders(const char *name, char *out, size_t len);
