@@ -150,7 +150,11 @@ static void iperf(struct tcp_env *e, const struct bench_run *r,
 		snprintf(res->error, sizeof(res->error), "iperf3 -s failed");
 		return;
 	}
-	usleep(300000);
+	/* iperf3 -D returns before it listens; a loaded VM takes a while. */
+	for (int i = 0; i < 300 && bench_sh("ip netns exec %s ss -ltnH "
+					    "'src %s:5201' | grep -q .",
+					    e->ns[1], srv); i++)
+		usleep(100000);
 	bench_cpu_read(&c0);
 	bench_sh("ip netns exec %s iperf3 -c %s -t %.0f -P %u -J >%s 2>&1",
 		 e->ns[0], srv, r->duration < 3 ? 3 : r->duration,

@@ -206,7 +206,7 @@ result "ping with 1472-byte packets (MTU raised as the tunnel said, DF set)" \
 	eval "[ \"\$(ip netns exec '$nsa' cat /sys/class/net/vpn0/mtu)\" = 1472 ] &&
 	      ping_a -s 1444 -M do"
 result "iperf3 through vpn0" \
-	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.0.0.2 >/dev/null 2>&1; sleep 0.3;
+	eval "iperf_server '$nsb' 10.0.0.2 &&
 	      ip netns exec '$nsa' iperf3 -c 10.0.0.2 -t 2 >/dev/null 2>&1"
 ns_user "$nsa" tunxctl show >"$tmp/show" 2>"$tmp/err"
 show_err "$tmp/show"

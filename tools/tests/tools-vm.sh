@@ -70,6 +70,30 @@ result "tunxctl set --persist off removes an unused device (as tun)" \
 result "tunxctl del removes a device" eval "'$ctl' del tvx0 && ! ip link show tvx0 2>/dev/null"
 result "tunxctl del of a missing device fails" eval "! '$ctl' del tvx0 2>/dev/null"
 
+# Without CAP_NET_ADMIN: the command to run as root, and how to give a
+# user a device of their own instead (README, "Errors").
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+result "tunxctl add as nobody needs CAP_NET_ADMIN and says sudo and --owner" \
+	eval "! nobody '$ctl' add np0 2>'$tmp/err' && sed 's/^/# /' '$tmp/err' &&
+	      grep -q CAP_NET_ADMIN '$tmp/err' && grep -q '\`sudo tunxctl add np0' '$tmp/err' &&
+	      grep -q '\`sudo tunxctl add np0 --owner USER\`' '$tmp/err' &&
+	      ! ip link show np0 2>/dev/null"
+"$ctl" add np1 >/dev/null
+result "tunxctl del and set as nobody need CAP_NET_ADMIN and say what to run" \
+	eval "! nobody '$ctl' del np1 2>'$tmp/err' &&
+	      grep -q '\`sudo tunxctl del np1' '$tmp/err' &&
+	      ! nobody '$ctl' set np1 --owner 65534 2>'$tmp/err' &&
+	      grep -q '\`sudo tunxctl set np1 --owner USER\`' '$tmp/err' &&
+	      ip link show np1 >/dev/null"
+"$ctl" del np1
+# add is all or nothing: root of a user namespace (a rootless container)
+# may create a device in its network namespace, but an owner its user
+# namespace does not map is refused, and the new device is not kept.
+result "tunxctl add with an unmapped --owner in a user namespace fails and keeps nothing" \
+	eval "unshare -U -r -n sh -c \"ip link set lo up; ! '$ctl' add un0 --owner 4000000 2>'$tmp/err' &&
+	      ! ip link show un0 2>/dev/null\" && sed 's/^/# /' '$tmp/err' &&
+	      grep -q 'un0 was not kept' '$tmp/err' && grep -q 'does not map' '$tmp/err'"
+
 # A program holds the only queue of a persistent single-queue device.
 "$ctl" add hold0 >/dev/null
 "$bin/tunx-tunnel" -q -b tunx -n hold0 -l 127.0.0.1:7001 -p 127.0.0.1:7002 >"$tmp/hold.log" 2>&1 &
@@ -78,6 +102,9 @@ for _ in $(seq 50); do ip link show hold0 | grep -q ',UP' && break; sleep 0.1; d
 result "tunxctl set --owner on a busy device names the program holding it" \
 	eval "! '$ctl' set hold0 --owner 1 2>'$tmp/err' && sed 's/^/# /' '$tmp/err' &&
 	      grep -q 'held by tunx-tunnel (pid $hp)' '$tmp/err' && grep -q 'stop it' '$tmp/err'"
+result "tunxctl add over a busy device names the program holding it" \
+	eval "! '$ctl' add hold0 2>'$tmp/err' && sed 's/^/# /' '$tmp/err' &&
+	      grep -q 'add hold0: the only queue of hold0 is held by tunx-tunnel (pid $hp)' '$tmp/err'"
 result "tunxctl set --mtu works while a program holds the queue" \
 	eval "'$ctl' set hold0 --mtu 1400 && [ \"\$(mtu hold0)\" = 1400 ]"
 result "tunxctl del works while a program holds the queue" \
@@ -138,6 +165,21 @@ result "tunx-tunnel as the owner refuses an --address it may not add, saying wha
 ip addr add 10.79.0.1/24 dev sp0
 result "tunx-tunnel as the owner skips an --address the device already has" \
 	as_nobody sp0 -a 10.79.0.1/24
+# Adding a route needs CAP_NET_ADMIN even when it exists: the owner's
+# tunnel skips one the table already sends into the device, says what to
+# run for one it lacks, and refuses one the table sends elsewhere.
+result "tunx-tunnel as the owner refuses a --route it may not add, saying what to run" \
+	eval "! as_nobody sp0 -r 10.80.0.0/24 &&
+	      grep -q 'ip route add 10.80.0.0/24 dev sp0' '$tmp/nb.log'"
+ip route add 10.80.0.0/24 dev sp0
+result "tunx-tunnel as the owner skips a --route the table already sends into the device" \
+	as_nobody sp0 -r 10.80.0.0/24
+"$ctl" add rq0 >/dev/null && ip link set rq0 up && ip route add 10.81.0.0/24 dev rq0
+result "tunx-tunnel as the owner refuses a --route the table sends through another device" \
+	eval "! as_nobody sp0 -r 10.81.0.0/24 &&
+	      grep -q '10.81.0.0/24 is routed through rq0' '$tmp/nb.log' &&
+	      grep -q 'ip route replace 10.81.0.0/24 dev sp0' '$tmp/nb.log'"
+"$ctl" del rq0
 ip link set sp0 down
 result "tunx-tunnel as the owner of a down device runs and says what to run" \
 	eval "as_nobody sp0 && grep -q 'ip link set sp0 up' '$tmp/nb.log'"
@@ -225,7 +267,7 @@ sed 's/^/# /' "$tmp/tv0"
 result "tunxctl show counts the tunnel's packets (ethtool -S)" \
 	grep -Eq 'rx_packets [1-9]' "$tmp/tv0"
 result "iperf3 through the tunx tunnel" \
-	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3;
+	eval "iperf_server '$nsb' 10.78.0.2 &&
 	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 >/dev/null 2>&1"
 # USO: the sender's kernel hands tv0 UDP super-packets; every datagram
 # must reach the far end whole, in order, with a checksum its kernel accepts.
@@ -297,7 +339,7 @@ result "tunx-tunnel -Q 2 on tunx attaches two queues (sysfs tunx_queues)" \
 result "ping through the two-queue tunx tunnel" \
 	eval "ip netns exec '$nsa' ping -c 3 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null"
 result "iperf3 with eight streams through the two-queue tunx tunnel" \
-	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3;
+	eval "iperf_server '$nsb' 10.78.0.2 &&
 	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 3 -P 8 >/dev/null 2>&1"
 stop_ends
 sed 's/^/# /' "$tmp/$nsa.log"
@@ -316,7 +358,7 @@ while ! { busy_queues "$tmp/$nsa.log" && busy_queues "$tmp/$nsb.log"; } &&
 	tries=$((tries + 1))
 	echo "# the streams did not spread over both queues; try $tries with new ones"
 	start_ends -Q 2
-	ip netns exec "$nsb" iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1; sleep 0.3
+	iperf_server "$nsb" 10.78.0.2
 	ip netns exec "$nsa" iperf3 -c 10.78.0.2 -t 3 -P 8 >/dev/null 2>&1
 	stop_ends
 	sed 's/^/# /' "$tmp/$nsa.log"
@@ -331,7 +373,7 @@ result "--no-offload also turns UDP GSO/GRO off" \
 	eval "! grep -q 'udp gso/gro' '$tmp/$nsa.log'"
 result "ping and iperf3 through the tunx tunnel with --no-offload" \
 	eval "ip netns exec '$nsa' ping -c 2 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null &&
-	      ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&
+	      iperf_server '$nsb' 10.78.0.2 &&
 	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 >/dev/null 2>&1"
 stop_ends
 result "--no-offload: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
@@ -352,7 +394,7 @@ result "tunx-tunnel with offload beside a --no-offload end: zero copy with offlo
 	grep -q 'backend tunx (zero copy) (offload)' "$tmp/$nsa.log"
 csum0=$(csum_errors "$nsb")
 result "TCP and UDP super-packets sent from the ring arrive with every inner checksum right" \
-	eval "ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&
+	eval "iperf_server '$nsb' 10.78.0.2 &&
 	      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 --json >'$tmp/zc-iperf.json' 2>/dev/null &&
 	      python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[\"end\"][\"sum_received\"]
 assert r[\"bytes\"] > 1000000, r' '$tmp/zc-iperf.json' &&
@@ -380,7 +422,7 @@ else
 		      grep -q '(busy poll 500 us)' '$tmp/$nsb.log'"
 	result "ping and iperf3 through the busy-polling tunx tunnel" \
 		eval "ip netns exec '$nsa' ping -c 2 -i 0.2 -W 2 -q 10.78.0.2 >/dev/null &&
-		      ip netns exec '$nsb' iperf3 -s -1 -D -B 10.78.0.2 >/dev/null 2>&1 && sleep 0.3 &&
+		      iperf_server '$nsb' 10.78.0.2 &&
 		      ip netns exec '$nsa' iperf3 -c 10.78.0.2 -t 2 -P 2 >/dev/null 2>&1"
 	stop_ends
 	result "--busy-poll: SIGTERM stops both ends with status 0" [ "$r1$r2" = 00 ]
