@@ -147,30 +147,26 @@ static void events_up_mtu_down_from_rtnetlink(void)
 }
 
 /*
- * Waits up to 10 s for the kernel to report @name running, or not.  The
- * operstate behind IFF_RUNNING is set by linkwatch, which runs at most
- * once a second and later on a loaded machine: "ip link set up", or the
- * close that drops the carrier, returns before it.
+ * Waits up to 10 s for the kernel to report @name running, or not, as the
+ * library reads it (IFF_UP and IFF_RUNNING).  The operstate behind
+ * IFF_RUNNING is set by linkwatch, which runs at most once a second and
+ * later on a loaded machine: "ip link set up", or the close that drops
+ * the carrier, returns before it.
  */
 static bool wait_running_is(const char *name, bool want)
 {
 	int64_t end = tx_ms() + 10000;
-	struct ifreq ifr = { 0 };
-	bool running = false;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ifindex = (int)if_nametoindex(name);
+	unsigned int mtu;
+	bool up, running;
 
-	if (fd < 0)
-		return false;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	for (;;) {
-		running = !ioctl(fd, SIOCGIFFLAGS, &ifr) &&
-			  (ifr.ifr_flags & IFF_RUNNING);
+		running = ifindex > 0 &&
+			  !tunx__nl_link_state(ifindex, &mtu, &up, NULL) && up;
 		if (running == want || tx_ms() >= end)
-			break;
+			return running == want;
 		usleep(10000);
 	}
-	close(fd);
-	return running == want;
 }
 
 static bool wait_running(const char *name)
