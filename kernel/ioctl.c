@@ -210,8 +210,8 @@ static int tunx_setup_locked(struct tunx_queue *q, struct tunx_area *area)
 	rcu_assign_pointer(q->area, area);
 	mutex_unlock(&q->lock);
 	/*
-	 * A poller that found no rings armed no barrier before it slept, and
-	 * the first packet may have missed its flag: it looks again now.
+	 * A poll that found no rings set its rx flag without a barrier, so
+	 * the first packet may have missed it: pollers look again now.
 	 */
 	wake_up_interruptible_poll(&q->wq, EPOLLIN | EPOLLOUT);
 	tunx_offload_update_max(td);
