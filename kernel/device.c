@@ -259,6 +259,7 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	td = netdev_priv(dev);
 	td->flags = flags & TUNX_DEVICE_FLAGS;
 	td->persist = flags & TUNX_ATTACH_PERSIST;
+	td->rx_wake_usecs = TUNX_RX_WAKE_DEF_USECS;
 	tunx_offload_init(dev, flags);
 	dev_net_set(dev, net);
 	dev->rtnl_link_ops = &tunx_link_ops;

@@ -66,6 +66,10 @@ struct tunx_counters {
  *	by tunx_busy_device_init() before the first queue attaches; the data
  *	path reaches @td only through a queue published after that with
  *	rcu_assign_pointer(), so it reads the fixed value plainly.
+ * @rx_wake_usecs: ethtool rx-usecs, the bound on a deferred rx wakeup for
+ *	readers that leave struct tunx_rx_wake's usecs 0; 0 wakes at once.
+ *	Written under RTNL with WRITE_ONCE() by ethtool, read with
+ *	READ_ONCE() by xmit and ethtool.
  * @owner: uid that may attach; as @persist, written by
  *	tunx_device_set_owner(), read under RTNL or with READ_ONCE() (sysfs).
  * @group: gid that may attach; as @owner, by tunx_device_set_group().
@@ -82,6 +86,7 @@ struct tunx_device {
 	u32 flags;
 	bool persist;
 	u64 busy_poll_ns;
+	u32 rx_wake_usecs;
 	kuid_t owner;
 	kgid_t group;
 	struct tunx_pcpu_stats __percpu *pcpu;

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ethtool: driver info, link state and the tunx counters for `ethtool -S`,
- * the same numbers TUNX_IOC_GET_STATS returns.
+ * ethtool: driver info, link state, the tunx counters for `ethtool -S`
+ * (the same numbers TUNX_IOC_GET_STATS returns), and rx-usecs for
+ * `ethtool -C`: the bound on a deferred rx wakeup, as a NIC's interrupt
+ * moderation is set.
  */
 #include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/stddef.h>
+#include <linux/stringify.h>
 #include <linux/string.h>
 
 #include "device.h"
@@ -70,10 +73,45 @@ static void tunx_get_ethtool_stats(struct net_device *dev,
 		data[i] = *(u64 *)((u8 *)&st + tunx_ethtool_stats[i].offset);
 }
 
+static int tunx_get_coalesce(struct net_device *dev,
+			     struct ethtool_coalesce *ec,
+			     struct kernel_ethtool_coalesce *kec,
+			     struct netlink_ext_ack *extack)
+{
+	struct tunx_device *td = netdev_priv(dev);
+
+	ec->rx_coalesce_usecs = READ_ONCE(td->rx_wake_usecs);
+	return 0;
+}
+
+/*
+ * The default bound for readers that leave struct tunx_rx_wake's usecs 0;
+ * readers that set their own keep it.  The ethtool core has checked
+ * CAP_NET_ADMIN and that only rx-usecs changes.  Context: RTNL held.
+ */
+static int tunx_set_coalesce(struct net_device *dev,
+			     struct ethtool_coalesce *ec,
+			     struct kernel_ethtool_coalesce *kec,
+			     struct netlink_ext_ack *extack)
+{
+	struct tunx_device *td = netdev_priv(dev);
+
+	if (ec->rx_coalesce_usecs > TUNX_RX_WAKE_MAX_USECS) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-usecs above "
+				   __stringify(TUNX_RX_WAKE_MAX_USECS));
+		return -EINVAL;
+	}
+	WRITE_ONCE(td->rx_wake_usecs, ec->rx_coalesce_usecs);
+	return 0;
+}
+
 const struct ethtool_ops tunx_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS,
 	.get_drvinfo = tunx_get_drvinfo,
 	.get_link = ethtool_op_get_link,
 	.get_sset_count = tunx_get_sset_count,
 	.get_strings = tunx_get_strings,
 	.get_ethtool_stats = tunx_get_ethtool_stats,
+	.get_coalesce = tunx_get_coalesce,
+	.set_coalesce = tunx_set_coalesce,
 };

@@ -846,6 +846,12 @@ static void ring_prod_room_wraps_u32(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, free, 5U);
 }
 
+/* The wakeup test with the device's default bound, ethtool's 50 us. */
+static bool wake_due(struct tunx_ring *r, u64 *delay)
+{
+	return tunx_ring_prod_wake_due(r, TUNX_RX_WAKE_DEF_USECS, delay);
+}
+
 /*
  * Slots submitted in a burst count as used at once, but the reader sees
  * them (producer index, poll's unread, the wakeup's count) only when the
@@ -863,13 +869,13 @@ static void ring_prod_burst_published_once(struct kunit *test)
 	tunx_ring_prod_submit(r);
 	KUNIT_EXPECT_EQ(test, *r->producer, 0U);
 	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_unread(r));
-	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_FALSE(test, wake_due(r, &delay));
 	KUNIT_ASSERT_TRUE(test, tunx_ring_prod_free(r, &free));
 	KUNIT_EXPECT_EQ(test, free, 5U);
 	tunx_ring_prod_publish(r);
 	KUNIT_EXPECT_EQ(test, *r->producer, 3U);
 	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_unread(r));
-	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_TRUE(test, wake_due(r, &delay));
 	*r->producer = 77;		/* scribbled by the reader */
 	tunx_ring_prod_publish(r);	/* nothing new: no store */
 	KUNIT_EXPECT_EQ(test, *r->producer, 77U);
@@ -992,9 +998,9 @@ static void ring_wake_default_is_the_first_packet(struct kunit *test)
 
 	r->head = 1;
 	r->published = 1;
-	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_TRUE(test, wake_due(r, &delay));
 	r->wake->packets = 1;
-	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_TRUE(test, wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay, 7ULL);
 }
 
@@ -1006,17 +1012,17 @@ static void ring_wake_waits_for_the_count_within_the_bound(struct kunit *test)
 	r->wake->packets = 4;
 	r->head = 3;
 	r->published = 3;
-	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_FALSE(test, wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay, TUNX_RX_WAKE_DEF_USECS * NSEC_PER_USEC);
 	r->wake->usecs = 7;
-	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_FALSE(test, wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay, 7 * NSEC_PER_USEC);
 	r->head = 4;
 	r->published = 4;
-	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_TRUE(test, wake_due(r, &delay));
 	/* What the reader consumed does not count as unread. */
 	*r->consumer = 1;
-	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_FALSE(test, wake_due(r, &delay));
 }
 
 /* Whatever the reader writes, the wait stays bounded. */
@@ -1029,14 +1035,35 @@ static void ring_wake_hostile_request_is_bounded(struct kunit *test)
 	r->wake->usecs = U32_MAX;
 	r->head = 7;
 	r->published = 7;
-	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_FALSE(test, wake_due(r, &delay));
 	KUNIT_EXPECT_EQ(test, delay,
 			(u64)TUNX_RX_WAKE_MAX_USECS * NSEC_PER_USEC);
 	r->head = 8;			/* a full ring is always due */
 	r->published = 8;
-	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_TRUE(test, wake_due(r, &delay));
 	*r->consumer = 9;		/* impossible: wake, let it see */
-	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, &delay));
+	KUNIT_EXPECT_TRUE(test, wake_due(r, &delay));
+}
+
+/*
+ * A reader's usecs of 0 takes the device's bound (ethtool rx-usecs),
+ * and a device bound of 0 holds nothing: due the moment it is looked at.
+ */
+static void ring_wake_zero_usecs_takes_the_device_bound(struct kunit *test)
+{
+	struct tunx_ring *r = fake_ring(test);
+	u64 delay = 0;
+
+	r->wake->packets = 4;
+	r->head = 3;
+	r->published = 3;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, 200, &delay));
+	KUNIT_EXPECT_EQ(test, delay, 200 * NSEC_PER_USEC);
+	KUNIT_EXPECT_TRUE(test, tunx_ring_prod_wake_due(r, 0, &delay));
+	/* The reader's own bound wins over the device's. */
+	r->wake->usecs = 7;
+	KUNIT_EXPECT_FALSE(test, tunx_ring_prod_wake_due(r, 200, &delay));
+	KUNIT_EXPECT_EQ(test, delay, 7 * NSEC_PER_USEC);
 }
 
 static struct kunit_case tunx_ring_cases[] = {
@@ -1060,6 +1087,7 @@ static struct kunit_case tunx_ring_cases[] = {
 	KUNIT_CASE(ring_wake_default_is_the_first_packet),
 	KUNIT_CASE(ring_wake_waits_for_the_count_within_the_bound),
 	KUNIT_CASE(ring_wake_hostile_request_is_bounded),
+	KUNIT_CASE(ring_wake_zero_usecs_takes_the_device_bound),
 	{}
 };
 

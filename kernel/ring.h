@@ -299,12 +299,13 @@ static inline bool tunx_ring_prod_unread(struct tunx_ring *ring)
 /*
  * Is a poller sleeping on the empty rx ring due its wakeup (struct
  * tunx_rx_wake)?  Each word is loaded once and bounded here, whatever the
- * reader wrote.  When not due yet, *@delay_ns says how long the first
- * unread packet may wait.  No barrier: a stale request moves the wakeup
- * within that bound and no further, and nothing is read through it.
+ * reader wrote; a reader's usecs of 0 takes @def_usecs, the device's
+ * (ethtool rx-usecs).  When not due yet, *@delay_ns says how long the
+ * first unread packet may wait.  No barrier: a stale request moves the
+ * wakeup within that bound and no further, and nothing is read through it.
  */
 static inline bool tunx_ring_prod_wake_due(struct tunx_ring *ring,
-					   u64 *delay_ns)
+					   u32 def_usecs, u64 *delay_ns)
 {
 	u32 want = READ_ONCE(ring->wake->packets);
 	u32 usecs = READ_ONCE(ring->wake->usecs);
@@ -318,7 +319,9 @@ static inline bool tunx_ring_prod_wake_due(struct tunx_ring *ring,
 	    unread >= min(want, ring->entries))
 		return true;
 	if (!usecs)
-		usecs = TUNX_RX_WAKE_DEF_USECS;
+		usecs = def_usecs;
+	if (!usecs)		/* ethtool rx-usecs 0: hold nothing */
+		return true;
 	*delay_ns = (u64)min_t(u32, usecs, TUNX_RX_WAKE_MAX_USECS) *
 		    NSEC_PER_USEC;
 	return false;

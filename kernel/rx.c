@@ -94,7 +94,8 @@ static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
 	smp_mb();	/* H, matches G in chardev.c */
 	if (!test_bit(TUNX_Q_RX_ARMED, &q->state))
 		return;
-	if (tunx_ring_prod_wake_due(ring, &delay_ns) || gap > delay_ns)
+	if (tunx_ring_prod_wake_due(ring, READ_ONCE(td->rx_wake_usecs),
+				    &delay_ns) || gap > delay_ns)
 		tunx_rx_wake_poller(td, q);
 	else if (!test_and_set_bit(TUNX_Q_RX_WAKE_TIMER, &q->state))
 		hrtimer_start(&q->rx_wake, ns_to_ktime(delay_ns),

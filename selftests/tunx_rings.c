@@ -1504,6 +1504,79 @@ TEST_F(rings, rx_wake_packet_after_quiet_ring_wakes_at_once)
 	EXPECT_EQ(1, ST_STAT(self->q.fd, wakeups, 1, 0));
 }
 
+/* ETHTOOL_GCOALESCE or ETHTOOL_SCOALESCE on @name: 0 or -errno. */
+static int coalesce(const char *name, __u32 cmd, struct ethtool_coalesce *ec)
+{
+	struct ifreq ifr = {};
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (s < 0)
+		return -errno;
+	ec->cmd = cmd;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)ec;
+	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(s);
+	return ret;
+}
+
+/* `ethtool -C NAME rx-usecs USECS` */
+static int set_rx_usecs(const char *name, __u32 usecs)
+{
+	struct ethtool_coalesce ec = {};
+	int ret = coalesce(name, ETHTOOL_GCOALESCE, &ec);
+
+	if (ret)
+		return ret;
+	ec.rx_coalesce_usecs = usecs;
+	return coalesce(name, ETHTOOL_SCOALESCE, &ec);
+}
+
+/*
+ * ethtool rx-usecs is the bound for readers that leave usecs 0, as a
+ * NIC's rx interrupt moderation: 50 us until an admin changes it.  At a
+ * second, a lone packet in a stream waits it out; at 0 nothing is held,
+ * whatever count the reader asked for.
+ */
+TEST_F(rings, rx_wake_default_bound_is_ethtool_rx_usecs)
+{
+	struct wake_sender s = { .n = 1 };
+	struct ethtool_coalesce ec = {};
+	long long us;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	ASSERT_EQ(0, coalesce(self->q.name, ETHTOOL_GCOALESCE, &ec));
+	EXPECT_EQ(TUNX_RX_WAKE_DEF_USECS, ec.rx_coalesce_usecs);
+	ASSERT_EQ(0, set_rx_usecs(self->q.name, TUNX_RX_WAKE_MAX_USECS));
+	ASSERT_EQ(0, stream_started(&self->q));
+	st_rx_wake(&self->q)->packets = 4;
+	us = wake_after(&self->q, &s);
+	ASSERT_LE(0, us);
+	EXPECT_LE(TUNX_RX_WAKE_MAX_USECS, us);
+	EXPECT_EQ(1, st_rx_ready(&self->q));
+	st_rx_release(&self->q);
+	ASSERT_EQ(0, set_rx_usecs(self->q.name, 0));
+	ASSERT_EQ(0, stream_started(&self->q));
+	us = wake_after(&self->q, &s);
+	ASSERT_LE(0, us);
+	EXPECT_GT(TUNX_RX_WAKE_MAX_USECS / 2, us);
+	EXPECT_EQ(1, st_rx_ready(&self->q));
+}
+
+/* Beyond the reader's own maximum, or any other moderation knob: refused. */
+TEST_F(rings, ethtool_coalesce_refuses_what_it_cannot_do)
+{
+	struct ethtool_coalesce ec = {};
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, set_rx_usecs(self->q.name,
+					TUNX_RX_WAKE_MAX_USECS + 1));
+	ASSERT_EQ(0, coalesce(self->q.name, ETHTOOL_GCOALESCE, &ec));
+	EXPECT_EQ(TUNX_RX_WAKE_DEF_USECS, ec.rx_coalesce_usecs);
+	ec.rx_max_coalesced_frames = 64;
+	EXPECT_EQ(-EOPNOTSUPP, coalesce(self->q.name, ETHTOOL_SCOALESCE, &ec));
+}
+
 /* Any request is bounded: the most is TUNX_RX_WAKE_MAX_USECS. */
 TEST_F_TIMEOUT(rings, rx_wake_hostile_request_bounded, 120)
 {

@@ -303,7 +303,9 @@ struct tunx_ring_offsets {
  *		the first (the default: the words start zeroed), above the
  *		ring size means a full ring.
  * @usecs:	or once the first of them has waited this long, whatever
- *		@packets says; 0 means TUNX_RX_WAKE_DEF_USECS, above
+ *		@packets says; 0 means the device's ethtool rx-usecs
+ *		(TUNX_RX_WAKE_DEF_USECS until an admin runs `ethtool -C NAME
+ *		rx-usecs N`; at 0 nothing is held), above
  *		TUNX_RX_WAKE_MAX_USECS counts as the maximum.
  * Only the wakeup of a sleeping poller is deferred, and only while packets
  * stream in: a packet that arrives more than @usecs after the one before
