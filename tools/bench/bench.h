@@ -79,6 +79,9 @@ struct bench_run {
 	unsigned int rate;	/* rx: packets/s the generator is held to
 				 * (0: as fast as it can); gen.c */
 	unsigned int devices;	/* mem: devices open at once (0 elsewhere) */
+	unsigned int rx_usecs;	/* rx on tunx: the device's ethtool rx-usecs,
+				 * the bound on a held wakeup (0: leave its
+				 * default, 50) */
 };
 
 /* mem: devices measured by default (their growth divided among them),
@@ -93,6 +96,8 @@ struct bench_run {
  * packet generator alone made about 18000/s, so a rate every backend
  * should reach (a row that falls short is marked, and not judged) */
 #define BENCH_EQUAL_RATE 10000
+/* --compare's rx row with a longer-held wakeup (matrix.c), microseconds */
+#define BENCH_RX_USECS 200
 
 /* Share of one CPU over the measured part, percent (vcpu.c). */
 struct bench_cpu_share {
@@ -173,6 +178,7 @@ void bench_env_sink_count_dev(const struct bench_run *r, const char *dev,
 uint64_t bench_env_udp_rcvbuf_errors(void);
 int bench_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r);
+bool bench_backend_is_tunx(enum bench_backend b);
 double bench_now(void);
 
 /* packet.c */

@@ -16,6 +16,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "bench.h"
 
@@ -248,7 +253,7 @@ void bench_env_sink_count_dev(const struct bench_run *r, const char *dev,
 		res->sink_packets = dev_tx_packets("sink0");
 }
 
-static bool is_tunx(enum bench_backend b)
+bool bench_backend_is_tunx(enum bench_backend b)
 {
 	return b == BK_TUNX || b == BK_TUNX_BUSY || b == BK_TUNX_PLAIN ||
 	       b == BK_TUNX_ZC || b == BK_TUNX_COPY;
@@ -268,7 +273,8 @@ void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r)
 	cfg->batch = r->batch;
 	cfg->queues = r->queues;
 	cfg->nonblock = false;
-	cfg->backend = is_tunx(r->backend) ? TUNX_BACKEND_TUNX : TUNX_BACKEND_TUN;
+	cfg->backend = bench_backend_is_tunx(r->backend) ? TUNX_BACKEND_TUNX :
+							    TUNX_BACKEND_TUN;
 	if (r->mode == MODE_MEM)
 		cfg->offload = r->backend == BK_TUNX;
 	else
@@ -276,6 +282,45 @@ void bench_backend_config(struct tunx_config *cfg, const struct bench_run *r)
 	cfg->busy_poll = r->backend == BK_TUNX_BUSY;
 	if (r->batch > 64)
 		cfg->ring_entries = 2 * r->batch;
+}
+
+/* `ethtool -C NAME rx-usecs USECS`: ethtool need not be installed. */
+static int set_rx_usecs(const char *name, unsigned int usecs)
+{
+	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+	struct ifreq ifr;
+	int s, e = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&ec;
+	if (ioctl(s, SIOCETHTOOL, &ifr) == 0) {
+		ec.cmd = ETHTOOL_SCOALESCE;
+		ec.rx_coalesce_usecs = usecs;
+		if (ioctl(s, SIOCETHTOOL, &ifr))
+			e = -errno;
+	} else {
+		e = -errno;
+	}
+	close(s);
+	return e;
+}
+
+static int rx_usecs_set(struct tunx_device *dev, unsigned int usecs,
+			char *err, size_t len)
+{
+	char name[IFNAMSIZ];
+	int e = tunx_name(dev, name, sizeof(name));
+
+	if (!e)
+		e = set_rx_usecs(name, usecs);
+	if (e)
+		snprintf(err, len, "ethtool -C rx-usecs %u: %s", usecs,
+			 tunx_strerror(e));
+	return e;
 }
 
 int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
@@ -302,8 +347,11 @@ int bench_env_open(struct tunx_device **dev, const struct bench_run *r,
 	e = tunx_link_add_addr(*dev, AF_INET, &a, 24);
 	if (!e)
 		e = tunx_link_set_up(*dev, true);
-	if (e) {
+	if (e)
 		snprintf(err, len, "configuring the device: %s", tunx_strerror(e));
+	else if (r->rx_usecs)
+		e = rx_usecs_set(*dev, r->rx_usecs, err, len);
+	if (e) {
 		tunx_close(*dev);
 		*dev = NULL;	/* the caller closes what it is left */
 	}

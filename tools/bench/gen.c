@@ -516,6 +516,8 @@ void bench_gen_row(const struct bench_result *r)
 		       (unsigned long long)r->gen_sent,
 		       (unsigned long long)lost(r),
 		       r->pinned ? " pinned" : "");
+	if (r->run.rx_usecs)
+		printf(" rx-usecs %u", r->run.rx_usecs);
 	if (r->gen_refused)
 		printf(" refused %llu", (unsigned long long)r->gen_refused);
 	if (r->napi_pinned)
@@ -537,12 +539,13 @@ void bench_gen_json(const struct bench_result *r)
 
 	printf(",\n     \"gen\": %s%s%s, \"rate\": %u, \"gen_sent\": %llu, "
 	       "\"gen_lost\": %llu, \"gen_refused\": %llu, \"pinned\": %s, "
-	       "\"napi_pinned\": %u,",
+	       "\"napi_pinned\": %u, \"rx_usecs\": %u,",
 	       r->run.gen ? "\"" : "",
 	       r->run.gen ? bench_gen_names[r->run.gen] : "null",
 	       r->run.gen ? "\"" : "", r->run.rate,
 	       (unsigned long long)r->gen_sent, (unsigned long long)lost(r),
-	       (unsigned long long)r->gen_refused, r->pinned ? "true" : "false", r->napi_pinned);
+	       (unsigned long long)r->gen_refused, r->pinned ? "true" : "false",
+	       r->napi_pinned, r->run.rx_usecs);
 	printf("\n     \"cpu_busy_us\": %.0f, \"cpu_us_per_packet\": %.3f, "
 	       "\"gen_us_per_packet\": %.3f, \"dev_us_per_packet\": %.3f, "
 	       "\"gen_base_sent\": %llu, \"rate_reached\": %s,\n     "

@@ -153,7 +153,7 @@ static bool matches(const struct bench_run *r, const struct sel *s)
 	       r->size == s->size && r->queues == s->queues &&
 	       r->streams == s->streams && r->sink == s->sink &&
 	       r->gen == s->gen && r->rate == s->rate && r->batch == s->batch &&
-	       r->devices == s->devices;
+	       r->devices == s->devices && !r->rx_usecs;
 }
 
 /* The run that @s selects; NULL when it is not in the list. */

@@ -93,6 +93,10 @@ static const char usage_text[] =
 "                       equal-load row: CPU us per packet read over all\n"
 "                       CPUs, minus the same generator's into a dummy\n"
 "                       device (measured first): the device's own cost\n"
+"      --rx-usecs LIST  rx on tunx: the device's ethtool rx-usecs, how\n"
+"                       long a sleeping reader's wakeup may be held for\n"
+"                       the batch it asked for (0: leave the default,\n"
+"                       50; default 0)\n"
 "  -d, --duration SEC   seconds per run (default 3; tcp at least 3)\n"
 "  -r, --repeat N       run the whole list N times, interleaved, and report\n"
 "                       each run's median with its min and max (default 1)\n"
@@ -100,7 +104,8 @@ static const char usage_text[] =
 "                       on the drop sink, and on route and socket for\n"
 "                       tunx and tun; rx with the packet generator, and\n"
 "                       with udp and at an equal load of 10000/s for\n"
-"                       tunx and tun), tcp on every backend, 2 queues\n"
+"                       tunx and tun; tunx with --rx-usecs 200 as\n"
+"                       context), tcp on every backend, 2 queues\n"
 "                       against 1, pps over batch sizes 1..512 and\n"
 "                       packet sizes 64..65535, tunx-zc, tun-uring,\n"
 "                       tun-sqpoll, tun-napi and xdp-veth beside them,\n"
@@ -134,6 +139,7 @@ struct opts {
 	unsigned int gens[MAX_VALUES], n_gens;
 	unsigned int rates[MAX_VALUES], n_rates;
 	unsigned int devices[MAX_VALUES], n_devices;
+	unsigned int rx_usecs[MAX_VALUES], n_rx_usecs;
 	double duration;
 	unsigned int repeat;
 	bool json, compare, full, csum;
@@ -229,6 +235,8 @@ static int parse_one(struct opts *o, int c, char *arg)
 				    10000000);
 	case 'D': return parse_list(arg, o->devices, &o->n_devices, NULL, 0, 1,
 				    BENCH_MAX_DEVICES);
+	case 'U': return parse_list(arg, o->rx_usecs, &o->n_rx_usecs, NULL, 0,
+				    0, TUNX_RX_WAKE_MAX_USECS);
 	case 'd': o->duration = strtod(arg, NULL);
 		return o->duration > 0 && o->duration <= 600 ? 0 : -1;
 	case 'r': o->repeat = (unsigned int)strtoul(arg, NULL, 10);
@@ -251,6 +259,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
 		{ "sink", 1, NULL, 'K' }, { "gen", 1, NULL, 'G' },
 		{ "rate", 1, NULL, 'R' }, { "devices", 1, NULL, 'D' },
+		{ "rx-usecs", 1, NULL, 'U' },
 		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
 		{ "full", 0, NULL, 'F' }, { "csum", 0, NULL, 'C' },
 		{ "help", 0, NULL, 'h' }, { 0 },
@@ -272,6 +281,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	set_list(o->gens, &o->n_gens, dgen, 1);
 	set_list(o->rates, &o->n_rates, dzero, 1);
 	set_list(o->devices, &o->n_devices, ddev, 1);
+	set_list(o->rx_usecs, &o->n_rx_usecs, dzero, 1);
 	o->duration = 3;
 	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "m:b:s:B:q:S:d:r:jch", longs, NULL)) != -1) {
@@ -292,10 +302,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static unsigned int product(const struct opts *o, struct bench_run *runs)
 {
-	unsigned int m, b, s, t, q, k, d, g, p, v, n = 0;
+	unsigned int m, b, s, t, q, k, d, g, p, v, u, n = 0;
 	struct bench_run r;
 
 	for (m = 0; m < o->n_modes; m++)
+	for (u = 0; u < o->n_rx_usecs; u++)
 	for (v = 0; v < o->n_devices; v++)
 	for (d = 0; d < o->n_sinks; d++)
 	for (g = 0; g < o->n_gens; g++)
@@ -309,7 +320,7 @@ static unsigned int product(const struct opts *o, struct bench_run *runs)
 					o->batches[t], o->queues[q],
 					o->streams[k], o->duration,
 					o->sinks[d], o->gens[g], o->rates[p],
-					o->devices[v] };
+					o->devices[v], o->rx_usecs[u] };
 		n = bench_add_run(runs, n, &r);
 	}
 	return n;
@@ -321,14 +332,16 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 	memset(res, 0, sizeof(*res));
 	res->run = *run;
 	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u"
-		" streams %u%s%s%s%s%s%.0u%s%.0u\n", i + 1, n, k ? " repeat " : "",
+		" streams %u%s%s%s%s%s%.0u%s%.0u%s%.0u\n", i + 1, n,
+		k ? " repeat " : "",
 		k + (k ? 1 : 0),
 		bench_mode_names[run->mode], bench_backend_names[run->backend],
 		run->size, run->batch, run->queues, run->streams,
 		run->sink ? " sink " : "", run->sink ? bench_sink_names[run->sink] : "",
 		run->gen ? " gen " : "", run->gen ? bench_gen_names[run->gen] : "",
 		run->rate ? " rate " : "", run->rate,
-		run->devices ? " devices " : "", run->devices);
+		run->devices ? " devices " : "", run->devices,
+		run->rx_usecs ? " rx-usecs " : "", run->rx_usecs);
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
 	else if (run->mode == MODE_WIREGUARD)

@@ -16,7 +16,7 @@ static bool same(const struct bench_run *a, const struct bench_run *b)
 	       a->size == b->size && a->batch == b->batch &&
 	       a->queues == b->queues && a->streams == b->streams &&
 	       a->sink == b->sink && a->gen == b->gen && a->rate == b->rate &&
-	       a->devices == b->devices;
+	       a->devices == b->devices && a->rx_usecs == b->rx_usecs;
 }
 
 static bool makes_sense(const struct bench_run *r)
@@ -79,6 +79,9 @@ unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 	 * held to a rate. */
 	if (r.mode != MODE_RX)
 		r.gen = GEN_NONE, r.rate = 0;
+	/* Only tunx has the rx wakeup that rx-usecs bounds. */
+	if (r.mode != MODE_RX || !bench_backend_is_tunx(r.backend))
+		r.rx_usecs = 0;
 	else if (!r.gen)
 		r.gen = GEN_PACKET;
 	if (!bench_mode_iperf(r.mode))
@@ -103,7 +106,8 @@ static unsigned int add(struct bench_run *runs, unsigned int n,
 			unsigned int streams, double dur)
 {
 	struct bench_run r = { m, b, size, batch, queues, streams, dur,
-			       SINK_NONE, GEN_NONE, 0, 0 };	/* tx: drop; rx: packet;
+			       SINK_NONE, GEN_NONE, 0, 0, 0 };	/* tx: drop;
+								 * rx: packet;
 								 * mem: 4 devices */
 
 	return bench_add_run(runs, n, &r);
@@ -125,6 +129,21 @@ static unsigned int each(struct bench_run *runs, unsigned int n,
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
+ * Context for the rx goals, judged by none: tunx at 64 B with a sleeping
+ * reader's wakeup held up to BENCH_RX_USECS (ethtool rx-usecs) instead
+ * of the default 50 us.  Under TCG a wakeup costs the generator's CPU
+ * tens of microseconds, so how often it wakes the reader bounds rx.
+ */
+static unsigned int rx_held_longer(struct bench_run *runs, unsigned int n,
+				   double dur)
+{
+	struct bench_run r = { MODE_RX, BK_TUNX, 64, 0, 1, 0, dur, SINK_NONE,
+			       GEN_PACKET, 0, 0, BENCH_RX_USECS };
+
+	return bench_add_run(runs, n, &r);
+}
+
+/*
  * The goal of many devices open at once: tunx as libtunx opens it by
  * default (offload on, 1024 entries), BENCH_GOAL_DEVICES of them.  Last
  * of the memory runs: closing them leaves the kernel freeing rings in
@@ -134,7 +153,7 @@ static unsigned int many_devices(struct bench_run *runs, unsigned int n,
 				 double dur)
 {
 	struct bench_run r = { MODE_MEM, BK_TUNX, 0, 0, 1, 0, dur, SINK_NONE,
-			       GEN_NONE, 0, BENCH_GOAL_DEVICES };
+			       GEN_NONE, 0, BENCH_GOAL_DEVICES, 0 };
 
 	return bench_add_run(runs, n, &r);
 }
@@ -167,7 +186,7 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	 * adds (the issue's route goal, and context). */
 	for (i = 0; i < N(two); i++) {
 		struct bench_run r = { MODE_TX, two[i], 64, 0, 1, 0, dur,
-				       SINK_ROUTE, GEN_NONE, 0, 0 };
+				       SINK_ROUTE, GEN_NONE, 0, 0, 0 };
 
 		n = bench_add_run(runs, n, &r);
 		r.sink = SINK_SOCKET;
@@ -179,13 +198,14 @@ unsigned int bench_goals_matrix(struct bench_run *runs, double dur, bool full)
 	 * where the figure is the device's CPU per packet. */
 	for (i = 0; i < N(two); i++) {
 		struct bench_run r = { MODE_RX, two[i], 64, 0, 1, 0, dur,
-				       SINK_NONE, GEN_UDP, 0, 0 };
+				       SINK_NONE, GEN_UDP, 0, 0, 0 };
 
 		n = bench_add_run(runs, n, &r);
 		r.gen = GEN_PACKET;
 		r.rate = BENCH_EQUAL_RATE;
 		n = bench_add_run(runs, n, &r);
 	}
+	n = rx_held_longer(runs, n, dur);
 	/* What a user would pick instead of tunx: tun through io_uring,
 	 * AF_XDP on a veth; and tun with IFF_NAPI, as context (no goal). */
 	n = each(runs, n, MODE_TX, base, N(base), 64, 0, 1, 0, dur);

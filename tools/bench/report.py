@@ -118,10 +118,11 @@ def tcp(res):
 def sink(r):
     """tx: where the packets ended; older JSON has no sink (a blackhole).
     rx: the generator (older JSON: the unconnected UDP flood), and its
-    rate when held to one."""
+    rate when held to one, and the device's rx-usecs when set."""
     if r["mode"] == "rx":
         g = r.get("gen") or "unconnected"
-        return g + (" @%d/s" % r["rate"] if r.get("rate") else "")
+        return g + (" @%d/s" % r["rate"] if r.get("rate") else "") + (
+            " rx-usecs %d" % r["rx_usecs"] if r.get("rx_usecs") else "")
     return r.get("sink") or ("blackhole" if r["mode"] == "tx" and
                              "sink" not in r else None)
 
@@ -184,6 +185,33 @@ def equal_load(res):
             "" if r.get("rate_reached", True) else " (rate not reached)",
             r["cpu_us_per_packet"], r["gen_us_per_packet"],
             r["dev_us_per_packet"], vcpus(r)))
+
+
+def held(res, rest):
+    """rx rows with the device's ethtool rx-usecs set, beside the same
+    run at the default (50 us); judged by no goal."""
+    rows = [r for r in res if r.get("rx_usecs")]
+    if not rows:
+        return
+    print("\n**rx 64 B, wakeup held longer** (the device's ethtool rx-usecs: "
+          "how long a sleeping reader's wakeup may wait for the batch it "
+          "asked for; no goal)\n")
+    print("| backend | rx-usecs | pps | wakeups / packet | "
+          "per CPU us/sy/si/id |")
+    print("|---|---|---|---|---|")
+    for r in [find(rest, mode="rx", backend=x["backend"], size=x["size"],
+                   gen=x.get("gen"), batch=0, queues=1, rate=0)
+              for x in rows[:1]] + rows:
+        if not r:
+            continue
+        if r["error"]:
+            print("| %s | %s | not run: %s | | |" % (
+                r["backend"], r.get("rx_usecs") or "50 (default)",
+                r["error"]))
+            continue
+        print("| %s | %s | %.0f | %s | %s |" % (
+            r["backend"], r.get("rx_usecs") or "50 (default)", r["pps"],
+            per_packet(r, "wakeups"), vcpus(r)))
 
 
 def sinks(res):
@@ -409,7 +437,9 @@ def main():
     if len(sys.argv) > 2:
         with open(sys.argv[2], "w") as f:
             json.dump(doc, f, indent=1)
-    res = doc["results"]
+    # rows with rx-usecs set have a table of their own (held())
+    allres = doc["results"]
+    res = [r for r in allres if not r.get("rx_usecs")]
     reps = max([r.get("repeats", 1) for r in res] or [1])
     runs = "one run" if reps == 1 else "median of %d runs" % reps
     print("Measured %s, kernel %s, %s, %s.  Caveat: %s.\n" %
@@ -418,6 +448,7 @@ def main():
     sinks(res)
     gens(res)
     equal_load(res)
+    held(allres, res)
     tcp(res)
     curve(res, "tx", "batch", "tx 64 B, drop sink: packets/s by batch size")
     curve(res, "tx", "size", "tx, drop sink: packets/s by packet size")
@@ -426,7 +457,7 @@ def main():
     baselines(res)
     zc_sizes(res)
     memory(res)
-    everything(res)
+    everything(allres)
     if reps > 1:
         print("\nEach figure is the median of %d runs interleaved across the "
               "matrix; the JSON has each one's min and max." % reps)

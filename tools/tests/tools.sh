@@ -425,6 +425,8 @@ def run(mode, backend, fig, size=64, batch=0, queues=1, streams=0, **kw):
     r.update(kw)
     return r
 res = [run("tx", "tunx", 500), run("tx", "tun", 100),
+       run("rx", "tunx", 700, gen="packet", rate=0, gen_sent=700, gen_lost=0,
+           rx_usecs=200, packets=1000, wakeups=10),
        run("rx", "tunx", 300, gen="packet", rate=0, gen_sent=310, gen_lost=10),
        run("rx", "tun", 100, gen="packet", rate=0, gen_sent=100, gen_lost=0),
        run("rx", "tunx", 200, gen="udp", rate=0, gen_sent=900, gen_lost=700),
@@ -479,6 +481,10 @@ result "report.py prints the rx generator and equal-load tables" \
 	eval "grep -Fq '| packet | 300 | 100 | 3.00 | 310 / 10 | 100 / 0 |' '$tmp/report.md' &&
 	      grep -Fq '| udp | 200 | 150 | 1.33 | 900 / 700 | 900 / 750 |' '$tmp/report.md' &&
 	      grep -Fq '| tunx | 64 | packet @20000/s | 20000 | 9.50 | 4.25 | 5.25 | cpu0 1/40/9/50 |' '$tmp/report.md'"
+result "report.py puts a row with rx-usecs set beside the default, in no other table" \
+	eval "grep -Fq '| tunx | 50 (default) | 300 | 0.000 |' '$tmp/report.md' &&
+	      grep -Fq '| tunx | 200 | 700 | 0.010 |' '$tmp/report.md' &&
+	      grep -Fq '| rx | tunx | packet rx-usecs 200 | 64 |' '$tmp/report.md'"
 result "report.py prints the TCP and memory tables" \
 	eval "grep -q '^| veth | 1 | 1 | 1000 | - | - |' '$tmp/report.md' &&
 	      grep -Fq '| tunx | 4 | 256 | 1.00 MiB | 2.00 MiB | +0 KiB | +2.00 MiB | 2.00 MiB |' '$tmp/report.md'"
