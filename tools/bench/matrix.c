@@ -79,11 +79,11 @@ unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 	 * held to a rate. */
 	if (r.mode != MODE_RX)
 		r.gen = GEN_NONE, r.rate = 0;
+	else if (!r.gen)
+		r.gen = GEN_PACKET;
 	/* Only tunx has the rx wakeup that rx-usecs bounds. */
 	if (r.mode != MODE_RX || !bench_backend_is_tunx(r.backend))
 		r.rx_usecs = 0;
-	else if (!r.gen)
-		r.gen = GEN_PACKET;
 	if (!bench_mode_iperf(r.mode))
 		r.streams = 0;
 	else if (!r.streams)

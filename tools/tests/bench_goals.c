@@ -162,6 +162,8 @@ static void held_row(void)
 	n = bench_add_run(runs, n, &r);
 	ok(n == 2 && !runs[0].rx_usecs && !runs[1].rx_usecs,
 	   "rx-usecs is dropped from tx runs and from tun");
+	ok(n == 2 && runs[1].gen == GEN_PACKET && runs[0].gen == GEN_NONE,
+	   "an rx run gets the packet generator, tun's too; tx none");
 }
 
 int main(void)
