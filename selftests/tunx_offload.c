@@ -9,8 +9,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
@@ -266,26 +264,10 @@ static int send_take_plain(struct st_queue *q, __u8 *buf, const void *msg,
 	return rx_take_port(q, buf, PKT_MAX, SINK_PORT, IPPROTO_UDP, d);
 }
 
-/* One SIOCETHTOOL with a struct ethtool_value: 0 or -errno. */
-static int ethtool_value_ioctl(const char *name, struct ethtool_value *ev)
-{
-	struct ifreq ifr = {};
-	int s, ret;
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	ifr.ifr_data = (void *)ev;
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(s);
-	return ret;
-}
-
 static int ethtool_get(const char *name, __u32 cmd)
 {
 	struct ethtool_value ev = { .cmd = cmd };
-	int ret = ethtool_value_ioctl(name, &ev);
+	int ret = st_ethtool(name, &ev);
 
 	return ret ? ret : (int)ev.data;
 }
@@ -294,7 +276,7 @@ static int ethtool_set(const char *name, __u32 cmd, __u32 val)
 {
 	struct ethtool_value ev = { .cmd = cmd, .data = val };
 
-	return ethtool_value_ioctl(name, &ev);
+	return st_ethtool(name, &ev);
 }
 
 /* One sendmsg of @len bytes with UDP_SEGMENT @seg: one GSO skb. */

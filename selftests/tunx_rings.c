@@ -10,8 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <netinet/ip.h>
 #include <poll.h>
 #include <pthread.h>
@@ -1225,15 +1223,9 @@ TEST_F(rings, rx_mtu_sized_packet_whole)
 static int sg_enabled(const char *name)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_GSG };
-	struct ifreq ifr = { .ifr_data = (void *)&ev };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+	int ret = st_ethtool(name, &ev);
 
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ret = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : (int)ev.data;
-	close(fd);
-	return ret;
+	return ret ? ret : (int)ev.data;
 }
 
 /*
@@ -1507,17 +1499,8 @@ TEST_F(rings, rx_wake_packet_after_quiet_ring_wakes_at_once)
 /* ETHTOOL_GCOALESCE or ETHTOOL_SCOALESCE on @name: 0 or -errno. */
 static int coalesce(const char *name, __u32 cmd, struct ethtool_coalesce *ec)
 {
-	struct ifreq ifr = {};
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
-
-	if (s < 0)
-		return -errno;
 	ec->cmd = cmd;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	ifr.ifr_data = (void *)ec;
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(s);
-	return ret;
+	return st_ethtool(name, ec);
 }
 
 /* `ethtool -C NAME rx-usecs USECS` */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 
 #include "tunx_util.h"
 
@@ -1042,4 +1043,18 @@ int st_recv_fd(int sock)
 		return -EPROTO;
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
+}
+
+int st_ethtool(const char *name, void *cmd)
+{
+	struct ifreq ifr = { .ifr_data = cmd };
+	int s, ret;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
+	close(s);
+	return ret;
 }

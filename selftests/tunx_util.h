@@ -309,6 +309,9 @@ int st_udp_drain_nowait(int sock);
  */
 int st_if_index(const char *name);
 
+/* One SIOCETHTOOL on @name with @cmd (a struct ethtool_*): 0 or -errno. */
+int st_ethtool(const char *name, void *cmd);
+
 /* Pass a descriptor over a unix socket, and receive it. */
 int st_send_fd(int sock, int fd);
 int st_recv_fd(int sock);
