@@ -58,7 +58,9 @@ def goal_cells(g):
         target = "at most %.2f" % g["target"]
         fmt, ratio_fmt = "%.0f", "%.3f"
     else:
-        target = "%.1fx" % g["target"]
+        # 4.0x, 1.5x, and 0.35x whole (not rounded to a target it is not)
+        target = ("%.2f" % g["target"]).rstrip("0")
+        target += "0x" if target.endswith(".") else "x"
         fmt = "%.2f" if g["unit"] == "us/packet" else "%.0f"
         ratio_fmt = "%.2fx"
     if g.get("na"):
