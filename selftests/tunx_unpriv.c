@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/ethtool.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -593,6 +594,78 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 		SKIP(return, SKIP_MSG);
 	ASSERT_EQ(0, rc);
 	EXPECT_EQ(0, st_if_delete("uo0"));
+}
+
+/* ethtool -c NAME, then -C NAME rx-usecs @usecs: 0 or -errno. */
+static int rx_usecs_read_set(const char *name, __u32 usecs)
+{
+	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+	int ret = st_ethtool(name, &ec);
+
+	if (ret)
+		return ret;
+	ec.cmd = ETHTOOL_SCOALESCE;
+	ec.rx_coalesce_usecs = usecs;
+	return st_ethtool(name, &ec);
+}
+
+/* Nobody may read the device's rx-usecs, not change it. */
+static int rx_usecs_as_nobody(struct cg *cg, void *arg)
+{
+	int ret = rx_usecs_read_set(arg, 1);
+
+	(void)cg;
+	return ret == -EPERM ? 0 : fail(1, ret ? ret : -EIO);
+}
+
+/* Root of its own user and network namespaces sets its device's. */
+static int rx_usecs_own_netns(struct cg *cg, void *arg)
+{
+	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+	struct st_queue q;
+	int ret;
+
+	(void)cg;
+	(void)arg;
+	ret = st_queue_open(&q, "ux0", 0, 16, 16, 0);
+	if (ret)
+		return fail(1, ret);
+	ret = rx_usecs_read_set("ux0", 200);
+	if (!ret)
+		ret = st_ethtool("ux0", &ec);
+	st_queue_close(&q);
+	if (ret)
+		return fail(2, ret);
+	return ec.rx_coalesce_usecs == 200 ? 0 : fail(3, -EIO);
+}
+
+/*
+ * ethtool rx-usecs is an admin's setting of the device's network
+ * namespace, as on any NIC: EPERM to nobody, even as the device's owner;
+ * fine for root of a namespace of its own, on its own device.
+ */
+TEST_F(unpriv, rx_usecs_needs_cap_net_admin_of_the_netns)
+{
+	int fd = st_open(), rc;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, st_attach(fd, "ur0", TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_EQ(0, st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY));
+	close(fd);
+	self->u.userns = false;
+	self->u.fn = rx_usecs_as_nobody;
+	self->u.arg = "ur0";
+	rc = run_unpriv(&self->u);
+	EXPECT_EQ(0, st_if_delete("ur0"));
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
+	self->u.userns = true;
+	self->u.fn = rx_usecs_own_netns;
+	rc = run_unpriv(&self->u);
+	if (rc == CHILD_SKIP)
+		SKIP(return, SKIP_MSG);
+	ASSERT_EQ(0, rc);
 }
 
 /*
