@@ -1503,18 +1503,6 @@ static int coalesce(const char *name, __u32 cmd, struct ethtool_coalesce *ec)
 	return st_ethtool(name, ec);
 }
 
-/* `ethtool -C NAME rx-usecs USECS` */
-static int set_rx_usecs(const char *name, __u32 usecs)
-{
-	struct ethtool_coalesce ec = {};
-	int ret = coalesce(name, ETHTOOL_GCOALESCE, &ec);
-
-	if (ret)
-		return ret;
-	ec.rx_coalesce_usecs = usecs;
-	return coalesce(name, ETHTOOL_SCOALESCE, &ec);
-}
-
 /*
  * ethtool rx-usecs is the bound for readers that leave usecs 0, as a
  * NIC's rx interrupt moderation: 50 us until an admin changes it.  At a
@@ -1530,7 +1518,7 @@ TEST_F(rings, rx_wake_default_bound_is_ethtool_rx_usecs)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(0, coalesce(self->q.name, ETHTOOL_GCOALESCE, &ec));
 	EXPECT_EQ(TUNX_RX_WAKE_DEF_USECS, ec.rx_coalesce_usecs);
-	ASSERT_EQ(0, set_rx_usecs(self->q.name, TUNX_RX_WAKE_MAX_USECS));
+	ASSERT_EQ(0, st_set_rx_usecs(self->q.name, TUNX_RX_WAKE_MAX_USECS));
 	ASSERT_EQ(0, stream_started(&self->q));
 	st_rx_wake(&self->q)->packets = 4;
 	us = wake_after(&self->q, &s);
@@ -1538,7 +1526,7 @@ TEST_F(rings, rx_wake_default_bound_is_ethtool_rx_usecs)
 	EXPECT_LE(TUNX_RX_WAKE_MAX_USECS, us);
 	EXPECT_EQ(1, st_rx_ready(&self->q));
 	st_rx_release(&self->q);
-	ASSERT_EQ(0, set_rx_usecs(self->q.name, 0));
+	ASSERT_EQ(0, st_set_rx_usecs(self->q.name, 0));
 	ASSERT_EQ(0, stream_started(&self->q));
 	us = wake_after(&self->q, &s);
 	ASSERT_LE(0, us);
@@ -1552,8 +1540,8 @@ TEST_F(rings, ethtool_coalesce_refuses_what_it_cannot_do)
 	struct ethtool_coalesce ec = {};
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
-	EXPECT_EQ(-EINVAL, set_rx_usecs(self->q.name,
-					TUNX_RX_WAKE_MAX_USECS + 1));
+	EXPECT_EQ(-EINVAL, st_set_rx_usecs(self->q.name,
+					   TUNX_RX_WAKE_MAX_USECS + 1));
 	ASSERT_EQ(0, coalesce(self->q.name, ETHTOOL_GCOALESCE, &ec));
 	EXPECT_EQ(TUNX_RX_WAKE_DEF_USECS, ec.rx_coalesce_usecs);
 	ec.rx_max_coalesced_frames = 64;

@@ -596,26 +596,17 @@ TEST_F(unpriv, set_owner_group_need_cap_net_admin)
 	EXPECT_EQ(0, st_if_delete("uo0"));
 }
 
-/* ethtool -c NAME, then -C NAME rx-usecs @usecs: 0 or -errno. */
-static int rx_usecs_read_set(const char *name, __u32 usecs)
-{
-	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
-	int ret = st_ethtool(name, &ec);
-
-	if (ret)
-		return ret;
-	ec.cmd = ETHTOOL_SCOALESCE;
-	ec.rx_coalesce_usecs = usecs;
-	return st_ethtool(name, &ec);
-}
-
 /* Nobody may read the device's rx-usecs, not change it. */
 static int rx_usecs_as_nobody(struct cg *cg, void *arg)
 {
-	int ret = rx_usecs_read_set(arg, 1);
+	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+	int ret = st_ethtool(arg, &ec);
 
 	(void)cg;
-	return ret == -EPERM ? 0 : fail(1, ret ? ret : -EIO);
+	if (ret)
+		return fail(1, ret);
+	ret = st_set_rx_usecs(arg, 1);
+	return ret == -EPERM ? 0 : fail(2, ret ? ret : -EIO);
 }
 
 /* Root of its own user and network namespaces sets its device's. */
@@ -630,7 +621,7 @@ static int rx_usecs_own_netns(struct cg *cg, void *arg)
 	ret = st_queue_open(&q, "ux0", 0, 16, 16, 0);
 	if (ret)
 		return fail(1, ret);
-	ret = rx_usecs_read_set("ux0", 200);
+	ret = st_set_rx_usecs("ux0", 200);
 	if (!ret)
 		ret = st_ethtool("ux0", &ec);
 	st_queue_close(&q);

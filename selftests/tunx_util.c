@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
@@ -1057,4 +1058,16 @@ int st_ethtool(const char *name, void *cmd)
 	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
 	close(s);
 	return ret;
+}
+
+int st_set_rx_usecs(const char *name, __u32 usecs)
+{
+	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
+	int ret = st_ethtool(name, &ec);
+
+	if (ret)
+		return ret;
+	ec.cmd = ETHTOOL_SCOALESCE;
+	ec.rx_coalesce_usecs = usecs;
+	return st_ethtool(name, &ec);
 }

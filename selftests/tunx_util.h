@@ -311,6 +311,8 @@ int st_if_index(const char *name);
 
 /* One SIOCETHTOOL on @name with @cmd (a struct ethtool_*): 0 or -errno. */
 int st_ethtool(const char *name, void *cmd);
+/* `ethtool -C NAME rx-usecs USECS` (reads the coalesce settings first). */
+int st_set_rx_usecs(const char *name, __u32 usecs);
 
 /* Pass a descriptor over a unix socket, and receive it. */
 int st_send_fd(int sock, int fd);
