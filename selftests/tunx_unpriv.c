@@ -578,14 +578,22 @@ static int chown_device(struct cg *cg, void *arg)
 	return persist ? 5 : 0;
 }
 
-TEST_F(unpriv, set_owner_group_need_cap_net_admin)
+/* A persistent device @name owned by nobody, for nobody to try things on. */
+static void nobodys_device(struct __test_metadata *_metadata, const char *name)
 {
-	int fd = st_open(), rc;
+	int fd = st_open();
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, st_attach(fd, "uo0", TUNX_ATTACH_PERSIST, NULL));
+	ASSERT_EQ(0, st_attach(fd, name, TUNX_ATTACH_PERSIST, NULL));
 	ASSERT_EQ(0, st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY));
 	close(fd);
+}
+
+TEST_F(unpriv, set_owner_group_need_cap_net_admin)
+{
+	int rc;
+
+	nobodys_device(_metadata, "uo0");
 	self->u.userns = false;
 	self->u.fn = chown_device;
 	self->u.arg = "uo0";
@@ -637,12 +645,9 @@ static int rx_usecs_own_netns(struct cg *cg, void *arg)
  */
 TEST_F(unpriv, rx_usecs_needs_cap_net_admin_of_the_netns)
 {
-	int fd = st_open(), rc;
+	int rc;
 
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, st_attach(fd, "ur0", TUNX_ATTACH_PERSIST, NULL));
-	ASSERT_EQ(0, st_ioctl_u32(fd, TUNX_IOC_SET_OWNER, NOBODY));
-	close(fd);
+	nobodys_device(_metadata, "ur0");
 	self->u.userns = false;
 	self->u.fn = rx_usecs_as_nobody;
 	self->u.arg = "ur0";
