@@ -52,8 +52,15 @@ result "tunx-tunnel refuses a wildcard --local" \
 	rc 2 "$bin/tunx-tunnel" -l 0.0.0.0:1 -p 127.0.0.1:2
 result "tunx-tunnel --backend pipe is refused" \
 	rc 2 "$bin/tunx-tunnel" -b pipe -l 127.0.0.1:1 -p 127.0.0.1:2
-result "tunx-tunnel mixing IPv4 and IPv6 ends is refused" \
-	rc 1 "$bin/tunx-tunnel" -l 127.0.0.1:1 -p '[::1]:2'
+# One socket cannot talk from one family to the other: a usage error,
+# said with both options and the way out.
+result "tunx-tunnel mixing IPv4 and IPv6 ends is a usage error naming both options" \
+	eval "rc 2 '$bin/tunx-tunnel' -l 127.0.0.1:1 -p '[::1]:2' &&
+	      grep -q -- '--local 127.0.0.1:1 is IPv4 but --peer \[::1\]:2 is IPv6' '$tmp/err' &&
+	      grep -q 'both as IPv4 (ADDR:PORT) or both as IPv6' '$tmp/err'"
+result "tunx-tunnel --mtu 116 over IPv6 (48 bytes of headers) is a usage error" \
+	eval "rc 2 '$bin/tunx-tunnel' -m 116 -l '[::1]:1' -p '[::1]:2' &&
+	      grep -q 'give --mtu 117 or more' '$tmp/err'"
 result "tunx-tunnel --queues 0 is refused" \
 	rc 2 "$bin/tunx-tunnel" -Q 0 -l 127.0.0.1:1 -p 127.0.0.1:2
 result "tunx-tunnel --queues 17 is refused" \
@@ -211,6 +218,15 @@ for src, k in ((sys.argv[1], 3), (sys.argv[2], 2)):
         s.sendto(bytes([0x45]) + bytes(39), (to, 5555))
 ' "$(underlay 3)" "$(underlay 1)" "$(underlay 2)"
 }
+# Bad --address and --route values are found before the socket and the
+# device are opened (status 2); the device used to be created and up first.
+for o in "-a 10.1.2.3/33 --address" "-r bogus --route"; do
+	read -r opt val long <<<"$o"
+	result "tunx-tunnel $opt $val is a usage error before anything is opened, naming $long" \
+		eval "rc 2 ip netns exec '$nsa' '$bin/tunx-tunnel' -b tun -n tt9 $opt $val \
+			-l 192.168.77.1:5566 -p 192.168.77.2:5566 &&
+		      grep -q -- 'bad value for $long: $val' '$tmp/err'"
+done
 tunnel "$nsa" 1 tun -r 10.97.0.0/24; pa=$!
 tunnel "$nsb" 2 tun; pb=$!
 ends_up "$nsa" "$nsb"

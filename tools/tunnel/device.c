@@ -14,12 +14,12 @@
 #include "tunnel.h"
 
 /* IP + UDP headers the underlay adds to every packet. */
-static unsigned int overhead(int family)
+unsigned int tunnel_overhead(int family)
 {
 	return family == AF_INET6 ? 40 + 8 : 20 + 8;
 }
 
-static int parse_cidr(const char *s, int *family, uint8_t addr[16],
+int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
 		      unsigned int *prefix)
 {
 	char ip[INET6_ADDRSTRLEN];
@@ -111,7 +111,7 @@ static int add_prefix(struct tunnel *t, const char *name, const char *cidr,
 	uint8_t a[16];
 	int fam, r;
 
-	if (parse_cidr(cidr, &fam, a, &prefix))
+	if (tunnel_parse_cidr(cidr, &fam, a, &prefix))
 		return -EINVAL;
 	if (!route && tunnel_has_addr(name, fam, a))	/* set already */
 		return 0;
@@ -299,15 +299,10 @@ int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o)
 	unsigned int mtu;
 	int r;
 
-	if (o->underlay_mtu <= overhead(fam) + 68) {
-		fprintf(stderr, "tunx-tunnel: --mtu %u leaves no room for packets\n",
-			o->underlay_mtu);
-		return -EINVAL;
-	}
 	/* First: nothing else matters on a device this user may not use. */
 	if (tunnel_explain_stranger(o->name))
 		return -EPERM;
-	t->mtu = o->underlay_mtu - overhead(fam);
+	t->mtu = o->underlay_mtu - tunnel_overhead(fam);
 	r = plan_mtu(t, o, &mtu);
 	if (r)
 		return r;

@@ -102,6 +102,13 @@ static const char *long_name(const struct option *o, int c)
 	return "?";
 }
 
+/* The cause (a value that @opt cannot take), then where the fix is. */
+static void bad_value(const char *opt, const char *value)
+{
+	fprintf(stderr, "tunx-tunnel: bad value for --%s: %s\n"
+		"  `tunx-tunnel --help` says what it takes\n", opt, value);
+}
+
 /* Returns 0, or the exit status (2: usage error, or -1 for --help). */
 static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 {
@@ -143,9 +150,7 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		default: return 2;
 		}
 		if (bad) {
-			fprintf(stderr, "tunx-tunnel: bad value for --%s: %s\n"
-				"  `tunx-tunnel --help` says what it takes\n",
-				long_name(longs, c), optarg ? optarg : "");
+			bad_value(long_name(longs, c), optarg ? optarg : "");
 			return 2;
 		}
 	}
@@ -157,6 +162,82 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		fprintf(stderr, "tunx-tunnel: --local and --peer are required\n");
 		return 2;
 	}
+	return 0;
+}
+
+static int check_cidrs(const char *const *list, unsigned int n,
+		       const char *opt)
+{
+	unsigned int i, prefix;
+	uint8_t a[16];
+	int fam;
+
+	for (i = 0; i < n; i++) {
+		if (tunnel_parse_cidr(list[i], &fam, a, &prefix)) {
+			bad_value(opt, list[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *family_name(int fam)
+{
+	return fam == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * The ends' family (the underlay's), 0 when an end does not parse (the
+ * socket's setup says how it should look), or -1, said, when they differ:
+ * one socket cannot talk from one family to the other.
+ */
+static int ends_family(const struct tunnel_opts *o)
+{
+	struct sockaddr_storage l, p;
+	socklen_t len;
+
+	if (tunnel_parse_endpoint(o->local, &l, &len) ||
+	    tunnel_parse_endpoint(o->peer, &p, &len))
+		return 0;
+	if (l.ss_family == p.ss_family)
+		return l.ss_family;
+	fprintf(stderr, "tunx-tunnel: --local %s is %s but --peer %s is %s: "
+		"the ends of a tunnel share one family;\n  give --local and "
+		"--peer both as IPv4 (ADDR:PORT) or both as IPv6 "
+		"([ADDR]:PORT)\n", o->local, family_name(l.ss_family), o->peer,
+		family_name(p.ss_family));
+	return -1;
+}
+
+/* The device gets the underlay MTU minus the outer headers: at most 68
+ * (IPv4's least MTU) leaves no room for packets. */
+static int check_mtu(const struct tunnel_opts *o, int fam)
+{
+	unsigned int least = tunnel_overhead(fam) + 69;
+
+	if (o->underlay_mtu >= least)
+		return 0;
+	fprintf(stderr, "tunx-tunnel: --mtu %u leaves no room for packets "
+		"after the %u bytes of %s and UDP headers;\n  give --mtu %u or "
+		"more (the path MTU between the ends)\n", o->underlay_mtu,
+		tunnel_overhead(fam), family_name(fam), least);
+	return -1;
+}
+
+/*
+ * Values that need no socket or device to judge are judged before either
+ * is opened: a bad --address used to be found on a device already created
+ * and up, and ended the tunnel with status 1 as if the host were at fault.
+ * Returns 0 or 2 (a usage error, said).
+ */
+static int check_values(const struct tunnel_opts *o)
+{
+	int fam = ends_family(o);
+
+	if (fam < 0 || check_cidrs(o->addrs, o->n_addrs, "address") ||
+	    check_cidrs(o->routes, o->n_routes, "route") ||
+	    (fam && check_mtu(o, fam)))
+		return 2;
 	return 0;
 }
 
@@ -325,8 +406,7 @@ static int open_socks(struct tunnel *t, const struct tunnel_opts *o)
 	if (!r)
 		return 0;
 	fprintf(stderr, "tunx-tunnel: --local %s --peer %s: %s\n", o->local,
-		o->peer, r == -EINVAL ? "want ADDR:PORT" : r == -EAFNOSUPPORT ?
-		"not the same address family" : r == -EDESTADDRREQ ?
+		o->peer, r == -EINVAL ? "want ADDR:PORT" : r == -EDESTADDRREQ ?
 		"bind an address of this host, not a wildcard" : r == -ERANGE ?
 		"a port plus the queue count passes 65535 (or is 0)" :
 		strerror(-r));
@@ -345,6 +425,9 @@ int main(int argc, char **argv)
 	r = parse_args(argc, argv, &o);
 	if (r)
 		return r < 0 ? usage(stdout, 0) : usage(stderr, 2);
+	r = check_values(&o);
+	if (r)
+		return r;
 	t.nq = o.queues;
 	for (i = 0; i < TUNNEL_MAX_QUEUES; i++)
 		t.q[i] = (struct tunnel_queue){ .t = &t, .index = i, .sock = -1 };
