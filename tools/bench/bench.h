@@ -300,6 +300,20 @@ void bench_gen_json(const struct bench_result *r);
 void bench_run_mem(const struct bench_run *r, struct bench_result *res);
 int bench_dev_stats(struct tunx_device *dev, struct tunx_stats *st);
 
+/* Seconds per run: -d, else these; iperf3 needs a few to ramp up. */
+#define BENCH_SECONDS		3
+#define BENCH_GOALS_SECONDS	2	/* --compare: about 100 runs */
+#define BENCH_TCP_MIN_SECONDS	3
+
+/* How long @r really runs: tcp and wireguard take at least their minimum. */
+static inline double bench_run_seconds(const struct bench_run *r)
+{
+	bool iperf = r->mode == MODE_TCP || r->mode == MODE_WIREGUARD;
+
+	return iperf && r->duration < BENCH_TCP_MIN_SECONDS ?
+	       BENCH_TCP_MIN_SECONDS : r->duration;
+}
+
 /* matrix.c: the standard run lists */
 unsigned int bench_add_run(struct bench_run *runs, unsigned int n,
 			   const struct bench_run *r);

@@ -97,7 +97,8 @@ static const char usage_text[] =
 "                       long a sleeping reader's wakeup may be held for\n"
 "                       the batch it asked for (0: leave the default,\n"
 "                       50; default 0)\n"
-"  -d, --duration SEC   seconds per run (default 3; tcp at least 3)\n"
+"  -d, --duration SEC   seconds per run (default 3, --compare 2; tcp at\n"
+"                       least 3)\n"
 "  -r, --repeat N       run the whole list N times, interleaved, and report\n"
 "                       each run's median with its min and max (default 1)\n"
 "  -c, --compare        the performance goals: tx and rx at 64 bytes (tx\n"
@@ -140,7 +141,7 @@ struct opts {
 	unsigned int rates[MAX_VALUES], n_rates;
 	unsigned int devices[MAX_VALUES], n_devices;
 	unsigned int rx_usecs[MAX_VALUES], n_rx_usecs;
-	double duration;
+	double duration;	/* 0: not given, the mode's default */
 	unsigned int repeat;
 	bool json, compare, full, csum;
 };
@@ -282,7 +283,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	set_list(o->rates, &o->n_rates, dzero, 1);
 	set_list(o->devices, &o->n_devices, ddev, 1);
 	set_list(o->rx_usecs, &o->n_rx_usecs, dzero, 1);
-	o->duration = 3;
 	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "m:b:s:B:q:S:d:r:jch", longs, NULL)) != -1) {
 		if (c == 'h')
@@ -332,7 +332,7 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 	memset(res, 0, sizeof(*res));
 	res->run = *run;
 	fprintf(stderr, "tunx-bench: %u/%u%s%.0u %s %s size %u batch %u queues %u"
-		" streams %u%s%s%s%s%s%.0u%s%.0u%s%.0u\n", i + 1, n,
+		" streams %u%s%s%s%s%s%.0u%s%.0u%s%.0u for %g s\n", i + 1, n,
 		k ? " repeat " : "",
 		k + (k ? 1 : 0),
 		bench_mode_names[run->mode], bench_backend_names[run->backend],
@@ -341,7 +341,8 @@ static void run_one(const struct bench_run *run, struct bench_result *res,
 		run->gen ? " gen " : "", run->gen ? bench_gen_names[run->gen] : "",
 		run->rate ? " rate " : "", run->rate,
 		run->devices ? " devices " : "", run->devices,
-		run->rx_usecs ? " rx-usecs " : "", run->rx_usecs);
+		run->rx_usecs ? " rx-usecs " : "", run->rx_usecs,
+		bench_run_seconds(run));
 	if (run->mode == MODE_TCP)
 		bench_run_tcp(run, res);
 	else if (run->mode == MODE_WIREGUARD)
@@ -413,10 +414,11 @@ int main(int argc, char **argv)
 	if (o.csum)
 		return bench_csum();
 	if (o.compare || o.full) {
-		if (o.duration == 3)
-			o.duration = 2;
-		n = bench_goals_matrix(runs, o.duration, o.full);
+		n = bench_goals_matrix(runs, o.duration ? o.duration :
+				       BENCH_GOALS_SECONDS, o.full);
 	} else {
+		if (!o.duration)
+			o.duration = BENCH_SECONDS;
 		n = product(&o, runs);
 	}
 	if (!n) {

@@ -44,6 +44,7 @@ static int underlay(struct tcp_env *e)
 {
 	int p = (int)getpid();
 
+
 	snprintf(e->ns[0], sizeof(e->ns[0]), "tunxbench%d-a", p);
 	snprintf(e->ns[1], sizeof(e->ns[1]), "tunxbench%d-b", p);
 	/* The VM has no kmod helper: "ip link add type veth" cannot load it. */
@@ -157,7 +158,7 @@ static void iperf(struct tcp_env *e, const struct bench_run *r,
 		usleep(100000);
 	bench_cpu_read(&c0);
 	bench_sh("ip netns exec %s iperf3 -c %s -t %.0f -P %u -J >%s 2>&1",
-		 e->ns[0], srv, r->duration < 3 ? 3 : r->duration,
+		 e->ns[0], srv, bench_run_seconds(r),
 		 r->streams ? r->streams : 1, out);
 	bench_cpu_read(&c1);
 	bench_cpu_share(&c0, &c1, res);

@@ -150,6 +150,13 @@ result "tunx-bench --devices 0 is refused" rc 2 "$bin/tunx-bench" -m mem --devic
 result "tunx-bench --devices 4097 is refused, naming the value" \
 	eval "'$bin/tunx-bench' -m mem --devices 4097 2>'$tmp/err'; [ \$? = 2 ] &&
 	      grep -q 'bad value: 4097' '$tmp/err'"
+# --compare's own default is 2 s a run; a -d the user gave is kept, 3
+# included (it was taken for the default and cut to 2).  The first
+# progress line is enough: the run is stopped right after.
+first_run() { timeout 3 "$bin/tunx-bench" "$@" 2>&1 >/dev/null | head -1; }
+result "tunx-bench --compare runs 2 s a run, and -d 3 runs 3" \
+	eval "first_run --compare | grep -q ' for 2 s\$' &&
+	      first_run --compare -d 3 | grep -q ' for 3 s\$'"
 
 if [ -c /dev/net/tunx ]; then
 	skip "tunxctl explains a missing module" "tunx is loaded here"
