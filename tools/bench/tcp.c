@@ -40,10 +40,25 @@ static void tunnel_path(char *buf, size_t len)
 	snprintf(buf, len, "%s/tunx-tunnel", dirname(self));
 }
 
+/*
+ * A tcp run that was killed (a timeout, Ctrl-C in the middle of iperf3)
+ * leaves its namespaces and what ran in them; the next one removes those
+ * whose tunx-bench is gone.  A pid reused since only keeps them longer.
+ */
+static void sweep_stale_underlays(void)
+{
+	bench_sh("for n in $(ip netns list | "
+		 "awk '$1 ~ /^tunxbench[0-9]+-[ab]$/ { print $1 }'); do "
+		 "p=${n#tunxbench}; [ -d /proc/${p%%-*} ] && continue; "
+		 "ip netns pids $n | xargs -r kill -9; ip netns del $n; "
+		 "done 2>/dev/null");
+}
+
 static int underlay(struct tcp_env *e)
 {
 	int p = (int)getpid();
 
+	sweep_stale_underlays();
 
 	snprintf(e->ns[0], sizeof(e->ns[0]), "tunxbench%d-a", p);
 	snprintf(e->ns[1], sizeof(e->ns[1]), "tunxbench%d-b", p);

@@ -157,6 +157,19 @@ first_run() { timeout 3 "$bin/tunx-bench" "$@" 2>&1 >/dev/null | head -1; }
 result "tunx-bench --compare runs 2 s a run, and -d 3 runs 3" \
 	eval "first_run --compare | grep -q ' for 2 s\$' &&
 	      first_run --compare -d 3 | grep -q ' for 3 s\$'"
+# A tcp run that was killed leaves its two namespaces, with iperf3 in
+# them; the next tcp run removes those of a tunx-bench that is gone (no
+# pid is above pid_max), never those of one still running (this shell).
+ip netns add tunxbench99999999-a && ip netns add "tunxbench$$-a" &&
+	ip netns exec tunxbench99999999-a sleep 600 &
+sleep 0.5
+result "tunx-bench tcp removes what a killed tcp run left, and keeps a live one's" \
+	eval "'$bin/tunx-bench' -m tcp -b tun -d 1 >'$tmp/out' 2>&1 &&
+	      ! ip netns list | grep -q '^tunxbench99999999-a' &&
+	      ip netns list | grep -q '^tunxbench$$-a'"
+ip netns pids tunxbench99999999-a 2>/dev/null | xargs -r kill
+ip netns del tunxbench99999999-a 2>/dev/null
+ip netns del "tunxbench$$-a"
 
 if [ -c /dev/net/tunx ]; then
 	skip "tunxctl explains a missing module" "tunx is loaded here"
