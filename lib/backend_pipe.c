@@ -137,10 +137,16 @@ err_free:
 int tunx_pipe_open(struct tunx_device **a, struct tunx_device **b,
 		   const struct tunx_config *cfg)
 {
+	struct tunx_config taken;
 	struct pipe_shared *sh;
 	struct pipe_end *ea, *eb;
+	char why[160];
 	int r;
 
+	r = tunx__config_take(&taken, cfg, why, sizeof(why));
+	if (r)
+		return r;
+	cfg = &taken;
 	r = shared_new(&sh, cfg);
 	if (r)
 		return r;

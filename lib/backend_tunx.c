@@ -57,8 +57,8 @@ static bool tunx_ready(struct tunx_device *dev, short events)
 /*
  * A blocking read of @n packets is about to sleep (@n > 0) or is awake
  * again (0): ask the kernel to wake it once @n packets wait, or once the
- * first has waited TUNX_RX_WAKE_DEF_USECS (usecs left 0), instead of at
- * each packet.  Reset after, so a caller's own poll() on tunx_fd() wakes
+ * first has waited cfg's rx_wake_usecs (0: the device's rx-usecs),
+ * instead of at each packet.  Reset after, so a caller's own poll() on tunx_fd() wakes
  * at the first packet.  No fence: the kernel bounds a stale request.
  */
 static void tunx_read_sleep(struct tunx_device *dev, unsigned int n)
@@ -186,6 +186,9 @@ static int wake_words(struct tunx_dev *t, const struct tunx_ring_setup *rs)
 		    rs->rx_wake % sizeof(uint32_t))
 			return -EPROTO;
 		t->rx_wake = (struct tunx_rx_wake *)(t->map + rs->rx_wake);
+		/* The kernel reads it at each held wakeup; set once. */
+		__atomic_store_n(&t->rx_wake->usecs, t->rx_wake_usecs,
+				 __ATOMIC_RELAXED);
 	}
 	if (t->features & TUNX_FEAT_TX_WAKE) {
 		if (rs->tx_wake > rs->mmap_size - sizeof(struct tunx_tx_wake) ||
@@ -322,6 +325,7 @@ int tunx__tunx_open(struct tunx_device **devp, const struct tunx_config *cfg,
 	if (!t)
 		return -ENOMEM;
 	t->fd = -1;
+	t->rx_wake_usecs = cfg->rx_wake_usecs;
 	pthread_mutex_init(&t->txlock, NULL);
 	r = tunx__dev_init(&t->dev, &tunx_ops, TUNX_BACKEND_TUNX, cfg);
 	if (!r && cfg->tunx_path && !(t->path = strdup(cfg->tunx_path)))
@@ -358,6 +362,7 @@ static int tunx_queue_attach_op(struct tunx_device *dev, struct tunx_device **qp
 	cfg.busy_poll = dev->busy_ns > 0;
 	cfg.busy_poll_usecs = (unsigned int)(dev->busy_ns / 1000);
 	cfg.batch = dev->batch;
+	cfg.rx_wake_usecs = t->rx_wake_usecs;
 	r = tunx__tunx_open(qp, &cfg, &d);
 	if (r)
 		return tunx__seterr(dev, r, "%s", d.message);

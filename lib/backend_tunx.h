@@ -21,6 +21,7 @@ struct tunx_dev {
 	/* The rx ring's wakeup request (uapi struct tunx_rx_wake); NULL on
 	 * a module without TUNX_FEAT_RX_WAKE.  The reader writes it. */
 	struct tunx_rx_wake *rx_wake;
+	unsigned int rx_wake_usecs;	/* cfg's, written to rx_wake->usecs */
 	/* tunx_write() from many threads: the tx ring has one producer.
 	 * Held for the copy into the frames only, per queue. */
 	pthread_mutex_t txlock;

@@ -12,15 +12,6 @@
 #include "internal.h"
 #include "offload.h"
 
-void tunx_config_init(struct tunx_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->size = sizeof(*cfg);
-	cfg->backend = TUNX_BACKEND_AUTO;
-	cfg->offload = true;
-	cfg->owner = cfg->group = -1;
-}
-
 int tunx__dev_init(struct tunx_device *dev, const struct tunx_device_ops *ops,
 		   enum tunx_backend backend, const struct tunx_config *cfg)
 {

@@ -94,6 +94,13 @@ struct tunx_device {
 	void *priv;
 };
 
+/* config.c: @cfg (NULL: defaults) as this library's struct in @out;
+ * -EINVAL with @why when its size says it was never initialised or it
+ * sets fields this library does not know. */
+TUNX_HIDDEN int tunx__config_take(struct tunx_config *out,
+				  const struct tunx_config *cfg,
+				  char *why, size_t len);
+
 /* device.c */
 TUNX_HIDDEN int tunx__dev_init(struct tunx_device *dev,
 			       const struct tunx_device_ops *ops,

@@ -14,11 +14,6 @@
 
 static bool cfg_valid(const struct tunx_config *cfg, struct tunx_diag *d)
 {
-	if (!cfg || cfg->size < sizeof(*cfg)) {
-		snprintf(d->message, sizeof(d->message),
-			 "config not initialised with tunx_config_init()");
-		return false;
-	}
 	if (cfg->name && strlen(cfg->name) >= IFNAMSIZ) {
 		snprintf(d->message, sizeof(d->message),
 			 "name \"%s\" longer than %d bytes", cfg->name,
@@ -34,6 +29,12 @@ static bool cfg_valid(const struct tunx_config *cfg, struct tunx_diag *d)
 		snprintf(d->message, sizeof(d->message),
 			 "busy_poll_usecs %u above %u", cfg->busy_poll_usecs,
 			 TUNX_BUSY_POLL_MAX_USECS);
+		return false;
+	}
+	if (cfg->rx_wake_usecs > TUNX_RX_WAKE_MAX_USECS) {
+		snprintf(d->message, sizeof(d->message),
+			 "rx_wake_usecs %u above %u", cfg->rx_wake_usecs,
+			 TUNX_RX_WAKE_MAX_USECS);
 		return false;
 	}
 	return true;
@@ -128,15 +129,25 @@ static int open_backend(struct tunx_device **devp,
 }
 
 /* *adopted: the device took @adopt_fd (closing it is now the device's). */
-static int open_common(struct tunx_device **devp, const struct tunx_config *cfg,
+static int open_common(struct tunx_device **devp,
+		       const struct tunx_config *caller,
 		       struct tunx_diag *diag, int adopt_fd, bool *adopted)
 {
 	struct tunx_diag local;
 	struct tunx_diag *d = diag ? diag : &local;
+	struct tunx_config taken, *cfg = &taken;
 	int r;
 
 	memset(d, 0, sizeof(*d));
 	*devp = NULL;
+	if (!caller) {
+		snprintf(d->message, sizeof(d->message),
+			 "config not initialised with tunx_config_init()");
+		return -EINVAL;
+	}
+	r = tunx__config_take(cfg, caller, d->message, sizeof(d->message));
+	if (r)
+		return r;
 	if (!cfg_valid(cfg, d))
 		return -EINVAL;
 	d->backend = cfg->backend;

@@ -109,6 +109,13 @@ struct tunx_config {
 	void *event_arg;
 	const char *tun_path;	/* override "/dev/net/tun" (containers) */
 	const char *tunx_path;	/* override "/dev/net/tunx" */
+	/* Fields below came later: a program built against an older tunx.h
+	 * passes a smaller size and gets their defaults. */
+	unsigned int rx_wake_usecs; /* tunx: how long a sleeping tunx_read()
+				 * may wait for the rest of its batch once a
+				 * packet is there, 1..1000000 (-EINVAL
+				 * above); 0: the device's ethtool rx-usecs
+				 * (50 unless an admin changed it) */
 };
 
 /*

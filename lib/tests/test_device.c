@@ -1987,6 +1987,43 @@ static void blocking_read_asks_for_its_batch(void)
 	tunx_close(dev);
 }
 
+/*
+ * cfg.rx_wake_usecs is the bound the kernel reads in the shared struct
+ * tunx_rx_wake (TUNX_FEAT_RX_WAKE), for every queue of the device; 0
+ * leaves the device's ethtool rx-usecs.  A bound above the kernel's
+ * maximum is refused before anything opens.
+ */
+static void rx_wake_usecs_reaches_the_kernel_on_every_queue(void)
+{
+	struct tunx_device *dev = NULL, *q2 = NULL;
+	struct tunx_config cfg;
+	struct tunx_diag d;
+
+	if (tx_backend() != TUNX_BACKEND_TUNX)
+		return;		/* tun has no shared rings */
+	CU_ASSERT_FATAL(module_features() & TUNX_FEAT_RX_WAKE);
+	tunx_config_init(&cfg);
+	cfg.backend = TUNX_BACKEND_TUNX;
+	cfg.name = "txrxus";
+	cfg.rx_wake_usecs = TUNX_RX_WAKE_MAX_USECS + 1;
+	CU_ASSERT_EQUAL(tunx_open(&dev, &cfg, &d), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "rx_wake_usecs"));
+	CU_ASSERT_EQUAL(tx_sh("ip link show txrxus >/dev/null 2>&1"), 1);
+	cfg.rx_wake_usecs = 300;
+	cfg.queues = 2;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(tunx_attach_queue(dev, &q2), 0);
+	CU_ASSERT_EQUAL(tunx__to_tx(dev)->rx_wake->usecs, 300);
+	CU_ASSERT_EQUAL(tunx__to_tx(q2)->rx_wake->usecs, 300);
+	tunx_close(q2);
+	tunx_close(dev);
+	cfg.rx_wake_usecs = 0;
+	cfg.queues = 1;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, &d), 0);
+	CU_ASSERT_EQUAL(tunx__to_tx(dev)->rx_wake->usecs, 0);
+	tunx_close(dev);
+}
+
 /* busy_poll is a hint: on where it can be, said so either way. */
 static void busy_poll_hint_reported(void)
 {
@@ -2056,6 +2093,8 @@ static CU_TestInfo tests[] = {
 	{ "owner_attaches_without_cap_net_admin", owner_attaches_without_cap_net_admin },
 	{ "tcp_bulk_between_namespaces_via_p2p", tcp_bulk_between_namespaces_via_p2p },
 	{ "blocking_read_asks_for_its_batch", blocking_read_asks_for_its_batch },
+	{ "rx_wake_usecs_reaches_the_kernel_on_every_queue",
+	  rx_wake_usecs_reaches_the_kernel_on_every_queue },
 	{ "busy_poll_hint_reported", busy_poll_hint_reported },
 	{ "offload_device_when_module_has_it", offload_device_when_module_has_it },
 	{ "peek_sees_uso_super_packet", peek_sees_uso_super_packet },

@@ -4,6 +4,8 @@
  * given (module missing, no device node in a container, EPERM).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/tunx.h>
 #include "harness.h"
 
 static void cfg_auto(struct tunx_config *cfg, const char *name)
@@ -35,6 +38,63 @@ static void uninitialised_config_einval(void)
 	CU_ASSERT_PTR_NULL(dev);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "tunx_config_init"));
 	CU_ASSERT_EQUAL(tunx_open(&dev, NULL, NULL), -EINVAL);
+}
+
+/* The sizeof of tunx.h's first struct tunx_config, ending at tunx_path. */
+#define CONFIG_SIZE_0 (offsetof(struct tunx_config, tunx_path) + sizeof(char *))
+
+/*
+ * A program built against an older tunx.h passes a smaller struct: what
+ * lies beyond its size is not its own and is never read (here an
+ * rx_wake_usecs that would be refused); the fields it lacks take their
+ * defaults.
+ */
+static void older_config_size_gets_defaults_for_the_rest(void)
+{
+	struct tunx_device *dev = NULL;
+	struct tunx_config cfg;
+	struct tunx_diag d;
+	char name[IFNAMSIZ];
+
+	cfg_auto(&cfg, "txold");
+	cfg.backend = TUNX_BACKEND_TUN;
+	cfg.rx_wake_usecs = TUNX_RX_WAKE_MAX_USECS + 1;
+	CU_ASSERT_EQUAL(tunx_open(&dev, &cfg, &d), -EINVAL);
+	cfg.size = CONFIG_SIZE_0;
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &cfg, &d), 0);
+	CU_ASSERT_EQUAL(tunx_name(dev, name, sizeof(name)), 0);
+	CU_ASSERT_STRING_EQUAL(name, "txold");
+	tunx_close(dev);
+	cfg.size = CONFIG_SIZE_0 - 1;
+	CU_ASSERT_EQUAL(tunx_open(&dev, &cfg, &d), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "tunx_config_init"));
+}
+
+/*
+ * One built against a newer tunx.h may pass fields this library does not
+ * know: zero (their default) is fine, anything else is refused rather
+ * than ignored.  A size no struct has is an uninitialised one.
+ */
+static void newer_config_unknown_fields_must_be_zero(void)
+{
+	struct { struct tunx_config c; uint64_t later; } big;
+	struct tunx_device *dev = NULL, *b = NULL;
+	struct tunx_diag d;
+
+	memset(&big, 0, sizeof(big));
+	cfg_auto(&big.c, "txnew");
+	big.c.backend = TUNX_BACKEND_TUN;
+	big.c.size = sizeof(big);
+	CU_ASSERT_EQUAL_FATAL(tunx_open(&dev, &big.c, &d), 0);
+	tunx_close(dev);
+	big.later = 1;
+	CU_ASSERT_EQUAL(tunx_open(&dev, &big.c, &d), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "newer tunx.h"));
+	CU_ASSERT_EQUAL(tunx_pipe_open(&dev, &b, &big.c), -EINVAL);
+	big.later = 0;
+	big.c.size = 1 << 20;
+	CU_ASSERT_EQUAL(tunx_open(&dev, &big.c, &d), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(d.message, "tunx_config_init"));
 }
 
 static void long_name_and_bad_mtu_einval(void)
@@ -312,6 +372,10 @@ static void persistent_device_survives_close(void)
 
 static CU_TestInfo tests[] = {
 	{ "uninitialised_config_einval", uninitialised_config_einval },
+	{ "older_config_size_gets_defaults_for_the_rest",
+	  older_config_size_gets_defaults_for_the_rest },
+	{ "newer_config_unknown_fields_must_be_zero",
+	  newer_config_unknown_fields_must_be_zero },
 	{ "long_name_and_bad_mtu_einval", long_name_and_bad_mtu_einval },
 	{ "auto_falls_back_to_tun_and_says_why", auto_falls_back_to_tun_and_says_why },
 	{ "auto_on_host_without_module_says_not_loaded", auto_on_host_without_module_says_not_loaded },
