@@ -58,8 +58,9 @@ static bool tunx_ready(struct tunx_device *dev, short events)
  * A blocking read of @n packets is about to sleep (@n > 0) or is awake
  * again (0): ask the kernel to wake it once @n packets wait, or once the
  * first has waited cfg's rx_wake_usecs (0: the device's rx-usecs),
- * instead of at each packet.  Reset after, so a caller's own poll() on tunx_fd() wakes
- * at the first packet.  No fence: the kernel bounds a stale request.
+ * instead of at each packet.  Reset after, so a caller's own poll() on
+ * tunx_fd() wakes at the first packet.  No fence: the kernel bounds a
+ * stale request.
  */
 static void tunx_read_sleep(struct tunx_device *dev, unsigned int n)
 {

@@ -258,14 +258,22 @@ for _ in $(seq 50); do	# routes come after the link is up
 done
 result "tunx-tunnel --route routes the prefix into its device" \
 	eval "ip -n '$nsa' route show 10.97.0.0/24 | grep -q 'dev tt0'"
-result "ping through the tunnel" rc 0 ip netns exec "$nsa" ping -c 3 -i 0.2 -W 2 -q 10.77.0.2
-result "iperf3 through the tunnel on tun with vnet headers and UDP GSO/GRO" \
-	eval "iperf_server '$nsb' 10.77.0.2 &&
-	      ip netns exec '$nsa' iperf3 -c 10.77.0.2 -t 2 >/dev/null 2>&1"
-strangers "$nsa"
-sleep 0.3
-result "ping still works after strangers' datagrams" \
-	rc 0 ip netns exec "$nsa" ping -c 2 -i 0.2 -W 2 -q 10.77.0.2
+# carries NSA NSB PREFIX IPERF_NAME: ping and iperf3 from NSA through the
+# tunnel, strangers' datagrams into NSB's end, then ping again.
+carries() {
+	local a=$1 b=$2 pre=$3
+	result "${pre}ping through the tunnel" \
+		rc 0 ip netns exec "$a" ping -c 3 -i 0.2 -W 2 -q 10.77.0.2
+	result "$4" \
+		eval "iperf_server '$b' 10.77.0.2 &&
+		      ip netns exec '$a' iperf3 -c 10.77.0.2 -t 2 >/dev/null 2>&1"
+	strangers "$a"
+	sleep 0.3
+	result "${pre}ping still works after strangers' datagrams" \
+		rc 0 ip netns exec "$a" ping -c 2 -i 0.2 -W 2 -q 10.77.0.2
+}
+carries "$nsa" "$nsb" "" \
+	"iperf3 through the tunnel on tun with vnet headers and UDP GSO/GRO"
 stop_ends
 result "SIGTERM stops both ends with status 0" [ "$ra$rb" = 00 ]
 result "the stopped tunnel prints its counters" \
@@ -372,15 +380,8 @@ tunnel "$nsb6" 2 tun; pb=$!
 ends_up "$nsa6" "$nsb6"
 result "IPv6 underlay: the device gets its address and MTU 1452 (1500 - 48), up" \
 	configured "$nsa6" 10.77.0.1/24 1452
-result "IPv6 underlay: ping through the tunnel" \
-	rc 0 ip netns exec "$nsa6" ping -c 3 -i 0.2 -W 2 -q 10.77.0.2
-result "IPv6 underlay: iperf3 through the tunnel" \
-	eval "iperf_server '$nsb6' 10.77.0.2 &&
-	      ip netns exec '$nsa6' iperf3 -c 10.77.0.2 -t 2 >/dev/null 2>&1"
-strangers "$nsa6"
-sleep 0.3
-result "IPv6 underlay: ping still works after strangers' datagrams" \
-	rc 0 ip netns exec "$nsa6" ping -c 2 -i 0.2 -W 2 -q 10.77.0.2
+carries "$nsa6" "$nsb6" "IPv6 underlay: " \
+	"IPv6 underlay: iperf3 through the tunnel"
 stop_ends
 sed 's/^/# /' "$tmp/$nsb6.log"
 result "IPv6 underlay: SIGTERM stops both ends with status 0" [ "$ra$rb" = 00 ]
