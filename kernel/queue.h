@@ -49,8 +49,8 @@ enum {
  * @state: TUNX_Q_* bits, changed with atomic bitops from poll, xmit, NAPI
  *	and the stall timer.  Reset with a plain store by attach under RTNL,
  *	before @td is published: no other path reaches the queue then.
- * @busy_last: last busy-poll work (ktime ns); NAPI poll only, plain.
- * @rx_burst_ns: when the last rx burst ended (ktime ns), for
+ * @busy_last: last busy-poll work (local_clock() ns); NAPI poll only, plain.
+ * @rx_burst_ns: when the last rx burst ended (local_clock() ns), for
  *	tunx_rx_notify() under the txq lock.  A queue that moves is briefly
  *	reached under two txq locks, hence READ_ONCE()/WRITE_ONCE(); a stale
  *	value only decides whether one wakeup is held.

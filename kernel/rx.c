@@ -16,6 +16,7 @@
 #include <linux/netdevice.h>
 #include <linux/poll.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/clock.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
 
@@ -87,7 +88,13 @@ static void tunx_rx_wake_poller(struct tunx_device *td, struct tunx_queue *q)
 static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
 			   struct tunx_ring *ring)
 {
-	u64 now = ktime_get_ns(), gap, delay_ns;
+	/*
+	 * local_clock(), not ktime_get_ns(): this runs for every packet, and
+	 * a clocksource read can cost microseconds (HPET, a VM without a
+	 * stable TSC).  Its drift between CPUs is far below a jiffy and only
+	 * decides whether one wakeup is held.
+	 */
+	u64 now = local_clock(), gap, delay_ns;
 
 	gap = now - READ_ONCE(q->rx_burst_ns);
 	WRITE_ONCE(q->rx_burst_ns, now);
