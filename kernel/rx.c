@@ -91,8 +91,9 @@ static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
 	/*
 	 * local_clock(), not ktime_get_ns(): this runs for every packet, and
 	 * a clocksource read can cost microseconds (HPET, a VM without a
-	 * stable TSC).  Its drift between CPUs is far below a jiffy and only
-	 * decides whether one wakeup is held.
+	 * stable TSC).  Where it drifts between CPUs (up to a tick when the
+	 * TSC is unstable) a burst may be misjudged: it then wakes at once,
+	 * or is held, but never past the bound.
 	 */
 	u64 now = local_clock(), gap, delay_ns;
 
