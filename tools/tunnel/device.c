@@ -3,10 +3,8 @@
  * The device side: open it through libtunx and configure it (addresses,
  * routes, MTU, up) through the library too, so the tunnel needs no `ip`.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -17,32 +15,6 @@
 unsigned int tunnel_overhead(int family)
 {
 	return family == AF_INET6 ? 40 + 8 : 20 + 8;
-}
-
-int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
-		      unsigned int *prefix)
-{
-	char ip[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	char *end;
-
-	if (len >= sizeof(ip))
-		return -EINVAL;
-	memcpy(ip, s, len);
-	ip[len] = 0;
-	*family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	if (inet_pton(*family, ip, addr) != 1)
-		return -EINVAL;
-	*prefix = *family == AF_INET6 ? 128 : 32;
-	if (slash) {
-		unsigned long p = strtoul(slash + 1, &end, 10);
-
-		if (*end || end == slash + 1 || p > *prefix)
-			return -EINVAL;
-		*prefix = (unsigned int)p;
-	}
-	return 0;
 }
 
 /*

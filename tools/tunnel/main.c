@@ -75,17 +75,6 @@ static int parse_backend(const char *s, enum tunx_backend *b)
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned int max, unsigned int *v)
-{
-	char *end;
-	unsigned long x = strtoul(s, &end, 10);
-
-	if (*s == '-' || *end || end == s || x > max)
-		return -1;
-	*v = (unsigned int)x;
-	return 0;
-}
-
 static int push(const char **list, unsigned int *n, const char *s)
 {
 	if (*n == TUNNEL_MAX_ADDRS)
@@ -138,14 +127,21 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		case 'b': bad |= parse_backend(optarg, &o->backend); break;
 		case 'a': bad |= push(o->addrs, &o->n_addrs, optarg); break;
 		case 'r': bad |= push(o->routes, &o->n_routes, optarg); break;
-		case 'm': bad |= parse_uint(optarg, 65535, &o->underlay_mtu); break;
-		case 'B': bad |= parse_uint(optarg, 4096, &o->batch); break;
-		case 'Q': bad |= parse_uint(optarg, TUNNEL_MAX_QUEUES, &o->queues) ||
-			  !o->queues; break;
+		case 'm':
+			bad |= tunnel_parse_decimal(optarg, 65535, &o->underlay_mtu) < 0;
+			break;
+		case 'B':
+			bad |= tunnel_parse_decimal(optarg, 4096, &o->batch) < 0;
+			break;
+		case 'Q':
+			bad |= tunnel_parse_decimal(optarg, TUNNEL_MAX_QUEUES,
+						    &o->queues) || !o->queues;
+			break;
 		case 'P': o->busy_poll = true;
 			o->busy_usecs = TUNNEL_BUSY_USECS;
-			bad |= optarg && (parse_uint(optarg, TUNX_BUSY_POLL_MAX_USECS,
-						     &o->busy_usecs) || !o->busy_usecs);
+			bad |= optarg && (tunnel_parse_decimal(optarg,
+					TUNX_BUSY_POLL_MAX_USECS, &o->busy_usecs) ||
+					  !o->busy_usecs);
 			break;
 		default: return 2;
 		}
@@ -186,19 +182,29 @@ static const char *family_name(int fam)
 	return fam == AF_INET6 ? "IPv6" : "IPv4";
 }
 
+/* An end as --local or --peer gives it; said when it is no ADDR:PORT. */
+static int parse_end(const char *opt, const char *s,
+		     struct sockaddr_storage *ss)
+{
+	socklen_t len;
+
+	if (!tunnel_parse_endpoint(s, ss, &len))
+		return 0;
+	bad_value(opt, s);
+	return -1;
+}
+
 /*
- * The ends' family (the underlay's), 0 when an end does not parse (the
- * socket's setup says how it should look), or -1, said, when they differ:
- * one socket cannot talk from one family to the other.
+ * The ends' family (the underlay's), or -1, said, when an end does not
+ * parse or they differ: one socket cannot talk from one family to the
+ * other.
  */
 static int ends_family(const struct tunnel_opts *o)
 {
 	struct sockaddr_storage l, p;
-	socklen_t len;
 
-	if (tunnel_parse_endpoint(o->local, &l, &len) ||
-	    tunnel_parse_endpoint(o->peer, &p, &len))
-		return 0;
+	if (parse_end("local", o->local, &l) || parse_end("peer", o->peer, &p))
+		return -1;
 	if (l.ss_family == p.ss_family)
 		return l.ss_family;
 	fprintf(stderr, "tunx-tunnel: --local %s is %s but --peer %s is %s: "
@@ -235,8 +241,7 @@ static int check_values(const struct tunnel_opts *o)
 	int fam = ends_family(o);
 
 	if (fam < 0 || check_cidrs(o->addrs, o->n_addrs, "address") ||
-	    check_cidrs(o->routes, o->n_routes, "route") ||
-	    (fam && check_mtu(o, fam)))
+	    check_cidrs(o->routes, o->n_routes, "route") || check_mtu(o, fam))
 		return 2;
 	return 0;
 }
@@ -406,12 +411,12 @@ static int open_socks(struct tunnel *t, const struct tunnel_opts *o)
 	if (!r)
 		return 0;
 	fprintf(stderr, "tunx-tunnel: --local %s --peer %s: %s\n", o->local,
-		o->peer, r == -EINVAL ? "want ADDR:PORT" : r == -EDESTADDRREQ ?
+		o->peer, r == -EDESTADDRREQ ?
 		"bind an address of this host, not a wildcard" : r == -ERANGE ?
 		"a port plus the queue count passes 65535 (or is 0)" :
 		strerror(-r));
 	close_socks(t);
-	return r == -EINVAL || r == -EDESTADDRREQ || r == -ERANGE ? 2 : 1;
+	return r == -EDESTADDRREQ || r == -ERANGE ? 2 : 1;
 }
 
 int main(int argc, char **argv)

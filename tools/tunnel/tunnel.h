@@ -137,12 +137,16 @@ bool tunnel_ring_needs_work(const struct tunx_pkt *p);
 void tunnel_ring_send(struct tunnel_queue *q, struct tunx_pkt *p,
 		      struct tunnel_seg_scratch *sc);
 
+/* parse.c: 0 or -EINVAL */
+/* A number of plain decimal digits, at most @max. */
+int tunnel_parse_decimal(const char *s, unsigned int max, unsigned int *v);
+/* "ADDR[/PREFIX]" as --address and --route take it. */
+int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
+		      unsigned int *prefix);
+
 /* device.c */
 /* The outer IP and UDP headers' bytes over an underlay of @family. */
 unsigned int tunnel_overhead(int family);
-/* "ADDR[/PREFIX]" as --address and --route take it; 0 or -EINVAL. */
-int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
-		      unsigned int *prefix);
 int tunnel_device_open(struct tunnel *t, const struct tunnel_opts *o);
 void tunnel_device_close(struct tunnel *t);
 

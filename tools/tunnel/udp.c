@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -23,8 +22,7 @@ int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon = strrchr(s, ':');
-	unsigned long port;
-	char *end;
+	unsigned int port;
 	size_t hl;
 
 	if (!colon || colon == s)
@@ -38,9 +36,7 @@ int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 		return -EINVAL;
 	memcpy(host, s, hl);
 	host[hl] = 0;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || port > 65535 || errno)
+	if (tunnel_parse_decimal(colon + 1, 65535, &port))
 		return -EINVAL;
 	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
