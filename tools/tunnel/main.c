@@ -33,7 +33,8 @@ static const char usage_text[] =
 "  -n, --name NAME         device name or pattern (default: the backend's)\n"
 "  -a, --address CIDR      address for the device, e.g. 10.200.0.1/24\n"
 "                          (repeatable)\n"
-"  -r, --route CIDR        route this prefix into the tunnel (repeatable)\n"
+"  -r, --route CIDR        route this prefix into the tunnel (repeatable);\n"
+"                          host bits are cleared: 10.9.0.1/24 is 10.9.0.0/24\n"
 "  -m, --mtu N             underlay MTU (default 1500); the device gets N\n"
 "                          minus the IP and UDP headers (28, or 48 for IPv6)\n"
 "  -B, --batch N           packets per batch (default: the backend's)\n"
@@ -161,18 +162,32 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 	return 0;
 }
 
-static int check_cidrs(const char *const *list, unsigned int n,
-		       const char *opt)
+static int check_addrs(const struct tunnel_opts *o)
 {
 	unsigned int i, prefix;
 	uint8_t a[16];
 	int fam;
 
-	for (i = 0; i < n; i++) {
-		if (tunnel_parse_cidr(list[i], &fam, a, &prefix)) {
-			bad_value(opt, list[i]);
+	for (i = 0; i < o->n_addrs; i++) {
+		if (tunnel_parse_cidr(o->addrs[i], &fam, a, &prefix)) {
+			bad_value("address", o->addrs[i]);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* From here on each route is its prefix, host bits cleared (parse.c). */
+static int check_routes(struct tunnel_opts *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->n_routes; i++) {
+		if (tunnel_parse_route(o->routes[i], o->route_text[i])) {
+			bad_value("route", o->routes[i]);
+			return -1;
+		}
+		o->routes[i] = o->route_text[i];
 	}
 	return 0;
 }
@@ -236,12 +251,11 @@ static int check_mtu(const struct tunnel_opts *o, int fam)
  * and up, and ended the tunnel with status 1 as if the host were at fault.
  * Returns 0 or 2 (a usage error, said).
  */
-static int check_values(const struct tunnel_opts *o)
+static int check_values(struct tunnel_opts *o)
 {
 	int fam = ends_family(o);
 
-	if (fam < 0 || check_cidrs(o->addrs, o->n_addrs, "address") ||
-	    check_cidrs(o->routes, o->n_routes, "route") || check_mtu(o, fam))
+	if (fam < 0 || check_addrs(o) || check_routes(o) || check_mtu(o, fam))
 		return 2;
 	return 0;
 }

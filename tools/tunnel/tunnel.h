@@ -30,6 +30,8 @@
 #define TUNNEL_BUSY_USECS 50
 
 #define TUNNEL_MAX_ADDRS 8
+/* "ADDR/LEN" as text: INET6_ADDRSTRLEN (46, with the NUL), '/', 3 digits */
+#define TUNNEL_CIDR_LEN 52
 #define TUNNEL_MAX_QUEUES 16
 
 /* Each counter has one writer thread; relaxed atomics let main read them. */
@@ -52,6 +54,9 @@ struct tunnel_opts {
 	const char *local, *peer;	/* "ADDR:PORT" or "[V6]:PORT" */
 	const char *addrs[TUNNEL_MAX_ADDRS];	/* CIDRs on the device */
 	const char *routes[TUNNEL_MAX_ADDRS];	/* CIDRs routed into it */
+	/* The routes as prefixes, host bits cleared; routes[] points here
+	 * once they are checked. */
+	char route_text[TUNNEL_MAX_ADDRS][TUNNEL_CIDR_LEN];
 	unsigned int n_addrs, n_routes;
 	unsigned int underlay_mtu;	/* path MTU between the two ends */
 	unsigned int batch;
@@ -143,6 +148,8 @@ int tunnel_parse_decimal(const char *s, unsigned int max, unsigned int *v);
 /* "ADDR[/PREFIX]" as --address and --route take it. */
 int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
 		      unsigned int *prefix);
+/* A --route as "PREFIX/LEN", its host bits cleared, into @text. */
+int tunnel_parse_route(const char *s, char text[TUNNEL_CIDR_LEN]);
 
 /* device.c */
 /* The outer IP and UDP headers' bytes over an underlay of @family. */
