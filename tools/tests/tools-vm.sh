@@ -65,6 +65,29 @@ if has tvq0 owner; then
 else
 	skip "tunxctl set changed the owner" "module has no owner sysfs attribute yet"
 fi
+# The module is loaded but /dev/net/tunx is not there (a container not
+# given it; here a mount namespace with an empty /dev/net): the commands
+# that open it say it is missing and how to make it, never "no such tunx
+# device" of one that exists; those that need no queue still work.
+nonode() { unshare -m sh -c 'mount -t tmpfs nonode /dev/net && exec "$@"' nonode "$@"; }
+nonode_said() { # ARG...: tunxctl ARG... fails (1) saying the above
+	local st
+
+	nonode "$ctl" "$@" 2>"$tmp/err"
+	st=$?
+	sed 's/^/# /' "$tmp/err"
+	[ "$st" = 1 ] && grep -q '/dev/net/tunx is missing' "$tmp/err" &&
+		grep -q 'mknod /dev/net/tunx' "$tmp/err" &&
+		! grep -q 'no such tunx device' "$tmp/err"
+}
+for c in "set tvq0 --owner 0" "set tvq0 --group 0" "set tvq0 --persist on" "add tvn0"; do
+	# shellcheck disable=SC2086 # the words of $c are the arguments
+	result "tunxctl $c without the node says it is missing and how to make it" \
+		nonode_said $c
+done
+result "tunxctl show and set --mtu work without the node" \
+	eval "nonode '$ctl' show tvq0 >/dev/null && nonode '$ctl' set tvq0 --mtu 1280 &&
+	      [ \"\$(mtu tvq0)\" = 1280 ]"
 result "tunxctl set --persist off removes an unused device (as tun)" \
 	eval "'$ctl' set tvq0 --persist off && ! ip link show tvq0 2>/dev/null"
 result "tunxctl del removes a device" eval "'$ctl' del tvx0 && ! ip link show tvx0 2>/dev/null"

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "tunxctl.h"
 
@@ -56,20 +55,17 @@ int ctl_create(int fd, const char *name, const struct ctl_change *c,
 }
 
 /*
- * Attaching to an existing device must repeat its creation-time flags.
+ * Attaching @fd to an existing device must repeat its creation-time flags.
  * sysfs says which; without it, try the combinations (EINVAL means "not
  * these").
  */
-int ctl_attach_existing(const char *name, long known_flags)
+int ctl_attach_existing(int fd, const char *name, long known_flags)
 {
 	const uint32_t props = TUNX_ATTACH_MULTI_QUEUE | TUNX_ATTACH_OFFLOAD |
 			       TUNX_ATTACH_TAIL_DROP | TUNX_ATTACH_BUSY_POLL;
 	uint32_t f;
-	int fd, r = -EINVAL;
+	int r = -EINVAL;
 
-	fd = ctl_open_node();
-	if (fd < 0)
-		return fd;
 	for (f = 0; f <= props && r == -EINVAL; f++) {
 		uint32_t want = known_flags >= 0 ? (uint32_t)known_flags & props : f;
 
@@ -79,11 +75,7 @@ int ctl_attach_existing(const char *name, long known_flags)
 		if (known_flags >= 0)
 			break;
 	}
-	if (r) {
-		close(fd);
-		return r;
-	}
-	return fd;
+	return r;
 }
 
 int ctl_apply(int fd, const struct ctl_change *c)

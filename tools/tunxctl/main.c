@@ -239,11 +239,39 @@ static int cmd_del(struct args *a)
 	return 0;
 }
 
-static int cmd_set(struct args *a)
+/*
+ * Owner, group and persistence change through a queue of the device.  The
+ * node is opened apart from the attach, as add does, so a missing
+ * /dev/net/tunx is said as such, not taken for a missing device.  Returns
+ * 0, or 1 with the cause said.
+ */
+static int set_through_queue(const char *name, const struct ctl_change *c)
 {
 	struct ctl_dev d = { 0 };
+	int fd = ctl_open_node(), r;
+
+	if (fd < 0)
+		return ctl_explain("open " TUNX_DEVICE_PATH, NULL, fd), 1;
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	ctl_read_sysfs(&d);
+	r = ctl_attach_existing(fd, name, d.flags);
+	if (r) {
+		close(fd);
+		if (r == -EBUSY)
+			return ctl_explain_busy("set", name, d.flags), 1;
+		return ctl_explain("attach to", name, r), 1;
+	}
+	r = ctl_apply(fd, c);
+	close(fd);
+	if (r)
+		return ctl_explain("set", name, r), 1;
+	return 0;
+}
+
+static int cmd_set(struct args *a)
+{
 	struct ctl_change *c = &a->c;
-	int fd, r = 0;
+	int r;
 
 	if (!a->name)
 		return fprintf(stderr, "tunxctl: set needs a NAME\n"), 2;
@@ -257,21 +285,13 @@ static int cmd_set(struct args *a)
 	if (!ctl_is_tunx(a->name))
 		return ctl_explain("set", a->name, -ENODEV), 1;
 	/* MTU needs no queue: a busy single-queue device can still change it. */
-	if (c->has_mtu)
+	if (c->has_mtu) {
 		r = ctl_link_set_mtu(a->name, c->mtu);
-	if (!r && (c->has_owner || c->has_group || c->has_persist)) {
-		snprintf(d.name, sizeof(d.name), "%s", a->name);
-		ctl_read_sysfs(&d);
-		fd = ctl_attach_existing(a->name, d.flags);
-		if (fd == -EBUSY)
-			return ctl_explain_busy("set", a->name, d.flags), 1;
-		if (fd < 0)
-			return ctl_explain("attach to", a->name, fd), 1;
-		r = ctl_apply(fd, c);
-		close(fd);
+		if (r)
+			return ctl_explain("set", a->name, r), 1;
 	}
-	if (r)
-		return ctl_explain("set", a->name, r), 1;
+	if (c->has_owner || c->has_group || c->has_persist)
+		return set_through_queue(a->name, c);
 	return 0;
 }
 

@@ -64,7 +64,7 @@ int ctl_open_node(void);
 int ctl_attach(int fd, const char *name, uint32_t flags, char *out_name);
 int ctl_create(int fd, const char *name, const struct ctl_change *c,
 	       char *out_name);
-int ctl_attach_existing(const char *name, long known_flags);
+int ctl_attach_existing(int fd, const char *name, long known_flags);
 int ctl_apply(int fd, const struct ctl_change *c);
 
 /* explain.c: messages say the cause, then the command that fixes it */
