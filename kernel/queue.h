@@ -41,8 +41,9 @@ enum {
  * @stall: see tunx_rx_stall(); armed by xmit, deleted by detach after the
  *	grace period, so nothing re-arms it.
  * @rx_wake: the bound on a deferred rx wakeup (tunx_rx_wake_timer());
- *	started by xmit only while TUNX_Q_RX_WAKE_TIMER was clear, cancelled
- *	by detach after the grace period, like @stall, and by release.
+ *	started by xmit, or moved earlier when the reader's bound shrank,
+ *	cancelled by detach after the grace period, like @stall, and by
+ *	release.
  * @detached: tunx_queue_detach_all() only, under RTNL.
  * @retiring: tunx_queue_detach_all() only, under RTNL.
  * @wq: pollers of the file; its own lock.
@@ -54,6 +55,8 @@ enum {
  *	tunx_rx_notify() under the txq lock.  A queue that moves is briefly
  *	reached under two txq locks, hence READ_ONCE()/WRITE_ONCE(); a stale
  *	value only decides whether one wakeup is held.
+ * @rx_wake_due: when @rx_wake fires (local_clock() ns), if started;
+ *	under the txq lock like @rx_burst_ns.
  * @rx_stopped_at: jiffies of the latest backpressure stop, written by
  *	tunx_rx_stop() and read by the stall timer, both under the txq lock;
  *	READ_ONCE()/WRITE_ONCE() for the same reason as @rx_burst_ns.
@@ -84,6 +87,7 @@ struct tunx_queue {
 	unsigned long state;
 	u64 busy_last;
 	u64 rx_burst_ns;
+	u64 rx_wake_due;
 	unsigned long rx_stopped_at;
 	u32 index;
 	bool dead;

@@ -78,6 +78,22 @@ static void tunx_rx_wake_poller(struct tunx_device *td, struct tunx_queue *q)
 }
 
 /*
+ * Wake the poller @delay_ns from @now at the latest.  A wait already held
+ * that ends by then stays as it is; one that ends later (the reader, or
+ * ethtool rx-usecs, shortened the bound since) is brought forward.
+ */
+static void tunx_rx_hold(struct tunx_queue *q, u64 now, u64 delay_ns)
+{
+	u64 due = now + delay_ns;
+
+	if (test_and_set_bit(TUNX_Q_RX_WAKE_TIMER, &q->state) &&
+	    READ_ONCE(q->rx_wake_due) <= due)
+		return;
+	WRITE_ONCE(q->rx_wake_due, due);
+	hrtimer_start(&q->rx_wake, ns_to_ktime(delay_ns), HRTIMER_MODE_REL_SOFT);
+}
+
+/*
  * A poller found the ring empty: wake it now, or once as many packets as
  * it asked for are unread, with the delay bounded by @q->rx_wake (struct
  * tunx_rx_wake).  One burst, one wakeup.  A wakeup is held only while
@@ -93,7 +109,7 @@ static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
 	 * a clocksource read can cost microseconds (HPET, a VM without a
 	 * stable TSC).  Where it drifts between CPUs (up to a tick when the
 	 * TSC is unstable) a burst may be misjudged: it then wakes at once,
-	 * or is held, but never past the bound.
+	 * or is held for the bound give or take that drift.
 	 */
 	u64 now = local_clock(), gap, delay_ns;
 
@@ -105,9 +121,8 @@ static void tunx_rx_notify(struct tunx_device *td, struct tunx_queue *q,
 	if (tunx_ring_prod_wake_due(ring, READ_ONCE(td->rx_wake_usecs),
 				    &delay_ns) || gap > delay_ns)
 		tunx_rx_wake_poller(td, q);
-	else if (!test_and_set_bit(TUNX_Q_RX_WAKE_TIMER, &q->state))
-		hrtimer_start(&q->rx_wake, ns_to_ktime(delay_ns),
-			      HRTIMER_MODE_REL_SOFT);
+	else
+		tunx_rx_hold(q, now, delay_ns);
 }
 
 /*

@@ -1390,11 +1390,18 @@ static bool st_task_sleeping(pid_t tid)
 	return p && p[1] == ' ' && p[2] == 'S';
 }
 
-/* Sends @n datagrams once @poller sleeps; @sent_us: when the first left. */
+/*
+ * Sends @n datagrams once @poller sleeps; @sent_us: when the first left.
+ * With @then_usecs, it then sets the bound in @wake to it and sends one
+ * more, at @then_us.
+ */
 struct wake_sender {
 	pid_t poller;
 	int n, failed;
 	long long sent_us;
+	struct tunx_rx_wake *wake;
+	__u32 then_usecs;
+	long long then_us;
 };
 
 static void *send_once_asleep(void *arg)
@@ -1407,6 +1414,12 @@ static void *send_once_asleep(void *arg)
 	s->sent_us = st_now_us();
 	for (i = 0; i < s->n; i++)
 		s->failed += st_udp_send4(ST_PEER4, ST_PORT, "w", 1) != 1;
+	if (s->then_usecs) {
+		__atomic_store_n(&s->wake->usecs, s->then_usecs,
+				 __ATOMIC_RELAXED);
+		s->then_us = st_now_us();
+		s->failed += st_udp_send4(ST_PEER4, ST_PORT, "w", 1) != 1;
+	}
 	return NULL;
 }
 
@@ -1474,6 +1487,29 @@ TEST_F(rings, rx_wake_lone_packet_in_a_stream_waits_the_bound)
 	EXPECT_LE(TUNX_RX_WAKE_MAX_USECS, us);
 	EXPECT_EQ(1, st_rx_ready(&self->q));
 	EXPECT_EQ(1, ST_STAT(self->q.fd, wakeups, 1, 0));
+}
+
+/*
+ * The bound shrinks while a wakeup is held for the longer one: the next
+ * packet is held for the new bound, not for what is left of the old.
+ * 100 ms, so it stays a stream's packet on a loaded machine.
+ */
+TEST_F(rings, rx_wake_shorter_bound_cuts_a_held_wait)
+{
+	struct wake_sender s = { .n = 1, .then_usecs = 100000 };
+	long long us;
+
+	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
+	ASSERT_EQ(0, stream_started(&self->q));
+	s.wake = st_rx_wake(&self->q);
+	s.wake->packets = 4;
+	s.wake->usecs = TUNX_RX_WAKE_MAX_USECS;
+	us = wake_after(&self->q, &s);
+	ASSERT_LE(0, us);
+	/* Held for the new bound after the second packet, not the old. */
+	EXPECT_LE(s.then_us - s.sent_us + s.then_usecs, us);
+	EXPECT_GT(TUNX_RX_WAKE_MAX_USECS / 2, us);
+	EXPECT_EQ(2, st_rx_ready(&self->q));
 }
 
 /*
