@@ -2,10 +2,11 @@
 /*
  * tunx_race: two ioctl paths at once.  In each test one thread keeps tearing
  * a queue down and building it up again (detach, close, link delete, netns
- * delete, queue move, MTU change, rmmod) while the user threads keep doing,
- * on the same files, everything a queue's owner does: KICK, GET_STATS,
- * GET_INFO, poll, mmap (and a write into the mapping), SETUP_RINGS, plus
- * UDP traffic into the device.  Every call must give 0 or one of the errors
+ * delete, queue move, MTU change, ethtool rx-usecs change, rmmod) while the
+ * user threads keep doing, on the same files, everything a queue's owner
+ * does: KICK, GET_STATS, GET_INFO, poll, mmap (and a write into the
+ * mapping), SETUP_RINGS, a reader asking for held wakeups and sleeping in
+ * poll(), plus UDP traffic into the device.  Every call must give 0 or one of the errors
  * tunx(4) documents for that state; the kernel log must stay clean (the VM
  * runner checks it).  The first version of KICK and GET_STATS checked one
  * read of q->td and used another: a detach in between oopsed.
@@ -45,11 +46,18 @@
 #define RACE_TIMEOUT	900	/* harness limit per test, seconds */
 
 enum race_op { OP_KICK, OP_STATS, OP_INFO, OP_POLL, OP_MMAP, OP_SETUP,
-	       OP_NR };
+	       OP_HOLD, OP_NR };
 
 static const char *const op_names[OP_NR] = {
-	"kick", "stats", "info", "poll", "mmap", "setup",
+	"kick", "stats", "info", "poll", "mmap", "setup", "hold",
 };
+
+/*
+ * Bounds on a held rx wakeup, from none to the longest allowed.  10 ms
+ * outlasts the gaps of the traffic thread, so a wait held for a second is
+ * cut short now and then.
+ */
+static const __u32 hold_usecs[] = { 0, 1, 10000, TUNX_RX_WAKE_MAX_USECS };
 
 /* What a test shares between its threads. */
 struct race {
@@ -61,7 +69,10 @@ struct race {
 	atomic_int bad_op;	/* first unexpected result: op + 1, 0 if none */
 	atomic_int bad_err;
 	__u64 mmap_size;	/* the same geometry every time */
-	__u64 tx_producer;	/* its offset in the mapping */
+	__u64 tx_producer;	/* offsets in the mapping */
+	__u64 rx_producer;
+	__u64 rx_consumer;
+	__u64 rx_wake;
 };
 
 static unsigned long env_ul(const char *name, unsigned long def)
@@ -95,9 +106,10 @@ static bool race_errno_ok(enum race_op op, int err)
 		return true;
 	case -EBADFD:	/* not attached */
 	case -ENODEV:	/* the device went away */
-		return op != OP_INFO && op != OP_POLL && op != OP_MMAP;
+		return op != OP_INFO && op != OP_POLL && op != OP_MMAP &&
+		       op != OP_HOLD;
 	case -ENXIO:	/* attached, no rings */
-		return op == OP_KICK || op == OP_MMAP;
+		return op == OP_KICK || op == OP_MMAP || op == OP_HOLD;
 	case -EBUSY:	/* rings already there */
 	case -EINVAL:	/* MTU above max_packet (mtu test) */
 		return op == OP_SETUP;
@@ -129,7 +141,40 @@ static int race_mmap(struct race *r, int fd)
 	return 0;
 }
 
-static int race_one(struct race *r, enum race_op op, int fd)
+/*
+ * A reader that wants its wakeups held (struct tunx_rx_wake): it reads
+ * everything there, asks to be woken at 64 unread packets within a bound
+ * picked by @seed, and sleeps in poll() for 10 ms.  So teardown
+ * meets armed queues and wakeup timers still pending.
+ */
+static int race_hold(struct race *r, int fd, unsigned int *seed)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t len = r->mmap_size;
+	struct tunx_rx_wake *wake;
+	__u32 prod;
+	__u8 *map;
+	int ret;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	prod = __atomic_load_n((__u32 *)(map + r->rx_producer),
+			       __ATOMIC_ACQUIRE);
+	__atomic_store_n((__u32 *)(map + r->rx_consumer), prod,
+			 __ATOMIC_RELEASE);
+	wake = (struct tunx_rx_wake *)(map + r->rx_wake);
+	__atomic_store_n(&wake->usecs,
+			 hold_usecs[rand_r(seed) % ARRAY_SIZE(hold_usecs)],
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&wake->packets, 64, __ATOMIC_RELAXED);
+	ret = poll(&pfd, 1, 10) < 0 ? -errno : 0;
+	munmap(map, len);
+	return ret;
+}
+
+static int race_one(struct race *r, enum race_op op, int fd,
+		    unsigned int *seed)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
 	struct tunx_stats st;
@@ -149,6 +194,8 @@ static int race_one(struct race *r, enum race_op op, int fd)
 		return race_mmap(r, fd);
 	case OP_SETUP:
 		return st_setup_rings(fd, RING, RING, AREA, NULL);
+	case OP_HOLD:
+		return race_hold(r, fd, seed);
 	default:
 		return -EINVAL;
 	}
@@ -167,7 +214,7 @@ static void *race_user(void *arg)
 	int err;
 
 	while (!atomic_load(&u->r->stop)) {
-		err = race_one(u->r, u->op, race_fd(u->r, &seed));
+		err = race_one(u->r, u->op, race_fd(u->r, &seed), &seed);
 		if (!race_errno_ok(u->op, err))
 			race_bad(u->r, u->op, err);
 		atomic_fetch_add(&u->r->ops[u->op], 1);
@@ -209,7 +256,7 @@ typedef int (*race_cycle_fn)(struct race *r, unsigned long i);
 
 /* One user thread per entry; traffic too unless it is the KICK/STATS pair. */
 static const enum race_op every_op[] = {
-	OP_KICK, OP_STATS, OP_INFO, OP_POLL, OP_MMAP, OP_SETUP,
+	OP_KICK, OP_STATS, OP_INFO, OP_POLL, OP_MMAP, OP_SETUP, OP_HOLD,
 };
 
 static const enum race_op kick_stats[] = {
@@ -298,6 +345,9 @@ static int race_geometry(struct race *r)
 		return ret;
 	r->mmap_size = rs.mmap_size;
 	r->tx_producer = rs.tx.producer;
+	r->rx_producer = rs.rx.producer;
+	r->rx_consumer = rs.rx.consumer;
+	r->rx_wake = rs.rx_wake;
 	return 0;
 }
 
@@ -439,6 +489,34 @@ TEST_F_TIMEOUT(race, close_vs_every_ioctl, RACE_TIMEOUT)
 {
 	ASSERT_EQ(0, race_files(&self->r, 1, 0));
 	ASSERT_EQ(0, race_run(&self->r, &spec_close));
+	ASSERT_TRUE(race_clean(&self->r));
+}
+
+/*
+ * ethtool -C rx-usecs, the bound of wakeups held for readers that give
+ * none, moves between none and the longest while the users hold wakeups.
+ * One cycle in 128 also detaches and sets the queue up again under them:
+ * a detach waits for grace periods, so more would leave the queue without
+ * rings, and nothing to hold, most of the time.
+ */
+static int cycle_rx_usecs(struct race *r, unsigned long i)
+{
+	int ret = st_set_rx_usecs(DEV, hold_usecs[i % ARRAY_SIZE(hold_usecs)]);
+
+	if (ret || i % 128 != 127)
+		return ret;
+	return cycle_detach(r, i);
+}
+
+static const struct race_spec spec_rx_usecs = {
+	.name = "rx_usecs", .cycle = cycle_rx_usecs, .def_cycles = 400,
+	.ops = every_op, .nops = ARRAY_SIZE(every_op), .traffic = true,
+};
+
+TEST_F_TIMEOUT(race, rx_usecs_change_vs_every_ioctl, RACE_TIMEOUT)
+{
+	ASSERT_EQ(0, race_files(&self->r, 1, TUNX_ATTACH_PERSIST));
+	ASSERT_EQ(0, race_run(&self->r, &spec_rx_usecs));
 	ASSERT_TRUE(race_clean(&self->r));
 }
 
