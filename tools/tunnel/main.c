@@ -129,18 +129,18 @@ static int parse_args(int argc, char **argv, struct tunnel_opts *o)
 		case 'a': bad |= push(o->addrs, &o->n_addrs, optarg); break;
 		case 'r': bad |= push(o->routes, &o->n_routes, optarg); break;
 		case 'm':
-			bad |= tunnel_parse_decimal(optarg, 65535, &o->underlay_mtu) < 0;
+			bad |= tools_parse_decimal(optarg, 65535, &o->underlay_mtu) < 0;
 			break;
 		case 'B':
-			bad |= tunnel_parse_decimal(optarg, 4096, &o->batch) < 0;
+			bad |= tools_parse_decimal(optarg, 4096, &o->batch) < 0;
 			break;
 		case 'Q':
-			bad |= tunnel_parse_decimal(optarg, TUNNEL_MAX_QUEUES,
-						    &o->queues) || !o->queues;
+			bad |= tools_parse_decimal(optarg, TUNNEL_MAX_QUEUES,
+						   &o->queues) || !o->queues;
 			break;
 		case 'P': o->busy_poll = true;
 			o->busy_usecs = TUNNEL_BUSY_USECS;
-			bad |= optarg && (tunnel_parse_decimal(optarg,
+			bad |= optarg && (tools_parse_decimal(optarg,
 					TUNX_BUSY_POLL_MAX_USECS, &o->busy_usecs) ||
 					  !o->busy_usecs);
 			break;

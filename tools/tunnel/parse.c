@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The numbers and prefixes the command line gives, judged with no socket
- * or device open, so a bad one is a usage error (status 2) and not a
- * failure found once the device is up.
+ * The prefixes the command line gives, judged with no socket or device
+ * open, so a bad one is a usage error (status 2) and not a failure found
+ * once the device is up.  Their lengths, like every other number, go
+ * through tools_parse_decimal() (tools/common/), which tunxctl shares.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,29 +11,6 @@
 #include <string.h>
 
 #include "tunnel.h"
-
-/*
- * Digits only: strtoul() also takes leading spaces, a '+' and a '-' (which
- * wraps, so "-0" was 0), and "/ 24", "-m +1500" or "PORT -0" passed for
- * numbers a user meant otherwise or did not mean at all.
- */
-int tunnel_parse_decimal(const char *s, unsigned int max, unsigned int *v)
-{
-	uint64_t x = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		/* At most max * 10 + 9 before the check: no wrap in 64 bits. */
-		x = x * 10 + (unsigned int)(*s - '0');
-		if (x > max)
-			return -EINVAL;
-	}
-	*v = (unsigned int)x;
-	return 0;
-}
 
 int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
 		      unsigned int *prefix)
@@ -50,7 +28,7 @@ int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
 		return -EINVAL;
 	*prefix = *family == AF_INET6 ? 128 : 32;
 	if (slash)
-		return tunnel_parse_decimal(slash + 1, *prefix, prefix);
+		return tools_parse_decimal(slash + 1, *prefix, prefix);
 	return 0;
 }
 

@@ -21,6 +21,8 @@
 #include <linux/tunx.h>
 #include <tunx/tunx.h>
 
+#include "../common/decimal.h"
+
 /*
  * --busy-poll's idle window.  SO_BUSY_POLL's usual 50 us, not the kernel's
  * 1 ms default: on two vCPUs a tunnel thread spinning 1 ms on each empty
@@ -142,9 +144,7 @@ bool tunnel_ring_needs_work(const struct tunx_pkt *p);
 void tunnel_ring_send(struct tunnel_queue *q, struct tunx_pkt *p,
 		      struct tunnel_seg_scratch *sc);
 
-/* parse.c: 0 or -EINVAL */
-/* A number of plain decimal digits, at most @max. */
-int tunnel_parse_decimal(const char *s, unsigned int max, unsigned int *v);
+/* parse.c: 0 or -EINVAL (numbers: tools_parse_decimal(), shared) */
 /* "ADDR[/PREFIX]" as --address and --route take it. */
 int tunnel_parse_cidr(const char *s, int *family, uint8_t addr[16],
 		      unsigned int *prefix);

@@ -36,7 +36,7 @@ int tunnel_parse_endpoint(const char *s, struct sockaddr_storage *ss,
 		return -EINVAL;
 	memcpy(host, s, hl);
 	host[hl] = 0;
-	if (tunnel_parse_decimal(colon + 1, 65535, &port))
+	if (tools_parse_decimal(colon + 1, 65535, &port))
 		return -EINVAL;
 	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
