@@ -32,6 +32,15 @@ rc() {
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	[ $? = "$want" ]
 }
+# refused OPTION VALUE CMD...: CMD OPTION=VALUE exits 2 (a usage error)
+# naming the option and the value, as tunxctl and tunx-tunnel both say
+# it.  Timed, so a value taken by mistake does not hang the suite.
+refused() {
+	local opt=$1 val=$2
+	shift 2
+	rc 2 timeout 10 "$@" "$opt=$val" </dev/null &&
+		grep -qF -- "bad value for $opt: $val" "$tmp/err"
+}
 
 for t in tunxctl tunx-tunnel tunx-bench; do
 	result "$t --help exits 0 and prints usage" \
@@ -45,6 +54,28 @@ result "tunxctl set --persist maybe is refused" rc 2 "$bin/tunxctl" set x0 --per
 result "tunxctl del without NAME is a usage error" rc 2 "$bin/tunxctl" del
 result "tunxctl --owner with an unknown user is refused" \
 	rc 2 "$bin/tunxctl" add --owner no-such-user-tunx
+# ctl_refuses OPTION VALUE...: `tunxctl add lo OPTION=VALUE` is refused,
+# naming both, for every VALUE; one taken is said.  lo exists and is no
+# tunx device, so a value taken by mistake ends in "not a tunx device"
+# (status 1), module or not, and nothing is made; in a network namespace
+# of its own all the same.
+ctl_refuses() {
+	local opt=$1 v bad=0
+	shift
+	for v; do
+		refused "$opt" "$v" unshare -n "$bin/tunxctl" add lo ||
+			{ echo "# taken: $opt='$v'"; bad=1; }
+	done
+	return $bad
+}
+# Numbers are plain decimal digits in range: strtoul() took "+1400",
+# " 2", " -0" (0; root as an --owner) and "-1" (an --owner of none).
+for o in "--mtu 1400 65536" "--queues 2 65" "--busy-poll 50 1000001" \
+	 "--owner 0 4294967295" "--group 0 4294967295"; do
+	read -r opt num big <<<"$o"
+	result "tunxctl $opt refuses '+$num', ' $num', -0, ' -0', -1, '$num junk', $big" \
+		ctl_refuses "$opt" "+$num" " $num" -0 " -0" -1 "$num junk" "$big"
+done
 result "tunx-tunnel without --local is refused" rc 2 "$bin/tunx-tunnel" -p 127.0.0.1:1
 result "tunx-tunnel with a bad --peer is refused" \
 	rc 2 "$bin/tunx-tunnel" -l 127.0.0.1:1 -p 127.0.0.1
@@ -181,6 +212,14 @@ else
 			eval "rc 1 '$bin/tunxctl' $c && grep -q 'module is not loaded' '$tmp/err' &&
 			      grep -q 'modprobe tunx' '$tmp/err'"
 	done
+	# A wrong command line is wrong whatever the host: the value is
+	# judged before the module is looked for.
+	for c in "set x0 --mtu=+1400" "set x0 --group=+0" "add x0 --queues=+2" \
+		 "add x0 --busy-poll=+50"; do
+		result "tunxctl $c without the module is a usage error, not the module's" \
+			eval "rc 2 '$bin/tunxctl' $c && grep -q 'bad value for' '$tmp/err' &&
+			      ! grep -q 'module is not loaded' '$tmp/err'"
+	done
 	result "tunx-tunnel --backend tunx without the module fails clearly" \
 		eval "! '$bin/tunx-tunnel' -b tunx -l 127.0.0.1:1 -p 127.0.0.1:2 2>'$tmp/err' &&
 		      grep -q 'not loaded' '$tmp/err'"
@@ -233,16 +272,9 @@ for src, k in ((sys.argv[1], 3), (sys.argv[2], 2)):
         s.sendto(bytes([0x45]) + bytes(39), (to, 5555))
 ' "$(underlay 3)" "$(underlay 1)" "$(underlay 2)"
 }
-# refused OPTION VALUE: tunx-tunnel exits 2 (a usage error) naming the
-# option and the value.  Values are judged before the socket and the
-# device are opened (a bad --address was found on a device created and up);
-# in $nsa and timed, so a value taken by mistake starts no tunnel on the
-# host and does not hang the suite.
-refused() {
-	rc 2 ip netns exec "$nsa" timeout 10 "$bin/tunx-tunnel" -b tun -n tt9 \
-		-l 192.168.77.1:5566 -p 192.168.77.2:5566 "$1=$2" </dev/null &&
-		grep -qF -- "bad value for $1: $2" "$tmp/err"
-}
+# tunx-tunnel judges values before the socket and the device are opened
+# (a bad --address was found on a device created and up); refused runs it
+# in $nsa, so a value taken by mistake starts no tunnel on the host.
 # Numbers are plain decimal digits: strtoul() took a sign and leading
 # spaces, so "+1500", "/ 24" and "-0" passed (" -0" as --mtu 0).
 for o in "--mtu|abc" "--batch|99999" "--backend|pipe" "--address|10.1.2.3/33" \
@@ -253,7 +285,8 @@ for o in "--mtu|abc" "--batch|99999" "--backend|pipe" "--address|10.1.2.3/33" \
 	 "--local|192.168.77.1: 5566" "--peer|192.168.77.2:-0" \
 	 "--peer|[fd77::2]:+5566"; do
 	result "tunx-tunnel ${o%%|*}='${o#*|}' is a usage error naming ${o%%|*}" \
-		refused "${o%%|*}" "${o#*|}"
+		refused "${o%%|*}" "${o#*|}" ip netns exec "$nsa" "$bin/tunx-tunnel" \
+			-b tun -n tt9 -l 192.168.77.1:5566 -p 192.168.77.2:5566
 done
 routed() { # NS PREFIX: the main table sends PREFIX into tt0 (within 5 s)
 	local fam=-4

@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
-/* User and group arguments: a name or a number, as `ip tuntap` takes them;
- * "none" or -1 clears the setting. */
+/*
+ * User and group arguments: a name or a number, as `ip tuntap` takes them;
+ * "none" clears the setting.  A number is plain decimal digits: strtoul()
+ * (and `ip tuntap`'s strtol()) took "+0" and " -0" as root, and "-1" was
+ * a "none" no page gave, one sign away from "1".
+ */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tunxctl.h"
 
 static int parse_id(const char *s, uint32_t *id)
 {
-	char *end;
-	unsigned long v;
+	unsigned int v;
 
-	if (!strcmp(s, "none") || !strcmp(s, "-1")) {
+	if (!strcmp(s, "none")) {
 		*id = TUNX_NO_OWNER;
 		return 0;
 	}
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s == '-' || *end || end == s || errno || v >= TUNX_NO_OWNER)
+	/* TUNX_NO_OWNER itself means unset: no id can be it. */
+	if (tools_parse_decimal(s, TUNX_NO_OWNER - 1, &v))
 		return -ENOENT;
-	*id = (uint32_t)v;
+	*id = v;
 	return 0;
 }
 

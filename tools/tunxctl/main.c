@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,18 +53,14 @@ static int bad(const char *opt, const char *val)
 	return 2;
 }
 
+/*
+ * Plain decimal digits from lo to hi, by the rule tunx-tunnel follows:
+ * strtoul() took "+1400" and " 2", and " -0" (a space hid the '-') as 0.
+ */
 static int parse_uint(const char *s, unsigned int lo, unsigned int hi,
 		      unsigned int *v)
 {
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	if (*s == '-' || *end || end == s || errno || x < lo || x > hi)
-		return -1;
-	*v = (unsigned int)x;
-	return 0;
+	return tools_parse_decimal(s, hi, v) || *v < lo ? -1 : 0;
 }
 
 static int parse_option(struct args *a, int c, const char *v)

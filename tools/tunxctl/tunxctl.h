@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <linux/tunx.h>
 
+#include "../common/decimal.h"
+
 #define CTL_UNKNOWN	(-2L)	/* sysfs attribute absent: print "-" */
 #define CTL_UNSET	(-1L)	/* owner/group not set */
 #define CTL_MAX_STATS	64
