@@ -198,6 +198,19 @@ static bool own_io(struct worker *w)
 }
 
 /*
+ * A worker's call failed and it stops: the row says so, or a row that
+ * read or wrote nothing would look like a slow device.
+ */
+static void worker_failed(struct worker *w, const char *call, int err)
+{
+	/* After the stop, tunx_shutdown() ends a blocked call: no failure. */
+	if (atomic_load(w->stop))
+		return;
+	snprintf(w->error, sizeof(w->error), "%s: %s", call,
+		 tunx_strerror(err));
+}
+
+/*
  * Every packet of a batch is its own flow (source port): with tun-vnet the
  * library would otherwise coalesce a batch of one flow into a single
  * super-packet that the sink takes whole, which measures nothing.
@@ -236,8 +249,10 @@ static void *tx_worker(void *arg)
 		n = tunx_write(w->dev, b.b, b.sizes, b.n, b.off);
 		if (n == -EINTR || n == -EAGAIN)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			worker_failed(w, "tunx_write", n);
 			break;
+		}
 		w->packets += (uint64_t)n;
 		w->bytes += (uint64_t)n * size;
 	}
@@ -263,8 +278,10 @@ static void *rx_worker(void *arg)
 		n = tunx_read(w->dev, b.b, b.cap, b.sizes, b.n, b.off);
 		if (n == -EINTR || n == -EAGAIN)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			worker_failed(w, "tunx_read", n);
 			break;
+		}
 		w->packets += (uint64_t)n;
 		for (i = 0; i < n; i++)
 			w->bytes += b.sizes[i];
