@@ -4,11 +4,14 @@
  * and printed here; only goals.c judges them, against the project's goals,
  * with the caveat printed next to them.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/decimal.h"
 #include "bench.h"
 
 static const char usage_text[] =
@@ -159,10 +162,10 @@ static int lookup(const char *s, const char *const *names, unsigned int n)
 /* "a,b,c" into values; names NULL means numbers in [lo, hi]. */
 static int parse_list(char *s, unsigned int *v, unsigned int *n,
 		      const char *const *names, unsigned int count,
-		      unsigned long lo, unsigned long hi)
+		      unsigned int lo, unsigned int hi)
 {
-	char *tok, *save = NULL, *end;
-	unsigned long x;
+	char *tok, *save = NULL;
+	unsigned int x;
 	int k;
 
 	for (*n = 0, tok = strtok_r(s, ",", &save); tok;
@@ -176,10 +179,9 @@ static int parse_list(char *s, unsigned int *v, unsigned int *n,
 			v[(*n)++] = (unsigned int)k;
 			continue;
 		}
-		x = strtoul(tok, &end, 10);
-		if (*tok == '-' || *end || end == tok || x < lo || x > hi)
+		if (tools_parse_decimal(tok, hi, &x) || x < lo)
 			return -1;
-		v[(*n)++] = (unsigned int)x;
+		v[(*n)++] = x;
 	}
 	return *n ? 0 : -1;
 }
@@ -217,6 +219,22 @@ static int parse_gens(struct opts *o, char *arg)
 	return 0;
 }
 
+/*
+ * Seconds in (0, 600], a decimal fraction allowed ("0.5"); nothing else:
+ * strtod() alone took " 3", "3x", "0x10" and "inf" (refused by the range,
+ * but as a value nobody typed).
+ */
+static int parse_seconds(const char *arg, double *v)
+{
+	char *end;
+
+	if (*arg < '0' || *arg > '9' || strpbrk(arg, "xXeEpP"))
+		return -1;
+	errno = 0;
+	*v = strtod(arg, &end);
+	return *end || errno || !isfinite(*v) || *v <= 0 || *v > 600 ? -1 : 0;
+}
+
 static int parse_one(struct opts *o, int c, char *arg)
 {
 	switch (c) {
@@ -238,10 +256,9 @@ static int parse_one(struct opts *o, int c, char *arg)
 				    BENCH_MAX_DEVICES);
 	case 'U': return parse_list(arg, o->rx_usecs, &o->n_rx_usecs, NULL, 0,
 				    0, TUNX_RX_WAKE_MAX_USECS);
-	case 'd': o->duration = strtod(arg, NULL);
-		return o->duration > 0 && o->duration <= 600 ? 0 : -1;
-	case 'r': o->repeat = (unsigned int)strtoul(arg, NULL, 10);
-		return o->repeat >= 1 && o->repeat <= MAX_REPEAT ? 0 : -1;
+	case 'd': return parse_seconds(arg, &o->duration);
+	case 'r': return tools_parse_decimal(arg, MAX_REPEAT, &o->repeat) ||
+			 !o->repeat ? -1 : 0;
 	case 'j': o->json = true; return 0;
 	case 'c': o->compare = true; return 0;
 	case 'F': o->full = true; return 0;
@@ -250,21 +267,33 @@ static int parse_one(struct opts *o, int c, char *arg)
 	}
 }
 
+static const struct option longs[] = {
+	{ "mode", 1, NULL, 'm' }, { "backend", 1, NULL, 'b' },
+	{ "size", 1, NULL, 's' }, { "batch", 1, NULL, 'B' },
+	{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
+	{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
+	{ "sink", 1, NULL, 'K' }, { "gen", 1, NULL, 'G' },
+	{ "rate", 1, NULL, 'R' }, { "devices", 1, NULL, 'D' },
+	{ "rx-usecs", 1, NULL, 'U' },
+	{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
+	{ "full", 0, NULL, 'F' }, { "csum", 0, NULL, 'C' },
+	{ "help", 0, NULL, 'h' }, { 0 },
+};
+
+/* The long name of option c, for a message about its value. */
+static const char *option_name(int c)
+{
+	const struct option *o;
+
+	for (o = longs; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
 /* Returns 0, 2 (usage error) or -1 (--help). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longs[] = {
-		{ "mode", 1, NULL, 'm' }, { "backend", 1, NULL, 'b' },
-		{ "size", 1, NULL, 's' }, { "batch", 1, NULL, 'B' },
-		{ "queues", 1, NULL, 'q' }, { "duration", 1, NULL, 'd' },
-		{ "repeat", 1, NULL, 'r' }, { "streams", 1, NULL, 'S' },
-		{ "sink", 1, NULL, 'K' }, { "gen", 1, NULL, 'G' },
-		{ "rate", 1, NULL, 'R' }, { "devices", 1, NULL, 'D' },
-		{ "rx-usecs", 1, NULL, 'U' },
-		{ "json", 0, NULL, 'j' }, { "compare", 0, NULL, 'c' },
-		{ "full", 0, NULL, 'F' }, { "csum", 0, NULL, 'C' },
-		{ "help", 0, NULL, 'h' }, { 0 },
-	};
 	static const unsigned int dmode[] = { MODE_TX }, dbk[] = { BK_TUNX, BK_TUN };
 	static const unsigned int dsize[] = { 1400 }, dzero[] = { 0 }, done[] = { 1 };
 	static const unsigned int dsink[] = { SINK_DROP };
@@ -289,7 +318,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		if (parse_one(o, c, optarg)) {
 			if (optarg)
-				fprintf(stderr, "tunx-bench: bad value: %s\n", optarg);
+				fprintf(stderr, "tunx-bench: bad value for --%s: %s\n",
+					option_name(c), optarg);
 			return 2;
 		}
 	}

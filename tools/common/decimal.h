@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the tools share for their command lines: tunxctl and tunx-tunnel
- * judge numbers by one rule, so a value one refuses the other refuses too.
+ * What the tools share for their command lines: tunxctl, tunx-tunnel and
+ * tunx-bench judge numbers by one rule, so a value one refuses the others
+ * refuse too.
  */
 #ifndef TOOLS_DECIMAL_H
 #define TOOLS_DECIMAL_H
