@@ -54,6 +54,26 @@ result "tunxctl set --persist maybe is refused" rc 2 "$bin/tunxctl" set x0 --per
 result "tunxctl del without NAME is a usage error" rc 2 "$bin/tunxctl" del
 result "tunxctl --owner with an unknown user is refused" \
 	rc 2 "$bin/tunxctl" add --owner no-such-user-tunx
+result "tunxctl --user's bad value is said as --user, the name typed" \
+	refused --user no-such-user-tunx "$bin/tunxctl" add
+# not_taken CMD OPTION TAKERS ARGS...: `tunxctl CMD ARGS` exits 2 before
+# touching anything, saying CMD takes no OPTION and which commands do.
+# These were ignored: `set vpn0 --queues 4` changed nothing, said nothing.
+not_taken() {
+	local cmd=$1 opt=$2 takers=$3
+	shift 3
+	rc 2 unshare -n "$bin/tunxctl" "$cmd" "$@" &&
+		grep -qxF -- "tunxctl: $cmd takes no $opt; it is for $takers" "$tmp/err"
+}
+result "tunxctl refuses options its command does not take, naming who takes them" \
+	eval "not_taken set --queues add lo --queues 2 &&
+	      not_taken set --offload add lo --offload &&
+	      not_taken set --busy-poll add lo --busy-poll 10 &&
+	      not_taken add --persist set x0 --persist on &&
+	      not_taken del --mtu 'add and set' lo --mtu 1400 &&
+	      not_taken show --owner 'add and set' --owner 0 &&
+	      not_taken list --group 'add and set' --group 0 &&
+	      not_taken add --json show -j"
 # ctl_refuses OPTION VALUE...: `tunxctl add lo OPTION=VALUE` is refused,
 # naming both, for every VALUE; one taken is said.  lo exists and is no
 # tunx device, so a value taken by mistake ends in "not a tunx device"

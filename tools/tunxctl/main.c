@@ -45,11 +45,31 @@ struct args {
 	const char *cmd, *name;
 	bool json;
 	struct ctl_change c;
+	char given[16];		/* option letters seen, each once */
+	const char *typed;	/* the option being parsed, as typed */
 };
 
-static int bad(const char *opt, const char *val)
+static const struct option longs[] = {
+	{ "json", 0, NULL, 'j' }, { "owner", 1, NULL, 'o' },
+	{ "user", 1, NULL, 'o' }, { "group", 1, NULL, 'g' },
+	{ "mtu", 1, NULL, 'm' }, { "queues", 1, NULL, 'q' },
+	{ "persist", 1, NULL, 'p' }, { "offload", 0, NULL, 'O' },
+	{ "busy-poll", 1, NULL, 'b' }, { "help", 0, NULL, 'h' }, { 0 },
+};
+
+/* The options each command takes, as letters of longs[]. */
+static const struct {
+	const char *cmd, *opts;
+	bool alias;
+} cmd_opts[] = {
+	{ "add", "ogmqOb", false }, { "del", "", false },
+	{ "delete", "", true }, { "set", "ogpm", false },
+	{ "show", "j", false }, { "list", "j", true }, { "help", "", false },
+};
+
+static int bad(const struct args *a, const char *val)
 {
-	fprintf(stderr, "tunxctl: bad value for %s: %s\n", opt, val);
+	fprintf(stderr, "tunxctl: bad value for %s: %s\n", a->typed, val);
 	return 2;
 }
 
@@ -70,38 +90,96 @@ static int parse_option(struct args *a, int c, const char *v)
 	switch (c) {
 	case 'j': a->json = true; return 0;
 	case 'o': ch->has_owner = true;
-		return ctl_parse_user(v, &ch->owner) ? bad("--owner", v) : 0;
+		return ctl_parse_user(v, &ch->owner) ? bad(a, v) : 0;
 	case 'g': ch->has_group = true;
-		return ctl_parse_group(v, &ch->group) ? bad("--group", v) : 0;
+		return ctl_parse_group(v, &ch->group) ? bad(a, v) : 0;
 	case 'm': ch->has_mtu = true;
-		return parse_uint(v, 68, 65535, &ch->mtu) ? bad("--mtu", v) : 0;
+		return parse_uint(v, 68, 65535, &ch->mtu) ? bad(a, v) : 0;
 	case 'q':
 		return parse_uint(v, 1, TUNX_MAX_QUEUES, &ch->queues) ?
-			bad("--queues", v) : 0;
+			bad(a, v) : 0;
 	case 'O': ch->offload = true; return 0;
 	case 'b': ch->busy_poll = true;
 		return parse_uint(v, 0, TUNX_BUSY_POLL_MAX_USECS,
-				  &ch->busy_poll_usecs) ? bad("--busy-poll", v) : 0;
+				  &ch->busy_poll_usecs) ? bad(a, v) : 0;
 	case 'p': ch->has_persist = true;
 		ch->persist = !strcmp(v, "on");
-		return strcmp(v, "on") && strcmp(v, "off") ? bad("--persist", v) : 0;
+		return strcmp(v, "on") && strcmp(v, "off") ? bad(a, v) : 0;
 	default: return 2;
 	}
+}
+
+/* Note option c as given, for takes_options(). */
+static void note_given(struct args *a, int c)
+{
+	size_t n = strlen(a->given);
+
+	if (!strchr(a->given, c) && n + 1 < sizeof(a->given))
+		a->given[n] = (char)c;
+}
+
+/* The long name of option letter c. */
+static const char *option_name(int c)
+{
+	const struct option *o;
+
+	for (o = longs; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+/* "add", "add and set": the commands that take option c, in list[]. */
+static const char *commands_taking(int c, char *list, size_t len)
+{
+	size_t i, n = 0, used = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++) {
+		if (cmd_opts[i].alias || !strchr(cmd_opts[i].opts, c))
+			continue;
+		used += (size_t)snprintf(list + used, len - used, "%s%s",
+					 n++ ? " and " : "", cmd_opts[i].cmd);
+		if (used >= len)
+			break;
+	}
+	return list;
+}
+
+/*
+ * An option the command does not take is refused rather than ignored:
+ * `set vpn0 --queues 4` changed nothing and said nothing.  Unknown
+ * commands are main()'s to refuse.  Returns 0 or 2 (usage error).
+ */
+static int takes_options(const struct args *a)
+{
+	const char *p, *opts = NULL;
+	char list[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cmd_opts) / sizeof(cmd_opts[0]); i++)
+		if (!strcmp(a->cmd, cmd_opts[i].cmd))
+			opts = cmd_opts[i].opts;
+	if (!opts)
+		return 0;
+	for (p = a->given; *p; p++) {
+		if (strchr(opts, *p))
+			continue;
+		fprintf(stderr, "tunxctl: %s takes no --%s; it is for %s\n",
+			a->cmd, option_name(*p),
+			commands_taking(*p, list, sizeof(list)));
+		return 2;
+	}
+	return 0;
 }
 
 /* Returns 0, 2 (usage error) or -1 (--help). */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option longs[] = {
-		{ "json", 0, NULL, 'j' }, { "owner", 1, NULL, 'o' },
-		{ "user", 1, NULL, 'o' }, { "group", 1, NULL, 'g' },
-		{ "mtu", 1, NULL, 'm' }, { "queues", 1, NULL, 'q' },
-		{ "persist", 1, NULL, 'p' }, { "offload", 0, NULL, 'O' },
-		{ "busy-poll", 1, NULL, 'b' }, { "help", 0, NULL, 'h' }, { 0 },
-	};
-	int c, r;
+	char typed[32];
+	int c, r, idx = -1;
 
-	while ((c = getopt_long(argc, argv, "+jh", longs, NULL)) != -1 ||
+	while ((c = getopt_long(argc, argv, "+jh", longs, &idx)) != -1 ||
 	       optind < argc) {
 		if (c == -1) {	/* a word: command, then name */
 			if (!a->cmd)
@@ -116,13 +194,19 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		if (c == 'h')
 			return -1;
+		/* --user is --owner's other name: say the one typed. */
+		snprintf(typed, sizeof(typed), "--%s",
+			 idx >= 0 ? longs[idx].name : option_name(c));
+		a->typed = typed;
+		idx = -1;
+		note_given(a, c);
 		r = parse_option(a, c, optarg);
 		if (r)
 			return r;
 	}
 	if (!a->cmd)
 		return fprintf(stderr, "tunxctl: missing command\n"), 2;
-	return 0;
+	return takes_options(a);
 }
 
 /*
@@ -187,9 +271,6 @@ static int cmd_add(struct args *a)
 	bool existed;
 	int fd, r;
 
-	if (a->c.has_persist)
-		return fprintf(stderr, "tunxctl: add makes persistent devices; "
-			       "--persist is for set\n"), 2;
 	if (check_existing(a->name, &a->c))
 		return 1;
 	existed = a->name && !strchr(a->name, '%') && if_nametoindex(a->name);
