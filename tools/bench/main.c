@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/decimal.h"
+#include "../common/options.h"
 #include "bench.h"
 
 static const char usage_text[] =
@@ -280,17 +281,6 @@ static const struct option longs[] = {
 	{ "help", 0, NULL, 'h' }, { 0 },
 };
 
-/* The long name of option c, for a message about its value. */
-static const char *option_name(int c)
-{
-	const struct option *o;
-
-	for (o = longs; o->name; o++)
-		if (o->val == c)
-			return o->name;
-	return "?";
-}
-
 /* Returns 0, 2 (usage error) or -1 (--help). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -319,7 +309,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (parse_one(o, c, optarg)) {
 			if (optarg)
 				fprintf(stderr, "tunx-bench: bad value for --%s: %s\n",
-					option_name(c), optarg);
+					tools_option_name(longs, c), optarg);
 			return 2;
 		}
 	}

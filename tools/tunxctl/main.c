@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/options.h"
 #include "tunxctl.h"
 
 static const char usage_text[] =
@@ -118,17 +119,6 @@ static void note_given(struct args *a, int c)
 		a->given[n] = (char)c;
 }
 
-/* The long name of option letter c. */
-static const char *option_name(int c)
-{
-	const struct option *o;
-
-	for (o = longs; o->name; o++)
-		if (o->val == c)
-			return o->name;
-	return "?";
-}
-
 /* "add", "add and set": the commands that take option c, in list[]. */
 static const char *commands_taking(int c, char *list, size_t len)
 {
@@ -166,7 +156,7 @@ static int takes_options(const struct args *a)
 		if (strchr(opts, *p))
 			continue;
 		fprintf(stderr, "tunxctl: %s takes no --%s; it is for %s\n",
-			a->cmd, option_name(*p),
+			a->cmd, tools_option_name(longs, *p),
 			commands_taking(*p, list, sizeof(list)));
 		return 2;
 	}
@@ -196,7 +186,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return -1;
 		/* --user is --owner's other name: say the one typed. */
 		snprintf(typed, sizeof(typed), "--%s",
-			 idx >= 0 ? longs[idx].name : option_name(c));
+			 idx >= 0 ? longs[idx].name : tools_option_name(longs, c));
 		a->typed = typed;
 		idx = -1;
 		note_given(a, c);
