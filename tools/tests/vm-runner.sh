@@ -97,6 +97,42 @@ if [ "$kernel" = 6.1 ]; then
 		      echo "$err" | grep -q "WARNING: tunx-vm runner test"'
 fi
 
+# A guest whose command's script is killed dies without a word on the
+# console (a reset looks the same): the runner fails the run and shows
+# the kernel's last lines, which the guest streamed to the host as they
+# came.  The runner's logic, the same for every kernel: on 6.1 only.
+if [ "$kernel" = 6.1 ]; then
+	err=$(vmrun --no-load -- sh -c 'echo "<6>tunx-vm runner test: last words" >/dev/kmsg
+		for _ in $(seq 100); do
+			grep -q "last words" "$TUNXVM_RUN/kmsg-live" && break
+			sleep 0.1
+		done
+		kill -KILL $PPID' 2>&1 >/dev/null)
+	rc=$?
+	result "a guest that dies mid-command fails the run and shows its kernel's last lines (status $rc)" \
+		eval '[ "$rc" != 0 ] && echo "$err" | grep -q "the guest died before CMD finished" &&
+		      echo "$err" | grep -q "^vm:   .*tunx-vm runner test: last words"'
+fi
+
+# Guests that name one TUNX_VM_LOCK take turns (tools/check's suites do):
+# a second run waits until the first has powered off, and says so.
+if [ "$kernel" = 6.1 ]; then
+	lock=$(mktemp)
+	TUNX_VM_LOCK=$lock vmrun --no-load -- sleep 3 >/dev/null 2>&1 &
+	first=$!
+	for _ in $(seq 600); do	# until the first guest holds the lock
+		flock -n "$lock" true || break
+		sleep 0.1
+	done
+	err=$(TUNX_VM_LOCK=$lock vmrun --no-load -- sh -c 'echo second' 2>&1)
+	rc=$?
+	wait "$first"
+	rm -f "$lock"
+	result "guests that name one TUNX_VM_LOCK take turns (status $rc)" \
+		eval '[ "$rc" = 0 ] && echo "$err" | grep -q "^second" &&
+		      echo "$err" | grep -q "^vm: waited [0-9]* s for another guest to finish"'
+fi
+
 echo "1..$n"
 echo "# vm runner on $kernel: $((n - failed)) passed, $failed failed"
 [ "$failed" = 0 ]
