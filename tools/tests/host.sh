@@ -89,6 +89,18 @@ result "failure-lines gives each failed test the reason printed above it" \
 	[ "$(tools/failure-lines "$tmp/flake" | tr '\n' '|')" = \
 	  '# # stress: 5000 sent, 4990 consumed, rx_dropped 10|# not ok 7 stress.backpressure_rx_zero_loss|not ok 7 selftests: tunx: tunx_stress # exit=1|# # tunx_busy.c:250:naps:Expected 0 (0) < st.busy_naps (0)|# not ok 6 busy.naps|' ]
 
+# A guest that died: the tail names where (RIP, frames), not the hardware.
+printf '%s\n' 'vm: the guest died before CMD finished' \
+	'[   39.05] Oops: double fault: 0000 [#1] PREEMPT SMP NOPTI' \
+	'[   39.06] Hardware name: QEMU Standard PC' \
+	'[   39.07] RIP: 0010:tunx_tx_poll+0x12/0x200 [tunx]' '[   39.08] Call Trace:' \
+	'[   39.08]  <TASK>' '[   39.09]  ? die+0x36/0x90' '[   39.10]  napi_threaded_poll+0x22/0x40' \
+	'[   39.11]  </TASK>' '[   39.12] Modules linked in: tunx(OE)' \
+	'[   39.13] Kernel panic - not syncing: Fatal exception in interrupt' >"$tmp/oops"
+result "oops-lines gives a dead guest's report, RIP and call trace" \
+	[ "$(tools/oops-lines "$tmp/oops" | tr '\n' '|')" = \
+	  'Oops: double fault: 0000 [#1] PREEMPT SMP NOPTI|RIP: 0010:tunx_tx_poll+0x12/0x200 [tunx]|Call Trace:| ? die+0x36/0x90| napi_threaded_poll+0x22/0x40|' ]
+
 # The suites beside each other: every one counted, a failure never lost.
 CHECK_LOGS=$tmp/check CHECK_JOBS=2 tools/check nosuch1 nosuch2 nosuch3 >"$tmp/check.out" 2>&1
 rc=$?
