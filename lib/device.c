@@ -339,9 +339,10 @@ unsigned int tunx__mtu_load(const struct tunx_device *dev)
 	return __atomic_load_n(&dev->mtu, __ATOMIC_RELAXED);
 }
 
-int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu)
+int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu,
+		      unsigned int *old)
 {
-	tunx__mtu_store(dev, mtu);
+	*old = __atomic_exchange_n(&dev->mtu, mtu, __ATOMIC_RELAXED);
 	return 0;
 }
 

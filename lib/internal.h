@@ -62,8 +62,11 @@ struct tunx_device_ops {
 	 * readable also while the library holds packets the fd does not
 	 * show (the rest of a super-packet). */
 	int (*user_fd)(struct tunx_device *dev);
-	/* Memory devices keep their own MTU and up state. */
-	int (*set_mtu)(struct tunx_device *dev, unsigned int mtu);
+	/* Memory devices keep their own MTU and up state.  *old: the MTU
+	 * this call replaced, so that of two calls at once each sees the
+	 * other's value and every change is reported once. */
+	int (*set_mtu)(struct tunx_device *dev, unsigned int mtu,
+		       unsigned int *old);
 	void (*shutdown)(struct tunx_device *dev);	/* wake internals */
 	void (*destroy)(struct tunx_device *dev);	/* free priv */
 };
@@ -108,7 +111,8 @@ TUNX_HIDDEN int tunx__dev_init(struct tunx_device *dev,
 			       const struct tunx_config *cfg);
 TUNX_HIDDEN void tunx__dev_free(struct tunx_device *dev);
 /* set_mtu of the memory devices (pipe, channel, fake): [any] thread. */
-TUNX_HIDDEN int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu);
+TUNX_HIDDEN int tunx__mem_set_mtu(struct tunx_device *dev, unsigned int mtu,
+				  unsigned int *old);
 /* dev->mtu, written and read by any thread: a memory device's MTU, or the
  * last one the library saw a link take. */
 TUNX_HIDDEN void tunx__mtu_store(struct tunx_device *dev, unsigned int mtu);

@@ -207,8 +207,7 @@ static int set_mtu(struct tunx_device *dev, unsigned int mtu)
 	}
 	if (!dev->ops->set_mtu)
 		return -EOPNOTSUPP;
-	old = tunx__mtu_load(dev);
-	r = dev->ops->set_mtu(dev, mtu);
+	r = dev->ops->set_mtu(dev, mtu, &old);
 	if (!r && mtu != old)	/* as a real link: news only when it changes */
 		tunx__events_post(dev, TUNX_EVENT_MTU_UPDATE);
 	return r;

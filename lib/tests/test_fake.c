@@ -91,11 +91,84 @@ static void name_mtu_and_up_event(void)
 	tunx_close(f);
 }
 
+struct mtu_flipper {
+	struct tunx_device *dev;
+	pthread_barrier_t *start;
+	unsigned int mtu;
+	int done;
+};
+
+static void *set_mtu_loop(void *arg)
+{
+	struct mtu_flipper *f = arg;
+	int i;
+
+	pthread_barrier_wait(f->start);
+	for (i = 0; i < 20000; i++)
+		if (tunx_link_set_mtu(f->dev, f->mtu))
+			break;
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static unsigned int count_mtu_events(struct tunx_device *dev)
+{
+	unsigned int ev, n = 0;
+
+	while (tunx_event_next(dev, &ev) == 1)
+		n += ev == TUNX_EVENT_MTU_UPDATE;
+	return n;
+}
+
+/*
+ * Two threads set the MTU to two values at once: each change posts one
+ * event, as a link's does, so a reader that rereads the MTU on every
+ * event never keeps a stale one.  With only two values every change
+ * flips it: the events' count has the parity of the final MTU.  The
+ * events are counted as they come (the queue holds 4096).
+ */
+static void concurrent_mtu_changes_post_one_event_each(void)
+{
+	struct tunx_device *dev = open_fake(true);
+	struct mtu_flipper a = { .mtu = 1400 }, b = { .mtu = 1500 };
+	pthread_barrier_t start;
+	unsigned int changes;
+	pthread_t ta, tb;
+	int round;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	pthread_barrier_init(&start, NULL, 2);
+	a.dev = b.dev = dev;
+	a.start = b.start = &start;
+	for (round = 0; round < 50; round++) {
+		CU_ASSERT_EQUAL_FATAL(tunx_link_set_mtu(dev, 1500), 0);
+		count_mtu_events(dev);
+		a.done = b.done = 0;
+		pthread_create(&ta, NULL, set_mtu_loop, &a);
+		pthread_create(&tb, NULL, set_mtu_loop, &b);
+		changes = 0;
+		while (!__atomic_load_n(&a.done, __ATOMIC_ACQUIRE) ||
+		       !__atomic_load_n(&b.done, __ATOMIC_ACQUIRE))
+			changes += count_mtu_events(dev);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		changes += count_mtu_events(dev);
+		CU_ASSERT(changes <= 40000);
+		CU_ASSERT_EQUAL(changes % 2, tunx_mtu(dev) == 1400);
+		if (changes % 2 != (tunx_mtu(dev) == 1400))
+			break;
+	}
+	pthread_barrier_destroy(&start);
+	tunx_close(dev);
+}
+
 static CU_TestInfo tests[] = {
 	{ "writes_all_taken", writes_all_taken },
 	{ "reads_never_ready", reads_never_ready },
 	{ "blocked_read_ends_with_closed", blocked_read_ends_with_closed },
 	{ "name_mtu_and_up_event", name_mtu_and_up_event },
+	{ "concurrent_mtu_changes_post_one_event_each",
+	  concurrent_mtu_changes_post_one_event_each },
 	CU_TEST_INFO_NULL,
 };
 
