@@ -133,17 +133,6 @@ CHECK_LOGS=$tmp/check4 CHECK_DRY_RUN=1 CHECK_JOBS=1 tools/check vm-6.1 vm-6.12 >
 result "check with CHECK_JOBS=1 runs one suite at a time" \
 	eval '[ "$(at "^=== suite vm-6.1: 1 passed" "$tmp/order2.out")" -lt "$(at "^=== suite vm-6.12: started" "$tmp/order2.out")" ]'
 
-# The kcsan kernel (minutes to build on a new machine) is started before
-# any suite, at the lowest CPU priority, and only when vm-kcsan will run.
-CHECK_LOGS=$tmp/check5 CHECK_DRY_RUN=1 CHECK_JOBS=2 tools/check vm-6.1 vm-kcsan >"$tmp/order3.out" 2>&1
-CHECK_LOGS=$tmp/check6 CHECK_DRY_RUN=1 CHECK_JOBS=2 tools/check vm-6.1 >"$tmp/order4.out" 2>&1
-result "check builds the kcsan kernel at nice 19 before the suites start" \
-	eval '[ "$(tail -n 1 "$tmp/order3.out")" = "2 passed, 0 failed, 0 skipped" ] &&
-	      [ "$(cat "$tmp/check5/kcsan-kernel.log")" = 19 ] &&
-	      [ "$(at "^=== kcsan kernel: " "$tmp/order3.out")" -lt "$(at "^=== suite vm-6.1: started" "$tmp/order3.out")" ]'
-result "check builds no kcsan kernel for a run without vm-kcsan" \
-	eval '! grep -q "^=== kcsan kernel" "$tmp/order4.out" && [ ! -e "$tmp/check6/kcsan-kernel.log" ]'
-
 # KUnit's KTAP, as 6.1 prints it, flattened; a failed case must fail.
 printf '%s\n' 'KTAP version 1' '1..1' '    KTAP version 1' '    # Subtest: tunx_x' \
 	'    1..2' '    ok 1 case_a' '    # case_b: EXPECTATION FAILED at kernel/kunit.c:9' \
