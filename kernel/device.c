@@ -242,12 +242,13 @@ static struct net_device *tunx_device_alloc(const char *name, u32 flags)
  * @net: namespace to create it in
  * @name: name or pattern with one "%d", already checked by dev_valid_name()
  * @flags: TUNX_ATTACH_* properties
+ * @threads: give its NAPI instances kernel threads (busy poll needs them)
  *
  * Context: RTNL held.
  * Return: the device or an ERR_PTR.
  */
 struct tunx_device *tunx_device_create(struct net *net, const char *name,
-				       u32 flags)
+				       u32 flags, bool threads)
 {
 	struct net_device *dev;
 	struct tunx_device *td;
@@ -267,12 +268,11 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	netif_carrier_off(dev);
 	/*
 	 * Before registering, as 6.17's API wants: NAPIs added later inherit
-	 * it.  Other devices run NAPI in softirq on the kicking CPU unless the
-	 * admin writes 1 to sysfs 'threaded': measured under TCG on 2 loaded
-	 * vCPUs, threads cost tx 64 B 29 % at batch 64 (wakeups between the
-	 * writer and the thread), and they belong to no cgroup of the creator.
+	 * it.  A kick hands the stack's work to the queue's thread only while
+	 * the thread's CPU has nothing else to run (tunx_tx_kick()); writing
+	 * 0 to sysfs 'threaded' puts NAPI back in the kicker's softirq.
 	 */
-	if (flags & TUNX_ATTACH_BUSY_POLL)
+	if (threads)
 		netif_threaded_enable(dev);
 	err = register_netdevice(dev);
 	if (err) {

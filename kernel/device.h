@@ -100,7 +100,7 @@ extern struct rtnl_link_ops tunx_link_ops;
 int tunx_device_init(void);
 void tunx_device_uninit(void);
 struct tunx_device *tunx_device_create(struct net *net, const char *name,
-				       u32 flags);
+				       u32 flags, bool threads);
 struct tunx_device *tunx_device_find(struct net *net, const char *name);
 void tunx_device_update_carrier(struct tunx_device *td);
 bool tunx_device_may_attach(struct tunx_device *td);

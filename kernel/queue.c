@@ -313,12 +313,16 @@ static int tunx_queue_attach_existing(struct tunx_queue *q,
 
 /*
  * Who may create a device: CAP_NET_ADMIN in the file's namespace, and in
- * the host's for busy poll.
+ * the host's for busy poll.  NAPI kernel threads run on behalf of the
+ * creator but belong to no cgroup of its: the host's admin gets them by
+ * default, a namespace's admin by writing 1 to sysfs 'threaded', as for
+ * any device of its.
  */
 static int tunx_queue_attach_new(struct tunx_queue *q, const char *name,
 				 struct tunx_attach *a)
 {
 	struct tunx_device *td;
+	bool host_admin;
 	int err;
 
 	if (a->flags & TUNX_ATTACH_NO_CREATE)
@@ -331,7 +335,9 @@ static int tunx_queue_attach_new(struct tunx_queue *q, const char *name,
 	 */
 	if (a->flags & TUNX_ATTACH_BUSY_POLL && !capable(CAP_NET_ADMIN))
 		return -EPERM;
-	td = tunx_device_create(q->net, name, a->flags);
+	/* A question, not a request: no audit record when the answer is no. */
+	host_admin = ns_capable_noaudit(&init_user_ns, CAP_NET_ADMIN);
+	td = tunx_device_create(q->net, name, a->flags, host_admin);
 	if (IS_ERR(td))
 		return PTR_ERR(td);
 	if (a->flags & TUNX_ATTACH_BUSY_POLL) {

@@ -19,6 +19,7 @@ enum {
 	TUNX_Q_RX_STALLED,	/* rx ring full too long: drop, do not stop */
 	TUNX_Q_BUSY,		/* busy-poll NAPI is spinning (busy.c) */
 	TUNX_Q_RX_WAKE_TIMER,	/* @rx_wake is started (rx.c) */
+	TUNX_Q_TX_CROWDED,	/* NAPI thread's CPU had other work (tx.c) */
 };
 
 /**
@@ -60,6 +61,9 @@ enum {
  * @rx_stopped_at: jiffies of the latest backpressure stop, written by
  *	tunx_rx_stop() and read by the stall timer, both under the txq lock;
  *	READ_ONCE()/WRITE_ONCE() for the same reason as @rx_burst_ns.
+ * @tx_crowded_kicks: kicks consumed in place while TUNX_Q_TX_CROWDED was
+ *	set (tunx_tx_hand_off()).  Two kickers may race on it; a lost
+ *	increment only moves the next look at the thread's CPU by one kick.
  * @index: the queue's slot in @td->queues.  Written under RTNL with
  *	WRITE_ONCE() by attach and, under the old txq's lock too, when
  *	another queue detaches and this one moves (tunx_queue_unlink()).
@@ -89,6 +93,7 @@ struct tunx_queue {
 	u64 rx_burst_ns;
 	u64 rx_wake_due;
 	unsigned long rx_stopped_at;
+	u32 tx_crowded_kicks;
 	u32 index;
 	bool dead;
 };

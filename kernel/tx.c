@@ -13,6 +13,7 @@
  */
 #include <linux/netdevice.h>
 #include <linux/poll.h>
+#include <linux/sched/stat.h>	/* single_task_running() */
 #include <linux/skbuff.h>
 
 #include "busy.h"
@@ -206,6 +207,21 @@ static void tunx_tx_notify(struct tunx_device *td, struct tunx_queue *q)
 	}
 }
 
+/*
+ * In the NAPI thread only: is anything else waiting for this CPU?  What
+ * tunx_tx_hand_off() decides by.
+ */
+static void tunx_tx_note_room(struct tunx_queue *q, struct napi_struct *napi)
+{
+	bool crowded;
+
+	if (current != READ_ONCE(napi->thread))
+		return;	/* inline in a kick, or softirq */
+	crowded = !single_task_running();
+	if (crowded != test_bit(TUNX_Q_TX_CROWDED, &q->state))
+		assign_bit(TUNX_Q_TX_CROWDED, &q->state, crowded);
+}
+
 /**
  * tunx_tx_poll - NAPI poll: hand tx ring packets to the stack
  * @napi: the queue's NAPI context
@@ -235,6 +251,8 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 	/* Stable while NAPI is enabled: detach disables NAPI first. */
 	area = rcu_dereference(q->area);
 	if (area) {
+		if (!td->busy_poll_ns)
+			tunx_tx_note_room(q, napi);
 		tunx_ring_clear_wakeup(&area->tx);
 		done = tunx_tx_consume(q, td, &area->tx, budget, &valid);
 		tunx_tx_notify(td, q);
@@ -284,16 +302,41 @@ static void tunx_tx_inline(struct tunx_queue *q, struct tunx_device *td)
 		__napi_schedule(napi);
 }
 
+/*
+ * The NAPI thread takes a batch only while it found its CPU otherwise idle
+ * on its last poll: the stack's work then moves off the writer's CPU onto
+ * spare capacity.  Where other tasks were waiting for that CPU (TCP through
+ * a tunnel on two CPUs: iperf3, two tunnel processes and their stacks),
+ * waking the thread adds a context switch and a wait in the run queue to
+ * every batch, so the kick consumes the batch itself, as in softirq, and
+ * hands one kick in TUNX_TX_PROBE_EVERY to the thread to look again.
+ */
+#define TUNX_TX_PROBE_EVERY	16
+
+static bool tunx_tx_hand_off(struct tunx_queue *q, u32 avail)
+{
+	u32 n;
+
+	if (avail <= TUNX_TX_INLINE_MAX)
+		return false;
+	if (!test_bit(TUNX_Q_TX_CROWDED, &q->state))
+		return true;
+	n = READ_ONCE(q->tx_crowded_kicks) + 1;
+	WRITE_ONCE(q->tx_crowded_kicks, n);
+	return !(n % TUNX_TX_PROBE_EVERY);
+}
+
 /**
  * tunx_tx_kick - have the tx ring consumed
  * @q: attached queue
  * @td: its device
  * @area: its area, whose tx ring the writer moved
  *
- * Schedules NAPI: in softirq on this CPU, or on a threaded device in its
- * kernel thread, off the writer's CPU.  A short batch on a threaded device
- * is consumed here instead.  Busy-poll devices always hand over to their
- * spinning thread.
+ * Schedules NAPI: on a threaded device (the default) in its kernel thread,
+ * off the writer's CPU, unless the batch is short or the thread's CPU is
+ * busy with other work, when the kick consumes it here; with threads off
+ * (sysfs) in softirq on this CPU, as tun does.  Busy-poll devices always
+ * hand over to their spinning thread.
  *
  * Context: RCU read lock held, BH disabled.
  */
@@ -305,7 +348,7 @@ void tunx_tx_kick(struct tunx_queue *q, struct tunx_device *td,
 	if (test_bit(NAPI_STATE_THREADED, &q->napi.state) &&
 	    !td->busy_poll_ns &&
 	    tunx_ring_cons_ready_hint(&area->tx, &avail) &&
-	    avail <= TUNX_TX_INLINE_MAX)
+	    !tunx_tx_hand_off(q, avail))
 		tunx_tx_inline(q, td);
 	else
 		napi_schedule(&q->napi);

@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
@@ -607,10 +606,10 @@ TEST_F_TIMEOUT(rings, rx_need_wakeup_protocol_loses_no_packet, 120)
 }
 
 /*
- * tx rings are consumed in softirq unless the admin asks for NAPI threads
- * (sysfs 'threaded'), which take the work off the writer's CPU; a kick
- * finding a short batch then consumes it itself, so a lone packet does not
- * wait for a thread to be scheduled.
+ * A device the host's admin makes has NAPI threads (tunx_napi.c), which
+ * take the stack's work off the writer's CPU; a kick finding a short batch
+ * consumes it itself, so a lone packet does not wait for a thread to be
+ * scheduled.
  */
 TEST_F(rings, tx_threaded_short_batch_consumed_by_the_kick)
 {
@@ -620,8 +619,7 @@ TEST_F(rings, tx_threaded_short_batch_consumed_by_the_kick)
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 0, 0, 0));
 	ASSERT_EQ(0, st_sysfs_net_read("tx0", "threaded", threaded,
 				       sizeof(threaded)));
-	EXPECT_STREQ("0", threaded);
-	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
+	EXPECT_STREQ("1", threaded);
 	/* The first packet always kicks: NAPI is idle, NEED_WAKEUP set. */
 	ASSERT_EQ(0, st_tx_send(&self->q, pkt, st_test_packet(pkt, "inline")));
 	/* A, matches D: released before the kick returned, no waiting. */
@@ -639,7 +637,6 @@ TEST_F(rings, tx_threaded_full_batch_left_to_the_thread)
 	struct tunx_stats st;
 
 	ASSERT_EQ(0, open_up(&self->q, &self->sock, 0, 64, 64, 0));
-	ASSERT_EQ(0, st_sysfs_net_write("tx0", "threaded", "1"));
 	ASSERT_EQ(64, tx_fill(&self->q, 64));
 	st_tx_submit(&self->q);
 	ASSERT_EQ(0, st_kick(self->q.fd));
@@ -797,38 +794,6 @@ TEST_F_TIMEOUT(rings, tx_plain_packet_up_to_packet_max, 120)
 	EXPECT_EQ(1, ST_STAT(self->q.fd, tx_over_mtu, 1, 0));
 }
 
-/* Pin the threads named @prefix* (threaded NAPI's "napi/DEV-ID") to @cpu. */
-static int pin_threads(const char *prefix, int cpu)
-{
-	char path[300], comm[32];
-	struct dirent *de;
-	cpu_set_t set;
-	int n = 0;
-	FILE *f;
-	DIR *d;
-
-	d = opendir("/proc");
-	if (!d)
-		return -errno;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    !strncmp(comm, prefix, strlen(prefix)) &&
-		    !sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
 /* tx0's NAPI in its kernel thread on CPU 1, the test on CPU 0. */
 static void napi_thread_on_the_other_cpu(struct __test_metadata *_metadata)
 {
@@ -838,7 +803,7 @@ static void napi_thread_on_the_other_cpu(struct __test_metadata *_metadata)
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-	ASSERT_LE(1, pin_threads("napi/tx0-", 1));
+	ASSERT_LE(1, st_pin_threads("napi/tx0-", 1));
 }
 
 /*

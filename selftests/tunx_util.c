@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -284,7 +285,7 @@ int st_tx_kick_if_needed(struct st_queue *q)
 	return st_need_wakeup(&q->tx) ? st_kick(q->fd) : 0;
 }
 
-int st_tx_send(struct st_queue *q, const void *pkt, __u32 len)
+int st_tx_produce(struct st_queue *q, const void *pkt, __u32 len)
 {
 	struct tunx_desc *d;
 	__u8 *buf;
@@ -299,7 +300,14 @@ int st_tx_send(struct st_queue *q, const void *pkt, __u32 len)
 	d->addr = buf - q->tx.area;
 	d->len = len;
 	st_tx_submit(q);
-	return st_tx_kick_if_needed(q);
+	return 0;
+}
+
+int st_tx_send(struct st_queue *q, const void *pkt, __u32 len)
+{
+	int ret = st_tx_produce(q, pkt, len);
+
+	return ret ? ret : st_tx_kick_if_needed(q);
 }
 
 int st_tx_wait_consumed(struct st_queue *q, int timeout_ms)
@@ -1070,4 +1078,36 @@ int st_set_rx_usecs(const char *name, __u32 usecs)
 	ec.cmd = ETHTOOL_SCOALESCE;
 	ec.rx_coalesce_usecs = usecs;
 	return st_ethtool(name, &ec);
+}
+
+/* Pin the threads named @prefix* (threaded NAPI's "napi/DEV-ID") to @cpu. */
+int st_pin_threads(const char *prefix, int cpu)
+{
+	char path[300], comm[32];
+	struct dirent *de;
+	cpu_set_t set;
+	int n = 0;
+	FILE *f;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) &&
+		    !strncmp(comm, prefix, strlen(prefix)) &&
+		    !sched_setaffinity(atoi(de->d_name), sizeof(set), &set))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }

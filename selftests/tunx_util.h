@@ -209,6 +209,8 @@ void st_tx_submit(struct st_queue *q);
 void st_tx_resync(struct st_queue *q);
 /* Kick when the kernel asks for it (F, then read the flag). */
 int st_tx_kick_if_needed(struct st_queue *q);
+/* reserve + copy + submit, no kick; errors as st_tx_send(). */
+int st_tx_produce(struct st_queue *q, const void *pkt, __u32 len);
 /*
  * reserve + copy + submit + kick; -ENOSPC when full, -EMSGSIZE when len
  * exceeds a slot's stride (open the queue with fewer tx entries or a
@@ -274,6 +276,8 @@ long long st_now_us(void);
 int st_sysfs_net_write(const char *name, const char *attr, const char *val);
 int st_sysfs_net_read(const char *name, const char *attr, char *buf,
 		      size_t cap);
+/* Pin the threads named @prefix* to @cpu; how many, or -errno. */
+int st_pin_threads(const char *prefix, int cpu);
 
 /* ---- packets ---- */
 __u16 st_csum(const void *data, size_t len, __u32 sum);

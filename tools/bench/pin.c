@@ -79,12 +79,12 @@ static bool is_napi_of(const char *pid, const char *ifname)
 }
 
 /*
- * The device's threaded-NAPI kthreads (one per queue of a tunx-busy
- * device, or of one whose sysfs 'threaded' is 1: the kernel's side of the
- * device, which takes tx packets and, busy, restarts the rx queue) go on
- * the generator's CPU
- * (in tx, the CPU no writer uses): they are the kernel's end of the
- * traffic, and the workers' CPU stays the application's.
+ * The device's threaded-NAPI kthreads (one per queue of a device the
+ * host's admin made, as the benchmark does: the kernel's side of the
+ * device, which takes tx batches off the writer's CPU and, busy, restarts
+ * the rx queue) go on the generator's CPU (in tx, the CPU no writer uses):
+ * they are the kernel's end of the traffic, and the workers' CPU stays the
+ * application's.
  * Returns how many were pinned.
  */
 unsigned int bench_pin_napi(const char *ifname, int cpu)

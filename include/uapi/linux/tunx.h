@@ -88,7 +88,15 @@
  *     TUNX_RING_NEED_WAKEUP in the tx ring's flags word; a busy writer then
  *     makes no syscall.  When the flag is set the process must kick after
  *     producing: ioctl(TUNX_IOC_KICK) or poll().  Check the flag after a full
- *     memory barrier that follows the producer store (F).
+ *     memory barrier that follows the producer store (F).  Where the
+ *     packets go to the stack: a device made by a caller with
+ *     CAP_NET_ADMIN in the initial user namespace has a NAPI kernel
+ *     thread per queue (sysfs 'threaded' reads 1), which takes a kick's
+ *     batch off the writer's CPU while it found its own CPU free of other
+ *     tasks; a short batch (8 packets or fewer), or any batch while the
+ *     thread's CPU is crowded, is consumed by the kick itself
+ *     (tx_inline_polls).  Other devices, or with 0 written to 'threaded',
+ *     consume the ring in softirq on the kicking CPU, as tun does.
  * rx: poll()/epoll (level-triggered) report EPOLLIN while the rx ring holds
  *     packets; the kernel only pays for a wakeup when a poller found the ring
  *     empty, and then as the reader asked in struct tunx_rx_wake: at the
@@ -540,7 +548,7 @@ struct tunx_stats {
 	__u64 kicks;		/* TUNX_IOC_KICK calls and poll kicks */
 	__u64 ring_errors;	/* impossible indices seen in shared memory */
 	__u64 tx_over_mtu;	/* user -> kernel, accepted, longer than the MTU */
-	__u64 tx_inline_polls;	/* kicks that consumed a short batch themselves */
+	__u64 tx_inline_polls;	/* kicks that consumed their batch themselves */
 	__u64 reserved[6];
 };
 

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a tunx device's tx work runs.  Every device has threaded NAPI: a
+ * kick hands a batch of more than a few packets to the queue's kernel
+ * thread while that thread found its CPU free of other work, so the stack's
+ * work leaves the writer's CPU; when it found other tasks waiting there,
+ * the kick consumes the batch itself (tx_inline_polls), as softirq would.
+ * sysfs 'threaded' 0 puts NAPI back in the kicker's softirq.  Every test
+ * runs in a network namespace of its own where the device is 10.11.0.1/24.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tunx_util.h"
+
+#define ROUNDS		64
+#define BATCH		16	/* more than the kernel's inline maximum, 8 */
+#define MAX_HOGS	64
+
+FIXTURE(napi) {
+	struct st_queue q;
+	pthread_t hogs[MAX_HOGS];
+	int nhogs;
+	atomic_bool stop;
+};
+
+FIXTURE_SETUP(napi)
+{
+	int ret = st_fixture_enter(&self->q, NULL);
+
+	if (ret == -ENOENT)
+		SKIP(return, TUNX_DEVICE_PATH " not present");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, st_queue_up(&self->q, NULL, "nt0", 0, 0, 0, 0, 0));
+}
+
+FIXTURE_TEARDOWN(napi)
+{
+	int i;
+
+	atomic_store(&self->stop, true);
+	for (i = 0; i < self->nhogs; i++)
+		pthread_join(self->hogs[i], NULL);
+	st_queue_close(&self->q);
+}
+
+/* Produce BATCH test packets, kick once, wait until NAPI took them all. */
+static int send_batch(struct st_queue *q)
+{
+	__u8 pkt[128];
+	size_t len = st_test_packet(pkt, "napi");
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < BATCH; i++)
+		ret = st_tx_produce(q, pkt, len);
+	if (!ret)
+		ret = st_kick(q->fd);
+	return ret ? ret : st_tx_wait_consumed(q, 10000);
+}
+
+/* tx_inline_polls gained over ROUNDS batches. */
+static int inline_polls_over_rounds(struct st_queue *q, __u64 *gained)
+{
+	struct tunx_stats a = { .size = sizeof(a) }, b = { .size = sizeof(b) };
+	int i, ret;
+
+	ret = st_get_stats(q->fd, &a);
+	for (i = 0; !ret && i < ROUNDS; i++)
+		ret = send_batch(q);
+	if (!ret)
+		ret = st_get_stats(q->fd, &b);
+	*gained = b.tx_inline_polls - a.tx_inline_polls;
+	return ret;
+}
+
+static int pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+struct hog {
+	atomic_bool *stop;
+	int cpu;
+};
+
+static void *hog_run(void *arg)
+{
+	struct hog h = *(struct hog *)arg;
+
+	free(arg);
+	if (pin_self(h.cpu))
+		return NULL;
+	while (!atomic_load_explicit(h.stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+/* One spinning thread pinned to each CPU we may run on. */
+static int hog_every_cpu(pthread_t *hogs, int *nhogs, atomic_bool *stop)
+{
+	cpu_set_t set;
+	struct hog *h;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	for (cpu = 0; cpu < CPU_SETSIZE && *nhogs < MAX_HOGS; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		h = malloc(sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		h->stop = stop;
+		h->cpu = cpu;
+		if (pthread_create(&hogs[*nhogs], NULL, hog_run, h)) {
+			free(h);
+			return -EAGAIN;
+		}
+		(*nhogs)++;
+	}
+	return 0;
+}
+
+/* Two CPUs we may run on, or -1. */
+static int two_cpus(int *a, int *b)
+{
+	cpu_set_t set;
+	int cpu, n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			*(n++ ? b : a) = cpu;
+	return n == 2 ? 0 : -1;
+}
+
+TEST_F(napi, threaded_by_default)
+{
+	char val[16];
+
+	ASSERT_EQ(0, st_sysfs_net_read(self->q.name, "threaded", val,
+				       sizeof(val)));
+	EXPECT_EQ('1', val[0]);
+}
+
+/*
+ * With a spinning task on every CPU the NAPI thread finds company wherever
+ * it wakes, so kicks consume their batches in place; one kick in 16 still
+ * goes to the thread to look again (the first kick, and those of the 63
+ * after it that are the 16th, 32nd and 48th: at most 60 in place).
+ */
+TEST_F(napi, busy_cpus_kicks_consume_in_place)
+{
+	__u64 gained;
+
+	ASSERT_EQ(0, hog_every_cpu(self->hogs, &self->nhogs, &self->stop));
+	ASSERT_EQ(0, inline_polls_over_rounds(&self->q, &gained));
+	TH_LOG("%llu of %d kicks consumed their batch in place",
+	       (unsigned long long)gained, ROUNDS);
+	EXPECT_GE(gained, ROUNDS / 2);
+	EXPECT_LE(gained, ROUNDS - 4);
+}
+
+/*
+ * A CPU of its own for the thread: batches go to it, off the writer's.
+ * Now and then the thread finds a guest task beside it there, and the next
+ * 15 kicks stay in place: allow three such times.
+ */
+TEST_F(napi, idle_cpu_takes_batches_off_the_writer)
+{
+	__u64 gained;
+	int mine, spare;
+
+	if (two_cpus(&mine, &spare))
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(0, pin_self(mine));
+	ASSERT_EQ(1, st_pin_threads("napi/nt0-", spare));
+	ASSERT_EQ(0, inline_polls_over_rounds(&self->q, &gained));
+	TH_LOG("%llu of %d kicks consumed their batch in place",
+	       (unsigned long long)gained, ROUNDS);
+	EXPECT_LE(gained, ROUNDS * 3 / 4);
+}
+
+/* Threads off: NAPI runs in the kicker's softirq, never "in place". */
+TEST_F(napi, threads_off_run_in_softirq)
+{
+	__u64 gained;
+
+	ASSERT_EQ(0, st_sysfs_net_write(self->q.name, "threaded", "0"));
+	ASSERT_EQ(0, hog_every_cpu(self->hogs, &self->nhogs, &self->stop));
+	ASSERT_EQ(0, inline_polls_over_rounds(&self->q, &gained));
+	EXPECT_EQ(0, gained);
+}
+
+ST_HARNESS_MAIN
