@@ -222,31 +222,19 @@ static void tunx_tx_note_room(struct tunx_queue *q, struct napi_struct *napi)
 		assign_bit(TUNX_Q_TX_CROWDED, &q->state, crowded);
 }
 
-/**
- * tunx_tx_poll - NAPI poll: hand tx ring packets to the stack
- * @napi: the queue's NAPI context
- * @budget: most descriptors to consume
- *
- * NEED_WAKEUP is clear while this runs and set once NAPI goes idle, so a
- * busy writer makes no syscall.  In busy-poll mode the poll stays scheduled
- * while tunx_busy_spin() says so.
- *
- * Return: descriptors consumed.
+/*
+ * One NAPI poll.  *@again says the ring had descriptors once NAPI was
+ * given back: the caller owns them again (tunx_tx_poll() reschedules,
+ * tunx_tx_inline() loops in place).
  */
-int tunx_tx_poll(struct napi_struct *napi, int budget)
+static int tunx_tx_run(struct napi_struct *napi, int budget, bool *again)
 {
 	struct tunx_queue *q = container_of(napi, struct tunx_queue, napi);
 	struct tunx_device *td = netdev_priv(napi->dev);
 	struct tunx_area *area;
 	int done = 0, valid;
 
-	/*
-	 * netpoll's call for transmit completions only, made without owning
-	 * the NAPI (Documentation/networking/napi.rst): this device has none,
-	 * and clearing NEED_WAKEUP here would leave it clear for good.
-	 */
-	if (unlikely(!budget))
-		return 0;
+	*again = false;
 	rcu_read_lock();
 	/* Stable while NAPI is enabled: detach disables NAPI first. */
 	area = rcu_dereference(q->area);
@@ -268,11 +256,39 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 		}
 	}
 	if (done < budget && napi_complete_done(napi, done) && area) {
-		tunx_ring_need_wakeup(&area->tx);	/* E, matches F */
-		if (tunx_tx_pending(area))	/* C */
-			napi_schedule(napi);
+		tunx_ring_need_wakeup(&area->tx);	/* E, matches F and K */
+		*again = tunx_tx_pending(area);	/* C */
 	}
 	rcu_read_unlock();
+	return done;
+}
+
+/**
+ * tunx_tx_poll - NAPI poll: hand tx ring packets to the stack
+ * @napi: the queue's NAPI context
+ * @budget: most descriptors to consume
+ *
+ * NEED_WAKEUP is clear while this runs and set once NAPI goes idle, so a
+ * busy writer makes no syscall.  In busy-poll mode the poll stays scheduled
+ * while tunx_busy_spin() says so.
+ *
+ * Return: descriptors consumed.
+ */
+int tunx_tx_poll(struct napi_struct *napi, int budget)
+{
+	bool again;
+	int done;
+
+	/*
+	 * netpoll's call for transmit completions only, made without owning
+	 * the NAPI (Documentation/networking/napi.rst): this device has none,
+	 * and clearing NEED_WAKEUP here would leave it clear for good.
+	 */
+	if (unlikely(!budget))
+		return 0;
+	done = tunx_tx_run(napi, budget, &again);
+	if (again)
+		napi_schedule(napi);
 	return done;
 }
 
@@ -285,21 +301,52 @@ int tunx_tx_poll(struct napi_struct *napi, int budget)
 #define TUNX_TX_INLINE_MAX	8
 
 /*
+ * Rounds a kick polls in place when its own poll finds more descriptors
+ * after giving NAPI back: the writer kept producing meanwhile.  Bounds the
+ * kick's work at TUNX_TX_INLINE_ROUNDS * NAPI_POLL_WEIGHT descriptors.
+ */
+#define TUNX_TX_INLINE_ROUNDS	4
+
+/*
  * Consume a short batch in the caller's context.  NAPI_STATE_SCHED makes us
- * the ring's only consumer, as it does for the thread and for busy polling;
- * tunx_tx_poll() gives it back through napi_complete_done(), which polls
- * again in the thread if a kick came meanwhile (MISSED).
+ * the ring's only consumer, as it does for the thread and for busy polling.
+ *
+ * A kick that finds NAPI scheduled leaves without marking it missed: every
+ * owner ends with tunx_tx_run()'s give-back (napi_complete_done(), then
+ * NEED_WAKEUP, barrier E, then C reads the producer index) or with
+ * napi_disable() on detach.  This kick read the producer index
+ * (tunx_tx_dirty()), then K, then reads SCHED: if SCHED still reads set,
+ * the owner's clear comes later, so its C after E sees the index we saw
+ * and it polls again.  Marking NAPI missed instead would have the owner
+ * reschedule through its thread, a wakeup and often a CPU hop per kick
+ * (TCP through a tunnel lost a sixth that way).  napi_schedule_prep()
+ * below can still lose a race to a new owner; it marks NAPI missed then,
+ * as NAPI always does.
  */
 static void tunx_tx_inline(struct tunx_queue *q, struct tunx_device *td)
 {
 	struct napi_struct *napi = &q->napi;
+	bool again;
+	int round;
 
-	if (!napi_schedule_prep(napi))
-		return;	/* being polled, or being disabled by detach */
-	tunx_count(td, tx_inline_polls);
-	/* More arrived than the batch we meant: the thread does the rest. */
-	if (tunx_tx_poll(napi, NAPI_POLL_WEIGHT) == NAPI_POLL_WEIGHT)
-		__napi_schedule(napi);
+	smp_mb();	/* K, matches E */
+	if (test_bit(NAPI_STATE_SCHED, &napi->state))
+		return;
+	for (round = 0; round < TUNX_TX_INLINE_ROUNDS; round++) {
+		if (!napi_schedule_prep(napi))
+			return;	/* being polled, or disabled by detach */
+		if (!round)
+			tunx_count(td, tx_inline_polls);
+		if (tunx_tx_run(napi, NAPI_POLL_WEIGHT, &again) ==
+		    NAPI_POLL_WEIGHT) {
+			/* A full poll: the thread does the rest. */
+			__napi_schedule(napi);
+			return;
+		}
+		if (!again)
+			return;
+	}
+	napi_schedule(napi);
 }
 
 /*

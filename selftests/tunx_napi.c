@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -24,6 +25,9 @@
 #define ROUNDS		64
 #define BATCH		16	/* more than the kernel's inline maximum, 8 */
 #define MAX_HOGS	64
+#define RACE_MS		4000	/* default length of the kicker race */
+#define RACE_BATCH	48	/* most packets a race round produces */
+#define RACE_WAIT_MS	10000	/* a round's ring must drain in this */
 
 FIXTURE(napi) {
 	struct st_queue q;
@@ -203,6 +207,132 @@ TEST_F(napi, threads_off_run_in_softirq)
 	ASSERT_EQ(0, hog_every_cpu(self->hogs, &self->nhogs, &self->stop));
 	ASSERT_EQ(0, inline_polls_over_rounds(&self->q, &gained));
 	EXPECT_EQ(0, gained);
+}
+
+/*
+ * Two threads kick the queue while the writer produces, one through
+ * TUNX_IOC_KICK and one through poll(), as a VPN's reader and writer both
+ * do.  A kick that finds NAPI running leaves its packets to the running
+ * poll's re-check (tunx_tx_inline()); if that hand-over ever lost a
+ * packet, the ring would keep descriptors with no kick coming.
+ */
+struct kicker {
+	int fd;
+	bool use_poll;
+	atomic_bool *quiet;	/* the writer is checking: stop kicking */
+	atomic_bool parked;	/* acknowledged quiet */
+	atomic_bool *stop;
+	unsigned long kicks;
+};
+
+static void kicker_once(struct kicker *k)
+{
+	struct pollfd pfd = { .fd = k->fd, .events = POLLIN | POLLOUT };
+
+	if (k->use_poll)
+		poll(&pfd, 1, 0);
+	else
+		st_kick(k->fd);
+	k->kicks++;
+}
+
+static void *kicker_run(void *arg)
+{
+	struct kicker *k = arg;
+
+	while (!atomic_load(k->stop)) {
+		if (atomic_load(k->quiet)) {
+			atomic_store(&k->parked, true);
+			while (atomic_load(k->quiet) && !atomic_load(k->stop))
+				sched_yield();
+			atomic_store(&k->parked, false);
+			continue;
+		}
+		kicker_once(k);
+	}
+	return NULL;
+}
+
+/* Quiet the kickers and wait until neither is inside a kick. */
+static void kickers_park(struct kicker *k, int n, atomic_bool *quiet)
+{
+	int i;
+
+	atomic_store(quiet, true);
+	for (i = 0; i < n; i++)
+		while (!atomic_load(&k[i].parked))
+			sched_yield();
+}
+
+struct race {
+	struct st_queue *q;
+	struct kicker k[2];
+	atomic_bool quiet;
+	unsigned int seed;
+	unsigned long rounds;
+	unsigned long unasked;	/* rounds whose writer saw no NEED_WAKEUP */
+	__u64 produced;
+	__u32 stuck;		/* descriptors left when a round timed out */
+};
+
+/*
+ * One round: a batch produced packet by packet while the kickers run, the
+ * writer's own kick only if the kernel asks (F), then, kickers parked, the
+ * ring must drain with no further kick.
+ */
+static int race_round(struct race *r)
+{
+	struct st_queue *q = r->q;
+	__u8 pkt[128];
+	size_t len = st_test_packet(pkt, "race");
+	int i, n = 1 + rand_r(&r->seed) % RACE_BATCH, ret = 0;
+
+	atomic_store(&r->quiet, false);
+	for (i = 0; !ret && i < n && st_tx_free(q); i++)
+		ret = st_tx_produce(q, pkt, len);
+	r->produced += i - (ret != 0);
+	if (!ret && st_need_wakeup(&q->tx))
+		ret = st_kick(q->fd);
+	else if (!ret)
+		r->unasked++;
+	kickers_park(r->k, 2, &r->quiet);
+	if (!ret)
+		ret = st_tx_wait_consumed(q, RACE_WAIT_MS);
+	r->stuck = q->tx.local - st_load_acquire(q->tx.consumer);
+	r->rounds++;
+	return ret;
+}
+
+TEST_F_TIMEOUT(napi, two_kickers_and_a_writer_lose_no_packet, 300)
+{
+	struct tunx_stats a = { .size = sizeof(a) }, b = { .size = sizeof(b) };
+	const char *env = getenv("TUNX_NAPI_RACE_MS");
+	long long end = st_now_ms() + (env ? atoi(env) : RACE_MS);
+	struct race r = { .q = &self->q, .seed = (unsigned int)st_now_us() };
+	pthread_t t[2];
+	int i, ret = 0;
+
+	atomic_store(&r.quiet, true);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &a));
+	for (i = 0; i < 2; i++) {
+		r.k[i].fd = self->q.fd;
+		r.k[i].use_poll = i;
+		r.k[i].quiet = &r.quiet;
+		r.k[i].stop = &self->stop;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, kicker_run, &r.k[i]));
+	}
+	while (!ret && st_now_ms() < end)
+		ret = race_round(&r);
+	atomic_store(&self->stop, true);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, st_get_stats(self->q.fd, &b));
+	TH_LOG("seed %u: %lu rounds, %lu with no kick asked for, kicks %lu ioctl + %lu poll, %llu inline polls",
+	       r.seed, r.rounds, r.unasked, r.k[0].kicks, r.k[1].kicks,
+	       (unsigned long long)(b.tx_inline_polls - a.tx_inline_polls));
+	EXPECT_EQ(0, r.stuck);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(r.produced, b.tx_packets - a.tx_packets);
 }
 
 ST_HARNESS_MAIN
