@@ -41,6 +41,17 @@ static inline void tunx_compat_threaded_enable(struct net_device *dev)
 }
 
 #define netif_threaded_enable(dev) tunx_compat_threaded_enable(dev)
+
+/* Threads for a registered device, up to 6.16 (threads.c). */
+static inline void tunx_compat_start_threads(struct net_device *dev)
+{
+	dev_set_threaded(dev, true);
+}
+#else
+/* 6.17 exports no way to do it: threads.c starts them at creation. */
+static inline void tunx_compat_start_threads(struct net_device *dev)
+{
+}
 #endif
 
 /*

@@ -18,6 +18,7 @@
 #include "queue.h"
 #include "rx.h"
 #include "sysfs.h"
+#include "threads.h"
 
 #define TUNX_TX_QUEUE_LEN	500	/* as tun: the qdisc absorbs bursts */
 /* What every device offers the stack; offload.h adds checksums and GSO. */
@@ -242,13 +243,13 @@ static struct net_device *tunx_device_alloc(const char *name, u32 flags)
  * @net: namespace to create it in
  * @name: name or pattern with one "%d", already checked by dev_valid_name()
  * @flags: TUNX_ATTACH_* properties
- * @threads: give its NAPI instances kernel threads (busy poll needs them)
+ * @host_admin: its creator has CAP_NET_ADMIN in the initial user namespace
  *
  * Context: RTNL held.
  * Return: the device or an ERR_PTR.
  */
 struct tunx_device *tunx_device_create(struct net *net, const char *name,
-				       u32 flags, bool threads)
+				       u32 flags, bool host_admin)
 {
 	struct net_device *dev;
 	struct tunx_device *td;
@@ -266,14 +267,7 @@ struct tunx_device *tunx_device_create(struct net *net, const char *name,
 	dev->rtnl_link_ops = &tunx_link_ops;
 	dev->sysfs_groups[0] = &tunx_attr_group;
 	netif_carrier_off(dev);
-	/*
-	 * Before registering, as 6.17's API wants: NAPIs added later inherit
-	 * it.  A kick hands the stack's work to the queue's thread only while
-	 * the thread's CPU has nothing else to run (tunx_tx_kick()); writing
-	 * 0 to sysfs 'threaded' puts NAPI back in the kicker's softirq.
-	 */
-	if (threads)
-		netif_threaded_enable(dev);
+	tunx_threads_setup(td, host_admin, flags & TUNX_ATTACH_BUSY_POLL);
 	err = register_netdevice(dev);
 	if (err) {
 		free_netdev(dev);

@@ -6,6 +6,7 @@
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/uidgid.h>
+#include <linux/workqueue.h>
 #include <linux/tunx.h>
 
 struct tunx_queue;
@@ -78,6 +79,8 @@ struct tunx_counters {
  *	uses it plainly, as it only runs between the two;
  *	tunx_stats_fold() tests and uses one READ_ONCE().
  * @c: rare-event counters, atomic (see struct tunx_counters).
+ * @thread_state: TUNX_DEV_THREADS_* bits (threads.c), atomic bitops.
+ * @threads_work: starts the NAPI threads (threads.c).
  */
 struct tunx_device {
 	struct net_device *dev;
@@ -91,6 +94,13 @@ struct tunx_device {
 	kgid_t group;
 	struct tunx_pcpu_stats __percpu *pcpu;
 	struct tunx_counters c;
+	unsigned long thread_state;
+	struct work_struct threads_work;
+};
+
+enum {
+	TUNX_DEV_THREADS_AUTO,	/* start NAPI threads on the first batch */
+	TUNX_DEV_THREADS_ASKED,	/* that start is queued or done */
 };
 
 #define tunx_count(td, name) atomic64_inc(&(td)->c.name)
@@ -100,7 +110,7 @@ extern struct rtnl_link_ops tunx_link_ops;
 int tunx_device_init(void);
 void tunx_device_uninit(void);
 struct tunx_device *tunx_device_create(struct net *net, const char *name,
-				       u32 flags, bool threads);
+				       u32 flags, bool host_admin);
 struct tunx_device *tunx_device_find(struct net *net, const char *name);
 void tunx_device_update_carrier(struct tunx_device *td);
 bool tunx_device_may_attach(struct tunx_device *td);

@@ -13,6 +13,7 @@
 #include "device.h"
 #include "chardev.h"
 #include "rings.h"
+#include "threads.h"
 
 static int __init tunx_init(void)
 {
@@ -21,9 +22,12 @@ static int __init tunx_init(void)
 	err = tunx_rings_init();
 	if (err)
 		return err;
-	err = tunx_device_init();
+	err = tunx_threads_init();
 	if (err)
 		goto uninit_rings;
+	err = tunx_device_init();
+	if (err)
+		goto uninit_threads;
 	err = tunx_chardev_init();
 	if (err)
 		goto uninit_device;
@@ -33,6 +37,8 @@ static int __init tunx_init(void)
 uninit_device:
 	tunx_device_uninit();
 	pr_err("cannot register /dev/net/tunx: %d\n", err);
+uninit_threads:
+	tunx_threads_uninit();
 uninit_rings:
 	tunx_rings_uninit();
 	return err;
@@ -46,6 +52,7 @@ static void __exit tunx_exit(void)
 {
 	tunx_chardev_uninit();
 	tunx_device_uninit();
+	tunx_threads_uninit();
 	tunx_rings_uninit();
 }
 

@@ -313,10 +313,7 @@ static int tunx_queue_attach_existing(struct tunx_queue *q,
 
 /*
  * Who may create a device: CAP_NET_ADMIN in the file's namespace, and in
- * the host's for busy poll.  NAPI kernel threads run on behalf of the
- * creator but belong to no cgroup of its: the host's admin gets them by
- * default, a namespace's admin by writing 1 to sysfs 'threaded', as for
- * any device of its.
+ * the host's for busy poll.  Whether it gets NAPI threads: threads.c.
  */
 static int tunx_queue_attach_new(struct tunx_queue *q, const char *name,
 				 struct tunx_attach *a)

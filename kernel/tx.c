@@ -20,6 +20,7 @@
 #include "offload.h"
 #include "queue.h"
 #include "ring.h"
+#include "threads.h"
 #include "tx.h"
 #include "validate.h"
 
@@ -379,11 +380,12 @@ static bool tunx_tx_hand_off(struct tunx_queue *q, u32 avail)
  * @td: its device
  * @area: its area, whose tx ring the writer moved
  *
- * Schedules NAPI: on a threaded device (the default) in its kernel thread,
- * off the writer's CPU, unless the batch is short or the thread's CPU is
- * busy with other work, when the kick consumes it here; with threads off
- * (sysfs) in softirq on this CPU, as tun does.  Busy-poll devices always
- * hand over to their spinning thread.
+ * Schedules NAPI: on a threaded device in its kernel thread, off the
+ * writer's CPU, unless the batch is short or the thread's CPU is busy with
+ * other work, when the kick consumes it here; without threads in softirq
+ * on this CPU, as tun does, and the host admin's device starts its
+ * threads on the first batch worth one (threads.c).  Busy-poll devices
+ * always hand over to their spinning thread.
  *
  * Context: RCU read lock held, BH disabled.
  */
@@ -392,13 +394,22 @@ void tunx_tx_kick(struct tunx_queue *q, struct tunx_device *td,
 {
 	u32 avail;
 
-	if (test_bit(NAPI_STATE_THREADED, &q->napi.state) &&
-	    !td->busy_poll_ns &&
-	    tunx_ring_cons_ready_hint(&area->tx, &avail) &&
-	    !tunx_tx_hand_off(q, avail))
-		tunx_tx_inline(q, td);
-	else
+	if (td->busy_poll_ns ||
+	    !tunx_ring_cons_ready_hint(&area->tx, &avail)) {
 		napi_schedule(&q->napi);
+		return;
+	}
+	if (!test_bit(NAPI_STATE_THREADED, &q->napi.state)) {
+		/* This batch in softirq; the next ones may have a thread. */
+		if (avail > TUNX_TX_INLINE_MAX)
+			tunx_threads_want(td);
+		napi_schedule(&q->napi);
+		return;
+	}
+	if (tunx_tx_hand_off(q, avail))
+		napi_schedule(&q->napi);
+	else
+		tunx_tx_inline(q, td);
 }
 
 /**

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Where a tunx device's tx work runs.  A device the host's admin makes has
- * threaded NAPI: a kick hands a batch of more than a few packets to the
- * queue's kernel thread while that thread found its CPU free of other
- * work, so the stack's work leaves the writer's CPU; when it found other
- * tasks waiting there, the kick consumes the batch itself
- * (tx_inline_polls), as softirq would.  A kick that finds NAPI running
+ * threaded NAPI from its first batch of more than 8 packets on: a kick
+ * hands such a batch to the queue's kernel thread while that thread found
+ * its CPU free of other work, so the stack's work leaves the writer's
+ * CPU; when it found other tasks waiting there, the kick consumes the
+ * batch itself (tx_inline_polls), as softirq would.  A kick that finds NAPI running
  * leaves its packets to that poll: the race below checks none is lost.
  * sysfs 'threaded' 0 puts NAPI back in the kicker's softirq.  Every test
  * runs in a network namespace of its own where the device is 10.11.0.1/24.
@@ -153,13 +153,64 @@ static int two_cpus(int *a, int *b)
 	return n == 2 ? 0 : -1;
 }
 
-TEST_F(napi, threaded_by_default)
+static char threaded_reads(struct __test_metadata *_metadata,
+			   struct st_queue *q)
 {
-	char val[16];
+	char val[16] = "";
 
-	ASSERT_EQ(0, st_sysfs_net_read(self->q.name, "threaded", val,
-				       sizeof(val)));
-	EXPECT_EQ('1', val[0]);
+	EXPECT_EQ(0, st_sysfs_net_read(q->name, "threaded", val, sizeof(val)));
+	return val[0];
+}
+
+/*
+ * No thread until a kick has a batch for one (kernel/threads.c): a
+ * thousand idle devices pin no kernel stacks.  Short batches never start
+ * them; the first batch of more than 8 does.
+ */
+TEST_F(napi, threads_start_with_the_first_batch_for_them)
+{
+	__u8 pkt[128];
+	size_t len = st_test_packet(pkt, "short");
+	int i;
+
+	if (threaded_reads(_metadata, &self->q) == '1')
+		SKIP(return, "this kernel starts them with the device (6.17+)");
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, st_tx_produce(&self->q, pkt, len));
+	ASSERT_EQ(0, st_kick(self->q.fd));
+	ASSERT_EQ(0, st_tx_wait_consumed(&self->q, 10000));
+	st_msleep(200);
+	EXPECT_EQ('0', threaded_reads(_metadata, &self->q));
+	ASSERT_EQ(0, st_napi_threads_start(&self->q));
+	EXPECT_EQ('1', threaded_reads(_metadata, &self->q));
+}
+
+/*
+ * The start runs later, from a work item that holds the device: a device
+ * closed (and so deleted) right after the kick that asked for threads must
+ * still go away, each time, and leave nothing behind.
+ */
+TEST_F(napi, device_deleted_while_its_threads_start)
+{
+	__u8 pkt[128];
+	size_t len = st_test_packet(pkt, "gone");
+	struct st_queue q;
+	long long t0;
+	int i, n;
+
+	for (n = 0; n < 50; n++) {
+		ASSERT_EQ(0, st_queue_open(&q, "nd0", 0, 0, 0, 0));
+		for (i = 0; i < 16; i++)
+			ASSERT_EQ(0, st_tx_produce(&q, pkt, len));
+		ASSERT_EQ(0, st_kick(q.fd));
+		st_queue_close(&q);
+		t0 = st_now_ms();
+		while (st_if_index("nd0") > 0 && st_now_ms() - t0 < 10000)
+			st_msleep(1);
+		ASSERT_EQ(0, st_if_index("nd0"));
+	}
+	/* The module still makes devices that start their threads. */
+	EXPECT_EQ(0, st_napi_threads_start(&self->q));
 }
 
 /*
@@ -172,6 +223,7 @@ TEST_F(napi, busy_cpus_kicks_consume_in_place)
 {
 	__u64 gained;
 
+	ASSERT_EQ(0, st_napi_threads_start(&self->q));
 	ASSERT_EQ(0, hog_every_cpu(self->hogs, &self->nhogs, &self->stop));
 	ASSERT_EQ(0, inline_polls_over_rounds(&self->q, &gained));
 	TH_LOG("%llu of %d kicks consumed their batch in place",
@@ -190,6 +242,7 @@ TEST_F(napi, idle_cpu_takes_batches_off_the_writer)
 	__u64 gained;
 	int mine, spare;
 
+	ASSERT_EQ(0, st_napi_threads_start(&self->q));
 	if (two_cpus(&mine, &spare))
 		SKIP(return, "needs two CPUs");
 	ASSERT_EQ(0, pin_self(mine));
@@ -205,6 +258,7 @@ TEST_F(napi, threads_off_run_in_softirq)
 {
 	__u64 gained;
 
+	ASSERT_EQ(0, st_napi_threads_start(&self->q));
 	ASSERT_EQ(0, st_sysfs_net_write(self->q.name, "threaded", "0"));
 	ASSERT_EQ(0, hog_every_cpu(self->hogs, &self->nhogs, &self->stop));
 	ASSERT_EQ(0, inline_polls_over_rounds(&self->q, &gained));
@@ -316,6 +370,7 @@ TEST_F_TIMEOUT(napi, two_kickers_and_a_writer_lose_no_packet, 300)
 	int i, ret = 0;
 
 	atomic_store(&r.quiet, true);
+	ASSERT_EQ(0, st_napi_threads_start(&self->q));
 	ASSERT_EQ(0, st_get_stats(self->q.fd, &a));
 	for (i = 0; i < 2; i++) {
 		r.k[i].fd = self->q.fd;

@@ -1111,3 +1111,25 @@ int st_pin_threads(const char *prefix, int cpu)
 	closedir(d);
 	return n;
 }
+
+int st_napi_threads_start(struct st_queue *q)
+{
+	long long end = st_now_ms() + 10000;
+	char pkt[128], val[8];
+	size_t len = st_test_packet(pkt, "start");
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < 16; i++)
+		ret = st_tx_produce(q, pkt, len);
+	if (!ret)
+		ret = st_kick(q->fd);
+	if (!ret)
+		ret = st_tx_wait_consumed(q, 10000);
+	while (!ret && st_now_ms() < end) {
+		ret = st_sysfs_net_read(q->name, "threaded", val, sizeof(val));
+		if (!ret && val[0] == '1')
+			return 0;
+		st_msleep(10);
+	}
+	return ret ? ret : -ETIMEDOUT;
+}

@@ -278,6 +278,13 @@ int st_sysfs_net_read(const char *name, const char *attr, char *buf,
 		      size_t cap);
 /* Pin the threads named @prefix* to @cpu; how many, or -errno. */
 int st_pin_threads(const char *prefix, int cpu);
+/*
+ * A device the host's admin makes starts its NAPI threads the first time
+ * a kick finds more than 8 packets (kernel/threads.c): send 16 test
+ * packets (st_test_packet) and wait until sysfs 'threaded' reads 1.
+ * 0, or -ETIMEDOUT when it never did.
+ */
+int st_napi_threads_start(struct st_queue *q);
 
 /* ---- packets ---- */
 __u16 st_csum(const void *data, size_t len, __u32 sum);

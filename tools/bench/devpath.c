@@ -469,6 +469,14 @@ static int open_queues(struct worker *w, const struct bench_run *r,
 			return -1;
 		}
 	}
+	/*
+	 * tx: a tunx device starts its NAPI threads with its first batch of
+	 * more than 8 packets, a few milliseconds into a run; start them now,
+	 * as the sysfs knob does, so the timed window is the steady state
+	 * and the threads are there to be pinned (pin.c).
+	 */
+	if (r->mode == MODE_TX && bench_backend_is_tunx(r->backend))
+		bench_sh("echo 1 >/sys/class/net/bench0/threaded 2>/dev/null");
 	res->batch_used = tunx_batch_size(w[0].dev);
 	res->zero_copy = r->mode == MODE_TX && wants_zero_copy(&w[0]);
 	if (res->zero_copy && r->batch)

@@ -91,7 +91,9 @@
  *     memory barrier that follows the producer store (F).  Where the
  *     packets go to the stack: a device made by a caller with
  *     CAP_NET_ADMIN in the initial user namespace has a NAPI kernel
- *     thread per queue (sysfs 'threaded' reads 1), which takes a kick's
+ *     thread per queue from the first kick that finds more than 8 packets
+ *     on (sysfs 'threaded' reads 1 from then; from creation on kernels
+ *     6.17 and later), which takes a kick's
  *     batch off the writer's CPU while it found its own CPU free of other
  *     tasks; a short batch (8 packets or fewer), or any batch while the
  *     thread's CPU is crowded, is consumed by the kick itself
