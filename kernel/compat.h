@@ -48,7 +48,7 @@ static inline void tunx_compat_start_threads(struct net_device *dev)
 	dev_set_threaded(dev, true);
 }
 #else
-/* 6.17 exports no way to do it: threads.c starts them at creation. */
+/* 6.17 and later: threads.c starts them at creation instead. */
 static inline void tunx_compat_start_threads(struct net_device *dev)
 {
 }

@@ -9,9 +9,9 @@
  * first time a kick finds such a batch, from a work item, since starting
  * it needs RTNL and a kick runs with BH off.
  *
- * 6.17 stopped exporting a way to turn threads on for a registered device
- * (netif_threaded_enable() is for devices not registered yet): there the
- * threads start with the device, as before.
+ * 6.17 replaced the dev_set_threaded() drivers called with
+ * netif_threaded_enable(), for devices not registered yet: there the
+ * threads start with the device.
  */
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
