@@ -186,6 +186,19 @@ TEST_F(napi, threads_start_with_the_first_batch_for_them)
 }
 
 /*
+ * 'threaded' 0 written before the first batch is what it already read:
+ * the threads still start with that batch (tunx(4)).
+ */
+TEST_F(napi, threaded_0_before_the_first_batch_changes_nothing)
+{
+	if (threaded_reads(_metadata, &self->q) == '1')
+		SKIP(return, "this kernel starts them with the device (6.17+)");
+	ASSERT_EQ(0, st_sysfs_net_write(self->q.name, "threaded", "0"));
+	ASSERT_EQ(0, st_napi_threads_start(&self->q));
+	EXPECT_EQ('1', threaded_reads(_metadata, &self->q));
+}
+
+/*
  * The start runs later, from a work item that holds the device: a device
  * closed (and so deleted) right after the kick that asked for threads must
  * still go away, each time, and leave nothing behind.
